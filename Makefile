@@ -1,0 +1,103 @@
+# snapbed — plain Makefile. `make run` and `make test` are the two commands a
+# new user needs; both install missing Debian packages first (scripts/deps.sh).
+
+PKGS     := rdkafka ck cunit libcurl yaml-0.1 jansson
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread \
+            -Iruntime -Ifaultinject -Iverify -Icli
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(PKG_LIBS) -pthread -lm
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=undefined
+
+LIB_SRC  := $(sort $(wildcard runtime/*.c faultinject/*.c verify/*.c sim/*.c viz/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_NAMES := $(patsubst tests/test_%.c,%,$(TEST_SRC))
+
+B  := build
+BA := build-asan
+
+LIB_OBJ      := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ      := $(CLI_SRC:%.c=$(B)/%.o)
+TEST_OBJ     := $(TEST_SRC:%.c=$(B)/%.o) $(B)/tests/unit_main.o
+LIB_OBJ_SAN  := $(LIB_SRC:%.c=$(BA)/%.o)
+TEST_OBJ_SAN := $(TEST_SRC:%.c=$(BA)/%.o) $(BA)/tests/unit_main.o
+
+SCENARIO ?= scenarios/quickstart.yaml
+
+.PHONY: all deps check-deps run test unit unit-asan scenarios clean help
+
+all: check-deps $(B)/snapbed $(B)/unit_tests
+
+help:
+	@echo "make run        build and run $(SCENARIO) on the embedded Kafka and file:// store"
+	@echo "make test       unit tests, the same under ASan+UBSan, then the scenario suite"
+	@echo "make deps       install missing Debian packages"
+	@echo "make clean      remove build folders"
+
+deps:
+	@bash scripts/deps.sh
+
+check-deps:
+	@pkg-config --exists $(PKGS) || bash scripts/deps.sh
+
+run: check-deps
+	@$(MAKE) --no-print-directory $(B)/snapbed
+	./$(B)/snapbed run $(SCENARIO)
+
+test: check-deps
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory scenarios
+
+unit: $(B)/unit_tests $(B)/snapbed
+	./$(B)/unit_tests
+
+unit-asan: $(BA)/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./$(BA)/unit_tests
+
+scenarios: $(B)/snapbed
+	bash tests/scenarios.sh
+
+$(B)/snapbed: $(CLI_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/unit_tests: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BA)/unit_tests: $(TEST_OBJ_SAN) $(LIB_OBJ_SAN)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+# The list of test suites is generated from the file names, so adding
+# tests/test_foo.c (which defines test_foo_register) is all it takes.
+$(B)/test_registry.h: $(TEST_SRC) Makefile
+	@mkdir -p $(B)
+	@{ for n in $(TEST_NAMES); do echo "void test_$${n}_register(void);"; done; \
+	   echo "#define SB_TEST_REGISTER_ALL() do { \\"; \
+	   for n in $(TEST_NAMES); do echo "    test_$${n}_register(); \\"; done; \
+	   echo "} while (0)"; } > $@.tmp && mv $@.tmp $@
+
+$(B)/tests/unit_main.o: tests/unit_main.c $(B)/test_registry.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(B) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BA)/tests/unit_main.o: tests/unit_main.c $(B)/test_registry.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -I$(B) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BA)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+clean:
+	rm -rf $(B) $(BA)
+
+-include $(shell find $(B) $(BA) -name '*.d' 2>/dev/null)

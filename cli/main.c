@@ -1,0 +1,47 @@
+/* main.c — `snapbed`: dispatches to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+#define SB_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snapbed COMMAND [OPTIONS]\n"
+            "\n"
+            "snapbed runs a Kafka -> map -> filter -> sink job with Flink-style checkpoints,\n"
+            "injects faults, and proves (or refutes) that its output is exactly-once.\n"
+            "\n"
+            "commands:\n"
+            "  run SCENARIO    run a scenario end to end and print the verdict\n"
+            "  help            this text\n"
+            "  version         print the version\n"
+            "\n"
+            "`snapbed COMMAND --help` describes a command. Scenarios are YAML files;\n"
+            "see scenarios/ and docs/scenarios.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return SB_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return sb_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "worker") == 0)
+        return sb_cmd_worker(argc - 1, argv + 1);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return SB_EXIT_OK;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("snapbed %s\n", SB_VERSION);
+        return SB_EXIT_OK;
+    }
+    fprintf(stderr, "snapbed: unknown command '%s'; try `snapbed --help`.\n", cmd);
+    return SB_EXIT_USAGE;
+}

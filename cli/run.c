@@ -1,0 +1,713 @@
+/* run.c — `snapbed run SCENARIO`: the supervisor.
+ *
+ * It plays Flink's JobManager role for restarts: prepares the input topic
+ * (embedded Kafka by default), starts the worker (`snapbed worker`, this same
+ * binary, by fork and exec), kills it on the scenario's schedule, restarts it
+ * with the scenario's restart strategy, waits for the end of the bounded
+ * input, then verifies and reports. A crash is a real SIGKILL. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "commands.h"
+#include "crashpoint.h"
+#include "input.h"
+#include "job.h"
+#include "kafka.h"
+#include "progress.h"
+#include "scenario.h"
+#include "trace.h"
+#include "verdict.h"
+
+#define SUPERVISE_TICK_NS (5 * SB_NS_PER_MS)
+#define PROGRESS_EVERY_NS (1 * SB_NS_PER_S)
+#define RANDOM_KILL_FROM 0.10   /* seeded kills fall in this share of the input */
+#define RANDOM_KILL_TO 0.90
+#define KILLS_MAX 256
+#define LOG_TAIL_BYTES 2000
+
+typedef struct run_opts {
+    const char *scenario_path;
+    const char *out_dir;
+    const char *kafka;
+    uint64_t seed;
+    bool seed_set;
+    bool quiet;
+} run_opts_t;
+
+/* A kill the supervisor itself delivers (crash points fire in the worker). */
+typedef struct kill_plan {
+    int fault;              /* index in the scenario */
+    bool by_progress;       /* else by time */
+    double fraction;        /* share of the input consumed */
+    int64_t at_ns;          /* since the first worker started */
+    bool fired;
+} kill_plan_t;
+
+typedef struct supervisor {
+    const run_opts_t *o;
+    sb_scenario_t *s;
+    char run_dir[1024];
+    char run_id[256];
+    sb_trace_t trace;
+    sb_progress_t *progress;
+    sb_job_input_t input;
+    int64_t records_total;
+    kill_plan_t kills[KILLS_MAX];
+    int kills_count;
+    int kills_sent;
+    int attempts;
+    int restarts;
+    int64_t job_start_ns;
+    int64_t job_end_ns;
+    int64_t last_progress_ns;
+    bool tty;
+} supervisor_t;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snapbed run SCENARIO [-o DIR] [--seed S] [--kafka HOST:PORT] [--quiet]\n"
+            "\n"
+            "Runs the scenario's job end to end: produces its input into Kafka, runs the\n"
+            "checkpointing job in a worker process, injects the scenario's faults (SIGKILL\n"
+            "at times, at seeded random moments or at named crash points), restarts the\n"
+            "worker from the latest completed checkpoint, then verifies the committed\n"
+            "output and prints the verdict.\n"
+            "\n"
+            "options:\n"
+            "  -o, --out DIR        run folder (default out/<scenario>-<timestamp>); must\n"
+            "                       not exist or be empty\n"
+            "  --seed S             seed for the input and the random kills (default: the\n"
+            "                       scenario's input.seed)\n"
+            "  --kafka HOST:PORT    use this Kafka broker instead of the embedded one\n"
+            "  -q, --quiet          no progress lines\n"
+            "  -h, --help           this text\n"
+            "\n"
+            "The run folder receives trace.jsonl, summary.json, input.json, the committed\n"
+            "output (output/), the checkpoints (checkpoints/) and worker.log.\n"
+            "\n"
+            "exit status: 0 the run met the scenario's `expect:`; 1 it did not (or the job\n"
+            "failed); 2 bad usage or a bad scenario (nothing ran).\n");
+}
+
+static int parse_opts(int argc, char **argv, run_opts_t *o)
+{
+    static const struct option opts[] = {
+        { "out", required_argument, NULL, 'o' },   { "seed", required_argument, NULL, 's' },
+        { "kafka", required_argument, NULL, 'k' }, { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out_dir = optarg; break;
+        case 'k': o->kafka = optarg; break;
+        case 'q': o->quiet = true; break;
+        case 'h': usage(stdout); return 1;
+        case 's': {
+            char *end = NULL;
+            errno = 0;
+            o->seed = strtoull(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0') {
+                fprintf(stderr, "snapbed run: --seed needs a non-negative integer, got '%s'.\n",
+                        optarg);
+                return -1;
+            }
+            o->seed_set = true;
+            break;
+        }
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "snapbed run: give exactly one scenario file; try `snapbed run --help`.\n");
+        return -1;
+    }
+    o->scenario_path = argv[optind];
+    if (o->kafka != NULL && strchr(o->kafka, ':') == NULL) {
+        fprintf(stderr, "snapbed run: --kafka needs HOST:PORT, got '%s'.\n", o->kafka);
+        return -1;
+    }
+    return 0;
+}
+
+/* -------------------------------------------------------- run folder */
+
+/* A folder with anything in it may be someone's earlier run: never reuse it. */
+static bool dir_is_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return errno == ENOENT;
+    bool empty = true;
+    struct dirent *e;
+    while (empty && (e = readdir(d)) != NULL)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+static int mkdir_p(const char *path, sb_err_t *err)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return sb_err_errno(err, errno, "cannot create %s", buf);
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return sb_err_errno(err, errno, "cannot create %s", buf);
+    return 0;
+}
+
+static int copy_file(const char *from, const char *to, sb_err_t *err)
+{
+    FILE *in = fopen(from, "rb");
+    if (in == NULL)
+        return sb_err_errno(err, errno, "cannot read %s", from);
+    FILE *out = fopen(to, "wb");
+    if (out == NULL) {
+        fclose(in);
+        return sb_err_errno(err, errno, "cannot write %s", to);
+    }
+    char buf[8192];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n)
+            rc = sb_err_errno(err, errno, "cannot write %s", to);
+    fclose(in);
+    if (fclose(out) != 0 && rc == 0)
+        rc = sb_err_errno(err, errno, "cannot write %s", to);
+    return rc;
+}
+
+static int make_run_dir(supervisor_t *sv, sb_err_t *err)
+{
+    char dir[1024];
+    if (sv->o->out_dir != NULL) {
+        snprintf(dir, sizeof dir, "%s", sv->o->out_dir);
+        if (!dir_is_empty(dir))
+            return sb_err_set(err, "run folder %s already holds a run; choose another with -o",
+                              dir);
+    } else {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+        snprintf(dir, sizeof dir, "out/%s-%s", sv->s->name, stamp);
+        struct stat st;
+        for (int i = 2; stat(dir, &st) == 0 && i < 100; i++)
+            snprintf(dir, sizeof dir, "out/%s-%s-%d", sv->s->name, stamp, i);
+    }
+    if (mkdir_p(dir, err) != 0)
+        return -1;
+    if (realpath(dir, sv->run_dir) == NULL)
+        return sb_err_errno(err, errno, "cannot resolve %s", dir);
+    char copy[1024];
+    snprintf(copy, sizeof copy, "%s", sv->run_dir);
+    snprintf(sv->run_id, sizeof sv->run_id, "%s", basename(copy));
+    char path[1100];
+    snprintf(path, sizeof path, "%s/scenario.yaml", sv->run_dir);
+    return copy_file(sv->o->scenario_path, path, err);
+}
+
+/* ------------------------------------------------------------- input */
+
+static void produce_progress(int64_t done, int64_t total, void *ctx)
+{
+    supervisor_t *sv = ctx;
+    if (sv->o->quiet || !sv->tty)
+        return;
+    fprintf(stderr, "\rproducing input: %" PRId64 "/%" PRId64, done, total);
+    fflush(stderr);
+}
+
+static int prepare_input(supervisor_t *sv, sb_kafka_mock_t *mock, sb_err_t *err)
+{
+    sb_job_input_t *in = &sv->input;
+    memset(in, 0, sizeof *in);
+    in->partitions = sv->s->partitions;
+    if (sv->o->kafka == NULL) {
+        if (sb_kafka_mock_start(mock, err) != 0)
+            return -1;
+        snprintf(in->bootstrap, sizeof in->bootstrap, "%s", mock->bootstrap);
+        snprintf(in->topic, sizeof in->topic, "%s", sv->s->topic);
+    } else {
+        /* A real broker keeps topics across runs: use a fresh one per run. */
+        snprintf(in->bootstrap, sizeof in->bootstrap, "%s", sv->o->kafka);
+        snprintf(in->topic, sizeof in->topic, "%s-%s", sv->s->topic, sv->run_id);
+    }
+    if (sb_kafka_topic_create(sv->o->kafka == NULL ? mock : NULL, in->bootstrap, in->topic,
+                              in->partitions, err) != 0)
+        return -1;
+    if (!sv->o->quiet)
+        fprintf(stderr, "producing %" PRId64 " records into %s (%d partitions) on %s\n",
+                sv->s->records, in->topic, in->partitions,
+                sv->o->kafka == NULL ? "the embedded Kafka" : in->bootstrap);
+    if (sb_kafka_produce_input(in->bootstrap, in->topic, in->partitions, sv->s->records,
+                               sv->s->seed, produce_progress, sv, err) != 0)
+        return -1;
+    if (!sv->o->quiet && sv->tty)
+        fprintf(stderr, "\n");
+    if (sb_kafka_watermarks(in->bootstrap, in->topic, in->partitions, in->low, in->high, err) != 0)
+        return -1;
+    sv->records_total = 0;
+    for (int p = 0; p < in->partitions; p++)
+        sv->records_total += in->high[p] - in->low[p];
+    char path[1100];
+    snprintf(path, sizeof path, "%s/input.json", sv->run_dir);
+    if (sb_job_input_save(in, path, err) != 0)
+        return -1;
+    sb_trace_emit(&sv->trace, "input_ready",
+                  json_pack("{s:s,s:i,s:I}", "topic", in->topic, "partitions", in->partitions,
+                            "records", (json_int_t)sv->records_total));
+    return 0;
+}
+
+/* ------------------------------------------------------------- faults */
+
+static int cmp_kill(const void *a, const void *b)
+{
+    const kill_plan_t *x = a, *y = b;
+    double kx = x->by_progress ? x->fraction : 2.0 + (double)x->at_ns;
+    double ky = y->by_progress ? y->fraction : 2.0 + (double)y->at_ns;
+    return kx < ky ? -1 : kx > ky;
+}
+
+static void plan_kills(supervisor_t *sv)
+{
+    uint64_t rng = sv->s->seed ^ 0x6b696c6cULL; /* kills: their own stream */
+    for (int i = 0; i < sv->s->faults_count; i++) {
+        const sb_fault_t *f = &sv->s->faults[i];
+        if (f->trigger == SB_TRIGGER_AT_TIME && sv->kills_count < KILLS_MAX) {
+            sv->kills[sv->kills_count++] = (kill_plan_t){ .fault = i, .at_ns = f->at_ns };
+        } else if (f->trigger == SB_TRIGGER_RANDOM) {
+            for (int k = 0; k < f->count && sv->kills_count < KILLS_MAX; k++) {
+                double u = (double)(sb_input_mix(&rng) >> 11) / (double)(1ULL << 53);
+                sv->kills[sv->kills_count++] = (kill_plan_t){
+                    .fault = i, .by_progress = true,
+                    .fraction = RANDOM_KILL_FROM + u * (RANDOM_KILL_TO - RANDOM_KILL_FROM)
+                };
+            }
+        }
+    }
+    qsort(sv->kills, (size_t)sv->kills_count, sizeof sv->kills[0], cmp_kill);
+}
+
+static double consumed_fraction(const supervisor_t *sv, int64_t *consumed)
+{
+    int64_t done = 0;
+    for (int p = 0; p < sv->input.partitions; p++) {
+        int64_t n = atomic_load(&sv->progress->next_offset[p]) - sv->input.low[p];
+        done += n > 0 ? n : 0;
+    }
+    *consumed = done;
+    return sv->records_total > 0 ? (double)done / (double)sv->records_total : 1.0;
+}
+
+/* The next kill due now, or -1. At most one kill per incarnation. */
+static int kill_due(supervisor_t *sv, int64_t now_ns)
+{
+    if (!atomic_load(&sv->progress->ready))
+        return -1;
+    int64_t consumed;
+    double frac = consumed_fraction(sv, &consumed);
+    for (int i = 0; i < sv->kills_count; i++) {
+        kill_plan_t *k = &sv->kills[i];
+        if (k->fired)
+            continue;
+        if (k->by_progress ? frac >= k->fraction : now_ns - sv->job_start_ns >= k->at_ns)
+            return i;
+        if (k->by_progress)
+            return -1; /* progress kills fire in order */
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------ worker */
+
+static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
+{
+    char attempt[16], log_path[1100];
+    snprintf(attempt, sizeof attempt, "%d", sv->attempts);
+    snprintf(log_path, sizeof log_path, "%s/worker.log", sv->run_dir);
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) {
+        sb_err_errno(err, errno, "cannot open %s", log_path);
+        return -1;
+    }
+    atomic_store(&sv->progress->ready, 0);
+    pid_t pid = fork();
+    if (pid < 0) {
+        sb_err_errno(err, errno, "cannot fork the worker");
+        close(log_fd);
+        return -1;
+    }
+    if (pid == 0) {
+        /* Between fork and exec only async-signal-safe calls. */
+        dup2(log_fd, STDOUT_FILENO);
+        dup2(log_fd, STDERR_FILENO);
+        char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt, NULL };
+        execv("/proc/self/exe", args);
+        _exit(127);
+    }
+    close(log_fd);
+    sb_trace_emit(&sv->trace, "worker_started",
+                  json_pack("{s:i,s:i}", "attempt", sv->attempts, "worker_pid", (int)pid));
+    return pid;
+}
+
+static void print_log_tail(const supervisor_t *sv)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/worker.log", sv->run_dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, size > LOG_TAIL_BYTES ? size - LOG_TAIL_BYTES : 0, SEEK_SET);
+    char buf[LOG_TAIL_BYTES + 1];
+    size_t n = fread(buf, 1, LOG_TAIL_BYTES, f);
+    buf[n] = '\0';
+    fclose(f);
+    fprintf(stderr, "--- end of %s ---\n%s", path, buf);
+    if (n > 0 && buf[n - 1] != '\n')
+        fputc('\n', stderr);
+}
+
+static void show_progress(supervisor_t *sv, int64_t now_ns, bool force)
+{
+    if (sv->o->quiet || (!force && now_ns - sv->last_progress_ns < PROGRESS_EVERY_NS))
+        return;
+    sv->last_progress_ns = now_ns;
+    int64_t consumed;
+    double frac = consumed_fraction(sv, &consumed);
+    fprintf(stderr, "[%6.1fs] %3.0f%% of input consumed (%" PRId64 "/%" PRId64 "), "
+            "newest checkpoint chk-%" PRId64 ", %d restart%s\n",
+            (double)(now_ns - sv->job_start_ns) / 1e9, frac * 100.0, consumed,
+            sv->records_total, atomic_load(&sv->progress->last_completed_id), sv->restarts,
+            sv->restarts == 1 ? "" : "s");
+}
+
+/* Waits for the worker; delivers due kills. Returns its wait status. */
+static int supervise(supervisor_t *sv, pid_t pid, bool *killed, int *fault)
+{
+    *killed = false;
+    *fault = -1;
+    for (;;) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return status;
+        int64_t now = sb_clock_now_ns();
+        int k = *killed ? -1 : kill_due(sv, now);
+        if (k >= 0) {
+            kill(pid, SIGKILL);
+            sv->kills[k].fired = true;
+            sv->kills_sent++;
+            *killed = true;
+            *fault = sv->kills[k].fault;
+        }
+        show_progress(sv, now, false);
+        sb_clock_sleep_ns(SUPERVISE_TICK_NS);
+    }
+}
+
+static int crash_points_fired(const supervisor_t *sv)
+{
+    int n = 0;
+    for (int i = 0; i < sv->s->faults_count; i++)
+        if (sv->s->faults[i].trigger == SB_TRIGGER_CRASH_POINT &&
+            sb_crashpoints_fired(sv->run_dir, i))
+            n++;
+    return n;
+}
+
+/* Runs workers until one finishes the job. Returns 0, or -1 when the job
+ * failed for good. */
+static int run_job(supervisor_t *sv, sb_err_t *err)
+{
+    sv->job_start_ns = sb_clock_now_ns();
+    int fired_before = 0;
+    for (;;) {
+        pid_t pid = spawn_worker(sv, err);
+        if (pid < 0)
+            return -1;
+        bool killed;
+        int fault;
+        int status = supervise(sv, pid, &killed, &fault);
+        int fired_now = crash_points_fired(sv);
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+            sv->job_end_ns = sb_clock_now_ns();
+            return 0;
+        }
+        if (WIFSIGNALED(status)) {
+            bool injected = killed || fired_now > fired_before;
+            sb_trace_emit(&sv->trace, "crash",
+                          json_pack("{s:i,s:i,s:s,s:b,s:i}", "attempt", sv->attempts, "signal",
+                                    WTERMSIG(status), "signal_name", strsignal(WTERMSIG(status)),
+                                    "injected", injected, "fault", fault));
+            if (!sv->o->quiet)
+                fprintf(stderr, "worker attempt %d: %s (%s)\n", sv->attempts,
+                        injected ? "killed by the fault plan" : "died", strsignal(WTERMSIG(status)));
+        } else {
+            int code = WEXITSTATUS(status);
+            sb_trace_emit(&sv->trace, "worker_failed",
+                          json_pack("{s:i,s:i}", "attempt", sv->attempts, "exit_code", code));
+            print_log_tail(sv);
+            if (code == SB_EXIT_USAGE || code == 127)
+                return sb_err_set(err, "the worker could not start (exit %d); see %s/worker.log",
+                                  code, sv->run_dir);
+        }
+        fired_before = fired_now;
+        sv->restarts++;
+        if (sv->restarts > sv->s->restart_attempts)
+            return sb_err_set(err, "the job failed %d times, more than "
+                              "restart-strategy.fixed-delay.attempts (%d) allows; see %s/worker.log",
+                              sv->restarts, sv->s->restart_attempts, sv->run_dir);
+        sb_clock_sleep_ns(sv->s->restart_delay_ns);
+        sv->attempts++;
+    }
+}
+
+/* ------------------------------------------------------------ report */
+
+static json_t *ids_json(const sb_eo_id_t *ids, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        char b[48];
+        snprintf(b, sizeof b, "%d:%" PRId64, ids[i].partition, ids[i].offset);
+        json_array_append_new(a, json_string(b));
+    }
+    return a;
+}
+
+static json_t *check_json(const sb_verdict_check_t *c)
+{
+    return json_pack("{s:b,s:s}", "ok", c->ok, "detail", c->detail);
+}
+
+static int write_summary(const supervisor_t *sv, const sb_verdict_t *v, bool met,
+                         const char *unfired, sb_err_t *err)
+{
+    const sb_eo_report_t *r = &v->eo;
+    double secs = (double)(sv->job_end_ns - sv->job_start_ns) / 1e9;
+    json_t *restored = json_array();
+    for (int i = 0; i < v->restores_count; i++)
+        json_array_append_new(restored, json_integer(v->restored_from[i]));
+    json_t *eo = json_pack(
+        "{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:o,s:o,s:o,s:o}", "ok", v->eo_ok,
+        "records_in", (json_int_t)v->records_in, "expected", (json_int_t)r->expected,
+        "committed", (json_int_t)r->observed, "lost", (json_int_t)r->lost, "duplicated",
+        (json_int_t)r->duplicated, "unexpected", (json_int_t)r->unexpected, "out_of_order",
+        (json_int_t)r->out_of_order, "order_checked", v->order_checked, "lost_examples",
+        ids_json(r->lost_examples, r->lost_examples_count), "duplicated_examples",
+        ids_json(r->duplicated_examples, r->duplicated_examples_count), "unexpected_examples",
+        ids_json(r->unexpected_examples, r->unexpected_examples_count), "out_of_order_examples",
+        ids_json(r->out_of_order_examples, r->out_of_order_examples_count));
+    json_t *o = json_pack(
+        "{s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:o,s:I,s:f,s:f,s:b,s:b,s:s}",
+        "scenario", sv->s->name, "run_dir", sv->run_dir, "seed", (json_int_t)sv->s->seed, "mode",
+        sb_mode_name(sv->s->mode), "exactly_once", eo, "counts",
+        v->counts_checked ? check_json(&v->counts) : json_null(), "restores",
+        check_json(&v->restores), "publishes", check_json(&v->publishes), "crashes",
+        check_json(&v->crashes), "liveness", check_json(&v->liveness), "crashes_seen",
+        v->crashes_seen, "crashes_injected", v->crashes_injected, "checkpoints_completed",
+        (json_int_t)v->checkpoints_completed, "checkpoints_aborted",
+        (json_int_t)v->checkpoints_aborted, "restored_from", restored, "objects",
+        (json_int_t)v->objects, "duration_s", secs, "records_per_s",
+        secs > 0 ? (double)v->records_in / secs : 0.0, "verified_ok", sb_verdict_ok(v),
+        "expectation_met", met, "unfired_faults", unfired);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/summary.json", sv->run_dir);
+    int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    if (rc != 0)
+        return sb_err_errno(err, errno, "cannot write %s", path);
+    return 0;
+}
+
+static void print_check(const char *name, const sb_verdict_check_t *c, const char *ok_text)
+{
+    printf("  %-12s %s%s%s\n", name, c->ok ? "OK" : "VIOLATED", c->ok ? " — " : " — ",
+           c->ok ? ok_text : c->detail);
+}
+
+static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v)
+{
+    const sb_eo_report_t *r = &v->eo;
+    char restored[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < v->restores_count && used < sizeof restored - 32; i++)
+        used += (size_t)snprintf(restored + used, sizeof restored - used, "%schk-%" PRId64,
+                                 i ? ", " : "", v->restored_from[i]);
+    printf("EXACTLY-ONCE: %s — %" PRId64 " in, %" PRId64 " expected out, %" PRId64
+           " committed, %" PRId64 " lost, %" PRId64 " duplicated, %" PRId64 " out of order"
+           "%s (%d crash%s, %" PRId64 " checkpoints completed%s%s)\n",
+           v->eo_ok ? "OK" : "VIOLATED", v->records_in, r->expected, r->observed, r->lost,
+           r->duplicated, r->out_of_order, r->unexpected ? " (+unexpected)" : "",
+           v->crashes_seen, v->crashes_seen == 1 ? "" : "es", v->checkpoints_completed,
+           v->restores_count ? ", restored from " : "", restored);
+    if (!v->eo_ok) {
+        char d[1024];
+        sb_eo_report_describe(r, d, sizeof d);
+        printf("  %-12s %s\n", "details", d);
+    }
+    if (v->counts_checked)
+        print_check("keyed count", &v->counts, "final counts equal the true counts");
+    print_check("restores", &v->restores, "each used the newest completed checkpoint");
+    print_check("publishes", &v->publishes,
+                "only completed checkpoints' output published, none twice");
+    char crashes[64];
+    snprintf(crashes, sizeof crashes, "%d seen, %d injected", v->crashes_seen,
+             v->crashes_injected);
+    print_check("crashes", &v->crashes, crashes);
+    print_check("liveness", &v->liveness, "checkpoints completed after the last crash");
+    if (!v->order_checked)
+        printf("  %-12s not checked: records of a partition reach a sink along several paths\n",
+               "order");
+    double secs = (double)(sv->job_end_ns - sv->job_start_ns) / 1e9;
+    printf("  %-12s %.0f records/s end to end (%" PRId64 " records in %.2f s, %d restart%s)\n",
+           "throughput", secs > 0 ? (double)v->records_in / secs : 0.0, v->records_in, secs,
+           sv->restarts, sv->restarts == 1 ? "" : "s");
+    printf("  %-12s %s\n", "run folder", sv->run_dir);
+}
+
+/* Faults that never fired: the run did not test what the scenario says. */
+static void unfired_faults(const supervisor_t *sv, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    size_t used = 0;
+    for (int i = 0; i < sv->s->faults_count; i++) {
+        const sb_fault_t *f = &sv->s->faults[i];
+        bool fired = false;
+        if (f->trigger == SB_TRIGGER_CRASH_POINT)
+            fired = sb_crashpoints_fired(sv->run_dir, i);
+        else
+            for (int k = 0; k < sv->kills_count; k++)
+                fired |= sv->kills[k].fault == i && sv->kills[k].fired;
+        if (!fired && used < len)
+            used += (size_t)snprintf(buf + used, len - used, "%sfaults[%d] (line %d)",
+                                     used ? ", " : "", i, f->line);
+    }
+}
+
+static int verify_and_report(supervisor_t *sv, sb_err_t *err)
+{
+    if (!sv->o->quiet)
+        fprintf(stderr, "verifying: reading the input back and every published object\n");
+    sb_verdict_t *v = calloc(1, sizeof *v);
+    sb_verdict_params_t vp = { sv->s, sv->run_dir, &sv->input,
+                               sv->kills_sent + crash_points_fired(sv) };
+    if (sb_verdict_compute(&vp, v, err) != 0) {
+        free(v);
+        return -1;
+    }
+    char unfired[512];
+    unfired_faults(sv, unfired, sizeof unfired);
+    bool ok = sb_verdict_ok(v);
+    bool met = ok == sv->s->expect_exactly_once && unfired[0] == '\0';
+    print_verdict(sv, v);
+    if (unfired[0] != '\0')
+        printf("  %-12s %s never fired: the job finished first\n", "faults", unfired);
+    if (!sv->s->expect_exactly_once)
+        printf("  %-12s the scenario expects a violation (negative control): %s\n", "expect",
+               ok ? "NOT FOUND — the checker missed it" : "found, as it must be");
+    int rc = write_summary(sv, v, met, unfired, err);
+    sb_trace_emit(&sv->trace, "run_finished",
+                  json_pack("{s:b,s:b}", "verified_ok", ok, "expectation_met", met));
+    free(v);
+    if (rc != 0)
+        return -1;
+    return met ? 0 : 1;
+}
+
+/* --------------------------------------------------------------- main */
+
+static int run(supervisor_t *sv, sb_err_t *err)
+{
+    if (make_run_dir(sv, err) != 0)
+        return -1;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/trace.jsonl", sv->run_dir);
+    if (sb_trace_open(&sv->trace, path, err) != 0)
+        return -1;
+    sb_trace_emit(&sv->trace, "run_started",
+                  json_pack("{s:s,s:I,s:s}", "scenario", sv->s->name, "seed",
+                            (json_int_t)sv->s->seed, "mode", sb_mode_name(sv->s->mode)));
+    snprintf(path, sizeof path, "%s/progress.bin", sv->run_dir);
+    sv->progress = sb_progress_map(path, 1, err);
+    if (sv->progress == NULL)
+        return -1;
+    sb_kafka_mock_t mock = { 0 };
+    int rc = prepare_input(sv, &mock, err);
+    if (rc == 0) {
+        plan_kills(sv);
+        if (!sv->o->quiet)
+            fprintf(stderr, "running %s: checkpoints every %" PRId64 " ms (%s), %d fault%s planned; "
+                    "run folder %s\n", sv->s->name, (int64_t)(sv->s->checkpoint_interval_ns / SB_NS_PER_MS),
+                    sb_mode_name(sv->s->mode), sv->s->faults_count,
+                    sv->s->faults_count == 1 ? "" : "s", sv->run_dir);
+        rc = run_job(sv, err);
+        if (rc == 0)
+            show_progress(sv, sb_clock_now_ns(), true);
+        if (rc == 0)
+            rc = verify_and_report(sv, err);
+    }
+    sb_kafka_mock_stop(&mock);
+    sb_progress_unmap(sv->progress);
+    sb_trace_close(&sv->trace);
+    return rc;
+}
+
+int sb_cmd_run(int argc, char **argv)
+{
+    run_opts_t o;
+    int pr = parse_opts(argc, argv, &o);
+    if (pr != 0)
+        return pr > 0 ? SB_EXIT_OK : SB_EXIT_USAGE;
+    supervisor_t *sv = calloc(1, sizeof *sv);
+    sv->s = calloc(1, sizeof *sv->s);
+    sv->o = &o;
+    sv->tty = isatty(STDERR_FILENO);
+    sv->trace.fd = -1;
+    sb_err_t err = { { 0 } };
+    int status;
+    if (sb_scenario_load(sv->s, o.scenario_path, &err) != 0) {
+        fprintf(stderr, "snapbed run: %s\n", err.msg);
+        status = SB_EXIT_USAGE;
+    } else {
+        if (o.seed_set)
+            sv->s->seed = o.seed;
+        int rc = run(sv, &err);
+        if (rc < 0)
+            fprintf(stderr, "snapbed run: %s\n", err.msg);
+        status = rc == 0 ? SB_EXIT_OK : SB_EXIT_FAILED;
+    }
+    free(sv->s);
+    free(sv);
+    return status;
+}

@@ -1,0 +1,69 @@
+/* worker.c — `snapbed worker`: one incarnation of the job, started by the
+ * supervisor (`snapbed run`) with fork and exec, so that librdkafka's threads
+ * start fresh in a new process. Reads scenario.yaml and input.json from the
+ * run folder; writes the trace, checkpoints and output there. */
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "job.h"
+#include "scenario.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: snapbed worker --run-dir DIR [--attempt N]\n"
+               "\n"
+               "Runs one incarnation of the job of a run folder prepared by `snapbed run`.\n"
+               "Not meant to be started by hand: `snapbed run` starts and restarts it.\n");
+}
+
+int sb_cmd_worker(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "run-dir", required_argument, NULL, 'd' },
+        { "attempt", required_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *run_dir = NULL;
+    int attempt = 0, c;
+    while ((c = getopt_long(argc, argv, "d:a:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': run_dir = optarg; break;
+        case 'a': attempt = atoi(optarg); break;
+        case 'h': usage(stdout); return SB_EXIT_OK;
+        default: usage(stderr); return SB_EXIT_USAGE;
+        }
+    }
+    if (run_dir == NULL) {
+        usage(stderr);
+        return SB_EXIT_USAGE;
+    }
+    sb_err_t err = { { 0 } };
+    char path[1024];
+    sb_scenario_t *s = calloc(1, sizeof *s);
+    snprintf(path, sizeof path, "%s/scenario.yaml", run_dir);
+    if (sb_scenario_load(s, path, &err) != 0) {
+        fprintf(stderr, "snapbed worker: %s\n", err.msg);
+        free(s);
+        return SB_EXIT_USAGE;
+    }
+    sb_job_params_t p = { .scenario = s, .run_dir = run_dir, .attempt = attempt };
+    snprintf(path, sizeof path, "%s/input.json", run_dir);
+    if (sb_job_input_load(&p.input, path, &err) != 0) {
+        fprintf(stderr, "snapbed worker: %s\n", err.msg);
+        free(s);
+        return SB_EXIT_USAGE;
+    }
+    char dir_copy[1024];
+    snprintf(dir_copy, sizeof dir_copy, "%s", run_dir);
+    p.job_name = basename(dir_copy);
+    int rc = sb_job_run(&p, &err);
+    if (rc != 0)
+        fprintf(stderr, "snapbed worker (attempt %d): %s\n", attempt, err.msg);
+    free(s);
+    return rc == 0 ? SB_EXIT_OK : SB_EXIT_FAILED;
+}

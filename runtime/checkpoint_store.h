@@ -1,0 +1,50 @@
+/* checkpoint_store.h — checkpoint storage on an object store.
+ *
+ * Layout: <job>/chk-<N>/_triggered (written before any barrier of N is
+ * sent), <job>/chk-<N>/<task>.json (one snapshot per subtask) and
+ * <job>/chk-<N>/_metadata. A checkpoint counts as completed only once its
+ * _metadata exists (one atomic put). The latest completed checkpoint is the
+ * highest N with a _metadata; the highest N with anything at all is the
+ * highest id ever triggered, and the next incarnation starts above it so
+ * that ids never repeat. */
+#ifndef SB_CHECKPOINT_STORE_H
+#define SB_CHECKPOINT_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "store.h"
+
+typedef struct sb_cpstore {
+    sb_store_t store;
+    char job[128];
+    int num_retained;
+} sb_cpstore_t;
+
+int sb_cpstore_open(sb_cpstore_t *cs, const char *uri, const char *base_dir,
+                    const char *job, int num_retained, sb_err_t *err);
+
+int sb_cpstore_mark_triggered(sb_cpstore_t *cs, int64_t id, sb_err_t *err);
+
+/* Writes a subtask's snapshot; *size_bytes receives its size. */
+int sb_cpstore_write_snapshot(sb_cpstore_t *cs, int64_t id, const char *task,
+                              json_t *state, size_t *size_bytes, sb_err_t *err);
+/* Returns 1 and *state (new reference) if present, 0 if absent, -1 on error. */
+int sb_cpstore_read_snapshot(sb_cpstore_t *cs, int64_t id, const char *task,
+                             json_t **state, sb_err_t *err);
+
+/* The commit point of checkpoint `id`. */
+int sb_cpstore_write_metadata(sb_cpstore_t *cs, int64_t id, json_t *meta, sb_err_t *err);
+int sb_cpstore_read_metadata(sb_cpstore_t *cs, int64_t id, json_t **meta, sb_err_t *err);
+
+/* *latest_completed: highest id with _metadata (0 if none);
+ * *max_id: highest id ever triggered (0 if none). */
+int sb_cpstore_scan(sb_cpstore_t *cs, int64_t *latest_completed, int64_t *max_id,
+                    sb_err_t *err);
+
+/* Deletes completed checkpoints beyond the newest num_retained, and
+ * abandoned ones older than the latest completed. */
+int sb_cpstore_retain(sb_cpstore_t *cs, sb_err_t *err);
+
+#endif

@@ -1,0 +1,1221 @@
+/* job.c — the worker's job graph, its subtask threads and the coordinator
+ * driver. See job.h.
+ *
+ * Threads and what they own:
+ * - one thread per subtask: its barrier handler, its operator state, the
+ *   producer side of its output channels and the consumer side of its
+ *   inputs (every channel is single-producer single-consumer);
+ * - the coordinator thread: the pure coordinator (coordinator.h), the
+ *   checkpoint storage writes of _triggered and _metadata, and the trigger
+ *   rings towards the sources (it is their only producer).
+ * Subtasks talk to the coordinator through a mutex-protected ack queue
+ * (acks are per checkpoint, not per record) and read its decisions from
+ * atomics (completed id, final id, stop). */
+#include "job.h"
+
+#include <assert.h>
+#include <ck_ring.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "barrier.h"
+#include "channel.h"
+#include "checkpoint_store.h"
+#include "clock.h"
+#include "coordinator.h"
+#include "crashpoint.h"
+#include "kafka.h"
+#include "progress.h"
+#include "store.h"
+#include "trace.h"
+
+#define SB_TASKS_MAX SB_COORD_TASKS_MAX
+#define SB_CHANNELS_MAX 1024
+#define SB_TRIGGER_RING_SLOTS 64          /* power of two */
+#define SB_ACK_QUEUE_MAX 1024
+#define SB_COORD_TICK_NS (1 * SB_NS_PER_MS)
+#define SB_SOURCE_POLL_BATCH 512          /* messages per poll round */
+#define SB_SINK_PART_BYTES (8u << 20)     /* multipart part size */
+#define SB_SINK_EPOCH_BYTES_MAX (512u << 20)
+#define SB_SINK_PENDING_MAX 64
+
+typedef enum task_kind { TASK_SOURCE, TASK_MAP, TASK_FILTER, TASK_COUNT, TASK_SINK } task_kind_t;
+static const char *const task_kind_names[] = { "source", "map", "filter", "count", "sink" };
+
+typedef struct sink_pending {
+    int64_t checkpoint_id;
+    char key[SB_STORE_KEY_BYTES_MAX];
+    char upload_id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    int parts;
+} sink_pending_t;
+
+typedef struct job job_t;
+
+typedef struct task {
+    job_t *job;
+    int index;                      /* global task index: the coordinator's */
+    task_kind_t kind;
+    int subtask;
+    char name[32];
+    pthread_t thread;
+    bool started;
+
+    sb_channel_t *inputs[SB_BARRIER_INPUTS_MAX];
+    int inputs_count;
+    sb_channel_t *outputs[SB_SCENARIO_PARALLELISM_MAX];
+    sb_item_t *out_items[SB_SCENARIO_PARALLELISM_MAX];
+    int outputs_count;
+    sb_connection_t out_connection;
+    unsigned rebalance_next;
+    sb_barrier_t barrier;
+
+    /* source */
+    rd_kafka_t *consumer;
+    int partitions[SB_JOB_PARTITIONS_MAX];
+    int partitions_count;
+    int64_t next_offset[SB_JOB_PARTITIONS_MAX]; /* indexed by partition */
+    ck_ring_t triggers;
+    ck_ring_buffer_t trigger_slots[SB_TRIGGER_RING_SLOTS];
+    int64_t trigger_ids[SB_TRIGGER_RING_SLOTS]; /* storage the ring points into */
+    unsigned trigger_next;
+    bool finished;
+    double records_per_s;           /* this subtask's share; 0 = unlimited */
+    int64_t rate_start_ns;
+    int64_t rate_emitted;
+
+    /* count */
+    json_t *counts;
+
+    /* sink */
+    char *buf;
+    size_t buf_len, buf_cap;
+    sink_pending_t pending[SB_SINK_PENDING_MAX];
+    int pending_count;
+    int64_t committed_upto;
+    int64_t last_snapshot_id;
+} task_t;
+
+typedef struct ack {
+    int64_t checkpoint_id;
+    int task;
+    size_t state_bytes;
+} ack_t;
+
+struct job {
+    const sb_job_params_t *p;
+    const sb_scenario_t *s;
+    sb_trace_t trace;
+    sb_cpstore_t cps;
+    sb_store_t sink_store;
+    sb_progress_t *progress;
+    sb_crashpoints_t crashpoints;
+
+    task_t tasks[SB_TASKS_MAX];
+    int tasks_count;
+    int sources_count;
+    sb_channel_t *channels;
+    int channels_count;
+
+    int64_t restored_id;
+    int64_t first_id;
+
+    pthread_mutex_t lock;           /* guards acks and error */
+    ack_t acks[SB_ACK_QUEUE_MAX];
+    int acks_count;
+    sb_err_t error;                 /* the first failure */
+
+    _Atomic int64_t completed_id;
+    _Atomic int64_t final_id;
+    _Atomic int sources_finished;
+    atomic_bool stop;               /* failure: every thread winds down */
+    atomic_bool tasks_done;
+    pthread_t coordinator;
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static void job_fail(job_t *job, const sb_err_t *e)
+{
+    pthread_mutex_lock(&job->lock);
+    if (job->error.msg[0] == '\0')
+        job->error = *e;
+    pthread_mutex_unlock(&job->lock);
+    atomic_store(&job->stop, true);
+}
+
+static bool stopping(job_t *job)
+{
+    return atomic_load_explicit(&job->stop, memory_order_relaxed);
+}
+
+static void trace_task(job_t *job, const char *event, const task_t *t, int64_t id,
+                       json_t *extra)
+{
+    json_t *o = extra != NULL ? extra : json_object();
+    json_object_set_new(o, "task", json_string(t->name));
+    if (id > 0)
+        json_object_set_new(o, "checkpoint", json_integer(id));
+    sb_trace_emit(&job->trace, event, o);
+}
+
+/* --------------------------------------------------------------- outputs */
+
+static uint32_t hash_value(const char *v, size_t len)
+{
+    uint32_t h = 2166136261u; /* FNV-1a: stable across runs and processes */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)v[i]) * 16777619u;
+    return h;
+}
+
+static int output_for(task_t *t, const sb_record_t *r)
+{
+    switch (t->out_connection) {
+    case SB_CONNECTION_FORWARD:
+        return 0;
+    case SB_CONNECTION_REBALANCE:
+        return (int)(t->rebalance_next++ % (unsigned)t->outputs_count);
+    case SB_CONNECTION_HASH:
+        return (int)(hash_value(r->value, r->value_len) % (uint32_t)t->outputs_count);
+    }
+    return 0;
+}
+
+/* Returns false when the job is stopping (the acquire gave up). */
+static bool emit(task_t *t, const sb_record_t *r)
+{
+    int o = output_for(t, r);
+    sb_item_t *it = t->out_items[o];
+    if (it == NULL) {
+        it = sb_channel_acquire(t->outputs[o], &t->job->stop);
+        if (it == NULL)
+            return false;
+        it->kind = SB_ITEM_RECORDS;
+        t->out_items[o] = it;
+    }
+    it->records[it->count++] = *r;
+    if (it->count == SB_BATCH_RECORDS_MAX) {
+        sb_channel_push(t->outputs[o], it);
+        t->out_items[o] = NULL;
+    }
+    return true;
+}
+
+static void flush_outputs(task_t *t)
+{
+    for (int o = 0; o < t->outputs_count; o++) {
+        sb_item_t *it = t->out_items[o];
+        if (it != NULL && it->count > 0) {
+            sb_channel_push(t->outputs[o], it);
+            t->out_items[o] = NULL;
+        }
+    }
+}
+
+/* Barriers and end-of-input go to every output, after the records before
+ * them (FIFO per channel is what makes the cut consistent). */
+static bool broadcast(task_t *t, sb_item_kind_t kind, int64_t id)
+{
+    flush_outputs(t);
+    for (int o = 0; o < t->outputs_count; o++) {
+        sb_item_t *it = t->out_items[o];
+        if (it == NULL)
+            it = sb_channel_acquire(t->outputs[o], &t->job->stop);
+        if (it == NULL)
+            return false;
+        t->out_items[o] = NULL;
+        it->kind = kind;
+        it->count = 0;
+        it->checkpoint_id = id;
+        sb_channel_push(t->outputs[o], it);
+    }
+    return true;
+}
+
+/* ----------------------------------------------------------- snapshots */
+
+static void ack(task_t *t, int64_t id, size_t state_bytes)
+{
+    job_t *job = t->job;
+    pthread_mutex_lock(&job->lock);
+    /* Bounded: at most max-concurrent checkpoints times tasks are pending. */
+    assert(job->acks_count < SB_ACK_QUEUE_MAX);
+    job->acks[job->acks_count++] = (ack_t){ id, t->index, state_bytes };
+    pthread_mutex_unlock(&job->lock);
+}
+
+static json_t *source_state(task_t *t)
+{
+    json_t *offsets = json_object();
+    for (int i = 0; i < t->partitions_count; i++) {
+        char k[16];
+        snprintf(k, sizeof k, "%d", t->partitions[i]);
+        json_object_set_new(offsets, k, json_integer(t->next_offset[t->partitions[i]]));
+    }
+    return json_pack("{s:o}", "offsets", offsets);
+}
+
+static json_t *sink_state(task_t *t)
+{
+    json_t *pending = json_array();
+    for (int i = 0; i < t->pending_count; i++) {
+        const sink_pending_t *p = &t->pending[i];
+        json_array_append_new(pending, json_pack("{s:I,s:s,s:s,s:i}", "checkpoint",
+                                                 (json_int_t)p->checkpoint_id, "key", p->key,
+                                                 "upload_id", p->upload_id, "parts", p->parts));
+    }
+    return json_pack("{s:o}", "pending", pending);
+}
+
+/* Uploads what the sink buffered since its last barrier as a multipart
+ * upload named for checkpoint `id`, and records it as pending. */
+static int sink_stage_epoch(task_t *t, int64_t id, sb_err_t *err)
+{
+    if (t->buf_len == 0)
+        return 0;
+    if (t->pending_count == SB_SINK_PENDING_MAX)
+        return sb_err_set(err, "%s: more than %d uncommitted checkpoints", t->name,
+                          SB_SINK_PENDING_MAX);
+    sink_pending_t *p = &t->pending[t->pending_count];
+    memset(p, 0, sizeof *p);
+    p->checkpoint_id = id;
+    snprintf(p->key, sizeof p->key, "part-%03d-%012" PRId64, t->subtask, id);
+    sb_store_t *st = &t->job->sink_store;
+    if (sb_store_upload_create(st, p->key, p->upload_id, sizeof p->upload_id, err) != 0)
+        return -1;
+    for (size_t off = 0; off < t->buf_len; off += SB_SINK_PART_BYTES) {
+        size_t n = t->buf_len - off < SB_SINK_PART_BYTES ? t->buf_len - off : SB_SINK_PART_BYTES;
+        if (sb_store_upload_part(st, p->upload_id, p->parts + 1, t->buf + off, n, err) != 0)
+            return -1;
+        p->parts++;
+    }
+    t->pending_count++;
+    t->buf_len = 0;
+    return 0;
+}
+
+static int snapshot(task_t *t, int64_t id)
+{
+    job_t *job = t->job;
+    sb_err_t err = { { 0 } };
+    json_t *state = NULL;
+    if (t->kind == TASK_SINK && sink_stage_epoch(t, id, &err) != 0)
+        goto fail;
+    switch (t->kind) {
+    case TASK_SOURCE: state = source_state(t); break;
+    case TASK_COUNT: state = json_pack("{s:O}", "counts", t->counts); break;
+    case TASK_SINK: state = sink_state(t); break;
+    default: state = json_object(); break; /* stateless */
+    }
+    size_t bytes = 0;
+    int rc = sb_cpstore_write_snapshot(&job->cps, id, t->name, state, &bytes, &err);
+    json_decref(state);
+    if (rc != 0)
+        goto fail;
+    if (t->kind == TASK_SINK)
+        t->last_snapshot_id = id;
+    trace_task(job, "snapshot", t, id, json_pack("{s:I}", "state_bytes", (json_int_t)bytes));
+    if (t->kind == TASK_SINK)
+        sb_crashpoints_hit(&job->crashpoints, SB_POINT_SINK_AFTER_SNAPSHOT, id,
+                           id == atomic_load(&job->final_id));
+    ack(t, id, bytes);
+    return 0;
+fail:
+    sb_err_wrap(&err, "%s: snapshot of checkpoint %" PRId64, t->name, id);
+    job_fail(job, &err);
+    return -1;
+}
+
+/* ------------------------------------------------------------- the sink */
+
+/* Publishes every pending upload of a checkpoint <= upto. */
+static int sink_commit(task_t *t, int64_t upto, sb_err_t *err)
+{
+    int kept = 0;
+    for (int i = 0; i < t->pending_count; i++) {
+        sink_pending_t *p = &t->pending[i];
+        if (p->checkpoint_id > upto) {
+            t->pending[kept++] = *p;
+            continue;
+        }
+        int rc = sb_store_upload_complete(&t->job->sink_store, p->key, p->upload_id, p->parts,
+                                          err);
+        if (rc < 0)
+            return sb_err_wrap(err, "%s: committing checkpoint %" PRId64, t->name, upto);
+        trace_task(t->job, "sink_commit", t, p->checkpoint_id,
+                   json_pack("{s:s,s:b,s:I}", "key", p->key, "published", rc == SB_STORE_OK,
+                             "completed_checkpoint", (json_int_t)upto));
+    }
+    t->pending_count = kept;
+    if (upto > t->committed_upto)
+        t->committed_upto = upto;
+    return 0;
+}
+
+static void sink_poll_notifications(task_t *t)
+{
+    int64_t done = atomic_load(&t->job->completed_id);
+    if (done <= t->committed_upto)
+        return;
+    sb_err_t err = { { 0 } };
+    if (sink_commit(t, done, &err) != 0)
+        job_fail(t->job, &err);
+}
+
+static bool sink_append(task_t *t, const sb_record_t *r)
+{
+    size_t need = t->buf_len + r->value_len + 48;
+    if (need > t->buf_cap) {
+        if (need > SB_SINK_EPOCH_BYTES_MAX) {
+            sb_err_t err;
+            sb_err_set(&err, "%s: more than %u MiB of output between two checkpoints; "
+                       "lower execution.checkpointing.interval", t->name,
+                       SB_SINK_EPOCH_BYTES_MAX >> 20);
+            job_fail(t->job, &err);
+            return false;
+        }
+        size_t cap = t->buf_cap ? t->buf_cap * 2 : (1u << 20);
+        while (cap < need)
+            cap *= 2;
+        char *b = realloc(t->buf, cap);
+        if (b == NULL) {
+            sb_err_t err;
+            sb_err_set(&err, "%s: out of memory buffering output", t->name);
+            job_fail(t->job, &err);
+            return false;
+        }
+        t->buf = b;
+        t->buf_cap = cap;
+    }
+    int n = snprintf(t->buf + t->buf_len, t->buf_cap - t->buf_len, "%" PRId32 ":%" PRId64 " ",
+                     r->partition, r->offset);
+    t->buf_len += (size_t)n;
+    memcpy(t->buf + t->buf_len, r->value, r->value_len);
+    t->buf_len += r->value_len;
+    t->buf[t->buf_len++] = '\n';
+    return true;
+}
+
+/* -------------------------------------------------------- the operators */
+
+static bool process_record(task_t *t, sb_record_t *r)
+{
+    const sb_scenario_t *s = t->job->s;
+    switch (t->kind) {
+    case TASK_MAP:
+        if (s->map_fn == SB_MAP_UPPERCASE)
+            for (uint16_t i = 0; i < r->value_len; i++)
+                if (r->value[i] >= 'a' && r->value[i] <= 'z')
+                    r->value[i] = (char)(r->value[i] - 'a' + 'A');
+        return emit(t, r);
+    case TASK_FILTER: {
+        size_t pl = strlen(s->filter_prefix);
+        if (r->value_len < pl || memcmp(r->value, s->filter_prefix, pl) != 0)
+            return true;
+        return emit(t, r);
+    }
+    case TASK_COUNT: {
+        char key[SB_VALUE_BYTES_MAX + 1];
+        memcpy(key, r->value, r->value_len);
+        key[r->value_len] = '\0';
+        json_t *c = json_object_get(t->counts, key);
+        if (c == NULL)
+            json_object_set_new(t->counts, key, json_integer(1));
+        else
+            json_integer_set(c, json_integer_value(c) + 1);
+        return emit(t, r);
+    }
+    case TASK_SINK:
+        return sink_append(t, r);
+    case TASK_SOURCE:
+        break;
+    }
+    assert(!"sources do not process records");
+    return false;
+}
+
+static int write_final_counts(task_t *t, sb_err_t *err)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/counts", t->job->p->run_dir);
+    sb_store_t st;
+    char uri[1100];
+    snprintf(uri, sizeof uri, "file://%s", path);
+    if (sb_store_open(&st, uri, "/", err) != 0)
+        return -1;
+    char key[64];
+    snprintf(key, sizeof key, "%s.json", t->name);
+    char *text = json_dumps(t->counts, JSON_SORT_KEYS | JSON_INDENT(1));
+    int rc = sb_store_put(&st, key, text, strlen(text), err);
+    free(text);
+    return rc;
+}
+
+/* Handles what the barrier handler decided. Returns false to stop. */
+static bool apply_actions(task_t *t, const sb_barrier_actions_t *a)
+{
+    job_t *job = t->job;
+    if (a->abandoned_id != 0)
+        trace_task(job, "alignment_abandoned", t, a->abandoned_id, NULL);
+    if (a->alignment_started && t->inputs_count > 1)
+        trace_task(job, "alignment_started", t, a->checkpoint_id, NULL);
+    if (a->alignment_ended && t->inputs_count > 1)
+        trace_task(job, "alignment_ended", t, a->checkpoint_id, NULL);
+    if (a->snapshot && snapshot(t, a->checkpoint_id) != 0)
+        return false;
+    if (a->forward && !broadcast(t, SB_ITEM_BARRIER, a->checkpoint_id))
+        return false;
+    if (a->end_of_input) {
+        flush_outputs(t);
+        if (t->kind == TASK_COUNT) {
+            sb_err_t err = { { 0 } };
+            if (write_final_counts(t, &err) != 0) {
+                sb_err_wrap(&err, "%s: writing final counts", t->name);
+                job_fail(job, &err);
+                return false;
+            }
+        }
+        if (!broadcast(t, SB_ITEM_END_OF_INPUT, 0))
+            return false;
+    }
+    return true;
+}
+
+/* Takes one item from an unblocked input. Returns 1 if it did, 0 if none
+ * was ready, -1 to stop. */
+static int operator_step(task_t *t, bool *ended)
+{
+    for (int k = 0; k < t->inputs_count; k++) {
+        int c = (int)((t->rebalance_next + (unsigned)k) % (unsigned)t->inputs_count);
+        if (t->barrier.ended[c] || sb_barrier_is_blocked(&t->barrier, c))
+            continue;
+        sb_item_t *it = sb_channel_poll(t->inputs[c]);
+        if (it == NULL)
+            continue;
+        sb_barrier_actions_t a;
+        bool ok = true;
+        switch (it->kind) {
+        case SB_ITEM_RECORDS:
+            for (int i = 0; i < it->count && ok; i++)
+                ok = process_record(t, &it->records[i]);
+            sb_channel_release(t->inputs[c], it);
+            return ok ? 1 : -1;
+        case SB_ITEM_BARRIER: {
+            int64_t id = it->checkpoint_id;
+            sb_channel_release(t->inputs[c], it);
+            trace_task(t->job, "barrier_received", t, id, json_pack("{s:i}", "channel",
+                                                                    t->inputs[c]->index));
+            sb_barrier_on_barrier(&t->barrier, c, id, &a);
+            return apply_actions(t, &a) ? 1 : -1;
+        }
+        case SB_ITEM_END_OF_INPUT:
+            sb_channel_release(t->inputs[c], it);
+            sb_barrier_on_end_of_input(&t->barrier, c, &a);
+            *ended = a.end_of_input;
+            return apply_actions(t, &a) ? 1 : -1;
+        }
+    }
+    return 0;
+}
+
+/* The sink finishes once the final checkpoint's output is committed. */
+static void sink_await_final_commit(task_t *t)
+{
+    unsigned idle = 0;
+    while (!stopping(t->job)) {
+        sink_poll_notifications(t);
+        if (t->pending_count == 0 && t->committed_upto >= t->last_snapshot_id)
+            return;
+        sb_channel_backoff(idle++);
+    }
+}
+
+static void *operator_thread(void *arg)
+{
+    task_t *t = arg;
+    unsigned idle = 0;
+    bool ended = false;
+    while (!stopping(t->job) && !ended) {
+        int rc = operator_step(t, &ended);
+        if (rc < 0)
+            break;
+        if (t->kind == TASK_SINK)
+            sink_poll_notifications(t);
+        if (rc > 0) {
+            idle = 0;
+            continue;
+        }
+        t->rebalance_next++;
+        flush_outputs(t);
+        sb_channel_backoff(idle++);
+    }
+    if (ended && t->kind == TASK_SINK)
+        sink_await_final_commit(t);
+    return NULL;
+}
+
+/* ----------------------------------------------------------- the source */
+
+static void source_publish_progress(task_t *t)
+{
+    sb_progress_t *pg = t->job->progress;
+    for (int i = 0; i < t->partitions_count; i++) {
+        int p = t->partitions[i];
+        atomic_store_explicit(&pg->next_offset[p], t->next_offset[p], memory_order_relaxed);
+    }
+}
+
+static bool source_all_done(const task_t *t)
+{
+    for (int i = 0; i < t->partitions_count; i++) {
+        int p = t->partitions[i];
+        if (t->next_offset[p] < t->job->p->input.high[p])
+            return false;
+    }
+    return true;
+}
+
+/* Emits a barrier for every trigger queued by the coordinator. Returns 1 when
+ * the final barrier went out (the source is done), -1 to stop. */
+static int source_serve_triggers(task_t *t)
+{
+    job_t *job = t->job;
+    void *p;
+    while (ck_ring_dequeue_spsc(&t->triggers, t->trigger_slots, &p)) {
+        int64_t id = *(int64_t *)p;
+        flush_outputs(t);
+        if (snapshot(t, id) != 0 || !broadcast(t, SB_ITEM_BARRIER, id))
+            return -1;
+        int64_t final_id = atomic_load(&job->final_id);
+        sb_crashpoints_hit(&job->crashpoints, SB_POINT_SOURCE_AFTER_BARRIER, id, id == final_id);
+        if (final_id != 0 && id >= final_id)
+            return broadcast(t, SB_ITEM_END_OF_INPUT, 0) ? 1 : -1;
+    }
+    return 0;
+}
+
+/* How many records the rate limit lets the source emit now. */
+static int source_allowance(task_t *t)
+{
+    if (t->records_per_s <= 0)
+        return SB_SOURCE_POLL_BATCH;
+    int64_t now = sb_clock_now_ns();
+    if (t->rate_start_ns == 0)
+        t->rate_start_ns = now;
+    double allowed = t->records_per_s * (double)(now - t->rate_start_ns) / 1e9;
+    double left = allowed - (double)t->rate_emitted;
+    if (left <= 0)
+        return 0;
+    return left >= SB_SOURCE_POLL_BATCH ? SB_SOURCE_POLL_BATCH : (int)left;
+}
+
+static int source_consume(task_t *t, bool *got)
+{
+    job_t *job = t->job;
+    *got = false;
+    int allowance = source_allowance(t);
+    for (int n = 0; n < allowance; n++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 1 : 0);
+        if (m == NULL)
+            break;
+        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                rd_kafka_message_destroy(m);
+                continue;
+            }
+            sb_err_t err;
+            sb_err_set(&err, "%s: consuming %s [%d] from %s: %s (%s)", t->name,
+                       job->p->input.topic, (int)m->partition, job->p->input.bootstrap,
+                       rd_kafka_message_errstr(m), rd_kafka_err2name(m->err));
+            rd_kafka_message_destroy(m);
+            job_fail(job, &err);
+            return -1;
+        }
+        int32_t part = m->partition;
+        int64_t end = job->p->input.high[part];
+        /* Bounded run: records past the recorded end are not input. */
+        if (m->offset >= t->next_offset[part] && m->offset < end) {
+            sb_record_t r;
+            r.partition = part;
+            r.offset = m->offset;
+            r.value_len = (uint16_t)(m->len < SB_VALUE_BYTES_MAX ? m->len : SB_VALUE_BYTES_MAX);
+            memcpy(r.value, m->payload, r.value_len);
+            t->next_offset[part] = m->offset + 1;
+            t->rate_emitted++;
+            *got = true;
+            if (!emit(t, &r)) {
+                rd_kafka_message_destroy(m);
+                return -1;
+            }
+        }
+        rd_kafka_message_destroy(m);
+    }
+    return 0;
+}
+
+static void *source_thread(void *arg)
+{
+    task_t *t = arg;
+    job_t *job = t->job;
+    unsigned idle = 0;
+    while (!stopping(job)) {
+        int rc = source_serve_triggers(t);
+        if (rc != 0)
+            break;
+        bool got = false;
+        if (!t->finished && source_consume(t, &got) != 0)
+            break;
+        source_publish_progress(t);
+        if (!t->finished && source_all_done(t)) {
+            t->finished = true;
+            flush_outputs(t);
+            trace_task(job, "source_finished", t, 0, NULL);
+            atomic_fetch_add(&job->sources_finished, 1);
+        }
+        if (got) {
+            idle = 0;
+            continue;
+        }
+        flush_outputs(t);
+        if (t->finished || t->records_per_s > 0)
+            sb_channel_backoff(idle < 8 ? idle++ : idle); /* sleeps of at most 0.32 ms */
+    }
+    return NULL;
+}
+
+static int source_open(task_t *t, sb_err_t *err)
+{
+    job_t *job = t->job;
+    char group[256];
+    snprintf(group, sizeof group, "snapbed-%s", job->p->job_name);
+    t->consumer = sb_kafka_consumer_new(job->p->input.bootstrap, group, err);
+    if (t->consumer == NULL)
+        return -1;
+    rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(t->partitions_count);
+    for (int i = 0; i < t->partitions_count; i++) {
+        int p = t->partitions[i];
+        if (t->next_offset[p] < job->p->input.high[p])
+            rd_kafka_topic_partition_list_add(tp, job->p->input.topic, p)->offset =
+                t->next_offset[p];
+    }
+    rd_kafka_resp_err_t e = rd_kafka_assign(t->consumer, tp);
+    rd_kafka_topic_partition_list_destroy(tp);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return sb_err_set(err, "%s: cannot assign %s on %s: %s", t->name, job->p->input.topic,
+                          job->p->input.bootstrap, rd_kafka_err2name(e));
+    return 0;
+}
+
+/* --------------------------------------------------------- coordinator */
+
+static void coord_trigger(job_t *job, int64_t id, bool is_final)
+{
+    sb_err_t err = { { 0 } };
+    /* Burn the id in storage before any barrier carries it. */
+    if (sb_cpstore_mark_triggered(&job->cps, id, &err) != 0) {
+        sb_err_wrap(&err, "triggering checkpoint %" PRId64, id);
+        job_fail(job, &err);
+        return;
+    }
+    if (is_final)
+        atomic_store(&job->final_id, id);
+    sb_trace_emit(&job->trace, "checkpoint_triggered",
+                  json_pack("{s:I,s:b}", "checkpoint", (json_int_t)id, "final", is_final));
+    for (int i = 0; i < job->tasks_count; i++) {
+        task_t *t = &job->tasks[i];
+        if (t->kind != TASK_SOURCE)
+            continue;
+        unsigned slot = t->trigger_next++ % SB_TRIGGER_RING_SLOTS;
+        t->trigger_ids[slot] = id;
+        bool ok = ck_ring_enqueue_spsc(&t->triggers, t->trigger_slots, &t->trigger_ids[slot]);
+        assert(ok); /* bounded by max-concurrent checkpoints */
+        (void)ok;
+    }
+}
+
+static int coord_complete(job_t *job, int64_t id, size_t state_bytes, sb_err_t *err)
+{
+    json_t *tasks = json_array();
+    for (int i = 0; i < job->tasks_count; i++)
+        json_array_append_new(tasks, json_string(job->tasks[i].name));
+    json_t *meta = json_pack("{s:I,s:o,s:I,s:s}", "checkpoint", (json_int_t)id, "tasks", tasks,
+                             "state_bytes", (json_int_t)state_bytes, "mode",
+                             sb_mode_name(job->s->mode));
+    int rc = sb_cpstore_write_metadata(&job->cps, id, meta, err);
+    json_decref(meta);
+    if (rc != 0)
+        return sb_err_wrap(err, "completing checkpoint %" PRId64, id);
+    bool is_final = id == atomic_load(&job->final_id);
+    sb_trace_emit(&job->trace, "checkpoint_completed",
+                  json_pack("{s:I,s:I,s:b}", "checkpoint", (json_int_t)id, "state_bytes",
+                            (json_int_t)state_bytes, "final", is_final));
+    sb_crashpoints_hit(&job->crashpoints, SB_POINT_COORDINATOR_AFTER_COMPLETE, id, is_final);
+    atomic_store(&job->completed_id, id);
+    atomic_store(&job->progress->last_completed_id, id);
+    atomic_fetch_add(&job->progress->checkpoints_completed, 1);
+    if (sb_cpstore_retain(&job->cps, err) != 0)
+        return sb_err_wrap(err, "retaining checkpoints after %" PRId64, id);
+    return 0;
+}
+
+typedef struct state_sizes {
+    int64_t id[SB_COORD_PENDING_MAX * 2];
+    size_t bytes[SB_COORD_PENDING_MAX * 2];
+} state_sizes_t;
+
+static void sizes_add(state_sizes_t *s, int64_t id, size_t bytes)
+{
+    size_t n = sizeof s->id / sizeof s->id[0];
+    size_t slot = (size_t)id % n;
+    if (s->id[slot] != id) {
+        s->id[slot] = id;
+        s->bytes[slot] = 0;
+    }
+    s->bytes[slot] += bytes;
+}
+
+static size_t sizes_get(const state_sizes_t *s, int64_t id)
+{
+    size_t slot = (size_t)id % (sizeof s->id / sizeof s->id[0]);
+    return s->id[slot] == id ? s->bytes[slot] : 0;
+}
+
+static void coord_apply(job_t *job, const sb_coord_out_t *out, const state_sizes_t *sizes)
+{
+    for (int i = 0; i < out->aborts; i++) {
+        int64_t id = out->aborted_id[i];
+        sb_trace_emit(&job->trace, "checkpoint_aborted",
+                      json_pack("{s:I,s:s}", "checkpoint", (json_int_t)id, "reason",
+                                sb_coord_abort_reason_name(out->aborted_reason[i])));
+        if (id == atomic_load(&job->final_id)) {
+            sb_err_t err;
+            sb_err_set(&err, "the final checkpoint %" PRId64 " was aborted (%s)", id,
+                       sb_coord_abort_reason_name(out->aborted_reason[i]));
+            job_fail(job, &err);
+        }
+    }
+    if (out->job_failed) {
+        sb_err_t err;
+        sb_err_set(&err, "more than %d consecutive checkpoints failed "
+                   "(execution.checkpointing.tolerable-failed-checkpoints)",
+                   job->s->tolerable_failed_checkpoints);
+        job_fail(job, &err);
+    }
+    if (out->completed_id != 0) {
+        sb_err_t err = { { 0 } };
+        if (coord_complete(job, out->completed_id, sizes_get(sizes, out->completed_id), &err) != 0)
+            job_fail(job, &err);
+    }
+    if (out->trigger_id != 0)
+        coord_trigger(job, out->trigger_id, out->trigger_is_final);
+}
+
+static void *coordinator_thread(void *arg)
+{
+    job_t *job = arg;
+    const sb_scenario_t *s = job->s;
+    sb_coord_config_t cfg = {
+        .interval_ns = s->checkpoint_interval_ns,
+        .timeout_ns = s->checkpoint_timeout_ns,
+        .max_concurrent = s->max_concurrent_checkpoints,
+        .min_pause_ns = s->min_pause_ns,
+        .tolerable_failed = s->tolerable_failed_checkpoints,
+        .tasks = job->tasks_count,
+    };
+    sb_coord_t c;
+    sb_coord_init(&c, &cfg, job->first_id, sb_clock_now_ns());
+    state_sizes_t sizes;
+    memset(&sizes, 0, sizeof sizes);
+    ack_t acks[SB_ACK_QUEUE_MAX];
+    while (!atomic_load(&job->tasks_done) && !stopping(job)) {
+        pthread_mutex_lock(&job->lock);
+        int n = job->acks_count;
+        memcpy(acks, job->acks, (size_t)n * sizeof acks[0]);
+        job->acks_count = 0;
+        pthread_mutex_unlock(&job->lock);
+        sb_coord_out_t out;
+        for (int i = 0; i < n; i++) {
+            sizes_add(&sizes, acks[i].checkpoint_id, acks[i].state_bytes);
+            sb_coord_ack(&c, acks[i].checkpoint_id, acks[i].task, sb_clock_now_ns(), &out);
+            coord_apply(job, &out, &sizes);
+        }
+        if (!c.final_requested && atomic_load(&job->sources_finished) == job->sources_count)
+            sb_coord_request_final(&c);
+        sb_coord_tick(&c, sb_clock_now_ns(), &out);
+        coord_apply(job, &out, &sizes);
+        sb_clock_sleep_ns(SB_COORD_TICK_NS);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------- building it */
+
+static const sb_stage_t *stage_of(const sb_scenario_t *s, task_kind_t k)
+{
+    switch (k) {
+    case TASK_SOURCE: return &s->source;
+    case TASK_MAP: return &s->map;
+    case TASK_FILTER: return &s->filter;
+    case TASK_COUNT: return &s->count;
+    case TASK_SINK: return &s->sink;
+    }
+    return NULL;
+}
+
+static task_t *add_task(job_t *job, task_kind_t kind, int subtask)
+{
+    assert(job->tasks_count < SB_TASKS_MAX);
+    task_t *t = &job->tasks[job->tasks_count];
+    memset(t, 0, sizeof *t);
+    t->job = job;
+    t->index = job->tasks_count++;
+    t->kind = kind;
+    t->subtask = subtask;
+    snprintf(t->name, sizeof t->name, "%s-%d", task_kind_names[kind], subtask);
+    return t;
+}
+
+static sb_channel_t *add_channel(job_t *job, sb_err_t *err)
+{
+    if (job->channels_count == SB_CHANNELS_MAX) {
+        sb_err_set(err, "the job graph needs more than %d channels", SB_CHANNELS_MAX);
+        return NULL;
+    }
+    sb_channel_t *ch = &job->channels[job->channels_count];
+    if (sb_channel_init(ch, job->channels_count) != 0) {
+        sb_err_set(err, "out of memory allocating channel %d", job->channels_count);
+        return NULL;
+    }
+    job->channels_count++;
+    return ch;
+}
+
+/* Connects stage `up` (tasks [u0, u0+un)) to stage `down` ([d0, d0+dn)). */
+static int connect_stages(job_t *job, int u0, int un, int d0, int dn, sb_connection_t conn,
+                          sb_err_t *err)
+{
+    for (int i = 0; i < un; i++) {
+        task_t *u = &job->tasks[u0 + i];
+        u->out_connection = conn;
+        for (int j = 0; j < dn; j++) {
+            if (conn == SB_CONNECTION_FORWARD && i != j)
+                continue;
+            task_t *d = &job->tasks[d0 + j];
+            sb_channel_t *ch = add_channel(job, err);
+            if (ch == NULL)
+                return -1;
+            u->outputs[u->outputs_count++] = ch;
+            d->inputs[d->inputs_count++] = ch;
+        }
+    }
+    return 0;
+}
+
+static int build_graph(job_t *job, sb_err_t *err)
+{
+    const sb_scenario_t *s = job->s;
+    task_kind_t stages[5] = { TASK_SOURCE, TASK_MAP, TASK_FILTER, TASK_COUNT, TASK_SINK };
+    int first[5], count[5], n = 0;
+    job->channels = calloc(SB_CHANNELS_MAX, sizeof *job->channels);
+    if (job->channels == NULL)
+        return sb_err_set(err, "out of memory allocating channels");
+    for (int k = 0; k < 5; k++) {
+        if (stages[k] == TASK_COUNT && !s->count_enabled)
+            continue;
+        const sb_stage_t *st = stage_of(s, stages[k]);
+        first[n] = job->tasks_count;
+        count[n] = st->parallelism;
+        for (int i = 0; i < st->parallelism; i++)
+            add_task(job, stages[k], i);
+        if (n > 0 && connect_stages(job, first[n - 1], count[n - 1], first[n], count[n],
+                                    st->input, err) != 0)
+            return -1;
+        n++;
+    }
+    job->sources_count = s->source.parallelism;
+    for (int i = 0; i < job->tasks_count; i++) {
+        task_t *t = &job->tasks[i];
+        if (t->kind != TASK_SOURCE)
+            sb_barrier_init(&t->barrier, t->inputs_count, s->mode);
+    }
+    /* Partitions go to sources round-robin: p -> source p mod parallelism. */
+    for (int p = 0; p < job->p->input.partitions; p++) {
+        task_t *t = &job->tasks[p % s->source.parallelism];
+        t->partitions[t->partitions_count++] = p;
+        t->next_offset[p] = job->p->input.low[p];
+    }
+    for (int i = 0; i < job->sources_count; i++) {
+        task_t *t = &job->tasks[i];
+        ck_ring_init(&t->triggers, SB_TRIGGER_RING_SLOTS);
+        t->records_per_s = (double)s->source_records_per_s * t->partitions_count /
+                           job->p->input.partitions;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ restore */
+
+static int restore_source(job_t *job, task_t *t, json_t *state, sb_err_t *err)
+{
+    json_t *offsets = json_object_get(state, "offsets");
+    for (int i = 0; i < t->partitions_count; i++) {
+        int p = t->partitions[i];
+        char k[16];
+        snprintf(k, sizeof k, "%d", p);
+        json_t *o = json_object_get(offsets, k);
+        if (!json_is_integer(o))
+            return sb_err_set(err, "%s: checkpoint %" PRId64 " has no offset for partition %d",
+                              t->name, job->restored_id, p);
+        t->next_offset[p] = json_integer_value(o);
+    }
+    return 0;
+}
+
+static int restore_sink(job_t *job, task_t *t, json_t *state, sb_err_t *err)
+{
+    json_t *pending = json_object_get(state, "pending");
+    size_t i;
+    json_t *v;
+    json_array_foreach(pending, i, v) {
+        if (t->pending_count == SB_SINK_PENDING_MAX)
+            return sb_err_set(err, "%s: too many pending uploads in the checkpoint", t->name);
+        sink_pending_t *p = &t->pending[t->pending_count++];
+        memset(p, 0, sizeof *p);
+        p->checkpoint_id = json_integer_value(json_object_get(v, "checkpoint"));
+        snprintf(p->key, sizeof p->key, "%s", json_string_value(json_object_get(v, "key")));
+        snprintf(p->upload_id, sizeof p->upload_id, "%s",
+                 json_string_value(json_object_get(v, "upload_id")));
+        p->parts = (int)json_integer_value(json_object_get(v, "parts"));
+    }
+    /* Every pending upload belongs to a checkpoint <= the restored one, which
+     * completed: publish them (idempotently). */
+    return sink_commit(t, job->restored_id, err);
+}
+
+/* Aborts the uploads of this sink subtask that no completed checkpoint
+ * knows: those staged for checkpoints that never completed. */
+static int abort_orphans(job_t *job, task_t *t, sb_err_t *err)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "part-%03d-", t->subtask);
+    sb_store_uploads_t u;
+    if (sb_store_uploads_list(&job->sink_store, prefix, &u, err) != 0)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < u.count && rc == 0; i++) {
+        rc = sb_store_upload_abort(&job->sink_store, u.items[i].upload_id, err);
+        if (rc == 0)
+            trace_task(job, "sink_abort", t, 0, json_pack("{s:s}", "key", u.items[i].key));
+    }
+    sb_store_uploads_free(&u);
+    return rc;
+}
+
+static int restore_task(job_t *job, task_t *t, sb_err_t *err)
+{
+    if (t->kind == TASK_COUNT)
+        t->counts = json_object();
+    if (job->restored_id == 0)
+        return t->kind == TASK_SINK ? abort_orphans(job, t, err) : 0;
+    json_t *state = NULL;
+    int got = sb_cpstore_read_snapshot(&job->cps, job->restored_id, t->name, &state, err);
+    if (got < 0)
+        return -1;
+    if (got == 0)
+        return sb_err_set(err, "checkpoint %" PRId64 " has no snapshot for %s: was it taken "
+                          "with another job graph?", job->restored_id, t->name);
+    int rc = 0;
+    if (t->kind == TASK_SOURCE)
+        rc = restore_source(job, t, state, err);
+    else if (t->kind == TASK_COUNT) {
+        json_t *c = json_object_get(state, "counts");
+        if (json_is_object(c))
+            json_object_update(t->counts, c);
+    } else if (t->kind == TASK_SINK) {
+        rc = restore_sink(job, t, state, err);
+        if (rc == 0)
+            rc = abort_orphans(job, t, err);
+    }
+    json_decref(state);
+    return rc;
+}
+
+static int restore(job_t *job, sb_err_t *err)
+{
+    int64_t latest = 0, max_id = 0;
+    if (sb_cpstore_scan(&job->cps, &latest, &max_id, err) != 0)
+        return -1;
+    job->restored_id = latest;
+    job->first_id = max_id + 1;
+    for (int i = 0; i < job->tasks_count; i++)
+        if (restore_task(job, &job->tasks[i], err) != 0)
+            return sb_err_wrap(err, "restoring from checkpoint %" PRId64, latest);
+    sb_trace_emit(&job->trace, "restore",
+                  json_pack("{s:I,s:I,s:i}", "checkpoint", (json_int_t)latest, "next_checkpoint",
+                            (json_int_t)job->first_id, "attempt", job->p->attempt));
+    return 0;
+}
+
+/* --------------------------------------------------------------- run */
+
+static int open_everything(job_t *job, sb_err_t *err)
+{
+    const sb_job_params_t *p = job->p;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/trace.jsonl", p->run_dir);
+    if (sb_trace_open(&job->trace, path, err) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/progress.bin", p->run_dir);
+    job->progress = sb_progress_map(path, 0, err);
+    if (job->progress == NULL)
+        return -1;
+    if (sb_cpstore_open(&job->cps, job->s->checkpoints_dir, p->run_dir, p->job_name,
+                        job->s->num_retained, err) != 0)
+        return -1;
+    if (sb_store_open(&job->sink_store, job->s->sink_uri, p->run_dir, err) != 0)
+        return sb_err_wrap(err, "pipeline.sink");
+    sb_crashpoints_init(&job->crashpoints, job->s, p->run_dir, &job->trace);
+    return 0;
+}
+
+static int start_threads(job_t *job, sb_err_t *err)
+{
+    for (int i = 0; i < job->tasks_count; i++) {
+        task_t *t = &job->tasks[i];
+        void *(*fn)(void *) = t->kind == TASK_SOURCE ? source_thread : operator_thread;
+        int e = pthread_create(&t->thread, NULL, fn, t);
+        if (e != 0)
+            return sb_err_errno(err, e, "cannot start thread for %s", t->name);
+        t->started = true;
+    }
+    int e = pthread_create(&job->coordinator, NULL, coordinator_thread, job);
+    if (e != 0)
+        return sb_err_errno(err, e, "cannot start the checkpoint coordinator thread");
+    return 0;
+}
+
+static void cleanup(job_t *job)
+{
+    for (int i = 0; i < job->tasks_count; i++) {
+        task_t *t = &job->tasks[i];
+        if (t->consumer != NULL) {
+            rd_kafka_consumer_close(t->consumer);
+            rd_kafka_destroy(t->consumer);
+        }
+        json_decref(t->counts);
+        free(t->buf);
+    }
+    for (int i = 0; i < job->channels_count; i++)
+        sb_channel_destroy(&job->channels[i]);
+    free(job->channels);
+    sb_progress_unmap(job->progress);
+    sb_trace_close(&job->trace);
+    pthread_mutex_destroy(&job->lock);
+}
+
+int sb_job_run(const sb_job_params_t *p, sb_err_t *err)
+{
+    job_t *job = calloc(1, sizeof *job);
+    if (job == NULL)
+        return sb_err_set(err, "out of memory");
+    job->p = p;
+    job->s = p->scenario;
+    job->trace.fd = -1;
+    pthread_mutex_init(&job->lock, NULL);
+    int rc = open_everything(job, err);
+    if (rc == 0)
+        rc = build_graph(job, err);
+    if (rc == 0)
+        rc = restore(job, err);
+    for (int i = 0; i < job->tasks_count && rc == 0; i++)
+        if (job->tasks[i].kind == TASK_SOURCE) {
+            rc = source_open(&job->tasks[i], err);
+            source_publish_progress(&job->tasks[i]);
+        }
+    if (rc == 0) {
+        atomic_store(&job->progress->ready, 1);
+        rc = start_threads(job, err);
+        if (rc != 0)
+            atomic_store(&job->stop, true);
+    }
+    for (int i = 0; i < job->tasks_count; i++)
+        if (job->tasks[i].started)
+            pthread_join(job->tasks[i].thread, NULL);
+    atomic_store(&job->tasks_done, true);
+    if (rc == 0)
+        pthread_join(job->coordinator, NULL);
+    if (rc == 0 && job->error.msg[0] != '\0') {
+        *err = job->error;
+        rc = -1;
+    }
+    if (rc == 0)
+        sb_trace_emit(&job->trace, "job_finished",
+                      json_pack("{s:I}", "checkpoint", (json_int_t)atomic_load(&job->completed_id)));
+    cleanup(job);
+    free(job);
+    return rc;
+}
+
+/* ------------------------------------------------------- input.json */
+
+int sb_job_input_save(const sb_job_input_t *in, const char *path, sb_err_t *err)
+{
+    json_t *low = json_array(), *high = json_array();
+    for (int i = 0; i < in->partitions; i++) {
+        json_array_append_new(low, json_integer(in->low[i]));
+        json_array_append_new(high, json_integer(in->high[i]));
+    }
+    json_t *o = json_pack("{s:s,s:s,s:i,s:o,s:o}", "bootstrap", in->bootstrap, "topic", in->topic,
+                          "partitions", in->partitions, "low", low, "high", high);
+    int rc = json_dump_file(o, path, JSON_INDENT(2));
+    json_decref(o);
+    if (rc != 0)
+        return sb_err_errno(err, errno, "cannot write %s", path);
+    return 0;
+}
+
+int sb_job_input_load(sb_job_input_t *in, const char *path, sb_err_t *err)
+{
+    json_error_t jerr;
+    json_t *o = json_load_file(path, 0, &jerr);
+    if (o == NULL)
+        return sb_err_set(err, "cannot read %s: %s", path, jerr.text);
+    memset(in, 0, sizeof *in);
+    const char *bootstrap = NULL, *topic = NULL;
+    json_t *low = NULL, *high = NULL;
+    int rc = 0;
+    if (json_unpack_ex(o, &jerr, 0, "{s:s,s:s,s:i,s:o,s:o}", "bootstrap", &bootstrap, "topic",
+                       &topic, "partitions", &in->partitions, "low", &low, "high", &high) != 0 ||
+        in->partitions < 1 || in->partitions > SB_JOB_PARTITIONS_MAX ||
+        json_array_size(low) != (size_t)in->partitions ||
+        json_array_size(high) != (size_t)in->partitions) {
+        rc = sb_err_set(err, "%s: malformed input description: %s", path, jerr.text);
+    } else {
+        snprintf(in->bootstrap, sizeof in->bootstrap, "%s", bootstrap);
+        snprintf(in->topic, sizeof in->topic, "%s", topic);
+        for (int i = 0; i < in->partitions; i++) {
+            in->low[i] = json_integer_value(json_array_get(low, (size_t)i));
+            in->high[i] = json_integer_value(json_array_get(high, (size_t)i));
+        }
+    }
+    json_decref(o);
+    return rc;
+}
+
+int sb_job_sink_key_parse(const char *key, int *subtask, int64_t *checkpoint_id)
+{
+    int st = 0, used = 0;
+    long long id = 0;
+    if (sscanf(key, "part-%3d-%12lld%n", &st, &id, &used) != 2 || key[used] != '\0')
+        return 0;
+    *subtask = st;
+    *checkpoint_id = id;
+    return 1;
+}

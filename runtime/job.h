@@ -1,0 +1,47 @@
+/* job.h — the worker: one incarnation of the streaming job.
+ *
+ * It restores from the latest completed checkpoint in storage (source
+ * offsets, keyed-count state, the sink's pending uploads), builds the job
+ * graph (source -> map -> filter [-> count] -> sink, one thread per subtask,
+ * bounded channels between them), runs the checkpoint coordinator on its own
+ * thread, and returns when the bounded input has been fully processed and
+ * the final checkpoint's output committed, or when the job fails. */
+#ifndef SB_JOB_H
+#define SB_JOB_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "scenario.h"
+
+#define SB_JOB_PARTITIONS_MAX SB_SCENARIO_PARTITIONS_MAX
+
+typedef struct sb_job_input {
+    char bootstrap[512];
+    char topic[128];
+    int partitions;
+    int64_t low[SB_JOB_PARTITIONS_MAX];  /* first offset of the input */
+    int64_t high[SB_JOB_PARTITIONS_MAX]; /* end offset (exclusive) */
+} sb_job_input_t;
+
+typedef struct sb_job_params {
+    const sb_scenario_t *scenario;
+    const char *run_dir;     /* trace.jsonl, progress, counts/ live here */
+    const char *job_name;    /* checkpoint folder name (the run id) */
+    int attempt;             /* 0 for the first incarnation */
+    sb_job_input_t input;
+} sb_job_params_t;
+
+/* Runs the job to the end. Returns 0 when finished, -1 on failure. */
+int sb_job_run(const sb_job_params_t *p, sb_err_t *err);
+
+/* input.json in the run folder: written by the supervisor, read by workers. */
+int sb_job_input_save(const sb_job_input_t *in, const char *path, sb_err_t *err);
+int sb_job_input_load(sb_job_input_t *in, const char *path, sb_err_t *err);
+
+/* Sink object keys: "part-<subtask>-<checkpoint>" with fixed widths, so that
+ * sorting keys sorts by subtask, then checkpoint. Returns 1 and fills the
+ * numbers if `key` is one. */
+int sb_job_sink_key_parse(const char *key, int *subtask, int64_t *checkpoint_id);
+
+#endif

@@ -1,0 +1,1289 @@
+/* scenario.c — scenario files: YAML in, a validated sb_scenario_t out.
+ *
+ * libyaml's document API gives every node its line, so each error can name
+ * the file, the line and the dotted key ("pipeline.map.input",
+ * "faults[1].at.point"). Every mapping is walked against a table of known
+ * keys: an unknown key, a duplicate key, a wrong type or a value out of
+ * range is an error, never a silent default.
+ *
+ * Invariants: *s is written only when the whole file is valid (we parse into
+ * a draft); every libyaml object is deleted on every path. Rules that tie
+ * several keys together (parallelism and connection defaults, source
+ * parallelism versus partitions) run once after the walk, because YAML key
+ * order is free and `pipeline.parallelism` may come after the stages. */
+#include "scenario.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A scenario is a page of YAML; anything bigger is a mistake (wrong file). */
+#define SCENARIO_FILE_BYTES_MAX (1024 * 1024)
+/* Dotted keys are short; longer ones are only truncated in messages. */
+#define KEY_BYTES_MAX 128
+/* How much of an offending value a message quotes. */
+#define QUOTE_BYTES_MAX 96
+/* A typo this close to a known key gets a "did you mean". */
+#define SUGGEST_DISTANCE_MAX 2
+
+#define DURATION_HINT "(use e.g. 500ms, 2s, 10min)"
+#define WORD_RULE "letters, digits, '.', '_' and '-' only"
+
+/* ---------------------------------------------------------------- names -- */
+
+static const char *const crash_point_names[] = {
+    [SB_POINT_NONE] = "none",
+    [SB_POINT_SOURCE_AFTER_BARRIER] = "source.after_barrier",
+    [SB_POINT_SINK_AFTER_SNAPSHOT] = "sink.after_snapshot",
+    [SB_POINT_COORDINATOR_AFTER_COMPLETE] = "coordinator.after_complete",
+};
+#define CRASH_POINTS_KNOWN \
+    "source.after_barrier, sink.after_snapshot, coordinator.after_complete"
+
+static const char *const connection_names[] = {
+    [SB_CONNECTION_FORWARD] = "forward",
+    [SB_CONNECTION_REBALANCE] = "rebalance",
+    [SB_CONNECTION_HASH] = "hash",
+};
+
+static const char *const mode_names[] = {
+    [SB_MODE_EXACTLY_ONCE] = "EXACTLY_ONCE",
+    [SB_MODE_AT_LEAST_ONCE] = "AT_LEAST_ONCE",
+};
+
+const char *sb_crash_point_name(sb_crash_point_t p)
+{
+    if ((size_t)p >= COUNT_OF(crash_point_names))
+        return "unknown";
+    return crash_point_names[p];
+}
+
+/* Unknown names map to SB_POINT_NONE, which no fault may use. */
+sb_crash_point_t sb_crash_point_from_name(const char *name)
+{
+    if (name == NULL)
+        return SB_POINT_NONE;
+    for (size_t i = 1; i < COUNT_OF(crash_point_names); i++)
+        if (strcmp(name, crash_point_names[i]) == 0)
+            return (sb_crash_point_t)i;
+    return SB_POINT_NONE;
+}
+
+const char *sb_connection_name(sb_connection_t c)
+{
+    if ((size_t)c >= COUNT_OF(connection_names))
+        return "unknown";
+    return connection_names[c];
+}
+
+const char *sb_mode_name(sb_checkpointing_mode_t m)
+{
+    if ((size_t)m >= COUNT_OF(mode_names))
+        return "unknown";
+    return mode_names[m];
+}
+
+/* ------------------------------------------------------------ durations -- */
+
+static const struct {
+    const char *unit;
+    int64_t ns;
+} duration_units[] = {
+    { "ns", 1 },
+    { "us", 1000 },
+    { "ms", 1000 * 1000 },
+    { "s", 1000 * 1000 * 1000 },
+    { "min", INT64_C(60) * 1000 * 1000 * 1000 },
+    { "h", INT64_C(3600) * 1000 * 1000 * 1000 },
+};
+
+/* 0 for an unknown unit. A bare number is milliseconds, Flink's default. */
+static int64_t duration_unit_ns(const char *unit)
+{
+    if (unit[0] == '\0')
+        return 1000 * 1000;
+    for (size_t i = 0; i < COUNT_OF(duration_units); i++)
+        if (strcmp(unit, duration_units[i].unit) == 0)
+            return duration_units[i].ns;
+    return 0;
+}
+
+int sb_duration_parse_ns(const char *text, int64_t *out_ns)
+{
+    if (text == NULL || out_ns == NULL || !isdigit((unsigned char)text[0]))
+        return -1;
+    const char *c = text;
+    int64_t n = 0;
+    for (; isdigit((unsigned char)*c); c++) {
+        int digit = *c - '0';
+        if (n > (INT64_MAX - digit) / 10)
+            return -1;
+        n = n * 10 + digit;
+    }
+    const char *spaces = c;
+    while (*c == ' ')
+        c++;
+    /* "100 " is a typo, not 100ms: spaces must separate a number and a unit. */
+    if (c != spaces && *c == '\0')
+        return -1;
+    int64_t unit_ns = duration_unit_ns(c);
+    if (unit_ns == 0 || n > INT64_MAX / unit_ns)
+        return -1;
+    *out_ns = n * unit_ns;
+    return 0;
+}
+
+/* ------------------------------------------------------- parse context -- */
+
+enum { ST_SOURCE, ST_MAP, ST_FILTER, ST_COUNT, ST_SINK, ST_MAX };
+
+static const char *const stage_names[ST_MAX] = {
+    "source", "map", "filter", "count", "sink",
+};
+
+/* Where a value was given, for messages about rules checked after the walk. */
+typedef struct origin {
+    size_t line;                  /* 1-based; 0 = not given */
+    char key[KEY_BYTES_MAX];
+} origin_t;
+
+typedef struct parse {
+    yaml_document_t *doc;
+    const char *path;
+    sb_err_t *err;
+    sb_scenario_t *s;
+    bool name_set;
+    int parallelism_default;      /* pipeline.parallelism; 0 = not given */
+    origin_t parallelism_default_at;
+    origin_t parallelism_at[ST_MAX];
+    origin_t input_at[ST_MAX];
+} parse_t;
+
+typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
+
+static sb_stage_t *stage_of(sb_scenario_t *s, int id)
+{
+    sb_stage_t *all[ST_MAX] = { &s->source, &s->map, &s->filter, &s->count,
+                                &s->sink };
+    assert(id >= 0 && id < ST_MAX);
+    return all[id];
+}
+
+static void origin_set(origin_t *o, size_t line, const char *key)
+{
+    o->line = line;
+    snprintf(o->key, sizeof o->key, "%s", key);
+}
+
+static bool copy_text(char *dst, size_t size, const char *src)
+{
+    size_t len = strlen(src);
+    if (len >= size)
+        return false;
+    memcpy(dst, src, len + 1);
+    return true;
+}
+
+/* ------------------------------------------------------ errors & nodes -- */
+
+static size_t line_of(const yaml_node_t *n)
+{
+    return n->start_mark.line + 1;
+}
+
+static const char *text_of(const yaml_node_t *n)
+{
+    assert(n->type == YAML_SCALAR_NODE);
+    return (const char *)n->data.scalar.value;
+}
+
+static yaml_node_t *node_at(const parse_t *p, int id)
+{
+    yaml_node_t *n = yaml_document_get_node(p->doc, id);
+    assert(n != NULL);
+    return n;
+}
+
+__attribute__((format(printf, 4, 5)))
+static int fail(const parse_t *p, size_t line, const char *key,
+                const char *fmt, ...)
+{
+    char what[SB_ERR_MSG_BYTES_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (key == NULL || key[0] == '\0')
+        return sb_err_set(p->err, "%s:%zu: %s", p->path, line, what);
+    return sb_err_set(p->err, "%s:%zu: %s: %s", p->path, line, key, what);
+}
+
+/* `key:` with nothing after it, `~` and `null` are YAML's null. */
+static bool is_null(const yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE ||
+        n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *t = text_of(n);
+    return t[0] == '\0' || strcmp(t, "~") == 0 || strcasecmp(t, "null") == 0;
+}
+
+/* What a node is, for "expected X, got Y". */
+static const char *describe(const yaml_node_t *n, char *buf, size_t size)
+{
+    if (n->type == YAML_MAPPING_NODE)
+        return "a mapping";
+    if (n->type == YAML_SEQUENCE_NODE)
+        return "a list";
+    if (is_null(n))
+        return "nothing";
+    bool quoted = n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+    snprintf(buf, size, "%s'%.64s'", quoted ? "the quoted string " : "",
+             text_of(n));
+    return buf;
+}
+
+static int need_scalar(const parse_t *p, const yaml_node_t *v,
+                       const char *key, const char *expected)
+{
+    char got[QUOTE_BYTES_MAX];
+    if (v->type != YAML_SCALAR_NODE || is_null(v))
+        return fail(p, line_of(v), key, "expected %s, got %s", expected,
+                    describe(v, got, sizeof got));
+    /* A "\0" escape would silently cut the value in every C string use. */
+    if (strlen(text_of(v)) != v->data.scalar.length)
+        return fail(p, line_of(v), key, "value contains a NUL byte");
+    return 0;
+}
+
+/* Letters, digits, '.', '_', '-': safe as a Kafka topic and a folder name. */
+static bool is_word(const char *t)
+{
+    if (t[0] == '\0' || strcmp(t, ".") == 0 || strcmp(t, "..") == 0)
+        return false;
+    for (const char *c = t; *c != '\0'; c++)
+        if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' && *c != '-')
+            return false;
+    return true;
+}
+
+/* ------------------------------------------------------- scalar values -- */
+
+/* 0, -1 when not an integer, -2 when out of int64 range. */
+static int parse_int64(const char *t, int64_t *out)
+{
+    const char *digits = (t[0] == '-' || t[0] == '+') ? t + 1 : t;
+    if (digits[0] == '\0')
+        return -1;
+    for (const char *c = digits; *c != '\0'; c++)
+        if (!isdigit((unsigned char)*c))
+            return -1;
+    errno = 0;
+    long long n = strtoll(t, NULL, 10);
+    if (errno == ERANGE)
+        return -2;
+    *out = n;
+    return 0;
+}
+
+static int check_range(const parse_t *p, const yaml_node_t *v,
+                       const char *key, int64_t n, int64_t min, int64_t max)
+{
+    if (n >= min && n <= max)
+        return 0;
+    if (max == INT64_MAX || max == INT_MAX)
+        return fail(p, line_of(v), key, "must be at least %" PRId64
+                    ", got %" PRId64, min, n);
+    return fail(p, line_of(v), key, "must be between %" PRId64 " and %"
+                PRId64 ", got %" PRId64, min, max, n);
+}
+
+/* Integers must be plain: "4" is a string in YAML, and strict means strict. */
+static int get_int64(const parse_t *p, const yaml_node_t *v, const char *key,
+                     int64_t min, int64_t max, int64_t *out)
+{
+    char got[QUOTE_BYTES_MAX];
+    if (need_scalar(p, v, key, "an integer") != 0)
+        return -1;
+    int64_t n = 0;
+    int rc = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
+                 ? parse_int64(text_of(v), &n) : -1;
+    if (rc == -2)
+        return fail(p, line_of(v), key, "%.64s is out of range",
+                    text_of(v));
+    if (rc != 0)
+        return fail(p, line_of(v), key, "expected an integer, got %s",
+                    describe(v, got, sizeof got));
+    if (check_range(p, v, key, n, min, max) != 0)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static int get_u64(const parse_t *p, const yaml_node_t *v, const char *key,
+                   uint64_t *out)
+{
+    char got[QUOTE_BYTES_MAX];
+    if (need_scalar(p, v, key, "an integer") != 0)
+        return -1;
+    const char *t = text_of(v);
+    bool digits = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    for (const char *c = t; digits && *c != '\0'; c++)
+        digits = isdigit((unsigned char)*c);
+    if (!digits)
+        return fail(p, line_of(v), key,
+                    "expected a non-negative integer, got %s",
+                    describe(v, got, sizeof got));
+    errno = 0;
+    unsigned long long n = strtoull(t, NULL, 10);
+    if (errno == ERANGE)
+        return fail(p, line_of(v), key, "%.64s is out of range", t);
+    *out = n;
+    return 0;
+}
+
+static int get_bool(const parse_t *p, const yaml_node_t *v, const char *key,
+                    bool *out)
+{
+    char got[QUOTE_BYTES_MAX];
+    if (need_scalar(p, v, key, "true or false") != 0)
+        return -1;
+    const char *t = text_of(v);
+    bool plain = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    if (plain && (strcasecmp(t, "true") == 0 || strcasecmp(t, "yes") == 0))
+        *out = true;
+    else if (plain && (strcasecmp(t, "false") == 0 || strcasecmp(t, "no") == 0))
+        *out = false;
+    else
+        return fail(p, line_of(v), key, "expected true or false, got %s",
+                    describe(v, got, sizeof got));
+    return 0;
+}
+
+/* min_ns is 0 (a pause may be none) or 1 (an interval may not). */
+static int get_duration(const parse_t *p, const yaml_node_t *v,
+                        const char *key, int64_t min_ns, int64_t *out_ns)
+{
+    assert(min_ns == 0 || min_ns == 1);
+    if (need_scalar(p, v, key, "a duration " DURATION_HINT) != 0)
+        return -1;
+    int64_t ns = 0;
+    if (sb_duration_parse_ns(text_of(v), &ns) != 0)
+        return fail(p, line_of(v), key, "bad duration '%.64s' " DURATION_HINT,
+                    text_of(v));
+    if (ns < min_ns)
+        return fail(p, line_of(v), key, "must be more than 0, got '%.64s'",
+                    text_of(v));
+    *out_ns = ns;
+    return 0;
+}
+
+static int get_text(const parse_t *p, const yaml_node_t *v, const char *key,
+                    char *buf, size_t size)
+{
+    if (need_scalar(p, v, key, "a string") != 0)
+        return -1;
+    if (!copy_text(buf, size, text_of(v)))
+        return fail(p, line_of(v), key, "longer than %zu bytes", size - 1);
+    return 0;
+}
+
+/* file://PATH or s3://BUCKET[/PREFIX]; the object-store clients do the rest. */
+static int get_uri(const parse_t *p, const yaml_node_t *v, const char *key,
+                   char *buf, size_t size)
+{
+    if (get_text(p, v, key, buf, size) != 0)
+        return -1;
+    bool file = strncmp(buf, "file://", 7) == 0 && buf[7] != '\0';
+    bool s3 = strncmp(buf, "s3://", 5) == 0 && buf[5] != '\0' && buf[5] != '/';
+    if (!file && !s3)
+        return fail(p, line_of(v), key,
+                    "expected file://PATH or s3://BUCKET/PREFIX, got '%.64s'",
+                    buf);
+    return 0;
+}
+
+/* --------------------------------------------------------- key tables -- */
+
+typedef enum field_kind {
+    F_CUSTOM, F_INT, F_INT64, F_U64, F_DURATION, F_BOOL, F_TEXT,
+} field_kind_t;
+
+/* One known key: either a plain field of sb_scenario_t (kind, offset,
+ * bounds) or a handler for anything with structure or extra rules. */
+typedef struct key_entry {
+    const char *name;
+    field_kind_t kind;
+    key_fn fn;
+    size_t offset;
+    size_t size;
+    int64_t min, max;
+} key_entry_t;
+
+#define FIELD_OF(f) .offset = offsetof(sb_scenario_t, f)
+#define KEY_CUSTOM(n, f) { .name = n, .kind = F_CUSTOM, .fn = f }
+#define KEY_INT(n, f, lo, hi) \
+    { .name = n, .kind = F_INT, FIELD_OF(f), .min = lo, .max = hi }
+#define KEY_INT64(n, f, lo, hi) \
+    { .name = n, .kind = F_INT64, FIELD_OF(f), .min = lo, .max = hi }
+#define KEY_U64(n, f) { .name = n, .kind = F_U64, FIELD_OF(f) }
+#define KEY_DURATION(n, f, lo) \
+    { .name = n, .kind = F_DURATION, FIELD_OF(f), .min = lo }
+#define KEY_BOOL(n, f) { .name = n, .kind = F_BOOL, FIELD_OF(f) }
+#define KEY_TEXT(n, f) \
+    { .name = n, .kind = F_TEXT, FIELD_OF(f), \
+      .size = sizeof(((sb_scenario_t *)0)->f) }
+
+static int apply_field(parse_t *p, const key_entry_t *e, const char *key,
+                       yaml_node_t *v, void *arg)
+{
+    char *field = (char *)p->s + e->offset;
+    int64_t n = 0;
+    switch (e->kind) {
+    case F_CUSTOM:
+        return e->fn(p, key, v, arg);
+    case F_INT:
+        assert(e->max <= INT_MAX);
+        if (get_int64(p, v, key, e->min, e->max, &n) != 0)
+            return -1;
+        *(int *)field = (int)n;
+        return 0;
+    case F_INT64:
+        return get_int64(p, v, key, e->min, e->max, (int64_t *)field);
+    case F_U64:
+        return get_u64(p, v, key, (uint64_t *)field);
+    case F_DURATION:
+        return get_duration(p, v, key, e->min, (int64_t *)field);
+    case F_BOOL:
+        return get_bool(p, v, key, (bool *)field);
+    case F_TEXT:
+        return get_text(p, v, key, field, e->size);
+    }
+    assert(!"unknown field kind");
+    return -1;
+}
+
+/* Levenshtein distance, for "did you mean"; SIZE_MAX for very long words. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[KEY_BYTES_MAX + 1];
+    if (la > KEY_BYTES_MAX || lb > KEY_BYTES_MAX)
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+static const key_entry_t *closest_key(const char *word, const key_entry_t *keys,
+                                      size_t keys_count)
+{
+    const key_entry_t *best = NULL;
+    size_t best_distance = SUGGEST_DISTANCE_MAX + 1;
+    for (size_t i = 0; i < keys_count; i++) {
+        size_t d = edit_distance(word, keys[i].name);
+        if (d < best_distance) {
+            best = &keys[i];
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
+static int unknown_key(const parse_t *p, const yaml_node_t *k, const char *key,
+                       const key_entry_t *keys, size_t keys_count)
+{
+    const key_entry_t *best = closest_key(text_of(k), keys, keys_count);
+    if (best != NULL)
+        return fail(p, line_of(k), key, "unknown key (did you mean '%s'?)",
+                    best->name);
+    char known[SB_ERR_MSG_BYTES_MAX / 2];
+    size_t used = 0;
+    known[0] = '\0';
+    for (size_t i = 0; i < keys_count && used < sizeof known; i++)
+        used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
+                                 i == 0 ? "" : ", ", keys[i].name);
+    return fail(p, line_of(k), key, "unknown key (known: %s)", known);
+}
+
+/* libyaml's document API keeps duplicate keys; YAML forbids them. */
+static int check_duplicate(const parse_t *p, const yaml_node_t *map,
+                           const yaml_node_pair_t *pair, const char *key)
+{
+    const char *name = text_of(node_at(p, pair->key));
+    for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair;
+         q++) {
+        const yaml_node_t *earlier = node_at(p, q->key);
+        if (earlier->type == YAML_SCALAR_NODE &&
+            strcmp(text_of(earlier), name) == 0)
+            return fail(p, line_of(node_at(p, pair->key)), key,
+                        "duplicate key (first given at line %zu)",
+                        line_of(earlier));
+    }
+    return 0;
+}
+
+static int walk_pair(parse_t *p, const yaml_node_t *map,
+                     const yaml_node_pair_t *pair, const char *prefix,
+                     const key_entry_t *keys, size_t keys_count, void *arg)
+{
+    char got[QUOTE_BYTES_MAX];
+    char key[KEY_BYTES_MAX];
+    yaml_node_t *k = node_at(p, pair->key);
+    if (k->type != YAML_SCALAR_NODE)
+        return fail(p, line_of(k), prefix, "a key must be a word, got %s",
+                    describe(k, got, sizeof got));
+    snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "",
+             text_of(k));
+    if (check_duplicate(p, map, pair, key) != 0)
+        return -1;
+    for (size_t i = 0; i < keys_count; i++)
+        if (strcmp(keys[i].name, text_of(k)) == 0)
+            return apply_field(p, &keys[i], key, node_at(p, pair->value), arg);
+    return unknown_key(p, k, key, keys, keys_count);
+}
+
+/* Walks a mapping against its known keys; a null value means "all defaults". */
+static int walk(parse_t *p, yaml_node_t *map, const char *prefix,
+                const key_entry_t *keys, size_t keys_count, void *arg)
+{
+    char got[QUOTE_BYTES_MAX];
+    if (is_null(map))
+        return 0;
+    if (map->type != YAML_MAPPING_NODE)
+        return fail(p, line_of(map), prefix, "expected a mapping, got %s",
+                    describe(map, got, sizeof got));
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+         pair < map->data.mapping.pairs.top; pair++)
+        if (walk_pair(p, map, pair, prefix, keys, keys_count, arg) != 0)
+            return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------ pipeline -- */
+
+#define STAGE_ARG(id) ((void *)(intptr_t)(id))
+#define STAGE_ID(arg) ((int)(intptr_t)(arg))
+
+static int on_stage_parallelism(parse_t *p, const char *key, yaml_node_t *v,
+                                void *arg)
+{
+    int id = STAGE_ID(arg);
+    int64_t n = 0;
+    if (get_int64(p, v, key, 1, SB_SCENARIO_PARALLELISM_MAX, &n) != 0)
+        return -1;
+    stage_of(p->s, id)->parallelism = (int)n;
+    origin_set(&p->parallelism_at[id], line_of(v), key);
+    return 0;
+}
+
+static int on_stage_input(parse_t *p, const char *key, yaml_node_t *v,
+                          void *arg)
+{
+    int id = STAGE_ID(arg);
+    if (need_scalar(p, v, key, "forward, rebalance or hash") != 0)
+        return -1;
+    for (size_t c = 0; c < COUNT_OF(connection_names); c++) {
+        if (strcmp(text_of(v), connection_names[c]) != 0)
+            continue;
+        sb_stage_t *stage = stage_of(p->s, id);
+        stage->input = (sb_connection_t)c;
+        stage->input_set = true;
+        origin_set(&p->input_at[id], line_of(v), key);
+        return 0;
+    }
+    return fail(p, line_of(v), key, "unknown connection '%.64s' "
+                "(known: forward, rebalance, hash)", text_of(v));
+}
+
+static int on_map_fn(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "a map function (uppercase or identity)") != 0)
+        return -1;
+    if (strcmp(text_of(v), "uppercase") == 0)
+        p->s->map_fn = SB_MAP_UPPERCASE;
+    else if (strcmp(text_of(v), "identity") == 0)
+        p->s->map_fn = SB_MAP_IDENTITY;
+    else
+        return fail(p, line_of(v), key, "unknown map function '%.64s' "
+                    "(known: uppercase, identity)", text_of(v));
+    return 0;
+}
+
+static int on_filter_fn(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char startswith[] = "startswith:";
+    (void)arg;
+    if (need_scalar(p, v, key, "a filter (startswith:PREFIX or all)") != 0)
+        return -1;
+    const char *t = text_of(v);
+    if (strcmp(t, "all") == 0) {
+        p->s->filter_prefix[0] = '\0';
+        return 0;
+    }
+    if (strncmp(t, startswith, sizeof startswith - 1) != 0)
+        return fail(p, line_of(v), key, "unknown filter '%.64s' "
+                    "(known: startswith:PREFIX, all)", t);
+    const char *prefix = t + sizeof startswith - 1;
+    if (prefix[0] == '\0')
+        return fail(p, line_of(v), key,
+                    "empty prefix in '%s' (use all to keep everything)", t);
+    if (!copy_text(p->s->filter_prefix, sizeof p->s->filter_prefix, prefix))
+        return fail(p, line_of(v), key, "prefix longer than %zu bytes",
+                    sizeof p->s->filter_prefix - 1);
+    return 0;
+}
+
+static int on_count_enabled(parse_t *p, const char *key, yaml_node_t *v,
+                            void *arg)
+{
+    (void)arg;
+    return get_bool(p, v, key, &p->s->count_enabled);
+}
+
+static int on_sink_uri(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_uri(p, v, key, p->s->sink_uri, sizeof p->s->sink_uri);
+}
+
+static int on_source_rate(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 0, INT64_MAX / 2, &p->s->source_records_per_s);
+}
+
+static const key_entry_t source_keys[] = {
+    KEY_CUSTOM("parallelism", on_stage_parallelism),
+    KEY_CUSTOM("records_per_s", on_source_rate),
+};
+static const key_entry_t map_keys[] = {
+    KEY_CUSTOM("fn", on_map_fn),
+    KEY_CUSTOM("parallelism", on_stage_parallelism),
+    KEY_CUSTOM("input", on_stage_input),
+};
+static const key_entry_t filter_keys[] = {
+    KEY_CUSTOM("fn", on_filter_fn),
+    KEY_CUSTOM("parallelism", on_stage_parallelism),
+    KEY_CUSTOM("input", on_stage_input),
+};
+static const key_entry_t count_keys[] = {
+    KEY_CUSTOM("enabled", on_count_enabled),
+    KEY_CUSTOM("parallelism", on_stage_parallelism),
+    KEY_CUSTOM("input", on_stage_input),
+};
+static const key_entry_t sink_keys[] = {
+    KEY_CUSTOM("uri", on_sink_uri),
+    KEY_CUSTOM("parallelism", on_stage_parallelism),
+    KEY_CUSTOM("input", on_stage_input),
+};
+
+static int on_source(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return walk(p, v, key, source_keys, COUNT_OF(source_keys),
+                STAGE_ARG(ST_SOURCE));
+}
+
+/* A scalar is the shorthand for the stage's main field (map: uppercase). */
+static int on_map(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    if (v->type == YAML_SCALAR_NODE)
+        return on_map_fn(p, key, v, arg);
+    return walk(p, v, key, map_keys, COUNT_OF(map_keys), STAGE_ARG(ST_MAP));
+}
+
+static int on_filter(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    if (v->type == YAML_SCALAR_NODE)
+        return on_filter_fn(p, key, v, arg);
+    return walk(p, v, key, filter_keys, COUNT_OF(filter_keys),
+                STAGE_ARG(ST_FILTER));
+}
+
+/* Writing a count mapping asks for counting; `enabled: false` undoes it. */
+static int on_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    if (v->type == YAML_SCALAR_NODE)
+        return on_count_enabled(p, key, v, arg);
+    p->s->count_enabled = true;
+    return walk(p, v, key, count_keys, COUNT_OF(count_keys),
+                STAGE_ARG(ST_COUNT));
+}
+
+static int on_sink(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    if (v->type == YAML_SCALAR_NODE)
+        return on_sink_uri(p, key, v, arg);
+    return walk(p, v, key, sink_keys, COUNT_OF(sink_keys), STAGE_ARG(ST_SINK));
+}
+
+static int on_pipeline_parallelism(parse_t *p, const char *key,
+                                   yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    int64_t n = 0;
+    if (get_int64(p, v, key, 1, SB_SCENARIO_PARALLELISM_MAX, &n) != 0)
+        return -1;
+    p->parallelism_default = (int)n;
+    origin_set(&p->parallelism_default_at, line_of(v), key);
+    return 0;
+}
+
+static const key_entry_t pipeline_keys[] = {
+    KEY_CUSTOM("parallelism", on_pipeline_parallelism),
+    KEY_CUSTOM("source", on_source),
+    KEY_CUSTOM("map", on_map),
+    KEY_CUSTOM("filter", on_filter),
+    KEY_CUSTOM("count", on_count),
+    KEY_CUSTOM("sink", on_sink),
+};
+
+static int on_pipeline(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return walk(p, v, key, pipeline_keys, COUNT_OF(pipeline_keys), arg);
+}
+
+/* ---------------------------------------------------------------- faults -- */
+
+typedef struct fault_draft {
+    sb_fault_t fault;
+    bool has_do, has_at, has_random, has_checkpoint, has_point;
+} fault_draft_t;
+
+static int on_fault_do(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    if (need_scalar(p, v, key, "an action (crash)") != 0)
+        return -1;
+    if (strcmp(text_of(v), "crash") != 0)
+        return fail(p, line_of(v), key, "unknown action '%.64s' "
+                    "(the only action so far is crash)", text_of(v));
+    d->fault.kind = SB_FAULT_CRASH;
+    d->has_do = true;
+    return 0;
+}
+
+static int on_fault_random(parse_t *p, const char *key, yaml_node_t *v,
+                           void *arg)
+{
+    fault_draft_t *d = arg;
+    int64_t n = 0;
+    if (get_int64(p, v, key, 1, INT_MAX, &n) != 0)
+        return -1;
+    d->fault.trigger = SB_TRIGGER_RANDOM;
+    d->fault.count = (int)n;
+    d->has_random = true;
+    return 0;
+}
+
+static int on_fault_checkpoint(parse_t *p, const char *key, yaml_node_t *v,
+                               void *arg)
+{
+    fault_draft_t *d = arg;
+    char got[QUOTE_BYTES_MAX];
+    int64_t id = 0;
+    d->has_checkpoint = true;
+    if (v->type == YAML_SCALAR_NODE && strcmp(text_of(v), "final") == 0) {
+        d->fault.checkpoint_id = SB_CHECKPOINT_FINAL;
+        return 0;
+    }
+    bool integer = v->type == YAML_SCALAR_NODE &&
+                   v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+                   parse_int64(text_of(v), &id) == 0;
+    if (!integer)
+        return fail(p, line_of(v), key, "expected a checkpoint id "
+                    "(1, 2, ...) or final, got %s", describe(v, got, sizeof got));
+    if (check_range(p, v, key, id, 1, INT64_MAX) != 0)
+        return -1;
+    d->fault.checkpoint_id = id;
+    return 0;
+}
+
+static int on_fault_point(parse_t *p, const char *key, yaml_node_t *v,
+                          void *arg)
+{
+    fault_draft_t *d = arg;
+    if (need_scalar(p, v, key, "a crash point (" CRASH_POINTS_KNOWN ")") != 0)
+        return -1;
+    d->fault.point = sb_crash_point_from_name(text_of(v));
+    if (d->fault.point == SB_POINT_NONE)
+        return fail(p, line_of(v), key, "unknown crash point '%.64s' "
+                    "(known: " CRASH_POINTS_KNOWN ")", text_of(v));
+    d->has_point = true;
+    return 0;
+}
+
+static const key_entry_t crash_point_keys[] = {
+    KEY_CUSTOM("checkpoint", on_fault_checkpoint),
+    KEY_CUSTOM("point", on_fault_point),
+};
+
+/* `at: 2s` is a time; `at: { checkpoint, point }` is a crash point. */
+static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_at = true;
+    if (v->type != YAML_MAPPING_NODE) {
+        d->fault.trigger = SB_TRIGGER_AT_TIME;
+        return get_duration(p, v, key, 0, &d->fault.at_ns);
+    }
+    d->fault.trigger = SB_TRIGGER_CRASH_POINT;
+    if (walk(p, v, key, crash_point_keys, COUNT_OF(crash_point_keys), d) != 0)
+        return -1;
+    if (!d->has_checkpoint)
+        return fail(p, line_of(v), key,
+                    "missing 'checkpoint' (an id such as 3, or final)");
+    if (!d->has_point)
+        return fail(p, line_of(v), key,
+                    "missing 'point' (one of " CRASH_POINTS_KNOWN ")");
+    return 0;
+}
+
+static const key_entry_t fault_keys[] = {
+    KEY_CUSTOM("do", on_fault_do),
+    KEY_CUSTOM("at", on_fault_at),
+    KEY_CUSTOM("random", on_fault_random),
+};
+
+static int parse_fault(parse_t *p, yaml_node_t *item, size_t index)
+{
+    char got[QUOTE_BYTES_MAX];
+    char key[KEY_BYTES_MAX];
+    snprintf(key, sizeof key, "faults[%zu]", index);
+    if (item->type != YAML_MAPPING_NODE)
+        return fail(p, line_of(item), key, "expected a mapping such as "
+                    "{ do: crash, at: 2s }, got %s",
+                    describe(item, got, sizeof got));
+    fault_draft_t d = { .fault = { .line = (int)line_of(item) } };
+    if (walk(p, item, key, fault_keys, COUNT_OF(fault_keys), &d) != 0)
+        return -1;
+    if (!d.has_do)
+        return fail(p, line_of(item), key,
+                    "missing 'do' (the only action so far is 'do: crash')");
+    if (d.has_at == d.has_random)
+        return fail(p, line_of(item), key,
+                    "give exactly one of 'at' or 'random'");
+    p->s->faults[p->s->faults_count++] = d.fault;
+    return 0;
+}
+
+static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    char got[QUOTE_BYTES_MAX];
+    (void)arg;
+    if (is_null(v))
+        return 0;
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(p, line_of(v), key, "expected a list of faults "
+                    "(- do: crash ...), got %s", describe(v, got, sizeof got));
+    yaml_node_item_t *first = v->data.sequence.items.start;
+    for (yaml_node_item_t *it = first; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *item = node_at(p, *it);
+        if (p->s->faults_count == SB_SCENARIO_FAULTS_MAX)
+            return fail(p, line_of(item), key, "more than %d faults",
+                        SB_SCENARIO_FAULTS_MAX);
+        if (parse_fault(p, item, (size_t)(it - first)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------- top level -- */
+
+static int on_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (get_text(p, v, key, p->s->name, sizeof p->s->name) != 0)
+        return -1;
+    if (!is_word(p->s->name))
+        return fail(p, line_of(v), key, "invalid name '%s' (" WORD_RULE ")",
+                    p->s->name);
+    p->name_set = true;
+    return 0;
+}
+
+static int on_topic(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (get_text(p, v, key, p->s->topic, sizeof p->s->topic) != 0)
+        return -1;
+    if (!is_word(p->s->topic))
+        return fail(p, line_of(v), key, "invalid topic name '%s' ("
+                    WORD_RULE ")", p->s->topic);
+    return 0;
+}
+
+static int on_mode(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "EXACTLY_ONCE or AT_LEAST_ONCE") != 0)
+        return -1;
+    for (size_t m = 0; m < COUNT_OF(mode_names); m++)
+        if (strcasecmp(text_of(v), mode_names[m]) == 0) {
+            p->s->mode = (sb_checkpointing_mode_t)m;
+            return 0;
+        }
+    return fail(p, line_of(v), key, "unknown mode '%.64s' "
+                "(known: EXACTLY_ONCE, AT_LEAST_ONCE)", text_of(v));
+}
+
+static int on_unaligned(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    bool unaligned = false;
+    if (get_bool(p, v, key, &unaligned) != 0)
+        return -1;
+    if (unaligned)
+        return fail(p, line_of(v), key,
+                    "unaligned checkpoints are not supported yet");
+    return 0;
+}
+
+static int on_checkpoints_dir(parse_t *p, const char *key, yaml_node_t *v,
+                              void *arg)
+{
+    (void)arg;
+    return get_uri(p, v, key, p->s->checkpoints_dir,
+                   sizeof p->s->checkpoints_dir);
+}
+
+static int on_restart_strategy(parse_t *p, const char *key, yaml_node_t *v,
+                               void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "a restart strategy (fixed-delay)") != 0)
+        return -1;
+    if (strcmp(text_of(v), "fixed-delay") != 0)
+        return fail(p, line_of(v), key, "unknown restart strategy '%.64s' "
+                    "(only fixed-delay is supported)", text_of(v));
+    return 0;
+}
+
+static const key_entry_t input_keys[] = {
+    KEY_CUSTOM("topic", on_topic),
+    KEY_INT("partitions", partitions, 1, SB_SCENARIO_PARTITIONS_MAX),
+    KEY_INT64("records", records, 1, INT64_MAX),
+    KEY_U64("seed", seed),
+};
+
+static const key_entry_t expect_keys[] = {
+    KEY_BOOL("exactly_once", expect_exactly_once),
+};
+
+static int on_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return walk(p, v, key, input_keys, COUNT_OF(input_keys), arg);
+}
+
+static int on_expect(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return walk(p, v, key, expect_keys, COUNT_OF(expect_keys), arg);
+}
+
+static const key_entry_t top_keys[] = {
+    KEY_CUSTOM("name", on_name),
+    KEY_TEXT("description", description),
+    KEY_CUSTOM("input", on_input),
+    KEY_CUSTOM("pipeline", on_pipeline),
+    KEY_DURATION("execution.checkpointing.interval",
+                 checkpoint_interval_ns, 1),
+    KEY_CUSTOM("execution.checkpointing.mode", on_mode),
+    KEY_DURATION("execution.checkpointing.timeout", checkpoint_timeout_ns, 1),
+    KEY_INT("execution.checkpointing.max-concurrent-checkpoints",
+            max_concurrent_checkpoints, 1, SB_SCENARIO_CONCURRENT_MAX),
+    KEY_DURATION("execution.checkpointing.min-pause", min_pause_ns, 0),
+    KEY_INT("execution.checkpointing.tolerable-failed-checkpoints",
+            tolerable_failed_checkpoints, 0, INT_MAX),
+    KEY_CUSTOM("execution.checkpointing.unaligned", on_unaligned),
+    KEY_CUSTOM("state.checkpoints.dir", on_checkpoints_dir),
+    KEY_INT("state.checkpoints.num-retained", num_retained, 1, INT_MAX),
+    KEY_CUSTOM("restart-strategy", on_restart_strategy),
+    KEY_INT("restart-strategy.fixed-delay.attempts", restart_attempts, 0,
+            INT_MAX),
+    KEY_DURATION("restart-strategy.fixed-delay.delay", restart_delay_ns, 0),
+    KEY_CUSTOM("faults", on_faults),
+    KEY_CUSTOM("expect", on_expect),
+};
+
+/* ------------------------------------------------ rules across keys -- */
+
+/* The file's base name without .yaml/.yml, made a word (a run folder name). */
+static void default_name(sb_scenario_t *s)
+{
+    const char *slash = strrchr(s->path, '/');
+    const char *base = slash != NULL ? slash + 1 : s->path;
+    size_t len = strlen(base);
+    if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
+        len -= 5;
+    else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
+        len -= 4;
+    if (len >= sizeof s->name)
+        len = sizeof s->name - 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)base[i];
+        s->name[i] = isalnum(c) || c == '.' || c == '_' || c == '-' ? (char)c
+                                                                  : '-';
+    }
+    s->name[len] = '\0';
+    if (!is_word(s->name))
+        copy_text(s->name, sizeof s->name, "scenario");
+}
+
+/* A stage without its own parallelism takes pipeline.parallelism, else 1. */
+static void default_parallelism(parse_t *p)
+{
+    for (int id = 0; id < ST_MAX; id++) {
+        sb_stage_t *stage = stage_of(p->s, id);
+        if (stage->parallelism != 0)
+            continue;
+        stage->parallelism = p->parallelism_default != 0
+                                 ? p->parallelism_default : 1;
+        p->parallelism_at[id] = p->parallelism_default_at;
+    }
+}
+
+/* Kafka hands each partition to one source subtask; a subtask with none
+ * would never see input or end-of-input offsets. */
+static int check_source_parallelism(parse_t *p)
+{
+    if (p->s->source.parallelism <= p->s->partitions)
+        return 0;
+    const origin_t *at = &p->parallelism_at[ST_SOURCE];
+    assert(at->line != 0);
+    return fail(p, at->line, at->key, "%d source subtasks but input.partitions"
+                " is %d (each source subtask needs a partition)",
+                p->s->source.parallelism, p->s->partitions);
+}
+
+/* Unset inputs: forward when parallelism matches, rebalance otherwise, hash
+ * into count (counts per key must see every record of their key). */
+static int connect_stage(parse_t *p, int prev_id, int id)
+{
+    const sb_stage_t *prev = stage_of(p->s, prev_id);
+    sb_stage_t *stage = stage_of(p->s, id);
+    bool equal = stage->parallelism == prev->parallelism;
+    if (!stage->input_set) {
+        stage->input = id == ST_COUNT ? SB_CONNECTION_HASH
+                       : equal        ? SB_CONNECTION_FORWARD
+                                      : SB_CONNECTION_REBALANCE;
+        return 0;
+    }
+    if (stage->input != SB_CONNECTION_FORWARD || equal)
+        return 0;
+    return fail(p, p->input_at[id].line, p->input_at[id].key,
+                "forward needs equal parallelism, but %s has %d and %s before"
+                " it has %d (use rebalance or hash)", stage_names[id],
+                stage->parallelism, stage_names[prev_id], prev->parallelism);
+}
+
+static int connect_stages(parse_t *p)
+{
+    int chain[ST_MAX];
+    int n = 0;
+    for (int id = 0; id < ST_MAX; id++)
+        if (id != ST_COUNT || p->s->count_enabled)
+            chain[n++] = id;
+    for (int i = 1; i < n; i++)
+        if (connect_stage(p, chain[i - 1], chain[i]) != 0)
+            return -1;
+    if (!p->s->count_enabled && !p->s->count.input_set)
+        p->s->count.input = SB_CONNECTION_HASH;
+    return 0;
+}
+
+static int finish(parse_t *p)
+{
+    if (!p->name_set)
+        default_name(p->s);
+    default_parallelism(p);
+    if (check_source_parallelism(p) != 0)
+        return -1;
+    return connect_stages(p);
+}
+
+/* ------------------------------------------------------------- loading -- */
+
+static size_t line_at_offset(const char *text, size_t len, size_t offset)
+{
+    size_t line = 1;
+    for (size_t i = 0; i < offset && i < len; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+static int yaml_failure(const yaml_parser_t *parser, const char *path,
+                        const char *text, size_t len, sb_err_t *err)
+{
+    const char *problem = parser->problem != NULL ? parser->problem : "error";
+    if (parser->error == YAML_MEMORY_ERROR)
+        return sb_err_set(err, "%s: out of memory while parsing YAML", path);
+    /* Reader errors (bad UTF-8, control characters) carry an offset only. */
+    if (parser->error == YAML_READER_ERROR)
+        return sb_err_set(err, "%s:%zu: YAML syntax error: %s", path,
+                          line_at_offset(text, len, parser->problem_offset),
+                          problem);
+    if (parser->context != NULL)
+        return sb_err_set(err, "%s:%zu: YAML syntax error: %s (%s at line %zu)",
+                          path, parser->problem_mark.line + 1, problem,
+                          parser->context, parser->context_mark.line + 1);
+    return sb_err_set(err, "%s:%zu: YAML syntax error: %s", path,
+                      parser->problem_mark.line + 1, problem);
+}
+
+/* One scenario, one document: a second `---` is a pasting mistake. */
+static int check_single_document(yaml_parser_t *parser, const char *path,
+                                 const char *text, size_t len, sb_err_t *err)
+{
+    yaml_document_t next;
+    if (!yaml_parser_load(parser, &next))
+        return yaml_failure(parser, path, text, len, err);
+    yaml_node_t *root = yaml_document_get_root_node(&next);
+    int rc = 0;
+    if (root != NULL)
+        rc = sb_err_set(err, "%s:%zu: a scenario is one YAML document, found "
+                        "a second one", path, root->start_mark.line + 1);
+    yaml_document_delete(&next);
+    return rc;
+}
+
+static int parse_document(sb_scenario_t *s, yaml_document_t *doc,
+                          const char *path, sb_err_t *err)
+{
+    parse_t p = { .doc = doc, .path = path, .err = err, .s = s };
+    yaml_node_t *root = yaml_document_get_root_node(doc);
+    if (root != NULL &&
+        walk(&p, root, "", top_keys, COUNT_OF(top_keys), NULL) != 0)
+        return -1;
+    return finish(&p);
+}
+
+static int parse_text(sb_scenario_t *s, const char *path, const char *text,
+                      size_t len, sb_err_t *err)
+{
+    sb_scenario_t draft;
+    sb_scenario_defaults(&draft);
+    if (!copy_text(draft.path, sizeof draft.path, path))
+        return sb_err_set(err, "cannot read scenario %.80s...: path longer "
+                          "than %zu bytes", path, sizeof draft.path - 1);
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return sb_err_set(err, "%s: cannot start the YAML parser", path);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    yaml_document_t doc;
+    int rc = -1;
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = yaml_failure(&parser, path, text, len, err);
+    } else {
+        rc = check_single_document(&parser, path, text, len, err);
+        if (rc == 0)
+            rc = parse_document(&draft, &doc, path, err);
+        yaml_document_delete(&doc);
+    }
+    yaml_parser_delete(&parser);
+    if (rc == 0)
+        *s = draft;
+    return rc;
+}
+
+/* Reads the whole file (bounded) so that messages can count lines in it. */
+static int read_file(const char *path, char **out, size_t *out_len,
+                     sb_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return sb_err_errno(err, errno, "cannot read scenario %s", path);
+    char *buf = malloc(SCENARIO_FILE_BYTES_MAX + 1);
+    if (buf == NULL) {
+        fclose(f);
+        return sb_err_errno(err, ENOMEM, "cannot read scenario %s", path);
+    }
+    size_t len = fread(buf, 1, SCENARIO_FILE_BYTES_MAX + 1, f);
+    int read_errno = ferror(f) ? (errno != 0 ? errno : EIO) : 0;
+    fclose(f);
+    if (read_errno != 0 || len > SCENARIO_FILE_BYTES_MAX) {
+        free(buf);
+        if (read_errno != 0)
+            return sb_err_errno(err, read_errno, "cannot read scenario %s",
+                                path);
+        return sb_err_set(err, "cannot read scenario %s: larger than %d bytes",
+                          path, SCENARIO_FILE_BYTES_MAX);
+    }
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+/* ------------------------------------------------------------- public -- */
+
+void sb_scenario_defaults(sb_scenario_t *s)
+{
+    assert(s != NULL);
+    memset(s, 0, sizeof *s);
+    copy_text(s->topic, sizeof s->topic, "input-topic");
+    s->partitions = 4;
+    s->records = 200000;
+    s->seed = 42;
+    s->map_fn = SB_MAP_UPPERCASE;
+    copy_text(s->filter_prefix, sizeof s->filter_prefix, "A");
+    s->count_enabled = false;
+    copy_text(s->sink_uri, sizeof s->sink_uri, "file://output");
+    s->checkpoint_interval_ns = INT64_C(500) * 1000 * 1000;
+    s->mode = SB_MODE_EXACTLY_ONCE;
+    s->checkpoint_timeout_ns = INT64_C(600) * 1000 * 1000 * 1000;
+    s->max_concurrent_checkpoints = 1;
+    s->min_pause_ns = 0;
+    s->tolerable_failed_checkpoints = 0;
+    copy_text(s->checkpoints_dir, sizeof s->checkpoints_dir,
+              "file://checkpoints");
+    s->num_retained = 1;
+    s->restart_attempts = 10;
+    s->restart_delay_ns = INT64_C(100) * 1000 * 1000;
+    s->faults_count = 0;
+    s->expect_exactly_once = true;
+}
+
+int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
+                      sb_err_t *err)
+{
+    assert(s != NULL && path != NULL && yaml != NULL);
+    return parse_text(s, path, yaml, strlen(yaml), err);
+}
+
+int sb_scenario_load(sb_scenario_t *s, const char *path, sb_err_t *err)
+{
+    assert(s != NULL && path != NULL);
+    char *text = NULL;
+    size_t len = 0;
+    if (read_file(path, &text, &len, err) != 0)
+        return -1;
+    int rc = parse_text(s, path, text, len, err);
+    free(text);
+    return rc;
+}

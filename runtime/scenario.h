@@ -1,0 +1,147 @@
+/* scenario.h — a scenario file (YAML), parsed and validated.
+ *
+ * A scenario is one fault story: the input, the job graph, the checkpoint
+ * configuration (Flink's key names), the faults and what the run must show.
+ * Parsing is strict: an unknown key, a bad duration or a wrong type is an
+ * error naming the file, the line and the key, before anything runs. Every
+ * field has a default, so a scenario names only what it changes. */
+#ifndef SB_SCENARIO_H
+#define SB_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define SB_SCENARIO_NAME_BYTES_MAX 64
+#define SB_SCENARIO_TEXT_BYTES_MAX 512
+#define SB_SCENARIO_FAULTS_MAX 32
+#define SB_SCENARIO_PARALLELISM_MAX 16
+#define SB_SCENARIO_PARTITIONS_MAX 64
+#define SB_SCENARIO_CONCURRENT_MAX 8   /* max-concurrent-checkpoints */
+
+typedef enum sb_connection {
+    SB_CONNECTION_FORWARD = 0,   /* subtask i -> subtask i; equal parallelism */
+    SB_CONNECTION_REBALANCE,     /* round-robin over every downstream subtask */
+    SB_CONNECTION_HASH,          /* by key (the record's value) */
+} sb_connection_t;
+
+typedef enum sb_checkpointing_mode {
+    SB_MODE_EXACTLY_ONCE = 0,    /* aligned barriers */
+    SB_MODE_AT_LEAST_ONCE,       /* no alignment: the negative control */
+} sb_checkpointing_mode_t;
+
+typedef enum sb_map_fn {
+    SB_MAP_UPPERCASE = 0,
+    SB_MAP_IDENTITY,
+} sb_map_fn_t;
+
+typedef enum sb_fault_kind {
+    SB_FAULT_CRASH = 0,          /* SIGKILL of the worker */
+} sb_fault_kind_t;
+
+typedef enum sb_fault_trigger {
+    SB_TRIGGER_AT_TIME = 0,      /* at_ns after the job (first worker) starts */
+    SB_TRIGGER_RANDOM,           /* `count` kills at seeded random moments of
+                                    input progress */
+    SB_TRIGGER_CRASH_POINT,      /* the worker kills itself at a named point */
+} sb_fault_trigger_t;
+
+/* Named places in the protocol where the worker can kill itself. */
+typedef enum sb_crash_point {
+    SB_POINT_NONE = 0,
+    SB_POINT_SOURCE_AFTER_BARRIER,      /* source emitted barrier N */
+    SB_POINT_SINK_AFTER_SNAPSHOT,       /* sink snapshotted N, before its ack */
+    SB_POINT_COORDINATOR_AFTER_COMPLETE,/* _metadata of N written, before the
+                                           sinks are notified */
+} sb_crash_point_t;
+
+#define SB_CHECKPOINT_FINAL (-1)  /* `checkpoint: final` in a crash point */
+
+typedef struct sb_fault {
+    sb_fault_kind_t kind;
+    sb_fault_trigger_t trigger;
+    int64_t at_ns;                /* SB_TRIGGER_AT_TIME */
+    int count;                    /* SB_TRIGGER_RANDOM: number of kills */
+    sb_crash_point_t point;       /* SB_TRIGGER_CRASH_POINT */
+    int64_t checkpoint_id;        /* SB_TRIGGER_CRASH_POINT: id, or
+                                     SB_CHECKPOINT_FINAL */
+    int line;                     /* where it was declared, for messages */
+} sb_fault_t;
+
+typedef struct sb_stage {
+    int parallelism;              /* 0 before defaults are applied */
+    sb_connection_t input;        /* how this stage reads from the previous */
+    bool input_set;               /* whether `input:` was given */
+} sb_stage_t;
+
+typedef struct sb_scenario {
+    char path[SB_SCENARIO_TEXT_BYTES_MAX];
+    char name[SB_SCENARIO_NAME_BYTES_MAX];
+    char description[SB_SCENARIO_TEXT_BYTES_MAX];
+
+    /* input: */
+    char topic[SB_SCENARIO_NAME_BYTES_MAX];   /* default "input-topic" */
+    int partitions;                           /* default 4 */
+    int64_t records;                          /* default 200000 */
+    uint64_t seed;                            /* default 42 */
+
+    /* pipeline: source -> map -> filter [-> count] -> sink */
+    sb_stage_t source, map, filter, count, sink;
+    int64_t source_records_per_s;             /* pipeline.source.records_per_s:
+                                                 input rate over all source
+                                                 subtasks; 0 = as fast as it
+                                                 goes (default) */
+    sb_map_fn_t map_fn;                       /* default uppercase */
+    char filter_prefix[SB_SCENARIO_NAME_BYTES_MAX]; /* "startswith:A" -> "A";
+                                                       "" keeps everything */
+    bool count_enabled;                       /* default false */
+    char sink_uri[SB_SCENARIO_TEXT_BYTES_MAX];/* default "file://output",
+                                                 relative to the run folder */
+
+    /* execution.checkpointing.* (Flink's names and defaults) */
+    int64_t checkpoint_interval_ns;           /* default 500ms */
+    sb_checkpointing_mode_t mode;             /* default EXACTLY_ONCE */
+    int64_t checkpoint_timeout_ns;            /* default 10min */
+    int max_concurrent_checkpoints;           /* default 1 */
+    int64_t min_pause_ns;                     /* default 0 */
+    int tolerable_failed_checkpoints;         /* default 0 */
+
+    /* state.checkpoints.* */
+    char checkpoints_dir[SB_SCENARIO_TEXT_BYTES_MAX]; /* default
+                                                 "file://checkpoints" */
+    int num_retained;                         /* default 1 */
+
+    /* restart-strategy: fixed-delay (the only one so far) */
+    int restart_attempts;                     /* default 10 */
+    int64_t restart_delay_ns;                 /* default 100ms */
+
+    sb_fault_t faults[SB_SCENARIO_FAULTS_MAX];
+    int faults_count;
+
+    /* expect: */
+    bool expect_exactly_once;                 /* default true */
+} sb_scenario_t;
+
+/* Fills *s with the defaults above. */
+void sb_scenario_defaults(sb_scenario_t *s);
+
+/* Reads and validates a scenario file. On error returns -1 with a message of
+ * the form "FILE:LINE: KEY: what is wrong". */
+int sb_scenario_load(sb_scenario_t *s, const char *path, sb_err_t *err);
+
+/* Same, from a string (tests); `path` names it in messages. */
+int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
+                      sb_err_t *err);
+
+/* "500ms", "2s", "10min", "1h", "250us", or a plain number of milliseconds
+ * (Flink's default unit). Returns -1 on anything else. */
+int sb_duration_parse_ns(const char *text, int64_t *out_ns);
+
+/* Names for messages and the trace. */
+const char *sb_crash_point_name(sb_crash_point_t p);
+sb_crash_point_t sb_crash_point_from_name(const char *name);
+const char *sb_connection_name(sb_connection_t c);
+const char *sb_mode_name(sb_checkpointing_mode_t m);
+
+#endif

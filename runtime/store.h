@@ -1,0 +1,81 @@
+/* store.h — the object store interface used by the sink and by checkpoint
+ * storage.
+ *
+ * Keys are relative paths ("run/chk-3/_metadata"). Objects become visible
+ * atomically and whole. Multipart uploads are the sink's two-phase commit: an
+ * upload's parts are invisible until it is completed, completing is
+ * idempotent (an upload already completed reports SB_STORE_ALREADY), and
+ * aborting discards the parts.
+ *
+ * The `file://DIR` backend keeps objects as files under DIR, publishes by
+ * rename(2) and emulates multipart uploads in DIR/_uploads/<upload id>/. */
+#ifndef SB_STORE_H
+#define SB_STORE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define SB_STORE_PATH_BYTES_MAX 1024
+#define SB_STORE_KEY_BYTES_MAX 512
+#define SB_STORE_UPLOAD_ID_BYTES_MAX 128
+#define SB_STORE_LIST_MAX 1000000       /* keys returned by one listing */
+#define SB_STORE_UPLOADS_DIR "_uploads"
+
+typedef struct sb_store {
+    char uri[SB_STORE_PATH_BYTES_MAX];  /* as given, for messages */
+    char root[SB_STORE_PATH_BYTES_MAX]; /* file://: absolute directory */
+} sb_store_t;
+
+typedef struct sb_store_list {
+    char **keys;                         /* sorted */
+    size_t count;
+} sb_store_list_t;
+
+typedef struct sb_store_upload {
+    char upload_id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    char key[SB_STORE_KEY_BYTES_MAX];
+} sb_store_upload_t;
+
+typedef struct sb_store_uploads {
+    sb_store_upload_t *items;
+    size_t count;
+} sb_store_uploads_t;
+
+enum { SB_STORE_OK = 0, SB_STORE_ALREADY = 1 };
+
+/* Opens `uri` (file://DIR; a relative DIR is taken relative to `base_dir`),
+ * creating the directory. */
+int sb_store_open(sb_store_t *st, const char *uri, const char *base_dir, sb_err_t *err);
+
+int sb_store_put(sb_store_t *st, const char *key, const void *data, size_t len,
+                 sb_err_t *err);
+/* Returns 1 and fills *data (malloc'd, NUL-terminated) if the object exists,
+ * 0 if it does not, -1 on error. */
+int sb_store_get(sb_store_t *st, const char *key, char **data, size_t *len,
+                 sb_err_t *err);
+int sb_store_exists(sb_store_t *st, const char *key, sb_err_t *err);
+int sb_store_delete(sb_store_t *st, const char *key, sb_err_t *err);
+/* Keys of completed objects under `prefix` (recursively), sorted. */
+int sb_store_list(sb_store_t *st, const char *prefix, sb_store_list_t *out,
+                  sb_err_t *err);
+void sb_store_list_free(sb_store_list_t *l);
+
+int sb_store_upload_create(sb_store_t *st, const char *key, char *upload_id,
+                           size_t upload_id_len, sb_err_t *err);
+int sb_store_upload_part(sb_store_t *st, const char *upload_id, int part_number,
+                         const void *data, size_t len, sb_err_t *err);
+/* Returns SB_STORE_OK when it published the object now, SB_STORE_ALREADY
+ * when the upload had been completed before, -1 on error. */
+int sb_store_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
+                             int parts, sb_err_t *err);
+int sb_store_upload_abort(sb_store_t *st, const char *upload_id, sb_err_t *err);
+/* Uploads in progress whose key starts with `prefix`. */
+int sb_store_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
+                          sb_err_t *err);
+void sb_store_uploads_free(sb_store_uploads_t *u);
+
+/* Absolute path of an object (file:// only; for tools and messages). */
+void sb_store_path(const sb_store_t *st, const char *key, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages snapbed builds against, when missing.
+# Runs as root, or through sudo when not root.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config librdkafka-dev libck-dev libcunit1-dev
+      libgraphviz-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
+      libxml2-dev)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+        || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all packages present"
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then sudo="sudo"; else
+        echo "deps: missing ${missing[*]} and not root (no sudo): install them first" >&2
+        exit 1
+    fi
+fi
+echo "deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,369 @@
+/* verdict.c — see verdict.h. */
+#include "verdict.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafka.h"
+#include "store.h"
+#include "trace.h"
+
+#define KEYS_TRACKED_MAX 1000000   /* published keys remembered by the checks */
+
+bool sb_verdict_graph_keeps_order(const sb_scenario_t *s)
+{
+    int non_forward = (s->map.input != SB_CONNECTION_FORWARD) +
+                      (s->filter.input != SB_CONNECTION_FORWARD) +
+                      (s->count_enabled && s->count.input != SB_CONNECTION_FORWARD) +
+                      (s->sink.input != SB_CONNECTION_FORWARD);
+    return non_forward <= 1;
+}
+
+/* ------------------------------------------------------ expected output */
+
+typedef struct expect_ctx {
+    const sb_scenario_t *s;
+    sb_eo_t *eo;
+    json_t *true_counts;
+    int64_t records_in;
+    sb_err_t *err;
+} expect_ctx_t;
+
+/* The job's map and filter, applied to what is in the topic. Kept apart
+ * from the engine's code on purpose: a bug there must not hide here. */
+static int on_input_record(int32_t partition, int64_t offset, const char *value, size_t len,
+                           void *arg)
+{
+    expect_ctx_t *c = arg;
+    c->records_in++;
+    char v[SB_EO_VALUE_BYTES_MAX + 1];
+    if (len > SB_EO_VALUE_BYTES_MAX)
+        len = SB_EO_VALUE_BYTES_MAX;
+    for (size_t i = 0; i < len; i++) {
+        char ch = value[i];
+        if (c->s->map_fn == SB_MAP_UPPERCASE && ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 32);
+        v[i] = ch;
+    }
+    v[len] = '\0';
+    if (strncmp(v, c->s->filter_prefix, strlen(c->s->filter_prefix)) != 0)
+        return 0;
+    if (c->true_counts != NULL) {
+        json_t *n = json_object_get(c->true_counts, v);
+        json_object_set_new(c->true_counts, v, json_integer(n ? json_integer_value(n) + 1 : 1));
+    }
+    return sb_eo_expect(c->eo, partition, offset, v, len, c->err);
+}
+
+/* -------------------------------------------------------- actual output */
+
+static int observe_object(sb_eo_t *eo, const char *key, char *data, size_t len, sb_err_t *err)
+{
+    char *p = data, *end = data + len;
+    int line = 0;
+    while (p < end) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL)
+            return sb_err_set(err, "object %s: last line is not terminated", key);
+        line++;
+        if (sb_eo_observe_line(eo, p, (size_t)(nl - p), err) != 0)
+            return sb_err_wrap(err, "object %s line %d", key, line);
+        p = nl + 1;
+    }
+    return 0;
+}
+
+static int observe_sink(const sb_verdict_params_t *p, sb_eo_t *eo, sb_verdict_t *v,
+                        sb_err_t *err)
+{
+    sb_store_t st;
+    if (sb_store_open(&st, p->scenario->sink_uri, p->run_dir, err) != 0)
+        return -1;
+    sb_store_list_t l;
+    if (sb_store_list(&st, "part-", &l, err) != 0)
+        return -1;
+    int rc = 0, last_subtask = -1;
+    for (size_t i = 0; i < l.count && rc == 0; i++) {
+        int subtask;
+        int64_t id;
+        if (!sb_job_sink_key_parse(l.keys[i], &subtask, &id))
+            continue;
+        if (subtask != last_subtask) {
+            sb_eo_begin_stream(eo); /* keys sort by subtask, then checkpoint */
+            last_subtask = subtask;
+        }
+        char *data = NULL;
+        size_t len = 0;
+        int got = sb_store_get(&st, l.keys[i], &data, &len, err);
+        if (got < 0)
+            rc = -1;
+        else if (got > 0)
+            rc = observe_object(eo, l.keys[i], data, len, err);
+        free(data);
+        v->objects++;
+    }
+    sb_store_list_free(&l);
+    return rc;
+}
+
+/* ------------------------------------------------------------- counts */
+
+static int load_counts(const char *run_dir, json_t *merged, int *files, sb_err_t *err)
+{
+    char uri[1100];
+    snprintf(uri, sizeof uri, "file://%s/counts", run_dir);
+    sb_store_t st;
+    if (sb_store_open(&st, uri, "/", err) != 0)
+        return -1;
+    sb_store_list_t l;
+    if (sb_store_list(&st, "count-", &l, err) != 0)
+        return -1;
+    int rc = 0;
+    *files = (int)l.count;
+    for (size_t i = 0; i < l.count && rc == 0; i++) {
+        char *data = NULL;
+        size_t len = 0;
+        if (sb_store_get(&st, l.keys[i], &data, &len, err) <= 0) {
+            rc = sb_err_set(err, "cannot read counts %s/%s", st.root, l.keys[i]);
+            break;
+        }
+        json_error_t jerr;
+        json_t *o = json_loadb(data, len, 0, &jerr);
+        free(data);
+        if (!json_is_object(o)) {
+            json_decref(o);
+            rc = sb_err_set(err, "counts %s/%s are not a JSON object", st.root, l.keys[i]);
+            break;
+        }
+        const char *k;
+        json_t *n;
+        json_object_foreach(o, k, n) {
+            json_t *m = json_object_get(merged, k);
+            json_object_set_new(merged, k, json_integer(json_integer_value(n) +
+                                                        (m ? json_integer_value(m) : 0)));
+        }
+        json_decref(o);
+    }
+    sb_store_list_free(&l);
+    return rc;
+}
+
+static void compare_counts(json_t *want, json_t *got, int files, int expected_files,
+                           sb_verdict_check_t *c)
+{
+    c->ok = true;
+    if (files != expected_files) {
+        c->ok = false;
+        snprintf(c->detail, sizeof c->detail, "%d of %d count subtasks wrote final counts",
+                 files, expected_files);
+        return;
+    }
+    const char *k;
+    json_t *n;
+    json_object_foreach(want, k, n) {
+        json_int_t w = json_integer_value(n), g = json_integer_value(json_object_get(got, k));
+        if (w != g) {
+            c->ok = false;
+            snprintf(c->detail, sizeof c->detail, "count of %s is %" JSON_INTEGER_FORMAT
+                     ", expected %" JSON_INTEGER_FORMAT, k, g, w);
+            return;
+        }
+    }
+    json_object_foreach(got, k, n) {
+        if (json_object_get(want, k) == NULL) {
+            c->ok = false;
+            snprintf(c->detail, sizeof c->detail, "count of %s is %" JSON_INTEGER_FORMAT
+                     ", expected none", k, json_integer_value(n));
+            return;
+        }
+    }
+}
+
+/* ------------------------------------------------------- trace checks */
+
+struct sb_trace_checks {
+    int64_t max_completed;       /* newest completion seen so far */
+    int64_t completed_count;
+    int64_t aborted_count;
+    int crashes;
+    int64_t last_crash_ns;
+    int64_t last_completion_ns;
+    int restores;
+    int64_t restored_from[SB_VERDICT_RESTORES_MAX];
+    json_t *published;           /* key -> 1 */
+    sb_verdict_check_t restore, publish;
+};
+
+sb_trace_checks_t *sb_trace_checks_new(void)
+{
+    sb_trace_checks_t *tc = calloc(1, sizeof *tc);
+    if (tc == NULL)
+        return NULL;
+    tc->published = json_object();
+    tc->restore.ok = tc->publish.ok = true;
+    tc->last_crash_ns = -1;
+    tc->last_completion_ns = -1;
+    return tc;
+}
+
+void sb_trace_checks_free(sb_trace_checks_t *tc)
+{
+    if (tc == NULL)
+        return;
+    json_decref(tc->published);
+    free(tc);
+}
+
+static void violation(sb_verdict_check_t *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void violation(sb_verdict_check_t *c, const char *fmt, ...)
+{
+    if (!c->ok)
+        return; /* keep the first */
+    c->ok = false;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->detail, sizeof c->detail, fmt, ap);
+    va_end(ap);
+}
+
+static void on_restore(sb_trace_checks_t *tc, json_t *ev)
+{
+    int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
+    int attempt = (int)json_integer_value(json_object_get(ev, "attempt"));
+    /* A completion whose trace line was lost to a crash right after its
+     * _metadata was written shows up as a restore above max_completed; that
+     * is allowed. Restoring from anything older is not. */
+    if (id < tc->max_completed)
+        violation(&tc->restore, "attempt %d restored from chk-%" PRId64
+                  " although chk-%" PRId64 " had completed", attempt, id, tc->max_completed);
+    if (id > tc->max_completed)
+        tc->max_completed = id;
+    if (attempt > 0 && tc->restores < SB_VERDICT_RESTORES_MAX)
+        tc->restored_from[tc->restores++] = id;
+}
+
+static void on_sink_commit(sb_trace_checks_t *tc, json_t *ev)
+{
+    if (!json_is_true(json_object_get(ev, "published")))
+        return;
+    const char *key = json_string_value(json_object_get(ev, "key"));
+    int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
+    if (key == NULL)
+        return;
+    if (id > tc->max_completed)
+        violation(&tc->publish, "%s was published for chk-%" PRId64 " before any checkpoint "
+                  ">= %" PRId64 " completed (newest completed: chk-%" PRId64 ")", key, id, id,
+                  tc->max_completed);
+    if (json_object_get(tc->published, key) != NULL)
+        violation(&tc->publish, "%s was published twice", key);
+    else if (json_object_size(tc->published) < KEYS_TRACKED_MAX)
+        json_object_set_new(tc->published, key, json_true());
+}
+
+void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
+{
+    const char *name = json_string_value(json_object_get(ev, "event"));
+    int64_t t_ns = json_integer_value(json_object_get(ev, "t_ns"));
+    if (name == NULL)
+        return;
+    if (strcmp(name, "checkpoint_completed") == 0) {
+        int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
+        tc->completed_count++;
+        if (id > tc->max_completed)
+            tc->max_completed = id;
+        tc->last_completion_ns = t_ns;
+    } else if (strcmp(name, "checkpoint_aborted") == 0) {
+        tc->aborted_count++;
+    } else if (strcmp(name, "crash") == 0) {
+        tc->crashes++;
+        tc->last_crash_ns = t_ns;
+    } else if (strcmp(name, "restore") == 0) {
+        on_restore(tc, ev);
+    } else if (strcmp(name, "sink_commit") == 0) {
+        on_sink_commit(tc, ev);
+    }
+}
+
+void sb_trace_checks_finish(sb_trace_checks_t *tc, sb_verdict_t *v)
+{
+    v->restores = tc->restore;
+    v->publishes = tc->publish;
+    v->crashes_seen = tc->crashes;
+    v->checkpoints_completed = tc->completed_count;
+    v->checkpoints_aborted = tc->aborted_count;
+    v->restores_count = tc->restores;
+    memcpy(v->restored_from, tc->restored_from, sizeof v->restored_from);
+    v->crashes.ok = v->crashes_seen == v->crashes_injected;
+    if (!v->crashes.ok)
+        snprintf(v->crashes.detail, sizeof v->crashes.detail,
+                 "%d crashes seen, %d injected", v->crashes_seen, v->crashes_injected);
+    v->liveness.ok = tc->last_completion_ns > tc->last_crash_ns;
+    if (!v->liveness.ok)
+        snprintf(v->liveness.detail, sizeof v->liveness.detail,
+                 "no checkpoint completed after the last crash");
+}
+
+static int visit(json_t *ev, void *ctx)
+{
+    sb_trace_checks_event(ctx, ev);
+    return 0;
+}
+
+/* --------------------------------------------------------------- all */
+
+int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *err)
+{
+    const sb_scenario_t *s = p->scenario;
+    memset(v, 0, sizeof *v);
+    v->crashes_injected = p->crashes_injected;
+    v->order_checked = sb_verdict_graph_keeps_order(s);
+    sb_eo_t *eo = sb_eo_new(p->input->partitions, p->input->low, p->input->high,
+                            v->order_checked);
+    if (eo == NULL)
+        return sb_err_set(err, "out of memory for the exactly-once checker");
+    expect_ctx_t ec = { s, eo, s->count_enabled ? json_object() : NULL, 0, err };
+    int rc = sb_kafka_read_all(p->input->bootstrap, p->input->topic, p->input->partitions,
+                               p->input->low, p->input->high, on_input_record, &ec, err);
+    v->records_in = ec.records_in;
+    if (rc == 0)
+        rc = observe_sink(p, eo, v, err);
+    if (rc == 0) {
+        sb_eo_finish(eo, &v->eo);
+        v->eo_ok = sb_eo_report_ok(&v->eo);
+    }
+    sb_eo_free(eo);
+    if (rc == 0 && s->count_enabled) {
+        json_t *got = json_object();
+        int files = 0;
+        rc = load_counts(p->run_dir, got, &files, err);
+        if (rc == 0) {
+            v->counts_checked = true;
+            compare_counts(ec.true_counts, got, files, s->count.parallelism, &v->counts);
+        }
+        json_decref(got);
+    }
+    json_decref(ec.true_counts);
+    if (rc != 0)
+        return -1;
+    sb_trace_checks_t *tc = sb_trace_checks_new();
+    char path[1100];
+    snprintf(path, sizeof path, "%s/trace.jsonl", p->run_dir);
+    int truncated = 0;
+    rc = sb_trace_read(path, visit, tc, &truncated, err);
+    v->trace_truncated = truncated != 0;
+    if (rc == 0)
+        sb_trace_checks_finish(tc, v);
+    sb_trace_checks_free(tc);
+    return rc;
+}
+
+bool sb_verdict_ok(const sb_verdict_t *v)
+{
+    return v->eo_ok && (!v->counts_checked || v->counts.ok) && v->restores.ok &&
+           v->publishes.ok && v->crashes.ok && v->liveness.ok;
+}

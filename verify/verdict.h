@@ -1,0 +1,81 @@
+/* verdict.h — everything the harness proves about a finished run, from the
+ * topic, the store and the trace only (never the engine's memory).
+ *
+ * - exactly-once: expected output computed from the input actually in the
+ *   topic, against the content of every published sink object;
+ * - keyed counts: the final counts equal the true counts of the output;
+ * - from the trace: every restore used the newest checkpoint that had
+ *   completed before it; no object was published for a checkpoint no
+ *   completed checkpoint covers, and none was published twice; the crashes
+ *   seen equal the crashes injected; checkpoints complete after the last
+ *   crash (liveness). */
+#ifndef SB_VERDICT_H
+#define SB_VERDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "err.h"
+#include "exactly_once.h"
+#include "job.h"
+#include "scenario.h"
+
+#define SB_VERDICT_RESTORES_MAX 64
+#define SB_VERDICT_DETAIL_BYTES_MAX 512
+
+typedef struct sb_verdict_check {
+    bool ok;
+    char detail[SB_VERDICT_DETAIL_BYTES_MAX]; /* the first violation, if any */
+} sb_verdict_check_t;
+
+typedef struct sb_verdict {
+    sb_eo_report_t eo;
+    bool eo_ok;
+    bool order_checked;            /* the job graph promises per-path order */
+    int64_t records_in;
+    int64_t objects;               /* published sink objects */
+
+    bool counts_checked;
+    sb_verdict_check_t counts;
+
+    sb_verdict_check_t restores;   /* each restore used the newest completed */
+    sb_verdict_check_t publishes;  /* covered by a completed checkpoint, once */
+    sb_verdict_check_t crashes;    /* seen == injected */
+    sb_verdict_check_t liveness;   /* a checkpoint completed after the last crash */
+
+    int crashes_seen;
+    int crashes_injected;
+    int64_t checkpoints_completed;
+    int64_t checkpoints_aborted;
+    int restores_count;            /* restores after a crash */
+    int64_t restored_from[SB_VERDICT_RESTORES_MAX];
+    bool trace_truncated;
+} sb_verdict_t;
+
+typedef struct sb_verdict_params {
+    const sb_scenario_t *scenario;
+    const char *run_dir;
+    const sb_job_input_t *input;
+    int crashes_injected;
+} sb_verdict_params_t;
+
+/* Reads the topic, the sink store and the trace; fills *v. Returns -1 only
+ * when it cannot read them (a verdict of "violated" is not an error). */
+int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *err);
+
+/* Whether every check passed. */
+bool sb_verdict_ok(const sb_verdict_t *v);
+
+/* The trace-only checks, exposed for tests: feed events in order. */
+typedef struct sb_trace_checks sb_trace_checks_t;
+sb_trace_checks_t *sb_trace_checks_new(void);
+void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *event);
+void sb_trace_checks_finish(sb_trace_checks_t *tc, sb_verdict_t *v);
+void sb_trace_checks_free(sb_trace_checks_t *tc);
+
+/* Whether records of one partition reach a sink subtask along one FIFO path
+ * in this job graph (at most one connection that is not forward). */
+bool sb_verdict_graph_keeps_order(const sb_scenario_t *s);
+
+#endif
