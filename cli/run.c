@@ -404,11 +404,13 @@ static void show_progress(supervisor_t *sv, int64_t now_ns, bool force)
     sv->last_progress_ns = now_ns;
     int64_t consumed;
     double frac = consumed_fraction(sv, &consumed);
-    fprintf(stderr, "[%6.1fs] %3.0f%% of input consumed (%" PRId64 "/%" PRId64 "), "
-            "newest checkpoint chk-%" PRId64 ", %d restart%s\n",
+    int64_t done = atomic_load(&sv->progress->checkpoints_completed);
+    fprintf(stderr, "[%6.1fs] %3.0f%% of input processed (%" PRId64 "/%" PRId64 "), "
+            "%" PRId64 " checkpoint%s completed (newest chk-%" PRId64 "), %d crash%s\n",
             (double)(now_ns - sv->job_start_ns) / 1e9, frac * 100.0, consumed,
-            sv->records_total, atomic_load(&sv->progress->last_completed_id), sv->restarts,
-            sv->restarts == 1 ? "" : "s");
+            sv->records_total, done, done == 1 ? "" : "s",
+            atomic_load(&sv->progress->last_completed_id), sv->restarts,
+            sv->restarts == 1 ? "" : "es");
 }
 
 /* Waits for the worker; delivers due kills. Returns its wait status. */
@@ -435,14 +437,23 @@ static int supervise(supervisor_t *sv, pid_t pid, bool *killed, int *fault)
     }
 }
 
-static int crash_points_fired(const supervisor_t *sv)
+/* How many crash points have fired so far; *newest: the highest index. */
+static int crash_points_fired_at(const supervisor_t *sv, int *newest)
 {
     int n = 0;
     for (int i = 0; i < sv->s->faults_count; i++)
         if (sv->s->faults[i].trigger == SB_TRIGGER_CRASH_POINT &&
-            sb_crashpoints_fired(sv->run_dir, i))
+            sb_crashpoints_fired(sv->run_dir, i)) {
             n++;
+            if (newest != NULL)
+                *newest = i;
+        }
     return n;
+}
+
+static int crash_points_fired(const supervisor_t *sv)
+{
+    return crash_points_fired_at(sv, NULL);
 }
 
 /* Runs workers until one finishes the job. Returns 0, or -1 when the job
@@ -458,7 +469,10 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
         bool killed;
         int fault;
         int status = supervise(sv, pid, &killed, &fault);
-        int fired_now = crash_points_fired(sv);
+        int newest = -1;
+        int fired_now = crash_points_fired_at(sv, &newest);
+        if (!killed && fired_now > fired_before)
+            fault = newest; /* at most one crash point fires per incarnation */
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
             sv->job_end_ns = sb_clock_now_ns();
             return 0;
@@ -698,6 +712,10 @@ int sb_cmd_run(int argc, char **argv)
     int status;
     if (sb_scenario_load(sv->s, o.scenario_path, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);
+        status = SB_EXIT_USAGE;
+    } else if (o.out_dir != NULL && !dir_is_empty(o.out_dir)) {
+        fprintf(stderr, "snapbed run: run folder %s is not empty (an earlier run?); "
+                "choose another with -o.\n", o.out_dir);
         status = SB_EXIT_USAGE;
     } else {
         if (o.seed_set)

@@ -33,6 +33,7 @@
 #include "crashpoint.h"
 #include "kafka.h"
 #include "progress.h"
+#include "sink.h"
 #include "store.h"
 #include "trace.h"
 
@@ -42,19 +43,9 @@
 #define SB_ACK_QUEUE_MAX 1024
 #define SB_COORD_TICK_NS (1 * SB_NS_PER_MS)
 #define SB_SOURCE_POLL_BATCH 512          /* messages per poll round */
-#define SB_SINK_PART_BYTES (8u << 20)     /* multipart part size */
-#define SB_SINK_EPOCH_BYTES_MAX (512u << 20)
-#define SB_SINK_PENDING_MAX 64
 
 typedef enum task_kind { TASK_SOURCE, TASK_MAP, TASK_FILTER, TASK_COUNT, TASK_SINK } task_kind_t;
 static const char *const task_kind_names[] = { "source", "map", "filter", "count", "sink" };
-
-typedef struct sink_pending {
-    int64_t checkpoint_id;
-    char key[SB_STORE_KEY_BYTES_MAX];
-    char upload_id[SB_STORE_UPLOAD_ID_BYTES_MAX];
-    int parts;
-} sink_pending_t;
 
 typedef struct job job_t;
 
@@ -94,11 +85,7 @@ typedef struct task {
     json_t *counts;
 
     /* sink */
-    char *buf;
-    size_t buf_len, buf_cap;
-    sink_pending_t pending[SB_SINK_PENDING_MAX];
-    int pending_count;
-    int64_t committed_upto;
+    sb_sink_t sink;
     int64_t last_snapshot_id;
 } task_t;
 
@@ -262,56 +249,17 @@ static json_t *source_state(task_t *t)
     return json_pack("{s:o}", "offsets", offsets);
 }
 
-static json_t *sink_state(task_t *t)
-{
-    json_t *pending = json_array();
-    for (int i = 0; i < t->pending_count; i++) {
-        const sink_pending_t *p = &t->pending[i];
-        json_array_append_new(pending, json_pack("{s:I,s:s,s:s,s:i}", "checkpoint",
-                                                 (json_int_t)p->checkpoint_id, "key", p->key,
-                                                 "upload_id", p->upload_id, "parts", p->parts));
-    }
-    return json_pack("{s:o}", "pending", pending);
-}
-
-/* Uploads what the sink buffered since its last barrier as a multipart
- * upload named for checkpoint `id`, and records it as pending. */
-static int sink_stage_epoch(task_t *t, int64_t id, sb_err_t *err)
-{
-    if (t->buf_len == 0)
-        return 0;
-    if (t->pending_count == SB_SINK_PENDING_MAX)
-        return sb_err_set(err, "%s: more than %d uncommitted checkpoints", t->name,
-                          SB_SINK_PENDING_MAX);
-    sink_pending_t *p = &t->pending[t->pending_count];
-    memset(p, 0, sizeof *p);
-    p->checkpoint_id = id;
-    snprintf(p->key, sizeof p->key, "part-%03d-%012" PRId64, t->subtask, id);
-    sb_store_t *st = &t->job->sink_store;
-    if (sb_store_upload_create(st, p->key, p->upload_id, sizeof p->upload_id, err) != 0)
-        return -1;
-    for (size_t off = 0; off < t->buf_len; off += SB_SINK_PART_BYTES) {
-        size_t n = t->buf_len - off < SB_SINK_PART_BYTES ? t->buf_len - off : SB_SINK_PART_BYTES;
-        if (sb_store_upload_part(st, p->upload_id, p->parts + 1, t->buf + off, n, err) != 0)
-            return -1;
-        p->parts++;
-    }
-    t->pending_count++;
-    t->buf_len = 0;
-    return 0;
-}
-
 static int snapshot(task_t *t, int64_t id)
 {
     job_t *job = t->job;
     sb_err_t err = { { 0 } };
     json_t *state = NULL;
-    if (t->kind == TASK_SINK && sink_stage_epoch(t, id, &err) != 0)
+    if (t->kind == TASK_SINK && sb_sink_stage(&t->sink, id, &err) != 0)
         goto fail;
     switch (t->kind) {
     case TASK_SOURCE: state = source_state(t); break;
     case TASK_COUNT: state = json_pack("{s:O}", "counts", t->counts); break;
-    case TASK_SINK: state = sink_state(t); break;
+    case TASK_SINK: state = sb_sink_state(&t->sink); break;
     default: state = json_object(); break; /* stateless */
     }
     size_t bytes = 0;
@@ -335,72 +283,23 @@ fail:
 
 /* ------------------------------------------------------------- the sink */
 
-/* Publishes every pending upload of a checkpoint <= upto. */
-static int sink_commit(task_t *t, int64_t upto, sb_err_t *err)
-{
-    int kept = 0;
-    for (int i = 0; i < t->pending_count; i++) {
-        sink_pending_t *p = &t->pending[i];
-        if (p->checkpoint_id > upto) {
-            t->pending[kept++] = *p;
-            continue;
-        }
-        int rc = sb_store_upload_complete(&t->job->sink_store, p->key, p->upload_id, p->parts,
-                                          err);
-        if (rc < 0)
-            return sb_err_wrap(err, "%s: committing checkpoint %" PRId64, t->name, upto);
-        trace_task(t->job, "sink_commit", t, p->checkpoint_id,
-                   json_pack("{s:s,s:b,s:I}", "key", p->key, "published", rc == SB_STORE_OK,
-                             "completed_checkpoint", (json_int_t)upto));
-    }
-    t->pending_count = kept;
-    if (upto > t->committed_upto)
-        t->committed_upto = upto;
-    return 0;
-}
-
 static void sink_poll_notifications(task_t *t)
 {
     int64_t done = atomic_load(&t->job->completed_id);
-    if (done <= t->committed_upto)
+    if (done <= t->sink.committed_upto)
         return;
     sb_err_t err = { { 0 } };
-    if (sink_commit(t, done, &err) != 0)
+    if (sb_sink_commit(&t->sink, done, &err) != 0)
         job_fail(t->job, &err);
 }
 
 static bool sink_append(task_t *t, const sb_record_t *r)
 {
-    size_t need = t->buf_len + r->value_len + 48;
-    if (need > t->buf_cap) {
-        if (need > SB_SINK_EPOCH_BYTES_MAX) {
-            sb_err_t err;
-            sb_err_set(&err, "%s: more than %u MiB of output between two checkpoints; "
-                       "lower execution.checkpointing.interval", t->name,
-                       SB_SINK_EPOCH_BYTES_MAX >> 20);
-            job_fail(t->job, &err);
-            return false;
-        }
-        size_t cap = t->buf_cap ? t->buf_cap * 2 : (1u << 20);
-        while (cap < need)
-            cap *= 2;
-        char *b = realloc(t->buf, cap);
-        if (b == NULL) {
-            sb_err_t err;
-            sb_err_set(&err, "%s: out of memory buffering output", t->name);
-            job_fail(t->job, &err);
-            return false;
-        }
-        t->buf = b;
-        t->buf_cap = cap;
-    }
-    int n = snprintf(t->buf + t->buf_len, t->buf_cap - t->buf_len, "%" PRId32 ":%" PRId64 " ",
-                     r->partition, r->offset);
-    t->buf_len += (size_t)n;
-    memcpy(t->buf + t->buf_len, r->value, r->value_len);
-    t->buf_len += r->value_len;
-    t->buf[t->buf_len++] = '\n';
-    return true;
+    sb_err_t err = { { 0 } };
+    if (sb_sink_append(&t->sink, r->partition, r->offset, r->value, r->value_len, &err) == 0)
+        return true;
+    job_fail(t->job, &err);
+    return false;
 }
 
 /* -------------------------------------------------------- the operators */
@@ -531,7 +430,7 @@ static void sink_await_final_commit(task_t *t)
     unsigned idle = 0;
     while (!stopping(t->job)) {
         sink_poll_notifications(t);
-        if (t->pending_count == 0 && t->committed_upto >= t->last_snapshot_id)
+        if (t->sink.pending_count == 0 && t->sink.committed_upto >= t->last_snapshot_id)
             return;
         sb_channel_backoff(idle++);
     }
@@ -933,7 +832,11 @@ static int build_graph(job_t *job, sb_err_t *err)
         first[n] = job->tasks_count;
         count[n] = st->parallelism;
         for (int i = 0; i < st->parallelism; i++)
-            add_task(job, stages[k], i);
+        {
+            task_t *t = add_task(job, stages[k], i);
+            if (t->kind == TASK_SINK)
+                sb_sink_init(&t->sink, &job->sink_store, &job->trace, i, t->name);
+        }
         if (n > 0 && connect_stages(job, first[n - 1], count[n - 1], first[n], count[n],
                                     st->input, err) != 0)
             return -1;
@@ -978,52 +881,12 @@ static int restore_source(job_t *job, task_t *t, json_t *state, sb_err_t *err)
     return 0;
 }
 
-static int restore_sink(job_t *job, task_t *t, json_t *state, sb_err_t *err)
-{
-    json_t *pending = json_object_get(state, "pending");
-    size_t i;
-    json_t *v;
-    json_array_foreach(pending, i, v) {
-        if (t->pending_count == SB_SINK_PENDING_MAX)
-            return sb_err_set(err, "%s: too many pending uploads in the checkpoint", t->name);
-        sink_pending_t *p = &t->pending[t->pending_count++];
-        memset(p, 0, sizeof *p);
-        p->checkpoint_id = json_integer_value(json_object_get(v, "checkpoint"));
-        snprintf(p->key, sizeof p->key, "%s", json_string_value(json_object_get(v, "key")));
-        snprintf(p->upload_id, sizeof p->upload_id, "%s",
-                 json_string_value(json_object_get(v, "upload_id")));
-        p->parts = (int)json_integer_value(json_object_get(v, "parts"));
-    }
-    /* Every pending upload belongs to a checkpoint <= the restored one, which
-     * completed: publish them (idempotently). */
-    return sink_commit(t, job->restored_id, err);
-}
-
-/* Aborts the uploads of this sink subtask that no completed checkpoint
- * knows: those staged for checkpoints that never completed. */
-static int abort_orphans(job_t *job, task_t *t, sb_err_t *err)
-{
-    char prefix[64];
-    snprintf(prefix, sizeof prefix, "part-%03d-", t->subtask);
-    sb_store_uploads_t u;
-    if (sb_store_uploads_list(&job->sink_store, prefix, &u, err) != 0)
-        return -1;
-    int rc = 0;
-    for (size_t i = 0; i < u.count && rc == 0; i++) {
-        rc = sb_store_upload_abort(&job->sink_store, u.items[i].upload_id, err);
-        if (rc == 0)
-            trace_task(job, "sink_abort", t, 0, json_pack("{s:s}", "key", u.items[i].key));
-    }
-    sb_store_uploads_free(&u);
-    return rc;
-}
-
 static int restore_task(job_t *job, task_t *t, sb_err_t *err)
 {
     if (t->kind == TASK_COUNT)
         t->counts = json_object();
     if (job->restored_id == 0)
-        return t->kind == TASK_SINK ? abort_orphans(job, t, err) : 0;
+        return t->kind == TASK_SINK ? sb_sink_restore(&t->sink, NULL, 0, err) : 0;
     json_t *state = NULL;
     int got = sb_cpstore_read_snapshot(&job->cps, job->restored_id, t->name, &state, err);
     if (got < 0)
@@ -1039,9 +902,7 @@ static int restore_task(job_t *job, task_t *t, sb_err_t *err)
         if (json_is_object(c))
             json_object_update(t->counts, c);
     } else if (t->kind == TASK_SINK) {
-        rc = restore_sink(job, t, state, err);
-        if (rc == 0)
-            rc = abort_orphans(job, t, err);
+        rc = sb_sink_restore(&t->sink, state, job->restored_id, err);
     }
     json_decref(state);
     return rc;
@@ -1054,12 +915,13 @@ static int restore(job_t *job, sb_err_t *err)
         return -1;
     job->restored_id = latest;
     job->first_id = max_id + 1;
-    for (int i = 0; i < job->tasks_count; i++)
-        if (restore_task(job, &job->tasks[i], err) != 0)
-            return sb_err_wrap(err, "restoring from checkpoint %" PRId64, latest);
+    /* Traced first: the sinks' re-publishing below belongs to this restore. */
     sb_trace_emit(&job->trace, "restore",
                   json_pack("{s:I,s:I,s:i}", "checkpoint", (json_int_t)latest, "next_checkpoint",
                             (json_int_t)job->first_id, "attempt", job->p->attempt));
+    for (int i = 0; i < job->tasks_count; i++)
+        if (restore_task(job, &job->tasks[i], err) != 0)
+            return sb_err_wrap(err, "restoring from checkpoint %" PRId64, latest);
     return 0;
 }
 
@@ -1110,7 +972,7 @@ static void cleanup(job_t *job)
             rd_kafka_destroy(t->consumer);
         }
         json_decref(t->counts);
-        free(t->buf);
+        sb_sink_destroy(&t->sink);
     }
     for (int i = 0; i < job->channels_count; i++)
         sb_channel_destroy(&job->channels[i]);
@@ -1207,15 +1069,4 @@ int sb_job_input_load(sb_job_input_t *in, const char *path, sb_err_t *err)
     }
     json_decref(o);
     return rc;
-}
-
-int sb_job_sink_key_parse(const char *key, int *subtask, int64_t *checkpoint_id)
-{
-    int st = 0, used = 0;
-    long long id = 0;
-    if (sscanf(key, "part-%3d-%12lld%n", &st, &id, &used) != 2 || key[used] != '\0')
-        return 0;
-    *subtask = st;
-    *checkpoint_id = id;
-    return 1;
 }

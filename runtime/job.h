@@ -39,9 +39,4 @@ int sb_job_run(const sb_job_params_t *p, sb_err_t *err);
 int sb_job_input_save(const sb_job_input_t *in, const char *path, sb_err_t *err);
 int sb_job_input_load(sb_job_input_t *in, const char *path, sb_err_t *err);
 
-/* Sink object keys: "part-<subtask>-<checkpoint>" with fixed widths, so that
- * sorting keys sorts by subtask, then checkpoint. Returns 1 and fills the
- * numbers if `key` is one. */
-int sb_job_sink_key_parse(const char *key, int *subtask, int64_t *checkpoint_id);
-
 #endif

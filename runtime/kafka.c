@@ -20,9 +20,19 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, sb_err_
     return 0;
 }
 
+/* librdkafka logs every refused connection while it retries; the caller
+ * reports what finally failed, in one sentence. Only critical messages pass. */
+static void quiet_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    if (level <= 2)
+        fprintf(stderr, "librdkafka %s: %s\n", fac, buf);
+}
+
 static rd_kafka_t *new_client(rd_kafka_type_t type, rd_kafka_conf_t *conf, sb_err_t *err)
 {
     char errstr[512];
+    rd_kafka_conf_set_log_cb(conf, quiet_log);
     rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
     if (rk == NULL) {
         rd_kafka_conf_destroy(conf);

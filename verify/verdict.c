@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kafka.h"
+#include "sink.h"
 #include "store.h"
 #include "trace.h"
 
@@ -90,7 +91,7 @@ static int observe_sink(const sb_verdict_params_t *p, sb_eo_t *eo, sb_verdict_t 
     for (size_t i = 0; i < l.count && rc == 0; i++) {
         int subtask;
         int64_t id;
-        if (!sb_job_sink_key_parse(l.keys[i], &subtask, &id))
+        if (!sb_sink_key_parse(l.keys[i], &subtask, &id))
             continue;
         if (subtask != last_subtask) {
             sb_eo_begin_stream(eo); /* keys sort by subtask, then checkpoint */

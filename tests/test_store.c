@@ -1,0 +1,741 @@
+/* test_store.c — the file:// object store, as a specification.
+ *
+ * Every test opens a store on a fresh folder under /tmp and removes it
+ * afterwards. Objects appear whole or not at all; multipart uploads are the
+ * sink's two-phase commit, so completing must be idempotent (never rewriting
+ * a published object) and aborting must leave nothing behind. */
+#include <dirent.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cu_helpers.h"
+#include "store.h"
+
+#define ASSERT_HAS(msg, needle)                                              \
+    do {                                                                     \
+        if (strstr((msg), (needle)) == NULL)                                 \
+            fprintf(stderr, "\n    message: %s\n    lacks:   %s\n", (msg),   \
+                    (needle));                                               \
+        CU_ASSERT_PTR_NOT_NULL(strstr((msg), (needle)));                     \
+    } while (0)
+
+/* ------------------------------------------------------------- fixture -- */
+
+typedef struct fixture {
+    char dir[64];                       /* the temporary folder */
+    char uri[128];                      /* file://<dir>/store */
+    sb_store_t st;
+    sb_err_t err;
+} fixture_t;
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *dir)
+{
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void fx_open(fixture_t *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/sb-store-XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(f->dir));
+    snprintf(f->uri, sizeof f->uri, "file://%s/store", f->dir);
+    int rc = sb_store_open(&f->st, f->uri, "/nonexistent-base", &f->err);
+    if (rc != 0)
+        fprintf(stderr, "\n    cannot open %s: %s\n", f->uri, f->err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+static void fx_close(fixture_t *f)
+{
+    rm_rf(f->dir);
+}
+
+static bool path_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+/* Entries of a folder other than . and .., or -1 if it cannot be read. */
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+static void upload_path(const fixture_t *f, const char *upload_id, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/" SB_STORE_UPLOADS_DIR "/%s", f->st.root, upload_id);
+}
+
+/* Writes a file under the store root behind the store's back. */
+static void write_raw(const fixture_t *f, const char *rel, const char *text)
+{
+    char path[SB_STORE_PATH_BYTES_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", f->st.root, rel);
+    FILE *fp = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void put_ok(fixture_t *f, const char *key, const char *text)
+{
+    int rc = sb_store_put(&f->st, key, text, strlen(text), &f->err);
+    if (rc != 0)
+        fprintf(stderr, "\n    put %s: %s\n", key, f->err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+/* Asserts the object holds exactly `text`. */
+static void assert_object(fixture_t *f, const char *key, const char *text)
+{
+    char *data = NULL;
+    size_t len = 0;
+    int got = sb_store_get(&f->st, key, &data, &len, &f->err);
+    CU_ASSERT_EQUAL(got, 1);
+    if (got == 1) {
+        CU_ASSERT_EQUAL(len, strlen(text));
+        CU_ASSERT_STRING_EQUAL(data, text);
+    }
+    free(data);
+}
+
+/* Creates an upload of `key` holding the given parts (numbered from 1). */
+static void stage(fixture_t *f, const char *key, const char *const *parts, int n,
+                  char *upload_id, size_t upload_id_len)
+{
+    int rc = sb_store_upload_create(&f->st, key, upload_id, upload_id_len, &f->err);
+    if (rc != 0)
+        fprintf(stderr, "\n    upload_create %s: %s\n", key, f->err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_FATAL(upload_id[0] != '\0');
+    for (int i = 0; i < n; i++) {
+        rc = sb_store_upload_part(&f->st, upload_id, i + 1, parts[i], strlen(parts[i]),
+                                  &f->err);
+        if (rc != 0)
+            fprintf(stderr, "\n    upload_part %d: %s\n", i + 1, f->err.msg);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+    }
+}
+
+static void list_ok(fixture_t *f, const char *prefix, sb_store_list_t *l)
+{
+    int rc = sb_store_list(&f->st, prefix, l, &f->err);
+    if (rc != 0)
+        fprintf(stderr, "\n    list '%s': %s\n", prefix, f->err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+static const char *const two_parts[] = { "hello ", "world\n" };
+
+/* -------------------------------------------------------- put and get -- */
+
+static void test_put_then_get_returns_the_bytes_and_exists(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "a/b/c.txt", &f.err), 0);
+    put_ok(&f, "a/b/c.txt", "some bytes");
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "a/b/c.txt", &f.err), 1);
+    assert_object(&f, "a/b/c.txt", "some bytes");
+    char path[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f.st, "a/b/c.txt", path, sizeof path);
+    CU_ASSERT_TRUE(path_exists(path));
+    fx_close(&f);
+}
+
+static void test_put_of_empty_object_then_get_returns_zero_bytes(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    CU_ASSERT_EQUAL_FATAL(sb_store_put(&f.st, "empty", "", 0, &f.err), 0);
+    char *data = NULL;
+    size_t len = 99;
+    CU_ASSERT_EQUAL(sb_store_get(&f.st, "empty", &data, &len, &f.err), 1);
+    CU_ASSERT_EQUAL(len, 0);
+    CU_ASSERT_PTR_NOT_NULL(data);
+    if (data != NULL)
+        CU_ASSERT_EQUAL(data[0], '\0');
+    free(data);
+    fx_close(&f);
+}
+
+static void test_put_replaces_an_object_whole(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    put_ok(&f, "k", "first version, rather long");
+    put_ok(&f, "k", "second");
+    assert_object(&f, "k", "second");
+    fx_close(&f);
+}
+
+static void test_get_of_a_missing_key_returns_zero_and_leaves_data_alone(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char *data = NULL;
+    size_t len = 7;
+    CU_ASSERT_EQUAL(sb_store_get(&f.st, "no/such/key", &data, &len, &f.err), 0);
+    CU_ASSERT_PTR_NULL(data);
+    CU_ASSERT_EQUAL(len, 7);
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "no/such/key", &f.err), 0);
+    fx_close(&f);
+}
+
+static void test_delete_removes_the_object_and_deleting_a_missing_key_is_fine(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    put_ok(&f, "x/y", "data");
+    put_ok(&f, "x/z", "other");
+    CU_ASSERT_EQUAL(sb_store_delete(&f.st, "x/y", &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "x/y", &f.err), 0);
+    char *data = NULL;
+    size_t len = 0;
+    CU_ASSERT_EQUAL(sb_store_get(&f.st, "x/y", &data, &len, &f.err), 0);
+    free(data);
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "x/z", &f.err), 1);
+    CU_ASSERT_EQUAL(sb_store_delete(&f.st, "x/y", &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_delete(&f.st, "never/was", &f.err), 0);
+    fx_close(&f);
+}
+
+/* ------------------------------------------------------------- listing -- */
+
+static void test_list_returns_sorted_keys_under_a_prefix_recursively(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    put_ok(&f, "run/chk-2/_metadata", "m");
+    put_ok(&f, "run/chk-10/a.json", "a");
+    put_ok(&f, "run/chk-2/b.json", "b");
+    put_ok(&f, "run/chk-10/deep/er/c.json", "c");
+    put_ok(&f, "runaway", "not under run/");
+    put_ok(&f, "other/chk-1/_metadata", "o");
+    sb_store_list_t l;
+    list_ok(&f, "run/", &l);
+    CU_ASSERT_EQUAL_FATAL(l.count, 4);
+    CU_ASSERT_STRING_EQUAL(l.keys[0], "run/chk-10/a.json");
+    CU_ASSERT_STRING_EQUAL(l.keys[1], "run/chk-10/deep/er/c.json");
+    CU_ASSERT_STRING_EQUAL(l.keys[2], "run/chk-2/_metadata");
+    CU_ASSERT_STRING_EQUAL(l.keys[3], "run/chk-2/b.json");
+    sb_store_list_free(&l);
+    CU_ASSERT_PTR_NULL(l.keys);
+    CU_ASSERT_EQUAL(l.count, 0);
+    fx_close(&f);
+}
+
+static void test_list_prefix_may_end_inside_a_name(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    put_ok(&f, "part-000-1", "a");
+    put_ok(&f, "part-001-1", "b");
+    put_ok(&f, "part-000-2", "c");
+    put_ok(&f, "pa", "too short to match");
+    put_ok(&f, "parts/x", "no: 'parts/' is not 'part-'");
+    sb_store_list_t l;
+    list_ok(&f, "part-000-", &l);
+    CU_ASSERT_EQUAL_FATAL(l.count, 2);
+    CU_ASSERT_STRING_EQUAL(l.keys[0], "part-000-1");
+    CU_ASSERT_STRING_EQUAL(l.keys[1], "part-000-2");
+    sb_store_list_free(&l);
+    list_ok(&f, "part-", &l);
+    CU_ASSERT_EQUAL(l.count, 3);
+    sb_store_list_free(&l);
+    fx_close(&f);
+}
+
+static void test_list_with_no_match_is_empty_not_an_error(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    sb_store_list_t l;
+    list_ok(&f, "", &l);
+    CU_ASSERT_EQUAL(l.count, 0);
+    sb_store_list_free(&l);
+    put_ok(&f, "a", "1");
+    list_ok(&f, "b/", &l);
+    CU_ASSERT_EQUAL(l.count, 0);
+    sb_store_list_free(&l);
+    fx_close(&f);
+}
+
+static void test_list_never_shows_uploads_or_temporary_files(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "part-000-1", two_parts, 2, id, sizeof id);
+    put_ok(&f, "dir/visible", "v");
+    write_raw(&f, "visible.tmp-123-0", "a temporary file at the root");
+    write_raw(&f, "dir/visible.tmp-77", "a temporary file below");
+    sb_store_list_t l;
+    list_ok(&f, "", &l);
+    CU_ASSERT_EQUAL(l.count, 1);
+    if (l.count >= 1)
+        CU_ASSERT_STRING_EQUAL(l.keys[0], "dir/visible");
+    for (size_t i = 0; i < l.count; i++) {
+        CU_ASSERT_PTR_NULL(strstr(l.keys[i], SB_STORE_UPLOADS_DIR));
+        CU_ASSERT_PTR_NULL(strstr(l.keys[i], ".tmp-"));
+    }
+    sb_store_list_free(&l);
+    list_ok(&f, SB_STORE_UPLOADS_DIR "/", &l);
+    CU_ASSERT_EQUAL(l.count, 0);
+    sb_store_list_free(&l);
+    list_ok(&f, "part-", &l);
+    CU_ASSERT_EQUAL(l.count, 0);
+    sb_store_list_free(&l);
+    fx_close(&f);
+}
+
+/* ---------------------------------------------------------------- keys -- */
+
+static void test_invalid_keys_are_rejected_with_the_key_in_the_message(void)
+{
+    static const char *const bad[] = { "", "/etc/passwd", "..", "../escape",
+                                       "a/../../escape", "a/.." };
+    fixture_t f;
+    fx_open(&f);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *key = bad[i];
+        char *data = NULL;
+        size_t len = 0;
+        char id[SB_STORE_UPLOAD_ID_BYTES_MAX] = "";
+        memset(&f.err, 0, sizeof f.err);
+        CU_ASSERT_EQUAL(sb_store_put(&f.st, key, "x", 1, &f.err), -1);
+        ASSERT_HAS(f.err.msg, "invalid object key");
+        char quoted[64];
+        snprintf(quoted, sizeof quoted, "'%s'", key);
+        ASSERT_HAS(f.err.msg, quoted);
+        CU_ASSERT_EQUAL(sb_store_get(&f.st, key, &data, &len, &f.err), -1);
+        CU_ASSERT_PTR_NULL(data);
+        CU_ASSERT_EQUAL(sb_store_exists(&f.st, key, &f.err), -1);
+        CU_ASSERT_EQUAL(sb_store_delete(&f.st, key, &f.err), -1);
+        CU_ASSERT_EQUAL(sb_store_upload_create(&f.st, key, id, sizeof id, &f.err), -1);
+        CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, key, "u1", 1, &f.err), -1);
+    }
+    /* Nothing escaped the store's folder, and nothing was staged. */
+    char escaped[128];
+    snprintf(escaped, sizeof escaped, "%s/escape", f.dir);
+    CU_ASSERT_FALSE(path_exists(escaped));
+    sb_store_list_t l;
+    list_ok(&f, "", &l);
+    CU_ASSERT_EQUAL(l.count, 0);
+    sb_store_list_free(&l);
+    sb_store_uploads_t u;
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
+    CU_ASSERT_EQUAL(u.count, 0);
+    sb_store_uploads_free(&u);
+    fx_close(&f);
+}
+
+static void test_overlong_key_is_rejected(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char key[SB_STORE_KEY_BYTES_MAX + 8];
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = '\0';
+    CU_ASSERT_EQUAL(sb_store_put(&f.st, key, "x", 1, &f.err), -1);
+    ASSERT_HAS(f.err.msg, "invalid object key");
+    fx_close(&f);
+}
+
+/* ----------------------------------------------------------- multipart -- */
+
+static void test_complete_publishes_the_concatenation_of_the_parts(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "out/part-000-1", two_parts, 2, id, sizeof id);
+    /* Parts are invisible until the upload completes. */
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "out/part-000-1", &f.err), 0);
+    int rc = sb_store_upload_complete(&f.st, "out/part-000-1", id, 2, &f.err);
+    if (rc < 0)
+        fprintf(stderr, "\n    complete: %s\n", f.err.msg);
+    CU_ASSERT_EQUAL(rc, SB_STORE_OK);
+    assert_object(&f, "out/part-000-1", "hello world\n");
+    /* The staging folder is gone and the upload is no longer listed. */
+    char dir[SB_STORE_PATH_BYTES_MAX + 64];
+    upload_path(&f, id, dir, sizeof dir);
+    CU_ASSERT_FALSE(path_exists(dir));
+    sb_store_uploads_t u;
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
+    CU_ASSERT_EQUAL(u.count, 0);
+    sb_store_uploads_free(&u);
+    sb_store_list_t l;
+    list_ok(&f, "", &l);
+    CU_ASSERT_EQUAL_FATAL(l.count, 1);
+    CU_ASSERT_STRING_EQUAL(l.keys[0], "out/part-000-1");
+    sb_store_list_free(&l);
+    fx_close(&f);
+}
+
+static void test_parts_are_concatenated_in_part_number_order(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_create(&f.st, "k", id, sizeof id, &f.err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_part(&f.st, id, 2, "second", 6, &f.err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_part(&f.st, id, 1, "first-", 6, &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "k", id, 2, &f.err), SB_STORE_OK);
+    assert_object(&f, "k", "first-second");
+    fx_close(&f);
+}
+
+static void test_completing_again_reports_already_and_does_not_rewrite(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "part-000-1", two_parts, 2, id, sizeof id);
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_complete(&f.st, "part-000-1", id, 2, &f.err),
+                          SB_STORE_OK);
+    char path[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f.st, "part-000-1", path, sizeof path);
+    struct stat before, after;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &before), 0);
+    int rc = sb_store_upload_complete(&f.st, "part-000-1", id, 2, &f.err);
+    if (rc < 0)
+        fprintf(stderr, "\n    second complete: %s\n", f.err.msg);
+    CU_ASSERT_EQUAL(rc, SB_STORE_ALREADY);
+    CU_ASSERT_EQUAL_FATAL(stat(path, &after), 0);
+    CU_ASSERT_EQUAL(after.st_ino, before.st_ino);
+    assert_object(&f, "part-000-1", "hello world\n");
+    fx_close(&f);
+}
+
+/* A restored sink may stage the same checkpoint again under the same key:
+ * the published object wins and the new upload is discarded. */
+static void test_completing_a_new_upload_of_a_published_key_keeps_the_object(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char first[SB_STORE_UPLOAD_ID_BYTES_MAX], second[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "part-000-1", two_parts, 2, first, sizeof first);
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_complete(&f.st, "part-000-1", first, 2, &f.err),
+                          SB_STORE_OK);
+    char path[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f.st, "part-000-1", path, sizeof path);
+    struct stat before, after;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &before), 0);
+    static const char *const other[] = { "something else entirely\n" };
+    stage(&f, "part-000-1", other, 1, second, sizeof second);
+    CU_ASSERT_STRING_NOT_EQUAL(first, second);
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-1", second, 1, &f.err),
+                    SB_STORE_ALREADY);
+    CU_ASSERT_EQUAL_FATAL(stat(path, &after), 0);
+    CU_ASSERT_EQUAL(after.st_ino, before.st_ino);
+    assert_object(&f, "part-000-1", "hello world\n");
+    char dir[SB_STORE_PATH_BYTES_MAX + 64];
+    upload_path(&f, second, dir, sizeof dir);
+    CU_ASSERT_FALSE(path_exists(dir));
+    fx_close(&f);
+}
+
+/* A worker killed between the rename and the removal of the staging folder
+ * leaves both; the next incarnation completes again. */
+static void test_crash_after_rename_before_cleanup_reports_already_and_cleans_up(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "out/part-001-4", two_parts, 2, id, sizeof id);
+    put_ok(&f, "out/part-001-4", "hello world\n"); /* the rename happened */
+    char path[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f.st, "out/part-001-4", path, sizeof path);
+    struct stat before, after;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &before), 0);
+    char dir[SB_STORE_PATH_BYTES_MAX + 64];
+    upload_path(&f, id, dir, sizeof dir);
+    CU_ASSERT_TRUE_FATAL(path_exists(dir));
+
+    int rc = sb_store_upload_complete(&f.st, "out/part-001-4", id, 2, &f.err);
+    if (rc < 0)
+        fprintf(stderr, "\n    complete: %s\n", f.err.msg);
+    CU_ASSERT_EQUAL(rc, SB_STORE_ALREADY);
+    CU_ASSERT_FALSE(path_exists(dir));
+    CU_ASSERT_EQUAL_FATAL(stat(path, &after), 0);
+    CU_ASSERT_EQUAL(after.st_ino, before.st_ino);
+    assert_object(&f, "out/part-001-4", "hello world\n");
+    sb_store_uploads_t u;
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
+    CU_ASSERT_EQUAL(u.count, 0);
+    sb_store_uploads_free(&u);
+    fx_close(&f);
+}
+
+static void test_completing_a_missing_upload_without_object_is_an_error(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    memset(&f.err, 0, sizeof f.err);
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-9", "u-nope", 1, &f.err), -1);
+    ASSERT_HAS(f.err.msg, "u-nope");
+    ASSERT_HAS(f.err.msg, "part-000-9");
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "part-000-9", &f.err), 0);
+    fx_close(&f);
+}
+
+static void test_complete_with_a_missing_part_fails_and_publishes_nothing(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "out/k", two_parts, 2, id, sizeof id);
+    memset(&f.err, 0, sizeof f.err);
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "out/k", id, 3, &f.err), -1);
+    ASSERT_HAS(f.err.msg, "part 3 missing");
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "out/k", &f.err), 0);
+    /* No temporary file is left next to where the object would be. */
+    char dir[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f.st, "out", dir, sizeof dir);
+    CU_ASSERT_EQUAL(count_entries(dir), 0);
+    /* The upload is still there and can be completed with the right count. */
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "out/k", id, 2, &f.err), SB_STORE_OK);
+    assert_object(&f, "out/k", "hello world\n");
+    fx_close(&f);
+}
+
+static void test_part_numbers_outside_1_to_10000_are_rejected(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_create(&f.st, "k", id, sizeof id, &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, id, 0, "x", 1, &f.err), -1);
+    ASSERT_HAS(f.err.msg, "part number 0");
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, id, 10001, "x", 1, &f.err), -1);
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, id, 10000, "x", 1, &f.err), 0);
+    fx_close(&f);
+}
+
+static void test_part_for_an_unknown_upload_is_an_error(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    memset(&f.err, 0, sizeof f.err);
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "u-unknown", 1, "x", 1, &f.err), -1);
+    ASSERT_HAS(f.err.msg, "u-unknown");
+    char dir[SB_STORE_PATH_BYTES_MAX + 64];
+    upload_path(&f, "u-unknown", dir, sizeof dir);
+    CU_ASSERT_FALSE(path_exists(dir));
+    fx_close(&f);
+}
+
+static void test_abort_removes_the_parts_and_the_object_never_appears(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "part-000-3", two_parts, 2, id, sizeof id);
+    char dir[SB_STORE_PATH_BYTES_MAX + 64];
+    upload_path(&f, id, dir, sizeof dir);
+    CU_ASSERT_TRUE_FATAL(path_exists(dir));
+    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, id, &f.err), 0);
+    CU_ASSERT_FALSE(path_exists(dir));
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "part-000-3", &f.err), 0);
+    sb_store_uploads_t u;
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
+    CU_ASSERT_EQUAL(u.count, 0);
+    sb_store_uploads_free(&u);
+    /* Neither a late part nor a late completion can bring it back. */
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, id, 3, "late", 4, &f.err), -1);
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-3", id, 2, &f.err), -1);
+    CU_ASSERT_EQUAL(sb_store_exists(&f.st, "part-000-3", &f.err), 0);
+    /* Aborting twice is harmless. */
+    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, id, &f.err), 0);
+    fx_close(&f);
+}
+
+static void test_abort_leaves_other_uploads_alone(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char a[SB_STORE_UPLOAD_ID_BYTES_MAX], b[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "part-000-1", two_parts, 2, a, sizeof a);
+    stage(&f, "part-000-2", two_parts, 1, b, sizeof b);
+    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, a, &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-2", b, 1, &f.err),
+                    SB_STORE_OK);
+    assert_object(&f, "part-000-2", "hello ");
+    fx_close(&f);
+}
+
+static const sb_store_upload_t *find_upload(const sb_store_uploads_t *u, const char *id)
+{
+    for (size_t i = 0; i < u->count; i++)
+        if (strcmp(u->items[i].upload_id, id) == 0)
+            return &u->items[i];
+    return NULL;
+}
+
+static void test_uploads_list_filters_by_key_prefix(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char a[SB_STORE_UPLOAD_ID_BYTES_MAX], b[SB_STORE_UPLOAD_ID_BYTES_MAX],
+        c[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "part-000-000000000001", two_parts, 1, a, sizeof a);
+    stage(&f, "part-001-000000000001", two_parts, 1, b, sizeof b);
+    stage(&f, "counts/part-000", two_parts, 0, c, sizeof c);
+
+    sb_store_uploads_t u;
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "part-000-", &u, &f.err), 0);
+    CU_ASSERT_EQUAL_FATAL(u.count, 1);
+    CU_ASSERT_STRING_EQUAL(u.items[0].upload_id, a);
+    CU_ASSERT_STRING_EQUAL(u.items[0].key, "part-000-000000000001");
+    sb_store_uploads_free(&u);
+    CU_ASSERT_PTR_NULL(u.items);
+
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "part-", &u, &f.err), 0);
+    CU_ASSERT_EQUAL(u.count, 2);
+    CU_ASSERT_PTR_NOT_NULL(find_upload(&u, a));
+    CU_ASSERT_PTR_NOT_NULL(find_upload(&u, b));
+    CU_ASSERT_PTR_NULL(find_upload(&u, c));
+    sb_store_uploads_free(&u);
+
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
+    CU_ASSERT_EQUAL(u.count, 3);
+    const sb_store_upload_t *uc = find_upload(&u, c);
+    CU_ASSERT_PTR_NOT_NULL(uc);
+    if (uc != NULL)
+        CU_ASSERT_STRING_EQUAL(uc->key, "counts/part-000");
+    sb_store_uploads_free(&u);
+
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "nothing-", &u, &f.err), 0);
+    CU_ASSERT_EQUAL(u.count, 0);
+    sb_store_uploads_free(&u);
+    fx_close(&f);
+}
+
+static void test_upload_ids_are_unique(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char a[SB_STORE_UPLOAD_ID_BYTES_MAX], b[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_create(&f.st, "k", a, sizeof a, &f.err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_create(&f.st, "k", b, sizeof b, &f.err), 0);
+    CU_ASSERT_STRING_NOT_EQUAL(a, b);
+    fx_close(&f);
+}
+
+/* ---------------------------------------------------------------- open -- */
+
+static void test_relative_file_uri_resolves_against_base_dir(void)
+{
+    char base[64];
+    snprintf(base, sizeof base, "/tmp/sb-store-XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+    sb_store_t st;
+    sb_err_t err = {{0}};
+    int rc = sb_store_open(&st, "file://out/objects/", base, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n    open: %s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    char want[128];
+    snprintf(want, sizeof want, "%s/out/objects", base);
+    CU_ASSERT_STRING_EQUAL(st.root, want);
+    CU_ASSERT_STRING_EQUAL(st.uri, "file://out/objects/");
+    struct stat sb;
+    CU_ASSERT_TRUE(stat(want, &sb) == 0 && S_ISDIR(sb.st_mode));
+    CU_ASSERT_EQUAL(sb_store_put(&st, "k", "v", 1, &err), 0);
+    char file[160];
+    snprintf(file, sizeof file, "%s/k", want);
+    CU_ASSERT_TRUE(path_exists(file));
+    rm_rf(base);
+}
+
+static void test_absolute_file_uri_ignores_base_dir(void)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/sb-store-XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char uri[128];
+    snprintf(uri, sizeof uri, "file://%s/abs", dir);
+    sb_store_t st;
+    sb_err_t err = {{0}};
+    CU_ASSERT_EQUAL_FATAL(sb_store_open(&st, uri, "/somewhere/else", &err), 0);
+    char want[128];
+    snprintf(want, sizeof want, "%s/abs", dir);
+    CU_ASSERT_STRING_EQUAL(st.root, want);
+    CU_ASSERT_TRUE(path_exists(want));
+    rm_rf(dir);
+}
+
+static void test_non_file_uri_is_an_error_with_a_clear_message(void)
+{
+    sb_store_t st;
+    sb_err_t err = {{0}};
+    CU_ASSERT_EQUAL(sb_store_open(&st, "s3://bucket/prefix", "/tmp", &err), -1);
+    ASSERT_HAS(err.msg, "s3://bucket/prefix");
+    ASSERT_HAS(err.msg, "file://");
+    memset(&err, 0, sizeof err);
+    CU_ASSERT_EQUAL(sb_store_open(&st, "/tmp/plain/path", "/tmp", &err), -1);
+    ASSERT_HAS(err.msg, "/tmp/plain/path");
+    memset(&err, 0, sizeof err);
+    CU_ASSERT_EQUAL(sb_store_open(&st, "file://", "/tmp", &err), -1);
+    ASSERT_HAS(err.msg, "no directory");
+}
+
+void test_store_register(void)
+{
+#define T(fn) { #fn, fn }
+    static const sb_test_case_t cases[] = {
+        T(test_put_then_get_returns_the_bytes_and_exists),
+        T(test_put_of_empty_object_then_get_returns_zero_bytes),
+        T(test_put_replaces_an_object_whole),
+        T(test_get_of_a_missing_key_returns_zero_and_leaves_data_alone),
+        T(test_delete_removes_the_object_and_deleting_a_missing_key_is_fine),
+        T(test_list_returns_sorted_keys_under_a_prefix_recursively),
+        T(test_list_prefix_may_end_inside_a_name),
+        T(test_list_with_no_match_is_empty_not_an_error),
+        T(test_list_never_shows_uploads_or_temporary_files),
+        T(test_invalid_keys_are_rejected_with_the_key_in_the_message),
+        T(test_overlong_key_is_rejected),
+        T(test_complete_publishes_the_concatenation_of_the_parts),
+        T(test_parts_are_concatenated_in_part_number_order),
+        T(test_completing_again_reports_already_and_does_not_rewrite),
+        T(test_completing_a_new_upload_of_a_published_key_keeps_the_object),
+        T(test_crash_after_rename_before_cleanup_reports_already_and_cleans_up),
+        T(test_completing_a_missing_upload_without_object_is_an_error),
+        T(test_complete_with_a_missing_part_fails_and_publishes_nothing),
+        T(test_part_numbers_outside_1_to_10000_are_rejected),
+        T(test_part_for_an_unknown_upload_is_an_error),
+        T(test_abort_removes_the_parts_and_the_object_never_appears),
+        T(test_abort_leaves_other_uploads_alone),
+        T(test_uploads_list_filters_by_key_prefix),
+        T(test_upload_ids_are_unique),
+        T(test_relative_file_uri_resolves_against_base_dir),
+        T(test_absolute_file_uri_ignores_base_dir),
+        T(test_non_file_uri_is_an_error_with_a_clear_message),
+        { NULL, NULL },
+    };
+#undef T
+    sb_test_add_suite("store", cases);
+}
