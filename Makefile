@@ -29,13 +29,17 @@ TEST_OBJ_SAN := $(TEST_SRC:%.c=$(BA)/%.o) $(BA)/tests/unit_main.o
 
 SCENARIO ?= scenarios/quickstart.yaml
 
-.PHONY: all deps check-deps run test unit unit-asan scenarios clean help
+# Scenarios that also run with the sanitizer build (every crash point and
+# the keyed state), to catch memory errors in the threaded engine.
+ASAN_SCENARIOS := scenarios/kill-during-final.yaml scenarios/keyed-count-kills.yaml
+
+.PHONY: all deps check-deps run test unit unit-asan scenarios scenarios-asan clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
 help:
 	@echo "make run        build and run $(SCENARIO) on the embedded Kafka and file:// store"
-	@echo "make test       unit tests, the same under ASan+UBSan, then the scenario suite"
+	@echo "make test       unit tests and two scenarios under ASan+UBSan, then the scenario suite"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build folders"
 
@@ -52,6 +56,7 @@ run: check-deps
 test: check-deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
 
 unit: $(B)/unit_tests $(B)/snapbed
@@ -63,11 +68,19 @@ unit-asan: $(BA)/unit_tests
 scenarios: $(B)/snapbed
 	bash tests/scenarios.sh
 
+scenarios-asan: $(BA)/snapbed
+	ASAN_OPTIONS=detect_leaks=1 SNAPBED=$(BA)/snapbed bash tests/scenarios.sh $(ASAN_SCENARIOS)
+
 $(B)/snapbed: $(CLI_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/unit_tests: $(TEST_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+CLI_OBJ_SAN  := $(CLI_SRC:%.c=$(BA)/%.o)
+
+$(BA)/snapbed: $(CLI_OBJ_SAN) $(LIB_OBJ_SAN)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 $(BA)/unit_tests: $(TEST_OBJ_SAN) $(LIB_OBJ_SAN)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)

@@ -71,6 +71,7 @@ typedef struct supervisor {
     int kills_sent;
     int attempts;
     int restarts;
+    int crashes;
     int64_t job_start_ns;
     int64_t job_end_ns;
     int64_t last_progress_ns;
@@ -405,12 +406,12 @@ static void show_progress(supervisor_t *sv, int64_t now_ns, bool force)
     int64_t consumed;
     double frac = consumed_fraction(sv, &consumed);
     int64_t done = atomic_load(&sv->progress->checkpoints_completed);
-    fprintf(stderr, "[%6.1fs] %3.0f%% of input processed (%" PRId64 "/%" PRId64 "), "
+    fprintf(stderr, "[%6.1fs] %3.0f%% of input read (%" PRId64 "/%" PRId64 "), "
             "%" PRId64 " checkpoint%s completed (newest chk-%" PRId64 "), %d crash%s\n",
             (double)(now_ns - sv->job_start_ns) / 1e9, frac * 100.0, consumed,
             sv->records_total, done, done == 1 ? "" : "s",
-            atomic_load(&sv->progress->last_completed_id), sv->restarts,
-            sv->restarts == 1 ? "" : "es");
+            atomic_load(&sv->progress->last_completed_id), sv->crashes,
+            sv->crashes == 1 ? "" : "es");
 }
 
 /* Waits for the worker; delivers due kills. Returns its wait status. */
@@ -478,6 +479,7 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
             return 0;
         }
         if (WIFSIGNALED(status)) {
+            sv->crashes++;
             bool injected = killed || fired_now > fired_before;
             sb_trace_emit(&sv->trace, "crash",
                           json_pack("{s:i,s:i,s:s,s:b,s:i}", "attempt", sv->attempts, "signal",
@@ -580,11 +582,11 @@ static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v)
                                  i ? ", " : "", v->restored_from[i]);
     printf("EXACTLY-ONCE: %s — %" PRId64 " in, %" PRId64 " expected out, %" PRId64
            " committed, %" PRId64 " lost, %" PRId64 " duplicated, %" PRId64 " out of order"
-           "%s (%d crash%s, %" PRId64 " checkpoints completed%s%s)\n",
+           "%s (%d crash%s, %" PRId64 " checkpoint%s completed%s%s)\n",
            v->eo_ok ? "OK" : "VIOLATED", v->records_in, r->expected, r->observed, r->lost,
            r->duplicated, r->out_of_order, r->unexpected ? " (+unexpected)" : "",
            v->crashes_seen, v->crashes_seen == 1 ? "" : "es", v->checkpoints_completed,
-           v->restores_count ? ", restored from " : "", restored);
+           v->checkpoints_completed == 1 ? "" : "s", v->restores_count ? ", restored from " : "", restored);
     if (!v->eo_ok) {
         char d[1024];
         sb_eo_report_describe(r, d, sizeof d);

@@ -66,6 +66,9 @@ static bool trigger_due(const sb_coord_t *c, int64_t now_ns)
         return c->pending_count == 0;
     if (c->pending_count >= c->cfg.max_concurrent)
         return false;
+    /* As in Flink, a min-pause allows one checkpoint at a time. */
+    if (c->cfg.min_pause_ns > 0 && c->pending_count > 0)
+        return false;
     int64_t since = c->last_trigger_ns >= 0 ? c->last_trigger_ns : c->start_ns;
     if (now_ns - since < c->cfg.interval_ns)
         return false;
@@ -115,6 +118,7 @@ void sb_coord_ack(sb_coord_t *c, int64_t id, int task, int64_t now_ns,
     remove_pending(c, index);
     c->last_completed_id = id;
     c->last_end_ns = now_ns;
+    c->failed_before_completion = c->failed_consecutive;
     c->failed_consecutive = 0;
     if (id == c->final_id)
         c->final_completed = true;
@@ -131,6 +135,10 @@ void sb_coord_fail(sb_coord_t *c, int64_t id, int64_t now_ns, sb_coord_out_t *ou
 {
     memset(out, 0, sizeof *out);
     c->last_end_ns = now_ns;
+    /* A checkpoint whose persisting failed did not complete: undo the reset
+     * its last ack made, so consecutive failures keep counting. */
+    if (id == c->last_completed_id)
+        c->failed_consecutive = c->failed_before_completion;
     count_failure(c, id, out);
     if (c->final_completed && id == c->last_completed_id)
         c->final_completed = false;

@@ -60,6 +60,8 @@ typedef struct sb_coord {
     int64_t last_trigger_ns;     /* -1: never */
     int64_t last_end_ns;         /* last completion or abort; -1: never */
     int failed_consecutive;
+    int failed_before_completion; /* failed_consecutive before the last
+                                     completion reset it (see sb_coord_fail) */
     int64_t last_completed_id;
     bool final_requested;
     int64_t final_id;            /* the final checkpoint once triggered */

@@ -659,8 +659,12 @@ static int coord_complete(job_t *job, int64_t id, size_t state_bytes, sb_err_t *
     atomic_store(&job->completed_id, id);
     atomic_store(&job->progress->last_completed_id, id);
     atomic_fetch_add(&job->progress->checkpoints_completed, 1);
-    if (sb_cpstore_retain(&job->cps, err) != 0)
-        return sb_err_wrap(err, "retaining checkpoints after %" PRId64, id);
+    /* Old checkpoints left behind waste space but harm nothing: traced,
+     * not a failure of this checkpoint. */
+    sb_err_t rerr = { { 0 } };
+    if (sb_cpstore_retain(&job->cps, &rerr) != 0)
+        sb_trace_emit(&job->trace, "retain_failed",
+                      json_pack("{s:I,s:s}", "checkpoint", (json_int_t)id, "error", rerr.msg));
     return 0;
 }
 
@@ -686,7 +690,26 @@ static size_t sizes_get(const state_sizes_t *s, int64_t id)
     return s->id[slot] == id ? s->bytes[slot] : 0;
 }
 
-static void coord_apply(job_t *job, const sb_coord_out_t *out, const state_sizes_t *sizes)
+static void coord_apply(job_t *job, sb_coord_t *c, const sb_coord_out_t *out,
+                        const state_sizes_t *sizes);
+
+/* Persisting a completed checkpoint failed: it did not complete. Counted as
+ * a failed checkpoint (tolerable-failed-checkpoints decides). */
+static void coord_persist_failed(job_t *job, sb_coord_t *c, int64_t id, const sb_err_t *e,
+                                 const state_sizes_t *sizes)
+{
+    sb_trace_emit(&job->trace, "checkpoint_aborted",
+                  json_pack("{s:I,s:s,s:s}", "checkpoint", (json_int_t)id, "reason",
+                            "persist_failed", "error", e->msg));
+    sb_coord_out_t out;
+    sb_coord_fail(c, id, sb_clock_now_ns(), &out);
+    if (out.job_failed)
+        job_fail(job, e);
+    coord_apply(job, c, &out, sizes);
+}
+
+static void coord_apply(job_t *job, sb_coord_t *c, const sb_coord_out_t *out,
+                        const state_sizes_t *sizes)
 {
     for (int i = 0; i < out->aborts; i++) {
         int64_t id = out->aborted_id[i];
@@ -710,7 +733,7 @@ static void coord_apply(job_t *job, const sb_coord_out_t *out, const state_sizes
     if (out->completed_id != 0) {
         sb_err_t err = { { 0 } };
         if (coord_complete(job, out->completed_id, sizes_get(sizes, out->completed_id), &err) != 0)
-            job_fail(job, &err);
+            coord_persist_failed(job, c, out->completed_id, &err, sizes);
     }
     if (out->trigger_id != 0)
         coord_trigger(job, out->trigger_id, out->trigger_is_final);
@@ -743,12 +766,12 @@ static void *coordinator_thread(void *arg)
         for (int i = 0; i < n; i++) {
             sizes_add(&sizes, acks[i].checkpoint_id, acks[i].state_bytes);
             sb_coord_ack(&c, acks[i].checkpoint_id, acks[i].task, sb_clock_now_ns(), &out);
-            coord_apply(job, &out, &sizes);
+            coord_apply(job, &c, &out, &sizes);
         }
         if (!c.final_requested && atomic_load(&job->sources_finished) == job->sources_count)
             sb_coord_request_final(&c);
         sb_coord_tick(&c, sb_clock_now_ns(), &out);
-        coord_apply(job, &out, &sizes);
+        coord_apply(job, &c, &out, &sizes);
         sb_clock_sleep_ns(SB_COORD_TICK_NS);
     }
     return NULL;

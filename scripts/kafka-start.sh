@@ -14,6 +14,7 @@
 # ${KAFKA_DIR:-/tmp/snapbed-kafka-PORT}. Stop it with scripts/kafka-stop.sh PORT.
 #
 # Environment: KAFKA_VERSION (default 4.4.0), LOG4J_VERSION (2.25.3),
+# SLF4J_VERSION (2.0.17),
 # KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_START_TIMEOUT (seconds, 90).
 # Starting a broker that is already running says so and exits 0.
 set -euo pipefail
@@ -28,6 +29,7 @@ cport=$((port + 1))
 host=127.0.0.1
 version="${KAFKA_VERSION:-4.4.0}"
 log4j_version="${LOG4J_VERSION:-2.25.3}"
+slf4j_version="${SLF4J_VERSION:-2.0.17}"
 cache="${SNAPBED_CACHE:-$HOME/.cache/snapbed}/kafka-$version"
 libs="$cache/libs"
 dir="${KAFKA_DIR:-/tmp/snapbed-kafka-$port}"
@@ -97,6 +99,19 @@ else
       <artifactId>kafka_2.13</artifactId>
       <version>$version</version>
     </dependency>
+    <!-- ClusterTool etc.: used for the readiness check when kcat is missing. -->
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-tools</artifactId>
+      <version>$version</version>
+    </dependency>
+    <!-- Pinned: otherwise Maven's nearest-wins picks slf4j-api 1.7 (via
+         metrics-core), which ignores log4j-slf4j2-impl and logs nothing. -->
+    <dependency>
+      <groupId>org.slf4j</groupId>
+      <artifactId>slf4j-api</artifactId>
+      <version>$slf4j_version</version>
+    </dependency>
     <dependency>
       <groupId>org.apache.logging.log4j</groupId>
       <artifactId>log4j-core</artifactId>
@@ -115,8 +130,9 @@ EOF
         tail -n 30 "$work/mvn.log" >&2
         die "Maven could not fetch org.apache.kafka:kafka_2.13:$version (log above)"
     fi
-    ls "$work/libs"/kafka_2.13-"$version".jar >/dev/null 2>&1 \
-        || die "Maven finished but kafka_2.13-$version.jar is not among the fetched jars"
+    for j in kafka_2.13-"$version".jar kafka-tools-"$version".jar slf4j-api-"$slf4j_version".jar; do
+        [ -f "$work/libs/$j" ] || die "Maven finished but $j is not among the fetched jars"
+    done
     rm -rf "$libs"
     mv "$work/libs" "$libs"
     ls "$libs" >"$cache/.complete"

@@ -5,11 +5,13 @@
 # suite passes only if the checker says so.
 #
 # usage: tests/scenarios.sh [SCENARIO.yaml ...]   (default: all of scenarios/)
+#        SNAPBED=build-asan/snapbed tests/scenarios.sh …  runs a sanitizer
+#        build; any sanitizer report in a worker's log fails the scenario.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
-bin=./build/snapbed
-out=out/scenario-suite-$(date +%Y%m%d-%H%M%S)
+bin=${SNAPBED:-./build/snapbed}
+out=out/scenario-suite-$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$out"
 
 if [ $# -gt 0 ]; then files=("$@"); else files=(scenarios/*.yaml); fi
@@ -34,6 +36,11 @@ for f in "${files[@]}"; do
     ok=1
     if [ $rc -ne 0 ]; then
         echo "--- $name: snapbed run exited $rc"
+        ok=0
+    fi
+    if grep -qE 'Sanitizer|runtime error:' "$dir/worker.log" 2>/dev/null; then
+        echo "--- $name: a sanitizer reported an error in a worker:"
+        grep -E -A5 'Sanitizer|runtime error:' "$dir/worker.log" | head -20
         ok=0
     fi
     if [ $ok -eq 1 ] && [[ "$name" == negative-* ]]; then

@@ -170,6 +170,22 @@ static void test_min_pause_counts_from_the_last_abort(void)
     CU_ASSERT_EQUAL(trigger(&c, T0 + MS(1400)), 2);
 }
 
+static void test_min_pause_counts_from_a_failed_persist(void)
+{
+    sb_coord_config_t cfg = base_config();
+    cfg.min_pause_ns = MS(300);
+    cfg.tolerable_failed = 5;
+    sb_coord_t c;
+    sb_coord_init(&c, &cfg, 1, T0);
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(100)), 1);
+    CU_ASSERT_EQUAL(ack_all(&c, 1, T0 + MS(150)).completed_id, 1);
+    sb_coord_out_t out;
+    sb_coord_fail(&c, 1, T0 + MS(250), &out);
+    CU_ASSERT_FALSE(out.job_failed);
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(549)), 0);
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(550)), 2);
+}
+
 static void test_min_pause_does_not_delay_the_first_checkpoint(void)
 {
     sb_coord_config_t cfg = base_config();
@@ -405,6 +421,39 @@ static void test_failed_persist_counts_as_a_failure(void)
     CU_ASSERT_EQUAL(out.aborts, 0);
 }
 
+static void test_failed_persists_keep_counting_after_the_acks_reset_the_count(void)
+{
+    sb_coord_config_t cfg = base_config();
+    cfg.tolerable_failed = 1;
+    sb_coord_t c;
+    sb_coord_init(&c, &cfg, 1, T0);
+    sb_coord_out_t out;
+    int64_t now = T0;
+    for (int64_t id = 1; id <= 2; id++) {
+        now += MS(100);
+        CU_ASSERT_EQUAL(trigger(&c, now), id);
+        CU_ASSERT_EQUAL(ack_all(&c, id, now + MS(10)).completed_id, id);
+        memset(&out, 0xab, sizeof out);
+        sb_coord_fail(&c, id, now + MS(20), &out);
+        /* the first failure is tolerated, the second is one too many */
+        CU_ASSERT_EQUAL(out.job_failed, id == 2);
+    }
+}
+
+static void test_min_pause_allows_one_checkpoint_at_a_time(void)
+{
+    sb_coord_config_t cfg = base_config();
+    cfg.max_concurrent = 2;
+    cfg.min_pause_ns = MS(10);
+    sb_coord_t c;
+    sb_coord_init(&c, &cfg, 1, T0);
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(100)), 1);
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(250)), 0); /* 1 still pending */
+    CU_ASSERT_EQUAL(ack_all(&c, 1, T0 + MS(260)).completed_id, 1);
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(265)), 0); /* within the pause */
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(270)), 2);
+}
+
 /* ------------------------------------------------------ final checkpoint -- */
 
 static void test_final_checkpoint_triggers_at_once_regardless_of_interval(void)
@@ -576,6 +625,7 @@ void test_coordinator_register(void)
         T(test_max_concurrent_two_allows_two_pending_checkpoints),
         T(test_min_pause_counts_from_the_last_completion),
         T(test_min_pause_counts_from_the_last_abort),
+        T(test_min_pause_counts_from_a_failed_persist),
         T(test_min_pause_does_not_delay_the_first_checkpoint),
         T(test_timeout_aborts_with_reason_timeout),
         T(test_timeout_aborts_every_expired_checkpoint_only),
@@ -589,6 +639,8 @@ void test_coordinator_register(void)
         T(test_tolerable_zero_fails_the_job_on_the_first_failure),
         T(test_completion_resets_the_consecutive_failure_count),
         T(test_failed_persist_counts_as_a_failure),
+        T(test_failed_persists_keep_counting_after_the_acks_reset_the_count),
+        T(test_min_pause_allows_one_checkpoint_at_a_time),
         T(test_final_checkpoint_triggers_at_once_regardless_of_interval),
         T(test_final_checkpoint_waits_until_nothing_is_pending),
         T(test_no_trigger_while_the_final_checkpoint_is_pending),

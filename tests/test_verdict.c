@@ -1,0 +1,432 @@
+/* test_verdict.c — the trace-only checks of the verdict, on hand-made
+ * histories, and which job graphs promise per-partition order.
+ *
+ * Each history is a list of trace events fed in file order, as
+ * sb_verdict_compute does; every check must pass on a clean history and
+ * fail, saying why, on one broken on purpose. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cu_helpers.h"
+#include "scenario.h"
+#include "verdict.h"
+
+#define ASSERT_HAS(msg, needle)                                              \
+    do {                                                                     \
+        if (strstr((msg), (needle)) == NULL)                                 \
+            fprintf(stderr, "\n    message: %s\n    lacks:   %s\n", (msg),   \
+                    (needle));                                               \
+        CU_ASSERT_PTR_NOT_NULL(strstr((msg), (needle)));                     \
+    } while (0)
+
+/* ------------------------------------------------------------ histories -- */
+
+static sb_trace_checks_t *checks_new(void)
+{
+    sb_trace_checks_t *tc = sb_trace_checks_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tc);
+    return tc;
+}
+
+/* Feeds one event and drops it (the checks do not keep a reference). */
+static void feed(sb_trace_checks_t *tc, json_t *ev)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+    sb_trace_checks_event(tc, ev);
+    json_decref(ev);
+}
+
+static void completed(sb_trace_checks_t *tc, int64_t t_ns, int64_t id)
+{
+    feed(tc, json_pack("{s:s,s:I,s:I}", "event", "checkpoint_completed", "t_ns",
+                       (json_int_t)t_ns, "checkpoint", (json_int_t)id));
+}
+
+static void aborted(sb_trace_checks_t *tc, int64_t t_ns, int64_t id)
+{
+    feed(tc, json_pack("{s:s,s:I,s:I,s:s}", "event", "checkpoint_aborted", "t_ns",
+                       (json_int_t)t_ns, "checkpoint", (json_int_t)id, "reason", "timeout"));
+}
+
+static void crash(sb_trace_checks_t *tc, int64_t t_ns)
+{
+    feed(tc, json_pack("{s:s,s:I}", "event", "crash", "t_ns", (json_int_t)t_ns));
+}
+
+static void restore(sb_trace_checks_t *tc, int64_t t_ns, int64_t id, int attempt)
+{
+    feed(tc, json_pack("{s:s,s:I,s:I,s:i}", "event", "restore", "t_ns", (json_int_t)t_ns,
+                       "checkpoint", (json_int_t)id, "attempt", attempt));
+}
+
+static void commit(sb_trace_checks_t *tc, int64_t t_ns, const char *key, int64_t id,
+                   bool published)
+{
+    feed(tc, json_pack("{s:s,s:I,s:s,s:I,s:b,s:s}", "event", "sink_commit", "t_ns",
+                       (json_int_t)t_ns, "key", key, "checkpoint", (json_int_t)id,
+                       "published", published, "task", "sink-0"));
+}
+
+/* Finishes into a zeroed verdict; frees the checks. */
+static void finish(sb_trace_checks_t *tc, int crashes_injected, sb_verdict_t *v)
+{
+    memset(v, 0, sizeof *v);
+    v->crashes_injected = crashes_injected; /* read by finish */
+    v->eo_ok = true;                        /* only the trace checks matter here */
+    sb_trace_checks_finish(tc, v);
+    sb_trace_checks_free(tc);
+}
+
+/* Start, two checkpoints, a kill after 2, restore from 2, the sink
+ * re-publishes 2's part, one more checkpoint. */
+static void clean_history(sb_trace_checks_t *tc)
+{
+    restore(tc, 5, 0, 0);
+    completed(tc, 10, 1);
+    commit(tc, 11, "part-000-000000000001", 1, true);
+    completed(tc, 20, 2);
+    crash(tc, 25);
+    restore(tc, 30, 2, 1);
+    commit(tc, 31, "part-000-000000000002", 2, true);
+    completed(tc, 40, 3);
+    commit(tc, 41, "part-000-000000000003", 3, true);
+}
+
+static void test_clean_history_passes(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    clean_history(tc);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_TRUE(v.restores.ok);
+    CU_ASSERT_TRUE(v.publishes.ok);
+    CU_ASSERT_TRUE(v.crashes.ok);
+    CU_ASSERT_TRUE(v.liveness.ok);
+    CU_ASSERT_TRUE(sb_verdict_ok(&v));
+    CU_ASSERT_EQUAL(v.crashes_seen, 1);
+    CU_ASSERT_EQUAL(v.checkpoints_completed, 3);
+    CU_ASSERT_EQUAL(v.checkpoints_aborted, 0);
+    CU_ASSERT_EQUAL(v.restores_count, 1); /* the first start is not a restore */
+    CU_ASSERT_EQUAL(v.restored_from[0], 2);
+}
+
+static void test_aborted_checkpoints_are_counted_and_harmless(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    aborted(tc, 20, 2);
+    aborted(tc, 30, 3);
+    completed(tc, 40, 4);
+    sb_verdict_t v;
+    finish(tc, 0, &v);
+    CU_ASSERT_EQUAL(v.checkpoints_completed, 2);
+    CU_ASSERT_EQUAL(v.checkpoints_aborted, 2);
+    CU_ASSERT_TRUE(sb_verdict_ok(&v));
+}
+
+/* -------------------------------------------------------------- restores -- */
+
+static void test_restore_from_an_older_checkpoint_is_a_violation_naming_both_ids(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 3);
+    completed(tc, 20, 5);
+    crash(tc, 25);
+    restore(tc, 30, 3, 1);
+    completed(tc, 40, 6);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_FALSE(v.restores.ok);
+    ASSERT_HAS(v.restores.detail, "chk-3");
+    ASSERT_HAS(v.restores.detail, "chk-5");
+    CU_ASSERT_FALSE(sb_verdict_ok(&v));
+    CU_ASSERT_TRUE(v.publishes.ok);
+    CU_ASSERT_TRUE(v.crashes.ok);
+    CU_ASSERT_TRUE(v.liveness.ok);
+}
+
+/* The completion line of 4 was lost with the worker, its _metadata was not. */
+static void test_restore_above_the_newest_completed_in_the_trace_is_allowed(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 3);
+    crash(tc, 25);
+    restore(tc, 30, 4, 1);
+    commit(tc, 31, "part-000-000000000004", 4, true);
+    completed(tc, 40, 5);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_TRUE(v.restores.ok);
+    CU_ASSERT_TRUE(v.publishes.ok);
+    CU_ASSERT_TRUE(sb_verdict_ok(&v));
+}
+
+static void test_restore_from_nothing_after_a_completion_is_a_violation(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 2);
+    crash(tc, 25);
+    restore(tc, 30, 0, 1);
+    completed(tc, 40, 3);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_FALSE(v.restores.ok);
+    ASSERT_HAS(v.restores.detail, "chk-0");
+    ASSERT_HAS(v.restores.detail, "chk-2");
+}
+
+/* ------------------------------------------------------------- publishes -- */
+
+static void test_publish_above_the_newest_completed_is_a_violation(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 2);
+    commit(tc, 11, "part-001-000000000003", 3, true);
+    completed(tc, 20, 3);
+    sb_verdict_t v;
+    finish(tc, 0, &v);
+    CU_ASSERT_FALSE(v.publishes.ok);
+    ASSERT_HAS(v.publishes.detail, "part-001-000000000003");
+    ASSERT_HAS(v.publishes.detail, "chk-3");
+    ASSERT_HAS(v.publishes.detail, "chk-2");
+    CU_ASSERT_FALSE(sb_verdict_ok(&v));
+    CU_ASSERT_TRUE(v.restores.ok);
+}
+
+static void test_publish_before_any_completion_is_a_violation(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    commit(tc, 5, "part-000-000000000001", 1, true);
+    completed(tc, 10, 1);
+    sb_verdict_t v;
+    finish(tc, 0, &v);
+    CU_ASSERT_FALSE(v.publishes.ok);
+}
+
+static void test_publish_of_an_older_checkpoint_is_fine(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 4);
+    commit(tc, 11, "part-000-000000000003", 3, true);
+    commit(tc, 12, "part-000-000000000004", 4, true);
+    sb_verdict_t v;
+    finish(tc, 0, &v);
+    CU_ASSERT_TRUE(v.publishes.ok);
+}
+
+static void test_same_key_published_twice_is_a_violation(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    commit(tc, 11, "part-000-000000000001", 1, true);
+    crash(tc, 15);
+    restore(tc, 20, 1, 1);
+    commit(tc, 21, "part-000-000000000001", 1, true);
+    completed(tc, 30, 2);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_FALSE(v.publishes.ok);
+    ASSERT_HAS(v.publishes.detail, "part-000-000000000001");
+    ASSERT_HAS(v.publishes.detail, "twice");
+    CU_ASSERT_FALSE(sb_verdict_ok(&v));
+}
+
+static void test_other_keys_of_the_same_checkpoint_are_not_duplicates(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    commit(tc, 11, "part-000-000000000001", 1, true);
+    commit(tc, 12, "part-001-000000000001", 1, true);
+    sb_verdict_t v;
+    finish(tc, 0, &v);
+    CU_ASSERT_TRUE(v.publishes.ok);
+}
+
+/* After a restore, the store reports SB_STORE_ALREADY for what the crashed
+ * incarnation published: published=false is not a second publication. */
+static void test_unpublished_commit_of_an_already_committed_key_is_fine(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    commit(tc, 11, "part-000-000000000001", 1, true);
+    crash(tc, 15);
+    restore(tc, 20, 1, 1);
+    commit(tc, 21, "part-000-000000000001", 1, false);
+    completed(tc, 30, 2);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_TRUE(v.publishes.ok);
+    CU_ASSERT_TRUE(sb_verdict_ok(&v));
+}
+
+/* -------------------------------------------------------------- crashes -- */
+
+static void test_more_crashes_seen_than_injected_fails(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    clean_history(tc);
+    crash(tc, 45);
+    restore(tc, 50, 3, 2);
+    completed(tc, 60, 4);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_EQUAL(v.crashes_seen, 2);
+    CU_ASSERT_FALSE(v.crashes.ok);
+    ASSERT_HAS(v.crashes.detail, "2 crashes seen, 1 injected");
+    CU_ASSERT_FALSE(sb_verdict_ok(&v));
+    CU_ASSERT_TRUE(v.liveness.ok);
+}
+
+static void test_fewer_crashes_seen_than_injected_fails(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    sb_verdict_t v;
+    finish(tc, 2, &v);
+    CU_ASSERT_EQUAL(v.crashes_seen, 0);
+    CU_ASSERT_FALSE(v.crashes.ok);
+    ASSERT_HAS(v.crashes.detail, "0 crashes seen, 2 injected");
+}
+
+static void test_crashes_seen_equal_to_injected_passes(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    crash(tc, 11);
+    restore(tc, 12, 1, 1);
+    crash(tc, 13);
+    restore(tc, 14, 1, 2);
+    completed(tc, 20, 2);
+    sb_verdict_t v;
+    finish(tc, 2, &v);
+    CU_ASSERT_TRUE(v.crashes.ok);
+    CU_ASSERT_EQUAL(v.restores_count, 2);
+    CU_ASSERT_TRUE(sb_verdict_ok(&v));
+}
+
+/* ------------------------------------------------------------- liveness -- */
+
+static void test_liveness_fails_when_nothing_completes_after_the_last_crash(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    completed(tc, 20, 2);
+    crash(tc, 30);
+    restore(tc, 40, 2, 1);
+    aborted(tc, 50, 3);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_FALSE(v.liveness.ok);
+    ASSERT_HAS(v.liveness.detail, "after the last crash");
+    CU_ASSERT_FALSE(sb_verdict_ok(&v));
+    CU_ASSERT_TRUE(v.restores.ok);
+    CU_ASSERT_TRUE(v.crashes.ok);
+}
+
+static void test_liveness_passes_when_a_checkpoint_completes_after_the_last_crash(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    crash(tc, 30);
+    restore(tc, 40, 1, 1);
+    completed(tc, 50, 2);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_TRUE(v.liveness.ok);
+}
+
+/* ------------------------------------------------------------ job graph -- */
+
+static void parse_ok(sb_scenario_t *s, const char *yaml)
+{
+    sb_err_t err = {{0}};
+    int rc = sb_scenario_parse(s, "scenarios/x.yaml", yaml, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n    unexpected error: %s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+}
+
+static void test_forward_only_graph_keeps_order(void)
+{
+    sb_scenario_t s;
+    parse_ok(&s, "pipeline:\n  parallelism: 2\n");
+    CU_ASSERT_EQUAL(s.map.input, SB_CONNECTION_FORWARD);
+    CU_ASSERT_EQUAL(s.filter.input, SB_CONNECTION_FORWARD);
+    CU_ASSERT_EQUAL(s.sink.input, SB_CONNECTION_FORWARD);
+    CU_ASSERT_TRUE(sb_verdict_graph_keeps_order(&s));
+}
+
+static void test_one_rebalance_keeps_order(void)
+{
+    sb_scenario_t s;
+    parse_ok(&s, "pipeline:\n  parallelism: 2\n  map: { input: rebalance }\n");
+    CU_ASSERT_EQUAL(s.map.input, SB_CONNECTION_REBALANCE);
+    CU_ASSERT_TRUE(sb_verdict_graph_keeps_order(&s));
+}
+
+static void test_rebalance_then_hash_does_not_keep_order(void)
+{
+    sb_scenario_t s;
+    parse_ok(&s, "pipeline:\n"
+                 "  parallelism: 2\n"
+                 "  map: { input: rebalance }\n"
+                 "  sink: { input: hash }\n");
+    CU_ASSERT_EQUAL(s.map.input, SB_CONNECTION_REBALANCE);
+    CU_ASSERT_EQUAL(s.sink.input, SB_CONNECTION_HASH);
+    CU_ASSERT_FALSE(sb_verdict_graph_keeps_order(&s));
+}
+
+/* count reads by hash: one shuffle, so order holds; a second one breaks it. */
+static void test_hash_into_count_is_the_one_allowed_shuffle(void)
+{
+    sb_scenario_t s;
+    parse_ok(&s, "pipeline:\n  parallelism: 2\n  count: true\n");
+    CU_ASSERT_EQUAL(s.count.input, SB_CONNECTION_HASH);
+    CU_ASSERT_TRUE(sb_verdict_graph_keeps_order(&s));
+    parse_ok(&s, "pipeline:\n"
+                 "  parallelism: 2\n"
+                 "  count: true\n"
+                 "  sink: { input: rebalance }\n");
+    CU_ASSERT_FALSE(sb_verdict_graph_keeps_order(&s));
+}
+
+/* A disabled count stage is not in the graph, whatever its input says. */
+static void test_disabled_count_does_not_count_as_a_shuffle(void)
+{
+    sb_scenario_t s;
+    parse_ok(&s, "pipeline:\n  parallelism: 2\n  filter: { input: rebalance }\n");
+    CU_ASSERT_FALSE(s.count_enabled);
+    CU_ASSERT_EQUAL(s.count.input, SB_CONNECTION_HASH);
+    CU_ASSERT_TRUE(sb_verdict_graph_keeps_order(&s));
+}
+
+void test_verdict_register(void)
+{
+#define T(fn) { #fn, fn }
+    static const sb_test_case_t cases[] = {
+        T(test_clean_history_passes),
+        T(test_aborted_checkpoints_are_counted_and_harmless),
+        T(test_restore_from_an_older_checkpoint_is_a_violation_naming_both_ids),
+        T(test_restore_above_the_newest_completed_in_the_trace_is_allowed),
+        T(test_restore_from_nothing_after_a_completion_is_a_violation),
+        T(test_publish_above_the_newest_completed_is_a_violation),
+        T(test_publish_before_any_completion_is_a_violation),
+        T(test_publish_of_an_older_checkpoint_is_fine),
+        T(test_same_key_published_twice_is_a_violation),
+        T(test_other_keys_of_the_same_checkpoint_are_not_duplicates),
+        T(test_unpublished_commit_of_an_already_committed_key_is_fine),
+        T(test_more_crashes_seen_than_injected_fails),
+        T(test_fewer_crashes_seen_than_injected_fails),
+        T(test_crashes_seen_equal_to_injected_passes),
+        T(test_liveness_fails_when_nothing_completes_after_the_last_crash),
+        T(test_liveness_passes_when_a_checkpoint_completes_after_the_last_crash),
+        T(test_forward_only_graph_keeps_order),
+        T(test_one_rebalance_keeps_order),
+        T(test_rebalance_then_hash_does_not_keep_order),
+        T(test_hash_into_count_is_the_one_allowed_shuffle),
+        T(test_disabled_count_does_not_count_as_a_shuffle),
+        { NULL, NULL },
+    };
+#undef T
+    sb_test_add_suite("verdict", cases);
+}
