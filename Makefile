@@ -33,13 +33,14 @@ SCENARIO ?= scenarios/quickstart.yaml
 # the keyed state), to catch memory errors in the threaded engine.
 ASAN_SCENARIOS := scenarios/kill-during-final.yaml scenarios/keyed-count-kills.yaml
 
-.PHONY: all deps check-deps run test unit unit-asan scenarios scenarios-asan clean help
+.PHONY: all deps check-deps run test test-kafka unit unit-asan scenarios scenarios-asan clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
 help:
 	@echo "make run        build and run $(SCENARIO) on the embedded Kafka and file:// store"
 	@echo "make test       unit tests and two scenarios under ASan+UBSan, then the scenario suite"
+	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build folders"
 
@@ -67,6 +68,12 @@ unit-asan: $(BA)/unit_tests
 
 scenarios: $(B)/snapbed
 	bash tests/scenarios.sh
+
+# The real-Kafka lane: scenarios against a real broker (downloads its jars
+# from Maven Central once; CI runs it after `make test`).
+test-kafka: check-deps
+	@$(MAKE) --no-print-directory $(B)/snapbed
+	bash tests/kafka-lane.sh
 
 scenarios-asan: $(BA)/snapbed
 	ASAN_OPTIONS=detect_leaks=1 SNAPBED=$(BA)/snapbed bash tests/scenarios.sh $(ASAN_SCENARIOS)

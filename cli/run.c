@@ -37,6 +37,7 @@
 #define RANDOM_KILL_FROM 0.10   /* seeded kills fall in this share of the input */
 #define RANDOM_KILL_TO 0.90
 #define KILLS_MAX 256
+#define STALL_TIMEOUT_NS (120 * SB_NS_PER_S) /* no input read, no checkpoint */
 #define LOG_TAIL_BYTES 2000
 
 typedef struct run_opts {
@@ -75,6 +76,9 @@ typedef struct supervisor {
     int64_t job_start_ns;
     int64_t job_end_ns;
     int64_t last_progress_ns;
+    int64_t last_change_ns;     /* when reading or checkpointing last moved */
+    int64_t last_consumed;
+    int64_t last_checkpoints;
     bool tty;
 } supervisor_t;
 
@@ -414,17 +418,41 @@ static void show_progress(supervisor_t *sv, int64_t now_ns, bool force)
             sv->crashes == 1 ? "" : "es");
 }
 
-/* Waits for the worker; delivers due kills. Returns its wait status. */
+/* Whether the job has neither read input nor completed a checkpoint for
+ * STALL_TIMEOUT_NS: a hung broker or a deadlock must not hang the run. */
+static bool stalled(supervisor_t *sv, int64_t now_ns)
+{
+    int64_t consumed;
+    consumed_fraction(sv, &consumed);
+    int64_t done = atomic_load(&sv->progress->checkpoints_completed);
+    if (consumed != sv->last_consumed || done != sv->last_checkpoints ||
+        sv->last_change_ns == 0) {
+        sv->last_consumed = consumed;
+        sv->last_checkpoints = done;
+        sv->last_change_ns = now_ns;
+        return false;
+    }
+    return now_ns - sv->last_change_ns > STALL_TIMEOUT_NS;
+}
+
+/* Waits for the worker; delivers due kills. Returns its wait status, or -1
+ * when the job stalled (the worker is then killed and reaped). */
 static int supervise(supervisor_t *sv, pid_t pid, bool *killed, int *fault)
 {
     *killed = false;
     *fault = -1;
+    sv->last_change_ns = 0;
     for (;;) {
         int status;
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid)
             return status;
         int64_t now = sb_clock_now_ns();
+        if (stalled(sv, now)) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
         int k = *killed ? -1 : kill_due(sv, now);
         if (k >= 0) {
             kill(pid, SIGKILL);
@@ -470,6 +498,13 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
         bool killed;
         int fault;
         int status = supervise(sv, pid, &killed, &fault);
+        if (status == -1) {
+            sb_trace_emit(&sv->trace, "stalled", json_pack("{s:i}", "attempt", sv->attempts));
+            print_log_tail(sv);
+            return sb_err_set(err, "the job read no input and completed no checkpoint for %d s; "
+                              "it is stuck (is the Kafka broker up?); see %s/worker.log",
+                              (int)(STALL_TIMEOUT_NS / SB_NS_PER_S), sv->run_dir);
+        }
         int newest = -1;
         int fired_now = crash_points_fired_at(sv, &newest);
         if (!killed && fired_now > fired_before)

@@ -314,6 +314,16 @@ static void upload_dir(const sb_store_t *st, const char *upload_id, char *buf, s
     snprintf(buf, len, "%s/" SB_STORE_UPLOADS_DIR "/%s", st->root, upload_id);
 }
 
+/* Upload ids come back from snapshots: one that is not a plain name could
+ * make abort remove something outside its upload folder. */
+static int check_upload_id(const char *upload_id, sb_err_t *err)
+{
+    if (upload_id[0] == '\0' || upload_id[0] == '.' || strchr(upload_id, '/') != NULL ||
+        strlen(upload_id) >= SB_STORE_UPLOAD_ID_BYTES_MAX)
+        return sb_err_set(err, "invalid upload id '%s'", upload_id);
+    return 0;
+}
+
 int sb_store_upload_create(sb_store_t *st, const char *key, char *upload_id,
                            size_t upload_id_len, sb_err_t *err)
 {
@@ -334,6 +344,8 @@ int sb_store_upload_create(sb_store_t *st, const char *key, char *upload_id,
 int sb_store_upload_part(sb_store_t *st, const char *upload_id, int part_number,
                          const void *data, size_t len, sb_err_t *err)
 {
+    if (check_upload_id(upload_id, err) != 0)
+        return -1;
     if (part_number < 1 || part_number > 10000)
         return sb_err_set(err, "part number %d out of range 1..10000", part_number);
     char dir[SB_STORE_PATH_BYTES_MAX];
@@ -400,7 +412,7 @@ static int concat_parts(const char *dir, int parts, const char *tmp, sb_err_t *e
 int sb_store_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
                              int parts, sb_err_t *err)
 {
-    if (check_key(key, err) != 0)
+    if (check_key(key, err) != 0 || check_upload_id(upload_id, err) != 0)
         return -1;
     char dir[SB_STORE_PATH_BYTES_MAX], path[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
@@ -438,6 +450,8 @@ int sb_store_upload_complete(sb_store_t *st, const char *key, const char *upload
 
 int sb_store_upload_abort(sb_store_t *st, const char *upload_id, sb_err_t *err)
 {
+    if (check_upload_id(upload_id, err) != 0)
+        return -1;
     char dir[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
     return remove_tree(dir, err);

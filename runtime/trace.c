@@ -62,6 +62,8 @@ int sb_trace_read(const char *path, sb_trace_visit_fn fn, void *ctx,
         json_error_t jerr;
         json_t *ev = json_loadb(line, (size_t)len, 0, &jerr);
         if (ev == NULL || !json_is_object(ev)) {
+            /* jansson leaves jerr.text empty when the line parsed. */
+            const char *why = ev == NULL ? jerr.text : "not a JSON object";
             json_decref(ev);
             if (!complete) {
                 /* The last line, cut by a crash: tolerated. */
@@ -69,7 +71,7 @@ int sb_trace_read(const char *path, sb_trace_visit_fn fn, void *ctx,
                     *truncated_out = 1;
                 break;
             }
-            rc = sb_err_set(err, "%s:%d: malformed trace line: %s", path, line_no, jerr.text);
+            rc = sb_err_set(err, "%s:%d: malformed trace line: %s", path, line_no, why);
             break;
         }
         if (!complete) {

@@ -7,6 +7,8 @@
 # usage: tests/scenarios.sh [SCENARIO.yaml ...]   (default: all of scenarios/)
 #        SNAPBED=build-asan/snapbed tests/scenarios.sh …  runs a sanitizer
 #        build; any sanitizer report in a worker's log fails the scenario.
+#        SNAPBED_ARGS="--kafka 127.0.0.1:19092" tests/scenarios.sh …  passes
+#        extra options to every `snapbed run` (here: a real broker).
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -30,7 +32,8 @@ for f in "${files[@]}"; do
     dir="$out/$name"
     echo "=== scenario $name"
     start=$(date +%s.%N)
-    "$bin" run "$f" -o "$dir" -q
+    # shellcheck disable=SC2086 # SNAPBED_ARGS is a list of options
+    "$bin" run "$f" -o "$dir" -q ${SNAPBED_ARGS:-}
     rc=$?
     secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
     ok=1

@@ -14,6 +14,7 @@
 
 #include "checkpoint_store.h"
 #include "cu_helpers.h"
+#include "cu_tmpdir.h"
 
 #define ASSERT_HAS(msg, needle)                                              \
     do {                                                                     \
@@ -31,20 +32,11 @@ typedef struct fixture {
     sb_err_t err;
 } fixture_t;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* Opens a checkpoint store at file://checkpoints relative to a fresh folder. */
 static void fx_open(fixture_t *f, int num_retained)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/sb-cpstore-XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(f->dir));
+    temp_dir_make(f->dir, sizeof f->dir, "/tmp/sb-cpstore-XXXXXX");
     int rc = sb_cpstore_open(&f->cs, "file://checkpoints", f->dir, JOB, num_retained,
                              &f->err);
     if (rc != 0)
@@ -54,7 +46,7 @@ static void fx_open(fixture_t *f, int num_retained)
 
 static void fx_close(fixture_t *f)
 {
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    temp_dir_remove(f->dir);
 }
 
 static void scan(fixture_t *f, int64_t *latest, int64_t *max_id)

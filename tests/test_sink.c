@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cu_helpers.h"
+#include "cu_tmpdir.h"
 #include "sink.h"
 #include "store.h"
 
@@ -20,8 +21,7 @@ typedef struct fixture {
 
 static void fixture_open(fixture_t *f)
 {
-    snprintf(f->dir, sizeof f->dir, "/tmp/snapbed-test-sink-XXXXXX");
-    CU_ASSERT_FATAL(mkdtemp(f->dir) != NULL);
+    temp_dir_make(f->dir, sizeof f->dir, "/tmp/sb-sink-XXXXXX");
     char uri[96];
     snprintf(uri, sizeof uri, "file://%s", f->dir);
     sb_err_t err;
@@ -32,9 +32,7 @@ static void fixture_open(fixture_t *f)
 static void fixture_close(fixture_t *f)
 {
     sb_sink_destroy(&f->sink);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    CU_ASSERT(system(cmd) == 0);
+    temp_dir_remove(f->dir);
 }
 
 static int published(fixture_t *f)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cu_helpers.h"
+#include "cu_tmpdir.h"
 #include "store.h"
 
 #define ASSERT_HAS(msg, needle)                                              \
@@ -33,24 +34,10 @@ typedef struct fixture {
     sb_err_t err;
 } fixture_t;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *dir)
-{
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static void fx_open(fixture_t *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/sb-store-XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(f->dir));
+    temp_dir_make(f->dir, sizeof f->dir, "/tmp/sb-store-XXXXXX");
     snprintf(f->uri, sizeof f->uri, "file://%s/store", f->dir);
     int rc = sb_store_open(&f->st, f->uri, "/nonexistent-base", &f->err);
     if (rc != 0)
@@ -60,7 +47,7 @@ static void fx_open(fixture_t *f)
 
 static void fx_close(fixture_t *f)
 {
-    rm_rf(f->dir);
+    temp_dir_remove(f->dir);
 }
 
 static bool path_exists(const char *path)
@@ -573,6 +560,24 @@ static void test_abort_removes_the_parts_and_the_object_never_appears(void)
     fx_close(&f);
 }
 
+static void test_upload_ids_that_are_not_plain_names_are_rejected(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    put_ok(&f, "part-000-1", "published");
+    static const char *const bad[] = { "", ".", "..", "../x", "a/b", ".hidden" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&f.err, 0, sizeof f.err);
+        CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, bad[i], &f.err), -1);
+        ASSERT_HAS(f.err.msg, "invalid upload id");
+        CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, bad[i], 1, "x", 1, &f.err), -1);
+        CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-2", bad[i], 1, &f.err), -1);
+    }
+    /* Above all, aborting ".." must not have emptied the store. */
+    assert_object(&f, "part-000-1", "published");
+    fx_close(&f);
+}
+
 static void test_abort_leaves_other_uploads_alone(void)
 {
     fixture_t f;
@@ -650,8 +655,7 @@ static void test_upload_ids_are_unique(void)
 static void test_relative_file_uri_resolves_against_base_dir(void)
 {
     char base[64];
-    snprintf(base, sizeof base, "/tmp/sb-store-XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(base));
+    temp_dir_make(base, sizeof base, "/tmp/sb-store-XXXXXX");
     sb_store_t st;
     sb_err_t err = {{0}};
     int rc = sb_store_open(&st, "file://out/objects/", base, &err);
@@ -668,14 +672,13 @@ static void test_relative_file_uri_resolves_against_base_dir(void)
     char file[160];
     snprintf(file, sizeof file, "%s/k", want);
     CU_ASSERT_TRUE(path_exists(file));
-    rm_rf(base);
+    temp_dir_remove(base);
 }
 
 static void test_absolute_file_uri_ignores_base_dir(void)
 {
     char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/sb-store-XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    temp_dir_make(dir, sizeof dir, "/tmp/sb-store-XXXXXX");
     char uri[128];
     snprintf(uri, sizeof uri, "file://%s/abs", dir);
     sb_store_t st;
@@ -685,7 +688,7 @@ static void test_absolute_file_uri_ignores_base_dir(void)
     snprintf(want, sizeof want, "%s/abs", dir);
     CU_ASSERT_STRING_EQUAL(st.root, want);
     CU_ASSERT_TRUE(path_exists(want));
-    rm_rf(dir);
+    temp_dir_remove(dir);
 }
 
 static void test_non_file_uri_is_an_error_with_a_clear_message(void)
@@ -729,6 +732,7 @@ void test_store_register(void)
         T(test_part_for_an_unknown_upload_is_an_error),
         T(test_abort_removes_the_parts_and_the_object_never_appears),
         T(test_abort_leaves_other_uploads_alone),
+        T(test_upload_ids_that_are_not_plain_names_are_rejected),
         T(test_uploads_list_filters_by_key_prefix),
         T(test_upload_ids_are_unique),
         T(test_relative_file_uri_resolves_against_base_dir),

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cu_helpers.h"
+#include "cu_tmpdir.h"
 #include "trace.h"
 
 #define ASSERT_HAS(msg, needle)                                              \
@@ -28,25 +29,16 @@ typedef struct fixture {
     sb_err_t err;
 } fixture_t;
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static void fx_open(fixture_t *f)
 {
     memset(f, 0, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/sb-trace-XXXXXX");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(f->dir));
+    temp_dir_make(f->dir, sizeof f->dir, "/tmp/sb-trace-XXXXXX");
     snprintf(f->path, sizeof f->path, "%s/trace.jsonl", f->dir);
 }
 
 static void fx_close(fixture_t *f)
 {
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    temp_dir_remove(f->dir);
 }
 
 static void write_text(const fixture_t *f, const char *text)
@@ -184,6 +176,29 @@ static void test_emit_on_a_closed_trace_fails(void)
     CU_ASSERT_EQUAL_FATAL(sb_trace_open(&t, f.path, &f.err), 0);
     sb_trace_close(&t);
     CU_ASSERT_EQUAL(sb_trace_emit(&t, "late", json_pack("{s:i}", "checkpoint", 1)), -1);
+    fx_close(&f);
+}
+
+/* A line that does not fit the bound is refused whole, never cut. */
+static void test_emit_of_an_event_above_the_line_bound_fails_and_writes_nothing(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    sb_trace_t t;
+    CU_ASSERT_EQUAL_FATAL(sb_trace_open(&t, f.path, &f.err), 0);
+    char *pad = malloc(SB_TRACE_LINE_BYTES_MAX + 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pad);
+    memset(pad, 'x', SB_TRACE_LINE_BYTES_MAX);
+    pad[SB_TRACE_LINE_BYTES_MAX] = '\0';
+    CU_ASSERT_EQUAL(sb_trace_emit(&t, "huge", json_pack("{s:s}", "pad", pad)), -1);
+    free(pad);
+    CU_ASSERT_EQUAL(sb_trace_emit(&t, "small", NULL), 0);
+    sb_trace_close(&t);
+    seen_t s;
+    int truncated;
+    CU_ASSERT_EQUAL(read_trace(&f, &s, &truncated), 0);
+    CU_ASSERT_EQUAL_FATAL(s.count, 1);
+    CU_ASSERT_STRING_EQUAL(s.events[0], "small");
     fx_close(&f);
 }
 
@@ -379,6 +394,7 @@ static void test_complete_line_that_is_not_an_object_is_an_error(void)
     memset(&f.err, 0, sizeof f.err);
     CU_ASSERT_EQUAL(read_trace(&f, &s, &truncated), -1);
     ASSERT_HAS(f.err.msg, ":2:");
+    ASSERT_HAS(f.err.msg, "not a JSON object");
     CU_ASSERT_EQUAL(s.count, 1);
     fx_close(&f);
 }
@@ -416,6 +432,7 @@ void test_trace_register(void)
         T(test_emitted_lines_are_json_objects_with_t_ns_pid_and_event),
         T(test_a_second_writer_appends_instead_of_overwriting),
         T(test_emit_on_a_closed_trace_fails),
+        T(test_emit_of_an_event_above_the_line_bound_fails_and_writes_nothing),
         T(test_open_in_a_missing_folder_names_the_path),
         T(test_concurrent_writers_never_interleave_inside_a_line),
         T(test_read_visits_every_event_in_order),

@@ -124,6 +124,23 @@ static void test_aborted_checkpoints_are_counted_and_harmless(void)
     CU_ASSERT_TRUE(sb_verdict_ok(&v));
 }
 
+/* With concurrent checkpoints, 4 may complete after 5: 5 stays the newest. */
+static void test_a_late_completion_does_not_lower_the_newest_completed(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 5);
+    completed(tc, 11, 4);
+    commit(tc, 12, "part-000-000000000005", 5, true);
+    crash(tc, 20);
+    restore(tc, 30, 5, 1);
+    completed(tc, 40, 6);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_TRUE(v.publishes.ok);
+    CU_ASSERT_TRUE(v.restores.ok);
+    CU_ASSERT_EQUAL(v.checkpoints_completed, 3);
+}
+
 /* -------------------------------------------------------------- restores -- */
 
 static void test_restore_from_an_older_checkpoint_is_a_violation_naming_both_ids(void)
@@ -143,6 +160,27 @@ static void test_restore_from_an_older_checkpoint_is_a_violation_naming_both_ids
     CU_ASSERT_TRUE(v.publishes.ok);
     CU_ASSERT_TRUE(v.crashes.ok);
     CU_ASSERT_TRUE(v.liveness.ok);
+}
+
+static void test_the_first_violation_is_the_one_reported(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 3);
+    completed(tc, 20, 5);
+    crash(tc, 25);
+    restore(tc, 30, 4, 1);
+    completed(tc, 40, 7);
+    crash(tc, 45);
+    restore(tc, 50, 1, 2);
+    completed(tc, 60, 8);
+    sb_verdict_t v;
+    finish(tc, 2, &v);
+    CU_ASSERT_FALSE(v.restores.ok);
+    ASSERT_HAS(v.restores.detail, "attempt 1 restored from chk-4");
+    CU_ASSERT_PTR_NULL(strstr(v.restores.detail, "chk-1 "));
+    CU_ASSERT_EQUAL(v.restores_count, 2);
+    CU_ASSERT_EQUAL(v.restored_from[0], 4);
+    CU_ASSERT_EQUAL(v.restored_from[1], 1);
 }
 
 /* The completion line of 4 was lost with the worker, its _metadata was not. */
@@ -374,6 +412,12 @@ static void test_rebalance_then_hash_does_not_keep_order(void)
     CU_ASSERT_EQUAL(s.map.input, SB_CONNECTION_REBALANCE);
     CU_ASSERT_EQUAL(s.sink.input, SB_CONNECTION_HASH);
     CU_ASSERT_FALSE(sb_verdict_graph_keeps_order(&s));
+    parse_ok(&s, "pipeline:\n"
+                 "  parallelism: 2\n"
+                 "  filter: { input: hash }\n"
+                 "  sink: { input: rebalance }\n");
+    CU_ASSERT_EQUAL(s.map.input, SB_CONNECTION_FORWARD);
+    CU_ASSERT_FALSE(sb_verdict_graph_keeps_order(&s));
 }
 
 /* count reads by hash: one shuffle, so order holds; a second one breaks it. */
@@ -406,7 +450,9 @@ void test_verdict_register(void)
     static const sb_test_case_t cases[] = {
         T(test_clean_history_passes),
         T(test_aborted_checkpoints_are_counted_and_harmless),
+        T(test_a_late_completion_does_not_lower_the_newest_completed),
         T(test_restore_from_an_older_checkpoint_is_a_violation_naming_both_ids),
+        T(test_the_first_violation_is_the_one_reported),
         T(test_restore_above_the_newest_completed_in_the_trace_is_allowed),
         T(test_restore_from_nothing_after_a_completion_is_a_violation),
         T(test_publish_above_the_newest_completed_is_a_violation),
