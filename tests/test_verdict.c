@@ -297,6 +297,36 @@ static void test_unpublished_commit_of_an_already_committed_key_is_fine(void)
     CU_ASSERT_TRUE(sb_verdict_ok(&v));
 }
 
+static void test_an_object_the_sink_never_committed_is_a_violation(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    commit(tc, 11, "part-000-000000000001", 1, true);
+    sb_trace_checks_object(tc, "part-000-000000000001");
+    sb_trace_checks_object(tc, "part-001-000000000001"); /* written behind its back */
+    sb_verdict_t v;
+    finish(tc, 0, &v);
+    CU_ASSERT_FALSE(v.publishes.ok);
+    ASSERT_HAS(v.publishes.detail, "part-001-000000000001");
+    ASSERT_HAS(v.publishes.detail, "never committed");
+}
+
+/* A crash between publishing and tracing it loses the published=true line;
+ * the restore's re-commit (published=false) still accounts for the object. */
+static void test_an_object_only_recommitted_after_a_restore_is_accounted_for(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 1);
+    crash(tc, 15);
+    restore(tc, 20, 1, 1);
+    commit(tc, 21, "part-000-000000000001", 1, false);
+    completed(tc, 30, 2);
+    sb_trace_checks_object(tc, "part-000-000000000001");
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_TRUE(v.publishes.ok);
+}
+
 /* -------------------------------------------------------------- crashes -- */
 
 static void test_more_crashes_seen_than_injected_fails(void)
@@ -461,6 +491,8 @@ void test_verdict_register(void)
         T(test_same_key_published_twice_is_a_violation),
         T(test_other_keys_of_the_same_checkpoint_are_not_duplicates),
         T(test_unpublished_commit_of_an_already_committed_key_is_fine),
+        T(test_an_object_the_sink_never_committed_is_a_violation),
+        T(test_an_object_only_recommitted_after_a_restore_is_accounted_for),
         T(test_more_crashes_seen_than_injected_fails),
         T(test_fewer_crashes_seen_than_injected_fails),
         T(test_crashes_seen_equal_to_injected_passes),

@@ -195,7 +195,8 @@ struct sb_trace_checks {
     int64_t last_completion_ns;
     int restores;
     int64_t restored_from[SB_VERDICT_RESTORES_MAX];
-    json_t *published;           /* key -> 1 */
+    json_t *published;           /* key -> true once published, false if only
+                                    re-committed (already published) */
     sb_verdict_check_t restore, publish;
 };
 
@@ -250,17 +251,24 @@ static void on_restore(sb_trace_checks_t *tc, json_t *ev)
 
 static void on_sink_commit(sb_trace_checks_t *tc, json_t *ev)
 {
-    if (!json_is_true(json_object_get(ev, "published")))
-        return;
     const char *key = json_string_value(json_object_get(ev, "key"));
     int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
     if (key == NULL)
         return;
+    if (!json_is_true(json_object_get(ev, "published"))) {
+        /* Committed again after a restore: the first publication's trace
+         * line may have been lost to the crash. It still accounts for the
+         * object. */
+        if (json_object_get(tc->published, key) == NULL &&
+            json_object_size(tc->published) < KEYS_TRACKED_MAX)
+            json_object_set_new(tc->published, key, json_false());
+        return;
+    }
     if (id > tc->max_completed)
         violation(&tc->publish, "%s was published for chk-%" PRId64 " before any checkpoint "
                   ">= %" PRId64 " completed (newest completed: chk-%" PRId64 ")", key, id, id,
                   tc->max_completed);
-    if (json_object_get(tc->published, key) != NULL)
+    if (json_is_true(json_object_get(tc->published, key)))
         violation(&tc->publish, "%s was published twice", key);
     else if (json_object_size(tc->published) < KEYS_TRACKED_MAX)
         json_object_set_new(tc->published, key, json_true());
@@ -290,6 +298,12 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
     }
 }
 
+void sb_trace_checks_object(sb_trace_checks_t *tc, const char *key)
+{
+    if (json_object_get(tc->published, key) == NULL)
+        violation(&tc->publish, "%s is in the store, but the sink never committed it", key);
+}
+
 void sb_trace_checks_finish(sb_trace_checks_t *tc, sb_verdict_t *v)
 {
     v->restores = tc->restore;
@@ -307,6 +321,23 @@ void sb_trace_checks_finish(sb_trace_checks_t *tc, sb_verdict_t *v)
     if (!v->liveness.ok)
         snprintf(v->liveness.detail, sizeof v->liveness.detail,
                  "no checkpoint completed after the last crash");
+}
+
+/* Every object under the sink prefix must have been committed by the sink:
+ * anything else was written behind the two-phase commit's back. */
+static int check_objects_committed(const sb_verdict_params_t *p, sb_trace_checks_t *tc,
+                                   sb_err_t *err)
+{
+    sb_store_t st;
+    if (sb_store_open(&st, p->scenario->sink_uri, p->run_dir, err) != 0)
+        return -1;
+    sb_store_list_t l;
+    if (sb_store_list(&st, "", &l, err) != 0)
+        return -1;
+    for (size_t i = 0; i < l.count; i++)
+        sb_trace_checks_object(tc, l.keys[i]);
+    sb_store_list_free(&l);
+    return 0;
 }
 
 static int visit(json_t *ev, void *ctx)
@@ -357,6 +388,8 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
     int truncated = 0;
     rc = sb_trace_read(path, visit, tc, &truncated, err);
     v->trace_truncated = truncated != 0;
+    if (rc == 0)
+        rc = check_objects_committed(p, tc, err);
     if (rc == 0)
         sb_trace_checks_finish(tc, v);
     sb_trace_checks_free(tc);

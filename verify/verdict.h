@@ -71,6 +71,8 @@ bool sb_verdict_ok(const sb_verdict_t *v);
 typedef struct sb_trace_checks sb_trace_checks_t;
 sb_trace_checks_t *sb_trace_checks_new(void);
 void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *event);
+/* After the events: an object found under the sink prefix. */
+void sb_trace_checks_object(sb_trace_checks_t *tc, const char *key);
 void sb_trace_checks_finish(sb_trace_checks_t *tc, sb_verdict_t *v);
 void sb_trace_checks_free(sb_trace_checks_t *tc);
 
