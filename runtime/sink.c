@@ -99,7 +99,8 @@ int sb_sink_stage(sb_sink_t *k, int64_t id, sb_err_t *err)
         return sb_err_wrap(err, "%s: staging checkpoint %" PRId64, k->name, id);
     for (size_t off = 0; off < k->buf_len; off += SB_SINK_PART_BYTES) {
         size_t n = k->buf_len - off < SB_SINK_PART_BYTES ? k->buf_len - off : SB_SINK_PART_BYTES;
-        if (sb_store_upload_part(k->store, p->upload_id, p->parts + 1, k->buf + off, n, err) != 0)
+        if (sb_store_upload_part(k->store, p->key, p->upload_id, p->parts + 1, k->buf + off,
+                                 n, err) != 0)
             return sb_err_wrap(err, "%s: staging checkpoint %" PRId64, k->name, id);
         p->parts++;
     }
@@ -192,7 +193,7 @@ static int abort_orphans(sb_sink_t *k, sb_err_t *err)
             pending |= strcmp(k->pending[j].upload_id, u.items[i].upload_id) == 0;
         if (pending)
             continue;
-        rc = sb_store_upload_abort(k->store, u.items[i].upload_id, err);
+        rc = sb_store_upload_abort(k->store, u.items[i].key, u.items[i].upload_id, err);
         if (rc == 0)
             trace_event(k, "sink_abort", json_pack("{s:s,s:s}", "key", u.items[i].key,
                                                    "upload_id", u.items[i].upload_id));

@@ -1,518 +1,177 @@
-/* store.c — the file:// object store. See store.h.
- *
- * Invariants: an object file appears only by rename(2) of a complete
- * temporary file, and never replaces an existing object (RENAME_NOREPLACE
- * for multipart completion); an upload's folder is removed only after its
- * object is in place, so a crash at any point leaves either the upload or
- * the object (or both), never neither. */
+/* store.c — the object store interface (store.h): opens a store from its
+ * URI and hands each operation to its backend, file:// (store_file.c) or
+ * s3:// (store_s3.c). */
 #include "store.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdatomic.h>
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "store_impl.h"
 
-#define TMP_MARK ".tmp-"
-
-static int mkdir_p(const char *path, sb_err_t *err)
-{
-    char buf[SB_STORE_PATH_BYTES_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return sb_err_set(err, "path too long: %s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return sb_err_errno(err, errno, "cannot create directory %s", buf);
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return sb_err_errno(err, errno, "cannot create directory %s", buf);
-    return 0;
-}
-
-static int parent_mkdir(const char *path, sb_err_t *err)
-{
-    char buf[SB_STORE_PATH_BYTES_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *slash = strrchr(buf, '/');
-    if (slash == NULL || slash == buf)
-        return 0;
-    *slash = '\0';
-    return mkdir_p(buf, err);
-}
-
-void sb_store_path(const sb_store_t *st, const char *key, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%s", st->root, key);
-}
-
-static int check_key(const char *key, sb_err_t *err)
-{
-    if (key[0] == '\0' || key[0] == '/' || strstr(key, "..") != NULL ||
-        strlen(key) >= SB_STORE_KEY_BYTES_MAX)
-        return sb_err_set(err, "invalid object key '%s'", key);
-    return 0;
-}
+#define FILE_SCHEME "file://"
+#define S3_SCHEME "s3://"
 
 int sb_store_open(sb_store_t *st, const char *uri, const char *base_dir, sb_err_t *err)
 {
     memset(st, 0, sizeof *st);
     snprintf(st->uri, sizeof st->uri, "%s", uri);
-    if (strncmp(uri, "file://", 7) != 0)
-        return sb_err_set(err, "unsupported store '%s': only file:// is available", uri);
-    const char *dir = uri + 7;
-    if (dir[0] == '\0')
-        return sb_err_set(err, "store '%s' names no directory", uri);
-    int n;
-    if (dir[0] == '/')
-        n = snprintf(st->root, sizeof st->root, "%s", dir);
-    else
-        n = snprintf(st->root, sizeof st->root, "%s/%s", base_dir, dir);
-    if (n >= (int)sizeof st->root)
-        return sb_err_set(err, "store path too long: %s", uri);
-    size_t l = strlen(st->root);
-    while (l > 1 && st->root[l - 1] == '/')
-        st->root[--l] = '\0';
-    return mkdir_p(st->root, err);
+    if (strncmp(uri, FILE_SCHEME, strlen(FILE_SCHEME)) == 0)
+        return sb_fstore_open(st, uri + strlen(FILE_SCHEME), base_dir, err);
+    if (strncmp(uri, S3_SCHEME, strlen(S3_SCHEME)) == 0)
+        return sb_s3store_open(st, uri + strlen(S3_SCHEME), err);
+    return sb_err_set(err, "unsupported store '%s': use file://DIR or s3://BUCKET/PREFIX", uri);
 }
 
-/* Writes a whole file under a temporary name and renames it into place. */
-static int write_atomic(const char *path, const void *data, size_t len, sb_err_t *err)
+void sb_store_close(sb_store_t *st)
 {
-    static _Atomic unsigned counter;
-    char tmp[SB_STORE_PATH_BYTES_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s" TMP_MARK "%d-%u", path, (int)getpid(),
-             atomic_fetch_add(&counter, 1));
-    if (parent_mkdir(path, err) != 0)
-        return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return sb_err_errno(err, errno, "cannot create %s", tmp);
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return sb_err_errno(err, e, "cannot write %s", tmp);
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return sb_err_errno(err, e, "cannot close %s", tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return sb_err_errno(err, e, "cannot rename %s to %s", tmp, path);
-    }
+    if (st->s3 != NULL)
+        sb_s3store_close(st);
+}
+
+int sb_store_check(sb_store_t *st, sb_err_t *err)
+{
+    if (st->s3 != NULL)
+        return sb_s3store_check(st, err);
+    if (access(st->root, W_OK) != 0)
+        return sb_err_set(err, "store %s: cannot write to %s", st->uri, st->root);
     return 0;
 }
 
-int sb_store_put(sb_store_t *st, const char *key, const void *data, size_t len,
-                 sb_err_t *err)
+void sb_store_path(const sb_store_t *st, const char *key, char *buf, size_t len)
 {
-    if (check_key(key, err) != 0)
-        return -1;
-    char path[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(st, key, path, sizeof path);
-    return write_atomic(path, data, len, err);
+    if (st->s3 != NULL)
+        snprintf(buf, len, "s3://%s/%s%s%s", st->bucket, st->prefix, st->prefix[0] ? "/" : "",
+                 key);
+    else
+        sb_fstore_path(st, key, buf, len);
 }
 
-static int read_file(const char *path, char **data, size_t *len, sb_err_t *err)
+int sb_store_put(sb_store_t *st, const char *key, const void *data, size_t len, sb_err_t *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 0;
-        return sb_err_errno(err, errno, "cannot open %s", path);
-    }
-    struct stat sbuf;
-    if (fstat(fd, &sbuf) != 0) {
-        int e = errno;
-        close(fd);
-        return sb_err_errno(err, e, "cannot stat %s", path);
-    }
-    size_t size = (size_t)sbuf.st_size;
-    char *buf = malloc(size + 1);
-    if (buf == NULL) {
-        close(fd);
-        return sb_err_set(err, "out of memory reading %s (%zu bytes)", path, size);
-    }
-    size_t got = 0;
-    while (got < size) {
-        ssize_t r = read(fd, buf + got, size - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            int e = r < 0 ? errno : EIO;
-            free(buf);
-            close(fd);
-            return sb_err_errno(err, e, "cannot read %s", path);
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    buf[size] = '\0';
-    *data = buf;
-    *len = size;
-    return 1;
+    return st->s3 ? sb_s3store_put(st, key, data, len, err) : sb_fstore_put(st, key, data, len, err);
 }
 
-int sb_store_get(sb_store_t *st, const char *key, char **data, size_t *len,
-                 sb_err_t *err)
+int sb_store_get(sb_store_t *st, const char *key, char **data, size_t *len, sb_err_t *err)
 {
-    if (check_key(key, err) != 0)
-        return -1;
-    char path[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(st, key, path, sizeof path);
-    return read_file(path, data, len, err);
+    return st->s3 ? sb_s3store_get(st, key, data, len, err) : sb_fstore_get(st, key, data, len, err);
 }
 
 int sb_store_exists(sb_store_t *st, const char *key, sb_err_t *err)
 {
-    if (check_key(key, err) != 0)
-        return -1;
-    char path[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(st, key, path, sizeof path);
-    struct stat sbuf;
-    if (stat(path, &sbuf) == 0)
-        return 1;
-    if (errno == ENOENT)
-        return 0;
-    return sb_err_errno(err, errno, "cannot stat %s", path);
+    return st->s3 ? sb_s3store_exists(st, key, err) : sb_fstore_exists(st, key, err);
 }
 
 int sb_store_delete(sb_store_t *st, const char *key, sb_err_t *err)
 {
-    if (check_key(key, err) != 0)
-        return -1;
-    char path[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(st, key, path, sizeof path);
-    if (unlink(path) != 0 && errno != ENOENT)
-        return sb_err_errno(err, errno, "cannot delete %s", path);
-    return 0;
+    return st->s3 ? sb_s3store_delete(st, key, err) : sb_fstore_delete(st, key, err);
 }
 
-typedef struct key_vec {
-    char **keys;
-    size_t count, cap;
-} key_vec_t;
-
-static int vec_push(key_vec_t *v, const char *key, sb_err_t *err)
+int sb_store_list(sb_store_t *st, const char *prefix, sb_store_list_t *out, sb_err_t *err)
 {
-    if (v->count >= SB_STORE_LIST_MAX)
-        return sb_err_set(err, "listing exceeds %d keys", SB_STORE_LIST_MAX);
-    if (v->count == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 64;
-        char **k = realloc(v->keys, cap * sizeof *k);
-        if (k == NULL)
-            return sb_err_set(err, "out of memory listing keys");
-        v->keys = k;
-        v->cap = cap;
-    }
-    v->keys[v->count] = strdup(key);
-    if (v->keys[v->count] == NULL)
-        return sb_err_set(err, "out of memory listing keys");
-    v->count++;
-    return 0;
-}
-
-/* Walks dir (the object `rel`), collecting keys that start with prefix. */
-static int walk(const char *root, const char *rel, const char *prefix, key_vec_t *v,
-                sb_err_t *err)
-{
-    char dir[SB_STORE_PATH_BYTES_MAX];
-    snprintf(dir, sizeof dir, "%s%s%s", root, rel[0] ? "/" : "", rel);
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return 0;
-        return sb_err_errno(err, errno, "cannot list %s", dir);
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || strstr(e->d_name, TMP_MARK) != NULL)
-            continue;
-        if (rel[0] == '\0' && strcmp(e->d_name, SB_STORE_UPLOADS_DIR) == 0)
-            continue;
-        char key[SB_STORE_KEY_BYTES_MAX];
-        if (snprintf(key, sizeof key, "%s%s%s", rel, rel[0] ? "/" : "", e->d_name) >=
-            (int)sizeof key)
-            continue;
-        /* Descend only where the prefix can still match. */
-        size_t kl = strlen(key), pl = strlen(prefix);
-        if (strncmp(key, prefix, kl < pl ? kl : pl) != 0)
-            continue;
-        char full[SB_STORE_PATH_BYTES_MAX];
-        snprintf(full, sizeof full, "%s/%s", root, key);
-        struct stat sbuf;
-        if (stat(full, &sbuf) != 0)
-            continue; /* removed meanwhile */
-        if (S_ISDIR(sbuf.st_mode))
-            rc = walk(root, key, prefix, v, err);
-        else if (kl >= pl)
-            rc = vec_push(v, key, err);
-    }
-    closedir(d);
-    return rc;
-}
-
-static int cmp_keys(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int sb_store_list(sb_store_t *st, const char *prefix, sb_store_list_t *out,
-                  sb_err_t *err)
-{
-    key_vec_t v = { 0 };
-    out->keys = NULL;
-    out->count = 0;
-    if (walk(st->root, "", prefix, &v, err) != 0) {
-        sb_store_list_t tmp = { v.keys, v.count };
-        sb_store_list_free(&tmp);
-        return -1;
-    }
-    if (v.count > 0)
-        qsort(v.keys, v.count, sizeof *v.keys, cmp_keys);
-    out->keys = v.keys;
-    out->count = v.count;
-    return 0;
-}
-
-void sb_store_list_free(sb_store_list_t *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        free(l->keys[i]);
-    free(l->keys);
-    l->keys = NULL;
-    l->count = 0;
-}
-
-static void upload_dir(const sb_store_t *st, const char *upload_id, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/" SB_STORE_UPLOADS_DIR "/%s", st->root, upload_id);
-}
-
-/* Upload ids come back from snapshots: one that is not a plain name could
- * make abort remove something outside its upload folder. */
-static int check_upload_id(const char *upload_id, sb_err_t *err)
-{
-    if (upload_id[0] == '\0' || upload_id[0] == '.' || strchr(upload_id, '/') != NULL ||
-        strlen(upload_id) >= SB_STORE_UPLOAD_ID_BYTES_MAX)
-        return sb_err_set(err, "invalid upload id '%s'", upload_id);
-    return 0;
+    return st->s3 ? sb_s3store_list(st, prefix, out, err) : sb_fstore_list(st, prefix, out, err);
 }
 
 int sb_store_upload_create(sb_store_t *st, const char *key, char *upload_id,
                            size_t upload_id_len, sb_err_t *err)
 {
-    static _Atomic unsigned counter;
-    if (check_key(key, err) != 0)
-        return -1;
-    snprintf(upload_id, upload_id_len, "u%d-%u-%llx", (int)getpid(),
-             atomic_fetch_add(&counter, 1), (unsigned long long)sb_clock_now_ns());
-    char dir[SB_STORE_PATH_BYTES_MAX];
-    upload_dir(st, upload_id, dir, sizeof dir);
-    if (mkdir_p(dir, err) != 0)
-        return -1;
-    char keyfile[SB_STORE_PATH_BYTES_MAX + 16];
-    snprintf(keyfile, sizeof keyfile, "%s/.key", dir);
-    return write_atomic(keyfile, key, strlen(key), err);
+    return st->s3 ? sb_s3store_upload_create(st, key, upload_id, upload_id_len, err)
+                  : sb_fstore_upload_create(st, key, upload_id, upload_id_len, err);
 }
 
-int sb_store_upload_part(sb_store_t *st, const char *upload_id, int part_number,
-                         const void *data, size_t len, sb_err_t *err)
+int sb_store_upload_part(sb_store_t *st, const char *key, const char *upload_id,
+                         int part_number, const void *data, size_t len, sb_err_t *err)
 {
-    if (check_upload_id(upload_id, err) != 0)
-        return -1;
-    if (part_number < 1 || part_number > 10000)
-        return sb_err_set(err, "part number %d out of range 1..10000", part_number);
-    char dir[SB_STORE_PATH_BYTES_MAX];
-    upload_dir(st, upload_id, dir, sizeof dir);
-    struct stat sbuf;
-    if (stat(dir, &sbuf) != 0)
-        return sb_err_errno(err, errno, "upload %s not found", upload_id);
-    char path[SB_STORE_PATH_BYTES_MAX + 32];
-    snprintf(path, sizeof path, "%s/part-%05d", dir, part_number);
-    return write_atomic(path, data, len, err);
-}
-
-static int remove_tree(const char *dir, sb_err_t *err)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        return sb_err_errno(err, errno, "cannot open %s", dir);
-    }
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char path[SB_STORE_PATH_BYTES_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (unlink(path) != 0 && errno != ENOENT)
-            rc = sb_err_errno(err, errno, "cannot remove %s", path);
-    }
-    closedir(d);
-    if (rc == 0 && rmdir(dir) != 0 && errno != ENOENT)
-        rc = sb_err_errno(err, errno, "cannot remove %s", dir);
-    return rc;
-}
-
-static int concat_parts(const char *dir, int parts, const char *tmp, sb_err_t *err)
-{
-    FILE *out = fopen(tmp, "we");
-    if (out == NULL)
-        return sb_err_errno(err, errno, "cannot create %s", tmp);
-    int rc = 0;
-    for (int i = 1; i <= parts && rc == 0; i++) {
-        char path[SB_STORE_PATH_BYTES_MAX + 32];
-        snprintf(path, sizeof path, "%s/part-%05d", dir, i);
-        char *data = NULL;
-        size_t len = 0;
-        int got = read_file(path, &data, &len, err);
-        if (got == 0)
-            rc = sb_err_set(err, "part %d missing in %s", i, dir);
-        else if (got < 0)
-            rc = -1;
-        else if (fwrite(data, 1, len, out) != len)
-            rc = sb_err_errno(err, errno, "cannot write %s", tmp);
-        free(data);
-    }
-    if (fclose(out) != 0 && rc == 0)
-        rc = sb_err_errno(err, errno, "cannot close %s", tmp);
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
+    return st->s3 ? sb_s3store_upload_part(st, key, upload_id, part_number, data, len, err)
+                  : sb_fstore_upload_part(st, upload_id, part_number, data, len, err);
 }
 
 int sb_store_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
                              int parts, sb_err_t *err)
 {
-    if (check_key(key, err) != 0 || check_upload_id(upload_id, err) != 0)
-        return -1;
-    char dir[SB_STORE_PATH_BYTES_MAX], path[SB_STORE_PATH_BYTES_MAX];
-    upload_dir(st, upload_id, dir, sizeof dir);
-    sb_store_path(st, key, path, sizeof path);
-    struct stat sbuf;
-    bool have_upload = stat(dir, &sbuf) == 0;
-    bool have_object = stat(path, &sbuf) == 0;
-    if (have_object) {
-        /* Completed before (perhaps by a worker that crashed before cleaning
-         * up): the object is never rewritten. */
-        if (have_upload && remove_tree(dir, err) != 0)
-            return -1;
-        return SB_STORE_ALREADY;
-    }
-    if (!have_upload)
-        return sb_err_set(err, "cannot complete upload %s of %s: no such upload and no object",
-                          upload_id, key);
-    if (parent_mkdir(path, err) != 0)
-        return -1;
-    char tmp[SB_STORE_PATH_BYTES_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s" TMP_MARK "%d", path, (int)getpid());
-    if (concat_parts(dir, parts, tmp, err) != 0)
-        return -1;
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
-        int e = errno;
-        unlink(tmp);
-        if (e == EEXIST)
-            return SB_STORE_ALREADY;
-        return sb_err_errno(err, e, "cannot publish %s", path);
-    }
-    if (remove_tree(dir, err) != 0)
-        return -1;
-    return SB_STORE_OK;
+    return st->s3 ? sb_s3store_upload_complete(st, key, upload_id, parts, err)
+                  : sb_fstore_upload_complete(st, key, upload_id, parts, err);
 }
 
-int sb_store_upload_abort(sb_store_t *st, const char *upload_id, sb_err_t *err)
+int sb_store_upload_abort(sb_store_t *st, const char *key, const char *upload_id,
+                          sb_err_t *err)
 {
-    if (check_upload_id(upload_id, err) != 0)
-        return -1;
-    char dir[SB_STORE_PATH_BYTES_MAX];
-    upload_dir(st, upload_id, dir, sizeof dir);
-    return remove_tree(dir, err);
+    return st->s3 ? sb_s3store_upload_abort(st, key, upload_id, err)
+                  : sb_fstore_upload_abort(st, upload_id, err);
 }
 
 int sb_store_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
                           sb_err_t *err)
 {
-    out->items = NULL;
-    out->count = 0;
-    char dir[SB_STORE_PATH_BYTES_MAX];
-    snprintf(dir, sizeof dir, "%s/" SB_STORE_UPLOADS_DIR, st->root);
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        if (errno == ENOENT)
-            return 0;
-        return sb_err_errno(err, errno, "cannot list %s", dir);
-    }
-    size_t cap = 0;
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char keyfile[SB_STORE_PATH_BYTES_MAX + 300];
-        snprintf(keyfile, sizeof keyfile, "%s/%s/.key", dir, e->d_name);
-        char *key = NULL;
-        size_t len = 0;
-        int got = read_file(keyfile, &key, &len, err);
-        if (got < 0) {
-            rc = -1;
-            break;
-        }
-        if (got == 0)
-            continue; /* created but its key not yet written: not an upload */
-        if (strncmp(key, prefix, strlen(prefix)) == 0) {
-            if (out->count == cap) {
-                cap = cap ? cap * 2 : 16;
-                sb_store_upload_t *n = realloc(out->items, cap * sizeof *n);
-                if (n == NULL) {
-                    free(key);
-                    rc = sb_err_set(err, "out of memory listing uploads");
-                    break;
-                }
-                out->items = n;
-            }
-            sb_store_upload_t *u = &out->items[out->count++];
-            snprintf(u->upload_id, sizeof u->upload_id, "%s", e->d_name);
-            snprintf(u->key, sizeof u->key, "%s", key);
-        }
-        free(key);
-    }
-    closedir(d);
-    if (rc != 0)
-        sb_store_uploads_free(out);
-    return rc;
+    return st->s3 ? sb_s3store_uploads_list(st, prefix, out, err)
+                  : sb_fstore_uploads_list(st, prefix, out, err);
 }
 
-void sb_store_uploads_free(sb_store_uploads_t *u)
+int sb_store_sweep_temporaries(sb_store_t *st, const char *prefix, sb_err_t *err)
 {
-    free(u->items);
-    u->items = NULL;
-    u->count = 0;
+    /* An S3 PUT is atomic: a crash leaves no temporary object there. */
+    return st->s3 ? 0 : sb_fstore_sweep_temporaries(st, prefix, err);
+}
+
+int sb_store_leftovers(sb_store_t *st, const char *prefix, size_t *count, char *example,
+                       size_t example_len, sb_err_t *err)
+{
+    *count = 0;
+    if (example != NULL && example_len > 0)
+        example[0] = '\0';
+    sb_store_uploads_t u;
+    if (sb_store_uploads_list(st, prefix, &u, err) != 0)
+        return -1;
+    *count = u.count;
+    if (u.count > 0 && example != NULL)
+        snprintf(example, example_len, "upload %s of %s in progress", u.items[0].upload_id,
+                 u.items[0].key);
+    sb_store_uploads_free(&u);
+    if (st->s3 != NULL)
+        return 0;
+    size_t tmp = 0;
+    char tmp_example[SB_STORE_KEY_BYTES_MAX + 32] = "";
+    if (sb_fstore_leftovers(st, prefix, &tmp, tmp_example, sizeof tmp_example, err) != 0)
+        return -1;
+    if (*count == 0 && tmp > 0 && example != NULL)
+        snprintf(example, example_len, "%s", tmp_example);
+    *count += tmp;
+    return 0;
+}
+
+int sb_store_list_push(sb_store_list_t *l, size_t *cap, const char *key, sb_err_t *err)
+{
+    if (l->count >= SB_STORE_LIST_MAX)
+        return sb_err_set(err, "listing exceeds %d keys", SB_STORE_LIST_MAX);
+    if (l->count == *cap) {
+        size_t n = *cap ? *cap * 2 : 64;
+        char **k = realloc(l->keys, n * sizeof *k);
+        if (k == NULL)
+            return sb_err_set(err, "out of memory listing keys");
+        l->keys = k;
+        *cap = n;
+    }
+    l->keys[l->count] = strdup(key);
+    if (l->keys[l->count] == NULL)
+        return sb_err_set(err, "out of memory listing keys");
+    l->count++;
+    return 0;
+}
+
+int sb_store_uploads_push(sb_store_uploads_t *u, size_t *cap, const char *key,
+                          const char *upload_id, sb_err_t *err)
+{
+    if (u->count == *cap) {
+        size_t n = *cap ? *cap * 2 : 16;
+        sb_store_upload_t *items = realloc(u->items, n * sizeof *items);
+        if (items == NULL)
+            return sb_err_set(err, "out of memory listing uploads");
+        u->items = items;
+        *cap = n;
+    }
+    sb_store_upload_t *it = &u->items[u->count++];
+    snprintf(it->upload_id, sizeof it->upload_id, "%s", upload_id);
+    snprintf(it->key, sizeof it->key, "%s", key);
+    return 0;
 }

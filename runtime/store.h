@@ -8,13 +8,17 @@
  * aborting discards the parts.
  *
  * The `file://DIR` backend keeps objects as files under DIR, publishes by
- * rename(2) and emulates multipart uploads in DIR/_uploads/<upload id>/. */
+ * rename(2) and emulates multipart uploads in DIR/_uploads/<upload id>/.
+ * The `s3://BUCKET/PREFIX` backend keeps them under PREFIX/ in the bucket,
+ * through the S3 client (s3.h), configured from the environment
+ * (S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). */
 #ifndef SB_STORE_H
 #define SB_STORE_H
 
 #include <stddef.h>
 
 #include "err.h"
+#include "s3.h"
 
 #define SB_STORE_PATH_BYTES_MAX 1024
 #define SB_STORE_KEY_BYTES_MAX 512
@@ -25,6 +29,10 @@
 typedef struct sb_store {
     char uri[SB_STORE_PATH_BYTES_MAX];  /* as given, for messages */
     char root[SB_STORE_PATH_BYTES_MAX]; /* file://: absolute directory */
+    sb_s3_t *s3;                        /* s3://: the client, else NULL */
+    char bucket[64];                    /* s3:// */
+    char prefix[SB_STORE_PATH_BYTES_MAX]; /* s3://: key prefix, no slashes at
+                                             either end; may be empty */
 } sb_store_t;
 
 typedef struct sb_store_list {
@@ -44,9 +52,16 @@ typedef struct sb_store_uploads {
 
 enum { SB_STORE_OK = 0, SB_STORE_ALREADY = 1 };
 
-/* Opens `uri` (file://DIR; a relative DIR is taken relative to `base_dir`),
- * creating the directory. */
+/* Opens `uri`: file://DIR (a relative DIR is taken relative to `base_dir`;
+ * the directory is created) or s3://BUCKET[/PREFIX] (nothing is checked
+ * until sb_store_check). */
 int sb_store_open(sb_store_t *st, const char *uri, const char *base_dir, sb_err_t *err);
+void sb_store_close(sb_store_t *st);
+
+/* Can the store be used? For s3://, whether the endpoint answers, the
+ * credentials are accepted and the bucket exists (one clear sentence when
+ * not). For file://, whether the directory is writable. */
+int sb_store_check(sb_store_t *st, sb_err_t *err);
 
 int sb_store_put(sb_store_t *st, const char *key, const void *data, size_t len,
                  sb_err_t *err);
@@ -63,19 +78,30 @@ void sb_store_list_free(sb_store_list_t *l);
 
 int sb_store_upload_create(sb_store_t *st, const char *key, char *upload_id,
                            size_t upload_id_len, sb_err_t *err);
-int sb_store_upload_part(sb_store_t *st, const char *upload_id, int part_number,
-                         const void *data, size_t len, sb_err_t *err);
+int sb_store_upload_part(sb_store_t *st, const char *key, const char *upload_id,
+                         int part_number, const void *data, size_t len, sb_err_t *err);
 /* Returns SB_STORE_OK when it published the object now, SB_STORE_ALREADY
  * when the upload had been completed before, -1 on error. */
 int sb_store_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
                              int parts, sb_err_t *err);
-int sb_store_upload_abort(sb_store_t *st, const char *upload_id, sb_err_t *err);
+int sb_store_upload_abort(sb_store_t *st, const char *key, const char *upload_id,
+                          sb_err_t *err);
 /* Uploads in progress whose key starts with `prefix`. */
 int sb_store_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
                           sb_err_t *err);
 void sb_store_uploads_free(sb_store_uploads_t *u);
 
-/* Absolute path of an object (file:// only; for tools and messages). */
+/* Removes temporary objects under prefix left by writes a crash cut short
+ * (file:// only; a no-op on s3://). */
+int sb_store_sweep_temporaries(sb_store_t *st, const char *prefix, sb_err_t *err);
+
+/* Leftovers once a job has finished: multipart uploads still in progress
+ * and temporary objects, under `prefix`. *count receives how many, and
+ * `example` (may be NULL) names one. */
+int sb_store_leftovers(sb_store_t *st, const char *prefix, size_t *count, char *example,
+                       size_t example_len, sb_err_t *err);
+
+/* Where an object lives: a path (file://) or an s3:// URL, for messages. */
 void sb_store_path(const sb_store_t *st, const char *key, char *buf, size_t len);
 
 #endif

@@ -118,7 +118,7 @@ static void stage(fixture_t *f, const char *key, const char *const *parts, int n
     CU_ASSERT_EQUAL_FATAL(rc, 0);
     CU_ASSERT_FATAL(upload_id[0] != '\0');
     for (int i = 0; i < n; i++) {
-        rc = sb_store_upload_part(&f->st, upload_id, i + 1, parts[i], strlen(parts[i]),
+        rc = sb_store_upload_part(&f->st, "k", upload_id, i + 1, parts[i], strlen(parts[i]),
                                   &f->err);
         if (rc != 0)
             fprintf(stderr, "\n    upload_part %d: %s\n", i + 1, f->err.msg);
@@ -388,8 +388,8 @@ static void test_parts_are_concatenated_in_part_number_order(void)
     fx_open(&f);
     char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
     CU_ASSERT_EQUAL_FATAL(sb_store_upload_create(&f.st, "k", id, sizeof id, &f.err), 0);
-    CU_ASSERT_EQUAL_FATAL(sb_store_upload_part(&f.st, id, 2, "second", 6, &f.err), 0);
-    CU_ASSERT_EQUAL_FATAL(sb_store_upload_part(&f.st, id, 1, "first-", 6, &f.err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_part(&f.st, "k", id, 2, "second", 6, &f.err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_part(&f.st, "k", id, 1, "first-", 6, &f.err), 0);
     CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "k", id, 2, &f.err), SB_STORE_OK);
     assert_object(&f, "k", "first-second");
     fx_close(&f);
@@ -515,10 +515,10 @@ static void test_part_numbers_outside_1_to_10000_are_rejected(void)
     fx_open(&f);
     char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
     CU_ASSERT_EQUAL_FATAL(sb_store_upload_create(&f.st, "k", id, sizeof id, &f.err), 0);
-    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, id, 0, "x", 1, &f.err), -1);
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "k", id, 0, "x", 1, &f.err), -1);
     ASSERT_HAS(f.err.msg, "part number 0");
-    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, id, 10001, "x", 1, &f.err), -1);
-    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, id, 10000, "x", 1, &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "k", id, 10001, "x", 1, &f.err), -1);
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "k", id, 10000, "x", 1, &f.err), 0);
     fx_close(&f);
 }
 
@@ -527,7 +527,7 @@ static void test_part_for_an_unknown_upload_is_an_error(void)
     fixture_t f;
     fx_open(&f);
     memset(&f.err, 0, sizeof f.err);
-    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "u-unknown", 1, "x", 1, &f.err), -1);
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "k", "u-unknown", 1, "x", 1, &f.err), -1);
     ASSERT_HAS(f.err.msg, "u-unknown");
     char dir[SB_STORE_PATH_BYTES_MAX + 64];
     upload_path(&f, "u-unknown", dir, sizeof dir);
@@ -544,7 +544,7 @@ static void test_abort_removes_the_parts_and_the_object_never_appears(void)
     char dir[SB_STORE_PATH_BYTES_MAX + 64];
     upload_path(&f, id, dir, sizeof dir);
     CU_ASSERT_TRUE_FATAL(path_exists(dir));
-    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, id, &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, "k", id, &f.err), 0);
     CU_ASSERT_FALSE(path_exists(dir));
     CU_ASSERT_EQUAL(sb_store_exists(&f.st, "part-000-3", &f.err), 0);
     sb_store_uploads_t u;
@@ -552,11 +552,11 @@ static void test_abort_removes_the_parts_and_the_object_never_appears(void)
     CU_ASSERT_EQUAL(u.count, 0);
     sb_store_uploads_free(&u);
     /* Neither a late part nor a late completion can bring it back. */
-    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, id, 3, "late", 4, &f.err), -1);
+    CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "k", id, 3, "late", 4, &f.err), -1);
     CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-3", id, 2, &f.err), -1);
     CU_ASSERT_EQUAL(sb_store_exists(&f.st, "part-000-3", &f.err), 0);
     /* Aborting twice is harmless. */
-    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, id, &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, "k", id, &f.err), 0);
     fx_close(&f);
 }
 
@@ -568,9 +568,9 @@ static void test_upload_ids_that_are_not_plain_names_are_rejected(void)
     static const char *const bad[] = { "", ".", "..", "../x", "a/b", ".hidden" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&f.err, 0, sizeof f.err);
-        CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, bad[i], &f.err), -1);
+        CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, "k", bad[i], &f.err), -1);
         ASSERT_HAS(f.err.msg, "invalid upload id");
-        CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, bad[i], 1, "x", 1, &f.err), -1);
+        CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "k", bad[i], 1, "x", 1, &f.err), -1);
         CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-2", bad[i], 1, &f.err), -1);
     }
     /* Above all, aborting ".." must not have emptied the store. */
@@ -585,7 +585,7 @@ static void test_abort_leaves_other_uploads_alone(void)
     char a[SB_STORE_UPLOAD_ID_BYTES_MAX], b[SB_STORE_UPLOAD_ID_BYTES_MAX];
     stage(&f, "part-000-1", two_parts, 2, a, sizeof a);
     stage(&f, "part-000-2", two_parts, 1, b, sizeof b);
-    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, a, &f.err), 0);
+    CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, "k", a, &f.err), 0);
     CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-2", b, 1, &f.err),
                     SB_STORE_OK);
     assert_object(&f, "part-000-2", "hello ");
@@ -691,19 +691,89 @@ static void test_absolute_file_uri_ignores_base_dir(void)
     temp_dir_remove(dir);
 }
 
-static void test_non_file_uri_is_an_error_with_a_clear_message(void)
+static void test_unknown_uri_is_an_error_with_a_clear_message(void)
 {
     sb_store_t st;
     sb_err_t err = {{0}};
-    CU_ASSERT_EQUAL(sb_store_open(&st, "s3://bucket/prefix", "/tmp", &err), -1);
-    ASSERT_HAS(err.msg, "s3://bucket/prefix");
+    CU_ASSERT_EQUAL(sb_store_open(&st, "ftp://host/prefix", "/tmp", &err), -1);
+    ASSERT_HAS(err.msg, "ftp://host/prefix");
     ASSERT_HAS(err.msg, "file://");
+    ASSERT_HAS(err.msg, "s3://");
     memset(&err, 0, sizeof err);
     CU_ASSERT_EQUAL(sb_store_open(&st, "/tmp/plain/path", "/tmp", &err), -1);
     ASSERT_HAS(err.msg, "/tmp/plain/path");
     memset(&err, 0, sizeof err);
     CU_ASSERT_EQUAL(sb_store_open(&st, "file://", "/tmp", &err), -1);
     ASSERT_HAS(err.msg, "no directory");
+}
+
+/* The S3 credentials of the environment, saved and put back around a test
+ * that changes them. */
+typedef struct saved_credentials {
+    char *key, *secret;
+} saved_credentials_t;
+
+static char *env_dup(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL ? strdup(v) : NULL;
+}
+
+static void env_put_back(const char *name, char *value)
+{
+    if (value != NULL)
+        setenv(name, value, 1);
+    else
+        unsetenv(name);
+    free(value);
+}
+
+static saved_credentials_t credentials_save(void)
+{
+    saved_credentials_t c = { env_dup("AWS_ACCESS_KEY_ID"), env_dup("AWS_SECRET_ACCESS_KEY") };
+    return c;
+}
+
+static void credentials_restore(saved_credentials_t *c)
+{
+    env_put_back("AWS_ACCESS_KEY_ID", c->key);
+    env_put_back("AWS_SECRET_ACCESS_KEY", c->secret);
+}
+
+static void test_s3_uri_without_credentials_names_the_variables_and_no_secret(void)
+{
+    saved_credentials_t saved = credentials_save();
+    unsetenv("AWS_ACCESS_KEY_ID");
+    setenv("AWS_SECRET_ACCESS_KEY", "do-not-print-me", 1);
+    sb_store_t st;
+    sb_err_t err = {{0}};
+    CU_ASSERT_EQUAL(sb_store_open(&st, "s3://bucket/prefix", "/tmp", &err), -1);
+    ASSERT_HAS(err.msg, "s3://bucket/prefix");
+    ASSERT_HAS(err.msg, "AWS_ACCESS_KEY_ID");
+    CU_ASSERT_PTR_NULL(strstr(err.msg, "do-not-print-me"));
+    credentials_restore(&saved);
+}
+
+static void test_s3_uri_splits_bucket_and_prefix(void)
+{
+    saved_credentials_t saved = credentials_save();
+    setenv("AWS_ACCESS_KEY_ID", "k", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "s", 1);
+    sb_store_t st;
+    sb_err_t err = {{0}};
+    CU_ASSERT_EQUAL(sb_store_open(&st, "s3://my-bucket/runs/a/", "/tmp", &err), 0);
+    CU_ASSERT_STRING_EQUAL(st.bucket, "my-bucket");
+    CU_ASSERT_STRING_EQUAL(st.prefix, "runs/a");
+    char where[256];
+    sb_store_path(&st, "part-000-1", where, sizeof where);
+    CU_ASSERT_STRING_EQUAL(where, "s3://my-bucket/runs/a/part-000-1");
+    sb_store_close(&st);
+    CU_ASSERT_EQUAL(sb_store_open(&st, "s3://only-bucket", "/tmp", &err), 0);
+    CU_ASSERT_STRING_EQUAL(st.prefix, "");
+    sb_store_close(&st);
+    CU_ASSERT_EQUAL(sb_store_open(&st, "s3:///no-bucket", "/tmp", &err), -1);
+    ASSERT_HAS(err.msg, "no valid bucket");
+    credentials_restore(&saved);
 }
 
 void test_store_register(void)
@@ -737,7 +807,9 @@ void test_store_register(void)
         T(test_upload_ids_are_unique),
         T(test_relative_file_uri_resolves_against_base_dir),
         T(test_absolute_file_uri_ignores_base_dir),
-        T(test_non_file_uri_is_an_error_with_a_clear_message),
+        T(test_unknown_uri_is_an_error_with_a_clear_message),
+        T(test_s3_uri_without_credentials_names_the_variables_and_no_secret),
+        T(test_s3_uri_splits_bucket_and_prefix),
         { NULL, NULL },
     };
 #undef T
