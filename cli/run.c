@@ -29,6 +29,7 @@
 #include "kafka.h"
 #include "progress.h"
 #include "scenario.h"
+#include "store.h"
 #include "trace.h"
 #include "verdict.h"
 
@@ -44,6 +45,8 @@ typedef struct run_opts {
     const char *scenario_path;
     const char *out_dir;
     const char *kafka;
+    const char *sink;           /* overrides pipeline.sink */
+    const char *checkpoints;    /* overrides state.checkpoints.dir */
     uint64_t seed;
     bool seed_set;
     bool quiet;
@@ -63,6 +66,8 @@ typedef struct supervisor {
     sb_scenario_t *s;
     char run_dir[1024];
     char run_id[256];
+    char sink_uri[1024];        /* effective, per run */
+    char checkpoints_uri[1024];
     sb_trace_t trace;
     sb_progress_t *progress;
     sb_job_input_t input;
@@ -99,11 +104,18 @@ static void usage(FILE *f)
             "  --seed S             seed for the input and the random kills (default: the\n"
             "                       scenario's input.seed)\n"
             "  --kafka HOST:PORT    use this Kafka broker instead of the embedded one\n"
+            "  --sink URI           write the output here instead of pipeline.sink\n"
+            "                       (file://DIR or s3://BUCKET/PREFIX)\n"
+            "  --checkpoints URI    keep checkpoints here instead of state.checkpoints.dir\n"
             "  -q, --quiet          no progress lines\n"
             "  -h, --help           this text\n"
             "\n"
             "The run folder receives trace.jsonl, summary.json, input.json, the committed\n"
-            "output (output/), the checkpoints (checkpoints/) and worker.log.\n"
+            "output (output/), the checkpoints (checkpoints/) and worker.log. Shared\n"
+            "locations (s3://, absolute file:///) get the run id appended, so runs never\n"
+            "mix. s3:// stores are configured by s3.endpoint, s3.region, s3.access-key and\n"
+            "s3.secret-key in the scenario, else S3_ENDPOINT, AWS_REGION,\n"
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.\n"
             "\n"
             "exit status: 0 the run met the scenario's `expect:`; 1 it did not (or the job\n"
             "failed); 2 bad usage or a bad scenario (nothing ran).\n");
@@ -114,6 +126,7 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' },   { "seed", required_argument, NULL, 's' },
         { "kafka", required_argument, NULL, 'k' }, { "quiet", no_argument, NULL, 'q' },
+        { "sink", required_argument, NULL, 'S' },  { "checkpoints", required_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -122,6 +135,8 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
         switch (c) {
         case 'o': o->out_dir = optarg; break;
         case 'k': o->kafka = optarg; break;
+        case 'S': o->sink = optarg; break;
+        case 'C': o->checkpoints = optarg; break;
         case 'q': o->quiet = true; break;
         case 'h': usage(stdout); return 1;
         case 's': {
@@ -184,22 +199,32 @@ static int mkdir_p(const char *path, sb_err_t *err)
     return 0;
 }
 
-static int copy_file(const char *from, const char *to, sb_err_t *err)
+/* Copies the scenario into the run folder, with the value of
+ * s3.secret-key replaced: credentials never land in a run folder. The
+ * worker gets them through its environment instead. */
+static int copy_scenario(const char *from, const char *to, sb_err_t *err)
 {
-    FILE *in = fopen(from, "rb");
+    FILE *in = fopen(from, "r");
     if (in == NULL)
         return sb_err_errno(err, errno, "cannot read %s", from);
-    FILE *out = fopen(to, "wb");
+    FILE *out = fopen(to, "w");
     if (out == NULL) {
         fclose(in);
         return sb_err_errno(err, errno, "cannot write %s", to);
     }
-    char buf[8192];
-    size_t n;
+    char *line = NULL;
+    size_t cap = 0;
     int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, out) != n)
+    while (getline(&line, &cap, in) >= 0) {
+        const char *t = line + strspn(line, " \t");
+        bool secret = strncmp(t, "s3.secret-key:", 14) == 0;
+        int w = secret ? fprintf(out, "%.*ss3.secret-key: \"(redacted: from the environment)\"\n",
+                                 (int)(t - line), line)
+                       : fputs(line, out);
+        if (w < 0)
             rc = sb_err_errno(err, errno, "cannot write %s", to);
+    }
+    free(line);
     fclose(in);
     if (fclose(out) != 0 && rc == 0)
         rc = sb_err_errno(err, errno, "cannot write %s", to);
@@ -234,7 +259,13 @@ static int make_run_dir(supervisor_t *sv, sb_err_t *err)
     snprintf(sv->run_id, sizeof sv->run_id, "%s", basename(copy));
     char path[1100];
     snprintf(path, sizeof path, "%s/scenario.yaml", sv->run_dir);
-    return copy_file(sv->o->scenario_path, path, err);
+    if (copy_scenario(sv->o->scenario_path, path, err) != 0)
+        return -1;
+    sb_job_run_uri(sv->o->sink ? sv->o->sink : sv->s->sink_uri, sv->run_id, sv->sink_uri,
+                   sizeof sv->sink_uri);
+    snprintf(sv->checkpoints_uri, sizeof sv->checkpoints_uri, "%s",
+             sv->o->checkpoints ? sv->o->checkpoints : sv->s->checkpoints_dir);
+    return 0;
 }
 
 /* ------------------------------------------------------------- input */
@@ -373,7 +404,8 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         /* Between fork and exec only async-signal-safe calls. */
         dup2(log_fd, STDOUT_FILENO);
         dup2(log_fd, STDERR_FILENO);
-        char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt, NULL };
+        char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt,
+                         "--sink", sv->sink_uri, "--checkpoints", sv->checkpoints_uri, NULL };
         execv("/proc/self/exe", args);
         _exit(127);
     }
@@ -580,18 +612,21 @@ static int write_summary(const supervisor_t *sv, const sb_verdict_t *v, bool met
         ids_json(r->unexpected_examples, r->unexpected_examples_count), "out_of_order_examples",
         ids_json(r->out_of_order_examples, r->out_of_order_examples_count));
     json_t *o = json_pack(
-        "{s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:o,s:I,s:f,s:f,s:b,s:b,s:s}",
+        "{s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:o,s:I,s:f,s:f,s:b,s:b,s:s,"
+        "s:s,s:s}",
         "scenario", sv->s->name, "run_dir", sv->run_dir, "seed", (json_int_t)sv->s->seed, "mode",
         sb_mode_name(sv->s->mode), "exactly_once", eo, "counts",
         v->counts_checked ? check_json(&v->counts) : json_null(), "restores",
         check_json(&v->restores), "publishes", check_json(&v->publishes), "crashes",
-        check_json(&v->crashes), "liveness", check_json(&v->liveness), "crashes_seen",
+        check_json(&v->crashes), "liveness", check_json(&v->liveness), "leftovers",
+        check_json(&v->leftovers), "crashes_seen",
         v->crashes_seen, "crashes_injected", v->crashes_injected, "checkpoints_completed",
         (json_int_t)v->checkpoints_completed, "checkpoints_aborted",
         (json_int_t)v->checkpoints_aborted, "restored_from", restored, "objects",
         (json_int_t)v->objects, "duration_s", secs, "records_per_s",
         secs > 0 ? (double)v->records_in / secs : 0.0, "verified_ok", sb_verdict_ok(v),
-        "expectation_met", met, "unfired_faults", unfired);
+        "expectation_met", met, "unfired_faults", unfired, "sink", sv->sink_uri, "checkpoints",
+        sv->checkpoints_uri);
     char path[1100];
     snprintf(path, sizeof path, "%s/summary.json", sv->run_dir);
     int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -637,6 +672,7 @@ static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v)
              v->crashes_injected);
     print_check("crashes", &v->crashes, crashes);
     print_check("liveness", &v->liveness, "checkpoints completed after the last crash");
+    print_check("leftovers", &v->leftovers, "no upload in progress, no temporary object");
     if (!v->order_checked)
         printf("  %-12s not checked: records of a partition reach a sink along several paths\n",
                "order");
@@ -671,8 +707,8 @@ static int verify_and_report(supervisor_t *sv, sb_err_t *err)
     if (!sv->o->quiet)
         fprintf(stderr, "verifying: reading the input back and every published object\n");
     sb_verdict_t *v = calloc(1, sizeof *v);
-    sb_verdict_params_t vp = { sv->s, sv->run_dir, &sv->input,
-                               sv->kills_sent + crash_points_fired(sv) };
+    sb_verdict_params_t vp = { sv->s, sv->run_dir, sv->sink_uri, sv->checkpoints_uri,
+                               sv->run_id, &sv->input, sv->kills_sent + crash_points_fired(sv) };
     if (sb_verdict_compute(&vp, v, err) != 0) {
         free(v);
         return -1;
@@ -694,6 +730,48 @@ static int verify_and_report(supervisor_t *sv, sb_err_t *err)
     if (rc != 0)
         return -1;
     return met ? 0 : 1;
+}
+
+/* ------------------------------------------------------------ stores */
+
+/* s3.* keys of the scenario override the environment, for this process and
+ * the workers it starts (which is how credentials reach them: never through
+ * a file in the run folder). */
+static void apply_s3_settings(const sb_scenario_t *s)
+{
+    const char *pairs[][2] = {
+        { "S3_ENDPOINT", s->s3_endpoint },
+        { "AWS_REGION", s->s3_region },
+        { "AWS_ACCESS_KEY_ID", s->s3_access_key },
+        { "AWS_SECRET_ACCESS_KEY", s->s3_secret_key },
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i][1][0] != '\0')
+            setenv(pairs[i][0], pairs[i][1], 1);
+}
+
+/* Before anything runs: can the s3:// stores be reached, with these
+ * credentials, in existing buckets? One sentence when not. */
+static int preflight_store(const char *what, const char *uri, sb_err_t *err)
+{
+    if (strncmp(uri, "s3://", 5) != 0)
+        return 0; /* file:// folders are created as needed */
+    sb_store_t st;
+    if (sb_store_open(&st, uri, "/", err) != 0)
+        return sb_err_wrap(err, "%s", what);
+    int rc = sb_store_check(&st, err);
+    sb_store_close(&st);
+    if (rc != 0)
+        return sb_err_wrap(err, "%s %s", what, uri);
+    return 0;
+}
+
+static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
+{
+    if (preflight_store("sink", o->sink ? o->sink : s->sink_uri, err) != 0)
+        return -1;
+    return preflight_store("checkpoints", o->checkpoints ? o->checkpoints : s->checkpoints_dir,
+                           err);
 }
 
 /* --------------------------------------------------------------- main */
@@ -753,6 +831,9 @@ int sb_cmd_run(int argc, char **argv)
     } else if (o.out_dir != NULL && !dir_is_empty(o.out_dir)) {
         fprintf(stderr, "snapbed run: run folder %s is not empty (an earlier run?); "
                 "choose another with -o.\n", o.out_dir);
+        status = SB_EXIT_USAGE;
+    } else if (apply_s3_settings(sv->s), preflight(&o, sv->s, &err) != 0) {
+        fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
     } else {
         if (o.seed_set)

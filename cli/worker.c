@@ -14,7 +14,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: snapbed worker --run-dir DIR [--attempt N]\n"
+    fprintf(f, "usage: snapbed worker --run-dir DIR [--attempt N] [--sink URI] "
+               "[--checkpoints URI]\n"
                "\n"
                "Runs one incarnation of the job of a run folder prepared by `snapbed run`.\n"
                "Not meant to be started by hand: `snapbed run` starts and restarts it.\n");
@@ -25,15 +26,19 @@ int sb_cmd_worker(int argc, char **argv)
     static const struct option opts[] = {
         { "run-dir", required_argument, NULL, 'd' },
         { "attempt", required_argument, NULL, 'a' },
+        { "sink", required_argument, NULL, 'S' },
+        { "checkpoints", required_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *run_dir = NULL;
+    const char *run_dir = NULL, *sink = NULL, *checkpoints = NULL;
     int attempt = 0, c;
     while ((c = getopt_long(argc, argv, "d:a:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': run_dir = optarg; break;
         case 'a': attempt = atoi(optarg); break;
+        case 'S': sink = optarg; break;
+        case 'C': checkpoints = optarg; break;
         case 'h': usage(stdout); return SB_EXIT_OK;
         default: usage(stderr); return SB_EXIT_USAGE;
         }
@@ -61,6 +66,13 @@ int sb_cmd_worker(int argc, char **argv)
     char dir_copy[1024];
     snprintf(dir_copy, sizeof dir_copy, "%s", run_dir);
     p.job_name = basename(dir_copy);
+    char sink_uri[1024];
+    if (sink == NULL) /* effective URIs come from the supervisor; else derive */
+        sb_job_run_uri(s->sink_uri, p.job_name, sink_uri, sizeof sink_uri);
+    else
+        snprintf(sink_uri, sizeof sink_uri, "%s", sink);
+    p.sink_uri = sink_uri;
+    p.checkpoints_uri = checkpoints ? checkpoints : s->checkpoints_dir;
     int rc = sb_job_run(&p, &err);
     if (rc != 0)
         fprintf(stderr, "snapbed worker (attempt %d): %s\n", attempt, err.msg);

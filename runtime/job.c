@@ -112,6 +112,7 @@ struct job {
 
     int64_t restored_id;
     int64_t first_id;
+    bool cps_open, sink_open;
 
     pthread_mutex_t lock;           /* guards acks and error */
     ack_t acks[SB_ACK_QUEUE_MAX];
@@ -289,8 +290,12 @@ static void sink_poll_notifications(task_t *t)
     if (done <= t->sink.committed_upto)
         return;
     sb_err_t err = { { 0 } };
-    if (sb_sink_commit(&t->sink, done, &err) != 0)
+    if (sb_sink_commit(&t->sink, done, &err) != 0) {
         job_fail(t->job, &err);
+        return;
+    }
+    sb_crashpoints_hit(&t->job->crashpoints, SB_POINT_SINK_AFTER_COMMIT, done,
+                       done == atomic_load(&t->job->final_id));
 }
 
 static bool sink_append(task_t *t, const sb_record_t *r)
@@ -933,6 +938,12 @@ static int restore_task(job_t *job, task_t *t, sb_err_t *err)
 
 static int restore(job_t *job, sb_err_t *err)
 {
+    /* Writes a crash cut short left temporaries; nothing reads them. */
+    char prefix[SB_STORE_KEY_BYTES_MAX];
+    snprintf(prefix, sizeof prefix, "%s/", job->p->job_name);
+    if (sb_store_sweep_temporaries(&job->cps.store, prefix, err) != 0 ||
+        sb_store_sweep_temporaries(&job->sink_store, "", err) != 0)
+        return -1;
     int64_t latest = 0, max_id = 0;
     if (sb_cpstore_scan(&job->cps, &latest, &max_id, err) != 0)
         return -1;
@@ -961,11 +972,13 @@ static int open_everything(job_t *job, sb_err_t *err)
     job->progress = sb_progress_map(path, 0, err);
     if (job->progress == NULL)
         return -1;
-    if (sb_cpstore_open(&job->cps, job->s->checkpoints_dir, p->run_dir, p->job_name,
+    if (sb_cpstore_open(&job->cps, p->checkpoints_uri, p->run_dir, p->job_name,
                         job->s->num_retained, err) != 0)
         return -1;
-    if (sb_store_open(&job->sink_store, job->s->sink_uri, p->run_dir, err) != 0)
+    job->cps_open = true;
+    if (sb_store_open(&job->sink_store, p->sink_uri, p->run_dir, err) != 0)
         return sb_err_wrap(err, "pipeline.sink");
+    job->sink_open = true;
     sb_crashpoints_init(&job->crashpoints, job->s, p->run_dir, &job->trace);
     return 0;
 }
@@ -1000,6 +1013,10 @@ static void cleanup(job_t *job)
     for (int i = 0; i < job->channels_count; i++)
         sb_channel_destroy(&job->channels[i]);
     free(job->channels);
+    if (job->cps_open)
+        sb_store_close(&job->cps.store);
+    if (job->sink_open)
+        sb_store_close(&job->sink_store);
     sb_progress_unmap(job->progress);
     sb_trace_close(&job->trace);
     pthread_mutex_destroy(&job->lock);
@@ -1092,4 +1109,16 @@ int sb_job_input_load(sb_job_input_t *in, const char *path, sb_err_t *err)
     }
     json_decref(o);
     return rc;
+}
+
+void sb_job_run_uri(const char *uri, const char *run_id, char *out, size_t len)
+{
+    bool shared = strncmp(uri, "s3://", 5) == 0 || strncmp(uri, "file:///", 8) == 0;
+    size_t l = strlen(uri);
+    while (l > 0 && uri[l - 1] == '/')
+        l--;
+    if (shared)
+        snprintf(out, len, "%.*s/%s", (int)l, uri, run_id);
+    else
+        snprintf(out, len, "%s", uri);
 }

@@ -29,8 +29,15 @@ typedef struct sb_job_params {
     const char *run_dir;     /* trace.jsonl, progress, counts/ live here */
     const char *job_name;    /* checkpoint folder name (the run id) */
     int attempt;             /* 0 for the first incarnation */
+    const char *sink_uri;    /* effective URIs (sb_job_run_uri) */
+    const char *checkpoints_uri;
     sb_job_input_t input;
 } sb_job_params_t;
+
+/* A store URI as one run uses it: s3:// and absolute file:// locations are
+ * shared between runs, so the run id is appended (as Flink appends the job
+ * id); a relative file:// path is inside the run folder already. */
+void sb_job_run_uri(const char *uri, const char *run_id, char *out, size_t len);
 
 /* Runs the job to the end. Returns 0 when finished, -1 on failure. */
 int sb_job_run(const sb_job_params_t *p, sb_err_t *err);

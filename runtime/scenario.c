@@ -47,9 +47,11 @@ static const char *const crash_point_names[] = {
     [SB_POINT_SOURCE_AFTER_BARRIER] = "source.after_barrier",
     [SB_POINT_SINK_AFTER_SNAPSHOT] = "sink.after_snapshot",
     [SB_POINT_COORDINATOR_AFTER_COMPLETE] = "coordinator.after_complete",
+    [SB_POINT_SINK_AFTER_COMMIT] = "sink.after_commit",
 };
 #define CRASH_POINTS_KNOWN \
-    "source.after_barrier, sink.after_snapshot, coordinator.after_complete"
+    "source.after_barrier, sink.after_snapshot, coordinator.after_complete, " \
+    "sink.after_commit"
 
 static const char *const connection_names[] = {
     [SB_CONNECTION_FORWARD] = "forward",
@@ -1028,6 +1030,10 @@ static const key_entry_t top_keys[] = {
     KEY_INT("restart-strategy.fixed-delay.attempts", restart_attempts, 0,
             INT_MAX),
     KEY_DURATION("restart-strategy.fixed-delay.delay", restart_delay_ns, 0),
+    KEY_TEXT("s3.endpoint", s3_endpoint),
+    KEY_TEXT("s3.region", s3_region),
+    KEY_TEXT("s3.access-key", s3_access_key),
+    KEY_TEXT("s3.secret-key", s3_secret_key),
     KEY_CUSTOM("faults", on_faults),
     KEY_CUSTOM("expect", on_expect),
 };

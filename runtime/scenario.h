@@ -54,6 +54,8 @@ typedef enum sb_crash_point {
     SB_POINT_SINK_AFTER_SNAPSHOT,       /* sink snapshotted N, before its ack */
     SB_POINT_COORDINATOR_AFTER_COMPLETE,/* _metadata of N written, before the
                                            sinks are notified */
+    SB_POINT_SINK_AFTER_COMMIT,         /* a sink published the output of
+                                           every checkpoint <= N */
 } sb_crash_point_t;
 
 #define SB_CHECKPOINT_FINAL (-1)  /* `checkpoint: final` in a crash point */
@@ -115,6 +117,14 @@ typedef struct sb_scenario {
     /* restart-strategy: fixed-delay (the only one so far) */
     int restart_attempts;                     /* default 10 */
     int64_t restart_delay_ns;                 /* default 100ms */
+
+    /* s3.* (Flink's names): where s3:// stores live and how to sign. Each
+     * one, when set, overrides its environment variable (S3_ENDPOINT,
+     * AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); "" = unset. */
+    char s3_endpoint[SB_SCENARIO_TEXT_BYTES_MAX];
+    char s3_region[SB_SCENARIO_NAME_BYTES_MAX];
+    char s3_access_key[SB_SCENARIO_TEXT_BYTES_MAX];
+    char s3_secret_key[SB_SCENARIO_TEXT_BYTES_MAX];
 
     sb_fault_t faults[SB_SCENARIO_FAULTS_MAX];
     int faults_count;

@@ -113,19 +113,24 @@ ensure_weed() {
     fi
     command -v go >/dev/null || die "go is not installed: it is needed once to build SeaweedFS's weed ($want)"
     mkdir -p "$bindir"
-    # One build at a time (two starts on different ports may race here).
-    exec 9>"$bindir/.weed-build.lock"
-    if command -v flock >/dev/null; then flock 9; fi
+    # One build at a time (two starts on different ports may race here); the
+    # lock fd lives only in this subshell, so weed never inherits it.
+    ( if command -v flock >/dev/null; then flock 9; fi; build_weed "$want" "$stamp" ) \
+        9>"$bindir/.weed-build.lock" || exit 1
+}
+
+build_weed() { # want stamp -- runs under the build lock
+    local want="$1" stamp="$2"
     if [ -x "$weed" ] && [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ]; then
-        return   # another start built it while we waited
+        return 0   # another start built it while we waited
     fi
     local blog="$bindir/weed-build.log" jobs="${WEED_BUILD_JOBS:-2}" t0 moddir tmpbin
     echo "$me: building SeaweedFS weed $pin with $(go env GOVERSION) (-p $jobs) into $weed;"
     echo "$me: this one-time build is running now and may take 10-20 minutes (log: $blog) ..."
     t0=$(date +%s)
     : >"$blog"
-    # Outside any module: a plain module download (needs no go.mod here).
-    moddir="$(cd / && GOFLAGS=-mod=mod go mod download -json "$want" 2>>"$blog" \
+    # Outside any module (cd /): a plain download into the module cache.
+    moddir="$(cd / && go mod download -json "$want" 2>>"$blog" \
         | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" || true
     if [ -z "$moddir" ] || [ ! -d "$moddir/weed" ]; then
         tail -n 20 "$blog" >&2

@@ -652,12 +652,13 @@ static void test_unknown_crash_point_lists_the_valid_ones(void)
     sb_err_t err;
     parse_bad("faults:\n"
               "  - do: crash\n"
-              "    at: { checkpoint: 3, point: sink.after_commit }\n", &err);
+              "    at: { checkpoint: 3, point: sink.before_lunch }\n", &err);
     ASSERT_STARTS(err.msg, "scenarios/x.yaml:3: faults[0].at.point: unknown "
-                           "crash point 'sink.after_commit'");
+                           "crash point 'sink.before_lunch'");
     ASSERT_HAS(err.msg, "source.after_barrier");
     ASSERT_HAS(err.msg, "sink.after_snapshot");
     ASSERT_HAS(err.msg, "coordinator.after_complete");
+    ASSERT_HAS(err.msg, "sink.after_commit");
 }
 
 static void test_crash_point_checkpoint_must_be_positive_or_final(void)

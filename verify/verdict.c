@@ -78,14 +78,10 @@ static int observe_object(sb_eo_t *eo, const char *key, char *data, size_t len, 
     return 0;
 }
 
-static int observe_sink(const sb_verdict_params_t *p, sb_eo_t *eo, sb_verdict_t *v,
-                        sb_err_t *err)
+static int observe_sink(sb_store_t *st, sb_eo_t *eo, sb_verdict_t *v, sb_err_t *err)
 {
-    sb_store_t st;
-    if (sb_store_open(&st, p->scenario->sink_uri, p->run_dir, err) != 0)
-        return -1;
     sb_store_list_t l;
-    if (sb_store_list(&st, "part-", &l, err) != 0)
+    if (sb_store_list(st, "part-", &l, err) != 0)
         return -1;
     int rc = 0, last_subtask = -1;
     for (size_t i = 0; i < l.count && rc == 0; i++) {
@@ -99,7 +95,7 @@ static int observe_sink(const sb_verdict_params_t *p, sb_eo_t *eo, sb_verdict_t 
         }
         char *data = NULL;
         size_t len = 0;
-        int got = sb_store_get(&st, l.keys[i], &data, &len, err);
+        int got = sb_store_get(st, l.keys[i], &data, &len, err);
         if (got < 0)
             rc = -1;
         else if (got > 0)
@@ -325,14 +321,10 @@ void sb_trace_checks_finish(sb_trace_checks_t *tc, sb_verdict_t *v)
 
 /* Every object under the sink prefix must have been committed by the sink:
  * anything else was written behind the two-phase commit's back. */
-static int check_objects_committed(const sb_verdict_params_t *p, sb_trace_checks_t *tc,
-                                   sb_err_t *err)
+static int check_objects_committed(sb_store_t *st, sb_trace_checks_t *tc, sb_err_t *err)
 {
-    sb_store_t st;
-    if (sb_store_open(&st, p->scenario->sink_uri, p->run_dir, err) != 0)
-        return -1;
     sb_store_list_t l;
-    if (sb_store_list(&st, "", &l, err) != 0)
+    if (sb_store_list(st, "", &l, err) != 0)
         return -1;
     for (size_t i = 0; i < l.count; i++)
         sb_trace_checks_object(tc, l.keys[i]);
@@ -344,6 +336,37 @@ static int visit(json_t *ev, void *ctx)
 {
     sb_trace_checks_event(ctx, ev);
     return 0;
+}
+
+/* ---------------------------------------------------------- leftovers */
+
+static int check_leftovers(const sb_verdict_params_t *p, sb_store_t *sink, sb_verdict_t *v,
+                           sb_err_t *err)
+{
+    size_t n = 0;
+    char example[SB_VERDICT_DETAIL_BYTES_MAX / 2];
+    v->leftovers.ok = true;
+    if (sb_store_leftovers(sink, "", &n, example, sizeof example, err) != 0)
+        return -1;
+    if (n > 0) {
+        v->leftovers.ok = false;
+        snprintf(v->leftovers.detail, sizeof v->leftovers.detail,
+                 "%zu left under the sink prefix, e.g. %s", n, example);
+        return 0;
+    }
+    sb_store_t cps;
+    if (sb_store_open(&cps, p->checkpoints_uri, p->run_dir, err) != 0)
+        return -1;
+    char prefix[SB_STORE_KEY_BYTES_MAX];
+    snprintf(prefix, sizeof prefix, "%s/", p->job_name);
+    int rc = sb_store_leftovers(&cps, prefix, &n, example, sizeof example, err);
+    sb_store_close(&cps);
+    if (rc == 0 && n > 0) {
+        v->leftovers.ok = false;
+        snprintf(v->leftovers.detail, sizeof v->leftovers.detail,
+                 "%zu left under the checkpoint prefix, e.g. %s", n, example);
+    }
+    return rc;
 }
 
 /* --------------------------------------------------------------- all */
@@ -362,8 +385,12 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
     int rc = sb_kafka_read_all(p->input->bootstrap, p->input->topic, p->input->partitions,
                                p->input->low, p->input->high, on_input_record, &ec, err);
     v->records_in = ec.records_in;
+    sb_store_t sink;
+    bool sink_open = rc == 0 && sb_store_open(&sink, p->sink_uri, p->run_dir, err) == 0;
+    if (rc == 0 && !sink_open)
+        rc = -1;
     if (rc == 0)
-        rc = observe_sink(p, eo, v, err);
+        rc = observe_sink(&sink, eo, v, err);
     if (rc == 0) {
         sb_eo_finish(eo, &v->eo);
         v->eo_ok = sb_eo_report_ok(&v->eo);
@@ -380,8 +407,13 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
         json_decref(got);
     }
     json_decref(ec.true_counts);
-    if (rc != 0)
+    if (rc == 0)
+        rc = check_leftovers(p, &sink, v, err);
+    if (rc != 0) {
+        if (sink_open)
+            sb_store_close(&sink);
         return -1;
+    }
     sb_trace_checks_t *tc = sb_trace_checks_new();
     char path[1100];
     snprintf(path, sizeof path, "%s/trace.jsonl", p->run_dir);
@@ -389,15 +421,16 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
     rc = sb_trace_read(path, visit, tc, &truncated, err);
     v->trace_truncated = truncated != 0;
     if (rc == 0)
-        rc = check_objects_committed(p, tc, err);
+        rc = check_objects_committed(&sink, tc, err);
     if (rc == 0)
         sb_trace_checks_finish(tc, v);
     sb_trace_checks_free(tc);
+    sb_store_close(&sink);
     return rc;
 }
 
 bool sb_verdict_ok(const sb_verdict_t *v)
 {
     return v->eo_ok && (!v->counts_checked || v->counts.ok) && v->restores.ok &&
-           v->publishes.ok && v->crashes.ok && v->liveness.ok;
+           v->publishes.ok && v->crashes.ok && v->liveness.ok && v->leftovers.ok;
 }

@@ -8,7 +8,10 @@
  *   completed before it; no object was published for a checkpoint no
  *   completed checkpoint covers, and none was published twice; the crashes
  *   seen equal the crashes injected; checkpoints complete after the last
- *   crash (liveness). */
+ *   crash (liveness);
+ * - from the stores: no multipart upload in progress and no temporary
+ *   object is left under the sink and checkpoint prefixes once the job has
+ *   finished (leftovers: S3 tail loss and orphaned uploads). */
 #ifndef SB_VERDICT_H
 #define SB_VERDICT_H
 
@@ -43,6 +46,7 @@ typedef struct sb_verdict {
     sb_verdict_check_t publishes;  /* covered by a completed checkpoint, once */
     sb_verdict_check_t crashes;    /* seen == injected */
     sb_verdict_check_t liveness;   /* a checkpoint completed after the last crash */
+    sb_verdict_check_t leftovers;  /* no upload or temporary left behind */
 
     int crashes_seen;
     int crashes_injected;
@@ -56,6 +60,9 @@ typedef struct sb_verdict {
 typedef struct sb_verdict_params {
     const sb_scenario_t *scenario;
     const char *run_dir;
+    const char *sink_uri;          /* effective (sb_job_run_uri) */
+    const char *checkpoints_uri;
+    const char *job_name;          /* the checkpoint folder of the run */
     const sb_job_input_t *input;
     int crashes_injected;
 } sb_verdict_params_t;
