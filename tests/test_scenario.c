@@ -809,13 +809,13 @@ static void test_load_of_a_directory_fails_with_the_reason(void)
 
 static void test_names_round_trip(void)
 {
-    for (int p = SB_POINT_SOURCE_AFTER_BARRIER;
-         p <= SB_POINT_COORDINATOR_AFTER_COMPLETE; p++)
+    for (int p = SB_POINT_SOURCE_AFTER_BARRIER; p <= SB_POINT_SINK_AFTER_COMMIT; p++)
         CU_ASSERT_EQUAL(sb_crash_point_from_name(sb_crash_point_name(p)), p);
     CU_ASSERT_STRING_EQUAL(sb_crash_point_name(SB_POINT_SINK_AFTER_SNAPSHOT),
                            "sink.after_snapshot");
-    CU_ASSERT_EQUAL(sb_crash_point_from_name("sink.after_commit"),
-                    SB_POINT_NONE);
+    CU_ASSERT_STRING_EQUAL(sb_crash_point_name(SB_POINT_SINK_AFTER_COMMIT),
+                           "sink.after_commit");
+    CU_ASSERT_EQUAL(sb_crash_point_from_name("sink.before_lunch"), SB_POINT_NONE);
     CU_ASSERT_EQUAL(sb_crash_point_from_name(NULL), SB_POINT_NONE);
     CU_ASSERT_STRING_EQUAL(sb_mode_name(SB_MODE_EXACTLY_ONCE), "EXACTLY_ONCE");
     CU_ASSERT_STRING_EQUAL(sb_mode_name(SB_MODE_AT_LEAST_ONCE),
