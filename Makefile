@@ -33,7 +33,7 @@ SCENARIO ?= scenarios/quickstart.yaml
 # the keyed state), to catch memory errors in the threaded engine.
 ASAN_SCENARIOS := scenarios/kill-during-final.yaml scenarios/keyed-count-kills.yaml
 
-.PHONY: all deps check-deps run test test-kafka unit unit-asan scenarios scenarios-asan clean help
+.PHONY: all deps check-deps run test test-kafka test-real unit unit-asan scenarios scenarios-asan clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -41,6 +41,7 @@ help:
 	@echo "make run        build and run $(SCENARIO) on the embedded Kafka and file:// store"
 	@echo "make test       unit tests and two scenarios under ASan+UBSan, then the scenario suite"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
+	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build folders"
 
@@ -59,6 +60,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
+	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-real; fi
 
 unit: $(B)/unit_tests $(B)/snapbed
 	./$(B)/unit_tests
@@ -70,10 +72,17 @@ scenarios: $(B)/snapbed
 	bash tests/scenarios.sh
 
 # The real-Kafka lane: scenarios against a real broker (downloads its jars
-# from Maven Central once; CI runs it after `make test`).
+# from Maven Central once).
 test-kafka: check-deps
 	@$(MAKE) --no-print-directory $(B)/snapbed
 	bash tests/kafka-lane.sh
+
+# The real lane: a real Kafka broker and a real S3 server (SeaweedFS), the
+# S3 client's tests, the scenarios on them, and an independent cross-check.
+# `make test` runs it too when SNAPBED_REAL=1 (CI sets it).
+test-real: check-deps
+	@$(MAKE) --no-print-directory $(B)/snapbed $(B)/unit_tests
+	bash tests/real-lane.sh
 
 scenarios-asan: $(BA)/snapbed
 	ASAN_OPTIONS=detect_leaks=1 SNAPBED=$(BA)/snapbed bash tests/scenarios.sh $(ASAN_SCENARIOS)

@@ -129,9 +129,10 @@ build_weed() { # want stamp -- runs under the build lock
     echo "$me: this one-time build is running now and may take 10-20 minutes (log: $blog) ..."
     t0=$(date +%s)
     : >"$blog"
-    # Outside any module (cd /): a plain download into the module cache.
-    moddir="$(cd / && go mod download -json "$want" 2>>"$blog" \
-        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')" || true
+    # Outside any module (cd /): a plain download into the module cache. Its
+    # JSON answer names the directory ("Dir") or the problem ("Error").
+    (cd / && go mod download -json "$want") >>"$blog" 2>&1 || true
+    moddir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' "$blog")"
     if [ -z "$moddir" ] || [ ! -d "$moddir/weed" ]; then
         tail -n 20 "$blog" >&2
         die "could not download $want with 'go mod download' (output above, full log $blog)"
@@ -269,9 +270,10 @@ EOF
     )
     # setsid: weed leaves the caller's session and outlives this shell. The
     # inner shell writes its own pid (== weed's after exec), which is right
-    # even when setsid has to fork.
-    (cd "$dir" && setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ \
-        "$pidfile" "$weed" "${args[@]}" >"$log" 2>&1 </dev/null &)
+    # even when setsid has to fork. Its working directory is the state
+    # directory (weed reads optional *.toml files from there).
+    setsid bash -c 'cd "$1" && echo $$ >"$2" && shift 2 && exec "$@"' _ \
+        "$dir" "$pidfile" "$weed" "${args[@]}" >"$log" 2>&1 </dev/null &
     for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
     pid="$(read_pid)"
     [ -n "$pid" ] || die "weed did not start (no pid file); log: $log"

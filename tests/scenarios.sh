@@ -9,11 +9,12 @@
 #        build; any sanitizer report in a worker's log fails the scenario.
 #        SNAPBED_ARGS="--kafka 127.0.0.1:19092" tests/scenarios.sh …  passes
 #        extra options to every `snapbed run` (here: a real broker).
+#        SUITE_OUT=DIR puts the run folders in DIR/<scenario>.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 bin=${SNAPBED:-./build/snapbed}
-out=out/scenario-suite-$(date +%Y%m%d-%H%M%S)-$$
+out=${SUITE_OUT:-out/scenario-suite-$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$out"
 
 if [ $# -gt 0 ]; then files=("$@"); else files=(scenarios/*.yaml); fi
