@@ -59,5 +59,24 @@ SUITE_OUT="$suite" \
 SNAPBED_ARGS="--kafka $bootstrap --sink s3://snapbed-ci/runs --checkpoints s3://snapbed-ci/checkpoints" \
     bash tests/scenarios.sh "${scenarios[@]}"
 
+echo "== real lane: S3 settings in the scenario file, and no secret written anywhere"
+# The same job with endpoint and credentials in the scenario (s3.* keys)
+# instead of the environment; then no file of any run may hold the secret.
+keyed="$suite/s3-keys.yaml"
+{ sed 's/^name: .*/name: s3-keys/' scenarios/no-faults.yaml
+  echo "s3.endpoint: $endpoint"
+  echo "s3.region: us-east-1"
+  echo "s3.access-key: $AWS_ACCESS_KEY_ID"
+  echo "s3.secret-key: $AWS_SECRET_ACCESS_KEY"; } >"$keyed"
+secret="$AWS_SECRET_ACCESS_KEY"
+( unset S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  ./build/snapbed run "$keyed" -o "$suite/s3-keys" -q --kafka "$bootstrap" \
+      --sink s3://snapbed-ci/runs --checkpoints s3://snapbed-ci/checkpoints )
+if grep -rl --exclude=s3-keys.yaml -- "$secret" "$suite"; then
+    echo "real lane: FAIL: the S3 secret was written to the files above" >&2
+    exit 1
+fi
+echo "real lane: the secret appears in no run folder, trace, summary or log"
+
 echo "== real lane: independent cross-check (kcat + boto3) of $suite/quickstart"
 "$venv/bin/python3" tests/crosscheck.py "$suite/quickstart"
