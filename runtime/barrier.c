@@ -39,6 +39,11 @@ static void complete_if_aligned(sb_barrier_t *h, sb_barrier_actions_t *out)
     reset_alignment(h);
 }
 
+void sb_barrier_set_mutant_no_alignment(sb_barrier_t *h)
+{
+    h->mutant_no_alignment = true;
+}
+
 void sb_barrier_on_barrier(sb_barrier_t *h, int channel, int64_t checkpoint_id,
                            sb_barrier_actions_t *out)
 {
@@ -56,6 +61,12 @@ void sb_barrier_on_barrier(sb_barrier_t *h, int channel, int64_t checkpoint_id,
     if (h->aligning_id != 0 && checkpoint_id > h->aligning_id) {
         out->abandoned_id = h->aligning_id;
         reset_alignment(h);
+    }
+    if (h->aligning_id == 0 && h->mutant_no_alignment) {
+        out->snapshot = out->forward = true;
+        out->checkpoint_id = checkpoint_id;
+        h->last_snapshot_id = checkpoint_id;
+        return;
     }
     if (h->aligning_id == 0) {
         h->aligning_id = checkpoint_id;

@@ -37,6 +37,7 @@ typedef struct sb_barrier_actions {
 
 typedef struct sb_barrier {
     sb_checkpointing_mode_t mode;
+    bool mutant_no_alignment;    /* SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER */
     int inputs;
     int64_t aligning_id;         /* checkpoint being aligned, 0 if none */
     int received_count;          /* inputs that delivered aligning_id */
@@ -48,6 +49,11 @@ typedef struct sb_barrier {
 } sb_barrier_t;
 
 void sb_barrier_init(sb_barrier_t *h, int inputs, sb_checkpointing_mode_t mode);
+
+/* The deliberate bug of the snapshot-on-first-barrier mutant: snapshot and
+ * forward on the first barrier of a checkpoint, without waiting for the
+ * other inputs. A correct checker must catch it. */
+void sb_barrier_set_mutant_no_alignment(sb_barrier_t *h);
 
 /* Barrier `checkpoint_id` arrived on input `channel`. */
 void sb_barrier_on_barrier(sb_barrier_t *h, int channel, int64_t checkpoint_id,

@@ -270,6 +270,9 @@ static int snapshot(task_t *t, int64_t id)
         goto fail;
     if (t->kind == TASK_SINK)
         t->last_snapshot_id = id;
+    if (t->kind == TASK_SINK && job->s->mutant == SB_MUTANT_COMMIT_BEFORE_COMPLETE &&
+        sb_sink_commit(&t->sink, id, &err) != 0)
+        goto fail; /* the deliberate bug: publish before the checkpoint completes */
     trace_task(job, "snapshot", t, id, json_pack("{s:I}", "state_bytes", (json_int_t)bytes));
     if (t->kind == TASK_SINK)
         sb_crashpoints_hit(&job->crashpoints, SB_POINT_SINK_AFTER_SNAPSHOT, id,
@@ -486,6 +489,8 @@ static bool source_all_done(const task_t *t)
     return true;
 }
 
+static int source_consume(task_t *t, bool *got, bool ignore_rate);
+
 /* Emits a barrier for every trigger queued by the coordinator. Returns 1 when
  * the final barrier went out (the source is done), -1 to stop. */
 static int source_serve_triggers(task_t *t)
@@ -495,8 +500,16 @@ static int source_serve_triggers(task_t *t)
     while (ck_ring_dequeue_spsc(&t->triggers, t->trigger_slots, &p)) {
         int64_t id = *(int64_t *)p;
         flush_outputs(t);
-        if (snapshot(t, id) != 0 || !broadcast(t, SB_ITEM_BARRIER, id))
+        if (job->s->mutant == SB_MUTANT_SOURCE_SNAPSHOT_LATE) {
+            /* The deliberate bug: the offsets include records emitted after
+             * the barrier, which a restore will then skip. */
+            bool got;
+            if (!broadcast(t, SB_ITEM_BARRIER, id) || source_consume(t, &got, true) != 0 ||
+                snapshot(t, id) != 0)
+                return -1;
+        } else if (snapshot(t, id) != 0 || !broadcast(t, SB_ITEM_BARRIER, id)) {
             return -1;
+        }
         int64_t final_id = atomic_load(&job->final_id);
         sb_crashpoints_hit(&job->crashpoints, SB_POINT_SOURCE_AFTER_BARRIER, id, id == final_id);
         if (final_id != 0 && id >= final_id)
@@ -520,11 +533,11 @@ static int source_allowance(task_t *t)
     return left >= SB_SOURCE_POLL_BATCH ? SB_SOURCE_POLL_BATCH : (int)left;
 }
 
-static int source_consume(task_t *t, bool *got)
+static int source_consume(task_t *t, bool *got, bool ignore_rate)
 {
     job_t *job = t->job;
     *got = false;
-    int allowance = source_allowance(t);
+    int allowance = ignore_rate ? SB_SOURCE_POLL_BATCH : source_allowance(t);
     for (int n = 0; n < allowance; n++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 1 : 0);
         if (m == NULL)
@@ -574,7 +587,7 @@ static void *source_thread(void *arg)
         if (rc != 0)
             break;
         bool got = false;
-        if (!t->finished && source_consume(t, &got) != 0)
+        if (!t->finished && source_consume(t, &got, false) != 0)
             break;
         source_publish_progress(t);
         if (!t->finished && source_all_done(t)) {
@@ -863,7 +876,10 @@ static int build_graph(job_t *job, sb_err_t *err)
         {
             task_t *t = add_task(job, stages[k], i);
             if (t->kind == TASK_SINK)
+            {
                 sb_sink_init(&t->sink, &job->sink_store, &job->trace, i, t->name);
+                t->sink.mutant_overwrite = s->mutant == SB_MUTANT_OVERWRITE_PUBLISHED;
+            }
         }
         if (n > 0 && connect_stages(job, first[n - 1], count[n - 1], first[n], count[n],
                                     st->input, err) != 0)
@@ -873,8 +889,11 @@ static int build_graph(job_t *job, sb_err_t *err)
     job->sources_count = s->source.parallelism;
     for (int i = 0; i < job->tasks_count; i++) {
         task_t *t = &job->tasks[i];
-        if (t->kind != TASK_SOURCE)
-            sb_barrier_init(&t->barrier, t->inputs_count, s->mode);
+        if (t->kind == TASK_SOURCE)
+            continue;
+        sb_barrier_init(&t->barrier, t->inputs_count, s->mode);
+        if (s->mutant == SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER)
+            sb_barrier_set_mutant_no_alignment(&t->barrier);
     }
     /* Partitions go to sources round-robin: p -> source p mod parallelism. */
     for (int p = 0; p < job->p->input.partitions; p++) {
@@ -919,9 +938,15 @@ static int restore_task(job_t *job, task_t *t, sb_err_t *err)
     int got = sb_cpstore_read_snapshot(&job->cps, job->restored_id, t->name, &state, err);
     if (got < 0)
         return -1;
+    if (got == 0 && job->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED)
+        return t->kind == TASK_SINK ? sb_sink_restore(&t->sink, NULL, 0, err) : 0;
     if (got == 0)
         return sb_err_set(err, "checkpoint %" PRId64 " has no snapshot for %s: was it taken "
                           "with another job graph?", job->restored_id, t->name);
+    if (t->kind == TASK_SINK && job->s->mutant == SB_MUTANT_DROP_PENDING_ON_RESTORE) {
+        json_decref(state);
+        return sb_sink_restore(&t->sink, NULL, job->restored_id, err); /* forgets them */
+    }
     int rc = 0;
     if (t->kind == TASK_SOURCE)
         rc = restore_source(job, t, state, err);
@@ -947,6 +972,8 @@ static int restore(job_t *job, sb_err_t *err)
     int64_t latest = 0, max_id = 0;
     if (sb_cpstore_scan(&job->cps, &latest, &max_id, err) != 0)
         return -1;
+    if (job->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED)
+        latest = max_id; /* the deliberate bug: maybe never completed */
     job->restored_id = latest;
     job->first_id = max_id + 1;
     /* Traced first: the sinks' re-publishing below belongs to this restore. */

@@ -59,6 +59,26 @@ static const char *const connection_names[] = {
     [SB_CONNECTION_HASH] = "hash",
 };
 
+static const char *const mutant_names[] = {
+    [SB_MUTANT_NONE] = "none",
+    [SB_MUTANT_COMMIT_BEFORE_COMPLETE] = "commit-before-complete",
+    [SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER] = "snapshot-on-first-barrier",
+    [SB_MUTANT_SOURCE_SNAPSHOT_LATE] = "source-snapshot-late",
+    [SB_MUTANT_RESTORE_LATEST_TRIGGERED] = "restore-latest-triggered",
+    [SB_MUTANT_DROP_PENDING_ON_RESTORE] = "drop-pending-on-restore",
+    [SB_MUTANT_OVERWRITE_PUBLISHED] = "overwrite-published",
+};
+#define MUTANTS_KNOWN \
+    "commit-before-complete, snapshot-on-first-barrier, source-snapshot-late, " \
+    "restore-latest-triggered, drop-pending-on-restore, overwrite-published"
+
+const char *sb_mutant_name(sb_mutant_t m)
+{
+    if ((size_t)m >= COUNT_OF(mutant_names))
+        return "unknown";
+    return mutant_names[m];
+}
+
 static const char *const mode_names[] = {
     [SB_MODE_EXACTLY_ONCE] = "EXACTLY_ONCE",
     [SB_MODE_AT_LEAST_ONCE] = "AT_LEAST_ONCE",
@@ -1009,6 +1029,20 @@ static int on_expect(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     return walk(p, v, key, expect_keys, COUNT_OF(expect_keys), arg);
 }
 
+static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "a mutant (" MUTANTS_KNOWN ")") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(mutant_names); i++)
+        if (strcmp(text_of(v), mutant_names[i]) == 0) {
+            p->s->mutant = (sb_mutant_t)i;
+            return 0;
+        }
+    return fail(p, line_of(v), key, "unknown mutant '%.64s' (known: " MUTANTS_KNOWN ")",
+                text_of(v));
+}
+
 static const key_entry_t top_keys[] = {
     KEY_CUSTOM("name", on_name),
     KEY_TEXT("description", description),
@@ -1035,6 +1069,7 @@ static const key_entry_t top_keys[] = {
     KEY_TEXT("s3.access-key", s3_access_key),
     KEY_TEXT("s3.secret-key", s3_secret_key),
     KEY_CUSTOM("faults", on_faults),
+    KEY_CUSTOM("mutant", on_mutant),
     KEY_CUSTOM("expect", on_expect),
 };
 

@@ -31,6 +31,18 @@ typedef enum sb_checkpointing_mode {
     SB_MODE_AT_LEAST_ONCE,       /* no alignment: the negative control */
 } sb_checkpointing_mode_t;
 
+/* Deliberate protocol bugs (`mutant:`), the negative controls of the
+ * checkers: a run with a mutant must be reported as violating. */
+typedef enum sb_mutant {
+    SB_MUTANT_NONE = 0,
+    SB_MUTANT_COMMIT_BEFORE_COMPLETE,    /* the sink publishes at the barrier */
+    SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER, /* no alignment: snapshot at once */
+    SB_MUTANT_SOURCE_SNAPSHOT_LATE,      /* offsets taken after more records */
+    SB_MUTANT_RESTORE_LATEST_TRIGGERED,  /* restore an incomplete checkpoint */
+    SB_MUTANT_DROP_PENDING_ON_RESTORE,   /* staged output forgotten */
+    SB_MUTANT_OVERWRITE_PUBLISHED,       /* a published object written again */
+} sb_mutant_t;
+
 typedef enum sb_map_fn {
     SB_MAP_UPPERCASE = 0,
     SB_MAP_IDENTITY,
@@ -129,6 +141,8 @@ typedef struct sb_scenario {
     sb_fault_t faults[SB_SCENARIO_FAULTS_MAX];
     int faults_count;
 
+    sb_mutant_t mutant;                       /* mutant: NAME; default none */
+
     /* expect: */
     bool expect_exactly_once;                 /* default true */
 } sb_scenario_t;
@@ -153,5 +167,6 @@ const char *sb_crash_point_name(sb_crash_point_t p);
 sb_crash_point_t sb_crash_point_from_name(const char *name);
 const char *sb_connection_name(sb_connection_t c);
 const char *sb_mode_name(sb_checkpointing_mode_t m);
+const char *sb_mutant_name(sb_mutant_t m);
 
 #endif

@@ -121,6 +121,18 @@ json_t *sb_sink_state(const sb_sink_t *k)
     return json_pack("{s:o}", "pending", pending);
 }
 
+/* The overwrite-published mutant: writes a published object again. */
+static int rewrite(sb_sink_t *k, const char *key, sb_err_t *err)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (sb_store_get(k->store, key, &data, &len, err) != 1)
+        return -1;
+    int rc = sb_store_put(k->store, key, data, len, err);
+    free(data);
+    return rc;
+}
+
 int sb_sink_commit(sb_sink_t *k, int64_t upto, sb_err_t *err)
 {
     int kept = 0;
@@ -138,6 +150,8 @@ int sb_sink_commit(sb_sink_t *k, int64_t upto, sb_err_t *err)
             k->pending_count = kept;
             return sb_err_wrap(err, "%s: committing checkpoint %" PRId64, k->name, upto);
         }
+        if (rc == SB_STORE_ALREADY && k->mutant_overwrite && rewrite(k, p->key, err) == 0)
+            rc = SB_STORE_OK; /* the deliberate bug: it publishes again */
         trace_event(k, "sink_commit",
                     json_pack("{s:I,s:s,s:b,s:I}", "checkpoint", (json_int_t)p->checkpoint_id,
                               "key", p->key, "published", rc == SB_STORE_OK,

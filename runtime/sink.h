@@ -17,6 +17,7 @@
 #define SB_SINK_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,7 @@ typedef struct sb_sink {
     sb_sink_pending_t pending[SB_SINK_PENDING_MAX];
     int pending_count;
     int64_t committed_upto;          /* newest completed checkpoint committed */
+    bool mutant_overwrite;           /* SB_MUTANT_OVERWRITE_PUBLISHED */
 } sb_sink_t;
 
 void sb_sink_init(sb_sink_t *k, sb_store_t *store, sb_trace_t *trace, int subtask,

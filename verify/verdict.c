@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint_store.h"
 #include "kafka.h"
 #include "sink.h"
 #include "store.h"
@@ -191,6 +192,9 @@ struct sb_trace_checks {
     int64_t last_completion_ns;
     int restores;
     int64_t restored_from[SB_VERDICT_RESTORES_MAX];
+    int64_t unverified[SB_VERDICT_RESTORES_MAX]; /* restored ids the trace never
+                                                    saw complete */
+    int unverified_count;
     json_t *published;           /* key -> true once published, false if only
                                     re-committed (already published) */
     sb_verdict_check_t restore, publish;
@@ -239,8 +243,12 @@ static void on_restore(sb_trace_checks_t *tc, json_t *ev)
     if (id < tc->max_completed)
         violation(&tc->restore, "attempt %d restored from chk-%" PRId64
                   " although chk-%" PRId64 " had completed", attempt, id, tc->max_completed);
-    if (id > tc->max_completed)
+    if (id > tc->max_completed) {
+        /* Checked against storage later: it must have a _metadata. */
+        if (tc->unverified_count < SB_VERDICT_RESTORES_MAX)
+            tc->unverified[tc->unverified_count++] = id;
         tc->max_completed = id;
+    }
     if (attempt > 0 && tc->restores < SB_VERDICT_RESTORES_MAX)
         tc->restored_from[tc->restores++] = id;
 }
@@ -338,6 +346,32 @@ static int visit(json_t *ev, void *ctx)
     return 0;
 }
 
+/* A restore from a checkpoint the trace never saw complete is legitimate
+ * only if its _metadata exists (the completion's trace line was lost to a
+ * crash). Otherwise the worker restored a checkpoint that never completed. */
+static int check_unverified_restores(const sb_verdict_params_t *p, sb_trace_checks_t *tc,
+                                     sb_err_t *err)
+{
+    if (tc->unverified_count == 0)
+        return 0;
+    sb_cpstore_t cps;
+    if (sb_cpstore_open(&cps, p->checkpoints_uri, p->run_dir, p->job_name, 1, err) != 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < tc->unverified_count && rc == 0; i++) {
+        json_t *meta = NULL;
+        sb_err_t ignored;
+        if (sb_cpstore_read_metadata(&cps, tc->unverified[i], &meta, &ignored) == 0) {
+            json_decref(meta);
+            continue;
+        }
+        violation(&tc->restore, "restored from chk-%" PRId64 ", which never completed "
+                  "(it has no _metadata)", tc->unverified[i]);
+    }
+    sb_store_close(&cps.store);
+    return rc;
+}
+
 /* ---------------------------------------------------------- leftovers */
 
 static int check_leftovers(const sb_verdict_params_t *p, sb_store_t *sink, sb_verdict_t *v,
@@ -422,6 +456,8 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
     v->trace_truncated = truncated != 0;
     if (rc == 0)
         rc = check_objects_committed(&sink, tc, err);
+    if (rc == 0)
+        rc = check_unverified_restores(p, tc, err);
     if (rc == 0)
         sb_trace_checks_finish(tc, v);
     sb_trace_checks_free(tc);
