@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "crashpoint.h"
+#include "scenario.h"
 
 #define SB_VERSION "0.1.0"
 
@@ -16,11 +18,22 @@ static void usage(FILE *f)
             "\n"
             "commands:\n"
             "  run SCENARIO    run a scenario end to end and print the verdict\n"
+            "  crashpoints     list the named crash points a scenario can use\n"
             "  help            this text\n"
             "  version         print the version\n"
             "\n"
             "`snapbed COMMAND --help` describes a command. Scenarios are YAML files;\n"
             "see scenarios/ and docs/scenarios.md.\n");
+}
+
+static int crashpoints(void)
+{
+    printf("Crash points (faults: - do: crash\n"
+           "                       at: { point: NAME, checkpoint: N | final | hit: K | "
+           "probability: P }):\n\n");
+    for (int p = SB_POINT_NONE + 1; p < SB_POINT_COUNT_; p++)
+        printf("  %-28s %s\n", sb_crash_point_name(p), sb_crashpoints_describe(p));
+    return SB_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -32,8 +45,12 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return sb_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "crashpoints") == 0)
+        return crashpoints();
     if (strcmp(cmd, "worker") == 0)
         return sb_cmd_worker(argc - 1, argv + 1);
+    if (strcmp(cmd, "suite") == 0) /* hidden: `snapbed run PATH...` is the public form */
+        return sb_cmd_suite(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return SB_EXIT_OK;

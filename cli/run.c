@@ -28,8 +28,10 @@
 #include "job.h"
 #include "kafka.h"
 #include "progress.h"
+#include "proxy.h"
 #include "scenario.h"
 #include "store.h"
+#include "timeline.h"
 #include "trace.h"
 #include "verdict.h"
 
@@ -85,6 +87,9 @@ typedef struct supervisor {
     int64_t last_consumed;
     int64_t last_checkpoints;
     bool tty;
+    sb_timeline_t timeline;
+    sb_proxy_t *s3_proxy;       /* between the workers and S3, if needed */
+    char worker_s3_endpoint[300];
 } supervisor_t;
 
 static void usage(FILE *f)
@@ -336,7 +341,8 @@ static void plan_kills(supervisor_t *sv)
     uint64_t rng = sv->s->seed ^ 0x6b696c6cULL; /* kills: their own stream */
     for (int i = 0; i < sv->s->faults_count; i++) {
         const sb_fault_t *f = &sv->s->faults[i];
-        if (f->trigger == SB_TRIGGER_AT_TIME && sv->kills_count < KILLS_MAX) {
+        if (f->kind == SB_FAULT_CRASH && f->trigger == SB_TRIGGER_AT_TIME &&
+            sv->kills_count < KILLS_MAX) {
             sv->kills[sv->kills_count++] = (kill_plan_t){ .fault = i, .at_ns = f->at_ns };
         } else if (f->trigger == SB_TRIGGER_RANDOM) {
             for (int k = 0; k < f->count && sv->kills_count < KILLS_MAX; k++) {
@@ -394,6 +400,20 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         return -1;
     }
     atomic_store(&sv->progress->ready, 0);
+    /* The worker's environment: ours, with S3 reached through the proxy
+     * when there is one. Built before fork: the child may only exec. */
+    extern char **environ;
+    char **envp = environ, *env_copy[512], s3_entry[sizeof sv->worker_s3_endpoint + 16];
+    if (sv->worker_s3_endpoint[0] != '\0') {
+        snprintf(s3_entry, sizeof s3_entry, "S3_ENDPOINT=%s", sv->worker_s3_endpoint);
+        size_t n = 0;
+        for (char **e = environ; *e != NULL && n < 510; e++)
+            if (strncmp(*e, "S3_ENDPOINT=", 12) != 0)
+                env_copy[n++] = *e;
+        env_copy[n++] = s3_entry;
+        env_copy[n] = NULL;
+        envp = env_copy;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         sb_err_errno(err, errno, "cannot fork the worker");
@@ -406,7 +426,7 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         dup2(log_fd, STDERR_FILENO);
         char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt,
                          "--sink", sv->sink_uri, "--checkpoints", sv->checkpoints_uri, NULL };
-        execv("/proc/self/exe", args);
+        execve("/proc/self/exe", args, envp);
         _exit(127);
     }
     close(log_fd);
@@ -493,6 +513,13 @@ static int supervise(supervisor_t *sv, pid_t pid, bool *killed, int *fault)
             *killed = true;
             *fault = sv->kills[k].fault;
         }
+        int loop = sb_timeline_tick(&sv->timeline, pid, now - sv->job_start_ns, now);
+        if (loop >= 0 && !*killed) {
+            kill(pid, SIGKILL);
+            sv->kills_sent++;
+            *killed = true;
+            *fault = loop;
+        }
         show_progress(sv, now, false);
         sb_clock_sleep_ns(SUPERVISE_TICK_NS);
     }
@@ -530,6 +557,7 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
         bool killed;
         int fault;
         int status = supervise(sv, pid, &killed, &fault);
+        sb_timeline_worker_gone(&sv->timeline, pid);
         if (status == -1) {
             sb_trace_emit(&sv->trace, "stalled", json_pack("{s:i}", "attempt", sv->attempts));
             print_log_tail(sv);
@@ -693,6 +721,8 @@ static void unfired_faults(const supervisor_t *sv, char *buf, size_t len)
         bool fired = false;
         if (f->trigger == SB_TRIGGER_CRASH_POINT)
             fired = sb_crashpoints_fired(sv->run_dir, i);
+        else if (f->kind != SB_FAULT_CRASH)
+            fired = sb_timeline_fired(&sv->timeline, i);
         else
             for (int k = 0; k < sv->kills_count; k++)
                 fired |= sv->kills[k].fault == i && sv->kills[k].fired;
@@ -732,6 +762,44 @@ static int verify_and_report(supervisor_t *sv, sb_err_t *err)
     return met ? 0 : 1;
 }
 
+/* ------------------------------------------------------------ proxy */
+
+static bool has_network_faults(const sb_scenario_t *s)
+{
+    for (int i = 0; i < s->faults_count; i++)
+        if (s->faults[i].kind == SB_FAULT_NETWORK)
+            return true;
+    return false;
+}
+
+/* With network faults toward S3, the workers reach S3 through the fault
+ * proxy (HTTP mode); the supervisor's own checks still go direct. */
+static int start_s3_proxy(supervisor_t *sv, sb_err_t *err)
+{
+    if (!has_network_faults(sv->s))
+        return 0;
+    const char *endpoint = getenv("S3_ENDPOINT");
+    char host[256];
+    int port = 0;
+    if (endpoint == NULL || sscanf(endpoint, "http://%255[^:/]:%d", host, &port) != 2)
+        return sb_err_set(err, "network faults toward s3 need S3_ENDPOINT as http://HOST:PORT "
+                          "(got '%s')", endpoint ? endpoint : "");
+    sv->s3_proxy = sb_proxy_start(host, port, 0, sv->s->seed, err);
+    if (sv->s3_proxy == NULL)
+        return sb_err_wrap(err, "starting the fault proxy toward %s", endpoint);
+    sb_proxy_toxics_t t;
+    memset(&t, 0, sizeof t);
+    t.http = true;
+    t.http_error_status = 503;
+    if (sb_proxy_set_toxics(sv->s3_proxy, &t, err) != 0)
+        return -1;
+    snprintf(sv->worker_s3_endpoint, sizeof sv->worker_s3_endpoint, "http://127.0.0.1:%d",
+             sb_proxy_port(sv->s3_proxy));
+    sb_trace_emit(&sv->trace, "proxy_started",
+                  json_pack("{s:s,s:s}", "toward", endpoint, "listen", sv->worker_s3_endpoint));
+    return 0;
+}
+
 /* ------------------------------------------------------------ stores */
 
 /* s3.* keys of the scenario override the environment, for this process and
@@ -768,6 +836,11 @@ static int preflight_store(const char *what, const char *uri, sb_err_t *err)
 
 static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
 {
+    const char *sink = o->sink ? o->sink : s->sink_uri;
+    const char *cps = o->checkpoints ? o->checkpoints : s->checkpoints_dir;
+    bool uses_s3 = strncmp(sink, "s3://", 5) == 0 || strncmp(cps, "s3://", 5) == 0;
+    if (sb_timeline_check(s, o->kafka == NULL, uses_s3, err) != 0)
+        return -1;
     if (preflight_store("sink", o->sink ? o->sink : s->sink_uri, err) != 0)
         return -1;
     return preflight_store("checkpoints", o->checkpoints ? o->checkpoints : s->checkpoints_dir,
@@ -793,7 +866,11 @@ static int run(supervisor_t *sv, sb_err_t *err)
         return -1;
     sb_kafka_mock_t mock = { 0 };
     int rc = prepare_input(sv, &mock, err);
+    if (rc == 0)
+        rc = start_s3_proxy(sv, err);
     if (rc == 0) {
+        sb_timeline_init(&sv->timeline, sv->s, &sv->trace, sv->progress, mock.cluster,
+                         sv->input.topic, sv->s3_proxy);
         plan_kills(sv);
         if (!sv->o->quiet)
             fprintf(stderr, "running %s: checkpoints every %" PRId64 " ms (%s), %d fault%s planned; "
@@ -801,6 +878,9 @@ static int run(supervisor_t *sv, sb_err_t *err)
                     sb_mode_name(sv->s->mode), sv->s->faults_count,
                     sv->s->faults_count == 1 ? "" : "s", sv->run_dir);
         rc = run_job(sv, err);
+        sb_timeline_finish(&sv->timeline);
+        sb_proxy_stop(sv->s3_proxy);
+        sv->s3_proxy = NULL;
         if (rc == 0)
             show_progress(sv, sb_clock_now_ns(), true);
         if (rc == 0)

@@ -21,10 +21,62 @@ bool sb_crashpoints_fired(const char *run_dir, int index)
     return stat(path, &st) == 0;
 }
 
+static const char *const descriptions[] = {
+    [SB_POINT_NONE] = "",
+    [SB_POINT_SOURCE_AFTER_BARRIER] =
+        "a source has snapshotted its offsets and emitted barrier N",
+    [SB_POINT_OPERATOR_AFTER_SNAPSHOT] =
+        "map, filter or count has snapshotted N, before forwarding barrier N",
+    [SB_POINT_SINK_AFTER_UPLOAD] =
+        "a sink has uploaded N's output as a multipart upload, before its snapshot",
+    [SB_POINT_SINK_AFTER_SNAPSHOT] =
+        "a sink has written its snapshot of N, before acknowledging it",
+    [SB_POINT_COORDINATOR_BEFORE_METADATA] =
+        "every subtask acknowledged N, _metadata not yet written (N never completes)",
+    [SB_POINT_COORDINATOR_AFTER_COMPLETE] =
+        "N's _metadata is written (N completed), no sink told yet: nothing published",
+    [SB_POINT_SINK_MID_COMMIT] =
+        "a sink has published one upload of a commit; its others and other sinks' not yet",
+    [SB_POINT_SINK_AFTER_COMMIT] =
+        "a sink has published the output of every checkpoint <= N",
+    [SB_POINT_DURING_RESTORE] =
+        "restoring N: one sink has re-published its pending output, the rest not yet",
+};
+
+const char *sb_crashpoints_describe(sb_crash_point_t p)
+{
+    return (size_t)p < sizeof descriptions / sizeof descriptions[0] ? descriptions[p] : "";
+}
+
+static uint64_t mix(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+bool sb_crashpoints_due(const sb_fault_t *f, int64_t hit, int64_t id, bool is_final,
+                        uint64_t seed)
+{
+    switch (f->point_trigger) {
+    case SB_POINT_AT_CHECKPOINT:
+        return f->checkpoint_id == SB_CHECKPOINT_FINAL ? is_final : f->checkpoint_id == id;
+    case SB_POINT_AT_HIT:
+        return hit == f->hit;
+    case SB_POINT_WITH_PROBABILITY: {
+        double u = (double)(mix(seed ^ mix((uint64_t)hit)) >> 11) / (double)(1ULL << 53);
+        return u < f->probability;
+    }
+    }
+    return false;
+}
+
 void sb_crashpoints_init(sb_crashpoints_t *cp, const sb_scenario_t *s, const char *run_dir,
-                         sb_trace_t *trace)
+                         sb_trace_t *trace, int attempt)
 {
     memset(cp, 0, sizeof *cp);
+    cp->seed = mix(s->seed ^ mix((uint64_t)attempt + 1));
     cp->scenario = s;
     cp->trace = trace;
     snprintf(cp->run_dir, sizeof cp->run_dir, "%s", run_dir);
@@ -45,8 +97,8 @@ void sb_crashpoints_hit(sb_crashpoints_t *cp, sb_crash_point_t point, int64_t id
         const sb_fault_t *f = &cp->scenario->faults[i];
         if (!cp->armed[i] || f->point != point)
             continue;
-        bool match = f->checkpoint_id == SB_CHECKPOINT_FINAL ? is_final : f->checkpoint_id == id;
-        if (!match)
+        int64_t hit = atomic_fetch_add(&cp->hits[i], 1) + 1;
+        if (!sb_crashpoints_due(f, hit, id, is_final, cp->seed ^ (uint64_t)i))
             continue;
         char dir[600], path[600];
         snprintf(dir, sizeof dir, "%s/faults", cp->run_dir);
@@ -56,8 +108,9 @@ void sb_crashpoints_hit(sb_crashpoints_t *cp, sb_crash_point_t point, int64_t id
         if (fd < 0)
             continue; /* another thread fired it first */
         close(fd);
-        json_t *ev = json_pack("{s:i,s:s,s:I}", "fault", i, "point", sb_crash_point_name(point),
-                               "checkpoint", (json_int_t)id);
+        json_t *ev = json_pack("{s:i,s:s,s:I,s:I}", "fault", i, "point",
+                               sb_crash_point_name(point), "checkpoint", (json_int_t)id, "hit",
+                               (json_int_t)hit);
         sb_trace_emit(cp->trace, "fault_fired", ev);
         raise(SIGKILL);
     }

@@ -81,6 +81,10 @@ typedef struct task {
     int64_t rate_start_ns;
     int64_t rate_emitted;
 
+    /* throttles set by the fault harness (progress.h) */
+    double throttle_records, throttle_bytes; /* credit */
+    int64_t throttle_last_ns;
+
     /* count */
     json_t *counts;
 
@@ -151,6 +155,57 @@ static void trace_task(job_t *job, const char *event, const task_t *t, int64_t i
     if (id > 0)
         json_object_set_new(o, "checkpoint", json_integer(id));
     sb_trace_emit(&job->trace, event, o);
+}
+
+/* ------------------------------------------------------------- throttles */
+
+static const sb_stage_t *stage_of(const sb_scenario_t *s, task_kind_t k);
+_Static_assert((int)TASK_SOURCE == SB_STAGE_SOURCE && (int)TASK_SINK == SB_STAGE_SINK &&
+               (int)TASK_COUNT == SB_STAGE_COUNT, "task kinds index the stage throttles");
+
+/* The stage's share for one subtask of a throttle the supervisor set.
+ * Returns how many records this subtask may take now: 0 when stalled or
+ * out of credit, INT32_MAX when not throttled. Credit accrues with time
+ * and is capped at one batch, so a throttle cannot be saved up. */
+static int throttle_allowance(task_t *t)
+{
+    const sb_throttle_t *th = &t->job->progress->throttle[t->kind];
+    if (!atomic_load_explicit(&th->active, memory_order_relaxed)) {
+        t->throttle_last_ns = 0;
+        return INT32_MAX;
+    }
+    int64_t rps = atomic_load(&th->records_per_s), bps = atomic_load(&th->bytes_per_s);
+    if (rps == 0 && bps == 0)
+        return 0; /* stalled */
+    int par = stage_of(t->job->s, t->kind)->parallelism;
+    int64_t now = sb_clock_now_ns();
+    if (t->throttle_last_ns == 0) {
+        t->throttle_last_ns = now;
+        t->throttle_records = t->throttle_bytes = 0;
+    }
+    double secs = (double)(now - t->throttle_last_ns) / 1e9;
+    t->throttle_last_ns = now;
+    int allowed = INT32_MAX;
+    if (rps > 0) {
+        t->throttle_records += secs * (double)rps / par;
+        if (t->throttle_records > SB_BATCH_RECORDS_MAX)
+            t->throttle_records = SB_BATCH_RECORDS_MAX;
+        allowed = t->throttle_records >= 1 ? (int)t->throttle_records : 0;
+    }
+    if (bps > 0) {
+        t->throttle_bytes += secs * (double)bps / par;
+        if (t->throttle_bytes > 64.0 * 1024)
+            t->throttle_bytes = 64.0 * 1024;
+        if (t->throttle_bytes <= 0)
+            allowed = 0;
+    }
+    return allowed;
+}
+
+static void throttle_charge(task_t *t, int records, size_t bytes)
+{
+    t->throttle_records -= records;
+    t->throttle_bytes -= (double)bytes;
 }
 
 /* --------------------------------------------------------------- outputs */
@@ -255,8 +310,12 @@ static int snapshot(task_t *t, int64_t id)
     job_t *job = t->job;
     sb_err_t err = { { 0 } };
     json_t *state = NULL;
-    if (t->kind == TASK_SINK && sb_sink_stage(&t->sink, id, &err) != 0)
-        goto fail;
+    if (t->kind == TASK_SINK) {
+        if (sb_sink_stage(&t->sink, id, &err) != 0)
+            goto fail;
+        sb_crashpoints_hit(&job->crashpoints, SB_POINT_SINK_AFTER_UPLOAD, id,
+                           id == atomic_load(&job->final_id));
+    }
     switch (t->kind) {
     case TASK_SOURCE: state = source_state(t); break;
     case TASK_COUNT: state = json_pack("{s:O}", "counts", t->counts); break;
@@ -286,6 +345,14 @@ fail:
 }
 
 /* ------------------------------------------------------------- the sink */
+
+/* Between two uploads of one commit: the mid-commit crash point. */
+static void sink_on_published(void *ctx, int64_t checkpoint_id)
+{
+    task_t *t = ctx;
+    sb_crashpoints_hit(&t->job->crashpoints, SB_POINT_SINK_MID_COMMIT, checkpoint_id,
+                       checkpoint_id == atomic_load(&t->job->final_id));
+}
 
 static void sink_poll_notifications(task_t *t)
 {
@@ -377,6 +444,9 @@ static bool apply_actions(task_t *t, const sb_barrier_actions_t *a)
         trace_task(job, "alignment_ended", t, a->checkpoint_id, NULL);
     if (a->snapshot && snapshot(t, a->checkpoint_id) != 0)
         return false;
+    if (a->snapshot && t->kind != TASK_SINK)
+        sb_crashpoints_hit(&job->crashpoints, SB_POINT_OPERATOR_AFTER_SNAPSHOT, a->checkpoint_id,
+                           a->checkpoint_id == atomic_load(&job->final_id));
     if (a->forward && !broadcast(t, SB_ITEM_BARRIER, a->checkpoint_id))
         return false;
     if (a->end_of_input) {
@@ -399,6 +469,8 @@ static bool apply_actions(task_t *t, const sb_barrier_actions_t *a)
  * was ready, -1 to stop. */
 static int operator_step(task_t *t, bool *ended)
 {
+    if (throttle_allowance(t) == 0)
+        return 0; /* throttled: the input channels fill up, upstream waits */
     for (int k = 0; k < t->inputs_count; k++) {
         int c = (int)((t->rebalance_next + (unsigned)k) % (unsigned)t->inputs_count);
         if (t->barrier.ended[c] || sb_barrier_is_blocked(&t->barrier, c))
@@ -409,11 +481,16 @@ static int operator_step(task_t *t, bool *ended)
         sb_barrier_actions_t a;
         bool ok = true;
         switch (it->kind) {
-        case SB_ITEM_RECORDS:
-            for (int i = 0; i < it->count && ok; i++)
+        case SB_ITEM_RECORDS: {
+            size_t bytes = 0;
+            for (int i = 0; i < it->count && ok; i++) {
+                bytes += it->records[i].value_len + sizeof it->records[i].offset;
                 ok = process_record(t, &it->records[i]);
+            }
+            throttle_charge(t, it->count, bytes);
             sb_channel_release(t->inputs[c], it);
             return ok ? 1 : -1;
+        }
         case SB_ITEM_BARRIER: {
             int64_t id = it->checkpoint_id;
             sb_channel_release(t->inputs[c], it);
@@ -538,6 +615,9 @@ static int source_consume(task_t *t, bool *got, bool ignore_rate)
     job_t *job = t->job;
     *got = false;
     int allowance = ignore_rate ? SB_SOURCE_POLL_BATCH : source_allowance(t);
+    int throttled = ignore_rate ? INT32_MAX : throttle_allowance(t);
+    if (throttled < allowance)
+        allowance = throttled;
     for (int n = 0; n < allowance; n++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 1 : 0);
         if (m == NULL)
@@ -566,6 +646,7 @@ static int source_consume(task_t *t, bool *got, bool ignore_rate)
             memcpy(r.value, m->payload, r.value_len);
             t->next_offset[part] = m->offset + 1;
             t->rate_emitted++;
+            throttle_charge(t, 1, m->len + sizeof m->offset);
             *got = true;
             if (!emit(t, &r)) {
                 rd_kafka_message_destroy(m);
@@ -601,7 +682,7 @@ static void *source_thread(void *arg)
             continue;
         }
         flush_outputs(t);
-        if (t->finished || t->records_per_s > 0)
+        if (t->finished || t->records_per_s > 0 || !got)
             sb_channel_backoff(idle < 8 ? idle++ : idle); /* sleeps of at most 0.32 ms */
     }
     return NULL;
@@ -659,6 +740,8 @@ static void coord_trigger(job_t *job, int64_t id, bool is_final)
 
 static int coord_complete(job_t *job, int64_t id, size_t state_bytes, sb_err_t *err)
 {
+    sb_crashpoints_hit(&job->crashpoints, SB_POINT_COORDINATOR_BEFORE_METADATA, id,
+                       id == atomic_load(&job->final_id));
     json_t *tasks = json_array();
     for (int i = 0; i < job->tasks_count; i++)
         json_array_append_new(tasks, json_string(job->tasks[i].name));
@@ -879,6 +962,8 @@ static int build_graph(job_t *job, sb_err_t *err)
             {
                 sb_sink_init(&t->sink, &job->sink_store, &job->trace, i, t->name);
                 t->sink.mutant_overwrite = s->mutant == SB_MUTANT_OVERWRITE_PUBLISHED;
+                t->sink.on_published = sink_on_published;
+                t->sink.on_published_ctx = t;
             }
         }
         if (n > 0 && connect_stages(job, first[n - 1], count[n - 1], first[n], count[n],
@@ -956,6 +1041,9 @@ static int restore_task(job_t *job, task_t *t, sb_err_t *err)
             json_object_update(t->counts, c);
     } else if (t->kind == TASK_SINK) {
         rc = sb_sink_restore(&t->sink, state, job->restored_id, err);
+        if (rc == 0)
+            sb_crashpoints_hit(&job->crashpoints, SB_POINT_DURING_RESTORE, job->restored_id,
+                               false);
     }
     json_decref(state);
     return rc;
@@ -1006,7 +1094,7 @@ static int open_everything(job_t *job, sb_err_t *err)
     if (sb_store_open(&job->sink_store, p->sink_uri, p->run_dir, err) != 0)
         return sb_err_wrap(err, "pipeline.sink");
     job->sink_open = true;
-    sb_crashpoints_init(&job->crashpoints, job->s, p->run_dir, &job->trace);
+    sb_crashpoints_init(&job->crashpoints, job->s, p->run_dir, &job->trace, p->attempt);
     return 0;
 }
 

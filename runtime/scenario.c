@@ -48,10 +48,18 @@ static const char *const crash_point_names[] = {
     [SB_POINT_SINK_AFTER_SNAPSHOT] = "sink.after_snapshot",
     [SB_POINT_COORDINATOR_AFTER_COMPLETE] = "coordinator.after_complete",
     [SB_POINT_SINK_AFTER_COMMIT] = "sink.after_commit",
+    [SB_POINT_OPERATOR_AFTER_SNAPSHOT] = "operator.after_snapshot",
+    [SB_POINT_SINK_AFTER_UPLOAD] = "sink.after_upload",
+    [SB_POINT_COORDINATOR_BEFORE_METADATA] = "coordinator.before_metadata",
+    [SB_POINT_SINK_MID_COMMIT] = "sink.mid_commit",
+    [SB_POINT_DURING_RESTORE] = "restore.mid_restore",
 };
+_Static_assert(sizeof crash_point_names / sizeof crash_point_names[0] == SB_POINT_COUNT_,
+               "every crash point has a name");
 #define CRASH_POINTS_KNOWN \
-    "source.after_barrier, sink.after_snapshot, coordinator.after_complete, " \
-    "sink.after_commit"
+    "source.after_barrier, operator.after_snapshot, sink.after_upload, " \
+    "sink.after_snapshot, coordinator.before_metadata, coordinator.after_complete, " \
+    "sink.mid_commit, sink.after_commit, restore.mid_restore"
 
 static const char *const connection_names[] = {
     [SB_CONNECTION_FORWARD] = "forward",
@@ -797,18 +805,319 @@ static int on_pipeline(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 typedef struct fault_draft {
     sb_fault_t fault;
     bool has_do, has_at, has_random, has_checkpoint, has_point;
+    bool has_hit, has_probability, has_for, has_count, has_after;
+    bool has_rate, has_id, has_ms, has_request, has_error, has_partition;
 } fault_draft_t;
+
+static const char *const fault_kind_names[] = {
+    [SB_FAULT_CRASH] = "crash", [SB_FAULT_CRASH_LOOP] = "crash-loop",
+    [SB_FAULT_PAUSE] = "pause", [SB_FAULT_THROTTLE] = "throttle",
+    [SB_FAULT_BROKER] = "broker", [SB_FAULT_NETWORK] = "network",
+};
+static const char *const stage_kind_names[] = {
+    [SB_STAGE_SOURCE] = "source", [SB_STAGE_MAP] = "map", [SB_STAGE_FILTER] = "filter",
+    [SB_STAGE_COUNT] = "count", [SB_STAGE_SINK] = "sink",
+};
+
+const char *sb_fault_kind_name(sb_fault_kind_t k)
+{
+    return (size_t)k < COUNT_OF(fault_kind_names) ? fault_kind_names[k] : "unknown";
+}
+
+const char *sb_stage_kind_name(sb_stage_kind_t k)
+{
+    return (size_t)k < COUNT_OF(stage_kind_names) ? stage_kind_names[k] : "unknown";
+}
+
+#define FAULT_DO_HINT \
+    "crash, crash-loop, pause, { throttle: STAGE, records_per_s: R }, { stall: STAGE }, " \
+    "{ broker: down|rtt|errors|leader, ... } or { network: s3, ... }"
+
+static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t *d)
+{
+    if (need_scalar(p, v, key, "a stage (source, map, filter, count, sink)") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(stage_kind_names); i++)
+        if (strcmp(text_of(v), stage_kind_names[i]) == 0) {
+            d->fault.stage = (sb_stage_kind_t)i;
+            return 0;
+        }
+    return fail(p, line_of(v), key, "unknown stage '%.64s' (source, map, filter, count, sink)",
+                text_of(v));
+}
+
+static int on_do_throttle(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->fault.kind = SB_FAULT_THROTTLE;
+    return stage_from(p, key, v, d);
+}
+
+static int on_do_stall(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->fault.kind = SB_FAULT_THROTTLE;
+    d->fault.records_per_s = d->fault.bytes_per_s = 0;
+    d->has_rate = true; /* a stall is a rate of zero */
+    return stage_from(p, key, v, d);
+}
+
+static int on_do_records_per_s(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_rate = true;
+    return get_int64(p, v, key, 1, INT64_MAX / 2, &d->fault.records_per_s);
+}
+
+static int on_do_bytes_per_s(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_rate = true;
+    if (get_int64(p, v, key, 1, INT64_MAX / 2, &d->fault.bytes_per_s) != 0)
+        return -1;
+    d->fault.network.bytes_per_s = d->fault.bytes_per_s;
+    return 0;
+}
+
+static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const actions[] = { "down", "rtt", "errors", "leader" };
+    fault_draft_t *d = arg;
+    d->fault.kind = SB_FAULT_BROKER;
+    if (need_scalar(p, v, key, "down, rtt, errors or leader") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(actions); i++)
+        if (strcmp(text_of(v), actions[i]) == 0) {
+            d->fault.broker = (sb_broker_action_t)i;
+            return 0;
+        }
+    return fail(p, line_of(v), key, "unknown broker fault '%.64s' (down, rtt, errors, leader)",
+                text_of(v));
+}
+
+static int get_int(parse_t *p, yaml_node_t *v, const char *key, int64_t lo, int64_t hi,
+                   int *out, bool *flag)
+{
+    int64_t n = 0;
+    if (get_int64(p, v, key, lo, hi, &n) != 0)
+        return -1;
+    *out = (int)n;
+    *flag = true;
+    return 0;
+}
+
+static int on_do_id(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    return get_int(p, v, key, 1, 3, &d->fault.broker_id, &d->has_id);
+}
+
+static int on_do_to(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return on_do_id(p, key, v, arg);
+}
+
+static int on_do_ms(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    return get_int(p, v, key, 1, 60000, &d->fault.rtt_ms, &d->has_ms);
+}
+
+static int on_do_partition(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    return get_int(p, v, key, 0, SB_SCENARIO_PARTITIONS_MAX - 1, &d->fault.partition,
+                   &d->has_partition);
+}
+
+static int on_do_request(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    /* Kafka ApiKeys are not public in librdkafka's headers: the numbers. */
+    static const struct { const char *name; int api; } requests[] = {
+        { "produce", 0 }, { "fetch", 1 }, { "list_offsets", 2 }, { "metadata", 3 },
+    };
+    fault_draft_t *d = arg;
+    if (need_scalar(p, v, key, "fetch, produce, list_offsets or metadata") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(requests); i++)
+        if (strcmp(text_of(v), requests[i].name) == 0) {
+            d->fault.request_api = requests[i].api;
+            d->has_request = true;
+            return 0;
+        }
+    return fail(p, line_of(v), key, "unknown request '%.64s' (fetch, produce, list_offsets, "
+                "metadata)", text_of(v));
+}
+
+static int on_do_error(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const struct { const char *name; int code; } errors[] = {
+        { "LEADER_NOT_AVAILABLE", 5 }, { "NOT_LEADER_FOR_PARTITION", 6 },
+        { "REQUEST_TIMED_OUT", 7 }, { "BROKER_NOT_AVAILABLE", 8 },
+        { "NOT_ENOUGH_REPLICAS", 19 },
+    };
+    fault_draft_t *d = arg;
+    if (need_scalar(p, v, key, "a Kafka error name such as NOT_LEADER_FOR_PARTITION") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(errors); i++)
+        if (strcmp(text_of(v), errors[i].name) == 0) {
+            d->fault.error_code = errors[i].code;
+            d->has_error = true;
+            return 0;
+        }
+    return fail(p, line_of(v), key, "unknown Kafka error '%.64s' (LEADER_NOT_AVAILABLE, "
+                "NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, BROKER_NOT_AVAILABLE, "
+                "NOT_ENOUGH_REPLICAS)", text_of(v));
+}
+
+static int on_do_error_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    bool ignored;
+    return get_int(p, v, key, 1, 100000, &d->fault.error_count, &ignored);
+}
+
+static int on_do_network(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->fault.kind = SB_FAULT_NETWORK;
+    if (need_scalar(p, v, key, "s3") != 0)
+        return -1;
+    if (strcmp(text_of(v), "s3") != 0)
+        return fail(p, line_of(v), key, "network faults go toward s3 only so far, got '%.64s' "
+                    "(for Kafka use broker faults)", text_of(v));
+    return 0;
+}
+
+static int net_int(parse_t *p, yaml_node_t *v, const char *key, int64_t hi, int *out)
+{
+    bool ignored;
+    return get_int(p, v, key, 0, hi, out, &ignored);
+}
+
+static int net_fraction(parse_t *p, yaml_node_t *v, const char *key, double *out)
+{
+    char got[QUOTE_BYTES_MAX];
+    char *end = NULL;
+    double x = v->type == YAML_SCALAR_NODE ? strtod(text_of(v), &end) : -1;
+    if (end == NULL || *end != '\0' || !(x >= 0.0 && x <= 1.0))
+        return fail(p, line_of(v), key, "expected a fraction in [0, 1], got %s",
+                    describe(v, got, sizeof got));
+    *out = x;
+    return 0;
+}
+
+static int on_net_latency(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return net_int(p, v, key, 60000, &((fault_draft_t *)arg)->fault.network.latency_ms);
+}
+static int on_net_jitter(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return net_int(p, v, key, 60000, &((fault_draft_t *)arg)->fault.network.jitter_ms);
+}
+static int on_net_slow_close(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return net_int(p, v, key, 60000, &((fault_draft_t *)arg)->fault.network.slow_close_ms);
+}
+static int on_net_reset_after(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_int64(p, v, key, 1, INT64_MAX / 2,
+                     &((fault_draft_t *)arg)->fault.network.reset_after_bytes);
+}
+static int on_net_reset_probability(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return net_fraction(p, v, key, &((fault_draft_t *)arg)->fault.network.reset_probability);
+}
+static int on_net_blackhole(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_bool(p, v, key, &((fault_draft_t *)arg)->fault.network.blackhole);
+}
+static int on_net_http_error_fraction(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return net_fraction(p, v, key, &((fault_draft_t *)arg)->fault.network.http_error_fraction);
+}
+static int on_net_http_error_status(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    if (net_int(p, v, key, 599, &d->fault.network.http_error_status) != 0)
+        return -1;
+    if (d->fault.network.http_error_status != 500 && d->fault.network.http_error_status != 503)
+        return fail(p, line_of(v), key, "expected 503 (SlowDown) or 500 (InternalError)");
+    return 0;
+}
+static int on_net_http_cut_fraction(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return net_fraction(p, v, key, &((fault_draft_t *)arg)->fault.network.http_cut_fraction);
+}
+
+static const key_entry_t do_keys[] = {
+    KEY_CUSTOM("throttle", on_do_throttle),
+    KEY_CUSTOM("stall", on_do_stall),
+    KEY_CUSTOM("records_per_s", on_do_records_per_s),
+    KEY_CUSTOM("bytes_per_s", on_do_bytes_per_s),
+    KEY_CUSTOM("broker", on_do_broker),
+    KEY_CUSTOM("id", on_do_id),
+    KEY_CUSTOM("to", on_do_to),
+    KEY_CUSTOM("ms", on_do_ms),
+    KEY_CUSTOM("partition", on_do_partition),
+    KEY_CUSTOM("request", on_do_request),
+    KEY_CUSTOM("error", on_do_error),
+    KEY_CUSTOM("count", on_do_error_count),
+    KEY_CUSTOM("network", on_do_network),
+    KEY_CUSTOM("latency_ms", on_net_latency),
+    KEY_CUSTOM("jitter_ms", on_net_jitter),
+    KEY_CUSTOM("reset_after_bytes", on_net_reset_after),
+    KEY_CUSTOM("reset_probability", on_net_reset_probability),
+    KEY_CUSTOM("blackhole", on_net_blackhole),
+    KEY_CUSTOM("slow_close_ms", on_net_slow_close),
+    KEY_CUSTOM("http_error_fraction", on_net_http_error_fraction),
+    KEY_CUSTOM("http_error_status", on_net_http_error_status),
+    KEY_CUSTOM("http_cut_fraction", on_net_http_cut_fraction),
+};
 
 static int on_fault_do(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    if (need_scalar(p, v, key, "an action (crash)") != 0)
-        return -1;
-    if (strcmp(text_of(v), "crash") != 0)
-        return fail(p, line_of(v), key, "unknown action '%.64s' "
-                    "(the only action so far is crash)", text_of(v));
-    d->fault.kind = SB_FAULT_CRASH;
     d->has_do = true;
+    if (v->type == YAML_MAPPING_NODE) {
+        d->fault.kind = SB_FAULT_CRASH; /* set by the mapping's first key */
+        d->fault.network.http_error_status = 503;
+        d->fault.error_count = 1;
+        return walk(p, v, key, do_keys, COUNT_OF(do_keys), d);
+    }
+    if (need_scalar(p, v, key, "an action (" FAULT_DO_HINT ")") != 0)
+        return -1;
+    for (size_t i = 0; i <= SB_FAULT_PAUSE; i++)
+        if (strcmp(text_of(v), fault_kind_names[i]) == 0) {
+            d->fault.kind = (sb_fault_kind_t)i;
+            return 0;
+        }
+    return fail(p, line_of(v), key, "unknown action '%.64s' (known: " FAULT_DO_HINT ")",
+                text_of(v));
+}
+
+static int on_fault_for(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_for = true;
+    return get_duration(p, v, key, 1, &d->fault.for_ns);
+}
+
+static int on_fault_after(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_after = true;
+    return get_duration(p, v, key, 1, &d->fault.after_ns);
+}
+
+static int on_fault_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    int64_t n = 0;
+    if (get_int64(p, v, key, 1, 1000, &n) != 0)
+        return -1;
+    d->fault.count = (int)n;
+    d->has_count = true;
     return 0;
 }
 
@@ -862,8 +1171,33 @@ static int on_fault_point(parse_t *p, const char *key, yaml_node_t *v,
     return 0;
 }
 
+static int on_fault_hit(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_hit = true;
+    d->fault.point_trigger = SB_POINT_AT_HIT;
+    return get_int64(p, v, key, 1, INT_MAX, &d->fault.hit);
+}
+
+static int on_fault_probability(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    char got[QUOTE_BYTES_MAX];
+    d->has_probability = true;
+    d->fault.point_trigger = SB_POINT_WITH_PROBABILITY;
+    char *end = NULL;
+    double x = v->type == YAML_SCALAR_NODE ? strtod(text_of(v), &end) : -1;
+    if (end == NULL || *end != '\0' || !(x > 0.0 && x <= 1.0))
+        return fail(p, line_of(v), key, "expected a probability in (0, 1], got %s",
+                    describe(v, got, sizeof got));
+    d->fault.probability = x;
+    return 0;
+}
+
 static const key_entry_t crash_point_keys[] = {
     KEY_CUSTOM("checkpoint", on_fault_checkpoint),
+    KEY_CUSTOM("hit", on_fault_hit),
+    KEY_CUSTOM("probability", on_fault_probability),
     KEY_CUSTOM("point", on_fault_point),
 };
 
@@ -879,9 +1213,9 @@ static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     d->fault.trigger = SB_TRIGGER_CRASH_POINT;
     if (walk(p, v, key, crash_point_keys, COUNT_OF(crash_point_keys), d) != 0)
         return -1;
-    if (!d->has_checkpoint)
-        return fail(p, line_of(v), key,
-                    "missing 'checkpoint' (an id such as 3, or final)");
+    if (d->has_checkpoint + d->has_hit + d->has_probability != 1)
+        return fail(p, line_of(v), key, "give exactly one of 'checkpoint' (an id such as 3, "
+                    "or final), 'hit' (the k-th time) or 'probability'");
     if (!d->has_point)
         return fail(p, line_of(v), key,
                     "missing 'point' (one of " CRASH_POINTS_KNOWN ")");
@@ -892,7 +1226,53 @@ static const key_entry_t fault_keys[] = {
     KEY_CUSTOM("do", on_fault_do),
     KEY_CUSTOM("at", on_fault_at),
     KEY_CUSTOM("random", on_fault_random),
+    KEY_CUSTOM("for", on_fault_for),
+    KEY_CUSTOM("count", on_fault_count),
+    KEY_CUSTOM("after", on_fault_after),
 };
+
+/* Which keys each kind of fault needs and allows. */
+static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
+                       const fault_draft_t *d)
+{
+    const sb_fault_t *f = &d->fault;
+    size_t line = line_of(item);
+    bool timed = d->has_at && f->trigger == SB_TRIGGER_AT_TIME;
+    switch (f->kind) {
+    case SB_FAULT_CRASH:
+        if (d->has_at == d->has_random)
+            return fail(p, line, key, "give exactly one of 'at' or 'random'");
+        if (d->has_for || d->has_count || d->has_after)
+            return fail(p, line, key, "a crash takes no 'for', 'count' or 'after'");
+        return 0;
+    case SB_FAULT_CRASH_LOOP:
+        if (!timed || !d->has_count || !d->has_after)
+            return fail(p, line, key, "a crash-loop needs 'at: TIME', 'count: N' (kills in a "
+                        "row) and 'after: D' (each incarnation's time alive)");
+        return 0;
+    default:
+        break;
+    }
+    if (!timed || d->has_random || d->has_count || d->has_after)
+        return fail(p, line, key, "a %s fault needs 'at: TIME' (and 'for: D'); 'random', "
+                    "'count' and 'after' are for crashes", sb_fault_kind_name(f->kind));
+    if (f->kind == SB_FAULT_PAUSE && !d->has_for)
+        return fail(p, line, key, "a pause needs 'for: D'");
+    if (f->kind == SB_FAULT_THROTTLE && !d->has_rate)
+        return fail(p, line, key, "a throttle needs records_per_s or bytes_per_s "
+                    "(or use { stall: STAGE })");
+    if (f->kind == SB_FAULT_BROKER) {
+        bool ok = (f->broker == SB_BROKER_DOWN && d->has_id) ||
+                  (f->broker == SB_BROKER_RTT && d->has_ms) ||
+                  (f->broker == SB_BROKER_ERRORS && d->has_request && d->has_error) ||
+                  (f->broker == SB_BROKER_LEADER && d->has_partition && d->has_id);
+        if (!ok)
+            return fail(p, line, key, "broker faults: { broker: down, id: N }, { broker: rtt, "
+                        "ms: M }, { broker: errors, request: R, error: E, count: N } or "
+                        "{ broker: leader, partition: P, to: N }");
+    }
+    return 0;
+}
 
 static int parse_fault(parse_t *p, yaml_node_t *item, size_t index)
 {
@@ -907,11 +1287,9 @@ static int parse_fault(parse_t *p, yaml_node_t *item, size_t index)
     if (walk(p, item, key, fault_keys, COUNT_OF(fault_keys), &d) != 0)
         return -1;
     if (!d.has_do)
-        return fail(p, line_of(item), key,
-                    "missing 'do' (the only action so far is 'do: crash')");
-    if (d.has_at == d.has_random)
-        return fail(p, line_of(item), key,
-                    "give exactly one of 'at' or 'random'");
+        return fail(p, line_of(item), key, "missing 'do' (" FAULT_DO_HINT ")");
+    if (check_fault(p, item, key, &d) != 0)
+        return -1;
     p->s->faults[p->s->faults_count++] = d.fault;
     return 0;
 }

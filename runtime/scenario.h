@@ -50,7 +50,39 @@ typedef enum sb_map_fn {
 
 typedef enum sb_fault_kind {
     SB_FAULT_CRASH = 0,          /* SIGKILL of the worker */
+    SB_FAULT_CRASH_LOOP,         /* kill `count` incarnations in a row, each
+                                    `after_ns` after it is running */
+    SB_FAULT_PAUSE,              /* SIGSTOP, then SIGCONT after for_ns */
+    SB_FAULT_THROTTLE,           /* slow or stall a stage for for_ns */
+    SB_FAULT_BROKER,             /* the embedded Kafka misbehaves */
+    SB_FAULT_NETWORK,            /* toxics on the fault proxy toward S3 */
 } sb_fault_kind_t;
+
+typedef enum sb_stage_kind {
+    SB_STAGE_SOURCE = 0, SB_STAGE_MAP, SB_STAGE_FILTER, SB_STAGE_COUNT, SB_STAGE_SINK,
+    SB_STAGE_COUNT_
+} sb_stage_kind_t;
+
+typedef enum sb_broker_action {
+    SB_BROKER_DOWN = 0,          /* broker `broker_id` down, up after for_ns */
+    SB_BROKER_RTT,               /* every broker answers rtt_ms late */
+    SB_BROKER_ERRORS,            /* the next error_count requests of
+                                    request_api fail with error_code */
+    SB_BROKER_LEADER,            /* partition's leader moves to broker_id */
+} sb_broker_action_t;
+
+/* Network toxics (the fault proxy's, see faultinject/proxy.h). */
+typedef struct sb_network_toxics {
+    int latency_ms, jitter_ms;
+    int64_t bytes_per_s;          /* 0: unlimited */
+    int64_t reset_after_bytes;    /* 0: never */
+    double reset_probability;
+    bool blackhole;
+    int slow_close_ms;
+    double http_error_fraction;   /* answered by the proxy with an S3 error */
+    int http_error_status;        /* 503 (SlowDown) or 500 (InternalError) */
+    double http_cut_fraction;     /* responses cut half-way */
+} sb_network_toxics_t;
 
 typedef enum sb_fault_trigger {
     SB_TRIGGER_AT_TIME = 0,      /* at_ns after the job (first worker) starts */
@@ -68,7 +100,26 @@ typedef enum sb_crash_point {
                                            sinks are notified */
     SB_POINT_SINK_AFTER_COMMIT,         /* a sink published the output of
                                            every checkpoint <= N */
+    SB_POINT_OPERATOR_AFTER_SNAPSHOT,   /* map/filter/count snapshotted N,
+                                           before forwarding barrier N */
+    SB_POINT_SINK_AFTER_UPLOAD,         /* a sink uploaded N's parts, before
+                                           writing its snapshot */
+    SB_POINT_COORDINATOR_BEFORE_METADATA,/* every ack of N is in, _metadata
+                                           not written yet */
+    SB_POINT_SINK_MID_COMMIT,           /* a sink completed one upload of a
+                                           commit; others are not yet */
+    SB_POINT_DURING_RESTORE,            /* a sink restored (re-published) its
+                                           pending output, others not yet */
+    SB_POINT_COUNT_                     /* keep last */
 } sb_crash_point_t;
+
+/* How a crash point fault picks its moment. */
+typedef enum sb_point_trigger {
+    SB_POINT_AT_CHECKPOINT = 0,   /* checkpoint_id, or SB_CHECKPOINT_FINAL */
+    SB_POINT_AT_HIT,              /* the hit-th time the point is reached in
+                                     one incarnation */
+    SB_POINT_WITH_PROBABILITY,    /* each time, with probability (seeded) */
+} sb_point_trigger_t;
 
 #define SB_CHECKPOINT_FINAL (-1)  /* `checkpoint: final` in a crash point */
 
@@ -78,8 +129,25 @@ typedef struct sb_fault {
     int64_t at_ns;                /* SB_TRIGGER_AT_TIME */
     int count;                    /* SB_TRIGGER_RANDOM: number of kills */
     sb_crash_point_t point;       /* SB_TRIGGER_CRASH_POINT */
-    int64_t checkpoint_id;        /* SB_TRIGGER_CRASH_POINT: id, or
+    sb_point_trigger_t point_trigger;
+    int64_t checkpoint_id;        /* SB_POINT_AT_CHECKPOINT: id, or
                                      SB_CHECKPOINT_FINAL */
+    int64_t hit;                  /* SB_POINT_AT_HIT */
+    double probability;           /* SB_POINT_WITH_PROBABILITY */
+    int64_t for_ns;               /* pause, throttle, broker down/rtt,
+                                     network: how long (0: to the end) */
+    int64_t after_ns;             /* crash-loop */
+    sb_stage_kind_t stage;        /* throttle */
+    int64_t records_per_s;        /* throttle; 0 with bytes_per_s 0: stall */
+    int64_t bytes_per_s;
+    sb_broker_action_t broker;
+    int broker_id;                /* down, leader */
+    int rtt_ms;
+    int request_api;              /* errors: Kafka ApiKey number */
+    int error_code;               /* errors: Kafka error code */
+    int error_count;
+    int partition;                /* leader */
+    sb_network_toxics_t network;  /* network (toward S3) */
     int line;                     /* where it was declared, for messages */
 } sb_fault_t;
 
@@ -168,5 +236,7 @@ sb_crash_point_t sb_crash_point_from_name(const char *name);
 const char *sb_connection_name(sb_connection_t c);
 const char *sb_mode_name(sb_checkpointing_mode_t m);
 const char *sb_mutant_name(sb_mutant_t m);
+const char *sb_fault_kind_name(sb_fault_kind_t k);
+const char *sb_stage_kind_name(sb_stage_kind_t k);
 
 #endif

@@ -156,6 +156,8 @@ int sb_sink_commit(sb_sink_t *k, int64_t upto, sb_err_t *err)
                     json_pack("{s:I,s:s,s:b,s:I}", "checkpoint", (json_int_t)p->checkpoint_id,
                               "key", p->key, "published", rc == SB_STORE_OK,
                               "completed_checkpoint", (json_int_t)upto));
+        if (k->on_published != NULL && rc == SB_STORE_OK)
+            k->on_published(k->on_published_ctx, p->checkpoint_id);
     }
     k->pending_count = kept;
     if (upto > k->committed_upto)

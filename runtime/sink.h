@@ -48,6 +48,10 @@ typedef struct sb_sink {
     int pending_count;
     int64_t committed_upto;          /* newest completed checkpoint committed */
     bool mutant_overwrite;           /* SB_MUTANT_OVERWRITE_PUBLISHED */
+    /* Called after each upload a commit publishes (may be NULL): where a
+     * fault harness can crash between two uploads of one commit. */
+    void (*on_published)(void *ctx, int64_t checkpoint_id);
+    void *on_published_ctx;
 } sb_sink_t;
 
 void sb_sink_init(sb_sink_t *k, sb_store_t *store, sb_trace_t *trace, int subtask,

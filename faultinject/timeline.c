@@ -1,0 +1,223 @@
+/* timeline.c — see timeline.h. */
+#include "timeline.h"
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "proxy.h"
+
+#define MOCK_BROKERS 3
+
+int sb_timeline_check(const sb_scenario_t *s, bool embedded_kafka, bool uses_s3, sb_err_t *err)
+{
+    for (int i = 0; i < s->faults_count; i++) {
+        const sb_fault_t *f = &s->faults[i];
+        if (f->kind == SB_FAULT_BROKER && !embedded_kafka)
+            return sb_err_set(err, "%s:%d: faults[%d]: broker faults need the embedded Kafka; "
+                              "drop --kafka, or pause the real broker's process instead",
+                              s->path, f->line, i);
+        if (f->kind == SB_FAULT_NETWORK && !uses_s3)
+            return sb_err_set(err, "%s:%d: faults[%d]: a network fault toward s3 needs an "
+                              "s3:// sink or checkpoint store (--sink s3://…)", s->path,
+                              f->line, i);
+    }
+    return 0;
+}
+
+void sb_timeline_init(sb_timeline_t *tl, const sb_scenario_t *s, sb_trace_t *trace,
+                      sb_progress_t *progress, struct rd_kafka_mock_cluster_s *mock,
+                      const char *topic, struct sb_proxy *s3_proxy)
+{
+    memset(tl, 0, sizeof *tl);
+    tl->s = s;
+    tl->trace = trace;
+    tl->progress = progress;
+    tl->mock = mock;
+    tl->topic = topic;
+    tl->s3_proxy = s3_proxy;
+}
+
+static bool timed(const sb_fault_t *f)
+{
+    return f->kind != SB_FAULT_CRASH && f->trigger == SB_TRIGGER_AT_TIME;
+}
+
+static void trace_fault(sb_timeline_t *tl, const char *event, int i, const char *detail)
+{
+    const sb_fault_t *f = &tl->s->faults[i];
+    sb_trace_emit(tl->trace, event,
+                  json_pack("{s:i,s:s,s:s}", "fault", i, "kind", sb_fault_kind_name(f->kind),
+                            "detail", detail));
+}
+
+static void set_throttle(sb_timeline_t *tl, const sb_fault_t *f, bool on)
+{
+    sb_throttle_t *th = &tl->progress->throttle[f->stage];
+    atomic_store(&th->records_per_s, on ? f->records_per_s : 0);
+    atomic_store(&th->bytes_per_s, on ? f->bytes_per_s : 0);
+    atomic_store(&th->active, on ? 1 : 0);
+}
+
+static void broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *detail,
+                         size_t len)
+{
+    rd_kafka_mock_cluster_t *mc = tl->mock;
+    switch (f->broker) {
+    case SB_BROKER_DOWN:
+        if (on)
+            rd_kafka_mock_broker_set_down(mc, f->broker_id);
+        else
+            rd_kafka_mock_broker_set_up(mc, f->broker_id);
+        snprintf(detail, len, "broker %d %s", f->broker_id, on ? "down" : "up");
+        break;
+    case SB_BROKER_RTT:
+        for (int b = 1; b <= MOCK_BROKERS; b++)
+            rd_kafka_mock_broker_set_rtt(mc, b, on ? f->rtt_ms : 0);
+        snprintf(detail, len, "every broker %d ms round trip", on ? f->rtt_ms : 0);
+        break;
+    case SB_BROKER_ERRORS:
+        if (on)
+            for (int k = 0; k < f->error_count; k++)
+                rd_kafka_mock_push_request_errors(mc, (int16_t)f->request_api, 1,
+                                                  (rd_kafka_resp_err_t)f->error_code);
+        snprintf(detail, len, "%s %d requests of api %d fail with %s", on ? "next" : "done:",
+                 f->error_count, f->request_api,
+                 rd_kafka_err2name((rd_kafka_resp_err_t)f->error_code));
+        break;
+    case SB_BROKER_LEADER:
+        if (on)
+            rd_kafka_mock_partition_set_leader(mc, tl->topic, f->partition, f->broker_id);
+        snprintf(detail, len, "leader of partition %d moved to broker %d", f->partition,
+                 f->broker_id);
+        break;
+    }
+}
+
+static void network_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *detail,
+                          size_t len)
+{
+    sb_proxy_toxics_t t;
+    memset(&t, 0, sizeof t);
+    t.http = true; /* the proxy toward S3 always speaks HTTP */
+    t.http_error_status = 503;
+    if (on) {
+        const sb_network_toxics_t *n = &f->network;
+        sb_proxy_flow_toxics_t flow = { n->latency_ms, n->jitter_ms, n->bytes_per_s,
+                                        n->reset_after_bytes, n->reset_probability };
+        t.down = flow;
+        t.up.latency_ms = n->latency_ms;
+        t.up.jitter_ms = n->jitter_ms;
+        t.up.bytes_per_s = n->bytes_per_s;
+        t.blackhole = n->blackhole;
+        t.slow_close_ms = n->slow_close_ms;
+        t.http_error_fraction = n->http_error_fraction;
+        t.http_error_status = n->http_error_status ? n->http_error_status : 503;
+        t.http_cut_fraction = n->http_cut_fraction;
+    }
+    sb_err_t err;
+    if (sb_proxy_set_toxics(tl->s3_proxy, &t, &err) != 0)
+        snprintf(detail, len, "toxics refused: %s", err.msg);
+    else
+        snprintf(detail, len, "s3 proxy: latency %d±%d ms, %lld B/s, reset p=%.2f, "
+                 "blackhole %s, http errors %.2f (%d), cut %.2f", t.down.latency_ms,
+                 t.down.jitter_ms, (long long)t.down.bytes_per_s, t.down.reset_probability,
+                 t.blackhole ? "on" : "off", t.http_error_fraction, t.http_error_status,
+                 t.http_cut_fraction);
+}
+
+/* Turns fault i on or off. */
+static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
+{
+    const sb_fault_t *f = &tl->s->faults[i];
+    char detail[256] = "";
+    switch (f->kind) {
+    case SB_FAULT_PAUSE:
+        if (on && pid > 0 && kill(pid, SIGSTOP) == 0)
+            tl->paused_pid = pid;
+        if (!on && tl->paused_pid > 0) {
+            kill(tl->paused_pid, SIGCONT);
+            tl->paused_pid = 0;
+        }
+        snprintf(detail, sizeof detail, "worker pid %d %s", (int)pid,
+                 on ? "stopped (SIGSTOP)" : "continued (SIGCONT)");
+        break;
+    case SB_FAULT_THROTTLE:
+        set_throttle(tl, f, on);
+        if (f->records_per_s == 0 && f->bytes_per_s == 0)
+            snprintf(detail, sizeof detail, "%s %s", sb_stage_kind_name(f->stage),
+                     on ? "stalled" : "running again");
+        else
+            snprintf(detail, sizeof detail, "%s throttled to %lld records/s, %lld B/s%s",
+                     sb_stage_kind_name(f->stage), (long long)f->records_per_s,
+                     (long long)f->bytes_per_s, on ? "" : ": lifted");
+        break;
+    case SB_FAULT_BROKER:
+        broker_fault(tl, f, on, detail, sizeof detail);
+        break;
+    case SB_FAULT_NETWORK:
+        network_fault(tl, f, on, detail, sizeof detail);
+        break;
+    case SB_FAULT_CRASH_LOOP:
+        tl->loop_kills_left[i] = on ? f->count : 0;
+        snprintf(detail, sizeof detail, "%s: each of the next %d workers killed %lld ms after "
+                 "it starts", on ? "armed" : "over", f->count,
+                 (long long)(f->after_ns / SB_NS_PER_MS));
+        break;
+    case SB_FAULT_CRASH:
+        return;
+    }
+    trace_fault(tl, on ? "fault_started" : "fault_ended", i, detail);
+}
+
+int sb_timeline_tick(sb_timeline_t *tl, pid_t pid, int64_t elapsed_ns, int64_t now_ns)
+{
+    if (atomic_load(&tl->progress->ready) && tl->ready_pid != pid) {
+        tl->ready_pid = pid;
+        tl->ready_ns = now_ns;
+    }
+    int due = -1;
+    for (int i = 0; i < tl->s->faults_count; i++) {
+        const sb_fault_t *f = &tl->s->faults[i];
+        if (!timed(f))
+            continue;
+        if (!tl->started[i] && elapsed_ns >= f->at_ns) {
+            tl->started[i] = true;
+            apply(tl, i, pid, true);
+        }
+        if (tl->started[i] && !tl->ended[i] && f->for_ns > 0 &&
+            elapsed_ns >= f->at_ns + f->for_ns) {
+            tl->ended[i] = true;
+            apply(tl, i, pid, false);
+        }
+        if (f->kind == SB_FAULT_CRASH_LOOP && tl->loop_kills_left[i] > 0 &&
+            tl->ready_pid == pid && now_ns - tl->ready_ns >= f->after_ns && due < 0) {
+            tl->loop_kills_left[i]--;
+            due = i;
+        }
+    }
+    return due;
+}
+
+void sb_timeline_worker_gone(sb_timeline_t *tl, pid_t pid)
+{
+    if (tl->paused_pid == pid)
+        tl->paused_pid = 0;
+}
+
+void sb_timeline_finish(sb_timeline_t *tl)
+{
+    for (int i = 0; i < tl->s->faults_count; i++)
+        if (timed(&tl->s->faults[i]) && tl->started[i] && !tl->ended[i]) {
+            tl->ended[i] = true;
+            apply(tl, i, 0, false);
+        }
+}
+
+bool sb_timeline_fired(const sb_timeline_t *tl, int index)
+{
+    return tl->started[index];
+}
