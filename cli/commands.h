@@ -5,11 +5,28 @@
 #ifndef SB_COMMANDS_H
 #define SB_COMMANDS_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 #define SB_EXIT_OK 0
 #define SB_EXIT_FAILED 1
 #define SB_EXIT_USAGE 2
 
 int sb_cmd_run(int argc, char **argv);
 int sb_cmd_worker(int argc, char **argv);
+
+/* `snapbed run PATH...`: several scenarios and/or seeds, each case a child
+ * `snapbed run`; a table, `suite: N passed, M failed`, optional JUnit XML.
+ * sb_cmd_run hands its argv over unchanged (argv[0] = "run") when there is
+ * more than one PATH, a PATH is a folder, or --seeds / --junit is given. */
+int sb_cmd_suite(int argc, char **argv);
+
+/* Whether `snapbed run` with this argv is a suite; the hook at the top of
+ * sb_cmd_run, before its own parsing:
+ *     if (sb_suite_wanted(argc, argv)) return sb_cmd_suite(argc, argv); */
+bool sb_suite_wanted(int argc, char **argv);
+
+/* The suite's part of `snapbed run --help`. */
+void sb_suite_usage(FILE *f);
 
 #endif

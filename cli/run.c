@@ -123,7 +123,8 @@ static void usage(FILE *f)
             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.\n"
             "\n"
             "exit status: 0 the run met the scenario's `expect:`; 1 it did not (or the job\n"
-            "failed); 2 bad usage or a bad scenario (nothing ran).\n");
+            "failed); 2 bad usage or a bad scenario (nothing ran).\n\n");
+    sb_suite_usage(f);
 }
 
 static int parse_opts(int argc, char **argv, run_opts_t *o)
@@ -148,7 +149,7 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
             char *end = NULL;
             errno = 0;
             o->seed = strtoull(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0') {
+            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-') {
                 fprintf(stderr, "snapbed run: --seed needs a non-negative integer, got '%s'.\n",
                         optarg);
                 return -1;
@@ -595,7 +596,7 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
         fired_before = fired_now;
         sv->restarts++;
         if (sv->restarts > sv->s->restart_attempts)
-            return sb_err_set(err, "the job failed %d times, more than "
+            return sb_err_set(err, "the job failed %d time(s), more than "
                               "restart-strategy.fixed-delay.attempts (%d) allows; see %s/worker.log",
                               sv->restarts, sv->s->restart_attempts, sv->run_dir);
         sb_clock_sleep_ns(sv->s->restart_delay_ns);
@@ -894,6 +895,9 @@ static int run(supervisor_t *sv, sb_err_t *err)
 
 int sb_cmd_run(int argc, char **argv)
 {
+    /* Several scenarios, a folder, --seeds or --junit: the suite runner. */
+    if (sb_suite_wanted(argc, argv))
+        return sb_cmd_suite(argc, argv);
     run_opts_t o;
     int pr = parse_opts(argc, argv, &o);
     if (pr != 0)

@@ -15,6 +15,7 @@
  * are bounded: a head of stdout, a tail of stderr). Each child runs in its
  * own process group, with its workers, so that a time-out or a Ctrl-C of the
  * suite reaches all of them. */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,6 +57,8 @@
                                                       normally ends a hung case
                                                       long before */
 #define SUITE_DRAIN_GRACE_NS (2 * SB_NS_PER_S) /* an orphan holding the pipe */
+#define SUITE_INTERRUPT_GRACE_NS (5 * SB_NS_PER_S) /* then SIGKILL */
+#define SUITE_CASE_DIR_BYTES (SUITE_PATH_BYTES + SUITE_STEM_BYTES + 32)
 #define SUITE_NAME_COLUMN_MAX 32
 #define SUITE_CHILD_ARGS_MAX 16
 
@@ -69,20 +72,21 @@ typedef enum case_result {
 /* What summary.json says; -1 = absent (the child failed before it). */
 typedef struct case_summary {
     bool present;
-    int64_t expected, committed, lost, duplicated, out_of_order;
+    int64_t expected, committed, lost, duplicated;
     int64_t crashes_seen, checkpoints_completed;
-    double duration_s;
+    int expectation_met;                  /* 1, 0, or -1 when absent */
     char violation[SUITE_HEADLINE_BYTES]; /* first violated check, or "" */
     char error[SUITE_HEADLINE_BYTES];     /* why it could not be read, or "" */
 } case_summary_t;
 
 typedef struct suite_case {
     char file[SUITE_PATH_BYTES];          /* as the user named it */
-    char name[SB_SCENARIO_NAME_BYTES_MAX];
+    char name[SUITE_STEM_BYTES];          /* the scenario's name, made unique
+                                             across files (name-2, …) */
     uint64_t seed;
     bool seed_known;                      /* false: unloadable, no --seed */
-    char dir[SUITE_PATH_BYTES + SUITE_STEM_BYTES + 32];
-    char log[sizeof ((struct suite_case *)0)->dir + 8];
+    char dir[SUITE_CASE_DIR_BYTES];
+    char log[SUITE_CASE_DIR_BYTES + 8];
     char load_error[SB_ERR_MSG_BYTES_MAX];/* "" = the scenario loaded */
     case_result_t result;
     double seconds;                       /* wall time of the child */
@@ -181,26 +185,55 @@ static int parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
+enum { OPT_SEED = 256, OPT_SEEDS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS };
+
+#define SUITE_SHORT_OPTS "o:qh"
+
+/* run.c's options plus --seeds and --junit. */
+static const struct option suite_options[] = {
+    { "out", required_argument, NULL, 'o' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "seeds", required_argument, NULL, OPT_SEEDS },
+    { "junit", required_argument, NULL, OPT_JUNIT },
+    { "kafka", required_argument, NULL, OPT_KAFKA },
+    { "sink", required_argument, NULL, OPT_SINK },
+    { "checkpoints", required_argument, NULL, OPT_CHECKPOINTS },
+    { NULL, 0, NULL, 0 },
+};
+
+/* Parses like the suite does, silently, so that an option's value (`-o
+ * DIR`) is never mistaken for a PATH that is a folder. An argv that does
+ * not parse is not a suite: run.c's parser then says what is wrong. */
+bool sb_suite_wanted(int argc, char **argv)
+{
+    int opterr_saved = opterr;
+    opterr = 0;
+    optind = 0;
+    bool wanted = false, bad = false;
+    int c;
+    while ((c = getopt_long(argc, argv, SUITE_SHORT_OPTS, suite_options, NULL)) != -1) {
+        wanted |= c == OPT_SEEDS || c == OPT_JUNIT;
+        bad |= c == '?' || c == ':';
+    }
+    wanted |= argc - optind > 1;
+    for (int i = optind; i < argc && !wanted; i++) {
+        struct stat sb;
+        wanted = stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode);
+    }
+    opterr = opterr_saved;
+    optind = 0; /* the next parser starts afresh */
+    return wanted && !bad;
+}
+
 static int suite_parse_opts(int argc, char **argv, suite_opts_t *o)
 {
-    enum { OPT_SEED = 256, OPT_SEEDS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS };
-    static const struct option opts[] = {
-        { "out", required_argument, NULL, 'o' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { "seed", required_argument, NULL, OPT_SEED },
-        { "seeds", required_argument, NULL, OPT_SEEDS },
-        { "junit", required_argument, NULL, OPT_JUNIT },
-        { "kafka", required_argument, NULL, OPT_KAFKA },
-        { "sink", required_argument, NULL, OPT_SINK },
-        { "checkpoints", required_argument, NULL, OPT_CHECKPOINTS },
-        { NULL, 0, NULL, 0 },
-    };
     memset(o, 0, sizeof *o);
     o->cmd = argc > 0 ? argv[0] : "run";
     optind = 0; /* glibc: a full restart, whether or not argv was parsed before */
     int c;
-    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, SUITE_SHORT_OPTS, suite_options, NULL)) != -1) {
         uint64_t n = 0;
         switch (c) {
         case 'o': o->out_dir = optarg; break;
@@ -330,15 +363,9 @@ static int suite_collect_files(const suite_opts_t *o, suite_t *st, sb_err_t *err
 
 static bool stem_taken(const suite_t *st, const char *stem)
 {
-    for (int i = 0; i < st->cases_count; i++) {
-        const suite_case_t *c = &st->cases[i];
-        /* dir ends in "/<stem>-seed<S>" for every case that has one */
-        const char *slash = strrchr(c->dir, '/');
-        const char *tail = slash ? slash + 1 : c->dir;
-        size_t n = strlen(stem);
-        if (strncmp(tail, stem, n) == 0 && strncmp(tail + n, "-seed", 5) == 0)
+    for (int i = 0; i < st->cases_count; i++)
+        if (strcmp(st->cases[i].name, stem) == 0)
             return true;
-    }
     return false;
 }
 
@@ -415,7 +442,7 @@ static int plan_file(const suite_opts_t *o, suite_t *st, const char *file, sb_sc
         if (c == NULL)
             return -1;
         snprintf(c->file, sizeof c->file, "%s", file);
-        snprintf(c->name, sizeof c->name, "%s", name);
+        snprintf(c->name, sizeof c->name, "%s", stem);
         c->seed = first + (uint64_t)k;
         c->seed_known = loaded || o->seed_set;
         snprintf(c->load_error, sizeof c->load_error, "%s", loaded ? "" : load_err.msg);
@@ -473,7 +500,8 @@ static int mkdir_p(const char *path, sb_err_t *err)
     return 0;
 }
 
-static int suite_make_out_dir(const suite_opts_t *o, suite_t *st, sb_err_t *err)
+/* Names the suite folder; it is created once the cases are planned. */
+static int suite_choose_out_dir(const suite_opts_t *o, suite_t *st, sb_err_t *err)
 {
     if (o->out_dir != NULL) {
         if (strlen(o->out_dir) >= SUITE_PATH_BYTES - SUITE_STEM_BYTES - 64)
@@ -495,7 +523,7 @@ static int suite_make_out_dir(const suite_opts_t *o, suite_t *st, sb_err_t *err)
         for (int i = 2; stat(st->out_dir, &sb) == 0 && i < 100; i++)
             snprintf(st->out_dir, sizeof st->out_dir, "out/suite-%s-%d", stamp, i);
     }
-    return mkdir_p(st->out_dir, err);
+    return 0;
 }
 
 /* Fails before anything runs, not after an hour of cases. */
@@ -560,7 +588,6 @@ typedef struct capture {
     int log_fd;
     char *head;                 /* SUITE_STDOUT_HEAD_BYTES + 1 */
     size_t head_len;
-    size_t head_dropped;
     char tail[SUITE_STDERR_TAIL_BYTES + 1];
     size_t tail_len;
     int log_errno;              /* first write error of the log, or 0 */
@@ -574,7 +601,6 @@ static void capture_keep(capture_t *cap, int which, const char *data, size_t n)
         memcpy(cap->head + cap->head_len, data, take);
         cap->head_len += take;
         cap->head[cap->head_len] = '\0';
-        cap->head_dropped += n - take;
         return;
     }
     if (n >= SUITE_STDERR_TAIL_BYTES) {
@@ -654,8 +680,10 @@ static void capture_close(capture_t *cap)
 
 typedef struct child_end {
     int status;                 /* waitpid status */
+    int wait_errno;             /* waitpid failed: the status is unknown */
     bool timed_out;
     int forwarded;              /* signal passed on from the suite, or 0 */
+    int64_t forwarded_ns;
 } child_end_t;
 
 static int case_spawn(const suite_opts_t *o, const suite_case_t *c, capture_t *cap,
@@ -735,7 +763,9 @@ static void case_wait(pid_t pid, capture_t *cap, child_end_t *end)
         int64_t now = sb_clock_now_ns();
         if (reaped_ns == 0) {
             pid_t r = waitpid(pid, &end->status, WNOHANG);
-            if (r == pid || (r < 0 && errno != EINTR))
+            if (r < 0 && errno != EINTR)
+                end->wait_errno = errno;
+            if (r == pid || end->wait_errno != 0)
                 reaped_ns = now;
         }
         bool drained = cap->fd[0] < 0 && cap->fd[1] < 0;
@@ -749,7 +779,11 @@ static void case_wait(pid_t pid, capture_t *cap, child_end_t *end)
         }
         if (suite_signal != 0 && end->forwarded == 0) {
             end->forwarded = suite_signal;
+            end->forwarded_ns = now;
             kill(-pid, end->forwarded);
+        } else if (end->forwarded != 0 && now - end->forwarded_ns > SUITE_INTERRUPT_GRACE_NS) {
+            kill(-pid, SIGKILL);
+            end->forwarded_ns = now;
         }
     }
 }
@@ -771,9 +805,11 @@ static void compact_line(char *buf, size_t len, const char *line, size_t n)
     buf[used] = '\0';
 }
 
-/* Finds a line of text: the first containing `needle` (or any non-empty one
- * when needle is NULL); the last such line when `last`. */
-static bool find_line(const char *text, const char *needle, bool last, char *buf, size_t len)
+/* Finds a line of text (blanks compacted): the first that contains `needle`
+ * (starts with it when `at_start`; any non-empty line when needle is NULL),
+ * or the last such line when `last`. */
+static bool find_line(const char *text, const char *needle, bool at_start, bool last,
+                      char *buf, size_t len)
 {
     bool found = false;
     for (const char *p = text; p != NULL && *p;) {
@@ -781,8 +817,8 @@ static bool find_line(const char *text, const char *needle, bool last, char *buf
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         char line[SUITE_HEADLINE_BYTES];
         compact_line(line, sizeof line, p, n);
-        if (line[0] != '\0' && (needle == NULL || strstr(line, needle) == line ||
-                                (needle[0] != '^' && strstr(line, needle) != NULL))) {
+        const char *at = needle ? strstr(line, needle) : line;
+        if (line[0] != '\0' && at != NULL && (!at_start || at == line)) {
             snprintf(buf, len, "%s", line);
             found = true;
             if (!last)
@@ -802,14 +838,20 @@ static void case_headline(const suite_case_t *c, const char *out, const char *er
 {
     static const char *const markers[] = { "VIOLATED", "NOT FOUND", "never fired" };
     for (size_t i = 0; i < sizeof markers / sizeof markers[0]; i++)
-        if (find_line(out, markers[i], false, buf, len))
+        if (find_line(out, markers[i], false, false, buf, len))
             return;
     if (c->sum.violation[0] != '\0') {
         snprintf(buf, len, "%s", c->sum.violation);
         return;
     }
-    if (find_line(err_tail, "snapbed ", true, buf, len) || find_line(out, NULL, false, buf, len) ||
-        find_line(err_tail, NULL, true, buf, len))
+    static const char prefix[] = "snapbed run: ";
+    if (find_line(err_tail, prefix, true, true, buf, len)) {
+        memmove(buf, buf + sizeof prefix - 1, strlen(buf + sizeof prefix - 1) + 1);
+        return;
+    }
+    if (find_line(err_tail, "snapbed ", true, true, buf, len) ||
+        find_line(out, NULL, false, false, buf, len) ||
+        find_line(err_tail, NULL, false, true, buf, len))
         return;
     snprintf(buf, len, "snapbed run exited %d and printed nothing", exit_code);
 }
@@ -824,9 +866,9 @@ static void summary_read(suite_case_t *c)
 {
     case_summary_t *s = &c->sum;
     memset(s, 0, sizeof *s);
-    s->expected = s->committed = s->lost = s->duplicated = s->out_of_order = -1;
+    s->expected = s->committed = s->lost = s->duplicated = -1;
     s->crashes_seen = s->checkpoints_completed = -1;
-    s->duration_s = -1.0;
+    s->expectation_met = -1;
     char path[sizeof c->dir + 16];
     snprintf(path, sizeof path, "%s/summary.json", c->dir);
     json_error_t je;
@@ -843,11 +885,10 @@ static void summary_read(suite_case_t *c)
     s->committed = json_int_at(eo, "committed");
     s->lost = json_int_at(eo, "lost");
     s->duplicated = json_int_at(eo, "duplicated");
-    s->out_of_order = json_int_at(eo, "out_of_order");
     s->crashes_seen = json_int_at(j, "crashes_seen");
     s->checkpoints_completed = json_int_at(j, "checkpoints_completed");
-    json_t *d = json_object_get(j, "duration_s");
-    s->duration_s = json_is_number(d) ? json_number_value(d) : -1.0;
+    json_t *met = json_object_get(j, "expectation_met");
+    s->expectation_met = json_is_boolean(met) ? json_is_true(met) : -1;
     static const char *const checks[] = { "exactly_once", "counts", "restores", "publishes",
                                           "crashes", "liveness", "leftovers" };
     for (size_t i = 0; i < sizeof checks / sizeof checks[0] && !s->violation[0]; i++) {
@@ -860,19 +901,23 @@ static void summary_read(suite_case_t *c)
     }
     if (!s->violation[0] && json_is_true(json_object_get(j, "verified_ok")) &&
         json_is_false(json_object_get(j, "expectation_met")))
-        snprintf(s->violation, sizeof s->violation, "expectation not met (mode %s)",
-                 json_string_value(json_object_get(j, "mode")) ?: "?");
+        snprintf(s->violation, sizeof s->violation,
+                 "verified OK, but the scenario expected a violation");
     json_decref(j);
 }
 
 static void case_judge(suite_case_t *c, const child_end_t *end, const capture_t *cap)
 {
     int st = end->status;
-    int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    int code = end->wait_errno == 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     c->result = code == 0 ? CASE_PASS : code == 2 || code == 127 ? CASE_ERROR : CASE_FAIL;
     if (c->result == CASE_PASS)
         return;
-    if (end->timed_out)
+    if (end->wait_errno != 0) {
+        c->result = CASE_ERROR;
+        snprintf(c->headline, sizeof c->headline, "lost track of snapbed run: waitpid: %s",
+                 strerror(end->wait_errno));
+    } else if (end->timed_out)
         snprintf(c->headline, sizeof c->headline, "no result after %d s: killed (the suite's "
                  "time limit per case)", (int)(SUITE_CASE_TIMEOUT_NS / SB_NS_PER_S));
     else if (end->forwarded != 0)
@@ -915,12 +960,20 @@ static void case_run(const suite_opts_t *o, suite_case_t *c)
         c->result = CASE_ERROR;
         snprintf(c->headline, sizeof c->headline, "%s", err.msg);
     }
-    if (cap.head_dropped > 0 || cap.log_errno != 0 || c->sum.error[0] != '\0')
-        fprintf(stderr, "snapbed %s: case %s seed=%" PRIu64 ": %s%s%s\n", o->cmd, c->name,
-                c->seed, cap.log_errno ? "its log is incomplete: " : "",
-                cap.log_errno ? strerror(cap.log_errno) : "",
-                c->sum.error[0] ? c->sum.error : cap.head_dropped ? "" : "");
     capture_close(&cap);
+    /* Said even with -q: the report is missing something. */
+    if (cap.log_errno != 0)
+        fprintf(stderr, "snapbed %s: case %s seed=%" PRIu64 ": its log %s is incomplete: %s\n",
+                o->cmd, c->name, c->seed, c->log, strerror(cap.log_errno));
+    if (c->sum.error[0] != '\0')
+        fprintf(stderr, "snapbed %s: case %s seed=%" PRIu64 ": %s\n", o->cmd, c->name, c->seed,
+                c->sum.error);
+    /* The exit status decides; a summary that disagrees is a bug in run. */
+    if (c->sum.expectation_met >= 0 && c->sum.expectation_met != (c->result == CASE_PASS))
+        fprintf(stderr, "snapbed %s: case %s seed=%" PRIu64 ": %s/summary.json says "
+                "expectation_met=%s but snapbed run %s\n", o->cmd, c->name, c->seed, c->dir,
+                c->sum.expectation_met ? "true" : "false",
+                c->result == CASE_PASS ? "exited 0" : "did not exit 0");
     c->seconds = (double)(sb_clock_now_ns() - start_ns) / 1e9;
 }
 
@@ -1115,7 +1168,7 @@ static int xw_element(xmlTextWriterPtr w, const char *name, const char *message,
 
 static int junit_case(xmlTextWriterPtr w, const suite_opts_t *o, const suite_case_t *c)
 {
-    char classname[SB_SCENARIO_NAME_BYTES_MAX + 16], name[SB_SCENARIO_NAME_BYTES_MAX + 40];
+    char classname[SUITE_STEM_BYTES + 16], name[SUITE_STEM_BYTES + 40];
     char seed[32], secs[32], replay[SUITE_REPLAY_BYTES];
     snprintf(classname, sizeof classname, "snapbed.%s", c->name);
     seed_text(c, seed, sizeof seed);
@@ -1125,9 +1178,9 @@ static int junit_case(xmlTextWriterPtr w, const suite_opts_t *o, const suite_cas
         xw_attr(w, "classname", classname) < 0 || xw_attr(w, "name", name) < 0 ||
         xw_attr(w, "time", secs) < 0)
         return -1;
-    const char *body = c->verdict && c->verdict[0] ? c->verdict
-                       : c->stderr_tail            ? c->stderr_tail
-                                                   : c->load_error;
+    const char *body = c->verdict && c->verdict[0]         ? c->verdict
+                       : c->stderr_tail && c->stderr_tail[0] ? c->stderr_tail
+                                                             : c->headline;
     int rc = 0;
     if (c->result == CASE_FAIL)
         rc = xw_element(w, "failure", c->headline, body);
@@ -1140,8 +1193,11 @@ static int junit_case(xmlTextWriterPtr w, const suite_opts_t *o, const suite_cas
     if (c->result != CASE_NOT_RUN) {
         case_replay(o, c, replay, sizeof replay);
         char out[sizeof replay + 2 * sizeof c->dir + 64];
-        snprintf(out, sizeof out, "replay: %s\nrun folder: %s\nlog: %s\n", replay, c->dir,
-                 c->log);
+        if (c->load_error[0] != '\0')
+            snprintf(out, sizeof out, "replay: %s\n", replay);
+        else
+            snprintf(out, sizeof out, "replay: %s\nrun folder: %s\nlog: %s\n", replay, c->dir,
+                     c->log);
         if (xw_element(w, "system-out", NULL, out) < 0)
             return -1;
     }
@@ -1228,16 +1284,9 @@ static int suite_prepare(const suite_opts_t *o, suite_t *st, sb_err_t *err)
         return -1;
     if (o->junit != NULL && junit_check_writable(o->junit, err) != 0)
         return -1;
-    if (o->out_dir != NULL && !dir_is_empty(o->out_dir))
-        return sb_err_set(err, "the suite folder %s is not an empty folder (an earlier "
-                          "suite?); choose another with -o", o->out_dir);
-    if (suite_make_out_dir(o, st, err) != 0)
+    if (suite_choose_out_dir(o, st, err) != 0 || suite_plan(o, st, err) != 0)
         return -1;
-    if (suite_plan(o, st, err) != 0) {
-        rmdir(st->out_dir); /* still empty: nothing ran */
-        return -1;
-    }
-    return 0;
+    return mkdir_p(st->out_dir, err);
 }
 
 static void suite_free(suite_t *st)

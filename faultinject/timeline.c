@@ -175,7 +175,7 @@ static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
 
 int sb_timeline_tick(sb_timeline_t *tl, pid_t pid, int64_t elapsed_ns, int64_t now_ns)
 {
-    if (atomic_load(&tl->progress->ready) && tl->ready_pid != pid) {
+    if (atomic_load(&tl->progress->ready) && tl->ready_pid != pid && tl->ready_pid != -pid) {
         tl->ready_pid = pid;
         tl->ready_ns = now_ns;
     }
@@ -196,6 +196,7 @@ int sb_timeline_tick(sb_timeline_t *tl, pid_t pid, int64_t elapsed_ns, int64_t n
         if (f->kind == SB_FAULT_CRASH_LOOP && tl->loop_kills_left[i] > 0 &&
             tl->ready_pid == pid && now_ns - tl->ready_ns >= f->after_ns && due < 0) {
             tl->loop_kills_left[i]--;
+            tl->ready_pid = -pid; /* one kill per worker, however long it takes to die */
             due = i;
         }
     }
