@@ -68,8 +68,15 @@ unit: $(B)/unit_tests $(B)/snapbed
 unit-asan: $(BA)/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./$(BA)/unit_tests
 
+# The scenario library on the embedded default, every scenario under
+# SEEDS seeds, with a JUnit report; mutants and negative controls must be
+# reported as violations (their scenarios expect it).
+SEEDS ?= 3
+SUITE_DIR = out/suite-$(shell date +%Y%m%d-%H%M%S)-$$$$
+
 scenarios: $(B)/snapbed
-	bash tests/scenarios.sh
+	@dir=$(SUITE_DIR); ./$(B)/snapbed run scenarios/ --seeds $(SEEDS) -q \
+	    --junit $$dir.junit.xml -o $$dir && bash tests/check-negatives.sh $$dir
 
 # The real-Kafka lane: scenarios against a real broker (downloads its jars
 # from Maven Central once).

@@ -544,7 +544,10 @@ struct sb_proxy {
     pthread_t thread;
     bool thread_started;
     pthread_mutex_t mu;
+    pthread_cond_t applied;             /* the loop took a new generation, or ended */
     sb_proxy_toxics_t toxics_shared;    /* under mu */
+    uint64_t toxics_gen_applied;        /* under mu */
+    bool loop_ended;                    /* under mu */
     _Atomic uint64_t toxics_gen;
     atomic_bool stopping;
     stats_atomic_t stats;
@@ -1307,6 +1310,8 @@ static void proxy_refresh_toxics(sb_proxy_t *p)
     pthread_mutex_lock(&p->mu);
     p->tox = p->toxics_shared;
     p->tox_gen_seen = atomic_load(&p->toxics_gen);
+    p->toxics_gen_applied = p->tox_gen_seen;
+    pthread_cond_broadcast(&p->applied);
     pthread_mutex_unlock(&p->mu);
     bool rebase_up = old.up.reset_after_bytes != p->tox.up.reset_after_bytes;
     bool rebase_down = old.down.reset_after_bytes != p->tox.down.reset_after_bytes;
@@ -1397,6 +1402,10 @@ static void *proxy_loop(void *arg)
     for (int i = 0; i < SB_PROXY_CONNECTIONS_MAX; i++)
         if (p->conns[i] != NULL)
             conn_free(p, p->conns[i], false);
+    pthread_mutex_lock(&p->mu);
+    p->loop_ended = true;
+    pthread_cond_broadcast(&p->applied);
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -1445,6 +1454,7 @@ static void proxy_free(sb_proxy_t *p)
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
         if (fds[i] >= 0)
             close(fds[i]);
+    pthread_cond_destroy(&p->applied);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -1467,6 +1477,7 @@ sb_proxy_t *sb_proxy_start(const char *upstream_host, int upstream_port, int lis
     p->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     p->seed = seed;
     pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->applied, NULL);
     if (resolve_upstream(p, upstream_host, upstream_port, err) < 0 ||
         open_listener(p, listen_port, err) < 0)
         goto fail;
@@ -1539,9 +1550,13 @@ int sb_proxy_set_toxics(sb_proxy_t *p, const sb_proxy_toxics_t *t, sb_err_t *err
                           t->http_error_status);
     pthread_mutex_lock(&p->mu);
     p->toxics_shared = *t;
-    atomic_fetch_add(&p->toxics_gen, 1);
-    pthread_mutex_unlock(&p->mu);
+    uint64_t gen = atomic_fetch_add(&p->toxics_gen, 1) + 1;
     proxy_wake(p);
+    /* Synchronous, so that a caller can rely on every byte read after the
+     * return meeting the new toxics. */
+    while (p->toxics_gen_applied < gen && !p->loop_ended)
+        pthread_cond_wait(&p->applied, &p->mu);
+    pthread_mutex_unlock(&p->mu);
     return 0;
 }
 

@@ -16,12 +16,15 @@
  * - latency_ms ± jitter_ms (uniform, clamped at 0; netem's convention): each
  *   chunk read is held that long before it may be written. Order within a
  *   connection is kept: a chunk is never released before the one before it.
+ *   Held bytes occupy the ring, so under latency L a flow carries at most
+ *   SB_PROXY_RING_BYTES per L (64 KiB / 50 ms: about 1.3 MB/s).
  * - bytes_per_s: a token bucket per connection and direction (burst of
  *   1/20 s worth); the bucket starts empty when the toxic is switched on.
  * - reset_after_bytes: after that many bytes were written in the direction
- *   (counted from the connection's start), both sides are closed with RST
- *   (SO_LINGER 0). Bytes still in the proxy's own send queue are dropped by
- *   the RST, so the receiver sees at most N bytes.
+ *   (counted from the connection's start, or from when the value was set,
+ *   whichever is later), both sides are closed with RST (SO_LINGER 0).
+ *   Bytes still in the proxy's own send queue are dropped by the RST, so the
+ *   receiver sees at most N bytes.
  * - reset_probability: per chunk read, with a seeded PRNG per connection.
  * - blackhole: read from both sides and discard; nothing is forwarded or
  *   answered. A connection accepted while it is on never connects upstream
@@ -37,9 +40,13 @@
  *   consumes its body so the connection stays in step (or closes it when
  *   http_error_close, when the client asked for close or sent
  *   "Expect: 100-continue"); otherwise u < error + cut fraction forwards the
- *   request and closes the connection after half of the response's bytes
- *   (headers + Content-Length body; the headers alone when the length is
- *   not known in advance). Whether a connection is parsed as HTTP is fixed
+ *   request and closes the connection (FIN) after half of the response's
+ *   bytes (headers + Content-Length body; the headers alone when the length
+ *   is not known in advance, chunked or until-close). A cut inside the
+ *   headers of a body-less response may pass for a complete one with
+ *   lenient clients (curl 7.88 does). Errors are injected only in order
+ *   (after every forwarded request got its response) and only while
+ *   upstream is still open. Whether a connection is parsed as HTTP is fixed
  *   when it is accepted; the fractions apply live. A connection whose bytes
  *   do not parse falls back to plain forwarding (counted).
  *
@@ -114,9 +121,11 @@ sb_proxy_t *sb_proxy_start(const char *upstream_host, int upstream_port, int lis
 /* The port the proxy listens on. */
 int sb_proxy_port(const sb_proxy_t *p);
 
-/* Replaces every toxic at once; takes effect on the loop's next turn (the
- * loop is woken). Returns -1 and fills *err when t is invalid (negative
- * values, probabilities outside 0..1, a status other than 500 or 503). */
+/* Replaces every toxic at once. Returns once the proxy thread has taken
+ * them: every byte it reads from then on meets the new toxics (bytes held
+ * already keep their release times). Returns -1 and fills *err when t is
+ * invalid (negative values, probabilities outside 0..1, a status other
+ * than 500 or 503). */
 int sb_proxy_set_toxics(sb_proxy_t *p, const sb_proxy_toxics_t *t, sb_err_t *err);
 
 void sb_proxy_get_toxics(sb_proxy_t *p, sb_proxy_toxics_t *out);

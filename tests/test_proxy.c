@@ -908,6 +908,34 @@ static void test_stop_closes_connections_still_open(void)
     fx_close(&f);
 }
 
+static void test_connections_over_the_limit_are_refused_with_a_reset(void)
+{
+    fixture_t f;
+    fx_open(&f, SERVER_ECHO, 0);
+    sb_proxy_toxics_t t = { .blackhole = true };    /* no upstream descriptors */
+    fx_toxics(&f, &t);
+    static int fd[SB_PROXY_CONNECTIONS_MAX];
+    for (int i = 0; i < SB_PROXY_CONNECTIONS_MAX; i++)
+        fd[i] = fx_connect(&f);
+    WAIT_FOR_STAT(&f, connections_open, SB_PROXY_CONNECTIONS_MAX);
+    int extra = fx_connect(&f);
+    reader_t *r = malloc(sizeof *r);
+    reader_init(r, extra, NULL);
+    CU_ASSERT_EQUAL(reader_rest(r, NULL, 0), 0);
+    CU_ASSERT_EQUAL(r->err, ECONNRESET);
+    CU_ASSERT_EQUAL(fx_stats(&f).connections_refused, 1);
+    close(extra);
+    for (int i = 0; i < SB_PROXY_CONNECTIONS_MAX; i++)
+        close(fd[i]);
+    WAIT_FOR_STAT(&f, connections_open, 0);
+    /* Room again. */
+    int again = fx_connect(&f);
+    WAIT_FOR_STAT(&f, connections_open, 1);
+    close(again);
+    free(r);
+    fx_close(&f);
+}
+
 static void test_invalid_toxics_are_rejected_with_a_reason(void)
 {
     fixture_t f;
@@ -1251,6 +1279,8 @@ void test_proxy_register(void)
         { "an unreachable upstream resets the client",
           test_an_unreachable_upstream_resets_the_client },
         { "stop closes connections still open", test_stop_closes_connections_still_open },
+        { "connections over the limit are refused with a reset",
+          test_connections_over_the_limit_are_refused_with_a_reset },
         { "invalid toxics are rejected with a reason",
           test_invalid_toxics_are_rejected_with_a_reason },
         { "HTTP error fraction one answers every request with SlowDown",
