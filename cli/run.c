@@ -260,9 +260,13 @@ static int make_run_dir(supervisor_t *sv, sb_err_t *err)
         return -1;
     if (realpath(dir, sv->run_dir) == NULL)
         return sb_err_errno(err, errno, "cannot resolve %s", dir);
+    /* The run id names this run in shared places (S3 prefixes, checkpoint
+     * folders): the folder's name plus a suffix no other run has, so that a
+     * rerun into a folder of the same name never meets old objects. */
     char copy[1024];
     snprintf(copy, sizeof copy, "%s", sv->run_dir);
-    snprintf(sv->run_id, sizeof sv->run_id, "%s", basename(copy));
+    snprintf(sv->run_id, sizeof sv->run_id, "%.200s-%06llx", basename(copy),
+             (unsigned long long)((sb_clock_now_ns() ^ ((int64_t)getpid() << 20)) & 0xffffff));
     char path[1100];
     snprintf(path, sizeof path, "%s/scenario.yaml", sv->run_dir);
     if (copy_scenario(sv->o->scenario_path, path, err) != 0)
@@ -426,7 +430,8 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         dup2(log_fd, STDOUT_FILENO);
         dup2(log_fd, STDERR_FILENO);
         char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt,
-                         "--sink", sv->sink_uri, "--checkpoints", sv->checkpoints_uri, NULL };
+                         "--sink", sv->sink_uri, "--checkpoints", sv->checkpoints_uri,
+                         "--job", sv->run_id, NULL };
         execve("/proc/self/exe", args, envp);
         _exit(127);
     }

@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: snapbed worker --run-dir DIR [--attempt N] [--sink URI] "
-               "[--checkpoints URI]\n"
+               "[--checkpoints URI] [--job RUN_ID]\n"
                "\n"
                "Runs one incarnation of the job of a run folder prepared by `snapbed run`.\n"
                "Not meant to be started by hand: `snapbed run` starts and restarts it.\n");
@@ -28,10 +28,11 @@ int sb_cmd_worker(int argc, char **argv)
         { "attempt", required_argument, NULL, 'a' },
         { "sink", required_argument, NULL, 'S' },
         { "checkpoints", required_argument, NULL, 'C' },
+        { "job", required_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *run_dir = NULL, *sink = NULL, *checkpoints = NULL;
+    const char *run_dir = NULL, *sink = NULL, *checkpoints = NULL, *job = NULL;
     int attempt = 0, c;
     while ((c = getopt_long(argc, argv, "d:a:h", opts, NULL)) != -1) {
         switch (c) {
@@ -39,6 +40,7 @@ int sb_cmd_worker(int argc, char **argv)
         case 'a': attempt = atoi(optarg); break;
         case 'S': sink = optarg; break;
         case 'C': checkpoints = optarg; break;
+        case 'j': job = optarg; break;
         case 'h': usage(stdout); return SB_EXIT_OK;
         default: usage(stderr); return SB_EXIT_USAGE;
         }
@@ -65,7 +67,7 @@ int sb_cmd_worker(int argc, char **argv)
     }
     char dir_copy[1024];
     snprintf(dir_copy, sizeof dir_copy, "%s", run_dir);
-    p.job_name = basename(dir_copy);
+    p.job_name = job != NULL ? job : basename(dir_copy);
     char sink_uri[1024];
     if (sink == NULL) /* effective URIs come from the supervisor; else derive */
         sb_job_run_uri(s->sink_uri, p.job_name, sink_uri, sizeof sink_uri);

@@ -515,8 +515,12 @@ static void sink_await_final_commit(task_t *t)
     unsigned idle = 0;
     while (!stopping(t->job)) {
         sink_poll_notifications(t);
-        if (t->sink.pending_count == 0 && t->sink.committed_upto >= t->last_snapshot_id)
+        if (t->sink.pending_count == 0 && t->sink.committed_upto >= t->last_snapshot_id) {
+            sb_err_t err = { { 0 } };
+            if (sb_sink_abort_orphans(&t->sink, &err) != 0)
+                job_fail(t->job, &err);
             return;
+        }
         sb_channel_backoff(idle++);
     }
 }

@@ -194,8 +194,7 @@ static int load_pending(sb_sink_t *k, json_t *state, sb_err_t *err)
     return 0;
 }
 
-/* Aborts this subtask's uploads that are not pending any more. */
-static int abort_orphans(sb_sink_t *k, sb_err_t *err)
+int sb_sink_abort_orphans(sb_sink_t *k, sb_err_t *err)
 {
     char prefix[32];
     snprintf(prefix, sizeof prefix, "part-%03d-", k->subtask);
@@ -229,5 +228,5 @@ int sb_sink_restore(sb_sink_t *k, json_t *state, int64_t restored_id, sb_err_t *
      * restored one, which completed: publish them. */
     if (sb_sink_commit(k, restored_id, err) != 0)
         return -1;
-    return abort_orphans(k, err);
+    return sb_sink_abort_orphans(k, err);
 }

@@ -76,6 +76,12 @@ int sb_sink_commit(sb_sink_t *k, int64_t upto, sb_err_t *err);
  * may be NULL when nothing was restored), then aborts orphan uploads. */
 int sb_sink_restore(sb_sink_t *k, json_t *state, int64_t restored_id, sb_err_t *err);
 
+/* Aborts every upload of this subtask that is not pending: uploads of
+ * checkpoints that never completed, and duplicates left when a retried
+ * CreateMultipartUpload had in fact succeeded the first time (its answer
+ * lost). Done on restore and once the final checkpoint is committed. */
+int sb_sink_abort_orphans(sb_sink_t *k, sb_err_t *err);
+
 void sb_sink_key(int subtask, int64_t checkpoint_id, char *buf, size_t len);
 /* Returns 1 and fills the numbers if `key` is a sink object key. */
 int sb_sink_key_parse(const char *key, int *subtask, int64_t *checkpoint_id);

@@ -217,6 +217,30 @@ static void test_restore_rejects_a_malformed_snapshot(void)
     fixture_close(&f);
 }
 
+static void test_orphans_are_aborted_and_pending_uploads_kept(void)
+{
+    fixture_t f;
+    fixture_open(&f);
+    sb_err_t err;
+    /* A retried CreateMultipartUpload whose first answer was lost leaves an
+     * upload nobody knows, for the same key. */
+    char orphan[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_create(&f.store, "part-001-000000000005", orphan,
+                                                 sizeof orphan, &err), 0);
+    append(&f, 0, 1, "A1");
+    CU_ASSERT(sb_sink_stage(&f.sink, 5, &err) == 0);
+    CU_ASSERT_EQUAL(sb_sink_abort_orphans(&f.sink, &err), 0);
+    sb_store_uploads_t u;
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.store, "", &u, &err), 0);
+    CU_ASSERT_EQUAL(u.count, 1);
+    if (u.count == 1)
+        CU_ASSERT_STRING_EQUAL(u.items[0].upload_id, f.sink.pending[0].upload_id);
+    sb_store_uploads_free(&u);
+    CU_ASSERT(sb_sink_commit(&f.sink, 5, &err) == 0);
+    CU_ASSERT_EQUAL(published(&f), 1);
+    fixture_close(&f);
+}
+
 static void test_sink_keys_sort_by_subtask_then_checkpoint(void)
 {
     char a[64], b[64], c[64];
@@ -251,6 +275,8 @@ void test_sink_register(void)
         { "restore leaves other subtasks' uploads alone",
           test_restore_leaves_other_subtasks_uploads_alone },
         { "restore rejects a malformed snapshot", test_restore_rejects_a_malformed_snapshot },
+        { "orphans are aborted and pending uploads kept",
+          test_orphans_are_aborted_and_pending_uploads_kept },
         { "sink keys sort by subtask then checkpoint",
           test_sink_keys_sort_by_subtask_then_checkpoint },
         { NULL, NULL },
