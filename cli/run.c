@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cli_fs.h"
 #include "commands.h"
 #include "crashpoint.h"
 #include "input.h"
@@ -174,37 +175,6 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
 
 /* -------------------------------------------------------- run folder */
 
-/* A folder with anything in it may be someone's earlier run: never reuse it. */
-static bool dir_is_empty(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d == NULL)
-        return errno == ENOENT;
-    bool empty = true;
-    struct dirent *e;
-    while (empty && (e = readdir(d)) != NULL)
-        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-    closedir(d);
-    return empty;
-}
-
-static int mkdir_p(const char *path, sb_err_t *err)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return sb_err_errno(err, errno, "cannot create %s", buf);
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return sb_err_errno(err, errno, "cannot create %s", buf);
-    return 0;
-}
-
 /* Copies the scenario into the run folder, with the value of
  * s3.secret-key replaced: credentials never land in a run folder. The
  * worker gets them through its environment instead. */
@@ -242,7 +212,7 @@ static int make_run_dir(supervisor_t *sv, sb_err_t *err)
     char dir[1024];
     if (sv->o->out_dir != NULL) {
         snprintf(dir, sizeof dir, "%s", sv->o->out_dir);
-        if (!dir_is_empty(dir))
+        if (!sb_cli_dir_is_empty(dir))
             return sb_err_set(err, "run folder %s already holds a run; choose another with -o",
                               dir);
     } else {
@@ -256,7 +226,7 @@ static int make_run_dir(supervisor_t *sv, sb_err_t *err)
         for (int i = 2; stat(dir, &st) == 0 && i < 100; i++)
             snprintf(dir, sizeof dir, "out/%s-%s-%d", sv->s->name, stamp, i);
     }
-    if (mkdir_p(dir, err) != 0)
+    if (sb_cli_mkdir_p(dir, err) != 0)
         return -1;
     if (realpath(dir, sv->run_dir) == NULL)
         return sb_err_errno(err, errno, "cannot resolve %s", dir);
@@ -917,7 +887,7 @@ int sb_cmd_run(int argc, char **argv)
     if (sb_scenario_load(sv->s, o.scenario_path, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
-    } else if (o.out_dir != NULL && !dir_is_empty(o.out_dir)) {
+    } else if (o.out_dir != NULL && !sb_cli_dir_is_empty(o.out_dir)) {
         fprintf(stderr, "snapbed run: run folder %s is not empty (an earlier run?); "
                 "choose another with -o.\n", o.out_dir);
         status = SB_EXIT_USAGE;

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cli_fs.h"
 #include "commands.h"
 #include "err.h"
 #include "scenario.h"
@@ -469,44 +470,13 @@ static int suite_plan(const suite_opts_t *o, suite_t *st, sb_err_t *err)
 
 /* ------------------------------------------------------ suite folder */
 
-/* A folder with anything in it may be an earlier suite: never reuse it. */
-static bool dir_is_empty(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d == NULL)
-        return errno == ENOENT;
-    bool empty = true;
-    struct dirent *e;
-    while (empty && (e = readdir(d)) != NULL)
-        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-    closedir(d);
-    return empty;
-}
-
-static int mkdir_p(const char *path, sb_err_t *err)
-{
-    char buf[SUITE_PATH_BYTES];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return sb_err_errno(err, errno, "cannot create %s", buf);
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return sb_err_errno(err, errno, "cannot create %s", buf);
-    return 0;
-}
-
 /* Names the suite folder; it is created once the cases are planned. */
 static int suite_choose_out_dir(const suite_opts_t *o, suite_t *st, sb_err_t *err)
 {
     if (o->out_dir != NULL) {
         if (strlen(o->out_dir) >= SUITE_PATH_BYTES - SUITE_STEM_BYTES - 64)
             return sb_err_set(err, "the suite folder path %.80s... is too long", o->out_dir);
-        if (!dir_is_empty(o->out_dir))
+        if (!sb_cli_dir_is_empty(o->out_dir))
             return sb_err_set(err, "the suite folder %s is not an empty folder (an earlier "
                               "suite?); choose another with -o", o->out_dir);
         snprintf(st->out_dir, sizeof st->out_dir, "%s", o->out_dir);
@@ -1286,7 +1256,7 @@ static int suite_prepare(const suite_opts_t *o, suite_t *st, sb_err_t *err)
         return -1;
     if (suite_choose_out_dir(o, st, err) != 0 || suite_plan(o, st, err) != 0)
         return -1;
-    return mkdir_p(st->out_dir, err);
+    return sb_cli_mkdir_p(st->out_dir, err);
 }
 
 static void suite_free(suite_t *st)

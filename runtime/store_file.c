@@ -5,6 +5,7 @@
  * for multipart completion); an upload's folder is removed only after its
  * object is in place, so a crash at any point leaves either the upload or
  * the object (or both), never neither. */
+#include "fsutil.h"
 #include "store_impl.h"
 
 #include <dirent.h>
@@ -23,24 +24,6 @@
 
 #define TMP_MARK SB_STORE_TMP_MARK
 
-static int mkdir_p(const char *path, sb_err_t *err)
-{
-    char buf[SB_STORE_PATH_BYTES_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return sb_err_set(err, "path too long: %s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return sb_err_errno(err, errno, "cannot create directory %s", buf);
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return sb_err_errno(err, errno, "cannot create directory %s", buf);
-    return 0;
-}
-
 static int parent_mkdir(const char *path, sb_err_t *err)
 {
     char buf[SB_STORE_PATH_BYTES_MAX];
@@ -49,7 +32,7 @@ static int parent_mkdir(const char *path, sb_err_t *err)
     if (slash == NULL || slash == buf)
         return 0;
     *slash = '\0';
-    return mkdir_p(buf, err);
+    return sb_fs_mkdir_p(buf, err);
 }
 
 void sb_fstore_path(const sb_store_t *st, const char *key, char *buf, size_t len)
@@ -79,7 +62,7 @@ int sb_fstore_open(sb_store_t *st, const char *dir, const char *base_dir, sb_err
     size_t l = strlen(st->root);
     while (l > 1 && st->root[l - 1] == '/')
         st->root[--l] = '\0';
-    return mkdir_p(st->root, err);
+    return sb_fs_mkdir_p(st->root, err);
 }
 
 /* Writes a whole file under a temporary name and renames it into place. */
@@ -329,7 +312,7 @@ int sb_fstore_upload_create(sb_store_t *st, const char *key, char *upload_id,
              atomic_fetch_add(&counter, 1), (unsigned long long)sb_clock_now_ns());
     char dir[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
-    if (mkdir_p(dir, err) != 0)
+    if (sb_fs_mkdir_p(dir, err) != 0)
         return -1;
     char keyfile[SB_STORE_PATH_BYTES_MAX + 16];
     snprintf(keyfile, sizeof keyfile, "%s/.key", dir);

@@ -5,6 +5,16 @@
 #include <CUnit/CUnit.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Asserts that an error message contains `needle`, and shows both when not. */
+#define ASSERT_HAS(msg, needle)                                              \
+    do {                                                                     \
+        if (strstr((msg), (needle)) == NULL)                                 \
+            fprintf(stderr, "\n    message: %s\n    lacks:   %s\n", (msg),   \
+                    (needle));                                               \
+        CU_ASSERT_PTR_NOT_NULL(strstr((msg), (needle)));                     \
+    } while (0)
 
 typedef struct sb_test_case {
     const char *name;

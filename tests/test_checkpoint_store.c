@@ -16,14 +16,6 @@
 #include "cu_helpers.h"
 #include "cu_tmpdir.h"
 
-#define ASSERT_HAS(msg, needle)                                              \
-    do {                                                                     \
-        if (strstr((msg), (needle)) == NULL)                                 \
-            fprintf(stderr, "\n    message: %s\n    lacks:   %s\n", (msg),   \
-                    (needle));                                               \
-        CU_ASSERT_PTR_NOT_NULL(strstr((msg), (needle)));                     \
-    } while (0)
-
 #define JOB "job-1"
 
 typedef struct fixture {

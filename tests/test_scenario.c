@@ -15,14 +15,6 @@
 #define S(n) (MS(n) * 1000)
 
 /* Checks a message contains `needle`, and shows the message when it does not. */
-#define ASSERT_HAS(msg, needle)                                              \
-    do {                                                                     \
-        if (strstr((msg), (needle)) == NULL)                                 \
-            fprintf(stderr, "\n    message: %s\n    lacks:   %s\n", (msg),   \
-                    (needle));                                               \
-        CU_ASSERT_PTR_NOT_NULL(strstr((msg), (needle)));                     \
-    } while (0)
-
 #define ASSERT_STARTS(msg, head)                                             \
     do {                                                                     \
         if (strncmp((msg), (head), strlen(head)) != 0)                       \

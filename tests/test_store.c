@@ -17,14 +17,6 @@
 #include "cu_tmpdir.h"
 #include "store.h"
 
-#define ASSERT_HAS(msg, needle)                                              \
-    do {                                                                     \
-        if (strstr((msg), (needle)) == NULL)                                 \
-            fprintf(stderr, "\n    message: %s\n    lacks:   %s\n", (msg),   \
-                    (needle));                                               \
-        CU_ASSERT_PTR_NOT_NULL(strstr((msg), (needle)));                     \
-    } while (0)
-
 /* ------------------------------------------------------------- fixture -- */
 
 typedef struct fixture {

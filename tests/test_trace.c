@@ -15,14 +15,6 @@
 #include "cu_tmpdir.h"
 #include "trace.h"
 
-#define ASSERT_HAS(msg, needle)                                              \
-    do {                                                                     \
-        if (strstr((msg), (needle)) == NULL)                                 \
-            fprintf(stderr, "\n    message: %s\n    lacks:   %s\n", (msg),   \
-                    (needle));                                               \
-        CU_ASSERT_PTR_NOT_NULL(strstr((msg), (needle)));                     \
-    } while (0)
-
 typedef struct fixture {
     char dir[64];
     char path[96];                      /* <dir>/trace.jsonl */

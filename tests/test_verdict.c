@@ -11,14 +11,6 @@
 #include "scenario.h"
 #include "verdict.h"
 
-#define ASSERT_HAS(msg, needle)                                              \
-    do {                                                                     \
-        if (strstr((msg), (needle)) == NULL)                                 \
-            fprintf(stderr, "\n    message: %s\n    lacks:   %s\n", (msg),   \
-                    (needle));                                               \
-        CU_ASSERT_PTR_NOT_NULL(strstr((msg), (needle)));                     \
-    } while (0)
-
 /* ------------------------------------------------------------ histories -- */
 
 static sb_trace_checks_t *checks_new(void)
