@@ -5,6 +5,7 @@
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -16,10 +17,14 @@ int sb_timeline_check(const sb_scenario_t *s, bool embedded_kafka, bool uses_s3,
 {
     for (int i = 0; i < s->faults_count; i++) {
         const sb_fault_t *f = &s->faults[i];
-        if (f->kind == SB_FAULT_BROKER && !embedded_kafka)
-            return sb_err_set(err, "%s:%d: faults[%d]: broker faults need the embedded Kafka; "
-                              "drop --kafka, or pause the real broker's process instead",
-                              s->path, f->line, i);
+        if (f->kind == SB_FAULT_BROKER && !embedded_kafka && f->broker != SB_BROKER_PAUSE)
+            return sb_err_set(err, "%s:%d: faults[%d]: this broker fault needs the embedded "
+                              "Kafka; with --kafka only { broker: pause } works", s->path,
+                              f->line, i);
+        if (f->kind == SB_FAULT_BROKER && !embedded_kafka && getenv("SNAPBED_KAFKA_PIDFILE") == NULL)
+            return sb_err_set(err, "%s:%d: faults[%d]: pausing a real broker needs its pid: set "
+                              "SNAPBED_KAFKA_PIDFILE (scripts/kafka.sh writes "
+                              "/tmp/snapbed-kafka-PORT/kafka.pid)", s->path, f->line, i);
         if (f->kind == SB_FAULT_NETWORK && !uses_s3)
             return sb_err_set(err, "%s:%d: faults[%d]: a network fault toward s3 needs an "
                               "s3:// sink or checkpoint store (--sink s3://…)", s->path,
@@ -94,7 +99,34 @@ static void broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *
         snprintf(detail, len, "leader of partition %d moved to broker %d", f->partition,
                  f->broker_id);
         break;
+    case SB_BROKER_PAUSE:
+        /* A hung broker, emulated: every answer as late as the pause lasts. */
+        for (int b = 1; b <= MOCK_BROKERS; b++)
+            rd_kafka_mock_broker_set_rtt(mc, b, on ? (int)(f->for_ns / SB_NS_PER_MS) : 0);
+        snprintf(detail, len, "embedded brokers %s", on ? "hang" : "answer again");
+        break;
     }
+}
+
+/* A real broker: its process is stopped and continued. */
+static void real_broker_pause(const sb_fault_t *f, bool on, char *detail, size_t len)
+{
+    (void)f;
+    const char *pidfile = getenv("SNAPBED_KAFKA_PIDFILE");
+    FILE *pf = pidfile ? fopen(pidfile, "r") : NULL;
+    int pid = 0;
+    if (pf != NULL) {
+        if (fscanf(pf, "%d", &pid) != 1)
+            pid = 0;
+        fclose(pf);
+    }
+    if (pid <= 0 || kill(pid, on ? SIGSTOP : SIGCONT) != 0) {
+        snprintf(detail, len, "could not %s the broker (pid file %s)", on ? "stop" : "continue",
+                 pidfile ? pidfile : "unset");
+        return;
+    }
+    snprintf(detail, len, "Kafka broker pid %d %s", pid,
+             on ? "stopped (SIGSTOP)" : "continued (SIGCONT)");
 }
 
 static void network_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *detail,
@@ -156,7 +188,10 @@ static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
                      (long long)f->bytes_per_s, on ? "" : ": lifted");
         break;
     case SB_FAULT_BROKER:
-        broker_fault(tl, f, on, detail, sizeof detail);
+        if (tl->mock == NULL)
+            real_broker_pause(f, on, detail, sizeof detail);
+        else
+            broker_fault(tl, f, on, detail, sizeof detail);
         break;
     case SB_FAULT_NETWORK:
         network_fault(tl, f, on, detail, sizeof detail);

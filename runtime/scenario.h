@@ -69,6 +69,10 @@ typedef enum sb_broker_action {
     SB_BROKER_ERRORS,            /* the next error_count requests of
                                     request_api fail with error_code */
     SB_BROKER_LEADER,            /* partition's leader moves to broker_id */
+    SB_BROKER_PAUSE,             /* the broker stops answering for for_ns: a
+                                    real broker's process gets SIGSTOP and
+                                    SIGCONT; the embedded one answers every
+                                    request for_ns late */
 } sb_broker_action_t;
 
 /* Network toxics (the fault proxy's, see faultinject/proxy.h). */

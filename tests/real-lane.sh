@@ -25,7 +25,7 @@ scenarios=(scenarios/quickstart.yaml scenarios/keyed-count-kills.yaml
            scenarios/kill-after-commit.yaml scenarios/kill-during-final.yaml
            scenarios/crash-mid-commit.yaml scenarios/crash-during-restore.yaml
            scenarios/negative-at-least-once.yaml scenarios/mutant-overwrite-published.yaml
-           scenarios/s3/s3-network-faults.yaml)
+           scenarios/broker-pause.yaml scenarios/s3/s3-network-faults.yaml)
 
 stop_all() {
     bash scripts/kafka.sh stop "$kafka_port" >/dev/null 2>&1 || true
@@ -53,6 +53,8 @@ export S3_ENDPOINT="$endpoint"
 export AWS_ACCESS_KEY_ID=snapbed-test-key
 export AWS_SECRET_ACCESS_KEY=snapbed-test-secret
 export AWS_REGION=us-east-1
+# broker-pause stops and continues the real broker's process.
+export SNAPBED_KAFKA_PIDFILE="${KAFKA_DIR:-/tmp/snapbed-kafka-$kafka_port}/kafka.pid"
 
 echo "== real lane: S3 client unit tests"
 SNAPBED_S3_TEST_ENDPOINT="$endpoint" SNAPBED_S3_TEST_BUCKET=snapbed-test ./build/unit_tests
