@@ -3,10 +3,14 @@
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "proxy.h"
@@ -17,9 +21,16 @@ int sb_timeline_check(const sb_scenario_t *s, bool embedded_kafka, bool uses_s3,
 {
     for (int i = 0; i < s->faults_count; i++) {
         const sb_fault_t *f = &s->faults[i];
-        if (f->kind == SB_FAULT_BROKER && !embedded_kafka && f->broker != SB_BROKER_PAUSE)
+        bool process_fault = f->broker == SB_BROKER_PAUSE || f->broker == SB_BROKER_KILL;
+        if (f->kind == SB_FAULT_BROKER && !embedded_kafka && !process_fault)
             return sb_err_set(err, "%s:%d: faults[%d]: this broker fault needs the embedded "
-                              "Kafka; with --kafka only { broker: pause } works", s->path,
+                              "Kafka; with --kafka only { broker: pause } and { broker: kill } "
+                              "work", s->path, f->line, i);
+        if (f->kind == SB_FAULT_BROKER && !embedded_kafka && f->broker == SB_BROKER_KILL &&
+            getenv("SNAPBED_KAFKA_RESTART") == NULL)
+            return sb_err_set(err, "%s:%d: faults[%d]: killing a real broker needs a command "
+                              "that restarts it on its data: set SNAPBED_KAFKA_RESTART (e.g. "
+                              "'KAFKA_RESTART=1 bash scripts/kafka-start.sh 19092')", s->path,
                               f->line, i);
         if (f->kind == SB_FAULT_BROKER && !embedded_kafka && getenv("SNAPBED_KAFKA_PIDFILE") == NULL)
             return sb_err_set(err, "%s:%d: faults[%d]: pausing a real broker needs its pid: set "
@@ -99,6 +110,15 @@ static void broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *
         snprintf(detail, len, "leader of partition %d moved to broker %d", f->partition,
                  f->broker_id);
         break;
+    case SB_BROKER_KILL:
+        for (int b = 1; b <= MOCK_BROKERS; b++) {
+            if (on)
+                rd_kafka_mock_broker_set_down(mc, b);
+            else
+                rd_kafka_mock_broker_set_up(mc, b);
+        }
+        snprintf(detail, len, "every embedded broker %s", on ? "down" : "up again");
+        break;
     case SB_BROKER_PAUSE:
         /* A hung broker, emulated: every answer as late as the pause lasts. */
         for (int b = 1; b <= MOCK_BROKERS; b++)
@@ -108,10 +128,33 @@ static void broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *
     }
 }
 
-/* A real broker: its process is stopped and continued. */
-static void real_broker_pause(const sb_fault_t *f, bool on, char *detail, size_t len)
+/* Restarts a real broker without waiting for it: the command (a start
+ * script that waits for the broker) runs in the background. */
+static void restart_real_broker(sb_timeline_t *tl, char *detail, size_t len)
 {
-    (void)f;
+    const char *cmd = getenv("SNAPBED_KAFKA_RESTART");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        setsid();
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    if (pid > 0)
+        tl->restart_pid = pid;
+    snprintf(detail, len, "%s: %s", pid > 0 ? "restarting the broker" : "cannot fork to restart",
+             cmd);
+}
+
+/* A real broker: its process is stopped and continued, or killed and
+ * restarted. */
+static void real_broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *detail,
+                              size_t len)
+{
     const char *pidfile = getenv("SNAPBED_KAFKA_PIDFILE");
     FILE *pf = pidfile ? fopen(pidfile, "r") : NULL;
     int pid = 0;
@@ -120,13 +163,19 @@ static void real_broker_pause(const sb_fault_t *f, bool on, char *detail, size_t
             pid = 0;
         fclose(pf);
     }
-    if (pid <= 0 || kill(pid, on ? SIGSTOP : SIGCONT) != 0) {
-        snprintf(detail, len, "could not %s the broker (pid file %s)", on ? "stop" : "continue",
+    if (f->broker == SB_BROKER_KILL && !on) {
+        restart_real_broker(tl, detail, len);
+        return;
+    }
+    int sig = f->broker == SB_BROKER_KILL ? SIGKILL : on ? SIGSTOP : SIGCONT;
+    if (pid <= 0 || kill(pid, sig) != 0) {
+        snprintf(detail, len, "could not signal the broker (pid file %s)",
                  pidfile ? pidfile : "unset");
         return;
     }
     snprintf(detail, len, "Kafka broker pid %d %s", pid,
-             on ? "stopped (SIGSTOP)" : "continued (SIGCONT)");
+             sig == SIGKILL ? "killed (SIGKILL)" : on ? "stopped (SIGSTOP)"
+                                                      : "continued (SIGCONT)");
 }
 
 static void network_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *detail,
@@ -189,7 +238,7 @@ static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
         break;
     case SB_FAULT_BROKER:
         if (tl->mock == NULL)
-            real_broker_pause(f, on, detail, sizeof detail);
+            real_broker_fault(tl, f, on, detail, sizeof detail);
         else
             broker_fault(tl, f, on, detail, sizeof detail);
         break;
@@ -210,6 +259,8 @@ static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
 
 int sb_timeline_tick(sb_timeline_t *tl, pid_t pid, int64_t elapsed_ns, int64_t now_ns)
 {
+    if (tl->restart_pid > 0 && waitpid(tl->restart_pid, NULL, WNOHANG) == tl->restart_pid)
+        tl->restart_pid = 0;
     if (atomic_load(&tl->progress->ready) && tl->ready_pid != pid && tl->ready_pid != -pid) {
         tl->ready_pid = pid;
         tl->ready_ns = now_ns;
@@ -251,6 +302,11 @@ void sb_timeline_finish(sb_timeline_t *tl)
             tl->ended[i] = true;
             apply(tl, i, 0, false);
         }
+    /* A broker restart still under way must end before the verdict reads
+     * the topic back. */
+    if (tl->restart_pid > 0)
+        waitpid(tl->restart_pid, NULL, 0);
+    tl->restart_pid = 0;
 }
 
 bool sb_timeline_fired(const sb_timeline_t *tl, int index)

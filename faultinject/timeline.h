@@ -32,6 +32,7 @@ typedef struct sb_timeline {
     int loop_kills_left[SB_SCENARIO_FAULTS_MAX];
     pid_t paused_pid;                       /* 0: not paused */
     pid_t ready_pid;                        /* the worker whose start we saw */
+    pid_t restart_pid;                      /* a real broker's restart, running */
     int64_t ready_ns;
 } sb_timeline_t;
 

@@ -881,10 +881,10 @@ static int on_do_bytes_per_s(parse_t *p, const char *key, yaml_node_t *v, void *
 
 static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
-    static const char *const actions[] = { "down", "rtt", "errors", "leader", "pause" };
+    static const char *const actions[] = { "down", "rtt", "errors", "leader", "pause", "kill" };
     fault_draft_t *d = arg;
     d->fault.kind = SB_FAULT_BROKER;
-    if (need_scalar(p, v, key, "down, rtt, errors, leader or pause") != 0)
+    if (need_scalar(p, v, key, "down, rtt, errors, leader, pause or kill") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(actions); i++)
         if (strcmp(text_of(v), actions[i]) == 0) {
@@ -892,7 +892,7 @@ static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
             return 0;
         }
     return fail(p, line_of(v), key, "unknown broker fault '%.64s' (down, rtt, errors, leader, "
-                "pause)", text_of(v));
+                "pause, kill)", text_of(v));
 }
 
 static int get_int(parse_t *p, yaml_node_t *v, const char *key, int64_t lo, int64_t hi,
@@ -1266,11 +1266,12 @@ static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
                   (f->broker == SB_BROKER_RTT && d->has_ms) ||
                   (f->broker == SB_BROKER_ERRORS && d->has_request && d->has_error) ||
                   (f->broker == SB_BROKER_LEADER && d->has_partition && d->has_id) ||
-                  (f->broker == SB_BROKER_PAUSE && d->has_for);
+                  ((f->broker == SB_BROKER_PAUSE || f->broker == SB_BROKER_KILL) &&
+                   d->has_for);
         if (!ok)
             return fail(p, line, key, "broker faults: { broker: down, id: N }, { broker: rtt, "
                         "ms: M }, { broker: errors, request: R, error: E, count: N } or "
-                        "{ broker: leader, partition: P, to: N } or { broker: pause } with 'for'");
+                        "{ broker: leader, partition: P, to: N } or { broker: pause | kill } with 'for'");
     }
     return 0;
 }

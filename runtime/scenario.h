@@ -73,6 +73,10 @@ typedef enum sb_broker_action {
                                     real broker's process gets SIGSTOP and
                                     SIGCONT; the embedded one answers every
                                     request for_ns late */
+    SB_BROKER_KILL,              /* the broker dies and comes back for_ns
+                                    later: a real broker's process gets
+                                    SIGKILL and is restarted on its data; the
+                                    embedded brokers go down and up */
 } sb_broker_action_t;
 
 /* Network toxics (the fault proxy's, see faultinject/proxy.h). */

@@ -69,7 +69,11 @@ if [ -f "$pidfile" ]; then
         echo "$host:$port"
         exit 0
     fi
-    echo "$me: removing stale state of a broker that is gone (pid ${pid:-?})"
+    if [ "${KAFKA_RESTART:-0}" = 1 ]; then
+        echo "$me: restarting the broker that is gone (pid ${pid:-?}) on its data"
+    else
+        echo "$me: removing stale state of a broker that is gone (pid ${pid:-?})"
+    fi
 fi
 for p in "$port" "$cport"; do
     ! port_open "$p" || die "port $p on $host is already in use by another process; pick another PORT"
@@ -140,7 +144,17 @@ EOF
 fi
 cp="$libs/*"
 
+# KAFKA_RESTART=1 restarts a broker that died (SIGKILL) on its existing
+# state: same config, same data, no formatting. The fault harness uses it
+# for "kill the broker and restart it"; the topic must survive.
+restart=0
+if [ "${KAFKA_RESTART:-0}" = 1 ] && [ -f "$dir/$marker" ] && [ -f "$dir/server.properties" ] &&
+    [ -f "$dir/data/meta.properties" ]; then
+    restart=1
+fi
+
 # --- fresh state directory -------------------------------------------------
+if [ "$restart" = 0 ]; then
 case "$dir" in
     ""|/|"$HOME"|"$HOME/") die "refusing to use '$dir' as the state directory" ;;
 esac
@@ -190,6 +204,7 @@ rootLogger.level = $level
 rootLogger.appenderRef.err.ref = STDERR
 EOF
 done
+fi # restart
 broker_log="-Dlog4j2.configurationFile=$dir/log4j2-INFO.properties"
 tool_log="-Dlog4j2.configurationFile=$dir/log4j2-WARN.properties"
 
@@ -197,6 +212,9 @@ tool_log="-Dlog4j2.configurationFile=$dir/log4j2-WARN.properties"
 # kafka.tools.StorageTool (core jar) in Kafka 4.0 to 4.4; --standalone makes
 # this node the sole voter of a dynamic quorum (controller.quorum.bootstrap.servers).
 storage_tool=kafka.tools.StorageTool
+if [ "$restart" = 1 ]; then
+    cluster_id="$(sed -n 's/^cluster.id=//p' "$dir/data/meta.properties")"
+else
 cluster_id="$(java $tool_log -cp "$cp" "$storage_tool" random-uuid 2>"$dir/format.log" | tail -n 1)" \
     || { cat "$dir/format.log" >&2; die "$storage_tool random-uuid failed"; }
 [[ "$cluster_id" =~ ^[A-Za-z0-9_-]{22}$ ]] \
@@ -206,6 +224,7 @@ if ! java $tool_log -cp "$cp" "$storage_tool" format --standalone -t "$cluster_i
     cat "$dir/format.log" >&2
     die "formatting the storage in $dir/data failed"
 fi
+fi # restart
 
 # --- start -----------------------------------------------------------------
 # setsid: the broker leaves the caller's session, so it outlives this shell.

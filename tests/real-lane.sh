@@ -25,7 +25,8 @@ scenarios=(scenarios/quickstart.yaml scenarios/keyed-count-kills.yaml
            scenarios/kill-after-commit.yaml scenarios/kill-during-final.yaml
            scenarios/crash-mid-commit.yaml scenarios/crash-during-restore.yaml
            scenarios/negative-at-least-once.yaml scenarios/mutant-overwrite-published.yaml
-           scenarios/broker-pause.yaml scenarios/s3/s3-network-faults.yaml)
+           scenarios/broker-pause.yaml scenarios/broker-kill.yaml
+           scenarios/s3/s3-network-faults.yaml)
 
 stop_all() {
     bash scripts/kafka.sh stop "$kafka_port" >/dev/null 2>&1 || true
@@ -53,8 +54,10 @@ export S3_ENDPOINT="$endpoint"
 export AWS_ACCESS_KEY_ID=snapbed-test-key
 export AWS_SECRET_ACCESS_KEY=snapbed-test-secret
 export AWS_REGION=us-east-1
-# broker-pause stops and continues the real broker's process.
+# broker-pause stops and continues the real broker's process; broker-kill
+# kills it and restarts it on its data.
 export SNAPBED_KAFKA_PIDFILE="${KAFKA_DIR:-/tmp/snapbed-kafka-$kafka_port}/kafka.pid"
+export SNAPBED_KAFKA_RESTART="KAFKA_RESTART=1 bash $PWD/scripts/kafka-start.sh $kafka_port"
 
 echo "== real lane: S3 client unit tests"
 SNAPBED_S3_TEST_ENDPOINT="$endpoint" SNAPBED_S3_TEST_BUCKET=snapbed-test ./build/unit_tests

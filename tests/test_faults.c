@@ -89,7 +89,7 @@ static void test_unknown_stage_broker_fault_and_error_are_named(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "{ broker: down, id: N }"));
 }
 
-static void test_a_broker_pause_needs_for(void)
+static void test_a_broker_pause_or_kill_needs_for(void)
 {
     sb_scenario_t s;
     sb_err_t err = { { 0 } };
@@ -99,6 +99,10 @@ static void test_a_broker_pause_needs_for(void)
                                     "    for: 2s\n", &err), 0);
     CU_ASSERT_EQUAL(s.faults[0].broker, SB_BROKER_PAUSE);
     CU_ASSERT_EQUAL(s.faults[0].for_ns, MS(2000));
+    CU_ASSERT_EQUAL(parse(&s, "faults:\n  - do: { broker: kill }\n    at: 1s\n", &err), -1);
+    CU_ASSERT_EQUAL_FATAL(parse(&s, "faults:\n  - do: { broker: kill }\n    at: 1s\n"
+                                    "    for: 2s\n", &err), 0);
+    CU_ASSERT_EQUAL(s.faults[0].broker, SB_BROKER_KILL);
 }
 
 static void test_crash_point_triggers_parse_exactly_one_kind(void)
@@ -194,7 +198,7 @@ void test_faults_register(void)
         T(test_a_pause_without_for_is_refused),
         T(test_a_throttle_at_a_crash_point_is_refused),
         T(test_unknown_stage_broker_fault_and_error_are_named),
-        T(test_a_broker_pause_needs_for),
+        T(test_a_broker_pause_or_kill_needs_for),
         T(test_crash_point_triggers_parse_exactly_one_kind),
         T(test_mutants_parse_and_unknown_ones_are_listed),
         T(test_checkpoint_trigger_fires_at_that_checkpoint_or_the_final_one),
