@@ -94,7 +94,7 @@ static void test_a_broker_pause_or_kill_needs_for(void)
     sb_scenario_t s;
     sb_err_t err = { { 0 } };
     CU_ASSERT_EQUAL(parse(&s, "faults:\n  - do: { broker: pause }\n    at: 1s\n", &err), -1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "{ broker: pause } with 'for'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "{ broker: pause | kill } with 'for'"));
     CU_ASSERT_EQUAL_FATAL(parse(&s, "faults:\n  - do: { broker: pause }\n    at: 1s\n"
                                     "    for: 2s\n", &err), 0);
     CU_ASSERT_EQUAL(s.faults[0].broker, SB_BROKER_PAUSE);
