@@ -91,6 +91,9 @@ typedef struct supervisor {
     sb_timeline_t timeline;
     sb_proxy_t *s3_proxy;       /* between the workers and S3, if needed */
     char worker_s3_endpoint[300];
+    sb_proxy_t *kafka_proxies[SB_TIMELINE_BROKERS_MAX]; /* one per broker */
+    int kafka_proxies_count;
+    char worker_kafka_redirect[256];
 } supervisor_t;
 
 static void usage(FILE *f)
@@ -379,13 +382,20 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
      * when there is one. Built before fork: the child may only exec. */
     extern char **environ;
     char **envp = environ, *env_copy[512], s3_entry[sizeof sv->worker_s3_endpoint + 16];
-    if (sv->worker_s3_endpoint[0] != '\0') {
+    char redirect_entry[sizeof sv->worker_kafka_redirect + 32];
+    if (sv->worker_s3_endpoint[0] != '\0' || sv->worker_kafka_redirect[0] != '\0') {
         snprintf(s3_entry, sizeof s3_entry, "S3_ENDPOINT=%s", sv->worker_s3_endpoint);
+        snprintf(redirect_entry, sizeof redirect_entry, "SNAPBED_KAFKA_REDIRECT=%s",
+                 sv->worker_kafka_redirect);
         size_t n = 0;
-        for (char **e = environ; *e != NULL && n < 510; e++)
-            if (strncmp(*e, "S3_ENDPOINT=", 12) != 0)
+        for (char **e = environ; *e != NULL && n < 508; e++)
+            if ((sv->worker_s3_endpoint[0] == '\0' || strncmp(*e, "S3_ENDPOINT=", 12) != 0) &&
+                strncmp(*e, "SNAPBED_KAFKA_REDIRECT=", 23) != 0)
                 env_copy[n++] = *e;
-        env_copy[n++] = s3_entry;
+        if (sv->worker_s3_endpoint[0] != '\0')
+            env_copy[n++] = s3_entry;
+        if (sv->worker_kafka_redirect[0] != '\0')
+            env_copy[n++] = redirect_entry;
         env_copy[n] = NULL;
         envp = env_copy;
     }
@@ -740,19 +750,67 @@ static int verify_and_report(supervisor_t *sv, sb_err_t *err)
 
 /* ------------------------------------------------------------ proxy */
 
-static bool has_network_faults(const sb_scenario_t *s)
+static bool has_network_faults(const sb_scenario_t *s, bool kafka)
 {
     for (int i = 0; i < s->faults_count; i++)
-        if (s->faults[i].kind == SB_FAULT_NETWORK)
+        if (s->faults[i].kind == SB_FAULT_NETWORK && s->faults[i].network.kafka == kafka)
             return true;
     return false;
+}
+
+/* What went through a fault proxy and what its toxics did: evidence in
+ * the trace that the faults were really injected. */
+static void trace_proxy_stats(supervisor_t *sv, const char *toward, sb_proxy_t *p)
+{
+    sb_proxy_stats_t st;
+    sb_proxy_stats(p, &st);
+    sb_trace_emit(&sv->trace, "proxy_stats",
+                  json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "toward", toward, "connections",
+                            (json_int_t)st.connections_accepted, "bytes_up",
+                            (json_int_t)st.bytes_up, "bytes_down", (json_int_t)st.bytes_down,
+                            "chunks_delayed", (json_int_t)st.chunks_delayed, "resets",
+                            (json_int_t)(st.resets_after_bytes + st.resets_random),
+                            "bandwidth_waits", (json_int_t)st.bandwidth_waits));
+}
+
+/* With network faults toward Kafka, a plain TCP proxy stands in front of
+ * each broker of the bootstrap list, and the workers' consumers connect
+ * through them (SNAPBED_KAFKA_REDIRECT, read by kafka.c); the supervisor's
+ * own producer and read-back go direct. */
+static int start_kafka_proxies(supervisor_t *sv, sb_err_t *err)
+{
+    if (!has_network_faults(sv->s, true))
+        return 0;
+    char list[sizeof sv->input.bootstrap];
+    snprintf(list, sizeof list, "%s", sv->input.bootstrap);
+    size_t used = 0;
+    char *save = NULL;
+    for (char *b = strtok_r(list, ",", &save); b != NULL; b = strtok_r(NULL, ",", &save)) {
+        char host[256];
+        int port = 0;
+        if (sscanf(b, "%255[^:]:%d", host, &port) != 2)
+            return sb_err_set(err, "cannot read broker address '%s' for the Kafka proxy", b);
+        if (sv->kafka_proxies_count == SB_TIMELINE_BROKERS_MAX)
+            return sb_err_set(err, "more than %d brokers to proxy", SB_TIMELINE_BROKERS_MAX);
+        sb_proxy_t *p = sb_proxy_start(host, port, 0, sv->s->seed, err);
+        if (p == NULL)
+            return sb_err_wrap(err, "starting the fault proxy toward Kafka broker %s", b);
+        sv->kafka_proxies[sv->kafka_proxies_count++] = p;
+        used += (size_t)snprintf(sv->worker_kafka_redirect + used,
+                                 sizeof sv->worker_kafka_redirect - used, "%s%d>%d",
+                                 used ? "," : "", port, sb_proxy_port(p));
+    }
+    sb_trace_emit(&sv->trace, "proxy_started",
+                  json_pack("{s:s,s:s}", "toward", sv->input.bootstrap, "redirect",
+                            sv->worker_kafka_redirect));
+    return 0;
 }
 
 /* With network faults toward S3, the workers reach S3 through the fault
  * proxy (HTTP mode); the supervisor's own checks still go direct. */
 static int start_s3_proxy(supervisor_t *sv, sb_err_t *err)
 {
-    if (!has_network_faults(sv->s))
+    if (!has_network_faults(sv->s, false))
         return 0;
     const char *endpoint = getenv("S3_ENDPOINT");
     char host[256];
@@ -844,9 +902,12 @@ static int run(supervisor_t *sv, sb_err_t *err)
     int rc = prepare_input(sv, &mock, err);
     if (rc == 0)
         rc = start_s3_proxy(sv, err);
+    if (rc == 0)
+        rc = start_kafka_proxies(sv, err);
     if (rc == 0) {
         sb_timeline_init(&sv->timeline, sv->s, &sv->trace, sv->progress, mock.cluster,
                          sv->input.topic, sv->s3_proxy);
+        sb_timeline_set_kafka_proxies(&sv->timeline, sv->kafka_proxies, sv->kafka_proxies_count);
         plan_kills(sv);
         if (!sv->o->quiet)
             fprintf(stderr, "running %s: checkpoints every %" PRId64 " ms (%s), %d fault%s planned; "
@@ -855,8 +916,15 @@ static int run(supervisor_t *sv, sb_err_t *err)
                     sv->s->faults_count == 1 ? "" : "s", sv->run_dir);
         rc = run_job(sv, err);
         sb_timeline_finish(&sv->timeline);
+        if (sv->s3_proxy != NULL)
+            trace_proxy_stats(sv, "s3", sv->s3_proxy);
         sb_proxy_stop(sv->s3_proxy);
         sv->s3_proxy = NULL;
+        for (int i = 0; i < sv->kafka_proxies_count; i++) {
+            trace_proxy_stats(sv, "kafka", sv->kafka_proxies[i]);
+            sb_proxy_stop(sv->kafka_proxies[i]);
+        }
+        sv->kafka_proxies_count = 0;
         if (rc == 0)
             show_progress(sv, sb_clock_now_ns(), true);
         if (rc == 0)

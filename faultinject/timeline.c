@@ -36,7 +36,7 @@ int sb_timeline_check(const sb_scenario_t *s, bool embedded_kafka, bool uses_s3,
             return sb_err_set(err, "%s:%d: faults[%d]: pausing a real broker needs its pid: set "
                               "SNAPBED_KAFKA_PIDFILE (scripts/kafka.sh writes "
                               "/tmp/snapbed-kafka-PORT/kafka.pid)", s->path, f->line, i);
-        if (f->kind == SB_FAULT_NETWORK && !uses_s3)
+        if (f->kind == SB_FAULT_NETWORK && !f->network.kafka && !uses_s3)
             return sb_err_set(err, "%s:%d: faults[%d]: a network fault toward s3 needs an "
                               "s3:// sink or checkpoint store (--sink s3://…)", s->path,
                               f->line, i);
@@ -178,12 +178,19 @@ static void real_broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, c
                                                       : "continued (SIGCONT)");
 }
 
+void sb_timeline_set_kafka_proxies(sb_timeline_t *tl, struct sb_proxy **proxies, int count)
+{
+    tl->kafka_proxies_count = count < SB_TIMELINE_BROKERS_MAX ? count : SB_TIMELINE_BROKERS_MAX;
+    for (int i = 0; i < tl->kafka_proxies_count; i++)
+        tl->kafka_proxies[i] = proxies[i];
+}
+
 static void network_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *detail,
                           size_t len)
 {
     sb_proxy_toxics_t t;
     memset(&t, 0, sizeof t);
-    t.http = true; /* the proxy toward S3 always speaks HTTP */
+    t.http = !f->network.kafka; /* toward S3 the proxy speaks HTTP */
     t.http_error_status = 503;
     if (on) {
         const sb_network_toxics_t *n = &f->network;
@@ -198,6 +205,18 @@ static void network_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char 
         t.http_error_fraction = n->http_error_fraction;
         t.http_error_status = n->http_error_status ? n->http_error_status : 503;
         t.http_cut_fraction = n->http_cut_fraction;
+    }
+    if (f->network.kafka) {
+        t.http_error_fraction = t.http_cut_fraction = 0;
+        sb_err_t err;
+        int refused = 0;
+        for (int i = 0; i < tl->kafka_proxies_count; i++)
+            refused += sb_proxy_set_toxics(tl->kafka_proxies[i], &t, &err) != 0;
+        snprintf(detail, len, "kafka proxies (%d): latency %d±%d ms, %lld B/s, reset p=%.2f, "
+                 "blackhole %s%s", tl->kafka_proxies_count, t.down.latency_ms, t.down.jitter_ms,
+                 (long long)t.down.bytes_per_s, t.down.reset_probability,
+                 t.blackhole ? "on" : "off", refused ? " (refused by a proxy)" : "");
+        return;
     }
     sb_err_t err;
     if (sb_proxy_set_toxics(tl->s3_proxy, &t, &err) != 0)

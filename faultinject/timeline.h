@@ -17,6 +17,8 @@
 #include "scenario.h"
 #include "trace.h"
 
+#define SB_TIMELINE_BROKERS_MAX 8
+
 struct rd_kafka_mock_cluster_s;
 struct sb_proxy;
 
@@ -27,6 +29,8 @@ typedef struct sb_timeline {
     struct rd_kafka_mock_cluster_s *mock;   /* NULL with a real broker */
     const char *topic;
     struct sb_proxy *s3_proxy;              /* NULL without network faults */
+    struct sb_proxy *kafka_proxies[SB_TIMELINE_BROKERS_MAX]; /* one per broker */
+    int kafka_proxies_count;
     bool started[SB_SCENARIO_FAULTS_MAX];
     bool ended[SB_SCENARIO_FAULTS_MAX];
     int loop_kills_left[SB_SCENARIO_FAULTS_MAX];
@@ -43,6 +47,9 @@ int sb_timeline_check(const sb_scenario_t *s, bool embedded_kafka, bool uses_s3,
 void sb_timeline_init(sb_timeline_t *tl, const sb_scenario_t *s, sb_trace_t *trace,
                       sb_progress_t *progress, struct rd_kafka_mock_cluster_s *mock,
                       const char *topic, struct sb_proxy *s3_proxy);
+
+/* The proxies in front of the Kafka brokers, for { network: kafka }. */
+void sb_timeline_set_kafka_proxies(sb_timeline_t *tl, struct sb_proxy **proxies, int count);
 
 /* Starts and ends what is due `elapsed_ns` after the job started, for the
  * worker `pid`. Returns the index of a crash-loop fault whose kill of this

@@ -1,7 +1,12 @@
 /* kafka.c — see kafka.h. */
 #include "kafka.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <sys/socket.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,6 +225,51 @@ int sb_kafka_produce_input(const char *bootstrap, const char *topic, int partiti
     return rc;
 }
 
+/* Connection redirects (SNAPBED_KAFKA_REDIRECT="PORT>PORT,…"): the fault
+ * harness puts a proxy in front of each broker and tells the worker, which
+ * then connects to the proxy wherever librdkafka meant the broker. */
+#define REDIRECTS_MAX 16
+static int redirect_from[REDIRECTS_MAX], redirect_to[REDIRECTS_MAX], redirects;
+
+static void redirects_load(void)
+{
+    static bool loaded;
+    if (loaded)
+        return;
+    loaded = true;
+    const char *spec = getenv("SNAPBED_KAFKA_REDIRECT");
+    for (const char *p = spec; p != NULL && *p && redirects < REDIRECTS_MAX;) {
+        int from = 0, to = 0, used = 0;
+        if (sscanf(p, "%d>%d%n", &from, &to, &used) != 2)
+            break;
+        redirect_from[redirects] = from;
+        redirect_to[redirects++] = to;
+        p += used;
+        if (*p == ',')
+            p++;
+    }
+}
+
+static int redirect_connect(int fd, const struct sockaddr *addr, int addrlen, const char *id,
+                            void *opaque)
+{
+    (void)id;
+    (void)opaque;
+    struct sockaddr_in in;
+    if (addr->sa_family == AF_INET && (size_t)addrlen >= sizeof in) {
+        memcpy(&in, addr, sizeof in);
+        for (int i = 0; i < redirects; i++)
+            if (ntohs(in.sin_port) == redirect_from[i]) {
+                in.sin_port = htons((uint16_t)redirect_to[i]);
+                addr = (const struct sockaddr *)&in;
+                break;
+            }
+    }
+    if (connect(fd, addr, (socklen_t)addrlen) == -1 && errno != EINPROGRESS)
+        return errno;
+    return 0;
+}
+
 rd_kafka_t *sb_kafka_consumer_new(const char *bootstrap, const char *group, sb_err_t *err)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -239,6 +289,9 @@ rd_kafka_t *sb_kafka_consumer_new(const char *bootstrap, const char *group, sb_e
             rd_kafka_conf_destroy(conf);
             return NULL;
         }
+    redirects_load();
+    if (redirects > 0)
+        rd_kafka_conf_set_connect_cb(conf, redirect_connect);
     return new_client(RD_KAFKA_CONSUMER, conf, err);
 }
 

@@ -831,7 +831,7 @@ const char *sb_stage_kind_name(sb_stage_kind_t k)
 
 #define FAULT_DO_HINT \
     "crash, crash-loop, pause, { throttle: STAGE, records_per_s: R }, { stall: STAGE }, " \
-    "{ broker: down|rtt|errors|leader, ... } or { network: s3, ... }"
+    "{ broker: down|rtt|errors|leader|pause|kill, ... } or { network: s3|kafka, ... }"
 
 static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t *d)
 {
@@ -981,11 +981,15 @@ static int on_do_network(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
     d->fault.kind = SB_FAULT_NETWORK;
-    if (need_scalar(p, v, key, "s3") != 0)
+    if (need_scalar(p, v, key, "s3 or kafka") != 0)
         return -1;
+    if (strcmp(text_of(v), "kafka") == 0) {
+        d->fault.network.kafka = true;
+        return 0;
+    }
     if (strcmp(text_of(v), "s3") != 0)
-        return fail(p, line_of(v), key, "network faults go toward s3 only so far, got '%.64s' "
-                    "(for Kafka use broker faults)", text_of(v));
+        return fail(p, line_of(v), key, "network faults go toward s3 or kafka, got '%.64s'",
+                    text_of(v));
     return 0;
 }
 

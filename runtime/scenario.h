@@ -55,7 +55,8 @@ typedef enum sb_fault_kind {
     SB_FAULT_PAUSE,              /* SIGSTOP, then SIGCONT after for_ns */
     SB_FAULT_THROTTLE,           /* slow or stall a stage for for_ns */
     SB_FAULT_BROKER,             /* the embedded Kafka misbehaves */
-    SB_FAULT_NETWORK,            /* toxics on the fault proxy toward S3 */
+    SB_FAULT_NETWORK,            /* toxics on the fault proxy toward S3 or
+                                    the Kafka brokers */
 } sb_fault_kind_t;
 
 typedef enum sb_stage_kind {
@@ -81,6 +82,7 @@ typedef enum sb_broker_action {
 
 /* Network toxics (the fault proxy's, see faultinject/proxy.h). */
 typedef struct sb_network_toxics {
+    bool kafka;                   /* toward the Kafka brokers, else S3 */
     int latency_ms, jitter_ms;
     int64_t bytes_per_s;          /* 0: unlimited */
     int64_t reset_after_bytes;    /* 0: never */

@@ -51,6 +51,7 @@ static void test_timed_faults_parse_with_at_and_for(void)
     CU_ASSERT_EQUAL(s.faults[5].network.latency_ms, 30);
     CU_ASSERT_DOUBLE_EQUAL(s.faults[5].network.http_error_fraction, 0.25, 1e-9);
     CU_ASSERT_EQUAL(s.faults[5].network.http_error_status, 503);
+    CU_ASSERT_FALSE(s.faults[5].network.kafka);
     CU_ASSERT_EQUAL(s.faults[6].kind, SB_FAULT_CRASH_LOOP);
     CU_ASSERT_EQUAL(s.faults[6].count, 4);
     CU_ASSERT_EQUAL(s.faults[6].after_ns, MS(150));
@@ -103,6 +104,19 @@ static void test_a_broker_pause_or_kill_needs_for(void)
     CU_ASSERT_EQUAL_FATAL(parse(&s, "faults:\n  - do: { broker: kill }\n    at: 1s\n"
                                     "    for: 2s\n", &err), 0);
     CU_ASSERT_EQUAL(s.faults[0].broker, SB_BROKER_KILL);
+}
+
+static void test_network_faults_go_toward_s3_or_kafka(void)
+{
+    sb_scenario_t s;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(parse(&s, "faults:\n  - do: { network: kafka, reset_probability: 0.1 }\n"
+                                    "    at: 1s\n    for: 1s\n", &err), 0);
+    CU_ASSERT_TRUE(s.faults[0].network.kafka);
+    CU_ASSERT_DOUBLE_EQUAL(s.faults[0].network.reset_probability, 0.1, 1e-12);
+    CU_ASSERT_EQUAL(parse(&s, "faults:\n  - do: { network: zookeeper }\n    at: 1s\n", &err),
+                    -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "toward s3 or kafka"));
 }
 
 static void test_crash_point_triggers_parse_exactly_one_kind(void)
@@ -199,6 +213,7 @@ void test_faults_register(void)
         T(test_a_throttle_at_a_crash_point_is_refused),
         T(test_unknown_stage_broker_fault_and_error_are_named),
         T(test_a_broker_pause_or_kill_needs_for),
+        T(test_network_faults_go_toward_s3_or_kafka),
         T(test_crash_point_triggers_parse_exactly_one_kind),
         T(test_mutants_parse_and_unknown_ones_are_listed),
         T(test_checkpoint_trigger_fires_at_that_checkpoint_or_the_final_one),
