@@ -1068,10 +1068,20 @@ static int restore(job_t *job, sb_err_t *err)
         latest = max_id; /* the deliberate bug: maybe never completed */
     job->restored_id = latest;
     job->first_id = max_id + 1;
+    /* Whether storage holds the restored checkpoint's _metadata now: a fact
+     * the verdict needs, since retention may delete it before the run ends. */
+    bool completed = latest == 0;
+    if (latest > 0) {
+        json_t *meta = NULL;
+        sb_err_t ignored;
+        completed = sb_cpstore_read_metadata(&job->cps, latest, &meta, &ignored) == 0;
+        json_decref(meta);
+    }
     /* Traced first: the sinks' re-publishing below belongs to this restore. */
     sb_trace_emit(&job->trace, "restore",
-                  json_pack("{s:I,s:I,s:i}", "checkpoint", (json_int_t)latest, "next_checkpoint",
-                            (json_int_t)job->first_id, "attempt", job->p->attempt));
+                  json_pack("{s:I,s:I,s:i,s:b}", "checkpoint", (json_int_t)latest,
+                            "next_checkpoint", (json_int_t)job->first_id, "attempt",
+                            job->p->attempt, "completed", completed));
     for (int i = 0; i < job->tasks_count; i++)
         if (restore_task(job, &job->tasks[i], err) != 0)
             return sb_err_wrap(err, "restoring from checkpoint %" PRId64, latest);

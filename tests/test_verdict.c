@@ -320,6 +320,40 @@ static void test_an_object_only_recommitted_after_a_restore_is_accounted_for(voi
     CU_ASSERT_TRUE(v.publishes.ok);
 }
 
+static void restore_marked(sb_trace_checks_t *tc, int64_t t_ns, int64_t id, bool completed)
+{
+    feed(tc, json_pack("{s:s,s:I,s:I,s:i,s:b}", "event", "restore", "t_ns", (json_int_t)t_ns,
+                       "checkpoint", (json_int_t)id, "attempt", 1, "completed", completed));
+}
+
+static void test_restore_of_a_checkpoint_without_metadata_is_a_violation(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 3);
+    crash(tc, 15);
+    restore_marked(tc, 20, 5, false); /* 5 was triggered, never completed */
+    completed(tc, 30, 6);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_FALSE(v.restores.ok);
+    ASSERT_HAS(v.restores.detail, "chk-5, which never completed");
+}
+
+/* The completion's trace line was lost to the crash, but storage had the
+ * _metadata when the worker restored: fine, even if retention deletes it
+ * before the run ends. */
+static void test_restore_of_a_completed_checkpoint_missing_from_the_trace_is_fine(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    completed(tc, 10, 3);
+    crash(tc, 15);
+    restore_marked(tc, 20, 4, true);
+    completed(tc, 30, 6);
+    sb_verdict_t v;
+    finish(tc, 1, &v);
+    CU_ASSERT_TRUE(v.restores.ok);
+}
+
 /* -------------------------------------------------------------- crashes -- */
 
 static void test_more_crashes_seen_than_injected_fails(void)
@@ -485,6 +519,8 @@ void test_verdict_register(void)
         T(test_other_keys_of_the_same_checkpoint_are_not_duplicates),
         T(test_unpublished_commit_of_an_already_committed_key_is_fine),
         T(test_an_object_the_sink_never_committed_is_a_violation),
+        T(test_restore_of_a_checkpoint_without_metadata_is_a_violation),
+        T(test_restore_of_a_completed_checkpoint_missing_from_the_trace_is_fine),
         T(test_an_object_only_recommitted_after_a_restore_is_accounted_for),
         T(test_more_crashes_seen_than_injected_fails),
         T(test_fewer_crashes_seen_than_injected_fails),

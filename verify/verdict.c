@@ -244,8 +244,15 @@ static void on_restore(sb_trace_checks_t *tc, json_t *ev)
         violation(&tc->restore, "attempt %d restored from chk-%" PRId64
                   " although chk-%" PRId64 " had completed", attempt, id, tc->max_completed);
     if (id > tc->max_completed) {
-        /* Checked against storage later: it must have a _metadata. */
-        if (tc->unverified_count < SB_VERDICT_RESTORES_MAX)
+        /* Legitimate only if the checkpoint had completed (its completion's
+         * trace line lost to a crash): the restore says whether storage
+         * held its _metadata then; older traces are checked against storage
+         * later (where retention may have removed it since). */
+        json_t *completed = json_object_get(ev, "completed");
+        if (json_is_false(completed))
+            violation(&tc->restore, "attempt %d restored from chk-%" PRId64 ", which never "
+                      "completed (it had no _metadata)", attempt, id);
+        else if (completed == NULL && tc->unverified_count < SB_VERDICT_RESTORES_MAX)
             tc->unverified[tc->unverified_count++] = id;
         tc->max_completed = id;
     }
