@@ -31,7 +31,8 @@ SCENARIO ?= scenarios/quickstart.yaml
 
 # Scenarios that also run with the sanitizer build (every crash point and
 # the keyed state), to catch memory errors in the threaded engine.
-ASAN_SCENARIOS := scenarios/kill-during-final.yaml scenarios/keyed-count-kills.yaml
+ASAN_SCENARIOS := scenarios/kill-during-final.yaml scenarios/keyed-count-kills.yaml \
+                  scenarios/broker-faults.yaml
 
 .PHONY: all deps check-deps run test test-kafka test-real unit unit-asan scenarios scenarios-asan clean help
 

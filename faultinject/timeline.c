@@ -55,6 +55,8 @@ void sb_timeline_init(sb_timeline_t *tl, const sb_scenario_t *s, sb_trace_t *tra
     tl->mock = mock;
     tl->topic = topic;
     tl->s3_proxy = s3_proxy;
+    pthread_mutex_init(&tl->broker_lock, NULL);
+    pthread_cond_init(&tl->broker_cond, NULL);
 }
 
 static bool timed(const sb_fault_t *f)
@@ -229,6 +231,63 @@ static void network_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char 
                  t.http_cut_fraction);
 }
 
+static void *broker_main(void *arg)
+{
+    sb_timeline_t *tl = arg;
+    pthread_mutex_lock(&tl->broker_lock);
+    for (;;) {
+        while (tl->broker_ops_count == 0 && !tl->broker_quit)
+            pthread_cond_wait(&tl->broker_cond, &tl->broker_lock);
+        if (tl->broker_ops_count == 0)
+            break;
+        int i = tl->broker_ops[tl->broker_ops_head][0];
+        bool on = tl->broker_ops[tl->broker_ops_head][1];
+        tl->broker_ops_head = (tl->broker_ops_head + 1) % SB_TIMELINE_BROKER_OPS_MAX;
+        tl->broker_ops_count--;
+        tl->broker_busy = true;
+        pthread_mutex_unlock(&tl->broker_lock);
+        char detail[256] = "";
+        broker_fault(tl, &tl->s->faults[i], on, detail, sizeof detail);
+        trace_fault(tl, on ? "fault_started" : "fault_ended", i, detail);
+        pthread_mutex_lock(&tl->broker_lock);
+        tl->broker_busy = false;
+        pthread_cond_broadcast(&tl->broker_cond);
+    }
+    pthread_mutex_unlock(&tl->broker_lock);
+    return NULL;
+}
+
+static void broker_enqueue(sb_timeline_t *tl, int i, bool on)
+{
+    pthread_mutex_lock(&tl->broker_lock);
+    if (!tl->broker_thread_started)
+        tl->broker_thread_started =
+            pthread_create(&tl->broker_thread, NULL, broker_main, tl) == 0;
+    /* Bounded: a scenario has at most SB_SCENARIO_FAULTS_MAX faults, each
+     * queued at most twice. */
+    if (tl->broker_ops_count < SB_TIMELINE_BROKER_OPS_MAX) {
+        int slot = (tl->broker_ops_head + tl->broker_ops_count) % SB_TIMELINE_BROKER_OPS_MAX;
+        tl->broker_ops[slot][0] = i;
+        tl->broker_ops[slot][1] = on;
+        tl->broker_ops_count++;
+        pthread_cond_broadcast(&tl->broker_cond);
+    }
+    pthread_mutex_unlock(&tl->broker_lock);
+}
+
+/* Waits for every queued broker change, then ends the broker thread. */
+static void broker_drain(sb_timeline_t *tl)
+{
+    pthread_mutex_lock(&tl->broker_lock);
+    tl->broker_quit = true;
+    pthread_cond_broadcast(&tl->broker_cond);
+    bool started = tl->broker_thread_started;
+    tl->broker_thread_started = false;
+    pthread_mutex_unlock(&tl->broker_lock);
+    if (started)
+        pthread_join(tl->broker_thread, NULL);
+}
+
 /* Turns fault i on or off. */
 static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
 {
@@ -256,10 +315,11 @@ static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
                      (long long)f->bytes_per_s, on ? "" : ": lifted");
         break;
     case SB_FAULT_BROKER:
-        if (tl->mock == NULL)
-            real_broker_fault(tl, f, on, detail, sizeof detail);
-        else
-            broker_fault(tl, f, on, detail, sizeof detail);
+        if (tl->mock != NULL) {
+            broker_enqueue(tl, i, on); /* traced by the broker thread */
+            return;
+        }
+        real_broker_fault(tl, f, on, detail, sizeof detail);
         break;
     case SB_FAULT_NETWORK:
         network_fault(tl, f, on, detail, sizeof detail);
@@ -321,6 +381,7 @@ void sb_timeline_finish(sb_timeline_t *tl)
             tl->ended[i] = true;
             apply(tl, i, 0, false);
         }
+    broker_drain(tl); /* before the mock cluster goes */
     /* A broker restart still under way must end before the verdict reads
      * the topic back. */
     if (tl->restart_pid > 0)

@@ -8,6 +8,7 @@
 #ifndef SB_TIMELINE_H
 #define SB_TIMELINE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -18,6 +19,7 @@
 #include "trace.h"
 
 #define SB_TIMELINE_BROKERS_MAX 8
+#define SB_TIMELINE_BROKER_OPS_MAX 64     /* queued embedded-broker changes */
 
 struct rd_kafka_mock_cluster_s;
 struct sb_proxy;
@@ -37,6 +39,16 @@ typedef struct sb_timeline {
     pid_t paused_pid;                       /* 0: not paused */
     pid_t ready_pid;                        /* the worker whose start we saw */
     pid_t restart_pid;                      /* a real broker's restart, running */
+    /* Embedded-broker changes run on their own thread, in order: a mock
+     * API call waits for the mock cluster's thread, which can itself wait
+     * on a stopped worker, and the supervisor's loop must not wait too. */
+    pthread_t broker_thread;
+    bool broker_thread_started;
+    pthread_mutex_t broker_lock;
+    pthread_cond_t broker_cond;
+    int broker_ops[SB_TIMELINE_BROKER_OPS_MAX][2]; /* fault index, on */
+    int broker_ops_head, broker_ops_count;
+    bool broker_busy, broker_quit;
     int64_t ready_ns;
 } sb_timeline_t;
 
