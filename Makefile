@@ -29,8 +29,8 @@ TEST_OBJ_SAN := $(TEST_SRC:%.c=$(BA)/%.o) $(BA)/tests/unit_main.o
 
 SCENARIO ?= scenarios/quickstart.yaml
 
-# Scenarios that also run with the sanitizer build (every crash point and
-# the keyed state), to catch memory errors in the threaded engine.
+# Scenarios that also run with the sanitizer build (crash points, the keyed
+# state and the fault timeline), to catch memory errors in the threads.
 ASAN_SCENARIOS := scenarios/kill-during-final.yaml scenarios/keyed-count-kills.yaml \
                   scenarios/broker-faults.yaml
 
