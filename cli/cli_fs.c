@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 bool sb_cli_dir_is_empty(const char *path)
 {
@@ -20,6 +21,19 @@ bool sb_cli_dir_is_empty(const char *path)
         empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
     closedir(d);
     return empty;
+}
+
+void sb_cli_fresh_dir(const char *name, char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, len, "out/%s-%s", name, stamp);
+    struct stat st;
+    for (int i = 2; stat(buf, &st) == 0 && i < 100; i++)
+        snprintf(buf, len, "out/%s-%s-%d", name, stamp, i);
 }
 
 int sb_cli_mkdir_p(const char *path, sb_err_t *err)

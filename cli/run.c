@@ -213,22 +213,11 @@ static int copy_scenario(const char *from, const char *to, sb_err_t *err)
 static int make_run_dir(supervisor_t *sv, sb_err_t *err)
 {
     char dir[1024];
-    if (sv->o->out_dir != NULL) {
+    /* An -o folder was found empty by sb_cmd_run, before anything ran. */
+    if (sv->o->out_dir != NULL)
         snprintf(dir, sizeof dir, "%s", sv->o->out_dir);
-        if (!sb_cli_dir_is_empty(dir))
-            return sb_err_set(err, "run folder %s already holds a run; choose another with -o",
-                              dir);
-    } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        snprintf(dir, sizeof dir, "out/%s-%s", sv->s->name, stamp);
-        struct stat st;
-        for (int i = 2; stat(dir, &st) == 0 && i < 100; i++)
-            snprintf(dir, sizeof dir, "out/%s-%s-%d", sv->s->name, stamp, i);
-    }
+    else
+        sb_cli_fresh_dir(sv->s->name, dir, sizeof dir);
     if (sb_cli_mkdir_p(dir, err) != 0)
         return -1;
     if (realpath(dir, sv->run_dir) == NULL)

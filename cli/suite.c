@@ -483,15 +483,7 @@ static int suite_choose_out_dir(const suite_opts_t *o, suite_t *st, sb_err_t *er
         for (size_t n = strlen(st->out_dir); n > 1 && st->out_dir[n - 1] == '/'; n--)
             st->out_dir[n - 1] = '\0';
     } else {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-        snprintf(st->out_dir, sizeof st->out_dir, "out/suite-%s", stamp);
-        struct stat sb;
-        for (int i = 2; stat(st->out_dir, &sb) == 0 && i < 100; i++)
-            snprintf(st->out_dir, sizeof st->out_dir, "out/suite-%s-%d", stamp, i);
+        sb_cli_fresh_dir("suite", st->out_dir, sizeof st->out_dir);
     }
     return 0;
 }

@@ -371,6 +371,15 @@ static bool ok_status(const response_t *r)
     return r->status >= 200 && r->status < 300 && r->code[0] == '\0';
 }
 
+/* perform(), and any answer but a success is an error. */
+static int perform_ok(sb_s3_t *s, const request_t *q, response_t *r, sb_err_t *err)
+{
+    int rc = perform(s, q, r, err);
+    if (rc == 0 && !ok_status(r))
+        rc = fail(q, r, err);
+    return rc;
+}
+
 /* ------------------------------------------------------- objects */
 
 int sb_s3_check_bucket(sb_s3_t *s, const char *bucket, sb_err_t *err)
@@ -398,9 +407,7 @@ int sb_s3_put(sb_s3_t *s, const char *bucket, const char *key, const void *data,
 {
     request_t q = { "PUT", "PUT", bucket, key, NULL, data, len, NULL };
     response_t r = { 0 };
-    int rc = perform(s, &q, &r, err);
-    if (rc == 0 && !ok_status(&r))
-        rc = fail(&q, &r, err);
+    int rc = perform_ok(s, &q, &r, err);
     response_free(&r);
     return rc;
 }
@@ -533,9 +540,7 @@ int sb_s3_list(sb_s3_t *s, const char *bucket, const char *prefix, sb_s3_key_fn 
                  token[0] ? "&" : "", enc_prefix);
         request_t q = { "ListObjectsV2", "GET", bucket, NULL, query, NULL, 0, NULL };
         response_t r = { 0 };
-        int rc = perform(s, &q, &r, err);
-        if (rc == 0 && !ok_status(&r))
-            rc = fail(&q, &r, err);
+        int rc = perform_ok(s, &q, &r, err);
         if (rc == 0)
             rc = list_page(&q, &r, "Contents", "Key", NULL, call_key, &ka,
                            "NextContinuationToken", token, sizeof token, NULL, NULL, 0, err);
@@ -556,9 +561,7 @@ int sb_s3_upload_create(sb_s3_t *s, const char *bucket, const char *key, char *u
 {
     request_t q = { "CreateMultipartUpload", "POST", bucket, key, "uploads=", NULL, 0, NULL };
     response_t r = { 0 };
-    int rc = perform(s, &q, &r, err);
-    if (rc == 0 && !ok_status(&r))
-        rc = fail(&q, &r, err);
+    int rc = perform_ok(s, &q, &r, err);
     if (rc == 0) {
         xmlDoc *doc = xml_parse(&r);
         xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -582,9 +585,7 @@ int sb_s3_upload_part(sb_s3_t *s, const char *bucket, const char *key, const cha
     snprintf(query, sizeof query, "partNumber=%d&uploadId=%s", part_number, enc);
     request_t q = { "UploadPart", "PUT", bucket, key, query, data, len, NULL };
     response_t r = { 0 };
-    int rc = perform(s, &q, &r, err);
-    if (rc == 0 && !ok_status(&r))
-        rc = fail(&q, &r, err);
+    int rc = perform_ok(s, &q, &r, err);
     response_free(&r);
     return rc;
 }
@@ -745,9 +746,7 @@ int sb_s3_uploads_list(sb_s3_t *s, const char *bucket, const char *prefix, sb_s3
                  id_marker[0] ? enc_id : "", id_marker[0] ? "&" : "");
         request_t q = { "ListMultipartUploads", "GET", bucket, NULL, query, NULL, 0, NULL };
         response_t r = { 0 };
-        int rc = perform(s, &q, &r, err);
-        if (rc == 0 && !ok_status(&r))
-            rc = fail(&q, &r, err);
+        int rc = perform_ok(s, &q, &r, err);
         if (rc == 0)
             rc = list_page(&q, &r, "Upload", "Key", "UploadId", fn, ctx, "NextKeyMarker",
                            key_marker, sizeof key_marker, "NextUploadIdMarker", id_marker,
