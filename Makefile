@@ -5,7 +5,7 @@ PKGS     := rdkafka ck cunit libcurl libxml-2.0 yaml-0.1 jansson
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread \
-            -Iruntime -Ifaultinject -Iverify -Icli
+            -Iruntime -Ifaultinject -Iverify -Icli -Iviz
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -pthread -lm
@@ -32,9 +32,15 @@ SCENARIO ?= scenarios/quickstart.yaml
 # Scenarios that also run with the sanitizer build (crash points, the keyed
 # state and the fault timeline), to catch memory errors in the threads.
 ASAN_SCENARIOS := scenarios/kill-during-final.yaml scenarios/keyed-count-kills.yaml \
-                  scenarios/broker-faults.yaml
+                  scenarios/broker-faults.yaml scenarios/unaligned-timeout-kills.yaml
 
-.PHONY: all deps check-deps run test test-kafka test-real unit unit-asan scenarios scenarios-asan clean help
+# Every crash-point and kill scenario again with unaligned checkpoints
+# (--unaligned overrides the scenario), one seed each.
+UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*.yaml)) \
+                       scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
+
+.PHONY: all deps check-deps run test test-kafka test-real unit unit-asan scenarios scenarios-asan \
+        scenarios-unaligned clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -61,6 +67,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
+	@$(MAKE) --no-print-directory scenarios-unaligned
 	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-real; fi
 
 unit: $(B)/unit_tests $(B)/snapbed
@@ -78,6 +85,10 @@ SUITE_DIR = out/suite-$(shell date +%Y%m%d-%H%M%S)-$$$$
 scenarios: $(B)/snapbed
 	@dir=$(SUITE_DIR); ./$(B)/snapbed run scenarios/ --seeds $(SEEDS) -q \
 	    --junit $$dir.junit.xml -o $$dir && bash tests/check-negatives.sh $$dir
+
+scenarios-unaligned: $(B)/snapbed
+	@dir=$(SUITE_DIR)-unaligned; ./$(B)/snapbed run $(UNALIGNED_SCENARIOS) --unaligned -q \
+	    --junit $$dir.junit.xml -o $$dir
 
 # The real-Kafka lane: scenarios against a real broker (downloads its jars
 # from Maven Central once).

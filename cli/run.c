@@ -23,6 +23,7 @@
 
 #include "clock.h"
 #include "cli_fs.h"
+#include "ckstats.h"
 #include "commands.h"
 #include "crashpoint.h"
 #include "input.h"
@@ -50,6 +51,8 @@ typedef struct run_opts {
     const char *kafka;
     const char *sink;           /* overrides pipeline.sink */
     const char *checkpoints;    /* overrides state.checkpoints.dir */
+    bool unaligned;             /* overrides execution.checkpointing.unaligned */
+    const char *aligned_timeout; /* ...aligned-checkpoint-timeout (implies it) */
     uint64_t seed;
     bool seed_set;
     bool quiet;
@@ -116,6 +119,9 @@ static void usage(FILE *f)
             "  --sink URI           write the output here instead of pipeline.sink\n"
             "                       (file://DIR or s3://BUCKET/PREFIX)\n"
             "  --checkpoints URI    keep checkpoints here instead of state.checkpoints.dir\n"
+            "  --unaligned          take the scenario's checkpoints unaligned\n"
+            "  --aligned-timeout D  start them aligned, switch to unaligned after D (e.g.\n"
+            "                       50ms); implies --unaligned\n"
             "  -q, --quiet          no progress lines\n"
             "  -h, --help           this text\n"
             "\n"
@@ -137,6 +143,7 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
         { "out", required_argument, NULL, 'o' },   { "seed", required_argument, NULL, 's' },
         { "kafka", required_argument, NULL, 'k' }, { "quiet", no_argument, NULL, 'q' },
         { "sink", required_argument, NULL, 'S' },  { "checkpoints", required_argument, NULL, 'C' },
+        { "unaligned", no_argument, NULL, 'U' },   { "aligned-timeout", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -147,6 +154,8 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
         case 'k': o->kafka = optarg; break;
         case 'S': o->sink = optarg; break;
         case 'C': o->checkpoints = optarg; break;
+        case 'U': o->unaligned = true; break;
+        case 'T': o->aligned_timeout = optarg; break;
         case 'q': o->quiet = true; break;
         case 'h': usage(stdout); return 1;
         case 's': {
@@ -358,8 +367,10 @@ static int kill_due(supervisor_t *sv, int64_t now_ns)
 
 static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
 {
-    char attempt[16], log_path[1100];
+    char attempt[16], log_path[1100], unaligned_timeout[32];
     snprintf(attempt, sizeof attempt, "%d", sv->attempts);
+    snprintf(unaligned_timeout, sizeof unaligned_timeout, "%" PRId64,
+             sv->s->aligned_checkpoint_timeout_ns);
     snprintf(log_path, sizeof log_path, "%s/worker.log", sv->run_dir);
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) {
@@ -400,7 +411,8 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         dup2(log_fd, STDERR_FILENO);
         char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt,
                          "--sink", sv->sink_uri, "--checkpoints", sv->checkpoints_uri,
-                         "--job", sv->run_id, NULL };
+                         "--job", sv->run_id, sv->s->unaligned ? "--unaligned" : NULL,
+                         unaligned_timeout, NULL };
         execve("/proc/self/exe", args, envp);
         _exit(127);
     }
@@ -645,6 +657,24 @@ static void print_check(const char *name, const sb_verdict_check_t *c, const cha
            c->ok ? ok_text : c->detail);
 }
 
+/* Checkpoint statistics from the trace: checkpoints.json in the run folder
+ * and a compact table. They describe the run; they do not decide it, so a
+ * failure to write them is reported, not fatal. */
+static void report_checkpoints(const supervisor_t *sv)
+{
+    char trace[1100], out[1100];
+    snprintf(trace, sizeof trace, "%s/trace.jsonl", sv->run_dir);
+    snprintf(out, sizeof out, "%s/checkpoints.json", sv->run_dir);
+    sb_ckstats_t st;
+    sb_err_t err = { { 0 } };
+    if (sb_ckstats_from_trace(&st, trace, &err) != 0 ||
+        sb_ckstats_write_json(&st, out, &err) != 0)
+        printf("  %-12s not written: %s\n", "checkpoints", err.msg);
+    else
+        sb_ckstats_print_table(&st, stdout);
+    sb_ckstats_free(&st);
+}
+
 static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v)
 {
     const sb_eo_report_t *r = &v->eo;
@@ -667,6 +697,13 @@ static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v)
     }
     if (v->counts_checked)
         print_check("keyed count", &v->counts, "final counts equal the true counts");
+    if (v->channel_state_checked || v->inflight_restored > 0) {
+        char replayed[128];
+        snprintf(replayed, sizeof replayed, "%" PRId64 " in-flight records replayed by %d "
+                 "subtask restore%s", v->inflight_restored, v->channel_states_restored,
+                 v->channel_states_restored == 1 ? "" : "s");
+        print_check("in-flight", &v->channel_state, replayed);
+    }
     print_check("restores", &v->restores, "each used the newest completed checkpoint");
     print_check("publishes", &v->publishes,
                 "only completed checkpoints' output published, none twice");
@@ -683,6 +720,7 @@ static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v)
     printf("  %-12s %.0f records/s end to end (%" PRId64 " records in %.2f s, %d restart%s)\n",
            "throughput", secs > 0 ? (double)v->records_in / secs : 0.0, v->records_in, secs,
            sv->restarts, sv->restarts == 1 ? "" : "s");
+    report_checkpoints(sv);
     printf("  %-12s %s\n", "run folder", sv->run_dir);
 }
 
@@ -870,6 +908,24 @@ static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
                            err);
 }
 
+/* --unaligned and --aligned-timeout override the scenario (the worker
+ * gets the effective setting on its command line). */
+static int apply_unaligned_options(const run_opts_t *o, sb_scenario_t *s, sb_err_t *err)
+{
+    if (!o->unaligned && o->aligned_timeout == NULL)
+        return 0;
+    int64_t timeout_ns = 0;
+    if (o->aligned_timeout != NULL && sb_duration_parse_ns(o->aligned_timeout, &timeout_ns) != 0)
+        return sb_err_set(err, "--aligned-timeout needs a duration such as 50ms or 1s, got '%s'",
+                          o->aligned_timeout);
+    if (s->mode != SB_MODE_EXACTLY_ONCE)
+        return sb_err_set(err, "%s is %s, and unaligned checkpoints need EXACTLY_ONCE", s->path,
+                          sb_mode_name(s->mode));
+    s->unaligned = true;
+    s->aligned_checkpoint_timeout_ns = timeout_ns;
+    return 0;
+}
+
 /* --------------------------------------------------------------- main */
 
 static int run(supervisor_t *sv, sb_err_t *err)
@@ -898,10 +954,19 @@ static int run(supervisor_t *sv, sb_err_t *err)
                          sv->input.topic, sv->s3_proxy);
         sb_timeline_set_kafka_proxies(&sv->timeline, sv->kafka_proxies, sv->kafka_proxies_count);
         plan_kills(sv);
+        char mode[96];
+        if (!sv->s->unaligned)
+            snprintf(mode, sizeof mode, "%s, aligned", sb_mode_name(sv->s->mode));
+        else if (sv->s->aligned_checkpoint_timeout_ns == 0)
+            snprintf(mode, sizeof mode, "%s, unaligned", sb_mode_name(sv->s->mode));
+        else
+            snprintf(mode, sizeof mode, "%s, aligned then unaligned after %" PRId64 " ms",
+                     sb_mode_name(sv->s->mode),
+                     (int64_t)(sv->s->aligned_checkpoint_timeout_ns / SB_NS_PER_MS));
         if (!sv->o->quiet)
             fprintf(stderr, "running %s: checkpoints every %" PRId64 " ms (%s), %d fault%s planned; "
                     "run folder %s\n", sv->s->name, (int64_t)(sv->s->checkpoint_interval_ns / SB_NS_PER_MS),
-                    sb_mode_name(sv->s->mode), sv->s->faults_count,
+                    mode, sv->s->faults_count,
                     sv->s->faults_count == 1 ? "" : "s", sv->run_dir);
         rc = run_job(sv, err);
         sb_timeline_finish(&sv->timeline);
@@ -947,6 +1012,9 @@ int sb_cmd_run(int argc, char **argv)
     } else if (o.out_dir != NULL && !sb_cli_dir_is_empty(o.out_dir)) {
         fprintf(stderr, "snapbed run: run folder %s is not empty (an earlier run?); "
                 "choose another with -o.\n", o.out_dir);
+        status = SB_EXIT_USAGE;
+    } else if (apply_unaligned_options(&o, sv->s, &err) != 0) {
+        fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
     } else if (apply_s3_settings(sv->s), preflight(&o, sv->s, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);

@@ -106,6 +106,8 @@ typedef struct suite_opts {
     const char *kafka;
     const char *sink;
     const char *checkpoints;
+    bool unaligned;                       /* --unaligned, passed to every case */
+    const char *aligned_timeout;          /* --aligned-timeout D, likewise */
     uint64_t seed;
     bool seed_set;
     int seeds;                            /* 0 = not given */
@@ -158,7 +160,7 @@ void sb_suite_usage(FILE *f)
             "  -o, --out DIR        suite folder (default out/suite-<timestamp>); must not\n"
             "                       exist or be empty\n"
             "  -q, --quiet          no line per case: only the table and the totals\n"
-            "  --kafka, --sink, --checkpoints\n"
+            "  --kafka, --sink, --checkpoints, --unaligned, --aligned-timeout\n"
             "                       passed to every case\n"
             "\n"
             "A case passes when its `snapbed run` exits 0. A case is killed after %d s.\n"
@@ -186,7 +188,8 @@ static int parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
-enum { OPT_SEED = 256, OPT_SEEDS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS };
+enum { OPT_SEED = 256, OPT_SEEDS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS, OPT_UNALIGNED,
+       OPT_ALIGNED_TIMEOUT };
 
 #define SUITE_SHORT_OPTS "o:qh"
 
@@ -201,6 +204,8 @@ static const struct option suite_options[] = {
     { "kafka", required_argument, NULL, OPT_KAFKA },
     { "sink", required_argument, NULL, OPT_SINK },
     { "checkpoints", required_argument, NULL, OPT_CHECKPOINTS },
+    { "unaligned", no_argument, NULL, OPT_UNALIGNED },
+    { "aligned-timeout", required_argument, NULL, OPT_ALIGNED_TIMEOUT },
     { NULL, 0, NULL, 0 },
 };
 
@@ -244,6 +249,8 @@ static int suite_parse_opts(int argc, char **argv, suite_opts_t *o)
         case OPT_KAFKA: o->kafka = optarg; break;
         case OPT_SINK: o->sink = optarg; break;
         case OPT_CHECKPOINTS: o->checkpoints = optarg; break;
+        case OPT_UNALIGNED: o->unaligned = true; break;
+        case OPT_ALIGNED_TIMEOUT: o->aligned_timeout = optarg; break;
         case OPT_SEED:
             if (parse_u64(optarg, &o->seed) != 0) {
                 fprintf(stderr, "snapbed %s: --seed needs a non-negative integer, got '%s'.\n",
@@ -533,12 +540,15 @@ static void case_replay(const suite_opts_t *o, const suite_case_t *c, char *buf,
         used = append_arg(buf, used, len, seed);
     }
     const char *pass[][2] = { { "--kafka", o->kafka }, { "--sink", o->sink },
-                              { "--checkpoints", o->checkpoints } };
+                              { "--checkpoints", o->checkpoints },
+                              { "--aligned-timeout", o->aligned_timeout } };
     for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
         if (pass[i][1] != NULL) {
             used = append_arg(buf, used, len, pass[i][0]);
             used = append_arg(buf, used, len, pass[i][1]);
         }
+    if (o->unaligned)
+        append_arg(buf, used, len, "--unaligned");
 }
 
 /* ----------------------------------------------------------- capture */
@@ -664,12 +674,15 @@ static int case_spawn(const suite_opts_t *o, const suite_case_t *c, capture_t *c
     args[n++] = (char *)c->dir;
     args[n++] = "-q";
     const char *pass[][2] = { { "--kafka", o->kafka }, { "--sink", o->sink },
-                              { "--checkpoints", o->checkpoints } };
+                              { "--checkpoints", o->checkpoints },
+                              { "--aligned-timeout", o->aligned_timeout } };
     for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
         if (pass[i][1] != NULL) {
             args[n++] = (char *)pass[i][0];
             args[n++] = (char *)pass[i][1];
         }
+    if (o->unaligned)
+        args[n++] = "--unaligned";
     args[n] = NULL;
     assert(n < SUITE_CHILD_ARGS_MAX);
 

@@ -7,10 +7,13 @@
 
 #include "clock.h"
 
+CK_RING_PROTOTYPE(sb_announce, sb_announcement_slot)
+
 int sb_channel_init(sb_channel_t *ch, int index)
 {
     ck_ring_init(&ch->full, SB_CHANNEL_RING_SLOTS);
     ck_ring_init(&ch->empty, SB_CHANNEL_RING_SLOTS);
+    ck_ring_init(&ch->announce, SB_CHANNEL_ANNOUNCE_SLOTS);
     ch->items = calloc(SB_CHANNEL_ITEMS, sizeof *ch->items);
     if (ch->items == NULL)
         return -1;
@@ -21,6 +24,7 @@ int sb_channel_init(sb_channel_t *ch, int index)
     }
     ch->index = index;
     ch->last_barrier_id = 0;
+    ch->pushed = 0;
     atomic_store(&ch->waits, 0);
     return 0;
 }
@@ -44,23 +48,49 @@ sb_item_t *sb_channel_acquire(sb_channel_t *ch, const atomic_bool *stop)
     }
     sb_item_t *item = p;
     item->count = 0;
-    item->checkpoint_id = 0;
     return item;
+}
+
+bool sb_channel_can_acquire(sb_channel_t *ch)
+{
+    return ck_ring_size(&ch->empty) > 0;
 }
 
 void sb_channel_push(sb_channel_t *ch, sb_item_t *item)
 {
-    assert(item->kind == SB_ITEM_RECORDS || item->kind == SB_ITEM_BARRIER ||
-           item->kind == SB_ITEM_END_OF_INPUT);
-    if (item->kind == SB_ITEM_BARRIER) {
-        /* Barrier ids on one channel only go up: a broken invariant. */
-        assert(item->checkpoint_id > ch->last_barrier_id);
-        ch->last_barrier_id = item->checkpoint_id;
-    }
+    assert(item->kind == SB_ITEM_RECORDS || item->kind == SB_ITEM_END_OF_INPUT);
+    item->position = ch->pushed;
+    if (item->kind == SB_ITEM_RECORDS)
+        ch->pushed += item->count;
     /* Cannot fail: the channel owns fewer items than the ring has slots. */
     bool ok = ck_ring_enqueue_spsc(&ch->full, ch->full_slots, item);
     assert(ok);
     (void)ok;
+}
+
+bool sb_channel_announce(sb_channel_t *ch, sb_barrier_announcement_t a, const atomic_bool *stop)
+{
+    /* Barrier ids on one channel only go up: a broken invariant. */
+    assert(a.checkpoint_id > ch->last_barrier_id);
+    ch->last_barrier_id = a.checkpoint_id;
+    struct sb_announcement_slot slot = { a };
+    slot.a.position = ch->pushed;
+    unsigned idle = 0;
+    while (!ck_ring_enqueue_spsc_sb_announce(&ch->announce, ch->announce_slots, &slot)) {
+        if (stop != NULL && atomic_load_explicit(stop, memory_order_relaxed))
+            return false;
+        sb_channel_backoff(idle++);
+    }
+    return true;
+}
+
+bool sb_channel_poll_announcement(sb_channel_t *ch, sb_barrier_announcement_t *out)
+{
+    struct sb_announcement_slot slot;
+    if (!ck_ring_dequeue_spsc_sb_announce(&ch->announce, ch->announce_slots, &slot))
+        return false;
+    *out = slot.a;
+    return true;
 }
 
 sb_item_t *sb_channel_poll(sb_channel_t *ch)

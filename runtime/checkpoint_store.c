@@ -79,6 +79,22 @@ int sb_cpstore_read_snapshot(sb_cpstore_t *cs, int64_t id, const char *task,
     return get_json(cs, key, state, err);
 }
 
+int sb_cpstore_write_object(sb_cpstore_t *cs, int64_t id, const char *name, const void *data,
+                            size_t len, char *key_out, size_t key_len, sb_err_t *err)
+{
+    chk_key(cs, id, name, key_out, key_len);
+    return sb_store_put(&cs->store, key_out, data, len, err);
+}
+
+int sb_cpstore_read_object(sb_cpstore_t *cs, const char *key, char **data, size_t *len,
+                           sb_err_t *err)
+{
+    int got = sb_store_get(&cs->store, key, data, len, err);
+    if (got == 0)
+        return sb_err_set(err, "%s is missing from %s", key, cs->store.uri);
+    return got < 0 ? -1 : 0;
+}
+
 int sb_cpstore_write_metadata(sb_cpstore_t *cs, int64_t id, json_t *meta, sb_err_t *err)
 {
     char key[SB_STORE_KEY_BYTES_MAX];

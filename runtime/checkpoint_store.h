@@ -1,7 +1,9 @@
 /* checkpoint_store.h — checkpoint storage on an object store.
  *
  * Layout: <job>/chk-<N>/_triggered (written before any barrier of N is
- * sent), <job>/chk-<N>/<task>.json (one snapshot per subtask) and
+ * sent), <job>/chk-<N>/<task>.json (one snapshot per subtask), for
+ * unaligned checkpoints <job>/chk-<N>/<task>.channel (its channel state,
+ * referenced from its snapshot and from _metadata), and
  * <job>/chk-<N>/_metadata. A checkpoint counts as completed only once its
  * _metadata exists (one atomic put). The latest completed checkpoint is the
  * highest N with a _metadata; the highest N with anything at all is the
@@ -33,6 +35,14 @@ int sb_cpstore_write_snapshot(sb_cpstore_t *cs, int64_t id, const char *task,
 /* Returns 1 and *state (new reference) if present, 0 if absent, -1 on error. */
 int sb_cpstore_read_snapshot(sb_cpstore_t *cs, int64_t id, const char *task,
                              json_t **state, sb_err_t *err);
+
+/* Another object of checkpoint `id` (e.g. "<task>.channel"); its full key
+ * goes to key_out, for the snapshot to reference. */
+int sb_cpstore_write_object(sb_cpstore_t *cs, int64_t id, const char *name, const void *data,
+                            size_t len, char *key_out, size_t key_len, sb_err_t *err);
+/* Reads an object by the key a snapshot references; missing is an error. */
+int sb_cpstore_read_object(sb_cpstore_t *cs, const char *key, char **data, size_t *len,
+                           sb_err_t *err);
 
 /* The commit point of checkpoint `id`. */
 int sb_cpstore_write_metadata(sb_cpstore_t *cs, int64_t id, json_t *meta, sb_err_t *err);

@@ -75,10 +75,11 @@ static const char *const mutant_names[] = {
     [SB_MUTANT_RESTORE_LATEST_TRIGGERED] = "restore-latest-triggered",
     [SB_MUTANT_DROP_PENDING_ON_RESTORE] = "drop-pending-on-restore",
     [SB_MUTANT_OVERWRITE_PUBLISHED] = "overwrite-published",
+    [SB_MUTANT_DROP_CHANNEL_STATE] = "drop-channel-state",
 };
 #define MUTANTS_KNOWN \
     "commit-before-complete, snapshot-on-first-barrier, source-snapshot-late, " \
-    "restore-latest-triggered, drop-pending-on-restore, overwrite-published"
+    "restore-latest-triggered, drop-pending-on-restore, overwrite-published, drop-channel-state"
 
 const char *sb_mutant_name(sb_mutant_t m)
 {
@@ -198,6 +199,7 @@ typedef struct parse {
     origin_t parallelism_default_at;
     origin_t parallelism_at[ST_MAX];
     origin_t input_at[ST_MAX];
+    origin_t unaligned_at, aligned_timeout_at, mode_at;
 } parse_t;
 
 typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
@@ -1363,13 +1365,15 @@ static int on_mode(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 static int on_unaligned(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     (void)arg;
-    bool unaligned = false;
-    if (get_bool(p, v, key, &unaligned) != 0)
-        return -1;
-    if (unaligned)
-        return fail(p, line_of(v), key,
-                    "unaligned checkpoints are not supported yet");
-    return 0;
+    origin_set(&p->unaligned_at, line_of(v), key);
+    return get_bool(p, v, key, &p->s->unaligned);
+}
+
+static int on_aligned_timeout(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    origin_set(&p->aligned_timeout_at, line_of(v), key);
+    return get_duration(p, v, key, 0, &p->s->aligned_checkpoint_timeout_ns);
 }
 
 static int on_checkpoints_dir(parse_t *p, const char *key, yaml_node_t *v,
@@ -1401,6 +1405,7 @@ static const key_entry_t input_keys[] = {
 
 static const key_entry_t expect_keys[] = {
     KEY_BOOL("exactly_once", expect_exactly_once),
+    KEY_BOOL("channel_state_restored", expect_channel_state_restored),
 };
 
 static int on_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1442,6 +1447,7 @@ static const key_entry_t top_keys[] = {
     KEY_INT("execution.checkpointing.tolerable-failed-checkpoints",
             tolerable_failed_checkpoints, 0, INT_MAX),
     KEY_CUSTOM("execution.checkpointing.unaligned", on_unaligned),
+    KEY_CUSTOM("execution.checkpointing.aligned-checkpoint-timeout", on_aligned_timeout),
     KEY_CUSTOM("state.checkpoints.dir", on_checkpoints_dir),
     KEY_INT("state.checkpoints.num-retained", num_retained, 1, INT_MAX),
     KEY_CUSTOM("restart-strategy", on_restart_strategy),
@@ -1543,12 +1549,27 @@ static int connect_stages(parse_t *p)
     return 0;
 }
 
+/* Unaligned checkpoints exist only for exactly-once (as in Flink), and the
+ * alignment timeout only switches checkpoints that may go unaligned. */
+static int check_unaligned(parse_t *p)
+{
+    const sb_scenario_t *s = p->s;
+    if (s->unaligned && s->mode != SB_MODE_EXACTLY_ONCE)
+        return fail(p, p->unaligned_at.line, p->unaligned_at.key,
+                    "unaligned checkpoints need execution.checkpointing.mode: EXACTLY_ONCE");
+    if (p->aligned_timeout_at.line != 0 && !s->unaligned)
+        return fail(p, p->aligned_timeout_at.line, p->aligned_timeout_at.key,
+                    "the alignment timeout switches checkpoints to unaligned: it needs "
+                    "execution.checkpointing.unaligned: true");
+    return 0;
+}
+
 static int finish(parse_t *p)
 {
     if (!p->name_set)
         default_name(p->s);
     default_parallelism(p);
-    if (check_source_parallelism(p) != 0)
+    if (check_source_parallelism(p) != 0 || check_unaligned(p) != 0)
         return -1;
     return connect_stages(p);
 }

@@ -41,6 +41,7 @@ typedef enum sb_mutant {
     SB_MUTANT_RESTORE_LATEST_TRIGGERED,  /* restore an incomplete checkpoint */
     SB_MUTANT_DROP_PENDING_ON_RESTORE,   /* staged output forgotten */
     SB_MUTANT_OVERWRITE_PUBLISHED,       /* a published object written again */
+    SB_MUTANT_DROP_CHANNEL_STATE,        /* restore skips the in-flight records */
 } sb_mutant_t;
 
 typedef enum sb_map_fn {
@@ -198,6 +199,10 @@ typedef struct sb_scenario {
     int max_concurrent_checkpoints;           /* default 1 */
     int64_t min_pause_ns;                     /* default 0 */
     int tolerable_failed_checkpoints;         /* default 0 */
+    bool unaligned;                           /* default false */
+    int64_t aligned_checkpoint_timeout_ns;    /* default 0: with unaligned,
+                                                 every checkpoint starts
+                                                 unaligned */
 
     /* state.checkpoints.* */
     char checkpoints_dir[SB_SCENARIO_TEXT_BYTES_MAX]; /* default
@@ -223,6 +228,8 @@ typedef struct sb_scenario {
 
     /* expect: */
     bool expect_exactly_once;                 /* default true */
+    bool expect_channel_state_restored;       /* default false: some restore
+                                                 must replay in-flight records */
 } sb_scenario_t;
 
 /* Fills *s with the defaults above. */

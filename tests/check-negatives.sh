@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# After a suite run: the AT_LEAST_ONCE negative control must have been
-# reported as *duplicating* (not merely as violating something) in every
-# seed it ran with. usage: tests/check-negatives.sh SUITE_DIR
+# After a suite run: each negative control must have been reported as
+# violating in the specific way it violates (not merely as violating
+# something), in every seed it ran with:
+# - the AT_LEAST_ONCE control duplicates records;
+# - the mutant that drops unaligned channel state on restore loses them.
+# usage: tests/check-negatives.sh SUITE_DIR
 set -euo pipefail
 dir="$1"
-found=0
-for s in "$dir"/negative-at-least-once-seed*/summary.json; do
-    [ -f "$s" ] || continue
-    found=$((found + 1))
-    dup=$(sed -n '/"exactly_once"/,/}/p' "$s" | sed -n 's/^ *"duplicated": \([0-9]*\).*/\1/p' | head -1)
-    if [ -z "$dup" ] || [ "$dup" -eq 0 ]; then
-        echo "check-negatives: $s reports no duplicates: the negative control proves nothing" >&2
-        exit 1
-    fi
-    echo "check-negatives: $(basename "$(dirname "$s")"): $dup duplicated, as it must"
-done
-[ "$found" -gt 0 ] || { echo "check-negatives: no negative-at-least-once run in $dir" >&2; exit 1; }
+
+# expect_count SCENARIO FIELD WHY: FIELD of the exactly_once summary must be
+# above 0 in every run of SCENARIO, and there must be such a run.
+expect_count() {
+    local scenario="$1" field="$2" why="$3" found=0 s n
+    for s in "$dir/$scenario"-seed*/summary.json; do
+        [ -f "$s" ] || continue
+        found=$((found + 1))
+        n=$(sed -n '/"exactly_once"/,/}/p' "$s" | sed -n "s/^ *\"$field\": \\([0-9]*\\).*/\\1/p" | head -1)
+        if [ -z "$n" ] || [ "$n" -eq 0 ]; then
+            echo "check-negatives: $s reports no $field records: $why" >&2
+            exit 1
+        fi
+        echo "check-negatives: $(basename "$(dirname "$s")"): $n $field, as it must"
+    done
+    [ "$found" -gt 0 ] || { echo "check-negatives: no $scenario run in $dir" >&2; exit 1; }
+}
+
+expect_count negative-at-least-once duplicated "the negative control proves nothing"
+expect_count mutant-drop-channel-state lost "dropping channel state went unseen"

@@ -534,15 +534,36 @@ static void test_unknown_mode_lists_known_ones(void)
     ASSERT_HAS(err.msg, "EXACTLY_ONCE, AT_LEAST_ONCE");
 }
 
-static void test_unaligned_true_is_not_supported_yet(void)
+static void test_unaligned_and_alignment_timeout_are_read(void)
 {
     sb_scenario_t s;
+    CU_ASSERT_EQUAL_FATAL(parse_ok(&s, "execution.checkpointing.unaligned: false\n"), 0);
+    CU_ASSERT_FALSE(s.unaligned);
+    CU_ASSERT_EQUAL(s.aligned_checkpoint_timeout_ns, 0);
+    CU_ASSERT_EQUAL_FATAL(parse_ok(&s, "execution.checkpointing.unaligned: true\n"
+                                       "execution.checkpointing.aligned-checkpoint-timeout: 30ms\n"),
+                          0);
+    CU_ASSERT_TRUE(s.unaligned);
+    CU_ASSERT_EQUAL(s.aligned_checkpoint_timeout_ns, 30000000);
+}
+
+static void test_alignment_timeout_without_unaligned_is_rejected(void)
+{
     sb_err_t err;
-    CU_ASSERT_EQUAL(
-        parse_ok(&s, "execution.checkpointing.unaligned: false\n"), 0);
-    parse_bad("execution.checkpointing.unaligned: true\n", &err);
-    CU_ASSERT_STRING_EQUAL(err.msg, "scenarios/x.yaml:1: execution."
-        "checkpointing.unaligned: unaligned checkpoints are not supported yet");
+    parse_bad("name: t\nexecution.checkpointing.aligned-checkpoint-timeout: 1s\n", &err);
+    ASSERT_STARTS(err.msg, "scenarios/x.yaml:2: execution.checkpointing.aligned-checkpoint-"
+                           "timeout: the alignment timeout switches checkpoints to unaligned");
+    ASSERT_HAS(err.msg, "execution.checkpointing.unaligned: true");
+}
+
+static void test_unaligned_at_least_once_is_rejected(void)
+{
+    sb_err_t err;
+    parse_bad("execution.checkpointing.unaligned: true\n"
+              "execution.checkpointing.mode: AT_LEAST_ONCE\n", &err);
+    CU_ASSERT_STRING_EQUAL(err.msg, "scenarios/x.yaml:1: execution.checkpointing.unaligned: "
+                                    "unaligned checkpoints need execution.checkpointing.mode: "
+                                    "EXACTLY_ONCE");
 }
 
 static void test_restart_strategy_other_than_fixed_delay_is_rejected(void)
@@ -856,7 +877,9 @@ void test_scenario_register(void)
         T(test_list_where_string_expected_is_a_type_error),
         T(test_booleans_accept_true_false_yes_no_only),
         T(test_unknown_mode_lists_known_ones),
-        T(test_unaligned_true_is_not_supported_yet),
+        T(test_unaligned_and_alignment_timeout_are_read),
+        T(test_alignment_timeout_without_unaligned_is_rejected),
+        T(test_unaligned_at_least_once_is_rejected),
         T(test_restart_strategy_other_than_fixed_delay_is_rejected),
         T(test_uri_needs_file_or_s3_scheme),
         T(test_topic_and_name_must_be_words),

@@ -197,6 +197,8 @@ struct sb_trace_checks {
     int unverified_count;
     json_t *published;           /* key -> true once published, false if only
                                     re-committed (already published) */
+    int64_t inflight_restored;   /* channel-state records replayed */
+    int channel_states_restored; /* subtasks that replayed some */
     sb_verdict_check_t restore, publish;
 };
 
@@ -306,6 +308,10 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
         on_restore(tc, ev);
     } else if (strcmp(name, "sink_commit") == 0) {
         on_sink_commit(tc, ev);
+    } else if (strcmp(name, "channel_state_restored") == 0) {
+        int64_t n = json_integer_value(json_object_get(ev, "records"));
+        tc->inflight_restored += n;
+        tc->channel_states_restored += n > 0;
     }
 }
 
@@ -323,6 +329,8 @@ void sb_trace_checks_finish(sb_trace_checks_t *tc, sb_verdict_t *v)
     v->checkpoints_completed = tc->completed_count;
     v->checkpoints_aborted = tc->aborted_count;
     v->restores_count = tc->restores;
+    v->inflight_restored = tc->inflight_restored;
+    v->channel_states_restored = tc->channel_states_restored;
     memcpy(v->restored_from, tc->restored_from, sizeof v->restored_from);
     v->crashes.ok = v->crashes_seen == v->crashes_injected;
     if (!v->crashes.ok)
@@ -469,11 +477,20 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
         sb_trace_checks_finish(tc, v);
     sb_trace_checks_free(tc);
     sb_store_close(&sink);
+    /* Evidence the scenario asks for: unaligned channel state did carry
+     * records across a restore (else the run did not test replaying it). */
+    v->channel_state_checked = p->scenario->expect_channel_state_restored;
+    v->channel_state.ok = v->inflight_restored > 0;
+    if (v->channel_state_checked && !v->channel_state.ok)
+        snprintf(v->channel_state.detail, sizeof v->channel_state.detail,
+                 "no restore replayed any in-flight record (expect.channel_state_restored)");
     return rc;
 }
 
 bool sb_verdict_ok(const sb_verdict_t *v)
 {
-    return v->eo_ok && (!v->counts_checked || v->counts.ok) && v->restores.ok &&
+    return v->eo_ok && (!v->counts_checked || v->counts.ok) &&
+           (!v->channel_state_checked || v->channel_state.ok) &&
+           v->restores.ok &&
            v->publishes.ok && v->crashes.ok && v->liveness.ok && v->leftovers.ok;
 }

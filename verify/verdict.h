@@ -41,6 +41,8 @@ typedef struct sb_verdict {
 
     bool counts_checked;
     sb_verdict_check_t counts;
+    bool channel_state_checked;    /* expect.channel_state_restored */
+    sb_verdict_check_t channel_state;
 
     sb_verdict_check_t restores;   /* each restore used the newest completed */
     sb_verdict_check_t publishes;  /* covered by a completed checkpoint, once */
@@ -54,6 +56,8 @@ typedef struct sb_verdict {
     int64_t checkpoints_aborted;
     int restores_count;            /* restores after a crash */
     int64_t restored_from[SB_VERDICT_RESTORES_MAX];
+    int64_t inflight_restored;     /* channel-state records replayed */
+    int channel_states_restored;   /* subtask restores that replayed some */
     bool trace_truncated;
 } sb_verdict_t;
 
