@@ -21,13 +21,16 @@ s3_port=${S3_PORT:-18333}
 cache="${SNAPBED_CACHE:-$HOME/.cache/snapbed}"
 # A subset of the library (most broker faults need the embedded Kafka; pause
 # and kill act on the real broker's process), plus what only makes sense on
-# S3: network faults through the fault proxy in HTTP mode.
+# S3: network faults through the fault proxy in HTTP mode; and unaligned
+# checkpoints, whose channel state then lives on S3.
 scenarios=(scenarios/quickstart.yaml scenarios/keyed-count-kills.yaml
            scenarios/kill-after-commit.yaml scenarios/kill-during-final.yaml
            scenarios/crash-mid-commit.yaml scenarios/crash-during-restore.yaml
            scenarios/negative-at-least-once.yaml scenarios/mutant-overwrite-published.yaml
            scenarios/broker-pause.yaml scenarios/broker-kill.yaml
-           scenarios/network-kafka.yaml scenarios/s3/s3-network-faults.yaml)
+           scenarios/network-kafka.yaml scenarios/s3/s3-network-faults.yaml
+           scenarios/unaligned-kills.yaml scenarios/unaligned-timeout-kills.yaml
+           scenarios/mutant-drop-channel-state.yaml)
 
 stop_all() {
     bash scripts/kafka.sh stop "$kafka_port" >/dev/null 2>&1 || true
