@@ -1,6 +1,7 @@
 /* chstate.c — see chstate.h. */
 #include "chstate.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ void sb_chstate_free(sb_chstate_t *cs)
 
 int sb_chstate_append(sb_chstate_t *cs, int input, const sb_record_t *r, sb_err_t *err)
 {
+    assert(input >= 0 && input < cs->inputs);
     sb_chstate_input_t *in = &cs->in[input];
     size_t more = RECORD_HEAD_BYTES + r->value_len + (in->count == 0 ? 4 + 8 : 0);
     if (cs->bytes + more > SB_CHSTATE_BYTES_MAX)

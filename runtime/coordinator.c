@@ -131,6 +131,19 @@ void sb_coord_ack(sb_coord_t *c, int64_t id, int task, int64_t now_ns,
     }
 }
 
+void sb_coord_decline(sb_coord_t *c, int64_t id, int64_t now_ns, sb_coord_out_t *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < c->pending_count; i++)
+        if (c->pending[i].id == id) {
+            out_abort(out, id, SB_ABORT_DECLINED);
+            remove_pending(c, i);
+            c->last_end_ns = now_ns;
+            count_failure(c, id, out);
+            return;
+        }
+}
+
 void sb_coord_fail(sb_coord_t *c, int64_t id, int64_t now_ns, sb_coord_out_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -154,6 +167,7 @@ const char *sb_coord_abort_reason_name(sb_coord_abort_reason_t r)
     switch (r) {
     case SB_ABORT_TIMEOUT: return "timeout";
     case SB_ABORT_SUBSUMED: return "subsumed";
+    case SB_ABORT_DECLINED: return "declined";
     case SB_ABORT_NONE: break;
     }
     return "none";

@@ -36,6 +36,7 @@ typedef enum sb_coord_abort_reason {
     SB_ABORT_NONE = 0,
     SB_ABORT_TIMEOUT,
     SB_ABORT_SUBSUMED,
+    SB_ABORT_DECLINED,           /* a subtask could not take its part */
 } sb_coord_abort_reason_t;
 
 #define SB_COORD_OUT_ABORTS_MAX SB_COORD_PENDING_MAX
@@ -79,6 +80,11 @@ void sb_coord_tick(sb_coord_t *c, int64_t now_ns, sb_coord_out_t *out);
  * completed) checkpoints are ignored. */
 void sb_coord_ack(sb_coord_t *c, int64_t id, int task, int64_t now_ns,
                   sb_coord_out_t *out);
+
+/* A subtask declined checkpoint `id` (e.g. its channel state outgrew its
+ * bound): it cannot complete, so it is aborted now rather than at its
+ * timeout. A failure, as in Flink. Unknown ids are ignored. */
+void sb_coord_decline(sb_coord_t *c, int64_t id, int64_t now_ns, sb_coord_out_t *out);
 
 /* The driver failed to persist checkpoint `id` (e.g. _metadata write). */
 void sb_coord_fail(sb_coord_t *c, int64_t id, int64_t now_ns, sb_coord_out_t *out);

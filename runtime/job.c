@@ -128,6 +128,7 @@ typedef struct ack {
     size_t state_bytes;
     size_t inflight_records, inflight_bytes;
     bool unaligned;
+    bool declined;                  /* the subtask cannot take its part */
 } ack_t;
 
 struct job {
@@ -429,8 +430,9 @@ static int snapshot_finish(task_t *t, int64_t id, sb_err_t *err)
     if (w->overflow) {
         trace_task(job, "checkpoint_declined", t, id,
                    json_pack("{s:s}", "reason", "channel state too large"));
+        ack(t, &(ack_t){ .checkpoint_id = id, .task = t->index, .declined = true });
         work_close(t);
-        return 0; /* no ack: the coordinator times the checkpoint out */
+        return 0;
     }
     size_t inflight_records = 0, inflight_bytes = 0;
     if (w->unaligned && t->chstate.records > 0) {
@@ -475,7 +477,9 @@ static int snapshot_finish(task_t *t, int64_t id, sb_err_t *err)
     else if (t->kind != TASK_SOURCE)
         sb_crashpoints_hit(&job->crashpoints, SB_POINT_OPERATOR_AFTER_SNAPSHOT, id,
                            is_final_checkpoint(job, id));
-    ack(t, &(ack_t){ id, t->index, bytes, inflight_records, inflight_bytes, w->unaligned });
+    ack(t, &(ack_t){ .checkpoint_id = id, .task = t->index, .state_bytes = bytes,
+                     .inflight_records = inflight_records, .inflight_bytes = inflight_bytes,
+                     .unaligned = w->unaligned });
     work_close(t);
     return 0;
 }
@@ -1239,8 +1243,12 @@ static void *coordinator_thread(void *arg)
         pthread_mutex_unlock(&job->lock);
         sb_coord_out_t out;
         for (int i = 0; i < n; i++) {
-            sizes_add(&sizes, &acks[i]);
-            sb_coord_ack(&c, acks[i].checkpoint_id, acks[i].task, sb_clock_now_ns(), &out);
+            if (acks[i].declined)
+                sb_coord_decline(&c, acks[i].checkpoint_id, sb_clock_now_ns(), &out);
+            else {
+                sizes_add(&sizes, &acks[i]);
+                sb_coord_ack(&c, acks[i].checkpoint_id, acks[i].task, sb_clock_now_ns(), &out);
+            }
             coord_apply(job, &c, &out, &sizes);
         }
         if (!c.final_requested && atomic_load(&job->sources_finished) == job->sources_count)

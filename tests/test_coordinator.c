@@ -339,6 +339,38 @@ static void test_subsumed_checkpoints_do_not_count_as_failures(void)
     CU_ASSERT_EQUAL(c.failed_consecutive, 0);
 }
 
+static void test_declined_checkpoint_is_aborted_at_once_and_counts_as_a_failure(void)
+{
+    sb_coord_config_t cfg = base_config();
+    cfg.tolerable_failed = 1;
+    sb_coord_t c;
+    sb_coord_init(&c, &cfg, 1, T0);
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(100)), 1);
+    ack(&c, 1, 0, T0 + MS(110));
+    sb_coord_out_t out;
+    memset(&out, 0xab, sizeof out);
+    sb_coord_decline(&c, 1, T0 + MS(120), &out);
+    CU_ASSERT_EQUAL(out.aborts, 1);
+    CU_ASSERT_EQUAL(out.aborted_id[0], 1);
+    CU_ASSERT_EQUAL(out.aborted_reason[0], SB_ABORT_DECLINED);
+    CU_ASSERT_STRING_EQUAL(sb_coord_abort_reason_name(out.aborted_reason[0]), "declined");
+    CU_ASSERT_FALSE(out.job_failed);
+    CU_ASSERT_EQUAL(c.failed_consecutive, 1);
+    CU_ASSERT_EQUAL(c.pending_count, 0);
+    /* The late ack of the other task changes nothing. */
+    out = ack(&c, 1, 1, T0 + MS(130));
+    ASSERT_NOTHING(out);
+    /* Unknown ids are ignored; the next checkpoint comes on schedule. */
+    memset(&out, 0xab, sizeof out);
+    sb_coord_decline(&c, 7, T0 + MS(140), &out);
+    ASSERT_NOTHING(out);
+    CU_ASSERT_EQUAL(trigger(&c, T0 + MS(200)), 2);
+    /* A second failure in a row is one more than tolerated. */
+    memset(&out, 0xab, sizeof out);
+    sb_coord_decline(&c, 2, T0 + MS(210), &out);
+    CU_ASSERT_TRUE(out.job_failed);
+}
+
 /* ------------------------------------------------ tolerable failed checkpoints -- */
 
 /* Moves *now on by the timeout and ticks: the checkpoint triggered at the
@@ -635,6 +667,7 @@ void test_coordinator_register(void)
         T(test_completion_subsumes_older_pending_checkpoints),
         T(test_newer_pending_checkpoint_survives_an_older_completion),
         T(test_subsumed_checkpoints_do_not_count_as_failures),
+        T(test_declined_checkpoint_is_aborted_at_once_and_counts_as_a_failure),
         T(test_job_fails_only_when_consecutive_failures_exceed_tolerable),
         T(test_tolerable_zero_fails_the_job_on_the_first_failure),
         T(test_completion_resets_the_consecutive_failure_count),
