@@ -358,7 +358,8 @@ static void ack(task_t *t, const ack_t *a)
     pthread_mutex_unlock(&job->lock);
 }
 
-static json_t *source_state(task_t *t)
+/* The next offset of each of the source's partitions. */
+static json_t *source_offsets(const task_t *t)
 {
     json_t *offsets = json_object();
     for (int i = 0; i < t->partitions_count; i++) {
@@ -366,7 +367,12 @@ static json_t *source_state(task_t *t)
         snprintf(k, sizeof k, "%d", t->partitions[i]);
         json_object_set_new(offsets, k, json_integer(t->next_offset[t->partitions[i]]));
     }
-    return json_pack("{s:o}", "offsets", offsets);
+    return offsets;
+}
+
+static json_t *source_state(task_t *t)
+{
+    return json_pack("{s:o}", "offsets", source_offsets(t));
 }
 
 /* The subtask's part of checkpoint `id` begins (its first barrier). */
@@ -385,6 +391,36 @@ static void work_close(task_t *t)
 {
     json_decref(t->work.state);
     memset(&t->work, 0, sizeof t->work);
+}
+
+/* Where the cut lies, for the consistent-cut checker (verify/cut.h): per
+ * input channel the records read before the snapshot, per output channel
+ * the records emitted before it (pushed or still in the output batch); a
+ * source adds its offsets, a sink the uploads its snapshot lists pending. */
+static json_t *snapshot_cut(task_t *t, bool unaligned)
+{
+    json_t *inputs = json_array(), *outputs = json_array();
+    for (int c = 0; c < t->inputs_count; c++)
+        json_array_append_new(inputs, json_pack("[i,I]", t->inputs[c]->index,
+                                                (json_int_t)sb_barrier_position(&t->barrier, c)));
+    for (int o = 0; o < t->outputs_count; o++) {
+        const sb_item_t *it = t->out_items[o];
+        int64_t emitted = t->outputs[o]->pushed + (it != NULL ? it->count : 0);
+        json_array_append_new(outputs, json_pack("[i,I]", t->outputs[o]->index, (json_int_t)emitted));
+    }
+    json_t *cut = json_pack("{s:b,s:o,s:o}", "unaligned", unaligned, "inputs", inputs,
+                            "outputs", outputs);
+    if (t->kind == TASK_SOURCE)
+        json_object_set(cut, "offsets", json_object_get(t->work.state, "offsets"));
+    if (t->kind == TASK_SINK) {
+        json_t *keys = json_array();
+        json_t *pending = json_object_get(t->work.state, "pending"), *p;
+        size_t i;
+        json_array_foreach(pending, i, p)
+            json_array_append(keys, json_object_get(p, "key"));
+        json_object_set_new(cut, "pending", keys);
+    }
+    return cut;
 }
 
 /* The synchronous part of a snapshot, at the cut: the operator state is
@@ -416,8 +452,24 @@ static int snapshot_take(task_t *t, int64_t id, bool unaligned, sb_err_t *err)
     if (unaligned)
         sb_chstate_reset(&t->chstate, id, t->inputs_count);
     w->synced_ns = sb_clock_now_ns();
-    trace_task(job, "snapshot", t, id, json_pack("{s:b}", "unaligned", unaligned));
+    trace_task(job, "snapshot", t, id, snapshot_cut(t, unaligned));
     return 0;
+}
+
+/* What the channel state of an unaligned snapshot holds: per input, the
+ * positions (from, to] of the records recorded, and the totals. */
+static json_t *channel_state_ranges(task_t *t)
+{
+    json_t *ranges = json_array();
+    for (int c = 0; c < t->inputs_count; c++) {
+        int64_t id, from, to;
+        if (sb_barrier_capture(&t->barrier, c, &id, &from, &to) && id == t->work.id)
+            json_array_append_new(ranges, json_pack("[i,I,I]", t->inputs[c]->index,
+                                                    (json_int_t)from, (json_int_t)to));
+    }
+    size_t bytes = t->chstate.records > 0 ? t->chstate.bytes : 0; /* the encoded size */
+    return json_pack("{s:o,s:I,s:I}", "ranges", ranges, "records",
+                     (json_int_t)t->chstate.records, "bytes", (json_int_t)bytes);
 }
 
 /* The rest, once the channel state is complete: write the channel state and
@@ -435,6 +487,8 @@ static int snapshot_finish(task_t *t, int64_t id, sb_err_t *err)
         return 0;
     }
     size_t inflight_records = 0, inflight_bytes = 0;
+    if (w->unaligned)
+        trace_task(job, "channel_state", t, id, channel_state_ranges(t));
     if (w->unaligned && t->chstate.records > 0) {
         char *buf = NULL, name[64], key[SB_STORE_KEY_BYTES_MAX];
         size_t len = 0;
@@ -451,9 +505,6 @@ static int snapshot_finish(task_t *t, int64_t id, sb_err_t *err)
                             json_pack("{s:s,s:I,s:I}", "key", key, "records",
                                       (json_int_t)inflight_records, "bytes",
                                       (json_int_t)inflight_bytes));
-        trace_task(job, "channel_state", t, id,
-                   json_pack("{s:I,s:I}", "records", (json_int_t)inflight_records, "bytes",
-                             (json_int_t)inflight_bytes));
     }
     size_t bytes = 0;
     if (sb_cpstore_write_snapshot(&job->cps, id, t->name, w->state, &bytes, err) != 0)
@@ -1493,6 +1544,34 @@ static int restore(job_t *job, sb_err_t *err)
 
 /* --------------------------------------------------------------- run */
 
+/* The job graph, once per incarnation: checkers and pictures read the
+ * trace alone, so it says which subtask is at each end of each channel. */
+static void trace_job_graph(job_t *job)
+{
+    json_t *tasks = json_array(), *channels = json_array();
+    for (int i = 0; i < job->tasks_count; i++) {
+        const task_t *t = &job->tasks[i];
+        json_array_append_new(tasks, json_pack("{s:s,s:s,s:i}", "name", t->name, "kind",
+                                               task_kind_names[t->kind], "subtask", t->subtask));
+        for (int o = 0; o < t->outputs_count; o++) {
+            const sb_channel_t *ch = t->outputs[o];
+            const char *to = NULL;
+            for (int j = 0; j < job->tasks_count && to == NULL; j++)
+                for (int c = 0; c < job->tasks[j].inputs_count; c++)
+                    if (job->tasks[j].inputs[c] == ch)
+                        to = job->tasks[j].name;
+            json_array_append_new(channels, json_pack("{s:i,s:s,s:s}", "channel", ch->index,
+                                                      "from", t->name, "to", to));
+        }
+    }
+    const sb_scenario_t *s = job->s;
+    sb_trace_emit(&job->trace, "job_graph",
+                  json_pack("{s:o,s:o,s:s,s:b,s:I,s:i}", "tasks", tasks, "channels", channels,
+                            "mode", sb_mode_name(s->mode), "unaligned", s->unaligned,
+                            "aligned_timeout_ns", (json_int_t)s->aligned_checkpoint_timeout_ns,
+                            "attempt", job->p->attempt));
+}
+
 static int open_everything(job_t *job, sb_err_t *err)
 {
     const sb_job_params_t *p = job->p;
@@ -1570,11 +1649,15 @@ int sb_job_run(const sb_job_params_t *p, sb_err_t *err)
     if (rc == 0)
         rc = build_graph(job, err);
     if (rc == 0)
+        trace_job_graph(job);
+    if (rc == 0)
         rc = restore(job, err);
     for (int i = 0; i < job->tasks_count && rc == 0; i++)
         if (job->tasks[i].kind == TASK_SOURCE) {
             rc = source_open(&job->tasks[i], err);
             source_publish_progress(&job->tasks[i]);
+            trace_task(job, "source_started", &job->tasks[i], 0,
+                       json_pack("{s:o}", "offsets", source_offsets(&job->tasks[i])));
         }
     if (rc == 0) {
         atomic_store(&job->progress->ready, 1);
