@@ -53,6 +53,7 @@ typedef struct run_opts {
     const char *checkpoints;    /* overrides state.checkpoints.dir */
     bool unaligned;             /* overrides execution.checkpointing.unaligned */
     const char *aligned_timeout; /* ...aligned-checkpoint-timeout (implies it) */
+    const char *trace;          /* overrides trace: (checkpoints or records) */
     uint64_t seed;
     bool seed_set;
     bool quiet;
@@ -122,6 +123,8 @@ static void usage(FILE *f)
             "  --unaligned          take the scenario's checkpoints unaligned\n"
             "  --aligned-timeout D  start them aligned, switch to unaligned after D (e.g.\n"
             "                       50ms); implies --unaligned\n"
+            "  --trace LEVEL        checkpoints (default) or records: also trace every\n"
+            "                       batch sent and received (teaching-size runs)\n"
             "  -q, --quiet          no progress lines\n"
             "  -h, --help           this text\n"
             "\n"
@@ -144,6 +147,7 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
         { "kafka", required_argument, NULL, 'k' }, { "quiet", no_argument, NULL, 'q' },
         { "sink", required_argument, NULL, 'S' },  { "checkpoints", required_argument, NULL, 'C' },
         { "unaligned", no_argument, NULL, 'U' },   { "aligned-timeout", required_argument, NULL, 'T' },
+        { "trace", required_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -156,6 +160,7 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
         case 'C': o->checkpoints = optarg; break;
         case 'U': o->unaligned = true; break;
         case 'T': o->aligned_timeout = optarg; break;
+        case 'R': o->trace = optarg; break;
         case 'q': o->quiet = true; break;
         case 'h': usage(stdout); return 1;
         case 's': {
@@ -411,8 +416,9 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         dup2(log_fd, STDERR_FILENO);
         char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt,
                          "--sink", sv->sink_uri, "--checkpoints", sv->checkpoints_uri,
-                         "--job", sv->run_id, sv->s->unaligned ? "--unaligned" : NULL,
-                         unaligned_timeout, NULL };
+                         "--job", sv->run_id, "--trace",
+                         sv->s->trace_records ? "records" : "checkpoints",
+                         sv->s->unaligned ? "--unaligned" : NULL, unaligned_timeout, NULL };
         execve("/proc/self/exe", args, envp);
         _exit(127);
     }
@@ -908,10 +914,15 @@ static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
                            err);
 }
 
-/* --unaligned and --aligned-timeout override the scenario (the worker
- * gets the effective setting on its command line). */
+/* --unaligned, --aligned-timeout and --trace override the scenario (the
+ * worker gets the effective settings on its command line). */
 static int apply_unaligned_options(const run_opts_t *o, sb_scenario_t *s, sb_err_t *err)
 {
+    if (o->trace != NULL) {
+        if (strcmp(o->trace, "records") != 0 && strcmp(o->trace, "checkpoints") != 0)
+            return sb_err_set(err, "--trace takes checkpoints or records, got '%s'", o->trace);
+        s->trace_records = strcmp(o->trace, "records") == 0;
+    }
     if (!o->unaligned && o->aligned_timeout == NULL)
         return 0;
     int64_t timeout_ns = 0;

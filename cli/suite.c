@@ -61,7 +61,7 @@
 #define SUITE_INTERRUPT_GRACE_NS (5 * SB_NS_PER_S) /* then SIGKILL */
 #define SUITE_CASE_DIR_BYTES (SUITE_PATH_BYTES + SUITE_STEM_BYTES + 32)
 #define SUITE_NAME_COLUMN_MAX 32
-#define SUITE_CHILD_ARGS_MAX 16
+#define SUITE_CHILD_ARGS_MAX 32
 
 typedef enum case_result {
     CASE_NOT_RUN = 0, /* the suite was interrupted first */
@@ -108,6 +108,7 @@ typedef struct suite_opts {
     const char *checkpoints;
     bool unaligned;                       /* --unaligned, passed to every case */
     const char *aligned_timeout;          /* --aligned-timeout D, likewise */
+    const char *trace;                    /* --trace LEVEL, likewise */
     uint64_t seed;
     bool seed_set;
     int seeds;                            /* 0 = not given */
@@ -160,7 +161,7 @@ void sb_suite_usage(FILE *f)
             "  -o, --out DIR        suite folder (default out/suite-<timestamp>); must not\n"
             "                       exist or be empty\n"
             "  -q, --quiet          no line per case: only the table and the totals\n"
-            "  --kafka, --sink, --checkpoints, --unaligned, --aligned-timeout\n"
+            "  --kafka, --sink, --checkpoints, --unaligned, --aligned-timeout, --trace\n"
             "                       passed to every case\n"
             "\n"
             "A case passes when its `snapbed run` exits 0. A case is killed after %d s.\n"
@@ -189,7 +190,7 @@ static int parse_u64(const char *text, uint64_t *out)
 }
 
 enum { OPT_SEED = 256, OPT_SEEDS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS, OPT_UNALIGNED,
-       OPT_ALIGNED_TIMEOUT };
+       OPT_ALIGNED_TIMEOUT, OPT_TRACE };
 
 #define SUITE_SHORT_OPTS "o:qh"
 
@@ -206,6 +207,7 @@ static const struct option suite_options[] = {
     { "checkpoints", required_argument, NULL, OPT_CHECKPOINTS },
     { "unaligned", no_argument, NULL, OPT_UNALIGNED },
     { "aligned-timeout", required_argument, NULL, OPT_ALIGNED_TIMEOUT },
+    { "trace", required_argument, NULL, OPT_TRACE },
     { NULL, 0, NULL, 0 },
 };
 
@@ -251,6 +253,7 @@ static int suite_parse_opts(int argc, char **argv, suite_opts_t *o)
         case OPT_CHECKPOINTS: o->checkpoints = optarg; break;
         case OPT_UNALIGNED: o->unaligned = true; break;
         case OPT_ALIGNED_TIMEOUT: o->aligned_timeout = optarg; break;
+        case OPT_TRACE: o->trace = optarg; break;
         case OPT_SEED:
             if (parse_u64(optarg, &o->seed) != 0) {
                 fprintf(stderr, "snapbed %s: --seed needs a non-negative integer, got '%s'.\n",
@@ -541,7 +544,8 @@ static void case_replay(const suite_opts_t *o, const suite_case_t *c, char *buf,
     }
     const char *pass[][2] = { { "--kafka", o->kafka }, { "--sink", o->sink },
                               { "--checkpoints", o->checkpoints },
-                              { "--aligned-timeout", o->aligned_timeout } };
+                              { "--aligned-timeout", o->aligned_timeout },
+                              { "--trace", o->trace } };
     for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
         if (pass[i][1] != NULL) {
             used = append_arg(buf, used, len, pass[i][0]);
@@ -675,7 +679,8 @@ static int case_spawn(const suite_opts_t *o, const suite_case_t *c, capture_t *c
     args[n++] = "-q";
     const char *pass[][2] = { { "--kafka", o->kafka }, { "--sink", o->sink },
                               { "--checkpoints", o->checkpoints },
-                              { "--aligned-timeout", o->aligned_timeout } };
+                              { "--aligned-timeout", o->aligned_timeout },
+                              { "--trace", o->trace } };
     for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
         if (pass[i][1] != NULL) {
             args[n++] = (char *)pass[i][0];

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "barrier.h"
 #include "channel.h"
@@ -43,6 +44,9 @@
 #define SB_TRIGGER_RING_SLOTS 64          /* power of two */
 #define SB_ACK_QUEUE_MAX 1024
 #define SB_COORD_TICK_NS (1 * SB_NS_PER_MS)
+#define SB_SAMPLE_EVERY_NS (100 * SB_NS_PER_MS)  /* "sample" trace events */
+#define SB_REC_BUF_BYTES (256 * 1024)             /* a task's record trace buffer */
+#define SB_REC_LINE_BYTES_MAX (200 + SB_BATCH_RECORDS_MAX * 48)
 #define SB_SOURCE_POLL_BATCH SB_BATCH_RECORDS_MAX /* messages per poll round:
                                                     one output item's worth */
 
@@ -93,6 +97,8 @@ typedef struct task {
     checkpoint_work_t work;
     sb_chstate_t chstate;           /* being captured for work.id */
     sb_chstate_t replay;            /* restored: replayed before any input */
+    char *rec_buf;                  /* record trace lines not yet written */
+    size_t rec_len;
     int64_t replay_id;              /* the checkpoint it came from, or 0 */
 
     /* source */
@@ -179,14 +185,55 @@ static bool stopping(job_t *job)
     return atomic_load_explicit(&job->stop, memory_order_relaxed);
 }
 
-static void trace_task(job_t *job, const char *event, const task_t *t, int64_t id,
-                       json_t *extra)
+static void rec_flush(task_t *t);
+
+static void trace_task(job_t *job, const char *event, task_t *t, int64_t id, json_t *extra)
 {
+    rec_flush(t); /* the task's record events come before this one */
     json_t *o = extra != NULL ? extra : json_object();
     json_object_set_new(o, "task", json_string(t->name));
     if (id > 0)
         json_object_set_new(o, "checkpoint", json_integer(id));
     sb_trace_emit(&job->trace, event, o);
+}
+
+/* ------------------------------------------------------- record trace */
+
+/* With `trace: records`, every batch a subtask sends or receives becomes one
+ * line: task, channel, the position of its first record on that channel and
+ * the record ids. Lines collect in the task's own buffer (no lock, no
+ * syscall per batch) and go out whole, and always before the task's next
+ * checkpoint event, so that each subtask's events keep their order. */
+static void rec_flush(task_t *t)
+{
+    if (t->rec_len > 0)
+        sb_trace_write_lines(&t->job->trace, t->rec_buf, t->rec_len);
+    t->rec_len = 0;
+}
+
+static void rec_batch(task_t *t, const char *event, const sb_channel_t *ch, int64_t first,
+                      const sb_record_t *records, int count)
+{
+    if (t->rec_buf == NULL)
+        return;
+    if (t->rec_len + SB_REC_LINE_BYTES_MAX > SB_REC_BUF_BYTES)
+        rec_flush(t);
+    char *p = t->rec_buf + t->rec_len;
+    p += sprintf(p, "{\"event\":\"%s\",\"t_ns\":%" PRId64 ",\"pid\":%d,\"task\":\"%s\","
+                 "\"channel\":%d,\"first\":%" PRId64 ",\"ids\":[", event, sb_clock_now_ns(),
+                 (int)getpid(), t->name, ch->index, first);
+    for (int i = 0; i < count; i++)
+        p += sprintf(p, "%s\"%d:%" PRId64 "\"", i ? "," : "", (int)records[i].partition,
+                     records[i].offset);
+    p += sprintf(p, "]}\n");
+    t->rec_len = (size_t)(p - t->rec_buf);
+}
+
+/* Every push of a record batch goes through here (the record trace). */
+static void push_records(task_t *t, int o, sb_item_t *it)
+{
+    rec_batch(t, "send", t->outputs[o], t->outputs[o]->pushed + 1, it->records, it->count);
+    sb_channel_push(t->outputs[o], it);
 }
 
 /* ------------------------------------------------------------- throttles */
@@ -277,7 +324,7 @@ static bool emit(task_t *t, const sb_record_t *r)
     }
     it->records[it->count++] = *r;
     if (it->count == SB_BATCH_RECORDS_MAX) {
-        sb_channel_push(t->outputs[o], it);
+        push_records(t, o, it);
         t->out_items[o] = NULL;
     }
     return true;
@@ -288,7 +335,7 @@ static void flush_outputs(task_t *t)
     for (int o = 0; o < t->outputs_count; o++) {
         sb_item_t *it = t->out_items[o];
         if (it != NULL && it->count > 0) {
-            sb_channel_push(t->outputs[o], it);
+            push_records(t, o, it);
             t->out_items[o] = NULL;
         }
     }
@@ -809,6 +856,7 @@ static int process_item(task_t *t, int c, sb_item_t *it, bool *ended)
         *ended = a.end_of_input;
         return apply_actions(t, c, &a) ? 1 : -1;
     }
+    rec_batch(t, "recv", t->inputs[c], it->position + 1, it->records, it->count);
     int64_t from, to;
     if (capture_range(t, c, &from, &to))
         capture_records(t, c, it, from, to); /* before the operator changes them */
@@ -928,6 +976,7 @@ static void *operator_thread(void *arg)
         flush_outputs(t);
         sb_channel_backoff(idle++);
     }
+    rec_flush(t);
     if (ended && t->kind == TASK_SINK)
         sink_await_final_commit(t);
     return NULL;
@@ -1088,6 +1137,7 @@ static void *source_thread(void *arg)
         if (t->finished || t->records_per_s > 0 || !got)
             sb_channel_backoff(idle < 8 ? idle++ : idle); /* sleeps of at most 0.32 ms */
     }
+    rec_flush(t);
     return NULL;
 }
 
@@ -1269,6 +1319,22 @@ static void coord_apply(job_t *job, sb_coord_t *c, const sb_coord_out_t *out,
         coord_trigger(job, out->trigger_id, out->trigger_is_final);
 }
 
+/* For the timeline: input read so far and how full each channel is (items
+ * queued, of SB_CHANNEL_ITEMS). Sampled from another thread's ring, so a
+ * figure may be one item off: good enough to see backpressure. */
+static void trace_sample(job_t *job)
+{
+    int64_t read = 0;
+    for (int p = 0; p < job->p->input.partitions; p++)
+        read += atomic_load_explicit(&job->progress->next_offset[p], memory_order_relaxed) -
+                job->p->input.low[p];
+    json_t *fill = json_array();
+    for (int i = 0; i < job->channels_count; i++)
+        json_array_append_new(fill, json_integer((json_int_t)ck_ring_size(&job->channels[i].full)));
+    sb_trace_emit(&job->trace, "sample", json_pack("{s:I,s:o,s:i}", "read", (json_int_t)read,
+                                                   "fill", fill, "items", SB_CHANNEL_ITEMS));
+}
+
 static void *coordinator_thread(void *arg)
 {
     job_t *job = arg;
@@ -1286,6 +1352,7 @@ static void *coordinator_thread(void *arg)
     state_sizes_t sizes;
     memset(&sizes, 0, sizeof sizes);
     ack_t acks[SB_ACK_QUEUE_MAX];
+    int64_t last_sample_ns = 0;
     while (!atomic_load(&job->tasks_done) && !stopping(job)) {
         pthread_mutex_lock(&job->lock);
         int n = job->acks_count;
@@ -1306,6 +1373,11 @@ static void *coordinator_thread(void *arg)
             sb_coord_request_final(&c);
         sb_coord_tick(&c, sb_clock_now_ns(), &out);
         coord_apply(job, &c, &out, &sizes);
+        int64_t now = sb_clock_now_ns();
+        if (now - last_sample_ns >= SB_SAMPLE_EVERY_NS) {
+            trace_sample(job);
+            last_sample_ns = now;
+        }
         sb_clock_sleep_ns(SB_COORD_TICK_NS);
     }
     return NULL;
@@ -1405,6 +1477,11 @@ static int build_graph(job_t *job, sb_err_t *err)
         n++;
     }
     job->sources_count = s->source.parallelism;
+    for (int i = 0; i < job->tasks_count && s->trace_records; i++) {
+        job->tasks[i].rec_buf = malloc(SB_REC_BUF_BYTES);
+        if (job->tasks[i].rec_buf == NULL)
+            return sb_err_set(err, "out of memory for the record trace");
+    }
     for (int i = 0; i < job->tasks_count; i++) {
         task_t *t = &job->tasks[i];
         if (t->kind == TASK_SOURCE)
@@ -1623,6 +1700,7 @@ static void cleanup(job_t *job)
         work_close(t);
         sb_chstate_free(&t->chstate);
         sb_chstate_free(&t->replay);
+        free(t->rec_buf);
     }
     for (int i = 0; i < job->channels_count; i++)
         sb_channel_destroy(&job->channels[i]);

@@ -1432,6 +1432,19 @@ static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
                 text_of(v));
 }
 
+static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "checkpoints or records") != 0)
+        return -1;
+    if (strcmp(text_of(v), "records") == 0 || strcmp(text_of(v), "checkpoints") == 0) {
+        p->s->trace_records = strcmp(text_of(v), "records") == 0;
+        return 0;
+    }
+    return fail(p, line_of(v), key, "unknown trace level '%.64s' (known: checkpoints, records)",
+                text_of(v));
+}
+
 static const key_entry_t top_keys[] = {
     KEY_CUSTOM("name", on_name),
     KEY_TEXT("description", description),
@@ -1460,6 +1473,7 @@ static const key_entry_t top_keys[] = {
     KEY_TEXT("s3.secret-key", s3_secret_key),
     KEY_CUSTOM("faults", on_faults),
     KEY_CUSTOM("mutant", on_mutant),
+    KEY_CUSTOM("trace", on_trace),
     KEY_CUSTOM("expect", on_expect),
 };
 

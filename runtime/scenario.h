@@ -225,6 +225,9 @@ typedef struct sb_scenario {
     int faults_count;
 
     sb_mutant_t mutant;                       /* mutant: NAME; default none */
+    bool trace_records;                       /* trace: records (every batch
+                                                 sent and received); default
+                                                 trace: checkpoints */
 
     /* expect: */
     bool expect_exactly_once;                 /* default true */

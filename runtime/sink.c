@@ -105,6 +105,9 @@ int sb_sink_stage(sb_sink_t *k, int64_t id, sb_err_t *err)
         p->parts++;
     }
     k->pending_count++;
+    trace_event(k, "sink_stage", json_pack("{s:I,s:s,s:I,s:i}", "checkpoint", (json_int_t)id,
+                                           "key", p->key, "bytes", (json_int_t)k->buf_len,
+                                           "parts", p->parts));
     k->buf_len = 0;
     return 0;
 }

@@ -44,6 +44,14 @@ int sb_trace_emit(sb_trace_t *t, const char *event, json_t *fields)
     return w == (ssize_t)n ? 0 : -1;
 }
 
+int sb_trace_write_lines(sb_trace_t *t, const char *lines, size_t len)
+{
+    if (t->fd < 0)
+        return -1;
+    ssize_t w = write(t->fd, lines, len);
+    return w == (ssize_t)len ? 0 : -1;
+}
+
 int sb_trace_read(const char *path, sb_trace_visit_fn fn, void *ctx,
                   int *truncated_out, sb_err_t *err)
 {

@@ -25,6 +25,11 @@ void sb_trace_close(sb_trace_t *t);
  * NULL) and appends the line. Returns -1 if the write fails. */
 int sb_trace_emit(sb_trace_t *t, const char *event, json_t *fields);
 
+/* Appends complete lines (each ending in '\n', each one JSON object with
+ * t_ns, pid and event) with one write(): a writer's own buffer of record
+ * events, flushed whole so that no line is ever split. */
+int sb_trace_write_lines(sb_trace_t *t, const char *lines, size_t len);
+
 /* Reads a trace, calling fn for each complete line's JSON object. A final
  * line cut short by a crash is skipped (*truncated_out set to 1); a malformed
  * line elsewhere is an error naming the line number. */
