@@ -141,7 +141,7 @@ static void test_tiny_run_prints_exact_rows_axis_and_legend(void)
                 "crash   ...........K......D.\n"
                 "restore .............R....r.\n"
                 "fault   ........~~~!........\n"
-                "bp       .   #              \n"
+                "bp       .####              \n"
                 "legend: one column = 100 ms of 2 s since the run started; . nothing\n"
                 "  chk     > triggered, - in progress, C completed, x aborted (also when its "
                 "worker died)\n"
@@ -151,6 +151,31 @@ static void test_tiny_run_prints_exact_rows_axis_and_legend(void)
                 "  fault   ~ fault active, ! crash point fired\n"
                 "  bp      # a channel >= 80% full (backpressure), blank: no sample (no "
                 "worker)\n");
+    fx_close(&f);
+}
+
+static void sample(fixture_t *f, int64_t at_ms, int pid, int fill)
+{
+    fprintf(f->trace,
+            "{\"t_ns\":%" PRId64 ",\"pid\":%d,\"event\":\"sample\",\"read\":0,"
+            "\"fill\":[0,%d],\"items\":10}\n",
+            T0 + at_ms * MS, pid, fill);
+}
+
+/* A sample covers the slots since its worker's previous sample; another
+ * worker, or a gap of more than a second, leaves the slots between blank. */
+static void test_samples_fill_the_slots_since_the_same_workers_previous_one(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    ev(&f, 0, "run_started", NULL);
+    sample(&f, 100, 7, 0);
+    sample(&f, 400, 7, 9);  /* slots 2-4 backpressured */
+    sample(&f, 600, 8, 0);  /* a new worker: slot 5 stays blank */
+    sample(&f, 1900, 8, 0); /* 1.3 s later: slots 7-18 blank */
+    ev(&f, 2000, "run_finished", NULL);
+    CU_ASSERT_EQUAL(print(&f, 20), 0);
+    ASSERT_HAS(f.text, "\nbp       .### .            .\n");
     fx_close(&f);
 }
 
@@ -328,6 +353,7 @@ void test_texttrace_register(void)
 #define T(fn) { #fn, fn }
     static const sb_test_case_t cases[] = {
         T(test_tiny_run_prints_exact_rows_axis_and_legend),
+        T(test_samples_fill_the_slots_since_the_same_workers_previous_one),
         T(test_abort_outranks_completion_and_trigger_in_one_slot),
         T(test_checkpoint_open_at_a_crash_shows_as_aborted_at_the_crash),
         T(test_failed_worker_and_stall_show_as_F),

@@ -61,6 +61,8 @@ typedef struct grid {
     int64_t lines;
     /* Pass 2: when each fault's band began, -1 when it is not active. */
     int64_t fault_since_ns[SB_TEXTTRACE_FAULTS_MAX];
+    int64_t sample_pid;                        /* the previous sample's worker */
+    int64_t sample_ns;
 } grid_t;
 
 static int rank_of(row_t row, char ch)
@@ -85,13 +87,17 @@ static void mark(grid_t *g, row_t row, int64_t t_ns, char ch)
         *slot = ch;
 }
 
+static void mark_slots(grid_t *g, row_t row, int from, int to, char ch)
+{
+    for (int s = from; s <= to; s++)
+        if (rank_of(row, ch) > rank_of(row, g->rows[row][s]))
+            g->rows[row][s] = ch;
+}
+
 /* Marks every slot that [from_ns, to_ns] touches. */
 static void mark_span(grid_t *g, row_t row, int64_t from_ns, int64_t to_ns, char ch)
 {
-    int hi = slot_of(g, to_ns);
-    for (int s = slot_of(g, from_ns); s <= hi; s++)
-        if (rank_of(row, ch) > rank_of(row, g->rows[row][s]))
-            g->rows[row][s] = ch;
+    mark_slots(g, row, slot_of(g, from_ns), slot_of(g, to_ns), ch);
 }
 
 static bool event_time(const json_t *ev, int64_t *t_ns)
@@ -208,6 +214,23 @@ static void on_restore(grid_t *g, const json_t *ev, int64_t t_ns)
         mark(g, ROW_RESTORE, t_ns, 'r'); /* a restart with nothing to restore */
 }
 
+/* A sample speaks for the slots since the same worker's previous sample,
+ * so that slots shorter than the sampling period are not left blank; a new
+ * worker (another pid) or a gap past SB_TEXTTRACE_SAMPLE_GAP_NS_MAX starts
+ * over. */
+static void on_sample(grid_t *g, const json_t *ev, int64_t t_ns)
+{
+    char ch = sample_backpressured(ev) ? '#' : '.';
+    int64_t pid = json_integer_value(json_object_get(ev, "pid"));
+    bool continues = g->sample_ns > 0 && pid == g->sample_pid && t_ns >= g->sample_ns &&
+                     t_ns - g->sample_ns <= SB_TEXTTRACE_SAMPLE_GAP_NS_MAX;
+    int to = slot_of(g, t_ns);
+    int from = continues ? slot_of(g, g->sample_ns) + 1 : to;
+    mark_slots(g, ROW_BP, from < to ? from : to, to, ch);
+    g->sample_pid = pid;
+    g->sample_ns = t_ns;
+}
+
 static int on_mark(json_t *ev, void *ctx)
 {
     grid_t *g = ctx;
@@ -235,7 +258,7 @@ static int on_mark(json_t *ev, void *ctx)
         if (i >= 0)
             g->fault_since_ns[i] = -1;
     } else if (event_is(ev, "sample")) {
-        mark(g, ROW_BP, t_ns, sample_backpressured(ev) ? '#' : '.');
+        on_sample(g, ev, t_ns);
     }
     return 0;
 }

@@ -27,6 +27,7 @@
 #define SB_TEXTTRACE_WIDTH_MAX 1000
 #define SB_TEXTTRACE_FAULTS_MAX 256    /* fault bands told apart (scenario indexes) */
 #define SB_TEXTTRACE_BACKPRESSURE_PERCENT 80 /* a channel this full is backpressure */
+#define SB_TEXTTRACE_SAMPLE_GAP_NS_MAX 1000000000LL /* samples further apart: no worker between */
 
 /* Prints the rows, the axis and the legend of trace_path to out, in at most
  * `width` time slots (<= 0: SB_TEXTTRACE_WIDTH_DEFAULT; clamped to
