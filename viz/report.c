@@ -38,6 +38,7 @@ typedef struct event_row {
 
 typedef struct report {
     const char *run_dir;
+    char run_dir_shown[PATH_BYTES_MAX]; /* absolute, when it resolves */
     FILE *out;
     /* From the trace. */
     bool origin_seen;
@@ -267,7 +268,8 @@ static const char STYLE[] =
     "h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccc;margin-top:1.6em}"
     "table{border-collapse:collapse;font-size:.9em}"
     "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"
-    "th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "th{background:#f3f3f3}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     "pre{background:#f7f7f7;border:1px solid #ddd;padding:.6em;overflow-x:auto;"
     "font-size:.85em;line-height:1.2}"
     ".ok{color:#17692b;font-weight:600}.bad{color:#b00020;font-weight:600}"
@@ -425,7 +427,7 @@ static void write_facts(report_t *r, const json_t *s)
     }
     fact(r, "sink", json_string_value(json_object_get(s, "sink")));
     fact(r, "checkpoint store", json_string_value(json_object_get(s, "checkpoints")));
-    fact(r, "run folder", r->run_dir);
+    fact(r, "run folder", r->run_dir_shown);
     fputs("</dl>\n", r->out);
 }
 
@@ -479,7 +481,7 @@ static void write_verdict(report_t *r, const json_t *summary, const char *summar
         char b[64];
         snprintf(b, sizeof b, "%" PRId64, r->seed);
         fact(r, "seed", r->seed_seen ? b : "?");
-        fact(r, "run folder", r->run_dir);
+        fact(r, "run folder", r->run_dir_shown);
         fputs("</dl>\n", r->out);
         write_files(r);
         fputs("</section>\n", r->out);
@@ -925,6 +927,8 @@ int sb_report_write(const char *run_dir, sb_err_t *err)
     }
     r->run_dir = run_dir;
     r->events = events;
+    if (realpath(run_dir, r->run_dir_shown) == NULL)
+        snprintf(r->run_dir_shown, sizeof r->run_dir_shown, "%s", run_dir);
     char trace[PATH_BYTES_MAX], path[PATH_BYTES_MAX], tmp[PATH_BYTES_MAX + 8];
     int rc = 0;
     if (!path_in(r, "trace.jsonl", trace, sizeof trace) ||
