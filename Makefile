@@ -39,14 +39,16 @@ ASAN_SCENARIOS := scenarios/kill-during-final.yaml scenarios/keyed-count-kills.y
 UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*.yaml)) \
                        scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
 
-.PHONY: all deps check-deps run test test-kafka test-real unit unit-asan scenarios scenarios-asan \
-        scenarios-unaligned clean help
+.PHONY: all deps check-deps check-browser run test test-kafka test-real test-report unit unit-asan scenarios \
+        scenarios-asan scenarios-unaligned clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
 help:
 	@echo "make run        build and run $(SCENARIO) on the embedded Kafka and file:// store"
 	@echo "make test       unit tests and two scenarios under ASan+UBSan, then the scenario suite"
+	@echo "                and the report in headless Chromium"
+	@echo "make test-report a real run's report.html in headless Chromium (screenshot in out/)"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make deps       install missing Debian packages"
@@ -58,6 +60,10 @@ deps:
 check-deps:
 	@pkg-config --exists $(PKGS) || bash scripts/deps.sh
 
+# Only the browser test needs chromium; deps.sh installs it with the rest.
+check-browser:
+	@command -v chromium >/dev/null || bash scripts/deps.sh
+
 run: check-deps
 	@$(MAKE) --no-print-directory $(B)/snapbed
 	./$(B)/snapbed run $(SCENARIO)
@@ -68,6 +74,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory scenarios-unaligned
+	@$(MAKE) --no-print-directory test-report
 	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-real; fi
 
 unit: $(B)/unit_tests $(B)/snapbed
@@ -89,6 +96,13 @@ scenarios: $(B)/snapbed
 scenarios-unaligned: $(B)/snapbed
 	@dir=$(SUITE_DIR)-unaligned; ./$(B)/snapbed run $(UNALIGNED_SCENARIOS) --unaligned -q \
 	    --junit $$dir.junit.xml -o $$dir
+
+# A real run's report.html opened in headless Chromium: no script error, no
+# failed load, every section and picture in the DOM; the screenshot stays
+# in out/report-browser-*/.
+test-report: check-deps check-browser
+	@$(MAKE) --no-print-directory $(B)/snapbed
+	bash tests/report-browser.sh
 
 # The real-Kafka lane: scenarios against a real broker (downloads its jars
 # from Maven Central once).

@@ -31,8 +31,10 @@
 #include "kafka.h"
 #include "progress.h"
 #include "proxy.h"
+#include "report.h"
 #include "scenario.h"
 #include "store.h"
+#include "texttrace.h"
 #include "timeline.h"
 #include "trace.h"
 #include "verdict.h"
@@ -129,7 +131,8 @@ static void usage(FILE *f)
             "  -h, --help           this text\n"
             "\n"
             "The run folder receives trace.jsonl, summary.json, input.json, the committed\n"
-            "output (output/), the checkpoints (checkpoints/) and worker.log. Shared\n"
+            "output (output/), the checkpoints (checkpoints/), worker.log and report.html\n"
+            "(see `snapbed report`); a run that fails also prints its text trace. Shared\n"
             "locations (s3://, absolute file:///) get the run id appended, so runs never\n"
             "mix. s3:// stores are configured by s3.endpoint, s3.region, s3.access-key and\n"
             "s3.secret-key in the scenario, else S3_ENDPOINT, AWS_REGION,\n"
@@ -937,6 +940,31 @@ static int apply_unaligned_options(const run_opts_t *o, sb_scenario_t *s, sb_err
     return 0;
 }
 
+/* After the verdict, with the trace closed: the text trace of a run that
+ * failed (its expectation, or the job itself), so that a CI log can be read
+ * without the report, then report.html. They describe the run and do not
+ * decide it: a failure to write them is one line, not a failed run. */
+static void describe_run(const supervisor_t *sv, int rc)
+{
+    char trace[1100];
+    sb_err_t err = { { 0 } };
+    snprintf(trace, sizeof trace, "%s/trace.jsonl", sv->run_dir);
+    if (rc != 0) {
+        printf("\ntrace of the failed run (%s):\n", trace);
+        if (sb_texttrace_print(trace, stdout, SB_TEXTTRACE_WIDTH_DEFAULT, &err) != 0)
+            printf("  %-12s not drawn: %s\n", "trace", err.msg);
+        printf("\n");
+    }
+    /* HOOK(viz): `snapbed viz` (issue6-viz) draws viz/timeline.svg and the
+     * viz/chk-N-{graph,spacetime,gantt}.svg pictures here, before the report
+     * that inlines and links them. */
+    if (sb_report_write(sv->run_dir, &err) != 0)
+        printf("  %-12s not written: %s\n", "report", err.msg);
+    else
+        printf("  %-12s %s/%s\n", "report", sv->run_dir, SB_REPORT_FILE);
+    fflush(stdout);
+}
+
 /* --------------------------------------------------------------- main */
 
 static int run(supervisor_t *sv, sb_err_t *err)
@@ -998,6 +1026,8 @@ static int run(supervisor_t *sv, sb_err_t *err)
     sb_kafka_mock_stop(&mock);
     sb_progress_unmap(sv->progress);
     sb_trace_close(&sv->trace);
+    if (sv->job_start_ns != 0) /* else nothing ran: nothing to describe */
+        describe_run(sv, rc);
     return rc;
 }
 

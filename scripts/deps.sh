@@ -3,9 +3,13 @@
 # Runs as root, or through sudo when not root.
 set -euo pipefail
 
+# Libraries to build against, then programs the tests run: Debian's
+# chromium opens report.html headless (tests/report-browser.sh), with a
+# font so that its screenshot shows text.
 pkgs=(build-essential pkg-config librdkafka-dev libck-dev libcunit1-dev
       libgraphviz-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
-      libxml2-dev)
+      libxml2-dev
+      chromium fonts-dejavu-core)
 
 missing=()
 for p in "${pkgs[@]}"; do
