@@ -15,6 +15,10 @@
 int sb_cmd_run(int argc, char **argv);
 int sb_cmd_worker(int argc, char **argv);
 
+/* `snapbed check TRACE`: the consistent-cut checker on a trace alone;
+ * 0 every check passed, 1 violations, 2 bad usage or an unreadable trace. */
+int sb_cmd_check(int argc, char **argv);
+
 /* `snapbed run PATH...`: several scenarios and/or seeds, each case a child
  * `snapbed run`; a table, `suite: N passed, M failed`, optional JUnit XML.
  * sb_cmd_run hands its argv over unchanged (argv[0] = "run") when there is
