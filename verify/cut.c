@@ -64,6 +64,7 @@ struct sb_cut_checker {
     json_t *pending;               /* upload key -> where a completed checkpoint
                                       listed it as pending */
     bool job_graph_seen;
+    bool finished;                 /* sb_cut_finish was called */
     int64_t events;
     bool failed;
     sb_err_t err;                  /* why the trace cannot be checked */
@@ -332,17 +333,21 @@ static void check_replays(sb_cut_checker_t *c, bool finished)
     }
 }
 
-static void incarnation_end(sb_cut_checker_t *c, bool finished)
+static void incarnation_release(incarnation_t *inc)
 {
-    incarnation_t *inc = &c->inc;
-    if (!inc->open)
-        return;
-    check_replays(c, finished);
     for (int i = 0; i < SB_CUT_OPEN_MAX; i++)
         open_release(&inc->open_checkpoints[i]);
     for (int i = 0; i < inc->tasks_count; i++)
         json_decref(inc->tasks[i].start_offsets);
     inc->open = false;
+}
+
+static void incarnation_end(sb_cut_checker_t *c, bool finished)
+{
+    if (!c->inc.open)
+        return;
+    check_replays(c, finished);
+    incarnation_release(&c->inc);
 }
 
 /* ------------------------------------------------- a completed checkpoint */
@@ -707,6 +712,8 @@ static bool is_incarnation_event(const char *name)
 
 void sb_cut_event(sb_cut_checker_t *c, json_t *ev)
 {
+    assert(c != NULL && ev != NULL);
+    assert(!c->finished);
     const char *name = str_field(ev, "event");
     c->events++;
     if (name == NULL || c->failed)
@@ -747,7 +754,8 @@ void sb_cut_free(sb_cut_checker_t *c)
 {
     if (c == NULL)
         return;
-    incarnation_end(c, false);
+    if (c->inc.open)
+        incarnation_release(&c->inc);
     sb_twophase_free(&c->twophase);
     json_decref(c->channel_state_records);
     json_decref(c->pending);
@@ -768,6 +776,8 @@ static void check_unpublished(sb_cut_checker_t *c)
 
 int sb_cut_finish(sb_cut_checker_t *c, sb_cut_report_t *out, sb_err_t *err)
 {
+    assert(!c->finished); /* once: it closes the run */
+    c->finished = true;
     if (!c->failed && !c->job_graph_seen)
         fail(c, "the trace has no job_graph event: it was written by an older snapbed that "
              "did not record the job graph; run the scenario again to check its cuts");

@@ -78,9 +78,12 @@ typedef struct sb_cut_checker sb_cut_checker_t;
 
 /* NULL when out of memory. */
 sb_cut_checker_t *sb_cut_new(void);
+/* Feeds one event, in file order; the checker keeps no reference to it
+ * past its checkpoint's completion. */
 void sb_cut_event(sb_cut_checker_t *c, json_t *event);
-/* Ends the run: fills *out. Returns -1 (err says why) when the trace cannot
- * be checked: no job_graph, or a job graph past the limits above. */
+/* Ends the run (once; no event after it): fills *out. Returns -1 (err says
+ * why) when the trace cannot be checked: no job_graph, an event naming a
+ * task its job graph lacks, or a job graph past the limits above. */
 int sb_cut_finish(sb_cut_checker_t *c, sb_cut_report_t *out, sb_err_t *err);
 void sb_cut_free(sb_cut_checker_t *c);
 
