@@ -15,6 +15,9 @@
 int sb_cmd_run(int argc, char **argv);
 int sb_cmd_worker(int argc, char **argv);
 
+/* `snapbed check TRACE`: the consistent-cut checker on a trace alone;
+ * 0 every check passed, 1 violations, 2 bad usage or an unreadable trace. */
+int sb_cmd_check(int argc, char **argv);
 /* `snapbed report RUN_DIR`: (re)writes RUN_DIR/report.html, prints its path. */
 int sb_cmd_report(int argc, char **argv);
 

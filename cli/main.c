@@ -18,6 +18,8 @@ static void usage(FILE *f)
             "\n"
             "commands:\n"
             "  run SCENARIO    run a scenario end to end and print the verdict\n"
+            "  check TRACE     prove from a run's trace that every completed checkpoint\n"
+            "                  is a consistent cut (TRACE: trace.jsonl or a run folder)\n"
             "  report RUN_DIR  (re)write a run folder's report.html\n"
             "  crashpoints     list the named crash points a scenario can use\n"
             "  help            this text\n"
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return sb_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return sb_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return sb_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "crashpoints") == 0)

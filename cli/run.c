@@ -25,6 +25,7 @@
 #include "cli_fs.h"
 #include "ckstats.h"
 #include "commands.h"
+#include "cut.h"
 #include "crashpoint.h"
 #include "input.h"
 #include "job.h"
@@ -617,8 +618,9 @@ static json_t *check_json(const sb_verdict_check_t *c)
     return json_pack("{s:b,s:s}", "ok", c->ok, "detail", c->detail);
 }
 
-static int write_summary(const supervisor_t *sv, const sb_verdict_t *v, bool met,
-                         const char *unfired, sb_err_t *err)
+static int write_summary(const supervisor_t *sv, const sb_verdict_t *v,
+                         const sb_verdict_check_t *cuts, bool met, const char *unfired,
+                         sb_err_t *err)
 {
     const sb_eo_report_t *r = &v->eo;
     double secs = (double)(sv->job_end_ns - sv->job_start_ns) / 1e9;
@@ -648,9 +650,10 @@ static int write_summary(const supervisor_t *sv, const sb_verdict_t *v, bool met
         (json_int_t)v->checkpoints_completed, "checkpoints_aborted",
         (json_int_t)v->checkpoints_aborted, "restored_from", restored, "objects",
         (json_int_t)v->objects, "duration_s", secs, "records_per_s",
-        secs > 0 ? (double)v->records_in / secs : 0.0, "verified_ok", sb_verdict_ok(v),
+        secs > 0 ? (double)v->records_in / secs : 0.0, "verified_ok", sb_verdict_ok(v) && cuts->ok,
         "expectation_met", met, "unfired_faults", unfired, "sink", sv->sink_uri, "checkpoints",
         sv->checkpoints_uri);
+    json_object_set_new(o, "cuts", check_json(cuts));
     char path[1100];
     snprintf(path, sizeof path, "%s/summary.json", sv->run_dir);
     int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -684,7 +687,8 @@ static void report_checkpoints(const supervisor_t *sv)
     sb_ckstats_free(&st);
 }
 
-static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v)
+static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v,
+                          const sb_verdict_check_t *cuts, const char *cuts_ok_text)
 {
     const sb_eo_report_t *r = &v->eo;
     char restored[512] = "";
@@ -722,6 +726,7 @@ static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v)
     print_check("crashes", &v->crashes, crashes);
     print_check("liveness", &v->liveness, "checkpoints completed after the last crash");
     print_check("leftovers", &v->leftovers, "no upload in progress, no temporary object");
+    print_check("cuts", cuts, cuts_ok_text);
     if (!v->order_checked)
         printf("  %-12s not checked: records of a partition reach a sink along several paths\n",
                "order");
@@ -754,6 +759,23 @@ static void unfired_faults(const supervisor_t *sv, char *buf, size_t len)
     }
 }
 
+/* The consistent-cut checker on the run's trace (verify/cut.h, also
+ * `snapbed check`): it counts toward the verdict like any other check. */
+static void check_cuts(const supervisor_t *sv, sb_verdict_check_t *c, char *ok_text, size_t len)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/trace.jsonl", sv->run_dir);
+    sb_cut_report_t r;
+    sb_err_t err = { { 0 } };
+    if (sb_cut_check_file(path, &r, &err) != 0) {
+        c->ok = false;
+        snprintf(c->detail, sizeof c->detail, "cannot check: %s", err.msg);
+        return;
+    }
+    c->ok = sb_cut_report_ok(&r);
+    sb_cut_report_summary(&r, c->ok ? ok_text : c->detail, c->ok ? len : sizeof c->detail);
+}
+
 static int verify_and_report(supervisor_t *sv, sb_err_t *err)
 {
     if (!sv->o->quiet)
@@ -767,15 +789,18 @@ static int verify_and_report(supervisor_t *sv, sb_err_t *err)
     }
     char unfired[512];
     unfired_faults(sv, unfired, sizeof unfired);
-    bool ok = sb_verdict_ok(v);
+    sb_verdict_check_t cuts;
+    char cuts_ok_text[SB_VERDICT_DETAIL_BYTES_MAX];
+    check_cuts(sv, &cuts, cuts_ok_text, sizeof cuts_ok_text);
+    bool ok = sb_verdict_ok(v) && cuts.ok;
     bool met = ok == sv->s->expect_exactly_once && unfired[0] == '\0';
-    print_verdict(sv, v);
+    print_verdict(sv, v, &cuts, cuts_ok_text);
     if (unfired[0] != '\0')
         printf("  %-12s %s never fired: the job finished first\n", "faults", unfired);
     if (!sv->s->expect_exactly_once)
         printf("  %-12s the scenario expects a violation (negative control): %s\n", "expect",
                ok ? "NOT FOUND — the checker missed it" : "found, as it must be");
-    int rc = write_summary(sv, v, met, unfired, err);
+    int rc = write_summary(sv, v, &cuts, met, unfired, err);
     sb_trace_emit(&sv->trace, "run_finished",
                   json_pack("{s:b,s:b}", "verified_ok", ok, "expectation_met", met));
     free(v);

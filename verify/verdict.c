@@ -13,8 +13,7 @@
 #include "sink.h"
 #include "store.h"
 #include "trace.h"
-
-#define KEYS_TRACKED_MAX 1000000   /* published keys remembered by the checks */
+#include "twophase.h"
 
 bool sb_verdict_graph_keeps_order(const sb_scenario_t *s)
 {
@@ -184,7 +183,7 @@ static void compare_counts(json_t *want, json_t *got, int files, int expected_fi
 /* ------------------------------------------------------- trace checks */
 
 struct sb_trace_checks {
-    int64_t max_completed;       /* newest completion seen so far */
+    sb_twophase_t twophase;      /* restores and publications */
     int64_t completed_count;
     int64_t aborted_count;
     int crashes;
@@ -192,11 +191,6 @@ struct sb_trace_checks {
     int64_t last_completion_ns;
     int restores;
     int64_t restored_from[SB_VERDICT_RESTORES_MAX];
-    int64_t unverified[SB_VERDICT_RESTORES_MAX]; /* restored ids the trace never
-                                                    saw complete */
-    int unverified_count;
-    json_t *published;           /* key -> true once published, false if only
-                                    re-committed (already published) */
     int64_t inflight_restored;   /* channel-state records replayed */
     int channel_states_restored; /* subtasks that replayed some */
     sb_verdict_check_t restore, publish;
@@ -207,7 +201,10 @@ sb_trace_checks_t *sb_trace_checks_new(void)
     sb_trace_checks_t *tc = calloc(1, sizeof *tc);
     if (tc == NULL)
         return NULL;
-    tc->published = json_object();
+    if (sb_twophase_init(&tc->twophase) != 0) {
+        free(tc);
+        return NULL;
+    }
     tc->restore.ok = tc->publish.ok = true;
     tc->last_crash_ns = -1;
     tc->last_completion_ns = -1;
@@ -218,7 +215,7 @@ void sb_trace_checks_free(sb_trace_checks_t *tc)
 {
     if (tc == NULL)
         return;
-    json_decref(tc->published);
+    sb_twophase_free(&tc->twophase);
     free(tc);
 }
 
@@ -235,56 +232,22 @@ static void violation(sb_verdict_check_t *c, const char *fmt, ...)
     va_end(ap);
 }
 
-static void on_restore(sb_trace_checks_t *tc, json_t *ev)
+/* The first rule broken, in the order of the trace, becomes the check's
+ * detail. */
+static void note_rules(sb_trace_checks_t *tc, unsigned rules, sb_verdict_check_t *c)
 {
-    int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
-    int attempt = (int)json_integer_value(json_object_get(ev, "attempt"));
-    /* A completion whose trace line was lost to a crash right after its
-     * _metadata was written shows up as a restore above max_completed; that
-     * is allowed. Restoring from anything older is not. */
-    if (id < tc->max_completed)
-        violation(&tc->restore, "attempt %d restored from chk-%" PRId64
-                  " although chk-%" PRId64 " had completed", attempt, id, tc->max_completed);
-    if (id > tc->max_completed) {
-        /* Legitimate only if the checkpoint had completed (its completion's
-         * trace line lost to a crash): the restore says whether storage
-         * held its _metadata then; older traces are checked against storage
-         * later (where retention may have removed it since). */
-        json_t *completed = json_object_get(ev, "completed");
-        if (json_is_false(completed))
-            violation(&tc->restore, "attempt %d restored from chk-%" PRId64 ", which never "
-                      "completed (it had no _metadata)", attempt, id);
-        else if (completed == NULL && tc->unverified_count < SB_VERDICT_RESTORES_MAX)
-            tc->unverified[tc->unverified_count++] = id;
-        tc->max_completed = id;
-    }
-    if (attempt > 0 && tc->restores < SB_VERDICT_RESTORES_MAX)
-        tc->restored_from[tc->restores++] = id;
+    for (int r = 0; r < SB_TWOPHASE_RULES_COUNT_; r++)
+        if (rules & (1u << r))
+            violation(c, "%s", tc->twophase.detail[r]);
 }
 
-static void on_sink_commit(sb_trace_checks_t *tc, json_t *ev)
+static void on_restore(sb_trace_checks_t *tc, json_t *ev)
 {
-    const char *key = json_string_value(json_object_get(ev, "key"));
+    note_rules(tc, sb_twophase_restore(&tc->twophase, ev), &tc->restore);
     int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
-    if (key == NULL)
-        return;
-    if (!json_is_true(json_object_get(ev, "published"))) {
-        /* Committed again after a restore: the first publication's trace
-         * line may have been lost to the crash. It still accounts for the
-         * object. */
-        if (json_object_get(tc->published, key) == NULL &&
-            json_object_size(tc->published) < KEYS_TRACKED_MAX)
-            json_object_set_new(tc->published, key, json_false());
-        return;
-    }
-    if (id > tc->max_completed)
-        violation(&tc->publish, "%s was published for chk-%" PRId64 " before any checkpoint "
-                  ">= %" PRId64 " completed (newest completed: chk-%" PRId64 ")", key, id, id,
-                  tc->max_completed);
-    if (json_is_true(json_object_get(tc->published, key)))
-        violation(&tc->publish, "%s was published twice", key);
-    else if (json_object_size(tc->published) < KEYS_TRACKED_MAX)
-        json_object_set_new(tc->published, key, json_true());
+    int attempt = (int)json_integer_value(json_object_get(ev, "attempt"));
+    if (attempt > 0 && tc->restores < SB_VERDICT_RESTORES_MAX)
+        tc->restored_from[tc->restores++] = id;
 }
 
 void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
@@ -296,8 +259,7 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
     if (strcmp(name, "checkpoint_completed") == 0) {
         int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
         tc->completed_count++;
-        if (id > tc->max_completed)
-            tc->max_completed = id;
+        sb_twophase_completed(&tc->twophase, id);
         tc->last_completion_ns = t_ns;
     } else if (strcmp(name, "checkpoint_aborted") == 0) {
         tc->aborted_count++;
@@ -307,7 +269,7 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
     } else if (strcmp(name, "restore") == 0) {
         on_restore(tc, ev);
     } else if (strcmp(name, "sink_commit") == 0) {
-        on_sink_commit(tc, ev);
+        note_rules(tc, sb_twophase_sink_commit(&tc->twophase, ev), &tc->publish);
     } else if (strcmp(name, "channel_state_restored") == 0) {
         int64_t n = json_integer_value(json_object_get(ev, "records"));
         tc->inflight_restored += n;
@@ -317,7 +279,7 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
 
 void sb_trace_checks_object(sb_trace_checks_t *tc, const char *key)
 {
-    if (json_object_get(tc->published, key) == NULL)
+    if (!sb_twophase_committed(&tc->twophase, key))
         violation(&tc->publish, "%s is in the store, but the sink never committed it", key);
 }
 
@@ -367,21 +329,21 @@ static int visit(json_t *ev, void *ctx)
 static int check_unverified_restores(const sb_verdict_params_t *p, sb_trace_checks_t *tc,
                                      sb_err_t *err)
 {
-    if (tc->unverified_count == 0)
+    if (tc->twophase.unverified_count == 0)
         return 0;
     sb_cpstore_t cps;
     if (sb_cpstore_open(&cps, p->checkpoints_uri, p->run_dir, p->job_name, 1, err) != 0)
         return -1;
     int rc = 0;
-    for (int i = 0; i < tc->unverified_count && rc == 0; i++) {
+    for (int i = 0; i < tc->twophase.unverified_count && rc == 0; i++) {
         json_t *meta = NULL;
         sb_err_t ignored;
-        if (sb_cpstore_read_metadata(&cps, tc->unverified[i], &meta, &ignored) == 0) {
+        if (sb_cpstore_read_metadata(&cps, tc->twophase.unverified[i], &meta, &ignored) == 0) {
             json_decref(meta);
             continue;
         }
         violation(&tc->restore, "restored from chk-%" PRId64 ", which never completed "
-                  "(it has no _metadata)", tc->unverified[i]);
+                  "(it has no _metadata)", tc->twophase.unverified[i]);
     }
     sb_store_close(&cps.store);
     return rc;
