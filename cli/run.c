@@ -504,6 +504,9 @@ static int supervise(supervisor_t *sv, pid_t pid, bool *killed, int *fault)
         }
         int k = *killed ? -1 : kill_due(sv, now);
         if (k >= 0) {
+            sb_trace_emit(&sv->trace, "fault_fired",
+                          json_pack("{s:i,s:s}", "fault", sv->kills[k].fault, "point",
+                                    sv->kills[k].by_progress ? "random kill" : "timed kill"));
             kill(pid, SIGKILL);
             sv->kills[k].fired = true;
             sv->kills_sent++;
@@ -654,6 +657,15 @@ static int write_summary(const supervisor_t *sv, const sb_verdict_t *v,
         "expectation_met", met, "unfired_faults", unfired, "sink", sv->sink_uri, "checkpoints",
         sv->checkpoints_uri);
     json_object_set_new(o, "cuts", check_json(cuts));
+    json_object_set_new(o, "channel_state", v->channel_state_checked
+                                                ? check_json(&v->channel_state) : json_null());
+    json_object_set_new(o, "inflight_restored", json_integer((json_int_t)v->inflight_restored));
+    /* What the scenario expected, so that readers of this file (the report)
+     * can tell a negative control from a failure. */
+    json_object_set_new(o, "expect",
+                        json_pack("{s:b,s:b}", "exactly_once", sv->s->expect_exactly_once,
+                                  "channel_state_restored",
+                                  sv->s->expect_channel_state_restored));
     char path[1100];
     snprintf(path, sizeof path, "%s/summary.json", sv->run_dir);
     int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -27,3 +27,15 @@ expect_count() {
 
 expect_count negative-at-least-once duplicated "the negative control proves nothing"
 expect_count mutant-drop-channel-state lost "dropping channel state went unseen"
+
+# The consistent-cut checker (`snapbed check`, also run by `snapbed run`)
+# must report every mutant and the at-least-once control from the trace
+# alone: each such run's summary.json has "cuts": {"ok": false, ...}.
+for s in "$dir"/mutant-*-seed*/summary.json "$dir"/negative-at-least-once-seed*/summary.json; do
+    [ -f "$s" ] || continue
+    if ! sed -n '/"cuts"/,/}/p' "$s" | grep -q '"ok": false'; then
+        echo "check-negatives: $s: the trace checks found nothing: snapbed check misses this bug" >&2
+        exit 1
+    fi
+done
+echo "check-negatives: snapbed check reported every mutant and the at-least-once control"
