@@ -15,6 +15,9 @@
 int sb_cmd_run(int argc, char **argv);
 int sb_cmd_worker(int argc, char **argv);
 
+/* `snapbed viz TRACE`: the pictures of a run from its trace (viz/viz.h). */
+int sb_cmd_viz(int argc, char **argv);
+
 /* `snapbed run PATH...`: several scenarios and/or seeds, each case a child
  * `snapbed run`; a table, `suite: N passed, M failed`, optional JUnit XML.
  * sb_cmd_run hands its argv over unchanged (argv[0] = "run") when there is

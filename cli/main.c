@@ -18,6 +18,7 @@ static void usage(FILE *f)
             "\n"
             "commands:\n"
             "  run SCENARIO    run a scenario end to end and print the verdict\n"
+            "  viz TRACE       draw a run's checkpoints and timeline (SVG, PNG, DOT)\n"
             "  crashpoints     list the named crash points a scenario can use\n"
             "  help            this text\n"
             "  version         print the version\n"
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return sb_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "viz") == 0)
+        return sb_cmd_viz(argc - 1, argv + 1);
     if (strcmp(cmd, "crashpoints") == 0)
         return crashpoints();
     if (strcmp(cmd, "worker") == 0)
