@@ -573,6 +573,8 @@ static void merge_batches(sb_runtrace_incarnation_t *inc)
 {
     sb_runtrace_batch_t *b = inc->batches;
     int64_t n = inc->batches_count, out = 0;
+    if (n == 0)
+        return;
     qsort(b, (size_t)n, sizeof *b, cmp_half_batches);
     for (int64_t i = 0; i < n; i++) {
         sb_runtrace_batch_t cur = b[i];
