@@ -298,4 +298,29 @@ static inline void vfx_story_aligned(vfx_t *x)
     vfx_completed(x, 0, 1, 3000);
 }
 
+/* One unaligned checkpoint (1) of the fan-in graph, triggered at 1000 us:
+ * map-0 snapshots at 1550 on ch0's barrier (announced at 1500) having read
+ * 15 of the 20 records source-1 sent before its snapshot (ch1's barrier is
+ * announced at 1900); `ranges` is the channel state it records (NULL:
+ * none), `map_inputs` its read positions. sink-0 snapshots at 1750; acks
+ * at 2000 and 2100; completed at 2200. */
+static inline void vfx_story_unaligned(vfx_t *x, const char *ranges, const char *map_inputs)
+{
+    vfx_run_started(x);
+    vfx_job_graph_fan_in(x, 0, 100, true);
+    vfx_triggered(x, 0, 1, 1000);
+    vfx_snapshot(x, 0, "source-0", 1, 1100, false, "[]", "[[0,10]]");
+    vfx_snapshot(x, 0, "source-1", 1, 1200, false, "[]", "[[1,20]]");
+    vfx_barrier(x, 0, "map-0", 0, 1, 1500, 10, 10, true);
+    vfx_snapshot(x, 0, "map-0", 1, 1550, true, map_inputs, "[[2,30]]");
+    vfx_barrier(x, 0, "map-0", 1, 1, 1900, 20, 15, true);
+    if (ranges != NULL)
+        vfx_channel_state(x, 0, "map-0", 1, 1950, ranges);
+    vfx_barrier(x, 0, "sink-0", 2, 1, 1700, 30, 30, true);
+    vfx_snapshot(x, 0, "sink-0", 1, 1750, true, "[[2,30]]", "[]");
+    vfx_ack(x, 0, (vfx_ack_t){ "map-0", 1, 2000, 500, 0, 10, 10, 8, true, false });
+    vfx_ack(x, 0, (vfx_ack_t){ "sink-0", 1, 2100, 700, 0, 10, 10, 8, true, false });
+    vfx_completed(x, 0, 1, 2200);
+}
+
 #endif

@@ -90,32 +90,11 @@ static void test_edges_carry_the_barrier_announcement_and_records_queued_ahead_o
     vfx_close(&x);
 }
 
-/* map-0 snapshots unaligned on ch0's barrier having read 15 of the 20
- * records source-1 sent before its snapshot; `ranges` is what it records. */
-static void story_unaligned(vfx_t *x, const char *ranges, const char *map_inputs)
-{
-    vfx_run_started(x);
-    vfx_job_graph_fan_in(x, 0, 100, true);
-    vfx_triggered(x, 0, 1, 1000);
-    vfx_snapshot(x, 0, "source-0", 1, 1100, false, "[]", "[[0,10]]");
-    vfx_snapshot(x, 0, "source-1", 1, 1200, false, "[]", "[[1,20]]");
-    vfx_barrier(x, 0, "map-0", 0, 1, 1500, 10, 10, true);
-    vfx_snapshot(x, 0, "map-0", 1, 1550, true, map_inputs, "[[2,30]]");
-    vfx_barrier(x, 0, "map-0", 1, 1, 1900, 20, 15, true);
-    if (ranges != NULL)
-        vfx_channel_state(x, 0, "map-0", 1, 1950, ranges);
-    vfx_barrier(x, 0, "sink-0", 2, 1, 1700, 30, 30, true);
-    vfx_snapshot(x, 0, "sink-0", 1, 1750, true, "[[2,30]]", "[]");
-    vfx_ack(x, 0, (vfx_ack_t){ "map-0", 1, 2000, 500, 0, 10, 10, 8, true, false });
-    vfx_ack(x, 0, (vfx_ack_t){ "sink-0", 1, 2100, 700, 0, 10, 10, 8, true, false });
-    vfx_completed(x, 0, 1, 2200);
-}
-
 static void test_an_unaligned_snapshot_records_the_in_flight_records_as_channel_state(void)
 {
     vfx_t x;
     vfx_open(&x);
-    story_unaligned(&x, "[[1,15,20]]", "[[0,10],[1,15]]");
+    vfx_story_unaligned(&x, "[[1,15,20]]", "[[0,10],[1,15]]");
     sb_propgraph_t pg;
     build(&x, 1, &pg);
     const sb_propgraph_edge_t *ch1 = edge_of(&pg, 1);
@@ -132,7 +111,7 @@ static void test_in_flight_records_without_channel_state_show_as_unrecorded(void
 {
     vfx_t x;
     vfx_open(&x);
-    story_unaligned(&x, NULL, "[[0,10],[1,15]]");
+    vfx_story_unaligned(&x, NULL, "[[0,10],[1,15]]");
     sb_propgraph_t pg;
     build(&x, 1, &pg);
     CU_ASSERT_EQUAL(edge_of(&pg, 1)->recorded_records, 0);
@@ -145,7 +124,7 @@ static void test_records_read_beyond_the_senders_cut_show_as_orphans(void)
 {
     vfx_t x;
     vfx_open(&x);
-    story_unaligned(&x, "[[1,15,20]]", "[[0,12],[1,15]]"); /* read 12 of ch0, sent 10 */
+    vfx_story_unaligned(&x, "[[1,15,20]]", "[[0,12],[1,15]]"); /* read 12 of ch0, sent 10 */
     sb_propgraph_t pg;
     build(&x, 1, &pg);
     CU_ASSERT_EQUAL(edge_of(&pg, 0)->orphan_records, 2);
@@ -178,7 +157,7 @@ static void test_an_unaligned_subtask_waited_only_for_the_barrier_that_arrived_b
 {
     vfx_t x;
     vfx_open(&x);
-    story_unaligned(&x, "[[1,15,20]]", "[[0,10],[1,15]]");
+    vfx_story_unaligned(&x, "[[1,15,20]]", "[[0,10],[1,15]]");
     sb_propgraph_t pg;
     build(&x, 1, &pg);
     /* ch1's barrier came after map-0's snapshot: the path goes by ch0. */
@@ -229,7 +208,7 @@ static void test_svg_output_marks_unaligned_nodes_dashed_and_names_orphans(void)
 {
     vfx_t x;
     vfx_open(&x);
-    story_unaligned(&x, "[[1,15,20]]", "[[0,12],[1,15]]");
+    vfx_story_unaligned(&x, "[[1,15,20]]", "[[0,12],[1,15]]");
     sb_propgraph_t pg;
     build(&x, 1, &pg);
     char *svg = render(&pg, SB_GV_SVG);
