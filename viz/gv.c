@@ -126,6 +126,20 @@ int sb_gv_formats_parse(const char *text, unsigned *formats_out, sb_err_t *err)
 
 /* ------------------------------------------------------------- context */
 
+/* Graphviz 2.42's pango plugin remembers the last font name it measured
+ * by pointer, into a table the context owns: a second context made after
+ * the first was freed compares against freed memory (seen under ASan). So
+ * the process has one context, made on first use and freed at exit (an
+ * atexit handler registered after LeakSanitizer's runs before its check). */
+static GVC_t *shared_gvc;
+
+static void shared_gvc_free(void)
+{
+    if (shared_gvc != NULL)
+        gvFreeContext(shared_gvc);
+    shared_gvc = NULL;
+}
+
 sb_gv_t *sb_gv_new(sb_err_t *err)
 {
     agseterrf(gv_catch);
@@ -135,21 +149,22 @@ sb_gv_t *sb_gv_new(sb_err_t *err)
         sb_err_set(err, "out of memory for a Graphviz context");
         return NULL;
     }
-    gv->gvc = gvContext();
-    if (gv->gvc == NULL) {
-        free(gv);
-        sb_err_set(err, "cannot create a Graphviz context: %s", msgs_text());
-        return NULL;
+    if (shared_gvc == NULL) {
+        shared_gvc = gvContext();
+        if (shared_gvc == NULL) {
+            free(gv);
+            sb_err_set(err, "cannot create a Graphviz context: %s", msgs_text());
+            return NULL;
+        }
+        atexit(shared_gvc_free);
     }
+    gv->gvc = shared_gvc;
     return gv;
 }
 
 void sb_gv_free(sb_gv_t *gv)
 {
-    if (gv == NULL)
-        return;
-    gvFreeContext(gv->gvc);
-    free(gv);
+    free(gv); /* the context itself lives until exit: see shared_gvc */
 }
 
 /* --------------------------------------------------------------- graphs */
@@ -372,8 +387,23 @@ void sb_gv_time_axis(Agraph_t *g, const char *id, double x0_pt, double width_pt,
 
 /* ------------------------------------------------- layout and rendering */
 
+/* The engines the pictures use. Graphviz's own message for an unknown one
+ * lists the known ones in memory it never frees: checked here first. */
+static bool engine_known(const char *engine)
+{
+    static const char *const known[] = { "dot", "neato", "nop", "nop2" };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(engine, known[i]) == 0)
+            return true;
+    return false;
+}
+
 int sb_gv_layout(sb_gv_t *gv, Agraph_t *g, const char *engine, sb_err_t *err)
 {
+    if (!engine_known(engine))
+        return sb_err_set(err, "Graphviz cannot lay out %s: unknown engine '%s' (dot, neato, "
+                               "nop, nop2)",
+                          agnameof(g), engine);
     msgs_reset();
     /* Graphviz may report an error (a node without a position) and still
      * return 0: its error count decides. */

@@ -8,7 +8,8 @@
  * pinned (neato -n: pos in points, as set by sb_gv_pin; the "!" keeps them
  * pinned when the DOT output is laid out again by neato with inputscale=72,
  * which sb_gv_graph sets). Graphviz reports problems through a process-wide
- * handler: one sb_gv_t at a time, from one thread. */
+ * handler, and all sb_gv_t share one Graphviz context (freed at exit):
+ * use them from one thread. */
 #ifndef SB_GV_H
 #define SB_GV_H
 
@@ -93,7 +94,7 @@ double sb_gv_nice_step(double span, int ticks);
 void sb_gv_time_axis(Agraph_t *g, const char *id, double x0_pt, double width_pt, double y_pt,
                      int64_t from_ns, int64_t to_ns, bool plus, int ticks_max);
 
-/* Lays out g with engine ("dot", "nop"); free with sb_gv_free_layout
+/* Lays out g with engine ("dot", "neato", "nop", "nop2"); free with sb_gv_free_layout
  * before agclose. Graphviz's errors (not its warnings) fail it. */
 int sb_gv_layout(sb_gv_t *gv, Agraph_t *g, const char *engine, sb_err_t *err);
 void sb_gv_free_layout(sb_gv_t *gv, Agraph_t *g);
