@@ -40,13 +40,14 @@ UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*
                        scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
 
 .PHONY: all deps check-deps run test test-kafka test-real unit unit-asan scenarios scenarios-asan \
-        scenarios-unaligned clean help
+        scenarios-unaligned test-viz clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
 help:
 	@echo "make run        build and run $(SCENARIO) on the embedded Kafka and file:// store"
 	@echo "make test       unit tests and two scenarios under ASan+UBSan, then the scenario suite"
+	@echo "make test-viz   real runs drawn by snapbed viz (quick start, mutant, teaching runs)"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make deps       install missing Debian packages"
@@ -68,6 +69,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory scenarios-unaligned
+	@$(MAKE) --no-print-directory test-viz
 	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-real; fi
 
 unit: $(B)/unit_tests $(B)/snapbed
@@ -89,6 +91,11 @@ scenarios: $(B)/snapbed
 scenarios-unaligned: $(B)/snapbed
 	@dir=$(SUITE_DIR)-unaligned; ./$(B)/snapbed run $(UNALIGNED_SCENARIOS) --unaligned -q \
 	    --junit $$dir.junit.xml -o $$dir
+
+# Real runs drawn: every picture of the quick start, the snapshot-on-first-
+# barrier mutant (record trace) and the teaching runs of docs/img/.
+test-viz: $(B)/snapbed
+	bash tests/viz.sh
 
 # The real-Kafka lane: scenarios against a real broker (downloads its jars
 # from Maven Central once).
