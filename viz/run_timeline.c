@@ -329,8 +329,10 @@ static void draw_marks(Agraph_t *g, const sb_run_timeline_t *tl, const rows_t *r
         }
         snprintf(name, sizeof name, "%s_%" PRId64,
                  m->kind == SB_RUNTRACE_MARK_CRASH ? "crash" : "mark", i);
-        /* Restores sit a little lower than crashes: they follow closely. */
-        double y = r->worker - (m->kind == SB_RUNTRACE_MARK_RESTORE ? 6 : 0);
+        /* Restores sit a little lower and crash points a little higher than
+         * crashes: they come close together. */
+        double y = r->worker - (m->kind == SB_RUNTRACE_MARK_RESTORE ? 6 : 0) +
+                   (m->kind == SB_RUNTRACE_MARK_CRASH_POINT ? 8 : 0);
         Agnode_t *n = text(g, name, x_of(tl, m->t_ns), y, glyph, "11");
         sb_gv_set(n, "fontcolor", "%s", color);
         sb_gv_set(n, "tooltip", "%s: %s", what, m->label);
