@@ -256,6 +256,22 @@ static void test_a_trace_without_completed_checkpoints_still_gets_its_timeline(v
     vfx_close(&x);
 }
 
+static void test_a_checkpoint_triggered_as_its_worker_started_and_the_trace_ended_still_draws(void)
+{
+    vfx_t x;
+    vfx_open(&x);
+    vfx_job_graph_fan_in(&x, 0, 100, false);
+    vfx_triggered(&x, 0, 1, 100); /* same instant, and the last line */
+    fclose(x.f);
+    x.f = NULL;
+    sb_viz_opts_t o = { .trace_path = x.path, .out_dir = x.dir, .checkpoint = 1,
+                        .formats = SB_GV_SVG, .timeline = true };
+    sb_viz_report_t report;
+    CU_ASSERT_EQUAL(sb_viz_run(&o, &report, &x.err), SB_VIZ_OK);
+    CU_ASSERT_EQUAL(report.files_written, 4);
+    vfx_close(&x);
+}
+
 void test_viz_run_register(void)
 {
 #define T(fn) { #fn, fn }
@@ -272,6 +288,7 @@ void test_viz_run_register(void)
         T(test_an_unknown_checkpoint_and_an_unreadable_trace_are_bad_input),
         T(test_an_unwritable_folder_is_a_failure_naming_it),
         T(test_a_trace_without_completed_checkpoints_still_gets_its_timeline),
+        T(test_a_checkpoint_triggered_as_its_worker_started_and_the_trace_ended_still_draws),
         { NULL, NULL },
     };
 #undef T

@@ -675,8 +675,10 @@ static void draw_axes(Agraph_t *g, const sb_spacetime_t *st)
     double xs[4], y = y_of(st->lanes_count - 1) - LANE_PT * 0.6;
     bounds_x(st, xs);
     int64_t t = st->trigger_ns;
-    sb_gv_time_axis(g, "axis", xs[1], xs[2] - xs[1], y, w->core_from_ns - t, w->core_to_ns - t,
-                    true, 8);
+    /* A core of no width: a trace that ends at the trigger it starts with. */
+    if (w->core_to_ns > w->core_from_ns)
+        sb_gv_time_axis(g, "axis", xs[1], xs[2] - xs[1], y, w->core_from_ns - t,
+                        w->core_to_ns - t, true, 8);
     if (xs[1] > xs[0])
         sb_gv_time_axis(g, "axis_l", xs[0], xs[1] - xs[0], y, w->from_ns - t,
                         w->core_from_ns - t, true, 2);
