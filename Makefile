@@ -1,7 +1,7 @@
 # snapbed — plain Makefile. `make run` and `make test` are the two commands a
 # new user needs; both install missing Debian packages first (scripts/deps.sh).
 
-PKGS     := rdkafka ck cunit libcurl libxml-2.0 yaml-0.1 jansson
+PKGS     := rdkafka ck cunit libcurl libxml-2.0 yaml-0.1 jansson libgvc
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread \
@@ -40,7 +40,7 @@ UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*
                        scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
 
 .PHONY: all deps check-deps check-browser run test test-kafka test-real test-report unit unit-asan scenarios \
-        scenarios-asan scenarios-unaligned clean help
+        scenarios-asan scenarios-unaligned test-viz clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -49,6 +49,7 @@ help:
 	@echo "make test       unit tests and two scenarios under ASan+UBSan, then the scenario suite"
 	@echo "                and the report in headless Chromium"
 	@echo "make test-report a real run's report.html in headless Chromium (screenshot in out/)"
+	@echo "make test-viz   real runs drawn by snapbed viz (quick start, mutant, teaching runs)"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make deps       install missing Debian packages"
@@ -74,6 +75,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory scenarios-unaligned
+	@$(MAKE) --no-print-directory test-viz
 	@$(MAKE) --no-print-directory test-report
 	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-real; fi
 
@@ -103,6 +105,11 @@ scenarios-unaligned: $(B)/snapbed
 test-report: check-deps check-browser
 	@$(MAKE) --no-print-directory $(B)/snapbed
 	bash tests/report-browser.sh
+
+# Real runs drawn: every picture of the quick start, the snapshot-on-first-
+# barrier mutant (record trace) and the teaching runs of docs/img/.
+test-viz: $(B)/snapbed
+	bash tests/viz.sh
 
 # The real-Kafka lane: scenarios against a real broker (downloads its jars
 # from Maven Central once).

@@ -20,6 +20,8 @@ int sb_cmd_worker(int argc, char **argv);
 int sb_cmd_check(int argc, char **argv);
 /* `snapbed report RUN_DIR`: (re)writes RUN_DIR/report.html, prints its path. */
 int sb_cmd_report(int argc, char **argv);
+/* `snapbed viz TRACE`: the pictures of a run from its trace (viz/viz.h). */
+int sb_cmd_viz(int argc, char **argv);
 
 /* `snapbed run PATH...`: several scenarios and/or seeds, each case a child
  * `snapbed run`; a table, `suite: N passed, M failed`, optional JUnit XML.

@@ -21,6 +21,7 @@ static void usage(FILE *f)
             "  check TRACE     prove from a run's trace that every completed checkpoint\n"
             "                  is a consistent cut (TRACE: trace.jsonl or a run folder)\n"
             "  report RUN_DIR  (re)write a run folder's report.html\n"
+            "  viz TRACE       draw a run's checkpoints and timeline (SVG, PNG, DOT)\n"
             "  crashpoints     list the named crash points a scenario can use\n"
             "  help            this text\n"
             "  version         print the version\n"
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return sb_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return sb_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "viz") == 0)
+        return sb_cmd_viz(argc - 1, argv + 1);
     if (strcmp(cmd, "crashpoints") == 0)
         return crashpoints();
     if (strcmp(cmd, "worker") == 0)

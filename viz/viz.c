@@ -1,0 +1,195 @@
+/* viz.c — see viz.h. The trace is read once; each picture is extracted,
+ * turned into a graph, laid out once and rendered in every format asked. */
+#include "viz.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fsutil.h"
+#include "gantt.h"
+#include "gv.h"
+#include "propgraph.h"
+#include "run_timeline.h"
+#include "runtrace.h"
+#include "spacetime.h"
+
+#define PATH_BYTES_MAX 4096
+
+int64_t sb_viz_pick(const int64_t *ids, int64_t n, int max, int64_t *out)
+{
+    assert(max > 0);
+    if (n <= max) {
+        memcpy(out, ids, (size_t)n * sizeof *ids);
+        return n;
+    }
+    int64_t head = max / 2, tail = max - head;
+    memcpy(out, ids, (size_t)head * sizeof *ids);
+    memcpy(out + head, ids + n - tail, (size_t)tail * sizeof *ids);
+    return max;
+}
+
+typedef struct drawing {
+    const sb_viz_opts_t *o;
+    sb_viz_report_t *report;
+    sb_gv_t *gv;
+    sb_err_t *err;
+} drawing_t;
+
+/* Lays out g, renders it as <out_dir>/<stem>.<format> for each format,
+ * and frees it. */
+static int render(drawing_t *d, Agraph_t *g, const char *engine, const char *stem)
+{
+    if (sb_gv_layout(d->gv, g, engine, d->err) != 0) {
+        agclose(g);
+        return -1;
+    }
+    int rc = 0;
+    for (unsigned f = 1; f <= SB_GV_DOT && rc == 0; f <<= 1) {
+        if ((d->o->formats & f) == 0)
+            continue;
+        char path[PATH_BYTES_MAX];
+        if (snprintf(path, sizeof path, "%s/%s.%s", d->o->out_dir, stem,
+                     sb_gv_format_name((sb_gv_format_t)f)) >= (int)sizeof path) {
+            rc = sb_err_set(d->err, "picture path too long in %s", d->o->out_dir);
+            break;
+        }
+        rc = sb_gv_render_file(d->gv, g, (sb_gv_format_t)f, path, d->err);
+        if (rc == 0) {
+            d->report->files_written++;
+            if (d->o->on_file != NULL)
+                d->o->on_file(path, d->o->ctx);
+        }
+    }
+    sb_gv_free_layout(d->gv, g);
+    agclose(g);
+    return rc;
+}
+
+static int draw_checkpoint(drawing_t *d, const sb_runtrace_t *rt, int64_t id)
+{
+    char stem[64];
+    sb_propgraph_t pg;
+    int rc = sb_propgraph_build(rt, id, &pg, d->err);
+    snprintf(stem, sizeof stem, "chk-%" PRId64 "-graph", id);
+    if (rc == 0)
+        rc = render(d, sb_propgraph_graph(&pg), SB_PROPGRAPH_ENGINE, stem);
+    sb_propgraph_free(&pg);
+    if (rc != 0)
+        return -1;
+
+    sb_spacetime_limits_t limits;
+    sb_spacetime_limits_default(&limits);
+    if (d->o->arrows_max > 0)
+        limits.arrows_max = d->o->arrows_max;
+    sb_spacetime_t st;
+    rc = sb_spacetime_build(rt, id, &limits, &st, d->err);
+    snprintf(stem, sizeof stem, "chk-%" PRId64 "-spacetime", id);
+    if (rc == 0)
+        rc = render(d, sb_spacetime_graph(&st), SB_SPACETIME_ENGINE, stem);
+    sb_spacetime_free(&st);
+    if (rc != 0)
+        return -1;
+
+    sb_gantt_t gantt;
+    rc = sb_gantt_build(rt, id, &gantt, d->err);
+    snprintf(stem, sizeof stem, "chk-%" PRId64 "-gantt", id);
+    if (rc == 0)
+        rc = render(d, sb_gantt_graph(&gantt), SB_GANTT_ENGINE, stem);
+    sb_gantt_free(&gantt);
+    return rc;
+}
+
+static int draw_timeline(drawing_t *d, const sb_runtrace_t *rt)
+{
+    sb_run_timeline_t tl;
+    int rc = sb_run_timeline_build(rt, &tl, d->err);
+    if (rc == 0)
+        rc = render(d, sb_run_timeline_graph(&tl), SB_RUN_TIMELINE_ENGINE, "timeline");
+    sb_run_timeline_free(&tl);
+    return rc;
+}
+
+/* The checkpoints to draw, into *ids_out (malloc'd). */
+static sb_viz_status_t choose(const sb_viz_opts_t *o, const sb_runtrace_t *rt, int64_t **ids_out,
+                              int64_t *n_out, sb_viz_report_t *report, sb_err_t *err)
+{
+    const sb_ckstats_t *st = &rt->stats;
+    int64_t *ids = calloc((size_t)st->checkpoints_count + 1, sizeof *ids);
+    int64_t *picked = calloc((size_t)st->checkpoints_count + 1, sizeof *picked);
+    if (ids == NULL || picked == NULL) {
+        free(ids);
+        free(picked);
+        sb_err_set(err, "out of memory choosing checkpoints");
+        return SB_VIZ_FAILED;
+    }
+    *ids_out = picked;
+    if (o->checkpoint > 0) {
+        free(ids);
+        const sb_runtrace_checkpoint_t *c = sb_runtrace_checkpoint(rt, o->checkpoint);
+        if (c == NULL || c->trigger_ns < 0) {
+            sb_err_set(err, "%s: no checkpoint %" PRId64 " in the trace (it has %" PRId64
+                            " checkpoints%s)",
+                       o->trace_path, o->checkpoint, st->checkpoints_count,
+                       st->checkpoints_count > 0 ? "; see checkpoints.json or the timeline" : "");
+            return SB_VIZ_BAD_INPUT;
+        }
+        picked[0] = o->checkpoint;
+        *n_out = 1;
+        return SB_VIZ_OK;
+    }
+    int64_t n = 0;
+    for (int64_t i = 0; i < st->checkpoints_count; i++)
+        if (st->checkpoints[i].status == SB_CKSTATS_COMPLETED &&
+            sb_runtrace_checkpoint(rt, st->checkpoints[i].id) != NULL)
+            ids[n++] = st->checkpoints[i].id;
+    int max = o->checkpoints_max > 0 ? o->checkpoints_max : SB_VIZ_CHECKPOINTS_MAX;
+    *n_out = sb_viz_pick(ids, n, max, picked);
+    if (*n_out < n)
+        snprintf(report->note, sizeof report->note,
+                 "%" PRId64 " completed checkpoints: pictures of the first %d (chk-%" PRId64
+                 "..%" PRId64 ") and the last %d (chk-%" PRId64 "..%" PRId64
+                 "); --checkpoint N draws any other",
+                 n, max / 2, picked[0], picked[max / 2 - 1], max - max / 2, picked[max / 2],
+                 picked[*n_out - 1]);
+    else if (n == 0)
+        snprintf(report->note, sizeof report->note,
+                 "no completed checkpoint in the trace: the timeline only");
+    free(ids);
+    return SB_VIZ_OK;
+}
+
+sb_viz_status_t sb_viz_run(const sb_viz_opts_t *o, sb_viz_report_t *report, sb_err_t *err)
+{
+    memset(report, 0, sizeof *report);
+    assert(o->formats != 0);
+    sb_runtrace_t rt;
+    if (sb_runtrace_load(&rt, o->trace_path, err) != 0) {
+        sb_runtrace_free(&rt);
+        return SB_VIZ_BAD_INPUT;
+    }
+    int64_t *ids = NULL, n = 0;
+    sb_viz_status_t status = choose(o, &rt, &ids, &n, report, err);
+    if (status == SB_VIZ_OK && sb_fs_mkdir_p(o->out_dir, err) != 0)
+        status = SB_VIZ_FAILED;
+    sb_gv_t *gv = status == SB_VIZ_OK ? sb_gv_new(err) : NULL;
+    if (status == SB_VIZ_OK && gv == NULL)
+        status = SB_VIZ_FAILED;
+    drawing_t d = { .o = o, .report = report, .gv = gv, .err = err };
+    for (int64_t i = 0; status == SB_VIZ_OK && i < n; i++) {
+        if (draw_checkpoint(&d, &rt, ids[i]) != 0)
+            status = SB_VIZ_FAILED;
+        else
+            report->checkpoints_drawn++;
+    }
+    if (status == SB_VIZ_OK && o->timeline && draw_timeline(&d, &rt) != 0)
+        status = SB_VIZ_FAILED;
+    sb_gv_free(gv);
+    free(ids);
+    sb_runtrace_free(&rt);
+    return status;
+}
