@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "cli_fs.h"
 #include "ckstats.h"
+#include "gv.h"
 #include "commands.h"
 #include "cut.h"
 #include "crashpoint.h"
@@ -38,6 +39,7 @@
 #include "texttrace.h"
 #include "timeline.h"
 #include "trace.h"
+#include "viz.h"
 #include "verdict.h"
 
 #define SUPERVISE_TICK_NS (5 * SB_NS_PER_MS)
@@ -992,9 +994,15 @@ static void describe_run(const supervisor_t *sv, int rc)
             printf("  %-12s not drawn: %s\n", "trace", err.msg);
         printf("\n");
     }
-    /* HOOK(viz): `snapbed viz` (issue6-viz) draws viz/timeline.svg and the
-     * viz/chk-N-{graph,spacetime,gantt}.svg pictures here, before the report
-     * that inlines and links them. */
+    /* The pictures first (viz/timeline.svg, viz/chk-N-*.svg): the report
+     * inlines and links them. */
+    char viz_dir[1100];
+    snprintf(viz_dir, sizeof viz_dir, "%s/viz", sv->run_dir);
+    sb_viz_opts_t vo = { .trace_path = trace, .out_dir = viz_dir, .formats = SB_GV_SVG,
+                         .timeline = true };
+    sb_viz_report_t vr;
+    if (sb_viz_run(&vo, &vr, &err) != SB_VIZ_OK)
+        printf("  %-12s not drawn: %s\n", "pictures", err.msg);
     if (sb_report_write(sv->run_dir, &err) != 0)
         printf("  %-12s not written: %s\n", "report", err.msg);
     else
