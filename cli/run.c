@@ -788,6 +788,8 @@ static void check_cuts(const supervisor_t *sv, sb_verdict_check_t *c, char *ok_t
     }
     c->ok = sb_cut_report_ok(&r);
     sb_cut_report_summary(&r, c->ok ? ok_text : c->detail, c->ok ? len : sizeof c->detail);
+    if (c->ok) /* summary.json and the report show what was proven */
+        snprintf(c->detail, sizeof c->detail, "%s", ok_text);
 }
 
 static int verify_and_report(supervisor_t *sv, sb_err_t *err)

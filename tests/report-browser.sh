@@ -215,7 +215,9 @@ grep -q 'EXACTLY-ONCE: <span class="ok">OK</span>' "$out/dom.html" || missing+=(
 grep -q '<tr class="completed" id="chk-' "$out/dom.html" || missing+=("a completed checkpoint row")
 grep -q '<pre>time ' "$out/dom.html" || missing+=("the text trace")
 if [ -f "$run/viz/timeline.svg" ]; then
-    sed -n '/<section id="timeline">/,/<\/section>/p' "$out/dom.html" | grep -q '<svg' ||
+    # Not `grep -q`: it would stop reading early, sed would die of SIGPIPE
+    # and pipefail would fail the pipeline with the <svg> right there.
+    [ "$(sed -n '/<section id="timeline">/,/<\/section>/p' "$out/dom.html" | grep -c '<svg')" -gt 0 ] ||
         missing+=("the timeline <svg>")
 fi
 for f in "$run"/viz/chk-*-*.svg; do
