@@ -92,6 +92,8 @@ typedef struct sb_barrier_actions {
     bool unaligned;              /* ... unaligned: its channel state follows */
     bool forward;                /* then forward barrier checkpoint_id */
     bool alignment_ended;        /* every input is unblocked again */
+    uint64_t arrived;            /* inputs whose barrier of checkpoint_id was
+                                    just reached in band (read up to it) */
     uint64_t capture_bounded;    /* inputs whose capture range just got its
                                     end: the driver may copy it now */
     bool channel_state_complete; /* every range of checkpoint_id is bounded:

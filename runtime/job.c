@@ -364,9 +364,13 @@ static bool forward_barrier(task_t *t, int64_t id, int64_t trigger_ns, bool unal
     flush_outputs(t);
     sb_barrier_announcement_t a = { .checkpoint_id = id, .trigger_ns = trigger_ns,
                                     .unaligned = unaligned, .final = final };
-    for (int o = 0; o < t->outputs_count; o++)
+    for (int o = 0; o < t->outputs_count; o++) {
         if (!sb_channel_announce(t->outputs[o], a, &t->job->stop))
             return false;
+        trace_task(t->job, "barrier_sent", t, id,
+                   json_pack("{s:i,s:I,s:b}", "channel", t->outputs[o]->index, "position",
+                             (json_int_t)t->outputs[o]->pushed, "unaligned", unaligned));
+    }
     return true;
 }
 
@@ -768,6 +772,11 @@ static bool apply_once(task_t *t, const sb_barrier_actions_t *a)
     }
     if ((a->alignment_started || a->snapshot) && t->work.id != id)
         work_open(t, id, t->barrier.current_trigger_ns, t->barrier.current_final);
+    for (int c = 0; c < t->inputs_count; c++)
+        if (a->arrived & (1ull << c))
+            trace_task(job, "barrier_reached", t, id,
+                       json_pack("{s:i,s:I}", "channel", t->inputs[c]->index, "position",
+                                 (json_int_t)sb_barrier_position(&t->barrier, c)));
     if (a->alignment_started && t->inputs_count > 1)
         trace_task(job, "alignment_started", t, id, NULL);
     if (a->timed_out) {

@@ -617,6 +617,26 @@ static void test_aligned_blocked_input_holds_the_next_barrier_until_the_alignmen
     CU_ASSERT_STRING_EQUAL(blocked(&h), "B.");
 }
 
+static void test_arrived_names_the_inputs_that_reached_their_barrier_in_band(void)
+{
+    sb_barrier_t h;
+    init_cfg(&h, 2, false, 0);
+    announce(&h, 1, 1, 4);
+    sb_barrier_actions_t a = on_records(&h, 1, 3);
+    CU_ASSERT_EQUAL(a.arrived, 0);
+    a = on_records(&h, 1, 1);
+    CU_ASSERT_EQUAL(a.arrived, 2u); /* input 1 */
+    a = announce(&h, 0, 1, 0);      /* at the read position: arrives at once */
+    CU_ASSERT_EQUAL(a.arrived, 1u);
+    CU_ASSERT_TRUE(a.snapshot);
+    /* Unaligned: an overtaking barrier is taken, not reached. */
+    sb_barrier_t u;
+    init_cfg(&u, 1, true, 0);
+    a = announce(&u, 0, 1, 9);
+    CU_ASSERT_TRUE(a.snapshot);
+    CU_ASSERT_EQUAL(a.arrived, 0);
+}
+
 static void test_aligned_two_barriers_at_one_position_arrive_one_call_each(void)
 {
     sb_barrier_t h;
@@ -1388,6 +1408,7 @@ void test_barrier_register(void)
         T(test_aligned_announcement_at_the_read_position_arrives_at_once),
         T(test_aligned_announced_newer_checkpoint_abandons_the_aligning_one),
         T(test_aligned_blocked_input_holds_the_next_barrier_until_the_alignment_ends),
+        T(test_arrived_names_the_inputs_that_reached_their_barrier_in_band),
         T(test_aligned_two_barriers_at_one_position_arrive_one_call_each),
         T(test_aligned_announcement_queue_full_drops_the_oldest),
         T(test_unaligned_single_input_announcement_overtakes_at_once),
