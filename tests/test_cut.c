@@ -603,19 +603,38 @@ static void batch(history_t *h, const char *side, const char *task, int channel,
        channel, first, quoted);
 }
 
-static void sent0(history_t *h, int64_t first, const char *ids)
+/* Lines on channel 0 (source-0 → map-0): "send 1 0:0 0:1" is source-0's
+ * batch whose first record, at position 1, is 0:0; "recv 3 0:2" map-0's. */
+static void channel0_lines(history_t *h, const char *const *lines)
 {
-    batch(h, "send", "source-0", 0, first, ids);
+    for (; *lines != NULL; lines++) {
+        bool send = strncmp(*lines, "send ", 5) == 0;
+        char *ids;
+        int64_t first = strtoll(*lines + 5, &ids, 10);
+        batch(h, send ? "send" : "recv", send ? "source-0" : "map-0", 0, first, ids + 1);
+    }
 }
 
-static void received0(history_t *h, int64_t first, const char *ids)
+/* Worker attempt 0 with these lines on channel 0, then the job finishes. */
+static void channel0_run(history_t *h, const char *const *lines)
 {
-    batch(h, "recv", "map-0", 0, first, ids);
-}
-
-static void finished(history_t *h)
-{
+    begin(h);
+    start(h, 0, 0, 0);
+    channel0_lines(h, lines);
     ev(h, "job_finished", "\"checkpoint\":0");
+    check(h);
+}
+
+/* The full report, to free. */
+static char *report_text(const sb_cut_report_t *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    sb_cut_report_print(r, f);
+    fclose(f);
+    return text;
 }
 
 /* The two sides buffer their lines apart: either may lead in the file, and
@@ -625,15 +644,14 @@ static void test_fifo_holds_when_every_record_arrives_in_the_order_sent(void)
     history_t h;
     begin(&h);
     start(&h, 0, 0, 0);
-    sent0(&h, 1, "0:0 0:1 0:2");
-    received0(&h, 1, "0:0 0:1");
-    received0(&h, 3, "0:2 0:3 0:4"); /* before their send line */
-    sent0(&h, 4, "0:3 0:4");
+    channel0_lines(&h, (const char *[]){ "send 1 0:0 0:1 0:2", "recv 1 0:0 0:1",
+                                         "recv 3 0:2 0:3 0:4", /* before their send line */
+                                         "send 4 0:3 0:4", NULL });
     batch(&h, "send", "map-0", 1, 1, "0:0 0:1 0:2 0:3 0:4");
     batch(&h, "recv", "filter-0", 1, 1, "0:0 0:1 0:2 0:3 0:4");
     batch(&h, "send", "filter-0", 2, 1, "0:1 0:3");
     batch(&h, "recv", "sink-0", 2, 1, "0:1 0:3");
-    finished(&h);
+    ev(&h, "job_finished", "\"checkpoint\":0");
     check(&h);
     CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
     CU_ASSERT_TRUE(h.r.fifo_traced);
@@ -654,10 +672,10 @@ static void test_fifo_keeps_only_the_records_not_yet_matched(void)
     for (int64_t i = 0; i < 1000; i++) {
         char ids[32];
         snprintf(ids, sizeof ids, "0:%" PRId64 " 0:%" PRId64, 2 * i, 2 * i + 1);
-        sent0(&h, 2 * i + 1, ids);
-        received0(&h, 2 * i + 1, ids);
+        batch(&h, "send", "source-0", 0, 2 * i + 1, ids);
+        batch(&h, "recv", "map-0", 0, 2 * i + 1, ids);
     }
-    finished(&h);
+    ev(&h, "job_finished", "\"checkpoint\":0");
     check(&h);
     CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
     CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 2000);
@@ -667,12 +685,8 @@ static void test_fifo_keeps_only_the_records_not_yet_matched(void)
 static void test_fifo_names_records_received_in_another_order(void)
 {
     history_t h;
-    begin(&h);
-    start(&h, 0, 0, 0);
-    sent0(&h, 1, "0:0 0:1 0:2 0:3");
-    received0(&h, 1, "0:0 0:2 0:1 0:3");
-    finished(&h);
-    check(&h);
+    channel0_run(&h, (const char *[]){ "send 1 0:0 0:1 0:2 0:3", "recv 1 0:0 0:2 0:1 0:3",
+                                       NULL });
     assert_only(&h, SB_CUT_FIFO, 2, "worker attempt 0, channel 0 (source-0 → map-0), "
                 "position 2: expected 0:1 (as sent), received 0:2");
     CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 4);
@@ -681,13 +695,8 @@ static void test_fifo_names_records_received_in_another_order(void)
 static void test_fifo_names_a_gap_in_the_receives(void)
 {
     history_t h;
-    begin(&h);
-    start(&h, 0, 0, 0);
-    sent0(&h, 1, "0:0 0:1 0:2 0:3 0:4");
-    received0(&h, 1, "0:0 0:1");
-    received0(&h, 4, "0:3 0:4");
-    finished(&h);
-    check(&h);
+    channel0_run(&h, (const char *[]){ "send 1 0:0 0:1 0:2 0:3 0:4", "recv 1 0:0 0:1",
+                                       "recv 4 0:3 0:4", NULL });
     assert_only(&h, SB_CUT_FIFO, 1, "worker attempt 0, channel 0 (source-0 → map-0): map-0 "
                 "never received record 3 (its receives jump from position 2 to 4)");
     CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 4); /* the rest still match */
@@ -696,13 +705,8 @@ static void test_fifo_names_a_gap_in_the_receives(void)
 static void test_fifo_names_a_gap_in_the_sends(void)
 {
     history_t h;
-    begin(&h);
-    start(&h, 0, 0, 0);
-    received0(&h, 1, "0:0 0:1 0:2 0:3 0:4");
-    sent0(&h, 1, "0:0");
-    sent0(&h, 4, "0:3 0:4");
-    finished(&h);
-    check(&h);
+    channel0_run(&h, (const char *[]){ "recv 1 0:0 0:1 0:2 0:3 0:4", "send 1 0:0",
+                                       "send 4 0:3 0:4", NULL });
     assert_only(&h, SB_CUT_FIFO, 1, "channel 0 (source-0 → map-0): source-0 never sent "
                 "records 2..3 (its sends jump from position 1 to 4)");
     CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 3);
@@ -711,13 +715,8 @@ static void test_fifo_names_a_gap_in_the_sends(void)
 static void test_fifo_names_a_record_received_twice(void)
 {
     history_t h;
-    begin(&h);
-    start(&h, 0, 0, 0);
-    sent0(&h, 1, "0:0 0:1 0:2");
-    received0(&h, 1, "0:0 0:1");
-    received0(&h, 2, "0:1 0:2"); /* position 2 again */
-    finished(&h);
-    check(&h);
+    channel0_run(&h, (const char *[]){ "send 1 0:0 0:1 0:2", "recv 1 0:0 0:1",
+                                       "recv 2 0:1 0:2", NULL }); /* position 2 again */
     assert_only(&h, SB_CUT_FIFO, 1, "channel 0 (source-0 → map-0): map-0 received record 2 "
                 "again (its receives had reached position 2)");
     CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 3);
@@ -731,23 +730,16 @@ static void test_a_receive_whose_send_line_a_kill_lost_is_tolerated(void)
     history_t h;
     begin(&h);
     start(&h, 0, 0, 0);
-    sent0(&h, 1, "0:0 0:1");
-    received0(&h, 1, "0:0 0:1 0:2 0:3");
+    channel0_lines(&h, (const char *[]){ "send 1 0:0 0:1", "recv 1 0:0 0:1 0:2 0:3", NULL });
     killed(&h);
     start(&h, 1, 0, 0);
-    sent0(&h, 1, "0:0 0:1");
-    received0(&h, 1, "0:0 0:1");
-    finished(&h);
+    channel0_lines(&h, (const char *[]){ "send 1 0:0 0:1", "recv 1 0:0 0:1", NULL });
+    ev(&h, "job_finished", "\"checkpoint\":0");
     check(&h);
     CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
     CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 4);
     CU_ASSERT_EQUAL(h.r.fifo_unmatched, 2);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    sb_cut_report_print(&h.r, f);
-    fclose(f);
+    char *text = report_text(&h.r);
     ASSERT_HAS(text, "2 received records not checked: their send lines were lost when the "
                "worker was killed");
     free(text);
@@ -757,12 +749,7 @@ static void test_a_receive_whose_send_line_a_kill_lost_is_tolerated(void)
 static void test_a_receive_without_its_send_in_a_finished_run_is_a_violation(void)
 {
     history_t h;
-    begin(&h);
-    start(&h, 0, 0, 0);
-    sent0(&h, 1, "0:0 0:1");
-    received0(&h, 1, "0:0 0:1 0:2 0:3");
-    finished(&h);
-    check(&h);
+    channel0_run(&h, (const char *[]){ "send 1 0:0 0:1", "recv 1 0:0 0:1 0:2 0:3", NULL });
     assert_only(&h, SB_CUT_FIFO, 1, "worker attempt 0, channel 0 (source-0 → map-0): map-0 "
                 "received records 3..4, but source-0's send lines stop at position 2 and the "
                 "job finished (position 3: received 0:2, never sent)");
@@ -774,16 +761,11 @@ static void test_without_a_record_trace_fifo_is_not_checked(void)
     history_t h;
     begin(&h);
     clean_run(&h);
-    finished(&h);
+    ev(&h, "job_finished", "\"checkpoint\":2");
     check(&h);
     CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
     CU_ASSERT_FALSE(h.r.fifo_traced);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    sb_cut_report_print(&h.r, f);
-    fclose(f);
+    char *text = report_text(&h.r);
     ASSERT_HAS(text, "  FIFO            not checked (no record trace)\n");
     free(text);
     char line[SB_CUT_DETAIL_BYTES_MAX];
@@ -806,7 +788,7 @@ static void test_a_record_id_that_is_not_partition_offset_is_an_error(void)
     history_t h;
     begin(&h);
     start(&h, 0, 0, 0);
-    sent0(&h, 1, "0:0 zero");
+    channel0_lines(&h, (const char *[]){ "send 1 0:0 zero", NULL });
     CU_ASSERT_EQUAL(check_with_tail(&h, ""), -1);
     ASSERT_HAS(h.err.msg, "(send): id 1 is not \"partition:offset\"");
 }
@@ -821,12 +803,7 @@ static void test_the_report_names_the_first_violation_of_each_check(void)
                                               .unpublished = true });
     CU_ASSERT_EQUAL(h.r.violations, 3); /* + the unpublished output */
     CU_ASSERT_EQUAL(h.r.first_kind, SB_CUT_ORPHANS);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    sb_cut_report_print(&h.r, f);
-    fclose(f);
+    char *text = report_text(&h.r);
     ASSERT_HAS(text, "orphans         VIOLATED      1 of 3; first: chk-1, channel 0");
     ASSERT_HAS(text, "channel state   VIOLATED      1 of 3; first: chk-1, channel 1 "
                "(map-0 → filter-0): records 11..12 were in flight");
