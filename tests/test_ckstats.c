@@ -730,6 +730,30 @@ static void test_print_table_lists_several_abort_reasons_with_counts(void)
     fx_close(&f);
 }
 
+/* The report's table uses the same forms: plain ASCII, unknown as "-". */
+static void test_times_and_sizes_are_formatted_in_ascii_with_units(void)
+{
+    static const struct {
+        int64_t ns;
+        const char *text;
+    } TIMES[] = { { -1, "-" }, { 0, "0 ns" }, { 999, "999 ns" }, { 3000, "3.0 us" },
+                  { 20000000, "20.0 ms" }, { 1250000000, "1.25 s" } };
+    static const struct {
+        int64_t bytes;
+        const char *text;
+    } SIZES[] = { { 500, "500 B" }, { 2048, "2.0 KiB" }, { 3145728, "3.0 MiB" },
+                  { 1073741824, "1.0 GiB" } };
+    char buf[32];
+    for (size_t i = 0; i < sizeof TIMES / sizeof TIMES[0]; i++) {
+        sb_ckstats_format_ns(buf, sizeof buf, TIMES[i].ns);
+        CU_ASSERT_STRING_EQUAL(buf, TIMES[i].text);
+    }
+    for (size_t i = 0; i < sizeof SIZES / sizeof SIZES[0]; i++) {
+        sb_ckstats_format_bytes(buf, sizeof buf, SIZES[i].bytes);
+        CU_ASSERT_STRING_EQUAL(buf, SIZES[i].text);
+    }
+}
+
 void test_ckstats_register(void)
 {
 #define T(fn) { #fn, fn }
@@ -762,6 +786,7 @@ void test_ckstats_register(void)
         T(test_print_table_shows_counts_percentiles_and_in_flight_data),
         T(test_print_table_with_no_checkpoints_says_so_in_one_line),
         T(test_print_table_lists_several_abort_reasons_with_counts),
+        T(test_times_and_sizes_are_formatted_in_ascii_with_units),
         { NULL, NULL },
     };
 #undef T

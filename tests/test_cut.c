@@ -584,6 +584,215 @@ static void test_a_task_the_job_graph_does_not_list_is_an_error(void)
     ASSERT_HAS(h.err.msg, "map-7");
 }
 
+/* ---------------------------------------------------------------- FIFO */
+
+/* A record trace line: `side` "send" or "recv", by `task` on `channel`,
+ * the batch's first position and its ids, "0:3 0:4" (space-separated). */
+static void batch(history_t *h, const char *side, const char *task, int channel, int64_t first,
+                  const char *ids)
+{
+    char quoted[512] = "", *p = quoted;
+    const char *id = ids;
+    while (*id != '\0') {
+        size_t n = strcspn(id, " ");
+        p += snprintf(p, sizeof quoted - (size_t)(p - quoted), "%s\"%.*s\"",
+                      p == quoted ? "" : ",", (int)n, id);
+        id += n + (id[n] == ' ');
+    }
+    ev(h, side, "\"task\":\"%s\",\"channel\":%d,\"first\":%" PRId64 ",\"ids\":[%s]", task,
+       channel, first, quoted);
+}
+
+/* Lines on channel 0 (source-0 → map-0): "send 1 0:0 0:1" is source-0's
+ * batch whose first record, at position 1, is 0:0; "recv 3 0:2" map-0's. */
+static void channel0_lines(history_t *h, const char *const *lines)
+{
+    for (; *lines != NULL; lines++) {
+        bool send = strncmp(*lines, "send ", 5) == 0;
+        char *ids;
+        int64_t first = strtoll(*lines + 5, &ids, 10);
+        batch(h, send ? "send" : "recv", send ? "source-0" : "map-0", 0, first, ids + 1);
+    }
+}
+
+/* Worker attempt 0 with these lines on channel 0, then the job finishes. */
+static void channel0_run(history_t *h, const char *const *lines)
+{
+    begin(h);
+    start(h, 0, 0, 0);
+    channel0_lines(h, lines);
+    ev(h, "job_finished", "\"checkpoint\":0");
+    check(h);
+}
+
+/* The full report, to free. */
+static char *report_text(const sb_cut_report_t *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    sb_cut_report_print(r, f);
+    fclose(f);
+    return text;
+}
+
+/* The two sides buffer their lines apart: either may lead in the file, and
+ * batches need not match. The checker holds only the leading side's ids. */
+static void test_fifo_holds_when_every_record_arrives_in_the_order_sent(void)
+{
+    history_t h;
+    begin(&h);
+    start(&h, 0, 0, 0);
+    channel0_lines(&h, (const char *[]){ "send 1 0:0 0:1 0:2", "recv 1 0:0 0:1",
+                                         "recv 3 0:2 0:3 0:4", /* before their send line */
+                                         "send 4 0:3 0:4", NULL });
+    batch(&h, "send", "map-0", 1, 1, "0:0 0:1 0:2 0:3 0:4");
+    batch(&h, "recv", "filter-0", 1, 1, "0:0 0:1 0:2 0:3 0:4");
+    batch(&h, "send", "filter-0", 2, 1, "0:1 0:3");
+    batch(&h, "recv", "sink-0", 2, 1, "0:1 0:3");
+    ev(&h, "job_finished", "\"checkpoint\":0");
+    check(&h);
+    CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
+    CU_ASSERT_TRUE(h.r.fifo_traced);
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 12);
+    CU_ASSERT_EQUAL(h.r.fifo_held_max, 5);
+    CU_ASSERT_EQUAL(h.r.fifo_unmatched, 0);
+    char line[SB_CUT_DETAIL_BYTES_MAX];
+    sb_cut_report_summary(&h.r, line, sizeof line);
+    ASSERT_HAS(line, "; FIFO held for 12 records");
+}
+
+/* Memory: a long run holds one side's lead, not its history. */
+static void test_fifo_keeps_only_the_records_not_yet_matched(void)
+{
+    history_t h;
+    begin(&h);
+    start(&h, 0, 0, 0);
+    for (int64_t i = 0; i < 1000; i++) {
+        char ids[32];
+        snprintf(ids, sizeof ids, "0:%" PRId64 " 0:%" PRId64, 2 * i, 2 * i + 1);
+        batch(&h, "send", "source-0", 0, 2 * i + 1, ids);
+        batch(&h, "recv", "map-0", 0, 2 * i + 1, ids);
+    }
+    ev(&h, "job_finished", "\"checkpoint\":0");
+    check(&h);
+    CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 2000);
+    CU_ASSERT_EQUAL(h.r.fifo_held_max, 2);
+}
+
+static void test_fifo_names_records_received_in_another_order(void)
+{
+    history_t h;
+    channel0_run(&h, (const char *[]){ "send 1 0:0 0:1 0:2 0:3", "recv 1 0:0 0:2 0:1 0:3",
+                                       NULL });
+    assert_only(&h, SB_CUT_FIFO, 2, "worker attempt 0, channel 0 (source-0 → map-0), "
+                "position 2: expected 0:1 (as sent), received 0:2");
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 4);
+}
+
+static void test_fifo_names_a_gap_in_the_receives(void)
+{
+    history_t h;
+    channel0_run(&h, (const char *[]){ "send 1 0:0 0:1 0:2 0:3 0:4", "recv 1 0:0 0:1",
+                                       "recv 4 0:3 0:4", NULL });
+    assert_only(&h, SB_CUT_FIFO, 1, "worker attempt 0, channel 0 (source-0 → map-0): map-0 "
+                "never received record 3 (its receives jump from position 2 to 4)");
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 4); /* the rest still match */
+}
+
+static void test_fifo_names_a_gap_in_the_sends(void)
+{
+    history_t h;
+    channel0_run(&h, (const char *[]){ "recv 1 0:0 0:1 0:2 0:3 0:4", "send 1 0:0",
+                                       "send 4 0:3 0:4", NULL });
+    assert_only(&h, SB_CUT_FIFO, 1, "channel 0 (source-0 → map-0): source-0 never sent "
+                "records 2..3 (its sends jump from position 1 to 4)");
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 3);
+}
+
+static void test_fifo_names_a_record_received_twice(void)
+{
+    history_t h;
+    channel0_run(&h, (const char *[]){ "send 1 0:0 0:1 0:2", "recv 1 0:0 0:1",
+                                       "recv 2 0:1 0:2", NULL }); /* position 2 again */
+    assert_only(&h, SB_CUT_FIFO, 1, "channel 0 (source-0 → map-0): map-0 received record 2 "
+                "again (its receives had reached position 2)");
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 3);
+}
+
+/* A SIGKILL loses what the sender still buffered: its receiver's lines may
+ * name records whose send lines never reached the file. Positions restart
+ * with the next incarnation. */
+static void test_a_receive_whose_send_line_a_kill_lost_is_tolerated(void)
+{
+    history_t h;
+    begin(&h);
+    start(&h, 0, 0, 0);
+    channel0_lines(&h, (const char *[]){ "send 1 0:0 0:1", "recv 1 0:0 0:1 0:2 0:3", NULL });
+    killed(&h);
+    start(&h, 1, 0, 0);
+    channel0_lines(&h, (const char *[]){ "send 1 0:0 0:1", "recv 1 0:0 0:1", NULL });
+    ev(&h, "job_finished", "\"checkpoint\":0");
+    check(&h);
+    CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_FIFO)->checked, 4);
+    CU_ASSERT_EQUAL(h.r.fifo_unmatched, 2);
+    char *text = report_text(&h.r);
+    ASSERT_HAS(text, "2 received records not checked: their send lines were lost when the "
+               "worker was killed");
+    free(text);
+}
+
+/* A finished worker wrote every line: nothing may be received unsent. */
+static void test_a_receive_without_its_send_in_a_finished_run_is_a_violation(void)
+{
+    history_t h;
+    channel0_run(&h, (const char *[]){ "send 1 0:0 0:1", "recv 1 0:0 0:1 0:2 0:3", NULL });
+    assert_only(&h, SB_CUT_FIFO, 1, "worker attempt 0, channel 0 (source-0 → map-0): map-0 "
+                "received records 3..4, but source-0's send lines stop at position 2 and the "
+                "job finished (position 3: received 0:2, never sent)");
+    CU_ASSERT_EQUAL(h.r.fifo_unmatched, 0);
+}
+
+static void test_without_a_record_trace_fifo_is_not_checked(void)
+{
+    history_t h;
+    begin(&h);
+    clean_run(&h);
+    ev(&h, "job_finished", "\"checkpoint\":2");
+    check(&h);
+    CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
+    CU_ASSERT_FALSE(h.r.fifo_traced);
+    char *text = report_text(&h.r);
+    ASSERT_HAS(text, "  FIFO            not checked (no record trace)\n");
+    free(text);
+    char line[SB_CUT_DETAIL_BYTES_MAX];
+    sb_cut_report_summary(&h.r, line, sizeof line);
+    CU_ASSERT_PTR_NULL(strstr(line, "FIFO"));
+}
+
+static void test_a_batch_by_a_task_that_is_not_the_channels_sender_is_an_error(void)
+{
+    history_t h;
+    begin(&h);
+    start(&h, 0, 0, 0);
+    batch(&h, "send", "map-0", 0, 1, "0:0");
+    CU_ASSERT_EQUAL(check_with_tail(&h, ""), -1);
+    ASSERT_HAS(h.err.msg, "(send) by map-0 on channel 0, whose sender is source-0");
+}
+
+static void test_a_record_id_that_is_not_partition_offset_is_an_error(void)
+{
+    history_t h;
+    begin(&h);
+    start(&h, 0, 0, 0);
+    channel0_lines(&h, (const char *[]){ "send 1 0:0 zero", NULL });
+    CU_ASSERT_EQUAL(check_with_tail(&h, ""), -1);
+    ASSERT_HAS(h.err.msg, "(send): id 1 is not \"partition:offset\"");
+}
+
 /* ---------------------------------------------------------------- report */
 
 static void test_the_report_names_the_first_violation_of_each_check(void)
@@ -594,12 +803,7 @@ static void test_the_report_names_the_first_violation_of_each_check(void)
                                               .unpublished = true });
     CU_ASSERT_EQUAL(h.r.violations, 3); /* + the unpublished output */
     CU_ASSERT_EQUAL(h.r.first_kind, SB_CUT_ORPHANS);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    sb_cut_report_print(&h.r, f);
-    fclose(f);
+    char *text = report_text(&h.r);
     ASSERT_HAS(text, "orphans         VIOLATED      1 of 3; first: chk-1, channel 0");
     ASSERT_HAS(text, "channel state   VIOLATED      1 of 3; first: chk-1, channel 1 "
                "(map-0 → filter-0): records 11..12 were in flight");
@@ -631,6 +835,17 @@ void test_cut_register(void)
         T(test_a_restore_that_drops_the_channel_state_is_caught),
         T(test_a_restore_that_replays_another_count_is_caught),
         T(test_a_replay_cut_short_by_a_crash_is_not_judged),
+        T(test_fifo_holds_when_every_record_arrives_in_the_order_sent),
+        T(test_fifo_keeps_only_the_records_not_yet_matched),
+        T(test_fifo_names_records_received_in_another_order),
+        T(test_fifo_names_a_gap_in_the_receives),
+        T(test_fifo_names_a_gap_in_the_sends),
+        T(test_fifo_names_a_record_received_twice),
+        T(test_a_receive_whose_send_line_a_kill_lost_is_tolerated),
+        T(test_a_receive_without_its_send_in_a_finished_run_is_a_violation),
+        T(test_without_a_record_trace_fifo_is_not_checked),
+        T(test_a_batch_by_a_task_that_is_not_the_channels_sender_is_an_error),
+        T(test_a_record_id_that_is_not_partition_offset_is_an_error),
         T(test_restoring_a_checkpoint_that_never_completed_is_caught),
         T(test_publishing_before_the_checkpoint_completes_is_caught),
         T(test_publishing_the_same_object_twice_is_caught),

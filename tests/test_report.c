@@ -294,12 +294,12 @@ static void test_checkpoint_table_has_a_row_per_checkpoint_of_checkpoints_json(v
     ASSERT_HAS(f.html, "1 completed, 1 aborted (1 timeout), 0 unfinished.");
     ASSERT_HAS(f.html, "<tr class=\"completed\" id=\"chk-1\"><td class=\"n\">1</td>"
                        "<td>completed</td><td class=\"n\">100.0 ms</td>"
-                       "<td class=\"n\">20.0 ms</td><td class=\"n\">3.0 µs</td>"
+                       "<td class=\"n\">20.0 ms</td><td class=\"n\">3.0 us</td>"
                        "<td class=\"n\">2.0 ms</td><td class=\"n\">2.0 KiB</td>"
                        "<td class=\"n\">5</td><td class=\"n\">500 B</td><td>yes</td>");
     ASSERT_HAS(f.html, "<tr class=\"aborted\" id=\"chk-2\"><td class=\"n\">2</td>"
                        "<td>aborted: timeout</td><td class=\"n\">300.0 ms</td>"
-                       "<td class=\"n\">600.0 ms</td><td class=\"n\">–</td>");
+                       "<td class=\"n\">600.0 ms</td><td class=\"n\">-</td>");
     fx_close(&f);
 }
 
@@ -319,7 +319,7 @@ static void test_checkpoints_json_written_by_hand_is_what_the_table_shows(void)
     CU_ASSERT_EQUAL_FATAL(report(&f), 0);
     ASSERT_HAS(f.html, "0 completed, 0 aborted, 1 unfinished (the trace's last line was cut).");
     ASSERT_HAS(f.html, "<tr class=\"unfinished\" id=\"chk-7\"><td class=\"n\">7</td>"
-                       "<td>unfinished (final): run &lt;ended&gt;</td><td class=\"n\">–</td>");
+                       "<td>unfinished (final): run &lt;ended&gt;</td><td class=\"n\">-</td>");
     ASSERT_HAS(f.html, "<td class=\"n\">3.0 MiB</td>");
     ASSERT_HAS(f.html, "<td>yes (alignment timed out)</td>");
     fx_close(&f);

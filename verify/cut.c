@@ -8,7 +8,10 @@
  * coordinator completes only after every ack, so nothing of a completed
  * checkpoint can follow its completion. A subtask replays its restored
  * channel state before it reads any input, so its `channel_state_restored`
- * comes before any snapshot it takes in that incarnation. */
+ * comes before any snapshot it takes in that incarnation. The record
+ * trace's send and recv lines are matched position by position on each
+ * channel as they come, keeping only the ids one side has written and the
+ * other not yet: the lag between two buffers, not the run's history. */
 #include "cut.h"
 
 #include <assert.h>
@@ -38,6 +41,23 @@ typedef struct cut_channel {
     int from, to;              /* task indexes */
 } cut_channel_t;
 
+/* A record id of the record trace; partition -1 marks a hole: a position
+ * a gap skipped, reported once and then compared with nothing. */
+typedef struct fifo_id {
+    int64_t offset;
+    int32_t partition;
+} fifo_id_t;
+
+/* One channel's send and recv lines so far. Each side's lines come in
+ * order, but the two sides buffer their lines apart, so either may lead in
+ * the file: the queue holds the leading side's ids at the positions the
+ * other has not reached, (min(sent, received), max(sent, received)]. */
+typedef struct fifo_queue {
+    int64_t sent, received;    /* positions each side's lines reached */
+    fifo_id_t *ids;            /* a ring of `capacity` */
+    size_t head, count, capacity;
+} fifo_queue_t;
+
 /* A checkpoint in flight in the current incarnation. */
 typedef struct cut_open {
     int64_t id;                /* 0: a free slot */
@@ -55,6 +75,7 @@ typedef struct incarnation {
     int channels_count;
     cut_channel_t channels[SB_CUT_CHANNELS_MAX];
     cut_open_t open_checkpoints[SB_CUT_OPEN_MAX];
+    fifo_queue_t fifo[SB_CUT_CHANNELS_MAX];  /* by channel slot */
 } incarnation_t;
 
 struct sb_cut_checker {
@@ -63,6 +84,7 @@ struct sb_cut_checker {
     json_t *channel_state_records; /* "N" -> {task: records} of every checkpoint */
     json_t *pending;               /* upload key -> where a completed checkpoint
                                       listed it as pending */
+    int64_t fifo_held;             /* ids in all the FIFO queues */
     bool job_graph_seen;
     bool finished;                 /* sb_cut_finish was called */
     int64_t events;
@@ -83,6 +105,8 @@ static const struct {
                                                 "records in flight across the cut" },
     [SB_CUT_ACCOUNTING] = { "accounting", "source offsets and operator reads account for "
                                           "every record emitted" },
+    [SB_CUT_FIFO] = { "FIFO", "on each channel the records received are the records sent, "
+                              "in order" },
     [SB_CUT_REPLAY] = { "replay", "every restore replayed the channel state it recorded" },
     [SB_CUT_RESTORES] = { "restores", "every restore used the newest completed checkpoint" },
     [SB_CUT_EARLY_PUBLISH] = { "early publish", "no output was published before a "
@@ -198,6 +222,253 @@ static bool range_of(json_t *channel_state, int channel, int64_t *from, int64_t 
         }
     }
     return false;
+}
+
+/* ---------------------------------------------------------- descriptions */
+
+static void describe_channel(const incarnation_t *inc, const cut_channel_t *ch, char *buf,
+                             size_t len)
+{
+    snprintf(buf, len, "channel %d (%s → %s)", ch->index, inc->tasks[ch->from].name,
+             inc->tasks[ch->to].name);
+}
+
+/* "records a..b" for the positions (from, to], or "no records". */
+static void describe_span(int64_t from, int64_t to, char *buf, size_t len)
+{
+    if (to <= from)
+        snprintf(buf, len, "no records");
+    else if (to == from + 1)
+        snprintf(buf, len, "record %" PRId64, to);
+    else
+        snprintf(buf, len, "records %" PRId64 "..%" PRId64, from + 1, to);
+}
+
+/* ------------------------------------------------- record trace: FIFO */
+
+/* A record id of the record trace, "partition:offset". */
+static bool id_parse(const char *s, fifo_id_t *id)
+{
+    if (s == NULL)
+        return false;
+    char *end;
+    long partition = strtol(s, &end, 10);
+    if (end == s || *end != ':' || partition < 0 || partition > INT32_MAX)
+        return false;
+    const char *o = end + 1;
+    long long offset = strtoll(o, &end, 10);
+    if (end == o || *end != '\0' || offset < 0)
+        return false;
+    id->partition = (int32_t)partition;
+    id->offset = offset;
+    return true;
+}
+
+static bool id_is_hole(fifo_id_t id)
+{
+    return id.partition < 0;
+}
+
+static bool id_equal(fifo_id_t a, fifo_id_t b)
+{
+    return a.partition == b.partition && a.offset == b.offset;
+}
+
+static void id_format(fifo_id_t id, char *buf, size_t len)
+{
+    snprintf(buf, len, "%" PRId32 ":%" PRId64, id.partition, id.offset);
+}
+
+/* The slot of channel number `index` in the job graph, or -1. */
+static int channel_slot(const incarnation_t *inc, int64_t index)
+{
+    for (int i = 0; i < inc->channels_count; i++)
+        if (inc->channels[i].index == index)
+            return i;
+    return -1;
+}
+
+static void fifo_release(sb_cut_checker_t *c, fifo_queue_t *q)
+{
+    c->fifo_held -= (int64_t)q->count;
+    free(q->ids);
+    memset(q, 0, sizeof *q);
+    assert(c->fifo_held >= 0);
+}
+
+/* Appends the id of the side ahead; fails the trace past the bound. */
+static bool fifo_push(sb_cut_checker_t *c, fifo_queue_t *q, fifo_id_t id)
+{
+    if (c->fifo_held >= SB_CUT_FIFO_IDS_MAX) {
+        fail(c, "event %" PRId64 ": more than %d record ids sent and not yet received (or "
+             "received before their send lines) in worker attempt %d: the checker holds at "
+             "most that many", c->events, SB_CUT_FIFO_IDS_MAX, c->inc.attempt);
+        return false;
+    }
+    if (q->count == q->capacity) {
+        size_t capacity = q->capacity == 0 ? 64 : q->capacity * 2;
+        fifo_id_t *ids = malloc(capacity * sizeof *ids);
+        if (ids == NULL) {
+            fail(c, "out of memory for %zu record ids of the FIFO check", capacity);
+            return false;
+        }
+        for (size_t i = 0; i < q->count; i++) /* unwrap the ring */
+            ids[i] = q->ids[(q->head + i) % q->capacity];
+        free(q->ids);
+        q->ids = ids;
+        q->capacity = capacity;
+        q->head = 0;
+    }
+    q->ids[(q->head + q->count) % q->capacity] = id;
+    q->count++;
+    if (++c->fifo_held > c->report.fifo_held_max)
+        c->report.fifo_held_max = c->fifo_held;
+    return true;
+}
+
+static fifo_id_t fifo_pop(sb_cut_checker_t *c, fifo_queue_t *q)
+{
+    assert(q->count > 0);
+    fifo_id_t id = q->ids[q->head];
+    q->head = (q->head + 1) % q->capacity;
+    q->count--;
+    c->fifo_held--;
+    return id;
+}
+
+/* One more position on one side of channel slot `ch`: compared with the
+ * other side's id there when that side is ahead, else queued until it
+ * catches up. A hole (a position a gap skipped, already reported) is
+ * compared with nothing. */
+static void fifo_step(sb_cut_checker_t *c, int ch, bool is_send, fifo_id_t id)
+{
+    fifo_queue_t *q = &c->inc.fifo[ch];
+    int64_t *mine = is_send ? &q->sent : &q->received;
+    int64_t theirs = is_send ? q->received : q->sent;
+    assert((int64_t)q->count == (*mine > theirs ? *mine - theirs : theirs - *mine));
+    if (*mine >= theirs) {
+        if (fifo_push(c, q, id))
+            (*mine)++;
+        return;
+    }
+    (*mine)++;
+    fifo_id_t other = fifo_pop(c, q);
+    if (id_is_hole(id) || id_is_hole(other))
+        return;
+    c->report.checks[SB_CUT_FIFO].checked++;
+    fifo_id_t sent = is_send ? id : other, received = is_send ? other : id;
+    if (id_equal(sent, received))
+        return;
+    char channel[160], want[32], got[32];
+    describe_channel(&c->inc, &c->inc.channels[ch], channel, sizeof channel);
+    id_format(sent, want, sizeof want);
+    id_format(received, got, sizeof got);
+    violate(c, SB_CUT_FIFO, "worker attempt %d, %s, position %" PRId64 ": expected %s (as "
+            "sent), received %s", c->inc.attempt, channel, *mine, want, got);
+}
+
+/* A line whose first position is not the next one on its side: positions
+ * skipped (a gap) or given again (a repeat). */
+static void fifo_misnumbered(sb_cut_checker_t *c, int ch, bool is_send, int64_t next,
+                             int64_t first, size_t n)
+{
+    const incarnation_t *inc = &c->inc;
+    const cut_channel_t *cc = &inc->channels[ch];
+    const char *who = inc->tasks[is_send ? cc->from : cc->to].name;
+    char channel[160], span[64];
+    describe_channel(inc, cc, channel, sizeof channel);
+    if (first > next) {
+        describe_span(next - 1, first - 1, span, sizeof span);
+        violate(c, SB_CUT_FIFO, "worker attempt %d, %s: %s never %s %s (its %s jump from "
+                "position %" PRId64 " to %" PRId64 ")", inc->attempt, channel, who,
+                is_send ? "sent" : "received", span, is_send ? "sends" : "receives",
+                next - 1, first);
+        return;
+    }
+    int64_t last = first - 1 + (int64_t)n < next - 1 ? first - 1 + (int64_t)n : next - 1;
+    describe_span(first - 1, last, span, sizeof span);
+    violate(c, SB_CUT_FIFO, "worker attempt %d, %s: %s %s %s again (its %s had reached "
+            "position %" PRId64 ")", inc->attempt, channel, who, is_send ? "sent" : "received",
+            span, is_send ? "sends" : "receives", next - 1);
+}
+
+/* A send or recv line: one batch of records on one channel. */
+static void on_batch(sb_cut_checker_t *c, json_t *ev, bool is_send)
+{
+    c->report.fifo_traced = true;
+    int ch = channel_slot(&c->inc, int_field(ev, "channel"));
+    const char *task = str_field(ev, "task");
+    json_t *ids = json_object_get(ev, "ids");
+    int64_t first = int_field(ev, "first");
+    if (ch < 0 || task == NULL || first < 1 || !json_is_array(ids)) {
+        fail(c, "event %" PRId64 " (%s) needs a task, a channel of the job graph of worker "
+             "attempt %d, a first position from 1 and ids", c->events, is_send ? "send" : "recv",
+             c->inc.attempt);
+        return;
+    }
+    const cut_channel_t *cc = &c->inc.channels[ch];
+    const char *owner = c->inc.tasks[is_send ? cc->from : cc->to].name;
+    if (strcmp(task, owner) != 0) {
+        fail(c, "event %" PRId64 " (%s) by %s on channel %d, whose %s is %s", c->events,
+             is_send ? "send" : "recv", task, cc->index, is_send ? "sender" : "receiver", owner);
+        return;
+    }
+    const fifo_queue_t *q = &c->inc.fifo[ch];
+    int64_t next = (is_send ? q->sent : q->received) + 1;
+    size_t n = json_array_size(ids), skip = 0;
+    if (first != next)
+        fifo_misnumbered(c, ch, is_send, next, first, n);
+    if (first < next) /* compare only the positions not seen yet */
+        skip = next - first < (int64_t)n ? (size_t)(next - first) : n;
+    for (int64_t p = next; p < first && !c->failed; p++)
+        fifo_step(c, ch, is_send, (fifo_id_t){ .partition = -1 });
+    for (size_t i = skip; i < n && !c->failed; i++) {
+        fifo_id_t id;
+        if (!id_parse(json_string_value(json_array_get(ids, i)), &id)) {
+            fail(c, "event %" PRId64 " (%s): id %zu is not \"partition:offset\"", c->events,
+                 is_send ? "send" : "recv", i);
+            return;
+        }
+        fifo_step(c, ch, is_send, id);
+    }
+}
+
+/* The incarnation ends with records received whose send lines never came:
+ * a killed worker may have lost them, a finished one may not. */
+static void fifo_end(sb_cut_checker_t *c, bool finished)
+{
+    const incarnation_t *inc = &c->inc;
+    for (int ch = 0; ch < inc->channels_count; ch++) {
+        const fifo_queue_t *q = &inc->fifo[ch];
+        if (q->received <= q->sent)
+            continue; /* sends not received: still in flight when it ended */
+        int64_t unmatched = 0, first_position = 0;
+        fifo_id_t first = { .partition = -1 };
+        for (size_t i = 0; i < q->count; i++) {
+            fifo_id_t id = q->ids[(q->head + i) % q->capacity];
+            if (id_is_hole(id))
+                continue;
+            if (unmatched++ == 0) {
+                first = id;
+                first_position = q->sent + 1 + (int64_t)i;
+            }
+        }
+        if (unmatched == 0)
+            continue;
+        if (!finished) {
+            c->report.fifo_unmatched += unmatched;
+            continue;
+        }
+        const cut_channel_t *cc = &inc->channels[ch];
+        char channel[160], span[64], id[32];
+        describe_channel(inc, cc, channel, sizeof channel);
+        describe_span(q->sent, q->received, span, sizeof span);
+        id_format(first, id, sizeof id);
+        violate(c, SB_CUT_FIFO, "worker attempt %d, %s: %s received %s, but %s's send lines "
+                "stop at position %" PRId64 " and the job finished (position %" PRId64
+                ": received %s, never sent)", inc->attempt, channel, inc->tasks[cc->to].name,
+                span, inc->tasks[cc->from].name, q->sent, first_position, id);
+    }
 }
 
 /* ---------------------------------------------------------- incarnation */
@@ -333,8 +604,11 @@ static void check_replays(sb_cut_checker_t *c, bool finished)
     }
 }
 
-static void incarnation_release(incarnation_t *inc)
+static void incarnation_release(sb_cut_checker_t *c)
 {
+    incarnation_t *inc = &c->inc;
+    for (int i = 0; i < inc->channels_count; i++)
+        fifo_release(c, &inc->fifo[i]);
     for (int i = 0; i < SB_CUT_OPEN_MAX; i++)
         open_release(&inc->open_checkpoints[i]);
     for (int i = 0; i < inc->tasks_count; i++)
@@ -347,28 +621,11 @@ static void incarnation_end(sb_cut_checker_t *c, bool finished)
     if (!c->inc.open)
         return;
     check_replays(c, finished);
-    incarnation_release(&c->inc);
+    fifo_end(c, finished);
+    incarnation_release(c);
 }
 
 /* ------------------------------------------------- a completed checkpoint */
-
-static void describe_channel(const incarnation_t *inc, const cut_channel_t *ch, char *buf,
-                             size_t len)
-{
-    snprintf(buf, len, "channel %d (%s → %s)", ch->index, inc->tasks[ch->from].name,
-             inc->tasks[ch->to].name);
-}
-
-/* "records a..b" for the positions (from, to], or "no records". */
-static void describe_span(int64_t from, int64_t to, char *buf, size_t len)
-{
-    if (to <= from)
-        snprintf(buf, len, "no records");
-    else if (to == from + 1)
-        snprintf(buf, len, "record %" PRId64, to);
-    else
-        snprintf(buf, len, "records %" PRId64 "..%" PRId64, from + 1, to);
-}
 
 /* The positions in (a, b] that are not in (c, d], as at most two spans. */
 static void describe_minus(int64_t a, int64_t b, int64_t c, int64_t d, char *buf, size_t len)
@@ -677,7 +934,9 @@ static void on_incarnation_event(sb_cut_checker_t *c, const char *name, json_t *
                  "or job_finished) and before the next job_graph", c->events, name);
         return;
     }
-    if (strcmp(name, "restore") == 0) {
+    if (strcmp(name, "send") == 0 || strcmp(name, "recv") == 0) {
+        on_batch(c, ev, name[0] == 's'); /* first: most lines of a record trace */
+    } else if (strcmp(name, "restore") == 0) {
         on_restore(c, ev);
     } else if (strcmp(name, "source_started") == 0) {
         cut_task_t *t = event_task(c, ev, NULL);
@@ -701,9 +960,10 @@ static void on_incarnation_event(sb_cut_checker_t *c, const char *name, json_t *
 
 static bool is_incarnation_event(const char *name)
 {
-    static const char *names[] = { "restore", "source_started", "checkpoint_triggered",
-                                   "snapshot", "channel_state", "channel_state_restored",
-                                   "checkpoint_completed", "checkpoint_aborted" };
+    static const char *names[] = { "send", "recv", "restore", "source_started",
+                                   "checkpoint_triggered", "snapshot", "channel_state",
+                                   "channel_state_restored", "checkpoint_completed",
+                                   "checkpoint_aborted" };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return true;
@@ -755,7 +1015,7 @@ void sb_cut_free(sb_cut_checker_t *c)
     if (c == NULL)
         return;
     if (c->inc.open)
-        incarnation_release(&c->inc);
+        incarnation_release(c);
     sb_twophase_free(&c->twophase);
     json_decref(c->channel_state_records);
     json_decref(c->pending);
@@ -826,7 +1086,9 @@ void sb_cut_report_print(const sb_cut_report_t *r, FILE *f)
             r->trace_truncated ? " (the trace's last line was cut short and skipped)" : "");
     for (int k = 0; k < SB_CUT_CHECKS_COUNT_; k++) {
         const sb_cut_check_t *ch = &r->checks[k];
-        if (ch->violations == 0)
+        if (k == SB_CUT_FIFO && !r->fifo_traced)
+            fprintf(f, "  %-15s not checked (no record trace)\n", CHECKS[k].name);
+        else if (ch->violations == 0)
             fprintf(f, "  %-15s OK       %6" PRId64 " checked: %s\n", CHECKS[k].name,
                     ch->checked, CHECKS[k].rule);
         else
@@ -837,6 +1099,10 @@ void sb_cut_report_print(const sb_cut_report_t *r, FILE *f)
         fprintf(f, "  %-15s %" PRId64 " restored subtask%s not checked: the worker died "
                 "before %s had to replay\n", "", r->replays_unchecked,
                 r->replays_unchecked == 1 ? "" : "s", r->replays_unchecked == 1 ? "it" : "they");
+    if (r->fifo_unmatched > 0)
+        fprintf(f, "  %-15s %" PRId64 " received record%s not checked: %s send line%s lost when "
+                "the worker was killed\n", "", r->fifo_unmatched, r->fifo_unmatched == 1 ? "" : "s",
+                r->fifo_unmatched == 1 ? "its" : "their", r->fifo_unmatched == 1 ? " was" : "s were");
     if (sb_cut_report_ok(r))
         fprintf(f, "RESULT: OK — every completed checkpoint is a consistent cut; 0 violations\n");
     else
@@ -848,9 +1114,12 @@ void sb_cut_report_summary(const sb_cut_report_t *r, char *buf, size_t len)
 {
     if (sb_cut_report_ok(r)) {
         bool one = r->checkpoints_checked == 1;
-        snprintf(buf, len, "%" PRId64 " completed checkpoint%s %s consistent cut%s (%" PRId64
-                 " channels checked)", r->checkpoints_checked, one ? "" : "s",
-                 one ? "is a" : "are", one ? "" : "s", r->channels_checked);
+        int n = snprintf(buf, len, "%" PRId64 " completed checkpoint%s %s consistent cut%s (%"
+                         PRId64 " channels checked)", r->checkpoints_checked, one ? "" : "s",
+                         one ? "is a" : "are", one ? "" : "s", r->channels_checked);
+        if (r->fifo_traced && n >= 0 && (size_t)n < len)
+            snprintf(buf + n, len - (size_t)n, "; FIFO held for %" PRId64 " records",
+                     r->checks[SB_CUT_FIFO].checked);
         return;
     }
     assert(r->first_kind >= 0 && r->first_kind < SB_CUT_CHECKS_COUNT_);

@@ -13,6 +13,13 @@
  * - accounting: a source's offsets advanced by as many records as it
  *   emitted; a map or count emitted one record per record read or replayed;
  *   a filter at most one.
+ * Within every incarnation, when the trace has the record-level `send` and
+ * `recv` events (`trace: records`):
+ * - FIFO: on every channel the records received are the records sent, in
+ *   the same order: the id received at position p is the id sent at p, and
+ *   each side's positions run 1, 2, 3, … without gaps or repeats. A receive
+ *   whose send line is missing counts only when the worker finished (a
+ *   SIGKILL may lose the lines the sender still buffered).
  * And over the whole run:
  * - replay: after a restore from N, every subtask whose channel state of N
  *   held records replayed exactly that many;
@@ -41,12 +48,16 @@
 #define SB_CUT_REMEMBERED_MAX 100000      /* checkpoints' channel state sizes,
                                              pending uploads */
 #define SB_CUT_DETAIL_BYTES_MAX 512
+#define SB_CUT_FIFO_IDS_MAX (1 << 22)     /* record ids held at once, over all
+                                             channels: one side's lead on the
+                                             other in the file */
 
 typedef enum sb_cut_check_kind {
     SB_CUT_SNAPSHOTS = 0,
     SB_CUT_ORPHANS,
     SB_CUT_CHANNEL_STATE,
     SB_CUT_ACCOUNTING,
+    SB_CUT_FIFO,
     SB_CUT_REPLAY,
     SB_CUT_RESTORES,
     SB_CUT_EARLY_PUBLISH,
@@ -71,6 +82,11 @@ typedef struct sb_cut_report {
     int incarnations;                     /* worker incarnations (job graphs) */
     int64_t replays_unchecked;            /* restored subtasks whose worker died
                                              before they had to replay */
+    bool fifo_traced;                     /* the trace has send/recv events */
+    int64_t fifo_unmatched;               /* records received whose send line a
+                                             killed worker lost: not checked */
+    int64_t fifo_held_max;                /* record ids the FIFO check held at
+                                             once (at most SB_CUT_FIFO_IDS_MAX) */
     bool trace_truncated;                 /* its last line was cut short */
 } sb_cut_report_t;
 
@@ -83,7 +99,8 @@ sb_cut_checker_t *sb_cut_new(void);
 void sb_cut_event(sb_cut_checker_t *c, json_t *event);
 /* Ends the run (once; no event after it): fills *out. Returns -1 (err says
  * why) when the trace cannot be checked: no job_graph, an event naming a
- * task its job graph lacks, or a job graph past the limits above. */
+ * task its job graph lacks, a malformed send/recv line, or a job graph or
+ * record trace past the limits above. */
 int sb_cut_finish(sb_cut_checker_t *c, sb_cut_report_t *out, sb_err_t *err);
 void sb_cut_free(sb_cut_checker_t *c);
 

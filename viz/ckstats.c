@@ -550,38 +550,38 @@ int sb_ckstats_write_json(const sb_ckstats_t *st, const char *path, sb_err_t *er
 
 /* -------------------------------------------------------------- table */
 
-static void fmt_ns(char *b, size_t n, int64_t ns)
+void sb_ckstats_format_ns(char *buf, size_t len, int64_t ns)
 {
     if (ns < 0)
-        snprintf(b, n, "-");
+        snprintf(buf, len, "-");
     else if (ns < 1000)
-        snprintf(b, n, "%" PRId64 " ns", ns);
+        snprintf(buf, len, "%" PRId64 " ns", ns);
     else if (ns < 1000000)
-        snprintf(b, n, "%.1f us", (double)ns / 1e3);
+        snprintf(buf, len, "%.1f us", (double)ns / 1e3);
     else if (ns < 1000000000)
-        snprintf(b, n, "%.1f ms", (double)ns / 1e6);
+        snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
     else
-        snprintf(b, n, "%.2f s", (double)ns / 1e9);
+        snprintf(buf, len, "%.2f s", (double)ns / 1e9);
 }
 
-static void fmt_bytes(char *b, size_t n, int64_t bytes)
+void sb_ckstats_format_bytes(char *buf, size_t len, int64_t bytes)
 {
     if (bytes < 1024)
-        snprintf(b, n, "%" PRId64 " B", bytes);
+        snprintf(buf, len, "%" PRId64 " B", bytes);
     else if (bytes < 1024 * 1024)
-        snprintf(b, n, "%.1f KiB", (double)bytes / 1024);
+        snprintf(buf, len, "%.1f KiB", (double)bytes / 1024);
     else if (bytes < 1024LL * 1024 * 1024)
-        snprintf(b, n, "%.1f MiB", (double)bytes / (1024 * 1024));
+        snprintf(buf, len, "%.1f MiB", (double)bytes / (1024 * 1024));
     else
-        snprintf(b, n, "%.1f GiB", (double)bytes / (1024.0 * 1024 * 1024));
+        snprintf(buf, len, "%.1f GiB", (double)bytes / (1024.0 * 1024 * 1024));
 }
 
 static void print_dist_row(FILE *out, const char *name, const sb_ckstats_dist_t *d)
 {
     char p50[32], p99[32], max[32];
-    fmt_ns(p50, sizeof p50, d->p50);
-    fmt_ns(p99, sizeof p99, d->p99);
-    fmt_ns(max, sizeof max, d->max);
+    sb_ckstats_format_ns(p50, sizeof p50, d->p50);
+    sb_ckstats_format_ns(p99, sizeof p99, d->p99);
+    sb_ckstats_format_ns(max, sizeof max, d->max);
     fprintf(out, "  %-12s %10s %10s %10s\n", name, p50, p99, max);
 }
 
@@ -605,8 +605,8 @@ static void print_inflight(FILE *out, const sb_ckstats_summary_t *s)
         return;
     }
     char total[32], max[32];
-    fmt_bytes(total, sizeof total, s->inflight_bytes_total);
-    fmt_bytes(max, sizeof max, s->inflight_bytes_max);
+    sb_ckstats_format_bytes(total, sizeof total, s->inflight_bytes_total);
+    sb_ckstats_format_bytes(max, sizeof max, s->inflight_bytes_max);
     fprintf(out,
             "in-flight data persisted: %" PRId64 " records, %s over %" PRId64
             " unaligned checkpoint%s (max %s in one)\n",

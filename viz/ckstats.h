@@ -124,6 +124,12 @@ void sb_ckstats_summarize(const sb_ckstats_t *st, sb_ckstats_summary_t *out);
  * Written to path.tmp, then renamed. */
 int sb_ckstats_write_json(const sb_ckstats_t *st, const char *path, sb_err_t *err);
 
+/* A time or a size for a table, in ASCII: "812 ns", "3.4 us", "20.0 ms",
+ * "1.25 s", or "-" when unknown (negative); "812 B", "2.0 KiB", "3.0 MiB",
+ * "1.0 GiB". */
+void sb_ckstats_format_ns(char *buf, size_t len, int64_t ns);
+void sb_ckstats_format_bytes(char *buf, size_t len, int64_t bytes);
+
 /* At most 6 lines: the counts, p50 / p99 / max of duration, alignment and
  * start delay, and the in-flight data persisted. */
 void sb_ckstats_print_table(const sb_ckstats_t *st, FILE *out);

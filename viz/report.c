@@ -100,32 +100,6 @@ static bool link_if_exists(report_t *r, const char *rel, const char *text)
     return true;
 }
 
-static void fmt_ns(char *b, size_t n, int64_t ns)
-{
-    if (ns < 0)
-        snprintf(b, n, "–");
-    else if (ns < 1000)
-        snprintf(b, n, "%" PRId64 " ns", ns);
-    else if (ns < 1000000)
-        snprintf(b, n, "%.1f µs", (double)ns / 1e3);
-    else if (ns < 1000000000)
-        snprintf(b, n, "%.1f ms", (double)ns / 1e6);
-    else
-        snprintf(b, n, "%.2f s", (double)ns / 1e9);
-}
-
-static void fmt_bytes(char *b, size_t n, int64_t bytes)
-{
-    if (bytes < 1024)
-        snprintf(b, n, "%" PRId64 " B", bytes);
-    else if (bytes < 1024 * 1024)
-        snprintf(b, n, "%.1f KiB", (double)bytes / 1024);
-    else if (bytes < 1024LL * 1024 * 1024)
-        snprintf(b, n, "%.1f MiB", (double)bytes / (1024 * 1024));
-    else
-        snprintf(b, n, "%.1f GiB", (double)bytes / (1024.0 * 1024 * 1024));
-}
-
 /* Reads a whole file of at most max_bytes (*cut set when it was longer). */
 static char *read_file(const char *path, size_t max_bytes, size_t *len, bool *cut,
                        sb_err_t *err)
@@ -660,9 +634,9 @@ static int load_checkpoints_json(const char *path, sb_ckstats_t *st, sb_err_t *e
 static void write_dist(report_t *r, const char *name, const sb_ckstats_dist_t *d)
 {
     char p50[32], p99[32], max[32];
-    fmt_ns(p50, sizeof p50, d->p50);
-    fmt_ns(p99, sizeof p99, d->p99);
-    fmt_ns(max, sizeof max, d->max);
+    sb_ckstats_format_ns(p50, sizeof p50, d->p50);
+    sb_ckstats_format_ns(p99, sizeof p99, d->p99);
+    sb_ckstats_format_ns(max, sizeof max, d->max);
     fprintf(r->out, "<tr><td>%s</td><td class=\"n\">%s</td><td class=\"n\">%s</td>"
             "<td class=\"n\">%s</td></tr>\n", name, p50, p99, max);
 }
@@ -705,18 +679,18 @@ static void write_picture_links(report_t *r, int64_t id)
         shown += link_if_exists(r, rel, PICTURES[i].text);
     }
     if (shown == 0)
-        fputs("–", r->out);
+        fputs("-", r->out); /* as an unknown time */
 }
 
 static void write_checkpoint_row(report_t *r, const sb_ckstats_checkpoint_t *c)
 {
     char trigger[32], duration[32], align[32], delay[32], state[32], inflight[32];
-    fmt_ns(trigger, sizeof trigger, c->trigger_ns);
-    fmt_ns(duration, sizeof duration, c->duration_ns);
-    fmt_ns(align, sizeof align, c->alignment_max_ns);
-    fmt_ns(delay, sizeof delay, c->start_delay_max_ns);
-    fmt_bytes(state, sizeof state, c->state_bytes);
-    fmt_bytes(inflight, sizeof inflight, c->inflight_bytes);
+    sb_ckstats_format_ns(trigger, sizeof trigger, c->trigger_ns);
+    sb_ckstats_format_ns(duration, sizeof duration, c->duration_ns);
+    sb_ckstats_format_ns(align, sizeof align, c->alignment_max_ns);
+    sb_ckstats_format_ns(delay, sizeof delay, c->start_delay_max_ns);
+    sb_ckstats_format_bytes(state, sizeof state, c->state_bytes);
+    sb_ckstats_format_bytes(inflight, sizeof inflight, c->inflight_bytes);
     fprintf(r->out, "<tr class=\"%s\" id=\"chk-%" PRId64 "\"><td class=\"n\">%" PRId64
             "</td><td>%s%s",
             sb_ckstats_status_name(c->status), c->id, c->id, sb_ckstats_status_name(c->status),
