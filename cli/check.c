@@ -19,6 +19,8 @@ static void usage(FILE *f)
             "for every record emitted; restores replay the channel state recorded, and\n"
             "only completed checkpoints are restored; output is published only after its\n"
             "checkpoint completed, never twice, and every staged upload is published.\n"
+            "With the record trace (`--trace records` on snapbed run), also FIFO: on each\n"
+            "channel, the records received are the records sent, in order.\n"
             "\n"
             "TRACE is a trace.jsonl or a run folder holding one.\n"
             "\n"
