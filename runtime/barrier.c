@@ -161,6 +161,7 @@ static void arrive(sb_barrier_t *h, int c, const sb_barrier_announcement_t *a,
                    sb_barrier_actions_t *out)
 {
     out->arrived |= 1ull << c;
+    out->checkpoint_id = a->checkpoint_id; /* what `arrived` is about */
     if (a->checkpoint_id > h->current_id) {
         start_checkpoint(h, a->checkpoint_id, a->trigger_ns, a->final, out);
         out->alignment_started = true;

@@ -49,6 +49,18 @@ static const char *blocked(const sb_barrier_t *h)
 }
 
 /* The handler asked for nothing at all. */
+/* Only an in-band arrival to report: barrier `id` reached on `inputs`. */
+#define ASSERT_ARRIVED_ONLY(a, id, inputs)                                   \
+    do {                                                                     \
+        CU_ASSERT_EQUAL((a).arrived, (inputs));                              \
+        CU_ASSERT_EQUAL((a).checkpoint_id, (id));                            \
+        CU_ASSERT_FALSE((a).alignment_started);                              \
+        CU_ASSERT_FALSE((a).snapshot);                                       \
+        CU_ASSERT_FALSE((a).forward);                                        \
+        CU_ASSERT_FALSE((a).channel_state_complete);                         \
+        CU_ASSERT_EQUAL((a).abandoned_id, 0);                                \
+    } while (0)
+
 #define ASSERT_NO_ACTION(a)                                                  \
     do {                                                                     \
         CU_ASSERT_FALSE((a).alignment_started);                              \
@@ -242,7 +254,7 @@ static void test_aligned_blocks_only_channels_that_delivered_the_barrier(void)
     ASSERT_STARTED_ONLY(a, 1);
     CU_ASSERT_STRING_EQUAL(blocked(&h), "..B");
     a = on_barrier(&h, 0, 1);
-    ASSERT_NO_ACTION(a);
+    ASSERT_ARRIVED_ONLY(a, 1, 1u);
     CU_ASSERT_STRING_EQUAL(blocked(&h), "B.B");
 }
 
@@ -378,7 +390,7 @@ static void test_at_least_once_snapshots_only_when_the_last_barrier_arrives(void
     sb_barrier_actions_t a = on_barrier(&h, 1, 1);
     ASSERT_STARTED_ONLY(a, 1);
     a = on_barrier(&h, 0, 1);
-    ASSERT_NO_ACTION(a);
+    ASSERT_ARRIVED_ONLY(a, 1, 1u);
     a = on_barrier(&h, 2, 1);
     ASSERT_SNAPSHOT(a, 1);
     CU_ASSERT_EQUAL(h.last_snapshot_id, 1);
@@ -626,8 +638,10 @@ static void test_arrived_names_the_inputs_that_reached_their_barrier_in_band(voi
     CU_ASSERT_EQUAL(a.arrived, 0);
     a = on_records(&h, 1, 1);
     CU_ASSERT_EQUAL(a.arrived, 2u); /* input 1 */
+    CU_ASSERT_EQUAL(a.checkpoint_id, 1);
     a = announce(&h, 0, 1, 0);      /* at the read position: arrives at once */
     CU_ASSERT_EQUAL(a.arrived, 1u);
+    CU_ASSERT_EQUAL(a.checkpoint_id, 1);
     CU_ASSERT_TRUE(a.snapshot);
     /* Unaligned: an overtaking barrier is taken, not reached. */
     sb_barrier_t u;
