@@ -5,7 +5,7 @@ PKGS     := rdkafka ck cunit libcurl libxml-2.0 yaml-0.1 jansson libgvc
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread \
-            -Iruntime -Ifaultinject -Iverify -Icli -Iviz
+            -Iruntime -Ifaultinject -Iverify -Icli -Iviz -Isim
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -pthread -lm
