@@ -54,14 +54,14 @@ void sb_topology_build(sb_topology_t *t, const sb_simscenario_t *s)
 }
 
 int sb_topology_route(const sb_topology_task_t *t, int32_t partition, int64_t offset,
-                      unsigned *rr)
+                      unsigned rr)
 {
     assert(t->outputs_count > 0);
     switch (t->out_connection) {
     case SB_CONNECTION_FORWARD:
         return 0;
     case SB_CONNECTION_REBALANCE:
-        return (int)((*rr)++ % (unsigned)t->outputs_count);
+        return (int)(rr % (unsigned)t->outputs_count);
     case SB_CONNECTION_HASH: {
         uint64_t key = ((uint64_t)(uint32_t)partition << 40) ^ (uint64_t)offset;
         return (int)(sb_rng_mix(key) % (uint64_t)t->outputs_count);

@@ -54,10 +54,11 @@ typedef struct sb_topology {
  * every bound). */
 void sb_topology_build(sb_topology_t *t, const sb_simscenario_t *s);
 
-/* The output (index into the sender's outputs) a record goes to; *rr is
- * the sender's round-robin counter. */
+/* The output (index into the sender's outputs) a record goes to; rr is the
+ * sender's round-robin counter, which the sender advances when it emits a
+ * record on a rebalance connection (asking does not move it). */
 int sb_topology_route(const sb_topology_task_t *t, int32_t partition, int64_t offset,
-                      unsigned *rr);
+                      unsigned rr);
 
 /* Whether record `offset` of the partition read by source task `source`
  * reaches the sink: every filter on its path keeps it. */
