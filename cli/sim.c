@@ -168,7 +168,7 @@ static void print_report(const sb_sim_t *sim, const sb_sim_verdict_t *v, double 
         printf("  %-12s %d fault%s did not fire (the job had finished or was down)\n", "faults",
                st.faults_unfired, st.faults_unfired == 1 ? "" : "s");
     printf("  %-12s %s\n", "run folder", dir);
-    printf("RESULT: %s\n", v->ok ? "OK" : "VIOLATED");
+    printf("SIM RESULT: %s\n", v->ok ? "OK" : "VIOLATED");
 }
 
 static void print_quiet(const sb_sim_t *sim, const sb_sim_verdict_t *v, const char *dir)

@@ -592,9 +592,12 @@ static void apply_once(sb_pipeline_t *p, task_t *t, const sb_barrier_actions_t *
     }
     if ((a->alignment_started || a->snapshot) && t->work.id != id)
         work_open(p, t, id, t->barrier->current_trigger_ns, t->barrier->current_final);
+    /* An arrival that neither starts nor ends an alignment leaves
+     * a->checkpoint_id 0: its barrier belongs to the current checkpoint. */
+    int64_t arrived_id = id != 0 ? id : t->barrier->current_id;
     for (int ci = 0; ci < t->topo->inputs_count; ci++)
         if (a->arrived & (1ull << ci)) {
-            tr_task(p, "barrier_reached", t, id);
+            tr_task(p, "barrier_reached", t, arrived_id);
             sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"position\":%" PRId64,
                                t->topo->inputs[ci], sb_barrier_position(t->barrier, ci));
             sb_tracebuf_end(TB(p));
@@ -674,7 +677,8 @@ static void process(sb_pipeline_t *p, task_t *t, sb_simstore_rec_t rec, int out)
 static bool readable(sb_pipeline_t *p, task_t *t, int ci)
 {
     const chan_t *ch = in_chan(p, t, ci);
-    if (t->barrier->in[ci].ended || sb_barrier_is_blocked(t->barrier, ci))
+    if (t->barrier->in[ci].ended || sb_barrier_is_blocked(t->barrier, ci) ||
+        sb_barrier_is_due(t->barrier, ci))
         return false;
     return ch->delivered > ch->consumed || (ch->end_delivered && ch->consumed == ch->end_position);
 }
@@ -712,6 +716,28 @@ static void read_record(sb_pipeline_t *p, task_t *t, int ci)
     wake(p, t);
 }
 
+/* Hands the handler every barrier due at an input's read position. One
+ * arriving may end an alignment and unblock an input already looked at,
+ * whose barrier is then due: so until none is. Each round takes at least
+ * one announcement off a queue, which bounds the rounds. */
+static void arrive_due(sb_pipeline_t *p, task_t *t)
+{
+    int rounds_max = t->topo->inputs_count * SB_BARRIER_PENDING_MAX + 1;
+    for (int round = 0; !t->input_ended; round++) {
+        assert(round < rounds_max);
+        bool any = false;
+        for (int ci = 0; ci < t->topo->inputs_count && !t->input_ended; ci++)
+            if (sb_barrier_is_due(t->barrier, ci)) {
+                sb_barrier_actions_t a;
+                sb_barrier_on_records(t->barrier, ci, 0, &a);
+                apply(p, t, ci, &a);
+                any = true;
+            }
+        if (!any)
+            return;
+    }
+}
+
 /* An operator or sink runs: barriers due first, then one item from an
  * input chosen at random among the readable ones. */
 static void step(sb_pipeline_t *p, task_t *t)
@@ -721,12 +747,7 @@ static void step(sb_pipeline_t *p, task_t *t)
         wake(p, t);
         return;
     }
-    for (int ci = 0; ci < t->topo->inputs_count && !t->input_ended; ci++)
-        if (sb_barrier_is_due(t->barrier, ci)) {
-            sb_barrier_actions_t a;
-            sb_barrier_on_records(t->barrier, ci, 0, &a);
-            apply(p, t, ci, &a);
-        }
+    arrive_due(p, t);
     if (t->input_ended)
         return;
     int ready[SB_SIMSCENARIO_INPUTS_MAX], n = 0;

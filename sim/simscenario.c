@@ -69,7 +69,7 @@ void sb_simscenario_defaults(sb_simscenario_t *s)
     s->sample_interval_ns = 1000 * 1000;
     s->trace_records = true;
     s->seed = 1;
-    s->max_time_ns = INT64_C(60) * 1000 * 1000 * 1000;
+    s->max_time_ns = INT64_C(10) * 1000 * 1000 * 1000;
     s->max_events = INT64_C(2000000000);
     s->mutant = SB_MUTANT_NONE;
 }

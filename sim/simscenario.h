@@ -87,7 +87,7 @@ typedef struct sb_simscenario {
     int64_t sample_interval_ns;          /* default 1ms */
     bool trace_records;                  /* trace: records (default) */
     uint64_t seed;                       /* default 1; --seed overrides */
-    int64_t max_time_ns;                 /* default 60s of virtual time */
+    int64_t max_time_ns;                 /* default 10s of virtual time */
     int64_t max_events;                  /* default 2e9 */
     sb_mutant_t mutant;                  /* none, snapshot-on-first-barrier,
                                             drop-channel-state */
