@@ -743,6 +743,18 @@ static int resolve_stage(parse_t *p, int i)
     return 0;
 }
 
+/* Without input:, a stage reads forward when every upstream stage has its
+ * parallelism, else round-robin (the runtime's rule). */
+static void default_input(sb_simscenario_t *s, sb_simscenario_stage_t *st)
+{
+    if (st->input_set || st->kind == SB_SIM_SOURCE)
+        return;
+    st->input = SB_CONNECTION_FORWARD;
+    for (int k = 0; k < st->from_count; k++)
+        if (s->stages[st->from[k]].parallelism != st->parallelism)
+            st->input = SB_CONNECTION_REBALANCE;
+}
+
 /* Each stage but the sink feeds exactly one later stage; the sink is the
  * last; forward needs equal parallelism; the job fits the bounds of the
  * coordinator, the barrier handler and the cut checker. */
@@ -797,9 +809,11 @@ static int finish(parse_t *p)
     if (s->stages_count == 0)
         return fail(p, 1, "sim.stages", "a sim scenario needs stages (a source first, a sink "
                     "last)");
-    for (int i = 0; i < s->stages_count; i++)
+    for (int i = 0; i < s->stages_count; i++) {
         if (resolve_stage(p, i) != 0)
             return -1;
+        default_input(s, &s->stages[i]);
+    }
     if (check_graph(p) != 0)
         return -1;
     if (s->protocol == SB_SIM_TIMEOUT && s->aligned_timeout_ns == 0)
