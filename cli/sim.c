@@ -173,18 +173,10 @@ static void print_report(const sb_sim_t *sim, const sb_sim_verdict_t *v, double 
 
 static void print_quiet(const sb_sim_t *sim, const sb_sim_verdict_t *v, const char *dir)
 {
-    char why[1024] = "";
-    if (!v->finished)
-        snprintf(why, sizeof why, ": did not finish: %s", v->run_error);
-    else if (!v->eo_ok)
-        snprintf(why, sizeof why, ": exactly-once: %" PRId64 " lost, %" PRId64 " duplicated",
-                 v->eo.lost, v->eo.duplicated);
-    else if (!v->cuts_checked)
-        snprintf(why, sizeof why, ": cuts: %s", v->cuts_error);
-    else if (!v->cuts_ok)
-        sb_cut_report_summary(&v->cuts, why + 2, sizeof why - 2), memcpy(why, ": ", 2);
-    printf("sim %s seed %" PRIu64 ": %s%s (%s)\n", sb_sim_scenario(sim)->name, sb_sim_seed(sim),
-           v->ok ? "OK" : "VIOLATED", why, dir);
+    char why[2048];
+    sb_sim_verdict_why(v, why, sizeof why);
+    printf("sim %s seed %" PRIu64 ": %s%s%s (%s)\n", sb_sim_scenario(sim)->name, sb_sim_seed(sim),
+           v->ok ? "OK" : "VIOLATED", why[0] ? ": " : "", why, dir);
 }
 
 int sb_cmd_sim(int argc, char **argv)

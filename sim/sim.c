@@ -168,6 +168,23 @@ void sb_sim_verdict_eo_line(const sb_sim_t *sim, const sb_sim_verdict_t *v, char
     }
 }
 
+void sb_sim_verdict_why(const sb_sim_verdict_t *v, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!v->finished)
+        snprintf(buf, len, "did not finish: %s", v->run_error);
+    else if (!v->eo_ok)
+        snprintf(buf, len, "exactly-once: %" PRId64 " lost, %" PRId64 " duplicated, %" PRId64
+                 " unexpected", v->eo.lost, v->eo.duplicated, v->eo.unexpected);
+    else if (!v->cuts_checked)
+        snprintf(buf, len, "cuts: cannot check: %s", v->cuts_error);
+    else if (!v->cuts_ok) {
+        char summary[SB_CUT_DETAIL_BYTES_MAX + 128];
+        sb_cut_report_summary(&v->cuts, summary, sizeof summary);
+        snprintf(buf, len, "cuts: %s", summary);
+    }
+}
+
 /* ------------------------------------------------------------ files */
 
 static int write_all(const char *path, const char *data, size_t len, sb_err_t *err)

@@ -64,6 +64,10 @@ void sb_sim_stats(const sb_sim_t *sim, sb_pipeline_stats_t *out);
 int sb_sim_write(const sb_sim_t *sim, const sb_sim_verdict_t *v, const char *dir, double wall_s,
                  sb_err_t *err);
 
+/* Why a run failed, in one line: the first of liveness, exactly-once and
+ * the cut checks that did not hold ("" when the run is OK). */
+void sb_sim_verdict_why(const sb_sim_verdict_t *v, char *buf, size_t len);
+
 /* One paragraph per verdict line for people; used by `snapbed sim`. */
 void sb_sim_verdict_eo_line(const sb_sim_t *sim, const sb_sim_verdict_t *v, char *buf,
                             size_t len);
