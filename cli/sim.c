@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "cli_fs.h"
 #include "commands.h"
 #include "fsutil.h"
+#include "explore.h"
 #include "sim.h"
 
 #define PATH_BYTES_MAX 4096
@@ -20,6 +22,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: snapbed sim SCENARIO [--seed S] [-o DIR] [--quiet]\n"
+            "       snapbed sim SCENARIO --explore N [--seed S] [--jobs J]\n"
             "\n"
             "Runs a sim scenario (see scenarios/sim/ and docs/sim.md) in the deterministic\n"
             "simulator: virtual time, one seeded generator, the runtime's own barrier handler\n"
@@ -29,10 +32,16 @@ static void usage(FILE *f)
             "`snapbed check DIR` and `snapbed viz DIR` work on it. The same scenario and\n"
             "seed give the same trace, byte for byte.\n"
             "\n"
+            "With --explore N it runs N seeds (S, S+1, ...; default from 1) in parallel over\n"
+            "the cores, writes nothing, and prints every seed whose run was violated, with\n"
+            "the command that replays it.\n"
+            "\n"
             "options:\n"
             "  --seed S       the seed (default: the scenario's sim.seed)\n"
             "  -o, --out DIR  run folder (default out/sim-<name>-<timestamp>); must be empty\n"
             "  -q, --quiet    one line: the verdict\n"
+            "  --explore N    run N seeds; exit 1 if any is violated\n"
+            "  --jobs J       threads for --explore (default: the cores online)\n"
             "  -h, --help     this text\n"
             "\n"
             "exit status: 0 every check holds, 1 a check is violated (or the job did not\n"
@@ -45,7 +54,23 @@ typedef struct sim_args {
     bool seed_set;
     uint64_t seed;
     bool quiet;
+    int64_t explore;              /* seeds; 0: one run */
+    int jobs;
 } sim_args_t;
+
+static int parse_count(const char *opt, const char *text, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > max) {
+        fprintf(stderr, "snapbed sim: %s needs an integer from 1 to %lld, got '%s'.\n", opt,
+                (long long)max, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
 
 /* 1: --help shown; 0: parsed; -1: bad usage (said why). */
 static int parse_args(int argc, char **argv, sim_args_t *a)
@@ -53,6 +78,7 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
     static const struct option opts[] = {
         { "seed", required_argument, NULL, 's' }, { "out", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },      { "help", no_argument, NULL, 'h' },
+        { "explore", required_argument, NULL, 'x' }, { "jobs", required_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 },
     };
     memset(a, 0, sizeof *a);
@@ -75,6 +101,17 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
         }
         case 'o': a->out = optarg; break;
         case 'q': a->quiet = true; break;
+        case 'x':
+            if (parse_count("--explore", optarg, SB_EXPLORE_SEEDS_MAX, &a->explore) != 0)
+                return -1;
+            break;
+        case 'j': {
+            int64_t j = 0;
+            if (parse_count("--jobs", optarg, SB_EXPLORE_JOBS_MAX, &j) != 0)
+                return -1;
+            a->jobs = (int)j;
+            break;
+        }
         case 'h': usage(stdout); return 1;
         default:
             fprintf(stderr, "snapbed sim: try `snapbed sim --help`.\n");
@@ -88,6 +125,15 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
         return -1;
     }
     a->scenario = argv[optind];
+    if (a->explore == 0 && a->jobs > 0) {
+        fprintf(stderr, "snapbed sim: --jobs goes with --explore N.\n");
+        return -1;
+    }
+    if (a->explore > 0 && (a->out != NULL || a->quiet)) {
+        fprintf(stderr, "snapbed sim: --explore writes no run folder and prints one report: "
+                "no -o, no --quiet (replay a seed for that).\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -179,6 +225,42 @@ static void print_quiet(const sb_sim_t *sim, const sb_sim_verdict_t *v, const ch
            v->ok ? "OK" : "VIOLATED", why[0] ? ": " : "", why, dir);
 }
 
+#define EXPLORE_PRINT_MAX 20   /* failing seeds listed; the rest counted */
+
+static int explore(const sim_args_t *a, const sb_simscenario_t *s)
+{
+    int jobs = a->jobs;
+    if (jobs == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = cores < 1 ? 1 : cores > SB_EXPLORE_JOBS_MAX ? SB_EXPLORE_JOBS_MAX : (int)cores;
+    }
+    uint64_t first = a->seed_set ? a->seed : 1;
+    sb_explore_report_t r;
+    sb_err_t err = { { 0 } };
+    int64_t t0 = sb_clock_now_ns();
+    if (sb_explore_run(s, first, a->explore, jobs, &r, &err) != 0) {
+        fprintf(stderr, "snapbed sim: %s.\n", err.msg);
+        return SB_EXIT_USAGE;
+    }
+    double wall_s = (double)(sb_clock_now_ns() - t0) / 1e9;
+    printf("explored %s (%s): %" PRId64 " seeds (%" PRIu64 "..%" PRIu64 ") on %d thread%s in "
+           "%.1f s: %.0f seeds per minute, %.0f events/s\n", s->name, s->path, r.runs, first,
+           first + (uint64_t)a->explore - 1, jobs, jobs == 1 ? "" : "s", wall_s,
+           wall_s > 0 ? (double)r.runs * 60 / wall_s : 0.0,
+           wall_s > 0 ? (double)r.events / wall_s : 0.0);
+    for (int64_t i = 0; i < r.failures_count && i < EXPLORE_PRINT_MAX; i++)
+        printf("  seed %-8" PRIu64 " VIOLATED — %s\n", r.failures[i].seed, r.failures[i].why);
+    if (r.violated > EXPLORE_PRINT_MAX)
+        printf("  … and %" PRId64 " more\n", r.violated - EXPLORE_PRINT_MAX);
+    if (r.failures_count > 0)
+        printf("replay: snapbed sim %s --seed %" PRIu64 "\n", s->path, r.failures[0].seed);
+    printf("EXPLORE RESULT: %s — %" PRId64 " of %" PRId64 " seeds violated\n",
+           r.violated == 0 ? "OK" : "VIOLATED", r.violated, r.runs);
+    int rc = r.violated == 0 ? SB_EXIT_OK : SB_EXIT_FAILED;
+    sb_explore_report_free(&r);
+    return rc;
+}
+
 int sb_cmd_sim(int argc, char **argv)
 {
     sim_args_t a;
@@ -191,6 +273,11 @@ int sb_cmd_sim(int argc, char **argv)
         fprintf(stderr, "snapbed sim: %s.\n", s == NULL ? "out of memory" : err.msg);
         free(s);
         return SB_EXIT_USAGE;
+    }
+    if (a.explore > 0) {
+        int code = explore(&a, s);
+        free(s);
+        return code;
     }
     char dir[PATH_BYTES_MAX];
     sb_sim_t *sim = NULL;

@@ -6,7 +6,8 @@
 #     cut checker reads a simulated trace unchanged;
 #   - `snapbed viz` draws it (exit 0, a timeline and well-formed SVGs).
 # Then: the same scenario and seed twice give byte-identical traces, another
-# seed another trace; bad invocations exit 2.
+# seed another trace; --explore finds nothing in a correct scenario and
+# finds the mutant, with a replay command; bad invocations exit 2.
 #
 # usage: tests/sim.sh      (SNAPBED=... another binary, SIM_OUT=DIR keep runs)
 set -uo pipefail
@@ -59,6 +60,14 @@ cmp -s "$out/det-a/trace.jsonl" "$out/det-b/trace.jsonl" ||
 cmp -s "$out/det-a/trace.jsonl" "$out/det-c/trace.jsonl" &&
     fail "seeds 11 and 12 gave the same trace"
 
+echo "=== explore"
+"$bin" sim scenarios/sim/diamond.yaml --explore 20 --jobs 2 > "$out/explore-ok.log" 2>&1 ||
+    fail "diamond --explore 20: want exit 0 (see $out/explore-ok.log)"
+"$bin" sim scenarios/sim/mutant-drop-channel-state.yaml --explore 10 > "$out/explore-mutant.log" 2>&1
+[ $? -eq 1 ] || fail "mutant --explore 10: want exit 1"
+grep -q '^replay: snapbed sim scenarios/sim/mutant-drop-channel-state.yaml --seed ' \
+    "$out/explore-mutant.log" || fail "mutant --explore: no replay command"
+
 echo "=== usage"
 "$bin" sim > /dev/null 2>&1; [ $? -eq 2 ] || fail "no scenario: want exit 2"
 "$bin" sim scenarios/quickstart.yaml -o "$out/not-sim" > /dev/null 2>&1
@@ -66,6 +75,10 @@ echo "=== usage"
 "$bin" sim scenarios/sim/diamond.yaml -o "$out/diamond" > /dev/null 2>&1
 [ $? -eq 2 ] || fail "a folder in use: want exit 2"
 "$bin" sim --help > /dev/null 2>&1 || fail "--help: want exit 0"
+"$bin" sim scenarios/sim/diamond.yaml --jobs 2 > /dev/null 2>&1
+[ $? -eq 2 ] || fail "--jobs without --explore: want exit 2"
+"$bin" sim scenarios/sim/diamond.yaml --explore 0 > /dev/null 2>&1
+[ $? -eq 2 ] || fail "--explore 0: want exit 2"
 
 if [ $failures -gt 0 ]; then
     echo "sim check: $failures failure(s); runs in $out" >&2

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cu_helpers.h"
+#include "explore.h"
 #include "sim.h"
 #include "simscenario.h"
 
@@ -228,6 +229,59 @@ static void test_a_job_that_cannot_finish_is_a_liveness_failure(void)
     run_free(r);
 }
 
+/* ------------------------------------------------------------ exploring */
+
+static sb_simscenario_t *scenario(const char *yaml)
+{
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_parse(s, "t.yaml", yaml, &err), 0);
+    return s;
+}
+
+static void test_explore_runs_every_seed_and_finds_no_violation_in_a_correct_protocol(void)
+{
+    sb_simscenario_t *s = scenario(DIAMOND("aligned", ""));
+    sb_explore_report_t r;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_explore_run(s, 1, 6, 3, &r, &err), 0);
+    CU_ASSERT_EQUAL(r.runs, 6);
+    CU_ASSERT_EQUAL(r.violated, 0);
+    CU_ASSERT_EQUAL(r.failures_count, 0);
+    CU_ASSERT(r.events > 6 * 1000);
+    sb_explore_report_free(&r);
+    free(s);
+}
+
+static void test_explore_reports_the_same_failing_seeds_whatever_the_threads(void)
+{
+    sb_simscenario_t *s = scenario(DIAMOND("unaligned", "  mutant: drop-channel-state\n"));
+    sb_explore_report_t one, three;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_explore_run(s, 10, 5, 1, &one, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_explore_run(s, 10, 5, 3, &three, &err), 0);
+    CU_ASSERT(one.violated >= 3);
+    CU_ASSERT_EQUAL(one.violated, three.violated);
+    CU_ASSERT_EQUAL(one.failures_count, three.failures_count);
+    for (int64_t i = 0; i < one.failures_count && i < three.failures_count; i++) {
+        CU_ASSERT_EQUAL(one.failures[i].seed, three.failures[i].seed);
+        CU_ASSERT_STRING_EQUAL(one.failures[i].why, three.failures[i].why);
+        CU_ASSERT(i == 0 || one.failures[i].seed > one.failures[i - 1].seed);
+    }
+    /* A failing seed replays alone with the same verdict. */
+    if (one.failures_count > 0) {
+        run_t *r = run(DIAMOND("unaligned", "  mutant: drop-channel-state\n"),
+                       one.failures[0].seed);
+        char why[SB_EXPLORE_WHY_BYTES_MAX];
+        sb_sim_verdict_why(&r->v, why, sizeof why);
+        CU_ASSERT_STRING_EQUAL(why, one.failures[0].why);
+        run_free(r);
+    }
+    sb_explore_report_free(&one);
+    sb_explore_report_free(&three);
+    free(s);
+}
+
 void test_sim_run_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -250,6 +304,10 @@ void test_sim_run_register(void)
         { "at-least-once control is caught", test_at_least_once_control_is_caught },
         { "a job that cannot finish is a liveness failure",
           test_a_job_that_cannot_finish_is_a_liveness_failure },
+        { "explore runs every seed and finds no violation in a correct protocol",
+          test_explore_runs_every_seed_and_finds_no_violation_in_a_correct_protocol },
+        { "explore reports the same failing seeds whatever the threads",
+          test_explore_reports_the_same_failing_seeds_whatever_the_threads },
         { NULL, NULL },
     };
     sb_test_add_suite("sim runs", cases);
