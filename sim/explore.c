@@ -128,8 +128,9 @@ int sb_explore_run(const sb_simscenario_t *s, uint64_t first_seed, int64_t n, in
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
     pthread_mutex_destroy(&x->lock);
-    qsort(x->report.failures, (size_t)x->report.failures_count, sizeof *x->report.failures,
-          cmp_failures);
+    if (x->report.failures_count > 0)
+        qsort(x->report.failures, (size_t)x->report.failures_count,
+              sizeof *x->report.failures, cmp_failures);
     if (rc == 0)
         *out = x->report;
     else
