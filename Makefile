@@ -5,7 +5,7 @@ PKGS     := rdkafka ck cunit libcurl libxml-2.0 yaml-0.1 jansson libgvc
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread \
-            -Iruntime -Ifaultinject -Iverify -Icli -Iviz
+            -Iruntime -Ifaultinject -Iverify -Icli -Iviz -Isim
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS   += $(PKG_LIBS) -pthread -lm
@@ -40,7 +40,7 @@ UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*
                        scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
 
 .PHONY: all deps check-deps check-browser run test test-kafka test-real test-report unit unit-asan scenarios \
-        scenarios-asan scenarios-unaligned test-viz clean help
+        scenarios-asan scenarios-unaligned test-viz test-sim clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -50,6 +50,7 @@ help:
 	@echo "                and the report in headless Chromium"
 	@echo "make test-report a real run's report.html in headless Chromium (screenshot in out/)"
 	@echo "make test-viz   real runs drawn by snapbed viz (quick start, mutant, teaching runs)"
+	@echo "make test-sim   every scenarios/sim/ run simulated, checked and drawn; determinism"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make deps       install missing Debian packages"
@@ -76,6 +77,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory scenarios-unaligned
 	@$(MAKE) --no-print-directory test-viz
+	@$(MAKE) --no-print-directory test-sim
 	@$(MAKE) --no-print-directory test-report
 	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-real; fi
 
@@ -123,6 +125,12 @@ test-kafka: check-deps
 test-real: check-deps
 	@$(MAKE) --no-print-directory $(B)/snapbed $(B)/unit_tests
 	bash tests/real-lane.sh
+
+# The simulator through the CLI: every scenarios/sim/ scenario (mutants must
+# be reported violated), `snapbed check` and `snapbed viz` on each run
+# folder, byte-identical traces for a seed.
+test-sim: $(B)/snapbed
+	bash tests/sim.sh
 
 scenarios-asan: $(BA)/snapbed
 	ASAN_OPTIONS=detect_leaks=1 SNAPBED=$(BA)/snapbed bash tests/scenarios.sh $(ASAN_SCENARIOS)

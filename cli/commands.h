@@ -23,6 +23,10 @@ int sb_cmd_report(int argc, char **argv);
 /* `snapbed viz TRACE`: the pictures of a run from its trace (viz/viz.h). */
 int sb_cmd_viz(int argc, char **argv);
 
+/* `snapbed sim SCENARIO`: one deterministic simulated run (sim/sim.h);
+ * 0 every check holds, 1 violated or unfinished, 2 bad usage or scenario. */
+int sb_cmd_sim(int argc, char **argv);
+
 /* `snapbed run PATH...`: several scenarios and/or seeds, each case a child
  * `snapbed run`; a table, `suite: N passed, M failed`, optional JUnit XML.
  * sb_cmd_run hands its argv over unchanged (argv[0] = "run") when there is

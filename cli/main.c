@@ -22,6 +22,8 @@ static void usage(FILE *f)
             "                  is a consistent cut (TRACE: trace.jsonl or a run folder)\n"
             "  report RUN_DIR  (re)write a run folder's report.html\n"
             "  viz TRACE       draw a run's checkpoints and timeline (SVG, PNG, DOT)\n"
+            "  sim SCENARIO    simulate a job in virtual time (deterministic, seeded) with\n"
+            "                  the same protocol code, and check it (scenarios/sim/)\n"
             "  crashpoints     list the named crash points a scenario can use\n"
             "  help            this text\n"
             "  version         print the version\n"
@@ -55,6 +57,8 @@ int main(int argc, char **argv)
         return sb_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "viz") == 0)
         return sb_cmd_viz(argc - 1, argv + 1);
+    if (strcmp(cmd, "sim") == 0)
+        return sb_cmd_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "crashpoints") == 0)
         return crashpoints();
     if (strcmp(cmd, "worker") == 0)

@@ -1,0 +1,309 @@
+/* sim.c — `snapbed sim SCENARIO`: one simulated run (sim/sim.h) in virtual
+ * time, its verdicts, and its trace.jsonl in a run folder that `snapbed
+ * check` and `snapbed viz` read like a real run's. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cli_fs.h"
+#include "commands.h"
+#include "fsutil.h"
+#include "explore.h"
+#include "sim.h"
+
+#define PATH_BYTES_MAX 4096
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: snapbed sim SCENARIO [--seed S] [-o DIR] [--quiet]\n"
+            "       snapbed sim SCENARIO --explore N [--seed S] [--jobs J]\n"
+            "\n"
+            "Runs a sim scenario (see scenarios/sim/ and docs/sim.md) in the deterministic\n"
+            "simulator: virtual time, one seeded generator, the runtime's own barrier handler\n"
+            "and checkpoint coordinator. Prints the verdict (exactly-once over what the sinks\n"
+            "committed, the consistent-cut checks of `snapbed check`), the events simulated\n"
+            "and how fast, and writes trace.jsonl and summary.json to the run folder:\n"
+            "`snapbed check DIR` and `snapbed viz DIR` work on it. The same scenario and\n"
+            "seed give the same trace, byte for byte.\n"
+            "\n"
+            "With --explore N it runs N seeds (S, S+1, ...; default from 1) in parallel over\n"
+            "the cores, writes nothing, and prints every seed whose run was violated, with\n"
+            "the command that replays it.\n"
+            "\n"
+            "options:\n"
+            "  --seed S       the seed (default: the scenario's sim.seed)\n"
+            "  -o, --out DIR  run folder (default out/sim-<name>-<timestamp>); must be empty\n"
+            "  -q, --quiet    one line: the verdict\n"
+            "  --explore N    run N seeds; exit 1 if any is violated\n"
+            "  --jobs J       threads for --explore (default: the cores online)\n"
+            "  -h, --help     this text\n"
+            "\n"
+            "exit status: 0 every check holds, 1 a check is violated (or the job did not\n"
+            "finish), 2 bad usage or scenario.\n");
+}
+
+typedef struct sim_args {
+    const char *scenario;
+    const char *out;
+    bool seed_set;
+    uint64_t seed;
+    bool quiet;
+    int64_t explore;              /* seeds; 0: one run */
+    int jobs;
+} sim_args_t;
+
+static int parse_count(const char *opt, const char *text, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > max) {
+        fprintf(stderr, "snapbed sim: %s needs an integer from 1 to %lld, got '%s'.\n", opt,
+                (long long)max, text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* 1: --help shown; 0: parsed; -1: bad usage (said why). */
+static int parse_args(int argc, char **argv, sim_args_t *a)
+{
+    static const struct option opts[] = {
+        { "seed", required_argument, NULL, 's' }, { "out", required_argument, NULL, 'o' },
+        { "quiet", no_argument, NULL, 'q' },      { "help", no_argument, NULL, 'h' },
+        { "explore", required_argument, NULL, 'x' }, { "jobs", required_argument, NULL, 'j' },
+        { NULL, 0, NULL, 0 },
+    };
+    memset(a, 0, sizeof *a);
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-') {
+                fprintf(stderr, "snapbed sim: --seed needs a non-negative integer, got '%s'.\n",
+                        optarg);
+                return -1;
+            }
+            a->seed = v;
+            a->seed_set = true;
+            break;
+        }
+        case 'o': a->out = optarg; break;
+        case 'q': a->quiet = true; break;
+        case 'x':
+            if (parse_count("--explore", optarg, SB_EXPLORE_SEEDS_MAX, &a->explore) != 0)
+                return -1;
+            break;
+        case 'j': {
+            int64_t j = 0;
+            if (parse_count("--jobs", optarg, SB_EXPLORE_JOBS_MAX, &j) != 0)
+                return -1;
+            a->jobs = (int)j;
+            break;
+        }
+        case 'h': usage(stdout); return 1;
+        default:
+            fprintf(stderr, "snapbed sim: try `snapbed sim --help`.\n");
+            return -1;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "snapbed sim: %s; try `snapbed sim --help`.\n",
+                optind >= argc ? "which scenario? Give one sim scenario file"
+                               : "one scenario at a time");
+        return -1;
+    }
+    a->scenario = argv[optind];
+    if (a->explore == 0 && a->jobs > 0) {
+        fprintf(stderr, "snapbed sim: --jobs goes with --explore N.\n");
+        return -1;
+    }
+    if (a->explore > 0 && (a->out != NULL || a->quiet)) {
+        fprintf(stderr, "snapbed sim: --explore writes no run folder and prints one report: "
+                "no -o, no --quiet (replay a seed for that).\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int make_run_dir(const sim_args_t *a, const sb_simscenario_t *s, char *dir, size_t len)
+{
+    if (a->out != NULL) {
+        snprintf(dir, len, "%s", a->out);
+        if (!sb_cli_dir_is_empty(dir)) {
+            fprintf(stderr, "snapbed sim: %s already holds something (an earlier run?); give an "
+                    "empty or new folder.\n", dir);
+            return -1;
+        }
+    } else {
+        char name[SB_SCENARIO_NAME_BYTES_MAX + 8];
+        snprintf(name, sizeof name, "sim-%s", s->name);
+        sb_cli_fresh_dir(name, dir, len);
+    }
+    sb_err_t err = { { 0 } };
+    if (sb_cli_mkdir_p(dir, &err) != 0) {
+        fprintf(stderr, "snapbed sim: %s.\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The scenario as run, next to its trace (as `snapbed run` keeps it). */
+static void copy_scenario(const char *from, const char *dir)
+{
+    char path[PATH_BYTES_MAX];
+    snprintf(path, sizeof path, "%s/scenario.yaml", dir);
+    FILE *in = fopen(from, "r"), *out = in != NULL ? fopen(path, "w") : NULL;
+    char buf[8192];
+    size_t n;
+    while (in != NULL && out != NULL && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        fwrite(buf, 1, n, out);
+    if (in != NULL)
+        fclose(in);
+    if (out != NULL)
+        fclose(out);
+}
+
+static void print_report(const sb_sim_t *sim, const sb_sim_verdict_t *v, double wall_s,
+                         const char *dir)
+{
+    const sb_simscenario_t *s = sb_sim_scenario(sim);
+    sb_pipeline_stats_t st;
+    sb_sim_stats(sim, &st);
+    int64_t events = sb_sim_events(sim);
+    printf("simulated %s (%s), seed %" PRIu64 ": protocol %s%s%s\n", s->name, s->path,
+           sb_sim_seed(sim), sb_simscenario_protocol_name(s->protocol),
+           s->mutant != SB_MUTANT_NONE ? ", mutant " : "",
+           s->mutant != SB_MUTANT_NONE ? sb_mutant_name(s->mutant) : "");
+    printf("  %-12s %" PRId64 " simulated in %.3f s (%.0f events/s), %.3f ms of virtual time\n",
+           "events", events, wall_s, wall_s > 0 ? (double)events / wall_s : 0.0,
+           sb_sim_virtual_ns(sim) / 1e6);
+    printf("  %-12s %s: %d incarnation%s, %d crash%s, %" PRId64 " checkpoint%s completed, %"
+           PRId64 " aborted, %" PRId64 " restore%s, %" PRId64 " records in channel state, %"
+           PRId64 " replayed\n", "job", v->finished ? "finished" : "DID NOT FINISH",
+           st.incarnations, st.incarnations == 1 ? "" : "s", st.crashes,
+           st.crashes == 1 ? "" : "es", st.checkpoints_completed,
+           st.checkpoints_completed == 1 ? "" : "s", st.checkpoints_aborted, st.restores,
+           st.restores == 1 ? "" : "s", st.channel_state_records, st.replayed_records);
+    if (!v->finished)
+        printf("  %-12s VIOLATED — %s\n", "liveness", v->run_error);
+    char line[2048];
+    sb_sim_verdict_eo_line(sim, v, line, sizeof line);
+    printf("EXACTLY-ONCE: %s\n", line);
+    if (!v->cuts_checked)
+        printf("  %-12s CANNOT CHECK — %s\n", "cuts", v->cuts_error);
+    else if (v->cuts_ok) {
+        sb_cut_report_summary(&v->cuts, line, sizeof line);
+        printf("  %-12s OK — %s\n", "cuts", line);
+    } else {
+        printf("  %-12s VIOLATED\n", "cuts");
+        sb_cut_report_print(&v->cuts, stdout);
+    }
+    if (st.faults_unfired > 0)
+        printf("  %-12s %d fault%s did not fire (the job had finished or was down)\n", "faults",
+               st.faults_unfired, st.faults_unfired == 1 ? "" : "s");
+    printf("  %-12s %s\n", "run folder", dir);
+    printf("SIM RESULT: %s\n", v->ok ? "OK" : "VIOLATED");
+}
+
+static void print_quiet(const sb_sim_t *sim, const sb_sim_verdict_t *v, const char *dir)
+{
+    char why[2048];
+    sb_sim_verdict_why(v, why, sizeof why);
+    printf("sim %s seed %" PRIu64 ": %s%s%s (%s)\n", sb_sim_scenario(sim)->name, sb_sim_seed(sim),
+           v->ok ? "OK" : "VIOLATED", why[0] ? ": " : "", why, dir);
+}
+
+#define EXPLORE_PRINT_MAX 20   /* failing seeds listed; the rest counted */
+
+static int explore(const sim_args_t *a, const sb_simscenario_t *s)
+{
+    int jobs = a->jobs;
+    if (jobs == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = cores < 1 ? 1 : cores > SB_EXPLORE_JOBS_MAX ? SB_EXPLORE_JOBS_MAX : (int)cores;
+    }
+    uint64_t first = a->seed_set ? a->seed : 1;
+    sb_explore_report_t r;
+    sb_err_t err = { { 0 } };
+    int64_t t0 = sb_clock_now_ns();
+    if (sb_explore_run(s, first, a->explore, jobs, &r, &err) != 0) {
+        fprintf(stderr, "snapbed sim: %s.\n", err.msg);
+        return SB_EXIT_USAGE;
+    }
+    double wall_s = (double)(sb_clock_now_ns() - t0) / 1e9;
+    printf("explored %s (%s): %" PRId64 " seeds (%" PRIu64 "..%" PRIu64 ") on %d thread%s in "
+           "%.1f s: %.0f seeds per minute, %.0f events/s\n", s->name, s->path, r.runs, first,
+           first + (uint64_t)a->explore - 1, jobs, jobs == 1 ? "" : "s", wall_s,
+           wall_s > 0 ? (double)r.runs * 60 / wall_s : 0.0,
+           wall_s > 0 ? (double)r.events / wall_s : 0.0);
+    for (int64_t i = 0; i < r.failures_count && i < EXPLORE_PRINT_MAX; i++)
+        printf("  seed %-8" PRIu64 " VIOLATED — %s\n", r.failures[i].seed, r.failures[i].why);
+    if (r.violated > EXPLORE_PRINT_MAX)
+        printf("  … and %" PRId64 " more\n", r.violated - EXPLORE_PRINT_MAX);
+    if (r.failures_count > 0)
+        printf("replay: snapbed sim %s --seed %" PRIu64 "\n", s->path, r.failures[0].seed);
+    printf("EXPLORE RESULT: %s — %" PRId64 " of %" PRId64 " seeds violated\n",
+           r.violated == 0 ? "OK" : "VIOLATED", r.violated, r.runs);
+    int rc = r.violated == 0 ? SB_EXIT_OK : SB_EXIT_FAILED;
+    sb_explore_report_free(&r);
+    return rc;
+}
+
+int sb_cmd_sim(int argc, char **argv)
+{
+    sim_args_t a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc > 0 ? SB_EXIT_OK : SB_EXIT_USAGE;
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_err_t err = { { 0 } };
+    if (s == NULL || sb_simscenario_load(s, a.scenario, &err) != 0) {
+        fprintf(stderr, "snapbed sim: %s.\n", s == NULL ? "out of memory" : err.msg);
+        free(s);
+        return SB_EXIT_USAGE;
+    }
+    if (a.explore > 0) {
+        int code = explore(&a, s);
+        free(s);
+        return code;
+    }
+    char dir[PATH_BYTES_MAX];
+    sb_sim_t *sim = NULL;
+    if (make_run_dir(&a, s, dir, sizeof dir) != 0 ||
+        sb_sim_new(s, a.seed_set ? a.seed : s->seed, &sim, &err) != 0) {
+        if (err.msg[0] != '\0')
+            fprintf(stderr, "snapbed sim: %s.\n", err.msg);
+        free(s);
+        return SB_EXIT_USAGE;
+    }
+    int64_t t0 = sb_clock_now_ns();
+    sb_sim_run(sim);
+    double wall_s = (double)(sb_clock_now_ns() - t0) / 1e9;
+    sb_sim_verdict_t v;
+    int exit_code = SB_EXIT_USAGE;
+    if (sb_sim_verify(sim, &v, &err) != 0 || sb_sim_write(sim, &v, dir, wall_s, &err) != 0) {
+        fprintf(stderr, "snapbed sim: %s.\n", err.msg);
+    } else {
+        copy_scenario(a.scenario, dir);
+        if (a.quiet)
+            print_quiet(sim, &v, dir);
+        else
+            print_report(sim, &v, wall_s, dir);
+        exit_code = v.ok ? SB_EXIT_OK : SB_EXIT_FAILED;
+    }
+    sb_sim_free(sim);
+    free(s);
+    return exit_code;
+}

@@ -1,0 +1,1289 @@
+/* pipeline.c — see pipeline.h.
+ *
+ * Invariants the driver keeps, because the barrier handler asserts them:
+ * - per channel, records are delivered (EV_DELIVER) in the order they were
+ *   sent, announcements (EV_ANNOUNCE) in the order barriers were sent, and
+ *   no record or end marker is delivered before an announcement sent
+ *   earlier on the same channel (its delivery time is at least the
+ *   announcement's, and at equal times the earlier-scheduled event goes
+ *   first): so a receiver has always heard of a barrier before it can read
+ *   past its position;
+ * - a subtask reads at most one record per step and only from an input the
+ *   handler does not block, after handing the handler every barrier due at
+ *   the input's read position;
+ * - records in a channel = sent - read <= capacity, except right after a
+ *   restore: a replayed channel state is emitted whole before anything
+ *   else (as the runtime replays before it reads), whatever the room.
+ * A crash clears the event queue: nothing of a dead incarnation happens
+ * after it. */
+#include "pipeline.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "barrier.h"
+#include "coordinator.h"
+#include "simstore.h"
+#include "topology.h"
+
+#define ANN_RING 32            /* announcements in transit on one channel */
+#define TRIGGERS_RING 64       /* trigger times of recent checkpoints, by id */
+#define REC_BYTES 16           /* a record in state: partition and offset */
+
+enum {
+    EV_RESTART = 1,            /* a: -; start the next incarnation */
+    EV_FAULT,                  /* a: fault index */
+    EV_COORD_TICK,
+    EV_SAMPLE,
+    EV_TRIGGER,                /* a: source task, b: checkpoint */
+    EV_SOURCE_EMIT,            /* a: source task */
+    EV_STEP,                   /* a: task */
+    EV_DELIVER,                /* a: channel: its next record is there */
+    EV_DELIVER_END,            /* a: channel: its end of input is there */
+    EV_ANNOUNCE,               /* a: channel: its next announcement */
+    EV_ALIGN_TICK,             /* a: task: the alignment timeout may have passed */
+    EV_ACK,                    /* a: task, b: checkpoint */
+    EV_NOTIFY,                 /* a: sink task, b: completed checkpoint */
+};
+
+typedef struct chan {
+    sb_simstore_rec_t *q;      /* records sent, not read: positions read+1..sent */
+    size_t q_head, q_count, q_cap;
+    int64_t pushed, delivered, consumed;
+    int64_t last_delivery_ns, last_announce_ns;
+    sb_barrier_announcement_t ann[ANN_RING];
+    int ann_head, ann_count;
+    bool end_sent, end_delivered;
+    int64_t end_position;
+    bool sender_waiting;       /* the sender found it full */
+} chan_t;
+
+/* A subtask's part of one checkpoint, from its first barrier to its ack. */
+typedef struct work {
+    int64_t id;                /* 0: none */
+    int64_t trigger_ns, started_ns, snapshot_ns;
+    bool unaligned, timed_out, final;
+    int64_t processed, next_offset;
+    int64_t pending[SB_SIMSTORE_PENDING_MAX];
+    int pending_count;
+} work_t;
+
+typedef struct task {
+    int index;
+    const sb_topology_task_t *topo;
+    const sb_simscenario_stage_t *stage;
+    sb_barrier_t *barrier;     /* non-sources */
+    bool scheduled;            /* an EV_STEP or EV_SOURCE_EMIT is queued */
+    int64_t busy_until_ns;
+    unsigned rr;
+    int64_t processed;
+    /* source */
+    int64_t next_offset, next_emit_ns;
+    bool finished, ended;
+    /* operators and sinks */
+    bool input_ended;
+    /* sink */
+    sb_simstore_recs_t epoch;
+    int64_t pending[SB_SIMSTORE_PENDING_MAX];
+    int pending_count;
+    int64_t committed_upto, last_snapshot_id;
+    bool done;
+    /* checkpoints */
+    work_t work;
+    int64_t capture_id[SB_SIMSCENARIO_INPUTS_MAX];
+    int64_t captured_upto[SB_SIMSCENARIO_INPUTS_MAX];
+    sb_simstore_recs_t capture[SB_SIMSCENARIO_INPUTS_MAX];
+    int64_t captured;
+    int64_t timeout_tick_id;
+} task_t;
+
+struct sb_pipeline {
+    const sb_simscenario_t *s;
+    sb_engine_t *e;
+    sb_topology_t topo;
+    sb_simstore_t store;
+    sb_barrier_config_t bcfg;
+    task_t tasks[SB_SIMSCENARIO_TASKS_MAX];
+    chan_t chans[SB_SIMSCENARIO_CHANNELS_MAX];
+    sb_coord_t coord;
+    int attempt;               /* -1 before the first incarnation */
+    int pid;
+    bool running;              /* an incarnation is up */
+    bool finished;
+    int sources_finished, sinks_done;
+    int64_t final_id;
+    int64_t trigger_ns[TRIGGERS_RING];
+    bool fault_fired[SB_SIMSCENARIO_FAULTS_MAX];
+    sb_pipeline_stats_t stats;
+};
+
+#define TB(p) (&(p)->e->trace)
+#define NOW(p) ((p)->e->now_ns)
+
+/* ------------------------------------------------------------ tracing */
+
+static void tr_begin(sb_pipeline_t *p, const char *event, int pid)
+{
+    sb_tracebuf_begin(TB(p), event, NOW(p), pid);
+}
+
+/* A worker event about a task (and a checkpoint, if id > 0); the caller
+ * adds fields and ends the line. */
+static void tr_task(sb_pipeline_t *p, const char *event, const task_t *t, int64_t id)
+{
+    tr_begin(p, event, p->pid);
+    sb_tracebuf_printf(TB(p), ",\"task\":\"%s\"", t->topo->name);
+    if (id > 0)
+        sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64, id);
+}
+
+static void tr_task_line(sb_pipeline_t *p, const char *event, const task_t *t, int64_t id)
+{
+    tr_task(p, event, t, id);
+    sb_tracebuf_end(TB(p));
+}
+
+static void tr_record(sb_pipeline_t *p, const char *event, const task_t *t, int channel,
+                      int64_t position, sb_simstore_rec_t rec)
+{
+    if (!p->s->trace_records)
+        return;
+    tr_task(p, event, t, 0);
+    sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"first\":%" PRId64 ",\"ids\":[\"%d:%" PRId64
+                       "\"]", channel, position, (int)rec.partition, rec.offset);
+    sb_tracebuf_end(TB(p));
+}
+
+/* ------------------------------------------------------------ channels */
+
+static chan_t *in_chan(sb_pipeline_t *p, const task_t *t, int ci)
+{
+    return &p->chans[t->topo->inputs[ci]];
+}
+
+static bool chan_full(const sb_pipeline_t *p, const chan_t *ch)
+{
+    return ch->pushed - ch->consumed >= p->s->channel_capacity;
+}
+
+static int q_push(chan_t *ch, sb_simstore_rec_t rec)
+{
+    if (ch->q_count == ch->q_cap) {
+        if (ch->q_cap >= SB_SIMSTORE_RECORDS_MAX)
+            return -1;
+        size_t cap = ch->q_cap == 0 ? 64 : ch->q_cap * 2;
+        sb_simstore_rec_t *q = malloc(cap * sizeof *q);
+        if (q == NULL)
+            return -1;
+        for (size_t k = 0; k < ch->q_count; k++)
+            q[k] = ch->q[(ch->q_head + k) & (ch->q_cap - 1)];
+        free(ch->q);
+        ch->q = q;
+        ch->q_cap = cap;
+        ch->q_head = 0;
+    }
+    ch->q[(ch->q_head + ch->q_count++) & (ch->q_cap - 1)] = rec;
+    return 0;
+}
+
+/* The record at `position` (read < position <= sent). */
+static sb_simstore_rec_t q_at(const chan_t *ch, int64_t position)
+{
+    int64_t k = position - ch->consumed - 1;
+    assert(k >= 0 && (size_t)k < ch->q_count);
+    return ch->q[(ch->q_head + (size_t)k) & (ch->q_cap - 1)];
+}
+
+static sb_simstore_rec_t q_pop(chan_t *ch)
+{
+    assert(ch->q_count > 0);
+    sb_simstore_rec_t rec = ch->q[ch->q_head];
+    ch->q_head = (ch->q_head + 1) & (ch->q_cap - 1);
+    ch->q_count--;
+    return rec;
+}
+
+static int64_t channel_delay(sb_pipeline_t *p)
+{
+    return sb_rng_draw(&p->e->rng, &p->s->channel_delay);
+}
+
+static int64_t max3(int64_t a, int64_t b, int64_t c)
+{
+    int64_t m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
+/* Sends a record: FIFO behind every record and announcement before it. */
+static void push(sb_pipeline_t *p, task_t *t, int c, sb_simstore_rec_t rec)
+{
+    chan_t *ch = &p->chans[c];
+    if (q_push(ch, rec) != 0) {
+        sb_engine_fail(p->e, "channel %d holds more than %zu records", c,
+                       (size_t)SB_SIMSTORE_RECORDS_MAX);
+        return;
+    }
+    ch->pushed++;
+    int64_t d = max3(NOW(p) + channel_delay(p), ch->last_delivery_ns, ch->last_announce_ns);
+    ch->last_delivery_ns = d;
+    sb_engine_at(p->e, d, EV_DELIVER, c, 0);
+    tr_record(p, "send", t, c, ch->pushed, rec);
+}
+
+/* Announces a barrier on the priority path: it may overtake queued
+ * records, never an earlier announcement. */
+static void announce(sb_pipeline_t *p, int c, const sb_barrier_announcement_t *a)
+{
+    chan_t *ch = &p->chans[c];
+    if (ch->ann_count == ANN_RING) {
+        sb_engine_fail(p->e, "more than %d barriers in transit on channel %d", ANN_RING, c);
+        return;
+    }
+    ch->ann[(ch->ann_head + ch->ann_count++) % ANN_RING] = *a;
+    int64_t d = NOW(p) + channel_delay(p);
+    if (d < ch->last_announce_ns)
+        d = ch->last_announce_ns;
+    ch->last_announce_ns = d;
+    sb_engine_at(p->e, d, EV_ANNOUNCE, c, 0);
+}
+
+static void send_end(sb_pipeline_t *p, task_t *t)
+{
+    for (int o = 0; o < t->topo->outputs_count; o++) {
+        int c = t->topo->outputs[o];
+        chan_t *ch = &p->chans[c];
+        assert(!ch->end_sent);
+        ch->end_sent = true;
+        ch->end_position = ch->pushed;
+        int64_t d = max3(NOW(p) + channel_delay(p), ch->last_delivery_ns, ch->last_announce_ns);
+        ch->last_delivery_ns = d;
+        sb_engine_at(p->e, d, EV_DELIVER_END, c, 0);
+    }
+}
+
+/* ------------------------------------------------------------ scheduling */
+
+static bool is_source(const task_t *t)
+{
+    return t->topo->kind == SB_SIM_SOURCE;
+}
+
+/* The task runs again as soon as it may (now, or when it is no longer
+ * busy); one wake-up queued at a time. */
+static void wake(sb_pipeline_t *p, task_t *t)
+{
+    if (t->scheduled)
+        return;
+    t->scheduled = true;
+    if (is_source(t))
+        sb_engine_at(p->e, t->next_emit_ns > NOW(p) ? t->next_emit_ns : NOW(p), EV_SOURCE_EMIT,
+                     t->index, 0);
+    else
+        sb_engine_at(p->e, t->busy_until_ns > NOW(p) ? t->busy_until_ns : NOW(p), EV_STEP,
+                     t->index, 0);
+}
+
+/* A record left channel c: its sender may have been waiting for room. */
+static void room_made(sb_pipeline_t *p, int c)
+{
+    chan_t *ch = &p->chans[c];
+    if (!ch->sender_waiting)
+        return;
+    ch->sender_waiting = false;
+    wake(p, &p->tasks[p->topo.channels[c].from]);
+}
+
+/* ------------------------------------------------------------ checkpoints */
+
+static void capture_reset(task_t *t)
+{
+    for (int ci = 0; ci < t->topo->inputs_count; ci++) {
+        t->capture[ci].n = 0;
+        t->capture_id[ci] = 0;
+        t->captured_upto[ci] = 0;
+    }
+    t->captured = 0;
+}
+
+static void work_open(sb_pipeline_t *p, task_t *t, int64_t id, int64_t trigger_ns, bool final)
+{
+    memset(&t->work, 0, sizeof t->work);
+    t->work.id = id;
+    t->work.trigger_ns = trigger_ns;
+    t->work.final = final;
+    t->work.started_ns = NOW(p);
+    capture_reset(t);
+}
+
+static void work_close(task_t *t)
+{
+    memset(&t->work, 0, sizeof t->work);
+    capture_reset(t);
+}
+
+/* What of input ci's capture range is still to copy: (*from, *to]. */
+static bool capture_range(task_t *t, int ci, int64_t *from, int64_t *to)
+{
+    int64_t id;
+    if (!sb_barrier_capture(t->barrier, ci, &id, from, to) || id != t->work.id)
+        return false;
+    if (t->capture_id[ci] != id) {
+        t->capture_id[ci] = id;
+        t->captured_upto[ci] = *from;
+    }
+    if (t->captured_upto[ci] > *from)
+        *from = t->captured_upto[ci];
+    return *from < *to;
+}
+
+static void capture_one(sb_pipeline_t *p, task_t *t, int ci, int64_t position,
+                        sb_simstore_rec_t rec)
+{
+    if (sb_simstore_recs_push(&t->capture[ci], rec) != 0)
+        sb_engine_fail(p->e, "%s: channel state past %zu records", t->topo->name,
+                       (size_t)SB_SIMSTORE_RECORDS_MAX);
+    t->captured_upto[ci] = position;
+    t->captured++;
+}
+
+/* Input ci's barrier is known: copy the records it overtook, still in the
+ * channel, without reading them (they are read later, in order). */
+static void capture_overtaken(sb_pipeline_t *p, task_t *t, int ci)
+{
+    int64_t from, to;
+    if (!capture_range(t, ci, &from, &to))
+        return;
+    const chan_t *ch = in_chan(p, t, ci);
+    assert(to != SB_BARRIER_OPEN && to <= ch->pushed && from >= ch->consumed);
+    for (int64_t pos = from + 1; pos <= to; pos++)
+        capture_one(p, t, ci, pos, q_at(ch, pos));
+}
+
+static int64_t snapshot_state_bytes(const task_t *t, const work_t *w)
+{
+    return t->topo->kind == SB_SIM_SINK ? 16 + 32 * (int64_t)w->pending_count : 16;
+}
+
+static void trace_positions(sb_pipeline_t *p, const task_t *t)
+{
+    sb_tracebuf_printf(TB(p), ",\"inputs\":[");
+    for (int ci = 0; ci < t->topo->inputs_count && !is_source(t); ci++)
+        sb_tracebuf_printf(TB(p), "%s[%d,%" PRId64 "]", ci ? "," : "", t->topo->inputs[ci],
+                           sb_barrier_position(t->barrier, ci));
+    sb_tracebuf_printf(TB(p), "],\"outputs\":[");
+    for (int o = 0; o < t->topo->outputs_count; o++)
+        sb_tracebuf_printf(TB(p), "%s[%d,%" PRId64 "]", o ? "," : "", t->topo->outputs[o],
+                           p->chans[t->topo->outputs[o]].pushed);
+    sb_tracebuf_printf(TB(p), "]");
+}
+
+/* The sink's epoch becomes a pending upload of checkpoint id (if it holds
+ * anything: an empty epoch stages nothing, as in the runtime). */
+static void sink_stage(sb_pipeline_t *p, task_t *t, int64_t id)
+{
+    t->last_snapshot_id = id;
+    if (t->epoch.n == 0)
+        return;
+    if (t->pending_count == SB_SIMSTORE_PENDING_MAX) {
+        sb_engine_fail(p->e, "%s: more than %d epochs staged and not committed", t->topo->name,
+                       SB_SIMSTORE_PENDING_MAX);
+        return;
+    }
+    size_t records = t->epoch.n;
+    if (sb_simstore_stage(&p->store, t->index, t->topo->subtask, id, &t->epoch) != 0) {
+        sb_engine_fail(p->e, "more than %d sink epochs staged", SB_SIMSTORE_EPOCHS_MAX);
+        return;
+    }
+    t->pending[t->pending_count++] = id;
+    char key[SB_SIMSTORE_KEY_BYTES_MAX];
+    sb_simstore_key(t->topo->subtask, id, key, sizeof key);
+    tr_task(p, "sink_stage", t, id);
+    sb_tracebuf_printf(TB(p), ",\"key\":\"%s\",\"bytes\":%zu,\"parts\":1", key,
+                       records * REC_BYTES);
+    sb_tracebuf_end(TB(p));
+}
+
+/* The synchronous part of a snapshot, at the cut. */
+static void snapshot_take(sb_pipeline_t *p, task_t *t, int64_t id, bool unaligned)
+{
+    work_t *w = &t->work;
+    assert(w->id == id);
+    w->snapshot_ns = NOW(p);
+    w->unaligned = unaligned;
+    if (t->topo->kind == SB_SIM_SINK)
+        sink_stage(p, t, id);
+    w->processed = t->processed;
+    w->next_offset = t->next_offset;
+    w->pending_count = t->pending_count;
+    memcpy(w->pending, t->pending, sizeof w->pending);
+    if (unaligned)
+        capture_reset(t);
+    tr_task(p, "snapshot", t, id);
+    sb_tracebuf_printf(TB(p), ",\"unaligned\":%s", unaligned ? "true" : "false");
+    trace_positions(p, t);
+    if (is_source(t))
+        sb_tracebuf_printf(TB(p), ",\"offsets\":{\"%d\":%" PRId64 "}", t->topo->partition,
+                           t->next_offset);
+    if (t->topo->kind == SB_SIM_SINK) {
+        sb_tracebuf_printf(TB(p), ",\"pending\":[");
+        for (int k = 0; k < w->pending_count; k++) {
+            char key[SB_SIMSTORE_KEY_BYTES_MAX];
+            sb_simstore_key(t->topo->subtask, w->pending[k], key, sizeof key);
+            sb_tracebuf_printf(TB(p), "%s\"%s\"", k ? "," : "", key);
+        }
+        sb_tracebuf_printf(TB(p), "]");
+    }
+    sb_tracebuf_end(TB(p));
+}
+
+static void trace_channel_state(sb_pipeline_t *p, const task_t *t)
+{
+    tr_task(p, "channel_state", t, t->work.id);
+    sb_tracebuf_printf(TB(p), ",\"ranges\":[");
+    bool first = true;
+    for (int ci = 0; ci < t->topo->inputs_count; ci++) {
+        int64_t id, from, to;
+        if (!sb_barrier_capture(t->barrier, ci, &id, &from, &to) || id != t->work.id)
+            continue;
+        assert(to != SB_BARRIER_OPEN);
+        sb_tracebuf_printf(TB(p), "%s[%d,%" PRId64 ",%" PRId64 "]", first ? "" : ",",
+                           t->topo->inputs[ci], from, to);
+        first = false;
+    }
+    sb_tracebuf_printf(TB(p), "],\"records\":%" PRId64 ",\"bytes\":%" PRId64, t->captured,
+                       t->captured * REC_BYTES);
+    sb_tracebuf_end(TB(p));
+}
+
+/* The rest, once the channel state is complete: store the snapshot and its
+ * channel state, then acknowledge. */
+static void snapshot_finish(sb_pipeline_t *p, task_t *t, int64_t id)
+{
+    work_t *w = &t->work;
+    assert(w->id == id);
+    sb_simstore_snapshot_t *snap = sb_simstore_put(&p->store, id, t->index);
+    if (snap == NULL) {
+        sb_engine_fail(p->e, "more than %d checkpoints held in storage at once",
+                       SB_SIMSTORE_SLOTS);
+        return;
+    }
+    snap->taken = true;
+    snap->next_offset = w->next_offset;
+    snap->processed = w->processed;
+    snap->pending_count = w->pending_count;
+    memcpy(snap->pending, w->pending, sizeof snap->pending);
+    snap->state_bytes = snapshot_state_bytes(t, w);
+    snap->channel_state.n = 0;
+    if (w->unaligned) {
+        trace_channel_state(p, t);
+        p->stats.channel_state_records += t->captured;
+        for (int ci = 0; ci < t->topo->inputs_count; ci++)
+            for (size_t k = 0; k < t->capture[ci].n; k++)
+                if (sb_simstore_recs_push(&snap->channel_state, t->capture[ci].v[k]) != 0)
+                    sb_engine_fail(p->e, "%s: channel state too large", t->topo->name);
+    }
+    int64_t records = w->unaligned ? t->captured : 0;
+    tr_task(p, "ack", t, id);
+    sb_tracebuf_printf(TB(p), ",\"trigger_ns\":%" PRId64 ",\"start_delay_ns\":%" PRId64
+                       ",\"alignment_ns\":%" PRId64 ",\"sync_ns\":0,\"async_ns\":%" PRId64
+                       ",\"state_bytes\":%" PRId64 ",\"inflight_records\":%" PRId64
+                       ",\"inflight_bytes\":%" PRId64 ",\"unaligned\":%s,\"timed_out\":%s",
+                       w->trigger_ns, w->started_ns - w->trigger_ns, w->snapshot_ns - w->started_ns,
+                       NOW(p) - w->snapshot_ns, snap->state_bytes, records, records * REC_BYTES,
+                       w->unaligned ? "true" : "false", w->timed_out ? "true" : "false");
+    sb_tracebuf_end(TB(p));
+    sb_engine_after(p->e, sb_rng_draw(&p->e->rng, &p->s->rpc_delay), EV_ACK, t->index, id);
+    work_close(t);
+}
+
+static void forward_barrier(sb_pipeline_t *p, task_t *t, int64_t id, int64_t trigger_ns,
+                            bool unaligned, bool final)
+{
+    sb_barrier_announcement_t a = { .checkpoint_id = id, .trigger_ns = trigger_ns,
+                                    .unaligned = unaligned, .final = final };
+    for (int o = 0; o < t->topo->outputs_count; o++) {
+        int c = t->topo->outputs[o];
+        a.position = p->chans[c].pushed;
+        announce(p, c, &a);
+        tr_task(p, "barrier_sent", t, id);
+        sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"position\":%" PRId64 ",\"unaligned\":%s", c,
+                           a.position, unaligned ? "true" : "false");
+        sb_tracebuf_end(TB(p));
+    }
+}
+
+/* ------------------------------------------------------------ the sink */
+
+static void job_finished(sb_pipeline_t *p)
+{
+    tr_begin(p, "job_finished", p->pid);
+    sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64, p->coord.last_completed_id);
+    sb_tracebuf_end(TB(p));
+    p->finished = true;
+    p->running = false;
+    p->stats.finished = true;
+    sb_engine_stop(p->e);
+}
+
+/* A sink is done once its input ended and the final checkpoint's output
+ * is committed; the job, once every sink is. */
+static void sink_check_done(sb_pipeline_t *p, task_t *t)
+{
+    if (t->topo->kind != SB_SIM_SINK || t->done || !t->input_ended || t->pending_count > 0 ||
+        t->committed_upto < t->last_snapshot_id)
+        return;
+    t->done = true;
+    if (++p->sinks_done == p->topo.sinks_count)
+        job_finished(p);
+}
+
+static void trace_commit(sb_pipeline_t *p, const task_t *t, int64_t id, bool published,
+                         int64_t upto)
+{
+    char key[SB_SIMSTORE_KEY_BYTES_MAX];
+    sb_simstore_key(t->topo->subtask, id, key, sizeof key);
+    tr_task(p, "sink_commit", t, id);
+    sb_tracebuf_printf(TB(p), ",\"key\":\"%s\",\"published\":%s,\"completed_checkpoint\":%"
+                       PRId64, key, published ? "true" : "false", upto);
+    sb_tracebuf_end(TB(p));
+}
+
+/* Publishes every pending epoch of a checkpoint <= upto (which completed). */
+static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto)
+{
+    int kept = 0;
+    for (int k = 0; k < t->pending_count; k++) {
+        int64_t id = t->pending[k];
+        if (id > upto) {
+            t->pending[kept++] = id;
+            continue;
+        }
+        int rc = sb_simstore_publish(&p->store, t->index, id);
+        assert(rc >= 0); /* staged before it was listed pending */
+        trace_commit(p, t, id, rc == 1, upto);
+    }
+    t->pending_count = kept;
+    if (upto > t->committed_upto)
+        t->committed_upto = upto;
+    sink_check_done(p, t);
+}
+
+/* ------------------------------------------------------------ handler actions */
+
+static void trace_alignment(sb_pipeline_t *p, const task_t *t, const char *event, int64_t id)
+{
+    if (t->topo->inputs_count > 1)
+        tr_task_line(p, event, t, id);
+}
+
+/* Handles what the barrier handler decided, once (runtime/job.c's
+ * apply_once, in virtual time). */
+static void apply_once(sb_pipeline_t *p, task_t *t, const sb_barrier_actions_t *a)
+{
+    int64_t id = a->checkpoint_id;
+    if (a->dropped_id != 0)
+        tr_task_line(p, "barrier_dropped", t, a->dropped_id);
+    if (a->abandoned_id != 0) {
+        tr_task_line(p, "alignment_abandoned", t, a->abandoned_id);
+        if (t->work.id == a->abandoned_id)
+            work_close(t);
+    }
+    if ((a->alignment_started || a->snapshot) && t->work.id != id)
+        work_open(p, t, id, t->barrier->current_trigger_ns, t->barrier->current_final);
+    /* An arrival that neither starts nor ends an alignment leaves
+     * a->checkpoint_id 0: its barrier belongs to the current checkpoint. */
+    int64_t arrived_id = id != 0 ? id : t->barrier->current_id;
+    for (int ci = 0; ci < t->topo->inputs_count; ci++)
+        if (a->arrived & (1ull << ci)) {
+            tr_task(p, "barrier_reached", t, arrived_id);
+            sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"position\":%" PRId64,
+                               t->topo->inputs[ci], sb_barrier_position(t->barrier, ci));
+            sb_tracebuf_end(TB(p));
+        }
+    if (a->alignment_started)
+        trace_alignment(p, t, "alignment_started", id);
+    if (a->timed_out) {
+        t->work.timed_out = true;
+        tr_task_line(p, "alignment_timeout", t, id);
+    }
+    if (a->alignment_ended)
+        trace_alignment(p, t, "alignment_ended", id);
+    if (a->snapshot)
+        snapshot_take(p, t, id, a->unaligned);
+    if (a->forward)
+        forward_barrier(p, t, id, t->work.trigger_ns, a->unaligned, t->work.final);
+    for (int ci = 0; ci < t->topo->inputs_count; ci++)
+        if (a->capture_bounded & (1ull << ci))
+            capture_overtaken(p, t, ci);
+    if (a->channel_state_complete)
+        snapshot_finish(p, t, id);
+    if (a->end_of_input) {
+        t->input_ended = true;
+        send_end(p, t);
+        sink_check_done(p, t);
+    }
+    if (a->alignment_ended || a->snapshot || a->abandoned_id != 0)
+        wake(p, t); /* inputs may be readable again */
+}
+
+/* The actions, and the further barriers waiting at the same position of
+ * input ci (a->again). */
+static void apply(sb_pipeline_t *p, task_t *t, int ci, sb_barrier_actions_t *a)
+{
+    for (;;) {
+        apply_once(p, t, a);
+        if (!a->again)
+            return;
+        assert(ci >= 0);
+        sb_barrier_on_records(t->barrier, ci, 0, a);
+    }
+}
+
+/* ------------------------------------------------------------ records */
+
+static bool keeps(const task_t *t, sb_simstore_rec_t rec)
+{
+    return t->topo->kind != SB_SIM_FILTER || rec.offset % t->stage->keep_every == 0;
+}
+
+/* The output channel a record goes to, or -1 if it goes nowhere. */
+static int route(const task_t *t, sb_simstore_rec_t rec)
+{
+    if (t->topo->kind == SB_SIM_SINK || !keeps(t, rec))
+        return -1;
+    return t->topo->outputs[sb_topology_route(t->topo, rec.partition, rec.offset, t->rr)];
+}
+
+/* The operator's work on one record, emitted at once. */
+static void process(sb_pipeline_t *p, task_t *t, sb_simstore_rec_t rec, int out)
+{
+    t->processed++;
+    if (t->topo->kind == SB_SIM_SINK) {
+        if (sb_simstore_recs_push(&t->epoch, rec) != 0)
+            sb_engine_fail(p->e, "%s: epoch past %zu records", t->topo->name,
+                           (size_t)SB_SIMSTORE_RECORDS_MAX);
+        return;
+    }
+    if (out < 0)
+        return;
+    if (t->topo->out_connection == SB_CONNECTION_REBALANCE)
+        t->rr++;
+    push(p, t, out, rec);
+}
+
+/* Whether input ci has something to read now: a record, or its end. */
+static bool readable(sb_pipeline_t *p, task_t *t, int ci)
+{
+    const chan_t *ch = in_chan(p, t, ci);
+    if (t->barrier->in[ci].ended || sb_barrier_is_blocked(t->barrier, ci) ||
+        sb_barrier_is_due(t->barrier, ci))
+        return false;
+    return ch->delivered > ch->consumed || (ch->end_delivered && ch->consumed == ch->end_position);
+}
+
+static void read_end(sb_pipeline_t *p, task_t *t, int ci)
+{
+    sb_barrier_actions_t a;
+    sb_barrier_on_end_of_input(t->barrier, ci, &a);
+    apply(p, t, ci, &a);
+    wake(p, t);
+}
+
+static void read_record(sb_pipeline_t *p, task_t *t, int ci)
+{
+    int c = t->topo->inputs[ci];
+    chan_t *ch = &p->chans[c];
+    sb_simstore_rec_t rec = q_at(ch, ch->consumed + 1);
+    int out = route(t, rec);
+    if (out >= 0 && chan_full(p, &p->chans[out])) {
+        p->chans[out].sender_waiting = true; /* backpressure: read it later */
+        return;
+    }
+    q_pop(ch);
+    int64_t position = ++ch->consumed;
+    tr_record(p, "recv", t, c, position, rec);
+    int64_t from, to;
+    if (capture_range(t, ci, &from, &to) && position > from && position <= to)
+        capture_one(p, t, ci, position, rec); /* in flight across the cut */
+    process(p, t, rec, out);
+    room_made(p, c);
+    t->busy_until_ns = NOW(p) + t->stage->process_ns;
+    sb_barrier_actions_t a;
+    sb_barrier_on_records(t->barrier, ci, 1, &a);
+    apply(p, t, ci, &a);
+    wake(p, t);
+}
+
+/* Hands the handler every barrier due at an input's read position. One
+ * arriving may end an alignment and unblock an input already looked at,
+ * whose barrier is then due: so until none is. Each round takes at least
+ * one announcement off a queue, which bounds the rounds. */
+static void arrive_due(sb_pipeline_t *p, task_t *t)
+{
+    int rounds_max = t->topo->inputs_count * SB_BARRIER_PENDING_MAX + 1;
+    for (int round = 0; !t->input_ended; round++) {
+        assert(round < rounds_max);
+        bool any = false;
+        for (int ci = 0; ci < t->topo->inputs_count && !t->input_ended; ci++)
+            if (sb_barrier_is_due(t->barrier, ci)) {
+                sb_barrier_actions_t a;
+                sb_barrier_on_records(t->barrier, ci, 0, &a);
+                apply(p, t, ci, &a);
+                any = true;
+            }
+        if (!any)
+            return;
+    }
+}
+
+/* An operator or sink runs: barriers due first, then one item from an
+ * input chosen at random among the readable ones. */
+static void step(sb_pipeline_t *p, task_t *t)
+{
+    t->scheduled = false;
+    if (t->busy_until_ns > NOW(p)) {
+        wake(p, t);
+        return;
+    }
+    arrive_due(p, t);
+    if (t->input_ended)
+        return;
+    int ready[SB_SIMSCENARIO_INPUTS_MAX], n = 0;
+    for (int ci = 0; ci < t->topo->inputs_count; ci++)
+        if (readable(p, t, ci))
+            ready[n++] = ci;
+    if (n == 0)
+        return; /* a delivery or an announcement wakes it */
+    int ci = n == 1 ? ready[0] : ready[sb_rng_below(&p->e->rng, (uint64_t)n)];
+    const chan_t *ch = in_chan(p, t, ci);
+    if (ch->delivered == ch->consumed)
+        read_end(p, t, ci);
+    else
+        read_record(p, t, ci);
+}
+
+/* ------------------------------------------------------------ sources */
+
+static void source_finish(sb_pipeline_t *p, task_t *t)
+{
+    t->finished = true;
+    p->sources_finished++;
+    tr_task_line(p, "source_finished", t, 0);
+}
+
+static void source_emit(sb_pipeline_t *p, task_t *t)
+{
+    t->scheduled = false;
+    if (t->finished || t->ended)
+        return;
+    if (NOW(p) < t->next_emit_ns) {
+        wake(p, t);
+        return;
+    }
+    sb_simstore_rec_t rec = { .partition = t->topo->partition, .offset = t->next_offset };
+    int out = route(t, rec);
+    if (chan_full(p, &p->chans[out])) {
+        p->chans[out].sender_waiting = true;
+        return;
+    }
+    t->next_offset++;
+    p->stats.records_emitted++;
+    process(p, t, rec, out);
+    if (t->next_offset == p->s->records) {
+        source_finish(p, t);
+        return;
+    }
+    t->next_emit_ns = NOW(p) + p->s->source_interval_ns;
+    wake(p, t);
+}
+
+/* The coordinator's trigger reached a source: its snapshot (offsets) is
+ * taken and acknowledged before its barrier leaves, as in the runtime. */
+static void source_trigger(sb_pipeline_t *p, task_t *t, int64_t id)
+{
+    if (t->ended)
+        return;
+    bool final = id == p->final_id;
+    work_open(p, t, id, p->trigger_ns[id % TRIGGERS_RING], final);
+    snapshot_take(p, t, id, false);
+    snapshot_finish(p, t, id);
+    forward_barrier(p, t, id, p->trigger_ns[id % TRIGGERS_RING], false, final);
+    if (final) {
+        t->ended = true;
+        send_end(p, t);
+    }
+}
+
+/* ------------------------------------------------------------ coordinator */
+
+static void failover(sb_pipeline_t *p, bool injected, int fault);
+
+static void coord_complete(sb_pipeline_t *p, int64_t id)
+{
+    sb_simstore_complete(&p->store, id);
+    int64_t bytes = 0;
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        const sb_simstore_snapshot_t *snap = sb_simstore_get(&p->store, id, i);
+        assert(snap != NULL);
+        bytes += snap->state_bytes + REC_BYTES * (int64_t)snap->channel_state.n;
+    }
+    tr_begin(p, "checkpoint_completed", p->pid);
+    sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"state_bytes\":%" PRId64
+                       ",\"final\":%s", id, bytes, id == p->final_id ? "true" : "false");
+    sb_tracebuf_end(TB(p));
+    p->stats.checkpoints_completed++;
+    p->stats.last_completed = id;
+    for (int i = 0; i < p->topo.tasks_count; i++)
+        if (p->tasks[i].topo->kind == SB_SIM_SINK)
+            sb_engine_after(p->e, sb_rng_draw(&p->e->rng, &p->s->rpc_delay), EV_NOTIFY, i, id);
+}
+
+static void coord_trigger(sb_pipeline_t *p, int64_t id, bool final)
+{
+    if (final)
+        p->final_id = id;
+    p->store.max_triggered = id;
+    p->trigger_ns[id % TRIGGERS_RING] = NOW(p);
+    tr_begin(p, "checkpoint_triggered", p->pid);
+    sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"final\":%s", id,
+                       final ? "true" : "false");
+    sb_tracebuf_end(TB(p));
+    p->stats.checkpoints_triggered++;
+    for (int i = 0; i < p->topo.tasks_count; i++)
+        if (is_source(&p->tasks[i]))
+            sb_engine_after(p->e, sb_rng_draw(&p->e->rng, &p->s->rpc_delay), EV_TRIGGER, i, id);
+}
+
+static void coord_apply(sb_pipeline_t *p, const sb_coord_out_t *out)
+{
+    bool final_aborted = false;
+    for (int i = 0; i < out->aborts; i++) {
+        int64_t id = out->aborted_id[i];
+        tr_begin(p, "checkpoint_aborted", p->pid);
+        sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"reason\":\"%s\"", id,
+                           sb_coord_abort_reason_name(out->aborted_reason[i]));
+        sb_tracebuf_end(TB(p));
+        sb_simstore_discard(&p->store, id);
+        p->stats.checkpoints_aborted++;
+        final_aborted |= id == p->final_id;
+    }
+    if (out->job_failed || final_aborted) {
+        failover(p, false, -1);
+        return;
+    }
+    if (out->completed_id != 0)
+        coord_complete(p, out->completed_id);
+    if (out->trigger_id != 0)
+        coord_trigger(p, out->trigger_id, out->trigger_is_final);
+}
+
+static void coord_tick(sb_pipeline_t *p)
+{
+    if (!p->coord.final_requested && p->sources_finished == p->topo.sources_count)
+        sb_coord_request_final(&p->coord);
+    sb_coord_out_t out;
+    sb_coord_tick(&p->coord, NOW(p), &out);
+    coord_apply(p, &out);
+    if (p->running && !p->coord.final_completed)
+        sb_engine_after(p->e, p->s->coordinator_tick_ns, EV_COORD_TICK, 0, 0);
+}
+
+static void coord_ack(sb_pipeline_t *p, int task, int64_t id)
+{
+    sb_coord_out_t out;
+    sb_coord_ack(&p->coord, id, task, NOW(p), &out);
+    coord_apply(p, &out);
+}
+
+static void sample(sb_pipeline_t *p)
+{
+    int64_t read = 0;
+    for (int i = 0; i < p->topo.tasks_count; i++)
+        if (is_source(&p->tasks[i]))
+            read += p->tasks[i].next_offset;
+    tr_begin(p, "sample", p->pid);
+    sb_tracebuf_printf(TB(p), ",\"read\":%" PRId64 ",\"fill\":[", read);
+    for (int c = 0; c < p->topo.channels_count; c++)
+        sb_tracebuf_printf(TB(p), "%s%" PRId64, c ? "," : "",
+                           p->chans[c].pushed - p->chans[c].consumed);
+    sb_tracebuf_printf(TB(p), "],\"items\":%d", p->s->channel_capacity);
+    sb_tracebuf_end(TB(p));
+    sb_engine_after(p->e, p->s->sample_interval_ns, EV_SAMPLE, 0, 0);
+}
+
+/* ------------------------------------------------------------ incarnations */
+
+static void trace_job_graph(sb_pipeline_t *p)
+{
+    tr_begin(p, "job_graph", p->pid);
+    sb_tracebuf_printf(TB(p), ",\"tasks\":[");
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        const sb_topology_task_t *t = &p->topo.tasks[i];
+        sb_tracebuf_printf(TB(p), "%s{\"name\":\"%s\",\"kind\":\"%s\",\"subtask\":%d}",
+                           i ? "," : "", t->name, sb_simscenario_kind_name(t->kind), t->subtask);
+    }
+    sb_tracebuf_printf(TB(p), "],\"channels\":[");
+    for (int c = 0; c < p->topo.channels_count; c++) {
+        const sb_topology_channel_t *ch = &p->topo.channels[c];
+        sb_tracebuf_printf(TB(p), "%s{\"channel\":%d,\"from\":\"%s\",\"to\":\"%s\"}", c ? "," : "",
+                           c, p->topo.tasks[ch->from].name, p->topo.tasks[ch->to].name);
+    }
+    sb_tracebuf_printf(TB(p), "],\"mode\":\"%s\",\"unaligned\":%s,\"aligned_timeout_ns\":%"
+                       PRId64 ",\"attempt\":%d", sb_mode_name(p->bcfg.mode),
+                       p->bcfg.unaligned ? "true" : "false", p->bcfg.aligned_timeout_ns,
+                       p->attempt);
+    sb_tracebuf_end(TB(p));
+}
+
+static void reset_channels(sb_pipeline_t *p)
+{
+    for (int c = 0; c < p->topo.channels_count; c++) {
+        chan_t *ch = &p->chans[c];
+        sb_simstore_rec_t *q = ch->q;
+        size_t cap = ch->q_cap;
+        memset(ch, 0, sizeof *ch);
+        ch->q = q;
+        ch->q_cap = cap;
+    }
+}
+
+static void reset_task(sb_pipeline_t *p, task_t *t)
+{
+    t->scheduled = t->finished = t->ended = t->input_ended = t->done = false;
+    t->busy_until_ns = t->next_emit_ns = 0;
+    t->rr = 0;
+    t->processed = t->next_offset = 0;
+    t->epoch.n = 0;
+    t->pending_count = 0;
+    t->committed_upto = t->last_snapshot_id = 0;
+    t->timeout_tick_id = 0;
+    work_close(t);
+    if (!is_source(t)) {
+        sb_barrier_init(t->barrier, t->topo->inputs_count, &p->bcfg);
+        if (p->s->mutant == SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER)
+            sb_barrier_set_mutant_no_alignment(t->barrier);
+    }
+}
+
+static void trace_abort(void *ctx, const sb_simstore_epoch_t *e)
+{
+    sb_pipeline_t *p = ctx;
+    char key[SB_SIMSTORE_KEY_BYTES_MAX];
+    sb_simstore_key(e->subtask, e->checkpoint, key, sizeof key);
+    tr_task(p, "sink_abort", &p->tasks[e->sink], 0);
+    sb_tracebuf_printf(TB(p), ",\"key\":\"%s\",\"upload_id\":\"%s\"", key, key);
+    sb_tracebuf_end(TB(p));
+}
+
+/* A restored sink publishes what its snapshot left pending (that checkpoint
+ * completed), and aborts what no completed checkpoint knows. */
+static void restore_sink(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap,
+                         int64_t id)
+{
+    if (snap != NULL) {
+        t->pending_count = snap->pending_count;
+        memcpy(t->pending, snap->pending, sizeof t->pending);
+        sink_commit(p, t, id);
+    }
+    sb_simstore_abort_orphans(&p->store, t->index, t->pending, t->pending_count, trace_abort, p);
+}
+
+/* The recovered channel state goes first, in the order it was in flight,
+ * before any input is read (and before any barrier is heard). */
+static void replay(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap, int64_t id)
+{
+    const sb_simstore_recs_t *cs = &snap->channel_state;
+    for (size_t k = 0; k < cs->n; k++)
+        process(p, t, cs->v[k], route(t, cs->v[k]));
+    tr_task(p, "channel_state_restored", t, id);
+    sb_tracebuf_printf(TB(p), ",\"records\":%zu,\"bytes\":%zu", cs->n, cs->n * REC_BYTES);
+    sb_tracebuf_end(TB(p));
+    p->stats.replayed_records += (int64_t)cs->n;
+}
+
+static void restore(sb_pipeline_t *p)
+{
+    int64_t id = p->store.latest_completed;
+    tr_begin(p, "restore", p->pid);
+    sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"next_checkpoint\":%" PRId64
+                       ",\"attempt\":%d,\"completed\":true", id, p->store.max_triggered + 1,
+                       p->attempt);
+    sb_tracebuf_end(TB(p));
+    if (id > 0)
+        p->stats.restores++;
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        task_t *t = &p->tasks[i];
+        const sb_simstore_snapshot_t *snap = sb_simstore_get(&p->store, id, i);
+        assert(id == 0 || snap != NULL);
+        t->next_offset = snap != NULL ? snap->next_offset : 0;
+        t->processed = snap != NULL ? snap->processed : 0;
+        if (t->topo->kind == SB_SIM_SINK)
+            restore_sink(p, t, snap, id);
+    }
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        task_t *t = &p->tasks[i];
+        if (!is_source(t))
+            continue;
+        tr_task(p, "source_started", t, 0);
+        sb_tracebuf_printf(TB(p), ",\"offsets\":{\"%d\":%" PRId64 "}", t->topo->partition,
+                           t->next_offset);
+        sb_tracebuf_end(TB(p));
+    }
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        const sb_simstore_snapshot_t *snap = sb_simstore_get(&p->store, id, i);
+        if (snap != NULL && snap->channel_state.n > 0 && p->s->mutant != SB_MUTANT_DROP_CHANNEL_STATE)
+            replay(p, &p->tasks[i], snap, id); /* the mutant forgets it */
+    }
+}
+
+static void incarnation_start(sb_pipeline_t *p)
+{
+    p->attempt++;
+    p->pid = SB_PIPELINE_WORKER_PID_BASE + p->attempt;
+    p->stats.incarnations++;
+    tr_begin(p, "worker_started", SB_PIPELINE_SUPERVISOR_PID);
+    sb_tracebuf_printf(TB(p), ",\"attempt\":%d,\"worker_pid\":%d", p->attempt, p->pid);
+    sb_tracebuf_end(TB(p));
+    reset_channels(p);
+    for (int i = 0; i < p->topo.tasks_count; i++)
+        reset_task(p, &p->tasks[i]);
+    p->sources_finished = p->sinks_done = 0;
+    p->final_id = 0;
+    p->running = true;
+    trace_job_graph(p);
+    restore(p);
+    sb_coord_config_t cfg = {
+        .interval_ns = p->s->checkpoint_interval_ns,
+        .timeout_ns = p->s->checkpoint_timeout_ns,
+        .max_concurrent = p->s->max_concurrent,
+        .min_pause_ns = p->s->min_pause_ns,
+        .tolerable_failed = p->s->tolerable_failed,
+        .tasks = p->topo.tasks_count,
+    };
+    sb_coord_init(&p->coord, &cfg, p->store.max_triggered + 1, NOW(p));
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        task_t *t = &p->tasks[i];
+        if (is_source(t) && t->next_offset >= p->s->records)
+            source_finish(p, t); /* restored past its end */
+        else if (is_source(t))
+            wake(p, t);
+    }
+    sb_engine_after(p->e, p->s->coordinator_tick_ns, EV_COORD_TICK, 0, 0);
+    sb_engine_after(p->e, p->s->sample_interval_ns, EV_SAMPLE, 0, 0);
+}
+
+/* The whole job goes down (a crash, or a failure): every subtask, channel
+ * and the coordinator are lost; storage stays. It comes back after
+ * restart_delay. */
+static void failover(sb_pipeline_t *p, bool injected, int fault)
+{
+    tr_begin(p, injected ? "crash" : "worker_failed", SB_PIPELINE_SUPERVISOR_PID);
+    if (injected) {
+        sb_tracebuf_printf(TB(p), ",\"attempt\":%d,\"signal\":9,\"signal_name\":\"SIGKILL\","
+                           "\"injected\":true,\"fault\":%d", p->attempt, fault);
+        p->stats.crashes++;
+    } else {
+        sb_tracebuf_printf(TB(p), ",\"attempt\":%d,\"exit_code\":1", p->attempt);
+        p->stats.failures++;
+    }
+    sb_tracebuf_end(TB(p));
+    sb_simstore_discard_incomplete(&p->store);
+    sb_eventq_clear(&p->e->queue);
+    for (int i = 0; i < p->s->faults_count; i++)
+        if (!p->fault_fired[i])
+            sb_engine_at(p->e, p->s->faults[i].at_ns > NOW(p) ? p->s->faults[i].at_ns : NOW(p),
+                         EV_FAULT, i, 0);
+    p->running = false;
+    sb_engine_after(p->e, p->s->restart_delay_ns, EV_RESTART, 0, 0);
+}
+
+static void on_fault(sb_pipeline_t *p, int i)
+{
+    assert(i >= 0 && i < p->s->faults_count && !p->fault_fired[i]);
+    p->fault_fired[i] = true;
+    if (!p->running || p->finished) {
+        p->stats.faults_unfired++;
+        return;
+    }
+    failover(p, true, i);
+}
+
+/* ------------------------------------------------------------ events */
+
+static void on_announce(sb_pipeline_t *p, int c)
+{
+    chan_t *ch = &p->chans[c];
+    assert(ch->ann_count > 0);
+    sb_barrier_announcement_t a = ch->ann[ch->ann_head];
+    ch->ann_head = (ch->ann_head + 1) % ANN_RING;
+    ch->ann_count--;
+    task_t *t = &p->tasks[p->topo.channels[c].to];
+    int ci = p->topo.channels[c].to_input;
+    tr_task(p, "barrier_received", t, a.checkpoint_id);
+    sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"position\":%" PRId64 ",\"read\":%" PRId64
+                       ",\"unaligned\":%s", c, a.position, sb_barrier_position(t->barrier, ci),
+                       a.unaligned ? "true" : "false");
+    sb_tracebuf_end(TB(p));
+    if (p->bcfg.aligned_timeout_ns > 0 && a.checkpoint_id > t->timeout_tick_id) {
+        /* The timeout is on the checkpoint's start delay: check just past it. */
+        int64_t at = a.trigger_ns + p->bcfg.aligned_timeout_ns + 1;
+        t->timeout_tick_id = a.checkpoint_id;
+        sb_engine_at(p->e, at > NOW(p) ? at : NOW(p), EV_ALIGN_TICK, t->index, a.checkpoint_id);
+    }
+    sb_barrier_actions_t act;
+    sb_barrier_on_announce(t->barrier, ci, &a, NOW(p), &act);
+    apply(p, t, ci, &act);
+    wake(p, t);
+}
+
+static void on_align_tick(sb_pipeline_t *p, task_t *t)
+{
+    sb_barrier_actions_t act;
+    sb_barrier_on_tick(t->barrier, NOW(p), &act);
+    apply(p, t, -1, &act);
+    wake(p, t);
+}
+
+void sb_pipeline_handle(void *model, const sb_event_t *ev)
+{
+    sb_pipeline_t *p = model;
+    switch (ev->kind) {
+    case EV_RESTART: incarnation_start(p); return;
+    case EV_FAULT: on_fault(p, ev->a); return;
+    case EV_COORD_TICK: coord_tick(p); return;
+    case EV_SAMPLE: sample(p); return;
+    case EV_TRIGGER: source_trigger(p, &p->tasks[ev->a], ev->b); return;
+    case EV_SOURCE_EMIT: source_emit(p, &p->tasks[ev->a]); return;
+    case EV_STEP: step(p, &p->tasks[ev->a]); return;
+    case EV_DELIVER: {
+        chan_t *ch = &p->chans[ev->a];
+        assert(ch->delivered < ch->pushed);
+        ch->delivered++;
+        wake(p, &p->tasks[p->topo.channels[ev->a].to]);
+        return;
+    }
+    case EV_DELIVER_END:
+        p->chans[ev->a].end_delivered = true;
+        wake(p, &p->tasks[p->topo.channels[ev->a].to]);
+        return;
+    case EV_ANNOUNCE: on_announce(p, ev->a); return;
+    case EV_ALIGN_TICK: on_align_tick(p, &p->tasks[ev->a]); return;
+    case EV_ACK: coord_ack(p, ev->a, ev->b); return;
+    case EV_NOTIFY: sink_commit(p, &p->tasks[ev->a], ev->b); return;
+    }
+    assert(!"unknown event kind");
+}
+
+/* ------------------------------------------------------------ public */
+
+sb_pipeline_t *sb_pipeline_new(const sb_simscenario_t *s, sb_engine_t *e)
+{
+    sb_pipeline_t *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    p->s = s;
+    p->e = e;
+    p->attempt = -1;
+    sb_topology_build(&p->topo, s);
+    sb_simstore_init(&p->store, p->topo.tasks_count);
+    p->bcfg = (sb_barrier_config_t){
+        .mode = s->protocol == SB_SIM_AT_LEAST_ONCE ? SB_MODE_AT_LEAST_ONCE : SB_MODE_EXACTLY_ONCE,
+        .unaligned = s->protocol == SB_SIM_UNALIGNED || s->protocol == SB_SIM_TIMEOUT,
+        .aligned_timeout_ns = s->protocol == SB_SIM_TIMEOUT ? s->aligned_timeout_ns : 0,
+    };
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        task_t *t = &p->tasks[i];
+        t->index = i;
+        t->topo = &p->topo.tasks[i];
+        t->stage = &s->stages[t->topo->stage];
+        if (!is_source(t) && (t->barrier = malloc(sizeof *t->barrier)) == NULL) {
+            sb_pipeline_free(p);
+            return NULL;
+        }
+    }
+    p->stats.records_in = (int64_t)p->topo.sources_count * s->records;
+    return p;
+}
+
+void sb_pipeline_free(sb_pipeline_t *p)
+{
+    if (p == NULL)
+        return;
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        task_t *t = &p->tasks[i];
+        free(t->barrier);
+        sb_simstore_recs_free(&t->epoch);
+        for (int ci = 0; ci < SB_SIMSCENARIO_INPUTS_MAX; ci++)
+            sb_simstore_recs_free(&t->capture[ci]);
+    }
+    for (int c = 0; c < p->topo.channels_count; c++)
+        free(p->chans[c].q);
+    sb_simstore_free(&p->store);
+    free(p);
+}
+
+void sb_pipeline_start(sb_pipeline_t *p, uint64_t seed)
+{
+    tr_begin(p, "run_started", SB_PIPELINE_SUPERVISOR_PID);
+    sb_tracebuf_printf(TB(p), ",\"scenario\":\"%s\",\"seed\":%" PRIu64 ",\"mode\":\"%s\","
+                       "\"protocol\":\"%s\",\"simulated\":true", p->s->name, seed,
+                       sb_mode_name(p->bcfg.mode), sb_simscenario_protocol_name(p->s->protocol));
+    sb_tracebuf_end(TB(p));
+    tr_begin(p, "input_ready", SB_PIPELINE_SUPERVISOR_PID);
+    sb_tracebuf_printf(TB(p), ",\"topic\":\"sim\",\"partitions\":%d,\"records\":%" PRId64,
+                       p->topo.sources_count, p->stats.records_in);
+    sb_tracebuf_end(TB(p));
+    for (int i = 0; i < p->s->faults_count; i++)
+        sb_engine_at(p->e, p->s->faults[i].at_ns, EV_FAULT, i, 0);
+    sb_engine_at(p->e, 0, EV_RESTART, 0, 0);
+}
+
+void sb_pipeline_stats(const sb_pipeline_t *p, sb_pipeline_stats_t *out)
+{
+    *out = p->stats;
+}
+
+int sb_pipeline_check_output(const sb_pipeline_t *p, sb_eo_report_t *out, sb_err_t *err)
+{
+    int n = p->topo.sources_count;
+    int64_t *low = calloc((size_t)n, sizeof *low), *high = calloc((size_t)n, sizeof *high);
+    sb_eo_t *eo = NULL;
+    if (low != NULL && high != NULL) {
+        for (int k = 0; k < n; k++)
+            high[k] = p->s->records;
+        eo = sb_eo_new(n, low, high, false);
+    }
+    free(low);
+    free(high);
+    if (eo == NULL)
+        return sb_err_set(err, "out of memory for the exactly-once checker");
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        const sb_topology_task_t *t = &p->topo.tasks[i];
+        if (t->kind != SB_SIM_SOURCE)
+            continue;
+        for (int64_t off = 0; off < p->s->records; off++)
+            if (sb_topology_keeps(&p->topo, p->s, i, off) &&
+                sb_eo_expect(eo, t->partition, off, "", 0, err) != 0) {
+                sb_eo_free(eo);
+                return -1;
+            }
+    }
+    /* One stream per sink subtask: its published epochs in checkpoint order. */
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        if (p->topo.tasks[i].kind != SB_SIM_SINK)
+            continue;
+        sb_eo_begin_stream(eo);
+        for (size_t k = 0; k < p->store.epochs_count; k++) {
+            const sb_simstore_epoch_t *e = &p->store.epochs[k];
+            if (e->sink != i || !e->published)
+                continue;
+            for (size_t r = 0; r < e->recs.n; r++)
+                sb_eo_observe(eo, e->recs.v[r].partition, e->recs.v[r].offset, "", 0);
+        }
+    }
+    sb_eo_finish(eo, out);
+    sb_eo_free(eo);
+    return 0;
+}

@@ -1,0 +1,895 @@
+/* simscenario.c — sim scenario files: YAML in, a validated
+ * sb_simscenario_t out. See simscenario.h and docs/sim.md.
+ *
+ * The walk follows runtime/scenario.c: libyaml's document API gives every
+ * node its line; each mapping is walked against a table of known keys; an
+ * unknown or duplicate key, a wrong type or a value out of range is an
+ * error naming the file, the line and the dotted key. Rules that tie keys
+ * together (the topology, protocol and timeout) run once after the walk.
+ * *s is written only when the whole file is valid. */
+#include "simscenario.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define FILE_BYTES_MAX (1024 * 1024)
+#define KEY_BYTES_MAX 128
+#define DURATION_HINT "(use e.g. 100us, 5ms, 2s)"
+
+static const char *const protocol_names[] = {
+    [SB_SIM_ALIGNED] = "aligned",
+    [SB_SIM_UNALIGNED] = "unaligned",
+    [SB_SIM_TIMEOUT] = "timeout",
+    [SB_SIM_AT_LEAST_ONCE] = "at-least-once",
+};
+
+static const char *const kind_names[] = {
+    [SB_SIM_SOURCE] = "source",
+    [SB_SIM_MAP] = "map",
+    [SB_SIM_FILTER] = "filter",
+    [SB_SIM_SINK] = "sink",
+};
+
+const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p)
+{
+    return (size_t)p < COUNT_OF(protocol_names) ? protocol_names[p] : "unknown";
+}
+
+const char *sb_simscenario_kind_name(sb_simscenario_kind_t k)
+{
+    return (size_t)k < COUNT_OF(kind_names) ? kind_names[k] : "unknown";
+}
+
+void sb_simscenario_defaults(sb_simscenario_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->protocol = SB_SIM_ALIGNED;
+    s->records = 1000;
+    s->source_interval_ns = 100 * 1000;
+    s->checkpoint_interval_ns = 5 * 1000 * 1000;
+    s->checkpoint_timeout_ns = 1000 * 1000 * 1000;
+    s->max_concurrent = 1;
+    s->tolerable_failed = 10;
+    s->channel_delay = (sb_rng_dist_t){ .kind = SB_RNG_UNIFORM, .min_ns = 50 * 1000,
+                                        .max_ns = 500 * 1000 };
+    s->channel_capacity = 64;
+    s->rpc_delay = (sb_rng_dist_t){ .kind = SB_RNG_FIXED, .min_ns = 50 * 1000,
+                                    .max_ns = 50 * 1000 };
+    s->restart_delay_ns = 1000 * 1000;
+    s->coordinator_tick_ns = 100 * 1000;
+    s->sample_interval_ns = 1000 * 1000;
+    s->trace_records = true;
+    s->seed = 1;
+    s->max_time_ns = INT64_C(10) * 1000 * 1000 * 1000;
+    s->max_events = INT64_C(2000000000);
+    s->mutant = SB_MUTANT_NONE;
+}
+
+/* ------------------------------------------------------------ the walk */
+
+typedef struct parse {
+    yaml_document_t *doc;
+    const char *path;
+    sb_err_t *err;
+    sb_simscenario_t *s;
+    bool name_set;
+    int timeout_line;            /* where aligned_timeout was given; 0 = not */
+    int protocol_line;
+    /* stage `from` names, resolved after every stage is known */
+    char from_names[SB_SIMSCENARIO_STAGES_MAX][SB_SIMSCENARIO_FROM_MAX]
+                   [SB_SIMSCENARIO_STAGE_NAME_BYTES_MAX];
+    int from_lines[SB_SIMSCENARIO_STAGES_MAX];
+    bool channel_max_set, channel_min_set, channel_mean_set;
+    int channel_line;
+} parse_t;
+
+typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
+
+typedef struct key_entry {
+    const char *name;
+    key_fn fn;
+} key_entry_t;
+
+__attribute__((format(printf, 4, 5)))
+static int fail(const parse_t *p, size_t line, const char *key, const char *fmt, ...)
+{
+    char what[SB_ERR_MSG_BYTES_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (key == NULL || key[0] == '\0')
+        return sb_err_set(p->err, "%s:%zu: %s", p->path, line, what);
+    return sb_err_set(p->err, "%s:%zu: %s: %s", p->path, line, key, what);
+}
+
+static size_t line_of(const yaml_node_t *n)
+{
+    return n->start_mark.line + 1;
+}
+
+static yaml_node_t *node_at(const parse_t *p, int id)
+{
+    yaml_node_t *n = yaml_document_get_node(p->doc, id);
+    assert(n != NULL);
+    return n;
+}
+
+static const char *text_of(const yaml_node_t *n)
+{
+    assert(n->type == YAML_SCALAR_NODE);
+    return (const char *)n->data.scalar.value;
+}
+
+static bool is_null(const yaml_node_t *n)
+{
+    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+        return false;
+    const char *t = text_of(n);
+    return t[0] == '\0' || strcmp(t, "~") == 0 || strcasecmp(t, "null") == 0;
+}
+
+static const char *describe(const yaml_node_t *n, char *buf, size_t size)
+{
+    if (n->type == YAML_MAPPING_NODE)
+        return "a mapping";
+    if (n->type == YAML_SEQUENCE_NODE)
+        return "a list";
+    if (is_null(n))
+        return "nothing";
+    snprintf(buf, size, "'%.64s'", text_of(n));
+    return buf;
+}
+
+static int need_scalar(const parse_t *p, const yaml_node_t *v, const char *key,
+                       const char *expected)
+{
+    char got[96];
+    if (v->type != YAML_SCALAR_NODE || is_null(v))
+        return fail(p, line_of(v), key, "expected %s, got %s", expected,
+                    describe(v, got, sizeof got));
+    if (strlen(text_of(v)) != v->data.scalar.length)
+        return fail(p, line_of(v), key, "value contains a NUL byte");
+    return 0;
+}
+
+static int get_int64(const parse_t *p, const yaml_node_t *v, const char *key, int64_t min,
+                     int64_t max, int64_t *out)
+{
+    char got[96];
+    if (need_scalar(p, v, key, "an integer") != 0)
+        return -1;
+    const char *t = text_of(v);
+    bool ok = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && t[0] != '\0';
+    for (const char *c = t; ok && *c != '\0'; c++)
+        ok = isdigit((unsigned char)*c);
+    if (!ok)
+        return fail(p, line_of(v), key, "expected a non-negative integer, got %s",
+                    describe(v, got, sizeof got));
+    errno = 0;
+    long long n = strtoll(t, NULL, 10);
+    if (errno == ERANGE || n < min || n > max)
+        return fail(p, line_of(v), key, "must be between %" PRId64 " and %" PRId64 ", got %.32s",
+                    min, max, t);
+    *out = n;
+    return 0;
+}
+
+static int get_int(const parse_t *p, const yaml_node_t *v, const char *key, int min, int max,
+                   int *out)
+{
+    int64_t n = 0;
+    if (get_int64(p, v, key, min, max, &n) != 0)
+        return -1;
+    *out = (int)n;
+    return 0;
+}
+
+static int get_duration(const parse_t *p, const yaml_node_t *v, const char *key, int64_t min_ns,
+                        int64_t *out)
+{
+    if (need_scalar(p, v, key, "a duration " DURATION_HINT) != 0)
+        return -1;
+    int64_t ns = 0;
+    if (sb_duration_parse_ns(text_of(v), &ns) != 0)
+        return fail(p, line_of(v), key, "bad duration '%.64s' " DURATION_HINT, text_of(v));
+    if (ns < min_ns)
+        return fail(p, line_of(v), key, "must be %s, got '%.64s'",
+                    min_ns > 0 ? "more than 0" : "at least 0", text_of(v));
+    *out = ns;
+    return 0;
+}
+
+static int get_text(const parse_t *p, const yaml_node_t *v, const char *key, char *buf,
+                    size_t size)
+{
+    if (need_scalar(p, v, key, "a string") != 0)
+        return -1;
+    if (strlen(text_of(v)) >= size)
+        return fail(p, line_of(v), key, "longer than %zu bytes", size - 1);
+    snprintf(buf, size, "%s", text_of(v));
+    return 0;
+}
+
+/* One of `names` (count of them); its index in *out. */
+static int get_choice(const parse_t *p, const yaml_node_t *v, const char *key,
+                      const char *const *names, size_t count, int *out)
+{
+    char known[256] = "";
+    for (size_t i = 0; i < count; i++)
+        if (names[i] != NULL)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                     known[0] ? ", " : "", names[i]);
+    if (need_scalar(p, v, key, known) != 0)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        if (names[i] != NULL && strcmp(text_of(v), names[i]) == 0) {
+            *out = (int)i;
+            return 0;
+        }
+    return fail(p, line_of(v), key, "unknown value '%.64s' (known: %s)", text_of(v), known);
+}
+
+static int walk(parse_t *p, yaml_node_t *map, const char *prefix, const key_entry_t *keys,
+                size_t keys_count, void *arg)
+{
+    char got[96];
+    if (map->type != YAML_MAPPING_NODE)
+        return fail(p, line_of(map), prefix, "expected a mapping, got %s",
+                    describe(map, got, sizeof got));
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+         pair < map->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = node_at(p, pair->key);
+        if (k->type != YAML_SCALAR_NODE)
+            return fail(p, line_of(k), prefix, "a key must be a word, got %s",
+                        describe(k, got, sizeof got));
+        char key[KEY_BYTES_MAX];
+        snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", text_of(k));
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair; q++) {
+            yaml_node_t *earlier = node_at(p, q->key);
+            if (earlier->type == YAML_SCALAR_NODE && strcmp(text_of(earlier), text_of(k)) == 0)
+                return fail(p, line_of(k), key, "duplicate key (first given at line %zu)",
+                            line_of(earlier));
+        }
+        size_t i = 0;
+        while (i < keys_count && strcmp(keys[i].name, text_of(k)) != 0)
+            i++;
+        if (i == keys_count) {
+            char known[512] = "";
+            for (size_t j = 0; j < keys_count; j++)
+                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+                         j ? ", " : "", keys[j].name);
+            return fail(p, line_of(k), key, "unknown key (known: %s)", known);
+        }
+        if (keys[i].fn(p, key, node_at(p, pair->value), arg) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- channel */
+
+static int on_channel_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = { "fixed", "uniform", "exponential" };
+    sb_rng_dist_t *d = arg;
+    int k = 0;
+    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
+        return -1;
+    d->kind = (sb_rng_dist_kind_t)k;
+    return 0;
+}
+
+static int on_channel_min(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    p->channel_min_set = true;
+    return get_duration(p, v, key, 0, &((sb_rng_dist_t *)arg)->min_ns);
+}
+
+static int on_channel_max(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    p->channel_max_set = true;
+    return get_duration(p, v, key, 0, &((sb_rng_dist_t *)arg)->max_ns);
+}
+
+static int on_channel_mean(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    p->channel_mean_set = true;
+    return get_duration(p, v, key, 1, &((sb_rng_dist_t *)arg)->mean_ns);
+}
+
+static int on_channel_capacity(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int(p, v, key, 1, SB_SIMSCENARIO_CAPACITY_MAX, &p->s->channel_capacity);
+}
+
+static const key_entry_t channel_keys[] = {
+    { "delay", on_channel_delay }, { "min", on_channel_min },
+    { "max", on_channel_max },     { "mean", on_channel_mean },
+    { "capacity", on_channel_capacity },
+};
+
+/* A delay distribution must make sense as a whole: known bounds, a mean
+ * for the exponential. */
+static int check_delay(parse_t *p, sb_rng_dist_t *d, const char *key)
+{
+    if (d->kind == SB_RNG_FIXED) {
+        if (p->channel_max_set && d->max_ns != d->min_ns)
+            return fail(p, (size_t)p->channel_line, key, "a fixed delay takes min only");
+        d->max_ns = d->min_ns;
+    } else if (d->kind == SB_RNG_UNIFORM) {
+        if (!p->channel_min_set || !p->channel_max_set)
+            return fail(p, (size_t)p->channel_line, key, "a uniform delay needs min and max");
+        if (d->max_ns < d->min_ns)
+            return fail(p, (size_t)p->channel_line, key, "max is below min");
+    } else {
+        if (!p->channel_mean_set)
+            return fail(p, (size_t)p->channel_line, key, "an exponential delay needs mean");
+        if (!p->channel_max_set)
+            d->max_ns = d->min_ns + 20 * d->mean_ns; /* a tail, not an eternity */
+        if (d->max_ns < d->min_ns)
+            return fail(p, (size_t)p->channel_line, key, "max is below min");
+    }
+    return 0;
+}
+
+static int on_channel(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    sb_rng_dist_t d = { .kind = SB_RNG_FIXED };
+    p->channel_min_set = p->channel_max_set = p->channel_mean_set = false;
+    p->channel_line = (int)line_of(v);
+    if (walk(p, v, key, channel_keys, COUNT_OF(channel_keys), &d) != 0 ||
+        check_delay(p, &d, key) != 0)
+        return -1;
+    p->s->channel_delay = d;
+    return 0;
+}
+
+/* ------------------------------------------------------------- stages */
+
+static bool is_stage_word(const char *t)
+{
+    if (t[0] == '\0' || !islower((unsigned char)t[0]))
+        return false;
+    for (const char *c = t; *c != '\0'; c++)
+        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_')
+            return false;
+    return true;
+}
+
+static int on_stage_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_simscenario_stage_t *st = arg;
+    if (get_text(p, v, key, st->name, sizeof st->name) != 0)
+        return -1;
+    if (!is_stage_word(st->name))
+        return fail(p, line_of(v), key, "'%s' is not a stage name (lower-case letters, digits "
+                    "and '_', starting with a letter)", st->name);
+    return 0;
+}
+
+static int on_stage_kind(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    int k = 0;
+    if (get_choice(p, v, key, kind_names, COUNT_OF(kind_names), &k) != 0)
+        return -1;
+    ((sb_simscenario_stage_t *)arg)->kind = (sb_simscenario_kind_t)k;
+    return 0;
+}
+
+static int on_stage_parallelism(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_int(p, v, key, 1, SB_SIMSCENARIO_PARALLELISM_MAX,
+                   &((sb_simscenario_stage_t *)arg)->parallelism);
+}
+
+static int on_stage_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = { "forward", "rebalance", "hash" };
+    sb_simscenario_stage_t *st = arg;
+    int k = 0;
+    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
+        return -1;
+    st->input = (sb_connection_t)k;
+    st->input_set = true;
+    return 0;
+}
+
+static int on_stage_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_simscenario_stage_t *st = arg;
+    int index = (int)(st - p->s->stages);
+    p->from_lines[index] = (int)line_of(v);
+    if (v->type == YAML_SCALAR_NODE) {
+        st->from_count = 1;
+        return get_text(p, v, key, p->from_names[index][0], sizeof p->from_names[index][0]);
+    }
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(p, line_of(v), key, "expected a stage name or a list of them");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        if (st->from_count == SB_SIMSCENARIO_FROM_MAX)
+            return fail(p, line_of(v), key, "more than %d upstream stages",
+                        SB_SIMSCENARIO_FROM_MAX);
+        if (get_text(p, node_at(p, *it), key, p->from_names[index][st->from_count],
+                     sizeof p->from_names[index][0]) != 0)
+            return -1;
+        st->from_count++;
+    }
+    return 0;
+}
+
+static int on_stage_keep_every(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, &((sb_simscenario_stage_t *)arg)->keep_every);
+}
+
+static int on_stage_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &((sb_simscenario_stage_t *)arg)->process_ns);
+}
+
+static const key_entry_t stage_keys[] = {
+    { "name", on_stage_name },         { "kind", on_stage_kind },
+    { "parallelism", on_stage_parallelism }, { "input", on_stage_input },
+    { "from", on_stage_from },         { "keep_every", on_stage_keep_every },
+    { "process_time", on_stage_process_time },
+};
+
+static int on_stages(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(p, line_of(v), key, "expected a list of stages");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        sb_simscenario_t *s = p->s;
+        if (s->stages_count == SB_SIMSCENARIO_STAGES_MAX)
+            return fail(p, line_of(v), key, "more than %d stages", SB_SIMSCENARIO_STAGES_MAX);
+        sb_simscenario_stage_t *st = &s->stages[s->stages_count];
+        memset(st, 0, sizeof *st);
+        st->parallelism = 1;
+        st->kind = (sb_simscenario_kind_t)-1;
+        st->keep_every = 0;
+        st->line = (int)line_of(node_at(p, *it));
+        char k[KEY_BYTES_MAX];
+        snprintf(k, sizeof k, "%s[%d]", key, s->stages_count);
+        s->stages_count++;
+        if (walk(p, node_at(p, *it), k, stage_keys, COUNT_OF(stage_keys), st) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- faults */
+
+static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 1, &((sb_simscenario_fault_t *)arg)->at_ns);
+}
+
+static int on_fault_crash(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = { "job" };
+    int k = 0;
+    (void)arg;
+    return get_choice(p, v, key, names, COUNT_OF(names), &k);
+}
+
+static const key_entry_t fault_keys[] = {
+    { "at", on_fault_at },
+    { "crash", on_fault_crash },
+};
+
+static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (is_null(v))
+        return 0;
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(p, line_of(v), key, "expected a list of faults");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        sb_simscenario_t *s = p->s;
+        if (s->faults_count == SB_SIMSCENARIO_FAULTS_MAX)
+            return fail(p, line_of(v), key, "more than %d faults", SB_SIMSCENARIO_FAULTS_MAX);
+        sb_simscenario_fault_t *f = &s->faults[s->faults_count];
+        yaml_node_t *n = node_at(p, *it);
+        memset(f, 0, sizeof *f);
+        f->line = (int)line_of(n);
+        char k[KEY_BYTES_MAX];
+        snprintf(k, sizeof k, "%s[%d]", key, s->faults_count);
+        s->faults_count++;
+        if (walk(p, n, k, fault_keys, COUNT_OF(fault_keys), f) != 0)
+            return -1;
+        if (f->at_ns == 0)
+            return fail(p, line_of(n), k, "a fault needs at: (when, e.g. 12ms)");
+        bool has_crash = false;
+        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++)
+            has_crash |= strcmp(text_of(node_at(p, q->key)), "crash") == 0;
+        if (!has_crash)
+            return fail(p, line_of(n), k, "a fault needs crash: job (the only fault simulated "
+                        "so far)");
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- sim: */
+
+static int on_protocol(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    int k = 0;
+    (void)arg;
+    if (get_choice(p, v, key, protocol_names, COUNT_OF(protocol_names), &k) != 0)
+        return -1;
+    p->s->protocol = (sb_simscenario_protocol_t)k;
+    p->protocol_line = (int)line_of(v);
+    return 0;
+}
+
+static int on_aligned_timeout(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    p->timeout_line = (int)line_of(v);
+    return get_duration(p, v, key, 1, &p->s->aligned_timeout_ns);
+}
+
+static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = {
+        [SB_MUTANT_NONE] = "none",
+        [SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER] = "snapshot-on-first-barrier",
+        [SB_MUTANT_DROP_CHANNEL_STATE] = "drop-channel-state",
+    };
+    int k = 0;
+    (void)arg;
+    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
+        return -1;
+    p->s->mutant = (sb_mutant_t)k;
+    return 0;
+}
+
+static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = { "checkpoints", "records" };
+    int k = 0;
+    (void)arg;
+    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
+        return -1;
+    p->s->trace_records = k == 1;
+    return 0;
+}
+
+static int on_rpc_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    int64_t ns = 0;
+    if (get_duration(p, v, key, 0, &ns) != 0)
+        return -1;
+    p->s->rpc_delay = (sb_rng_dist_t){ .kind = SB_RNG_FIXED, .min_ns = ns, .max_ns = ns };
+    return 0;
+}
+
+static int on_seed(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    int64_t n = 0;
+    if (get_int64(p, v, key, 0, INT64_MAX, &n) != 0)
+        return -1;
+    p->s->seed = (uint64_t)n;
+    return 0;
+}
+
+#define DURATION_KEY(fn_name, field, min)                                               \
+    static int fn_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)          \
+    {                                                                                   \
+        (void)arg;                                                                      \
+        return get_duration(p, v, key, min, &p->s->field);                              \
+    }
+DURATION_KEY(on_source_interval, source_interval_ns, 1)
+DURATION_KEY(on_checkpoint_interval, checkpoint_interval_ns, 1)
+DURATION_KEY(on_checkpoint_timeout, checkpoint_timeout_ns, 1)
+DURATION_KEY(on_min_pause, min_pause_ns, 0)
+DURATION_KEY(on_restart_delay, restart_delay_ns, 0)
+DURATION_KEY(on_coordinator_tick, coordinator_tick_ns, 1)
+DURATION_KEY(on_sample_interval, sample_interval_ns, 1)
+DURATION_KEY(on_max_time, max_time_ns, 1)
+
+static int on_records(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, &p->s->records);
+}
+
+static int on_max_concurrent(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int(p, v, key, 1, SB_SCENARIO_CONCURRENT_MAX, &p->s->max_concurrent);
+}
+
+static int on_tolerable_failed(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int(p, v, key, 0, 1000000, &p->s->tolerable_failed);
+}
+
+static int on_max_events(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 1, INT64_MAX, &p->s->max_events);
+}
+
+static const key_entry_t sim_keys[] = {
+    { "protocol", on_protocol },
+    { "aligned_timeout", on_aligned_timeout },
+    { "records", on_records },
+    { "source_interval", on_source_interval },
+    { "checkpoint_interval", on_checkpoint_interval },
+    { "checkpoint_timeout", on_checkpoint_timeout },
+    { "max_concurrent", on_max_concurrent },
+    { "min_pause", on_min_pause },
+    { "tolerable_failed", on_tolerable_failed },
+    { "channel", on_channel },
+    { "rpc_delay", on_rpc_delay },
+    { "restart_delay", on_restart_delay },
+    { "coordinator_tick", on_coordinator_tick },
+    { "sample_interval", on_sample_interval },
+    { "trace", on_trace },
+    { "seed", on_seed },
+    { "max_time", on_max_time },
+    { "max_events", on_max_events },
+    { "mutant", on_mutant },
+    { "stages", on_stages },
+    { "faults", on_faults },
+};
+
+static int on_sim(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return walk(p, v, key, sim_keys, COUNT_OF(sim_keys), NULL);
+}
+
+static int on_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (get_text(p, v, key, p->s->name, sizeof p->s->name) != 0)
+        return -1;
+    for (const char *c = p->s->name; *c != '\0'; c++)
+        if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
+            return fail(p, line_of(v), key, "letters, digits, '.', '_' and '-' only");
+    p->name_set = p->s->name[0] != '\0';
+    return 0;
+}
+
+static int on_description(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_text(p, v, key, p->s->description, sizeof p->s->description);
+}
+
+static const key_entry_t top_keys[] = {
+    { "name", on_name },
+    { "description", on_description },
+    { "sim", on_sim },
+};
+
+/* ------------------------------------------------- rules after the walk */
+
+static int stage_by_name(const sb_simscenario_t *s, const char *name, int before)
+{
+    for (int i = 0; i < before; i++)
+        if (strcmp(s->stages[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int resolve_stage(parse_t *p, int i)
+{
+    sb_simscenario_t *s = p->s;
+    sb_simscenario_stage_t *st = &s->stages[i];
+    char key[64];
+    snprintf(key, sizeof key, "sim.stages[%d]", i);
+    if (st->name[0] == '\0')
+        return fail(p, (size_t)st->line, key, "a stage needs a name");
+    if (stage_by_name(s, st->name, i) >= 0)
+        return fail(p, (size_t)st->line, key, "a second stage named '%s'", st->name);
+    if ((int)st->kind < 0) {
+        int k = -1;
+        for (size_t j = 0; j < COUNT_OF(kind_names); j++)
+            if (strcmp(st->name, kind_names[j]) == 0)
+                k = (int)j;
+        if (k < 0)
+            return fail(p, (size_t)st->line, key, "stage '%s' needs kind: (source, map, filter "
+                        "or sink) since its name is not one", st->name);
+        st->kind = (sb_simscenario_kind_t)k;
+    }
+    if (st->kind != SB_SIM_FILTER && st->keep_every > 0)
+        return fail(p, (size_t)st->line, key, "keep_every is for filter stages");
+    if (st->kind == SB_SIM_FILTER && st->keep_every <= 0)
+        st->keep_every = 4;
+    if (st->kind == SB_SIM_SOURCE) {
+        if (st->from_count > 0 || st->input_set)
+            return fail(p, (size_t)st->line, key, "a source reads no stage (no from:, no input:)");
+        return 0;
+    }
+    if (st->from_count == 0) {
+        if (i == 0)
+            return fail(p, (size_t)st->line, key, "the first stage must be a source");
+        st->from[st->from_count++] = i - 1;
+        return 0;
+    }
+    for (int k = 0; k < st->from_count; k++) {
+        int up = stage_by_name(s, p->from_names[i][k], i);
+        if (up < 0)
+            return fail(p, (size_t)p->from_lines[i], key, "from: '%s' is not a stage listed "
+                        "before this one", p->from_names[i][k]);
+        for (int j = 0; j < k; j++)
+            if (st->from[j] == up)
+                return fail(p, (size_t)p->from_lines[i], key, "from: '%s' twice",
+                            p->from_names[i][k]);
+        st->from[k] = up;
+    }
+    return 0;
+}
+
+/* Without input:, a stage reads forward when every upstream stage has its
+ * parallelism, else round-robin (the runtime's rule). */
+static void default_input(sb_simscenario_t *s, sb_simscenario_stage_t *st)
+{
+    if (st->input_set || st->kind == SB_SIM_SOURCE)
+        return;
+    st->input = SB_CONNECTION_FORWARD;
+    for (int k = 0; k < st->from_count; k++)
+        if (s->stages[st->from[k]].parallelism != st->parallelism)
+            st->input = SB_CONNECTION_REBALANCE;
+}
+
+/* Each stage but the sink feeds exactly one later stage; the sink is the
+ * last; forward needs equal parallelism; the job fits the bounds of the
+ * coordinator, the barrier handler and the cut checker. */
+static int check_graph(parse_t *p)
+{
+    sb_simscenario_t *s = p->s;
+    int consumers[SB_SIMSCENARIO_STAGES_MAX] = { 0 };
+    int tasks = 0, channels = 0;
+    for (int i = 0; i < s->stages_count; i++) {
+        const sb_simscenario_stage_t *st = &s->stages[i];
+        char key[64];
+        snprintf(key, sizeof key, "sim.stages[%d]", i);
+        tasks += st->parallelism;
+        int inputs = 0;
+        for (int k = 0; k < st->from_count; k++) {
+            const sb_simscenario_stage_t *up = &s->stages[st->from[k]];
+            consumers[st->from[k]]++;
+            if (up->kind == SB_SIM_SINK)
+                return fail(p, (size_t)st->line, key, "reads from the sink '%s'", up->name);
+            bool forward = st->input == SB_CONNECTION_FORWARD;
+            if (forward && up->parallelism != st->parallelism)
+                return fail(p, (size_t)st->line, key, "input: forward needs the parallelism of "
+                            "'%s' (%d), got %d", up->name, up->parallelism, st->parallelism);
+            inputs += forward ? 1 : up->parallelism;
+            channels += forward ? st->parallelism : up->parallelism * st->parallelism;
+        }
+        if (inputs > SB_SIMSCENARIO_INPUTS_MAX)
+            return fail(p, (size_t)st->line, key, "each subtask would read %d channels, more "
+                        "than the barrier handler's %d", inputs, SB_SIMSCENARIO_INPUTS_MAX);
+        if (st->kind == SB_SIM_SINK && i != s->stages_count - 1)
+            return fail(p, (size_t)st->line, key, "the sink must be the last stage (one sink "
+                        "per job)");
+    }
+    if (s->stages_count < 2 || s->stages[s->stages_count - 1].kind != SB_SIM_SINK)
+        return fail(p, 1, "sim.stages", "a job needs a source first and a sink last");
+    for (int i = 0; i < s->stages_count - 1; i++)
+        if (consumers[i] != 1)
+            return fail(p, (size_t)s->stages[i].line, s->stages[i].name, "feeds %d stages; every "
+                        "stage but the sink feeds exactly one (no fan-out: each record has one "
+                        "path to the sink)", consumers[i]);
+    if (tasks > SB_SIMSCENARIO_TASKS_MAX || channels > SB_SIMSCENARIO_CHANNELS_MAX)
+        return fail(p, 1, "sim.stages", "%d subtasks and %d channels, more than %d and %d", tasks,
+                    channels, SB_SIMSCENARIO_TASKS_MAX, SB_SIMSCENARIO_CHANNELS_MAX);
+    return 0;
+}
+
+static int finish(parse_t *p)
+{
+    sb_simscenario_t *s = p->s;
+    if (!p->name_set)
+        return fail(p, 1, "name", "a scenario needs a name");
+    if (s->stages_count == 0)
+        return fail(p, 1, "sim.stages", "a sim scenario needs stages (a source first, a sink "
+                    "last)");
+    for (int i = 0; i < s->stages_count; i++) {
+        if (resolve_stage(p, i) != 0)
+            return -1;
+        default_input(s, &s->stages[i]);
+    }
+    if (check_graph(p) != 0)
+        return -1;
+    if (s->protocol == SB_SIM_TIMEOUT && s->aligned_timeout_ns == 0)
+        return fail(p, (size_t)p->protocol_line, "sim.protocol", "timeout needs "
+                    "aligned_timeout: (e.g. 2ms)");
+    if (s->protocol != SB_SIM_TIMEOUT && p->timeout_line > 0)
+        return fail(p, (size_t)p->timeout_line, "sim.aligned_timeout", "only with protocol: "
+                    "timeout");
+    return 0;
+}
+
+/* ------------------------------------------------------------- entry */
+
+int sb_simscenario_parse(sb_simscenario_t *out, const char *path, const char *text, sb_err_t *err)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&parser))
+        return sb_err_set(err, "%s: cannot initialise the YAML parser", path);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    if (!yaml_parser_load(&parser, &doc)) {
+        int rc = sb_err_set(err, "%s:%zu: malformed YAML: %s", path, parser.problem_mark.line + 1,
+                            parser.problem ? parser.problem : "unknown error");
+        yaml_parser_delete(&parser);
+        return rc;
+    }
+    sb_simscenario_t *s = malloc(sizeof *s);
+    parse_t *p = calloc(1, sizeof *p);
+    int rc = -1;
+    if (s == NULL || p == NULL) {
+        sb_err_set(err, "%s: out of memory", path);
+        goto done;
+    }
+    sb_simscenario_defaults(s);
+    snprintf(s->path, sizeof s->path, "%s", path);
+    p->doc = &doc;
+    p->path = path;
+    p->err = err;
+    p->s = s;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (root == NULL)
+        rc = sb_err_set(err, "%s: empty file", path);
+    else if (walk(p, root, "", top_keys, COUNT_OF(top_keys), NULL) == 0 && finish(p) == 0)
+        rc = 0;
+    if (rc == 0)
+        *out = *s;
+done:
+    free(p);
+    free(s);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return sb_err_errno(err, errno, "cannot open %s", path);
+    char *text = malloc(FILE_BYTES_MAX + 1);
+    if (text == NULL) {
+        fclose(f);
+        return sb_err_set(err, "%s: out of memory", path);
+    }
+    size_t n = fread(text, 1, FILE_BYTES_MAX + 1, f);
+    bool read_error = ferror(f) != 0;
+    fclose(f);
+    int rc;
+    if (read_error)
+        rc = sb_err_set(err, "cannot read %s", path);
+    else if (n > FILE_BYTES_MAX)
+        rc = sb_err_set(err, "%s: larger than %d bytes: not a scenario", path, FILE_BYTES_MAX);
+    else {
+        text[n] = '\0';
+        rc = sb_simscenario_parse(s, path, text, err);
+    }
+    free(text);
+    return rc;
+}

@@ -1,0 +1,112 @@
+/* simscenario.h — a simulator scenario file (YAML), parsed and validated.
+ *
+ * A sim scenario describes one simulated job: its topology (a DAG of stages
+ * with per-stage parallelism and forward / rebalance / hash connections),
+ * the workload, the channels (delay distribution, capacity), the checkpoint
+ * protocol, faults in virtual time and, for negative controls, a protocol
+ * mutant. The schema is documented in docs/sim.md. Parsing is strict like
+ * runtime/scenario.c: an unknown key, a bad duration, a wrong type or a
+ * topology that does not hold together is an error "FILE:LINE: KEY: what",
+ * before anything runs; every key has a default.
+ *
+ * Topologies are in-trees: stages may merge (a stage reads from several
+ * earlier stages) but never fan out (each stage but the sink feeds exactly
+ * one later stage), so every input record has exactly one path to the one
+ * sink, and the expected output is filter(map(input)) along that path. */
+#ifndef SB_SIMSCENARIO_H
+#define SB_SIMSCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "rng.h"
+#include "scenario.h"
+
+#define SB_SIMSCENARIO_STAGES_MAX 16
+#define SB_SIMSCENARIO_FROM_MAX 8            /* upstream stages of one stage */
+#define SB_SIMSCENARIO_FAULTS_MAX 32
+#define SB_SIMSCENARIO_STAGE_NAME_BYTES_MAX 21 /* "+-NN" still fits a task name */
+#define SB_SIMSCENARIO_PARALLELISM_MAX 64
+#define SB_SIMSCENARIO_TASKS_MAX 128         /* the coordinator's and checker's bound */
+#define SB_SIMSCENARIO_CHANNELS_MAX 1024
+#define SB_SIMSCENARIO_INPUTS_MAX 64         /* the barrier handler's bound */
+#define SB_SIMSCENARIO_CAPACITY_MAX (1 << 20)
+
+typedef enum sb_simscenario_protocol {
+    SB_SIM_ALIGNED = 0,          /* aligned barriers (EXACTLY_ONCE) */
+    SB_SIM_UNALIGNED,            /* unaligned from the start */
+    SB_SIM_TIMEOUT,              /* aligned, unaligned past aligned_timeout */
+    SB_SIM_AT_LEAST_ONCE,        /* no alignment: the negative control */
+} sb_simscenario_protocol_t;
+
+typedef enum sb_simscenario_kind {
+    SB_SIM_SOURCE = 0,
+    SB_SIM_MAP,                  /* passes every record */
+    SB_SIM_FILTER,               /* keeps records whose offset % keep_every == 0 */
+    SB_SIM_SINK,                 /* two-phase commit of what it received */
+} sb_simscenario_kind_t;
+
+typedef struct sb_simscenario_stage {
+    char name[SB_SIMSCENARIO_STAGE_NAME_BYTES_MAX];
+    sb_simscenario_kind_t kind;
+    int parallelism;             /* default 1 */
+    sb_connection_t input;       /* how it reads each upstream stage */
+    bool input_set;
+    int from[SB_SIMSCENARIO_FROM_MAX]; /* upstream stage indexes */
+    int from_count;              /* default: the stage before it */
+    int64_t keep_every;          /* filter; default 4 */
+    int64_t process_ns;          /* virtual time to process one record */
+    int line;
+} sb_simscenario_stage_t;
+
+typedef struct sb_simscenario_fault {
+    int64_t at_ns;               /* virtual time since the run started */
+    int line;                    /* crash: job is the only kind so far */
+} sb_simscenario_fault_t;
+
+typedef struct sb_simscenario {
+    char path[SB_SCENARIO_TEXT_BYTES_MAX];
+    char name[SB_SCENARIO_NAME_BYTES_MAX];
+    char description[SB_SCENARIO_TEXT_BYTES_MAX];
+
+    sb_simscenario_protocol_t protocol;  /* default aligned */
+    int64_t aligned_timeout_ns;          /* protocol: timeout */
+    int64_t records;                     /* per source subtask; default 1000 */
+    int64_t source_interval_ns;          /* default 100us */
+    int64_t checkpoint_interval_ns;      /* default 5ms */
+    int64_t checkpoint_timeout_ns;       /* default 1s */
+    int max_concurrent;                  /* default 1 */
+    int64_t min_pause_ns;                /* default 0 */
+    int tolerable_failed;                /* default 10 */
+    sb_rng_dist_t channel_delay;         /* default uniform 50us..500us */
+    int channel_capacity;                /* records; default 64 */
+    sb_rng_dist_t rpc_delay;             /* coordinator <-> subtasks; fixed 50us */
+    int64_t restart_delay_ns;            /* default 1ms */
+    int64_t coordinator_tick_ns;         /* default 100us */
+    int64_t sample_interval_ns;          /* default 1ms */
+    bool trace_records;                  /* trace: records (default) */
+    uint64_t seed;                       /* default 1; --seed overrides */
+    int64_t max_time_ns;                 /* default 10s of virtual time */
+    int64_t max_events;                  /* default 2e9 */
+    sb_mutant_t mutant;                  /* none, snapshot-on-first-barrier,
+                                            drop-channel-state */
+
+    sb_simscenario_stage_t stages[SB_SIMSCENARIO_STAGES_MAX];
+    int stages_count;
+    sb_simscenario_fault_t faults[SB_SIMSCENARIO_FAULTS_MAX];
+    int faults_count;
+} sb_simscenario_t;
+
+void sb_simscenario_defaults(sb_simscenario_t *s);
+
+/* Reads and validates a sim scenario file; -1 with "FILE:LINE: KEY: what". */
+int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err);
+
+/* Same, from a string (tests); `path` names it in messages. */
+int sb_simscenario_parse(sb_simscenario_t *s, const char *path, const char *yaml, sb_err_t *err);
+
+const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);
+const char *sb_simscenario_kind_name(sb_simscenario_kind_t k);
+
+#endif

@@ -1,0 +1,314 @@
+/* test_sim_run.c — whole simulated runs, as a specification: the same
+ * seed gives the same trace byte for byte and another seed another trace;
+ * correct protocols (aligned, unaligned, aligned with timeout) pass
+ * exactly-once and every cut check through crashes and backpressure; the
+ * mutants and the at-least-once control are caught; a job that cannot
+ * finish is reported, not waited for. Scenarios are teaching-size, so the
+ * suite stays fast under the sanitizers. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu_helpers.h"
+#include "explore.h"
+#include "sim.h"
+#include "simscenario.h"
+
+typedef struct run {
+    sb_simscenario_t s;
+    sb_sim_t *sim;
+    sb_sim_verdict_t v;
+    sb_pipeline_stats_t st;
+} run_t;
+
+static run_t *run(const char *yaml, uint64_t seed)
+{
+    run_t *r = calloc(1, sizeof *r);
+    sb_err_t err = { { 0 } };
+    int rc = sb_simscenario_parse(&r->s, "t.yaml", yaml, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n    scenario: %s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL_FATAL(sb_sim_new(&r->s, seed, &r->sim, &err), 0);
+    sb_sim_run(r->sim);
+    CU_ASSERT_EQUAL_FATAL(sb_sim_verify(r->sim, &r->v, &err), 0);
+    sb_sim_stats(r->sim, &r->st);
+    return r;
+}
+
+static void run_free(run_t *r)
+{
+    sb_sim_free(r->sim);
+    free(r);
+}
+
+/* Shows why a run that should pass did not. */
+static void expect_ok(const run_t *r)
+{
+    if (!r->v.ok) {
+        char line[1024] = "";
+        if (r->v.cuts_checked)
+            sb_cut_report_summary(&r->v.cuts, line, sizeof line);
+        fprintf(stderr, "\n    finished %d (%s), eo lost %lld dup %lld, cuts: %s %s\n",
+                r->v.finished, r->v.run_error, (long long)r->v.eo.lost,
+                (long long)r->v.eo.duplicated, line, r->v.cuts_error);
+    }
+    CU_ASSERT(r->v.finished);
+    CU_ASSERT(r->v.eo_ok);
+    CU_ASSERT(r->v.cuts_checked);
+    CU_ASSERT(r->v.cuts_ok);
+    CU_ASSERT(r->v.ok);
+}
+
+#define DIAMOND(protocol, extra)                                               \
+    "name: diamond\n"                                                          \
+    "sim:\n"                                                                   \
+    "  protocol: " protocol "\n" extra                                         \
+    "  records: 300\n"                                                         \
+    "  source_interval: 100us\n"                                               \
+    "  checkpoint_interval: 3ms\n"                                             \
+    "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n"     \
+    "  stages:\n"                                                              \
+    "    - { name: source, parallelism: 2 }\n"                                 \
+    "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
+    "    - { name: filter, parallelism: 3, input: hash, keep_every: 2 }\n"     \
+    "    - { name: sink, parallelism: 2, input: rebalance, process_time: 150us }\n" \
+    "  faults:\n"                                                              \
+    "    - { at: 9ms, crash: job }\n"                                          \
+    "    - { at: 21ms, crash: job }\n"
+
+/* ------------------------------------------------------------ determinism */
+
+static void test_same_seed_gives_a_byte_identical_trace(void)
+{
+    run_t *a = run(DIAMOND("unaligned", ""), 7), *b = run(DIAMOND("unaligned", ""), 7);
+    const sb_tracebuf_t *ta = sb_sim_trace(a->sim), *tb = sb_sim_trace(b->sim);
+    CU_ASSERT(ta->len > 10000);
+    CU_ASSERT_EQUAL(ta->len, tb->len);
+    CU_ASSERT(ta->len == tb->len && memcmp(ta->data, tb->data, ta->len) == 0);
+    CU_ASSERT_EQUAL(sb_sim_events(a->sim), sb_sim_events(b->sim));
+    run_free(a);
+    run_free(b);
+}
+
+static void test_another_seed_gives_another_trace(void)
+{
+    run_t *a = run(DIAMOND("unaligned", ""), 7), *b = run(DIAMOND("unaligned", ""), 8);
+    const sb_tracebuf_t *ta = sb_sim_trace(a->sim), *tb = sb_sim_trace(b->sim);
+    CU_ASSERT(ta->len != tb->len || memcmp(ta->data, tb->data, ta->len) != 0);
+    run_free(a);
+    run_free(b);
+}
+
+/* ------------------------------------------------------------ correct runs */
+
+static void test_aligned_run_with_crashes_is_exactly_once_and_consistent(void)
+{
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *r = run(DIAMOND("aligned", ""), seed);
+        expect_ok(r);
+        CU_ASSERT_EQUAL(r->st.crashes, 2);
+        CU_ASSERT_EQUAL(r->st.incarnations, 3);
+        CU_ASSERT(r->st.restores >= 1);
+        CU_ASSERT_EQUAL(r->st.channel_state_records, 0); /* aligned: none */
+        CU_ASSERT_EQUAL(r->v.eo.expected, 300); /* 600 in, every 2nd kept */
+        CU_ASSERT(r->v.cuts.checkpoints_checked >= 3);
+        run_free(r);
+    }
+}
+
+static void test_unaligned_run_records_and_replays_channel_state(void)
+{
+    int64_t replayed = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *r = run(DIAMOND("unaligned", ""), seed);
+        expect_ok(r);
+        CU_ASSERT(r->st.channel_state_records > 0); /* the slow sinks back up */
+        replayed += r->st.replayed_records;
+        CU_ASSERT(r->v.cuts.checks[SB_CUT_CHANNEL_STATE].checked > 0);
+        run_free(r);
+    }
+    CU_ASSERT(replayed > 0);
+}
+
+static void test_aligned_with_timeout_switches_and_stays_correct(void)
+{
+    run_t *r = run(DIAMOND("timeout", "  aligned_timeout: 300us\n"), 3);
+    expect_ok(r);
+    const sb_tracebuf_t *t = sb_sim_trace(r->sim);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t->data, "\"event\":\"alignment_timeout\""));
+    run_free(r);
+}
+
+static void test_fan_in_of_four_sources_aligns_at_the_sink(void)
+{
+    run_t *r = run("name: fan\nsim:\n  records: 200\n  checkpoint_interval: 2ms\n"
+                   "  channel: { delay: exponential, min: 20us, mean: 150us, capacity: 8 }\n"
+                   "  stages:\n    - { name: source, parallelism: 4 }\n"
+                   "    - { name: sink, parallelism: 1 }\n"
+                   "  faults:\n    - { at: 11ms, crash: job }\n", 5);
+    expect_ok(r);
+    CU_ASSERT_EQUAL(r->v.eo.expected, 800);
+    CU_ASSERT_PTR_NOT_NULL(strstr(sb_sim_trace(r->sim)->data, "\"event\":\"alignment_started\""));
+    run_free(r);
+}
+
+static void test_trace_has_what_the_checkers_and_pictures_read(void)
+{
+    run_t *r = run(DIAMOND("unaligned", ""), 2);
+    const char *d = sb_sim_trace(r->sim)->data;
+    static const char *events[] = {
+        "run_started", "worker_started", "job_graph", "restore", "source_started",
+        "checkpoint_triggered", "barrier_sent", "barrier_received", "barrier_reached",
+        "snapshot", "channel_state", "ack", "checkpoint_completed", "sink_stage",
+        "sink_commit", "crash", "channel_state_restored", "source_finished", "sample",
+        "send", "recv", "job_finished", "run_finished",
+    };
+    for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
+        char needle[64];
+        snprintf(needle, sizeof needle, "\"event\":\"%s\"", events[i]);
+        if (strstr(d, needle) == NULL)
+            fprintf(stderr, "\n    no %s event\n", events[i]);
+        CU_ASSERT_PTR_NOT_NULL(strstr(d, needle));
+    }
+    CU_ASSERT_EQUAL(r->v.cuts.incarnations, 3);
+    run_free(r);
+}
+
+/* ------------------------------------------------------------ negative controls */
+
+static void test_snapshot_on_first_barrier_mutant_breaks_the_cut(void)
+{
+    run_t *r = run(DIAMOND("aligned", "  mutant: snapshot-on-first-barrier\n"), 1);
+    CU_ASSERT(r->v.finished);
+    CU_ASSERT(r->v.cuts_checked);
+    CU_ASSERT_FALSE(r->v.cuts_ok);
+    CU_ASSERT(r->v.cuts.checks[SB_CUT_CHANNEL_STATE].violations > 0);
+    CU_ASSERT_FALSE(r->v.ok);
+    run_free(r);
+}
+
+static void test_drop_channel_state_mutant_loses_records_and_skips_replay(void)
+{
+    int caught = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *r = run(DIAMOND("unaligned", "  mutant: drop-channel-state\n"), seed);
+        if (!r->v.ok) {
+            caught++;
+            CU_ASSERT(r->v.eo.lost > 0 || r->v.cuts.checks[SB_CUT_REPLAY].violations > 0);
+        }
+        CU_ASSERT_EQUAL(r->st.replayed_records, 0);
+        CU_ASSERT_EQUAL(r->v.eo.duplicated, 0);
+        run_free(r);
+    }
+    CU_ASSERT(caught >= 3);
+}
+
+static void test_at_least_once_control_is_caught(void)
+{
+    run_t *r = run(DIAMOND("at-least-once", ""), 1);
+    CU_ASSERT(r->v.finished);
+    CU_ASSERT_FALSE(r->v.ok);
+    CU_ASSERT(r->v.eo.duplicated > 0 || r->v.cuts.checks[SB_CUT_ORPHANS].violations > 0);
+    run_free(r);
+}
+
+/* ------------------------------------------------------------ liveness */
+
+static void test_a_job_that_cannot_finish_is_a_liveness_failure(void)
+{
+    /* Checkpoints time out long before they can complete: every one
+     * fails, the job fails over and over, and never ends. */
+    run_t *r = run("name: stuck\nsim:\n  records: 100\n  checkpoint_interval: 1ms\n"
+                   "  checkpoint_timeout: 10us\n  tolerable_failed: 0\n  max_time: 50ms\n"
+                   "  stages:\n    - { name: source }\n    - { name: sink }\n", 1);
+    CU_ASSERT_FALSE(r->v.finished);
+    CU_ASSERT(r->v.liveness_failed);
+    CU_ASSERT_FALSE(r->v.ok);
+    ASSERT_HAS(r->v.run_error, "did not finish within 50 ms");
+    CU_ASSERT(r->st.failures > 0);
+    run_free(r);
+}
+
+/* ------------------------------------------------------------ exploring */
+
+static sb_simscenario_t *scenario(const char *yaml)
+{
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_parse(s, "t.yaml", yaml, &err), 0);
+    return s;
+}
+
+static void test_explore_runs_every_seed_and_finds_no_violation_in_a_correct_protocol(void)
+{
+    sb_simscenario_t *s = scenario(DIAMOND("aligned", ""));
+    sb_explore_report_t r;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_explore_run(s, 1, 6, 3, &r, &err), 0);
+    CU_ASSERT_EQUAL(r.runs, 6);
+    CU_ASSERT_EQUAL(r.violated, 0);
+    CU_ASSERT_EQUAL(r.failures_count, 0);
+    CU_ASSERT(r.events > 6 * 1000);
+    sb_explore_report_free(&r);
+    free(s);
+}
+
+static void test_explore_reports_the_same_failing_seeds_whatever_the_threads(void)
+{
+    sb_simscenario_t *s = scenario(DIAMOND("unaligned", "  mutant: drop-channel-state\n"));
+    sb_explore_report_t one, three;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_explore_run(s, 10, 5, 1, &one, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_explore_run(s, 10, 5, 3, &three, &err), 0);
+    CU_ASSERT(one.violated >= 3);
+    CU_ASSERT_EQUAL(one.violated, three.violated);
+    CU_ASSERT_EQUAL(one.failures_count, three.failures_count);
+    for (int64_t i = 0; i < one.failures_count && i < three.failures_count; i++) {
+        CU_ASSERT_EQUAL(one.failures[i].seed, three.failures[i].seed);
+        CU_ASSERT_STRING_EQUAL(one.failures[i].why, three.failures[i].why);
+        CU_ASSERT(i == 0 || one.failures[i].seed > one.failures[i - 1].seed);
+    }
+    /* A failing seed replays alone with the same verdict. */
+    if (one.failures_count > 0) {
+        run_t *r = run(DIAMOND("unaligned", "  mutant: drop-channel-state\n"),
+                       one.failures[0].seed);
+        char why[SB_EXPLORE_WHY_BYTES_MAX];
+        sb_sim_verdict_why(&r->v, why, sizeof why);
+        CU_ASSERT_STRING_EQUAL(why, one.failures[0].why);
+        run_free(r);
+    }
+    sb_explore_report_free(&one);
+    sb_explore_report_free(&three);
+    free(s);
+}
+
+void test_sim_run_register(void)
+{
+    static const sb_test_case_t cases[] = {
+        { "same seed gives a byte-identical trace", test_same_seed_gives_a_byte_identical_trace },
+        { "another seed gives another trace", test_another_seed_gives_another_trace },
+        { "aligned run with crashes is exactly-once and consistent",
+          test_aligned_run_with_crashes_is_exactly_once_and_consistent },
+        { "unaligned run records and replays channel state",
+          test_unaligned_run_records_and_replays_channel_state },
+        { "aligned with timeout switches and stays correct",
+          test_aligned_with_timeout_switches_and_stays_correct },
+        { "fan-in of four sources aligns at the sink",
+          test_fan_in_of_four_sources_aligns_at_the_sink },
+        { "trace has what the checkers and pictures read",
+          test_trace_has_what_the_checkers_and_pictures_read },
+        { "snapshot-on-first-barrier mutant breaks the cut",
+          test_snapshot_on_first_barrier_mutant_breaks_the_cut },
+        { "drop-channel-state mutant loses records and skips replay",
+          test_drop_channel_state_mutant_loses_records_and_skips_replay },
+        { "at-least-once control is caught", test_at_least_once_control_is_caught },
+        { "a job that cannot finish is a liveness failure",
+          test_a_job_that_cannot_finish_is_a_liveness_failure },
+        { "explore runs every seed and finds no violation in a correct protocol",
+          test_explore_runs_every_seed_and_finds_no_violation_in_a_correct_protocol },
+        { "explore reports the same failing seeds whatever the threads",
+          test_explore_reports_the_same_failing_seeds_whatever_the_threads },
+        { NULL, NULL },
+    };
+    sb_test_add_suite("sim runs", cases);
+}

@@ -1,0 +1,283 @@
+/* test_sim_scenario.c — sim scenario files and the job graph built from
+ * them: defaults, the example of the issue, every rule of the topology,
+ * and errors that name the file, the line and the key. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cu_helpers.h"
+#include "simscenario.h"
+#include "topology.h"
+
+static sb_simscenario_t *parse_ok(const char *yaml)
+{
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_err_t err = { { 0 } };
+    int rc = sb_simscenario_parse(s, "t.yaml", yaml, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n    unexpected error: %s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    return s;
+}
+
+/* Parses a scenario that must be refused; checks the message. */
+static void parse_fails(const char *yaml, const char *needle)
+{
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL(sb_simscenario_parse(s, "t.yaml", yaml, &err), -1);
+    ASSERT_HAS(err.msg, needle);
+    free(s);
+}
+
+#define CHAIN "  stages:\n    - { name: source, parallelism: 2 }\n" \
+              "    - { name: sink, parallelism: 1, input: rebalance }\n"
+
+static void test_the_issue_example_parses_with_its_values(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: diamond\n"
+        "sim:\n"
+        "  protocol: timeout\n"
+        "  aligned_timeout: 2ms\n"
+        "  records: 2000\n"
+        "  source_interval: 100us\n"
+        "  checkpoint_interval: 5ms\n"
+        "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 64 }\n"
+        "  stages:\n"
+        "    - { name: source, parallelism: 2 }\n"
+        "    - { name: map, parallelism: 2, input: rebalance }\n"
+        "    - { name: filter, parallelism: 3, input: hash }\n"
+        "    - { name: sink, parallelism: 2, input: rebalance }\n"
+        "  faults:\n"
+        "    - { at: 12ms, crash: job }\n");
+    CU_ASSERT_STRING_EQUAL(s->name, "diamond");
+    CU_ASSERT_EQUAL(s->protocol, SB_SIM_TIMEOUT);
+    CU_ASSERT_EQUAL(s->aligned_timeout_ns, 2000000);
+    CU_ASSERT_EQUAL(s->records, 2000);
+    CU_ASSERT_EQUAL(s->source_interval_ns, 100000);
+    CU_ASSERT_EQUAL(s->checkpoint_interval_ns, 5000000);
+    CU_ASSERT_EQUAL(s->channel_delay.kind, SB_RNG_UNIFORM);
+    CU_ASSERT_EQUAL(s->channel_delay.min_ns, 50000);
+    CU_ASSERT_EQUAL(s->channel_delay.max_ns, 500000);
+    CU_ASSERT_EQUAL(s->channel_capacity, 64);
+    CU_ASSERT_EQUAL(s->stages_count, 4);
+    CU_ASSERT_EQUAL(s->stages[2].kind, SB_SIM_FILTER);
+    CU_ASSERT_EQUAL(s->stages[2].keep_every, 4); /* the default rule */
+    CU_ASSERT_EQUAL(s->stages[2].input, SB_CONNECTION_HASH);
+    CU_ASSERT_EQUAL(s->stages[2].from_count, 1);
+    CU_ASSERT_EQUAL(s->stages[2].from[0], 1);
+    CU_ASSERT_EQUAL(s->faults_count, 1);
+    CU_ASSERT_EQUAL(s->faults[0].at_ns, 12000000);
+    free(s);
+}
+
+static void test_defaults_fill_every_key_not_given(void)
+{
+    sb_simscenario_t *s = parse_ok("name: d\nsim:\n" CHAIN);
+    CU_ASSERT_EQUAL(s->protocol, SB_SIM_ALIGNED);
+    CU_ASSERT_EQUAL(s->records, 1000);
+    CU_ASSERT_EQUAL(s->channel_capacity, 64);
+    CU_ASSERT_EQUAL(s->max_concurrent, 1);
+    CU_ASSERT(s->trace_records);
+    CU_ASSERT_EQUAL(s->seed, 1);
+    CU_ASSERT_EQUAL(s->mutant, SB_MUTANT_NONE);
+    CU_ASSERT_EQUAL(s->faults_count, 0);
+    free(s);
+}
+
+static void test_mutants_the_simulator_knows_parse(void)
+{
+    sb_simscenario_t *s = parse_ok("name: m\nsim:\n  mutant: drop-channel-state\n" CHAIN);
+    CU_ASSERT_EQUAL(s->mutant, SB_MUTANT_DROP_CHANNEL_STATE);
+    free(s);
+    s = parse_ok("name: m\nsim:\n  mutant: snapshot-on-first-barrier\n" CHAIN);
+    CU_ASSERT_EQUAL(s->mutant, SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER);
+    free(s);
+    parse_fails("name: m\nsim:\n  mutant: commit-before-complete\n" CHAIN,
+                "t.yaml:3: sim.mutant: unknown value 'commit-before-complete'");
+}
+
+static void test_errors_name_file_line_and_key(void)
+{
+    parse_fails("name: x\nsim:\n  recrods: 5\n" CHAIN, "t.yaml:3: sim.recrods: unknown key");
+    parse_fails("name: x\nsim:\n  records: many\n" CHAIN,
+                "t.yaml:3: sim.records: expected a non-negative integer");
+    parse_fails("name: x\nsim:\n  source_interval: 10 parsecs\n" CHAIN,
+                "t.yaml:3: sim.source_interval: bad duration");
+    parse_fails("name: x\nsim:\n  channel: { delay: gaussian }\n" CHAIN,
+                "t.yaml:3: sim.channel.delay: unknown value 'gaussian'");
+    parse_fails("name: x\nsim:\n  records: 5\n  records: 6\n" CHAIN,
+                "t.yaml:4: sim.records: duplicate key");
+    parse_fails("sim:\n" CHAIN, "name: a scenario needs a name");
+    parse_fails("name: x\nsim:\n  faults:\n    - { crash: job }\n" CHAIN, "needs at:");
+}
+
+static void test_delay_distributions_need_their_parameters(void)
+{
+    parse_fails("name: x\nsim:\n  channel: { delay: uniform, min: 5us }\n" CHAIN,
+                "a uniform delay needs min and max");
+    parse_fails("name: x\nsim:\n  channel: { delay: uniform, min: 5us, max: 1us }\n" CHAIN,
+                "max is below min");
+    parse_fails("name: x\nsim:\n  channel: { delay: exponential, min: 5us }\n" CHAIN,
+                "an exponential delay needs mean");
+    sb_simscenario_t *s = parse_ok("name: x\nsim:\n  channel: { delay: fixed, min: 7us }\n" CHAIN);
+    CU_ASSERT_EQUAL(s->channel_delay.min_ns, 7000);
+    CU_ASSERT_EQUAL(s->channel_delay.max_ns, 7000);
+    free(s);
+}
+
+static void test_protocol_timeout_and_aligned_timeout_go_together(void)
+{
+    parse_fails("name: x\nsim:\n  protocol: timeout\n" CHAIN, "timeout needs aligned_timeout");
+    parse_fails("name: x\nsim:\n  protocol: unaligned\n  aligned_timeout: 1ms\n" CHAIN,
+                "t.yaml:4: sim.aligned_timeout: only with protocol: timeout");
+}
+
+static void test_topology_rules_are_enforced(void)
+{
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: map }\n    - { name: sink }\n",
+                "the first stage must be a source");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: map }\n",
+                "a source first and a sink last");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink }\n"
+                "    - { name: map }\n", "the sink must be the last stage");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 2 }\n"
+                "    - { name: sink, input: forward }\n", "input: forward needs the parallelism");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: a, kind: source }\n"
+                "    - { name: b, kind: map, from: a }\n    - { name: sink, from: [a, b] }\n",
+                "feeds 2 stages");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink, from: nope }\n",
+                "from: 'nope' is not a stage listed before this one");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: mapper }\n    - { name: sink }\n",
+                "stage 'mapper' needs kind:");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: source }\n"
+                "    - { name: sink }\n", "a second stage named 'source'");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+                "    - { name: map, keep_every: 3 }\n    - { name: sink }\n",
+                "keep_every is for filter stages");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 65 }\n"
+                "    - { name: sink }\n", "must be between 1 and 64");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 64 }\n"
+                "    - { name: map, parallelism: 64, input: rebalance }\n    - { name: sink }\n",
+                "channels, more than");
+}
+
+static void test_without_input_a_stage_reads_forward_at_equal_parallelism_else_round_robin(void)
+{
+    sb_simscenario_t *s = parse_ok("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 2 }\n"
+                                   "    - { name: map, parallelism: 2 }\n    - { name: sink }\n");
+    CU_ASSERT_EQUAL(s->stages[1].input, SB_CONNECTION_FORWARD);
+    CU_ASSERT_EQUAL(s->stages[2].input, SB_CONNECTION_REBALANCE);
+    free(s);
+}
+
+/* ------------------------------------------------------------ topology */
+
+static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: w\nsim:\n  stages:\n"
+        "    - { name: source, parallelism: 2 }\n"
+        "    - { name: map, parallelism: 2, input: forward }\n"
+        "    - { name: sink, parallelism: 3, input: rebalance }\n");
+    sb_topology_t *t = malloc(sizeof *t);
+    sb_topology_build(t, s);
+    CU_ASSERT_EQUAL(t->tasks_count, 7);
+    CU_ASSERT_EQUAL(t->channels_count, 2 + 6);
+    CU_ASSERT_EQUAL(t->sources_count, 2);
+    CU_ASSERT_EQUAL(t->sinks_count, 3);
+    CU_ASSERT_STRING_EQUAL(t->tasks[0].name, "source-0");
+    CU_ASSERT_STRING_EQUAL(t->tasks[3].name, "map-1");
+    CU_ASSERT_STRING_EQUAL(t->tasks[6].name, "sink-2");
+    /* forward: source-i -> map-i, channels 0 and 1 */
+    CU_ASSERT_EQUAL(t->channels[1].from, 1);
+    CU_ASSERT_EQUAL(t->channels[1].to, 3);
+    /* rebalance: map-0 -> sink-0,1,2 (2,3,4), map-1 -> sink-0,1,2 (5,6,7) */
+    CU_ASSERT_EQUAL(t->tasks[2].outputs_count, 3);
+    CU_ASSERT_EQUAL(t->tasks[2].outputs[2], 4);
+    CU_ASSERT_EQUAL(t->channels[5].from, 3);
+    CU_ASSERT_EQUAL(t->channels[5].to, 4);
+    CU_ASSERT_EQUAL(t->channels[5].to_input, 1); /* sink-0's second input */
+    CU_ASSERT_EQUAL(t->tasks[4].inputs_count, 2);
+    CU_ASSERT_EQUAL(t->tasks[4].inputs[0], 2);
+    CU_ASSERT_EQUAL(t->tasks[4].inputs[1], 5);
+    CU_ASSERT_EQUAL(t->tasks[0].partition, 0);
+    CU_ASSERT_EQUAL(t->tasks[1].partition, 1);
+    CU_ASSERT_EQUAL(t->tasks[2].partition, -1);
+    free(t);
+    free(s);
+}
+
+static void test_topology_merges_stages_and_keeps_each_path_to_the_sink(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: m\nsim:\n  stages:\n"
+        "    - { name: a, kind: source, parallelism: 2 }\n"
+        "    - { name: b, kind: source }\n"
+        "    - { name: fa, kind: filter, from: a, input: forward, parallelism: 2, keep_every: 2 }\n"
+        "    - { name: filter, from: [fa, b], input: hash, keep_every: 3 }\n"
+        "    - { name: sink }\n");
+    sb_topology_t *t = malloc(sizeof *t);
+    sb_topology_build(t, s);
+    CU_ASSERT_EQUAL(t->sources_count, 3);
+    CU_ASSERT_EQUAL(t->tasks[2].partition, 2); /* b-0 after a-0, a-1 */
+    /* filter-0 reads fa-0, fa-1 and b-0 */
+    const sb_topology_task_t *f = &t->tasks[5];
+    CU_ASSERT_STRING_EQUAL(f->name, "filter-0");
+    CU_ASSERT_EQUAL(f->inputs_count, 3);
+    /* a's records pass fa (every 2nd) and filter (every 3rd); b's only filter */
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 6));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 3));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 4));
+    CU_ASSERT(sb_topology_keeps(t, s, 2, 3));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 2, 4));
+    free(t);
+    free(s);
+}
+
+static void test_routing_forward_rebalance_hash(void)
+{
+    sb_topology_task_t t = { .outputs_count = 3, .out_connection = SB_CONNECTION_REBALANCE };
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 0, 9, 0), 0);
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 0, 9, 4), 1);
+    t.out_connection = SB_CONNECTION_FORWARD;
+    t.outputs_count = 1;
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 3, 9, 7), 0);
+    t.out_connection = SB_CONNECTION_HASH;
+    t.outputs_count = 4;
+    int hits[4] = { 0 };
+    for (int64_t off = 0; off < 4000; off++) {
+        int o = sb_topology_route(&t, 1, off, 0);
+        CU_ASSERT(o >= 0 && o < 4);
+        CU_ASSERT_EQUAL(o, sb_topology_route(&t, 1, off, 99)); /* by key alone */
+        hits[o]++;
+    }
+    for (int o = 0; o < 4; o++)
+        CU_ASSERT(hits[o] > 800);
+}
+
+void test_sim_scenario_register(void)
+{
+    static const sb_test_case_t cases[] = {
+        { "the issue's example parses with its values",
+          test_the_issue_example_parses_with_its_values },
+        { "defaults fill every key not given", test_defaults_fill_every_key_not_given },
+        { "mutants the simulator knows parse; others are refused",
+          test_mutants_the_simulator_knows_parse },
+        { "errors name file, line and key", test_errors_name_file_line_and_key },
+        { "delay distributions need their parameters",
+          test_delay_distributions_need_their_parameters },
+        { "protocol timeout and aligned_timeout go together",
+          test_protocol_timeout_and_aligned_timeout_go_together },
+        { "topology rules are enforced", test_topology_rules_are_enforced },
+        { "without input: a stage reads forward at equal parallelism, else round-robin",
+          test_without_input_a_stage_reads_forward_at_equal_parallelism_else_round_robin },
+        { "topology wires channels as the runtime numbers them",
+          test_topology_wires_channels_as_the_runtime_numbers_them },
+        { "topology merges stages and keeps each path to the sink",
+          test_topology_merges_stages_and_keeps_each_path_to_the_sink },
+        { "routing: forward, rebalance, hash", test_routing_forward_rebalance_hash },
+        { NULL, NULL },
+    };
+    sb_test_add_suite("sim scenario and topology", cases);
+}
