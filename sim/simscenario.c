@@ -893,3 +893,116 @@ int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err)
     free(text);
     return rc;
 }
+
+/* ------------------------------------------------------------- format */
+
+typedef struct out {
+    char *buf;
+    size_t len, used;
+    bool overflow;
+} out_t;
+
+__attribute__((format(printf, 2, 3)))
+static void put(out_t *o, const char *fmt, ...)
+{
+    if (o->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->len - o->used)
+        o->overflow = true;
+    else
+        o->used += (size_t)n;
+}
+
+/* "5ms", "250us", "3ns": the largest unit that divides it exactly. */
+static const char *duration_text(int64_t ns, char *buf, size_t len)
+{
+    static const struct {
+        const char *unit;
+        int64_t ns;
+    } units[] = { { "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 }, { "ns", 1 } };
+    for (size_t i = 0; i < COUNT_OF(units); i++)
+        if (ns % units[i].ns == 0) {
+            snprintf(buf, len, "%" PRId64 "%s", ns / units[i].ns, units[i].unit);
+            break;
+        }
+    return buf;
+}
+
+static void put_channel(out_t *o, const sb_simscenario_t *s)
+{
+    char a[32], b[32], m[32];
+    const sb_rng_dist_t *d = &s->channel_delay;
+    put(o, "  channel: { delay: %s, min: %s", sb_rng_dist_name(d->kind),
+        duration_text(d->min_ns, a, sizeof a));
+    if (d->kind != SB_RNG_FIXED)
+        put(o, ", max: %s", duration_text(d->max_ns, b, sizeof b));
+    if (d->kind == SB_RNG_EXPONENTIAL)
+        put(o, ", mean: %s", duration_text(d->mean_ns, m, sizeof m));
+    put(o, ", capacity: %d }\n", s->channel_capacity);
+}
+
+static void put_stage(out_t *o, const sb_simscenario_t *s, const sb_simscenario_stage_t *st)
+{
+    static const char *const connections[] = { "forward", "rebalance", "hash" };
+    char t[32];
+    put(o, "    - { name: %s, kind: %s, parallelism: %d", st->name, kind_names[st->kind],
+        st->parallelism);
+    if (st->kind != SB_SIM_SOURCE) {
+        put(o, ", input: %s, from: [", connections[st->input]);
+        for (int k = 0; k < st->from_count; k++)
+            put(o, "%s%s", k ? ", " : "", s->stages[st->from[k]].name);
+        put(o, "]");
+    }
+    if (st->kind == SB_SIM_FILTER)
+        put(o, ", keep_every: %" PRId64, st->keep_every);
+    if (st->process_ns > 0)
+        put(o, ", process_time: %s", duration_text(st->process_ns, t, sizeof t));
+    put(o, " }\n");
+}
+
+int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
+{
+    static const char *const mutants[] = {
+        [SB_MUTANT_NONE] = "none",
+        [SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER] = "snapshot-on-first-barrier",
+        [SB_MUTANT_DROP_CHANNEL_STATE] = "drop-channel-state",
+    };
+    assert((size_t)s->mutant < COUNT_OF(mutants) && mutants[s->mutant] != NULL);
+    out_t o = { .buf = buf, .len = len };
+    char d[8][32];
+    put(&o, "name: %s\n", s->name);
+    if (s->description[0] != '\0')
+        put(&o, "description: \"");
+    for (const char *c = s->description; *c != '\0'; c++)
+        put(&o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c == '\n' ? ' ' : *c);
+    if (s->description[0] != '\0')
+        put(&o, "\"\n");
+    put(&o, "sim:\n  protocol: %s\n", protocol_names[s->protocol]);
+    if (s->protocol == SB_SIM_TIMEOUT)
+        put(&o, "  aligned_timeout: %s\n", duration_text(s->aligned_timeout_ns, d[0], 32));
+    put(&o, "  records: %" PRId64 "\n  source_interval: %s\n  checkpoint_interval: %s\n"
+        "  checkpoint_timeout: %s\n  max_concurrent: %d\n  min_pause: %s\n"
+        "  tolerable_failed: %d\n", s->records, duration_text(s->source_interval_ns, d[1], 32),
+        duration_text(s->checkpoint_interval_ns, d[2], 32),
+        duration_text(s->checkpoint_timeout_ns, d[3], 32), s->max_concurrent,
+        duration_text(s->min_pause_ns, d[4], 32), s->tolerable_failed);
+    put_channel(&o, s);
+    put(&o, "  rpc_delay: %s\n  restart_delay: %s\n  coordinator_tick: %s\n"
+        "  sample_interval: %s\n", duration_text(s->rpc_delay.min_ns, d[0], 32),
+        duration_text(s->restart_delay_ns, d[1], 32),
+        duration_text(s->coordinator_tick_ns, d[2], 32),
+        duration_text(s->sample_interval_ns, d[3], 32));
+    put(&o, "  trace: %s\n  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
+        "\n  mutant: %s\n  stages:\n", s->trace_records ? "records" : "checkpoints", s->seed,
+        duration_text(s->max_time_ns, d[4], 32), s->max_events, mutants[s->mutant]);
+    for (int i = 0; i < s->stages_count; i++)
+        put_stage(&o, s, &s->stages[i]);
+    put(&o, "  faults:%s\n", s->faults_count == 0 ? " []" : "");
+    for (int i = 0; i < s->faults_count; i++)
+        put(&o, "    - { at: %s, crash: job }\n", duration_text(s->faults[i].at_ns, d[5], 32));
+    return o.overflow ? -1 : (int)o.used;
+}

@@ -106,6 +106,12 @@ int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err);
 /* Same, from a string (tests); `path` names it in messages. */
 int sb_simscenario_parse(sb_simscenario_t *s, const char *path, const char *yaml, sb_err_t *err);
 
+/* The scenario as a sim scenario file that parses back to the same values
+ * (every key written; durations in the largest exact unit). Returns the
+ * length written, or -1 when it does not fit in len bytes. */
+int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len);
+#define SB_SIMSCENARIO_TEXT_MAX 16384        /* what format writes at most */
+
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);
 const char *sb_simscenario_kind_name(sb_simscenario_kind_t k);
 

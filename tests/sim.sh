@@ -7,7 +7,9 @@
 #   - `snapbed viz` draws it (exit 0, a timeline and well-formed SVGs).
 # Then: the same scenario and seed twice give byte-identical traces, another
 # seed another trace; --explore finds nothing in a correct scenario and
-# finds the mutant, with a replay command; bad invocations exit 2.
+# finds the mutant, with a replay command; --shrink makes the mutant's run
+# smaller and the shrunk scenario replays the failure; bad invocations
+# exit 2.
 #
 # usage: tests/sim.sh      (SNAPBED=... another binary, SIM_OUT=DIR keep runs)
 set -uo pipefail
@@ -67,6 +69,19 @@ echo "=== explore"
 [ $? -eq 1 ] || fail "mutant --explore 10: want exit 1"
 grep -q '^replay: snapbed sim scenarios/sim/mutant-drop-channel-state.yaml --seed ' \
     "$out/explore-mutant.log" || fail "mutant --explore: no replay command"
+
+echo "=== shrink"
+"$bin" sim scenarios/sim/mutant-drop-channel-state.yaml --shrink -o "$out/shrunk" \
+    > "$out/shrink.log" 2>&1
+[ $? -eq 1 ] || fail "mutant --shrink: want exit 1 (the shrunk run still fails)"
+[ -s "$out/shrunk/shrunk.yaml" ] && [ -s "$out/shrunk/trace.jsonl" ] ||
+    fail "mutant --shrink: no shrunk.yaml or trace in $out/shrunk"
+"$bin" sim "$out/shrunk/shrunk.yaml" --seed 1 -q -o "$out/shrunk-replay" > /dev/null 2>&1
+[ $? -eq 1 ] || fail "the shrunk scenario does not fail when replayed"
+cmp -s "$out/shrunk/trace.jsonl" "$out/shrunk-replay/trace.jsonl" ||
+    fail "the shrunk run and its replay wrote different traces"
+"$bin" sim scenarios/sim/diamond.yaml --shrink -o "$out/not-shrunk" > /dev/null 2>&1 ||
+    fail "--shrink of a passing seed: want exit 0"
 
 echo "=== usage"
 "$bin" sim > /dev/null 2>&1; [ $? -eq 2 ] || fail "no scenario: want exit 2"
