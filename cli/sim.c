@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "fsutil.h"
 #include "explore.h"
+#include "narrate.h"
 #include "shrink.h"
 #include "sim.h"
 
@@ -50,11 +51,16 @@ static void usage(FILE *f)
             "  --explore N    run N seeds; exit 1 if any is violated\n"
             "  --jobs J       threads for --explore (default: the cores online)\n"
             "  --shrink       shrink the failing seed (see above)\n"
+            "  --step[=WHEN]  teaching mode: tell the run event by event, one line each;\n"
+            "                 on a terminal, pause after each event (default), after each\n"
+            "                 checkpoint (--step=checkpoint) or never (--step=none)\n"
             "  -h, --help     this text\n"
             "\n"
             "exit status: 0 every check holds, 1 a check is violated (or the job did not\n"
             "finish), 2 bad usage or scenario.\n");
 }
+
+enum { STEP_OFF = 0, STEP_EVENT, STEP_CHECKPOINT, STEP_NONE };
 
 typedef struct sim_args {
     const char *scenario;
@@ -63,6 +69,7 @@ typedef struct sim_args {
     uint64_t seed;
     bool quiet;
     bool shrink;
+    int step;                     /* STEP_OFF, or where --step pauses */
     int64_t explore;              /* seeds; 0: one run */
     int jobs;
 } sim_args_t;
@@ -88,7 +95,7 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
         { "seed", required_argument, NULL, 's' }, { "out", required_argument, NULL, 'o' },
         { "quiet", no_argument, NULL, 'q' },      { "help", no_argument, NULL, 'h' },
         { "explore", required_argument, NULL, 'x' }, { "jobs", required_argument, NULL, 'j' },
-        { "shrink", no_argument, NULL, 'k' },
+        { "shrink", no_argument, NULL, 'k' },     { "step", optional_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
     memset(a, 0, sizeof *a);
@@ -112,6 +119,19 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
         case 'o': a->out = optarg; break;
         case 'q': a->quiet = true; break;
         case 'k': a->shrink = true; break;
+        case 't':
+            if (optarg == NULL || strcmp(optarg, "event") == 0)
+                a->step = STEP_EVENT;
+            else if (strcmp(optarg, "checkpoint") == 0)
+                a->step = STEP_CHECKPOINT;
+            else if (strcmp(optarg, "none") == 0)
+                a->step = STEP_NONE;
+            else {
+                fprintf(stderr, "snapbed sim: --step=%s: pause after each event, checkpoint or "
+                        "none.\n", optarg);
+                return -1;
+            }
+            break;
         case 'x':
             if (parse_count("--explore", optarg, SB_EXPLORE_SEEDS_MAX, &a->explore) != 0)
                 return -1;
@@ -138,6 +158,11 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
     a->scenario = argv[optind];
     if (a->explore == 0 && a->jobs > 0) {
         fprintf(stderr, "snapbed sim: --jobs goes with --explore N.\n");
+        return -1;
+    }
+    if (a->step != STEP_OFF && (a->explore > 0 || a->shrink || a->quiet)) {
+        fprintf(stderr, "snapbed sim: --step tells one run: no --explore, --shrink or "
+                "--quiet.\n");
         return -1;
     }
     if (a->explore > 0 && a->quiet) {
@@ -279,6 +304,58 @@ static int explore(const sim_args_t *a, const sb_simscenario_t *s, uint64_t *fir
     return rc;
 }
 
+/* Waits for the reader; returns the new pause mode (STEP_NONE: stop
+ * pausing, -1: stop telling). */
+static int pause_for_reader(int mode)
+{
+    fprintf(stderr, "  [Enter: next · c: to the end of the checkpoint · r: to the end · q: quit] ");
+    char answer[64];
+    if (fgets(answer, sizeof answer, stdin) == NULL)
+        return STEP_NONE;
+    switch (answer[0]) {
+    case 'c': return STEP_CHECKPOINT;
+    case 'r': return STEP_NONE;
+    case 'q': return -1;
+    }
+    return mode == STEP_CHECKPOINT ? STEP_EVENT : mode;
+}
+
+typedef struct teller {
+    sb_narrate_t *n;
+    int mode;
+    char line[SB_NARRATE_LINE_BYTES_MAX];
+} teller_t;
+
+static int tell_line(const char *text, size_t len, void *ctx)
+{
+    teller_t *t = ctx;
+    json_t *ev = json_loadb(text, len, 0, NULL);
+    if (ev == NULL)
+        return 0;
+    sb_narrate_kind_t kind = sb_narrate_event(t->n, ev, t->line, sizeof t->line);
+    json_decref(ev);
+    if (kind == SB_NARRATE_SKIP)
+        return 0;
+    printf("%s\n", t->line);
+    fflush(stdout);
+    bool pause = t->mode == STEP_EVENT || (t->mode == STEP_CHECKPOINT &&
+                                           kind == SB_NARRATE_CHECKPOINT_END);
+    if (pause && (t->mode = pause_for_reader(t->mode)) < 0)
+        return 1;
+    return 0;
+}
+
+/* The run told event by event (sim/narrate.h); pauses only on a terminal. */
+static void tell(const sb_sim_t *sim, int mode)
+{
+    teller_t t = { .n = sb_narrate_new(), .mode = isatty(STDIN_FILENO) ? mode : STEP_NONE };
+    if (t.n == NULL)
+        return;
+    sb_tracebuf_each_line(sb_sim_trace(sim), tell_line, &t);
+    sb_narrate_free(t.n);
+    printf("\n");
+}
+
 /* One run of s (seed) into the existing folder dir, printed; the
  * scenario file is copied next to its trace. */
 static int one_run(const sim_args_t *a, const sb_simscenario_t *s, const char *file,
@@ -299,6 +376,8 @@ static int one_run(const sim_args_t *a, const sb_simscenario_t *s, const char *f
         fprintf(stderr, "snapbed sim: %s.\n", err.msg);
     } else {
         copy_scenario(file, dir);
+        if (a->step != STEP_OFF)
+            tell(sim, a->step);
         if (a->quiet)
             print_quiet(sim, &v, dir);
         else

@@ -8,8 +8,8 @@
 # Then: the same scenario and seed twice give byte-identical traces, another
 # seed another trace; --explore finds nothing in a correct scenario and
 # finds the mutant, with a replay command; --shrink makes the mutant's run
-# smaller and the shrunk scenario replays the failure; bad invocations
-# exit 2.
+# smaller and the shrunk scenario replays the failure; --step narrates
+# (without pausing when stdin is not a terminal); bad invocations exit 2.
 #
 # usage: tests/sim.sh      (SNAPBED=... another binary, SIM_OUT=DIR keep runs)
 set -uo pipefail
@@ -82,6 +82,14 @@ cmp -s "$out/shrunk/trace.jsonl" "$out/shrunk-replay/trace.jsonl" ||
     fail "the shrunk run and its replay wrote different traces"
 "$bin" sim scenarios/sim/diamond.yaml --shrink -o "$out/not-shrunk" > /dev/null 2>&1 ||
     fail "--shrink of a passing seed: want exit 0"
+
+echo "=== step"
+"$bin" sim scenarios/sim/fan-in-4.yaml --step -o "$out/step" < /dev/null > "$out/step.log" 2>&1 ||
+    fail "--step: want exit 0 (see $out/step.log)"
+for phrase in "still waiting for" "COMPLETED" "CRASH" "restore from checkpoint" "SIM RESULT: OK"; do
+    grep -q "$phrase" "$out/step.log" || fail "--step: no '$phrase' in the narration"
+done
+grep -q '"event"' "$out/step.log" && fail "--step: raw trace lines in the narration"
 
 echo "=== usage"
 "$bin" sim > /dev/null 2>&1; [ $? -eq 2 ] || fail "no scenario: want exit 2"
