@@ -215,9 +215,47 @@ static void copy_scenario(const char *from, const char *dir)
         fclose(out);
 }
 
+static void print_classic_report(const sb_sim_t *sim, const sb_sim_verdict_t *v, double wall_s,
+                                 const char *dir)
+{
+    const sb_simscenario_t *s = sb_sim_scenario(sim);
+    sb_classic_stats_t st;
+    sb_sim_classic_stats(sim, &st);
+    int64_t events = sb_sim_events(sim);
+    printf("simulated %s (%s), seed %" PRIu64 ": classic Chandy–Lamport, %d processes, %d "
+           "channels%s%s%s\n", s->name, s->path, sb_sim_seed(sim), s->classic.processes,
+           s->classic.edges_count, s->classic.fifo ? "" : ", NOT FIFO",
+           s->mutant != SB_MUTANT_NONE ? ", mutant " : "",
+           s->mutant != SB_MUTANT_NONE ? sb_mutant_name(s->mutant) : "");
+    printf("  %-12s %" PRId64 " simulated in %.3f s (%.0f events/s), %.3f ms of virtual time\n",
+           "events", events, wall_s, wall_s > 0 ? (double)events / wall_s : 0.0,
+           sb_sim_virtual_ns(sim) / 1e6);
+    printf("  %-12s %" PRId64 " token messages, %" PRId64 " markers, %d of %d snapshots "
+           "completed, %" PRId64 " tokens\n", "run", st.transfers, st.markers,
+           st.snapshots_completed, s->classic.snapshots, st.total);
+    if (!v->finished)
+        printf("  %-12s VIOLATED — %s\n", "liveness", v->run_error);
+    char line[2048];
+    if (!v->conserve_checked) {
+        printf("SNAPSHOTS: CANNOT CHECK — %s\n", v->conserve_error);
+    } else if (v->conserve_ok) {
+        sb_conserve_report_summary(&v->conserve, line, sizeof line);
+        printf("SNAPSHOTS: OK — %s\n", line);
+    } else {
+        printf("SNAPSHOTS: VIOLATED\n");
+        sb_conserve_report_print(&v->conserve, stdout);
+    }
+    printf("  %-12s %s\n", "run folder", dir);
+    printf("SIM RESULT: %s\n", v->ok ? "OK" : "VIOLATED");
+}
+
 static void print_report(const sb_sim_t *sim, const sb_sim_verdict_t *v, double wall_s,
                          const char *dir)
 {
+    if (v->model == SB_SIM_MODEL_CLASSIC) {
+        print_classic_report(sim, v, wall_s, dir);
+        return;
+    }
     const sb_simscenario_t *s = sb_sim_scenario(sim);
     sb_pipeline_stats_t st;
     sb_sim_stats(sim, &st);

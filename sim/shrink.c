@@ -235,6 +235,9 @@ int sb_shrink_run(const sb_simscenario_t *s, uint64_t seed, sb_simscenario_t *ou
                   sb_err_t *err)
 {
     memset(rep, 0, sizeof *rep);
+    if (s->model != SB_SIM_MODEL_PIPELINE)
+        return sb_err_set(err, "--shrink knows pipeline scenarios only (%s is %s)", s->path,
+                          sb_simscenario_model_name(s->model));
     shrink_t k = { .seed = seed, .err = err };
     k.cand = malloc(sizeof *k.cand);
     k.text = malloc(SB_SIMSCENARIO_TEXT_MAX);

@@ -9,7 +9,8 @@
  * Every variant is validated by formatting and parsing it again (the
  * parser's rules are the only rules), so the result is a scenario file
  * that `snapbed sim FILE --seed S` replays. Greedy: the result is a local
- * minimum, not the smallest failing run there is. */
+ * minimum, not the smallest failing run there is. Pipeline scenarios
+ * only (the variants are the pipeline's). */
 #ifndef SB_SHRINK_H
 #define SB_SHRINK_H
 
