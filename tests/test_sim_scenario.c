@@ -235,6 +235,47 @@ static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void
     free(s);
 }
 
+static void test_classic_scenarios_parse_with_their_graph(void)
+{
+    sb_simscenario_t *s = parse_ok("name: r\nsim:\n  model: chandy-lamport\n  processes: 3\n");
+    CU_ASSERT_EQUAL(s->model, SB_SIM_MODEL_CLASSIC);
+    CU_ASSERT_EQUAL(s->classic.edges_count, 3); /* a ring by default */
+    CU_ASSERT_EQUAL(s->classic.edges[2][0], 2);
+    CU_ASSERT_EQUAL(s->classic.edges[2][1], 0);
+    CU_ASSERT_EQUAL(s->classic.initiators_count, 1);
+    CU_ASSERT(s->classic.fifo);
+    CU_ASSERT_EQUAL(s->classic.duration_ns, 4 * s->classic.snapshot_interval_ns);
+    free(s);
+    s = parse_ok("name: c\nsim:\n  model: chandy-lamport\n  processes: 4\n  graph: complete\n"
+                 "  initiators: [1, 3]\n  fifo: false\n");
+    CU_ASSERT_EQUAL(s->classic.edges_count, 12);
+    CU_ASSERT_EQUAL(s->classic.initiators[1], 3);
+    CU_ASSERT_FALSE(s->classic.fifo);
+    free(s);
+    s = parse_ok("name: b\nsim:\n  model: chandy-lamport\n  graph: bidirectional-ring\n");
+    CU_ASSERT_EQUAL(s->classic.edges_count, 8);
+    free(s);
+}
+
+static void test_classic_rules_are_enforced(void)
+{
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  records: 5\n",
+                "t.yaml:4: sim.records: not a key of model: chandy-lamport");
+    parse_fails("name: x\nsim:\n  processes: 3\n" CHAIN,
+                "t.yaml:3: sim.processes: a key of model: chandy-lamport");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+                "  graph: [[0, 1], [1, 2]]\n  initiators: [1]\n",
+                "process 0 cannot be reached from initiator 1");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+                "  graph: [[0, 1], [1, 1]]\n", "a process does not send to itself");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+                "  graph: [[0, 1], [1, 0], [0, 1]]\n", "channel [0, 1] twice");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n  initiators: [5]\n",
+                "no process 5");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  mutant: snapshot-on-first-barrier\n",
+                "knows none and drop-channel-state");
+}
+
 /* ------------------------------------------------------------ topology */
 
 static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
@@ -336,6 +377,9 @@ void test_sim_scenario_register(void)
         { "topology rules are enforced", test_topology_rules_are_enforced },
         { "without input: a stage reads forward at equal parallelism, else round-robin",
           test_without_input_a_stage_reads_forward_at_equal_parallelism_else_round_robin },
+        { "classic scenarios parse with their graph",
+          test_classic_scenarios_parse_with_their_graph },
+        { "classic rules are enforced", test_classic_rules_are_enforced },
         { "format writes a file that parses back to the same scenario",
           test_format_writes_a_file_that_parses_back_to_the_same_scenario },
         { "topology wires channels as the runtime numbers them",
