@@ -10,15 +10,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "classic.h"
+#include "conserve.h"
 #include "engine.h"
 
+/* One of two models runs on the engine (simscenario.h's model). */
 struct sb_sim {
     sb_simscenario_t s;
     uint64_t seed;
     sb_engine_t engine;
-    sb_pipeline_t *pipeline;
+    sb_pipeline_t *pipeline;     /* model: pipeline */
+    sb_classic_t *classic;       /* model: chandy-lamport */
     bool ran, verified;
 };
+
+static bool is_classic(const sb_sim_t *sim)
+{
+    return sim->s.model == SB_SIM_MODEL_CLASSIC;
+}
 
 int sb_sim_new(const sb_simscenario_t *s, uint64_t seed, sb_sim_t **out, sb_err_t *err)
 {
@@ -28,8 +37,11 @@ int sb_sim_new(const sb_simscenario_t *s, uint64_t seed, sb_sim_t **out, sb_err_
     sim->s = *s;
     sim->seed = seed;
     sb_engine_init(&sim->engine, seed, s->max_time_ns, s->max_events);
-    sim->pipeline = sb_pipeline_new(&sim->s, &sim->engine);
-    if (sim->pipeline == NULL) {
+    if (is_classic(sim))
+        sim->classic = sb_classic_new(&sim->s, &sim->engine);
+    else
+        sim->pipeline = sb_pipeline_new(&sim->s, &sim->engine);
+    if (sim->pipeline == NULL && sim->classic == NULL) {
         sb_sim_free(sim);
         return sb_err_set(err, "out of memory for the simulated job");
     }
@@ -42,6 +54,7 @@ void sb_sim_free(sb_sim_t *sim)
     if (sim == NULL)
         return;
     sb_pipeline_free(sim->pipeline);
+    sb_classic_free(sim->classic);
     sb_engine_free(&sim->engine);
     free(sim);
 }
@@ -50,11 +63,21 @@ int sb_sim_run(sb_sim_t *sim)
 {
     assert(!sim->ran);
     sim->ran = true;
-    sb_pipeline_start(sim->pipeline, sim->seed);
-    sb_engine_run(&sim->engine, sb_pipeline_handle, sim->pipeline);
-    sb_pipeline_stats_t st;
-    sb_pipeline_stats(sim->pipeline, &st);
-    if (!sim->engine.failed && !st.finished)
+    bool finished;
+    if (is_classic(sim)) {
+        sb_classic_start(sim->classic, sim->seed);
+        sb_engine_run(&sim->engine, sb_classic_handle, sim->classic);
+        sb_classic_stats_t st;
+        sb_classic_stats(sim->classic, &st);
+        finished = st.finished;
+    } else {
+        sb_pipeline_start(sim->pipeline, sim->seed);
+        sb_engine_run(&sim->engine, sb_pipeline_handle, sim->pipeline);
+        sb_pipeline_stats_t st;
+        sb_pipeline_stats(sim->pipeline, &st);
+        finished = st.finished;
+    }
+    if (!sim->engine.failed && !finished)
         sb_engine_fail(&sim->engine, "nothing left to happen at t=%.3f ms, but the job did not "
                        "finish (a deadlock)", sim->engine.now_ns / 1e6);
     return sim->engine.failed ? -1 : 0;
@@ -111,22 +134,54 @@ static void check_cuts(sb_sim_t *sim, sb_sim_verdict_t *v)
     v->cuts_ok = v->cuts_checked && sb_cut_report_ok(&v->cuts);
 }
 
+static int feed_conserve(const char *line, size_t len, void *ctx)
+{
+    if (cut_ignores(line, len))
+        return 0;
+    json_t *ev = json_loadb(line, len, 0, NULL);
+    if (ev == NULL)
+        return -1;
+    sb_conserve_event(ctx, ev);
+    json_decref(ev);
+    return 0;
+}
+
+static void check_conservation(sb_sim_t *sim, sb_sim_verdict_t *v)
+{
+    sb_conserve_t *c = sb_conserve_new();
+    sb_err_t err = { { 0 } };
+    if (c == NULL)
+        snprintf(v->conserve_error, sizeof v->conserve_error, "out of memory");
+    else if (sb_tracebuf_each_line(&sim->engine.trace, feed_conserve, c) != 0)
+        snprintf(v->conserve_error, sizeof v->conserve_error, "a malformed trace line");
+    else if (sb_conserve_finish(c, &v->conserve, &err) != 0)
+        snprintf(v->conserve_error, sizeof v->conserve_error, "%s", err.msg);
+    else
+        v->conserve_checked = true;
+    sb_conserve_free(c);
+    v->conserve_ok = v->conserve_checked && sb_conserve_report_ok(&v->conserve);
+}
+
 int sb_sim_verify(sb_sim_t *sim, sb_sim_verdict_t *v, sb_err_t *err)
 {
     assert(sim->ran && !sim->verified);
     sim->verified = true;
     memset(v, 0, sizeof *v);
-    sb_pipeline_stats_t st;
-    sb_pipeline_stats(sim->pipeline, &st);
-    v->finished = st.finished && !sim->engine.failed;
+    v->model = sim->s.model;
+    v->finished = !sim->engine.failed;
     v->liveness_failed = sim->engine.limit_hit;
     if (sim->engine.failed)
         snprintf(v->run_error, sizeof v->run_error, "%s", sim->engine.err.msg);
-    if (sb_pipeline_check_output(sim->pipeline, &v->eo, err) != 0)
-        return -1;
-    v->eo_ok = sb_eo_report_ok(&v->eo);
-    check_cuts(sim, v);
-    v->ok = v->finished && v->eo_ok && v->cuts_ok;
+    if (is_classic(sim)) {
+        check_conservation(sim, v);
+        v->ok = v->finished && v->conserve_ok;
+    } else {
+        if (sb_pipeline_check_output(sim->pipeline, &v->eo, err) != 0)
+            return -1;
+        v->eo_ok = sb_eo_report_ok(&v->eo);
+        check_cuts(sim, v);
+        v->ok = v->finished && v->eo_ok && v->cuts_ok;
+    }
     sb_tracebuf_t *tb = &sim->engine.trace;
     sb_tracebuf_begin(tb, "run_finished", sim->engine.now_ns, SB_PIPELINE_SUPERVISOR_PID);
     sb_tracebuf_printf(tb, ",\"verified_ok\":%s,\"expectation_met\":%s", v->ok ? "true" : "false",
@@ -164,7 +219,18 @@ const sb_simscenario_t *sb_sim_scenario(const sb_sim_t *sim)
 
 void sb_sim_stats(const sb_sim_t *sim, sb_pipeline_stats_t *out)
 {
-    sb_pipeline_stats(sim->pipeline, out);
+    if (sim->pipeline != NULL)
+        sb_pipeline_stats(sim->pipeline, out);
+    else
+        memset(out, 0, sizeof *out);
+}
+
+void sb_sim_classic_stats(const sb_sim_t *sim, sb_classic_stats_t *out)
+{
+    if (sim->classic != NULL)
+        sb_classic_stats(sim->classic, out);
+    else
+        memset(out, 0, sizeof *out);
 }
 
 void sb_sim_verdict_eo_line(const sb_sim_t *sim, const sb_sim_verdict_t *v, char *buf, size_t len)
@@ -189,7 +255,15 @@ void sb_sim_verdict_why(const sb_sim_verdict_t *v, char *buf, size_t len)
     buf[0] = '\0';
     if (!v->finished)
         snprintf(buf, len, "did not finish: %s", v->run_error);
-    else if (!v->eo_ok)
+    else if (v->model == SB_SIM_MODEL_CLASSIC) {
+        char summary[SB_CONSERVE_DETAIL_BYTES_MAX + 128];
+        if (!v->conserve_checked)
+            snprintf(buf, len, "snapshots: cannot check: %s", v->conserve_error);
+        else if (!v->conserve_ok) {
+            sb_conserve_report_summary(&v->conserve, summary, sizeof summary);
+            snprintf(buf, len, "snapshots: %s", summary);
+        }
+    } else if (!v->eo_ok)
         snprintf(buf, len, "exactly-once: %" PRId64 " lost, %" PRId64 " duplicated, %" PRId64
                  " unexpected", v->eo.lost, v->eo.duplicated, v->eo.unexpected);
     else if (!v->cuts_checked)
@@ -256,8 +330,51 @@ static json_t *cuts_json(const sb_sim_verdict_t *v)
                      (json_int_t)v->cuts.violations, "summary", summary, "checks", checks);
 }
 
+static json_t *conserve_json(const sb_sim_verdict_t *v)
+{
+    if (!v->conserve_checked)
+        return json_pack("{s:b,s:s}", "ok", false, "error", v->conserve_error);
+    json_t *checks = json_object();
+    for (int k = 0; k < SB_CONSERVE_CHECKS_COUNT_; k++)
+        json_object_set_new(checks, sb_conserve_check_name(k),
+                            json_pack("{s:I,s:I,s:s}", "checked",
+                                      (json_int_t)v->conserve.checked[k], "violations",
+                                      (json_int_t)v->conserve.violations[k], "first",
+                                      v->conserve.first[k]));
+    char summary[SB_CONSERVE_DETAIL_BYTES_MAX + 128];
+    sb_conserve_report_summary(&v->conserve, summary, sizeof summary);
+    return json_pack("{s:b,s:I,s:I,s:s,s:o}", "ok", v->conserve_ok, "snapshots_checked",
+                     (json_int_t)v->conserve.snapshots_checked, "tokens",
+                     (json_int_t)v->conserve.total, "summary", summary, "checks", checks);
+}
+
+static json_t *classic_summary_json(const sb_sim_t *sim, const sb_sim_verdict_t *v, double wall_s)
+{
+    sb_classic_stats_t st;
+    sb_classic_stats(sim->classic, &st);
+    const sb_simscenario_t *s = &sim->s;
+    double eps = wall_s > 0 ? (double)sim->engine.events / wall_s : 0;
+    json_t *o = json_pack(
+        "{s:s,s:s,s:s,s:b,s:I,s:b,s:s,s:I,s:I,s:f,s:f,s:b,s:b,s:s}", "scenario", s->name,
+        "scenario_path", s->path, "model", "chandy-lamport", "simulated", true, "seed",
+        (json_int_t)sim->seed, "fifo", s->classic.fifo, "mutant", sb_mutant_name(s->mutant),
+        "events", (json_int_t)sim->engine.events, "virtual_ns", (json_int_t)sim->engine.now_ns,
+        "wall_s", wall_s, "events_per_s", eps, "finished", v->finished, "liveness_failed",
+        v->liveness_failed, "run_error", v->run_error);
+    json_object_set_new(o, "snapshots", conserve_json(v));
+    json_object_set_new(o, "run", json_pack("{s:I,s:I,s:i,s:I}", "transfers",
+                                            (json_int_t)st.transfers, "markers",
+                                            (json_int_t)st.markers, "snapshots_completed",
+                                            st.snapshots_completed, "tokens",
+                                            (json_int_t)st.total));
+    json_object_set_new(o, "verified_ok", json_boolean(v->ok));
+    return o;
+}
+
 static json_t *summary_json(const sb_sim_t *sim, const sb_sim_verdict_t *v, double wall_s)
 {
+    if (is_classic(sim))
+        return classic_summary_json(sim, v, wall_s);
     sb_pipeline_stats_t st;
     sb_pipeline_stats(sim->pipeline, &st);
     const sb_simscenario_t *s = &sim->s;

@@ -3,9 +3,10 @@
  *
  *     sb_sim_new(scenario, seed)  the engine and the model (pipeline.h)
  *     sb_sim_run                  the event loop: no I/O, no clock
- *     sb_sim_verify               exactly-once (verify/exactly_once.h) over
- *                                 what the sinks published, and the cut
- *                                 checker (verify/cut.h) over the trace
+ *     sb_sim_verify               pipeline: exactly-once (verify/exactly_once.h)
+ *                                 over what the sinks published, and the cut
+ *                                 checker (verify/cut.h) over the trace;
+ *                                 chandy-lamport: conservation (conserve.h)
  *     sb_sim_write                trace.jsonl and summary.json in a folder
  *
  * The caller times sb_sim_run with its own clock if it wants events per
@@ -17,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "classic.h"
+#include "conserve.h"
 #include "cut.h"
 #include "err.h"
 #include "exactly_once.h"
@@ -27,7 +30,9 @@
 typedef struct sb_sim sb_sim_t;
 
 typedef struct sb_sim_verdict {
-    bool finished;                        /* the job finished (final commit) */
+    sb_simscenario_model_t model;         /* which checks apply */
+    bool finished;                        /* the job finished (final commit; classic:
+                                             every snapshot completed) */
     bool liveness_failed;                 /* it hit max_time or max_events */
     char run_error[SB_ERR_MSG_BYTES_MAX]; /* why it did not finish */
     sb_eo_report_t eo;
@@ -36,7 +41,12 @@ typedef struct sb_sim_verdict {
     bool cuts_checked;                    /* false: the trace could not be checked */
     char cuts_error[SB_ERR_MSG_BYTES_MAX];
     bool cuts_ok;
-    bool ok;                              /* finished, exactly-once and every cut */
+    /* model: chandy-lamport (instead of exactly-once and cuts) */
+    sb_conserve_report_t conserve;
+    bool conserve_checked;
+    char conserve_error[SB_ERR_MSG_BYTES_MAX];
+    bool conserve_ok;
+    bool ok;                              /* finished, and every check of its model */
 } sb_sim_verdict_t;
 
 /* The scenario is copied. -1 when out of memory. */
@@ -57,7 +67,8 @@ int64_t sb_sim_events(const sb_sim_t *sim);
 int64_t sb_sim_virtual_ns(const sb_sim_t *sim);
 uint64_t sb_sim_seed(const sb_sim_t *sim);
 const sb_simscenario_t *sb_sim_scenario(const sb_sim_t *sim);
-void sb_sim_stats(const sb_sim_t *sim, sb_pipeline_stats_t *out);
+void sb_sim_stats(const sb_sim_t *sim, sb_pipeline_stats_t *out);           /* pipeline */
+void sb_sim_classic_stats(const sb_sim_t *sim, sb_classic_stats_t *out);    /* chandy-lamport */
 
 /* Writes <dir>/trace.jsonl and <dir>/summary.json (dir must exist);
  * wall_s is the loop's wall time as the caller measured it (0: unknown). */

@@ -44,6 +44,16 @@ const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p)
     return (size_t)p < COUNT_OF(protocol_names) ? protocol_names[p] : "unknown";
 }
 
+static const char *const model_names[] = {
+    [SB_SIM_MODEL_PIPELINE] = "pipeline",
+    [SB_SIM_MODEL_CLASSIC] = "chandy-lamport",
+};
+
+const char *sb_simscenario_model_name(sb_simscenario_model_t m)
+{
+    return (size_t)m < COUNT_OF(model_names) ? model_names[m] : "unknown";
+}
+
 const char *sb_simscenario_kind_name(sb_simscenario_kind_t k)
 {
     return (size_t)k < COUNT_OF(kind_names) ? kind_names[k] : "unknown";
@@ -72,9 +82,20 @@ void sb_simscenario_defaults(sb_simscenario_t *s)
     s->max_time_ns = INT64_C(10) * 1000 * 1000 * 1000;
     s->max_events = INT64_C(2000000000);
     s->mutant = SB_MUTANT_NONE;
+    s->model = SB_SIM_MODEL_PIPELINE;
+    s->classic.processes = 4;
+    s->classic.tokens = 100;
+    s->classic.transfer_interval_ns = 100 * 1000;
+    s->classic.transfer_max = 10;
+    s->classic.snapshots = 3;
+    s->classic.snapshot_interval_ns = 5 * 1000 * 1000;
+    s->classic.fifo = true;
 }
 
 /* ------------------------------------------------------------ the walk */
+
+/* A key's model: ANY, or only one (a key of the other is an error). */
+enum { MODEL_ANY = 0, MODEL_PIPELINE, MODEL_CLASSIC, MODELS_ };
 
 typedef struct parse {
     yaml_document_t *doc;
@@ -90,6 +111,11 @@ typedef struct parse {
     int from_lines[SB_SIMSCENARIO_STAGES_MAX];
     bool channel_max_set, channel_min_set, channel_mean_set;
     int channel_line;
+    /* the first key given that belongs to one model, per model */
+    int model_key_line[MODELS_];
+    char model_key[MODELS_][KEY_BYTES_MAX];
+    char graph_preset[32];               /* ring, bidirectional-ring, complete */
+    int graph_line, initiators_line, model_line, mutant_line;
 } parse_t;
 
 typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
@@ -97,6 +123,7 @@ typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
 typedef struct key_entry {
     const char *name;
     key_fn fn;
+    int model;
 } key_entry_t;
 
 __attribute__((format(printf, 4, 5)))
@@ -270,6 +297,11 @@ static int walk(parse_t *p, yaml_node_t *map, const char *prefix, const key_entr
                          j ? ", " : "", keys[j].name);
             return fail(p, line_of(k), key, "unknown key (known: %s)", known);
         }
+        int m = keys[i].model;
+        if (m != MODEL_ANY && p->model_key_line[m] == 0) {
+            p->model_key_line[m] = (int)line_of(k);
+            snprintf(p->model_key[m], sizeof p->model_key[m], "%s", key);
+        }
         if (keys[i].fn(p, key, node_at(p, pair->value), arg) != 0)
             return -1;
     }
@@ -314,9 +346,9 @@ static int on_channel_capacity(parse_t *p, const char *key, yaml_node_t *v, void
 }
 
 static const key_entry_t channel_keys[] = {
-    { "delay", on_channel_delay }, { "min", on_channel_min },
-    { "max", on_channel_max },     { "mean", on_channel_mean },
-    { "capacity", on_channel_capacity },
+    { "delay", on_channel_delay, MODEL_ANY }, { "min", on_channel_min, MODEL_ANY },
+    { "max", on_channel_max, MODEL_ANY },     { "mean", on_channel_mean, MODEL_ANY },
+    { "capacity", on_channel_capacity, MODEL_ANY },
 };
 
 /* A delay distribution must make sense as a whole: known bounds, a mean
@@ -441,10 +473,10 @@ static int on_stage_process_time(parse_t *p, const char *key, yaml_node_t *v, vo
 }
 
 static const key_entry_t stage_keys[] = {
-    { "name", on_stage_name },         { "kind", on_stage_kind },
-    { "parallelism", on_stage_parallelism }, { "input", on_stage_input },
-    { "from", on_stage_from },         { "keep_every", on_stage_keep_every },
-    { "process_time", on_stage_process_time },
+    { "name", on_stage_name, MODEL_ANY },         { "kind", on_stage_kind, MODEL_ANY },
+    { "parallelism", on_stage_parallelism, MODEL_ANY }, { "input", on_stage_input, MODEL_ANY },
+    { "from", on_stage_from, MODEL_ANY },         { "keep_every", on_stage_keep_every, MODEL_ANY },
+    { "process_time", on_stage_process_time, MODEL_ANY },
 };
 
 static int on_stages(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -488,8 +520,8 @@ static int on_fault_crash(parse_t *p, const char *key, yaml_node_t *v, void *arg
 }
 
 static const key_entry_t fault_keys[] = {
-    { "at", on_fault_at },
-    { "crash", on_fault_crash },
+    { "at", on_fault_at, MODEL_ANY },
+    { "crash", on_fault_crash, MODEL_ANY },
 };
 
 static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -557,6 +589,7 @@ static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
         return -1;
     p->s->mutant = (sb_mutant_t)k;
+    p->mutant_line = (int)line_of(v);
     return 0;
 }
 
@@ -630,29 +663,154 @@ static int on_max_events(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     return get_int64(p, v, key, 1, INT64_MAX, &p->s->max_events);
 }
 
+/* ------------------------------------------------- model: chandy-lamport */
+
+static int on_model(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    int k = 0;
+    (void)arg;
+    if (get_choice(p, v, key, model_names, COUNT_OF(model_names), &k) != 0)
+        return -1;
+    p->s->model = (sb_simscenario_model_t)k;
+    p->model_line = (int)line_of(v);
+    return 0;
+}
+
+static int on_processes(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int(p, v, key, 2, SB_SIMSCENARIO_PROCESSES_MAX, &p->s->classic.processes);
+}
+
+/* graph: a preset name, or a list of [from, to] (checked against
+ * processes after the walk: keys come in any order). */
+static int on_graph(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const presets[] = { "ring", "bidirectional-ring", "complete" };
+    sb_simscenario_classic_t *cl = &p->s->classic;
+    (void)arg;
+    p->graph_line = (int)line_of(v);
+    if (v->type == YAML_SCALAR_NODE) {
+        int k = 0;
+        if (get_choice(p, v, key, presets, COUNT_OF(presets), &k) != 0)
+            return -1;
+        snprintf(p->graph_preset, sizeof p->graph_preset, "%s", presets[k]);
+        return 0;
+    }
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(p, line_of(v), key, "expected ring, bidirectional-ring, complete or a list "
+                    "of [from, to] channels");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = node_at(p, *it);
+        if (e->type != YAML_SEQUENCE_NODE ||
+            e->data.sequence.items.top - e->data.sequence.items.start != 2)
+            return fail(p, line_of(e), key, "a channel is [from, to]");
+        if (cl->edges_count == SB_SIMSCENARIO_EDGES_MAX)
+            return fail(p, line_of(e), key, "more than %d channels", SB_SIMSCENARIO_EDGES_MAX);
+        for (int end = 0; end < 2; end++)
+            if (get_int(p, node_at(p, e->data.sequence.items.start[end]), key, 0,
+                        SB_SIMSCENARIO_PROCESSES_MAX - 1, &cl->edges[cl->edges_count][end]) != 0)
+                return -1;
+        cl->edges_count++;
+    }
+    return 0;
+}
+
+static int on_tokens(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, &p->s->classic.tokens);
+}
+
+static int on_transfer_max(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, &p->s->classic.transfer_max);
+}
+
+static int on_snapshots(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int(p, v, key, 1, SB_SIMSCENARIO_SNAPSHOTS_MAX, &p->s->classic.snapshots);
+}
+
+static int on_initiators(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_simscenario_classic_t *cl = &p->s->classic;
+    (void)arg;
+    p->initiators_line = (int)line_of(v);
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(p, line_of(v), key, "expected a list of process numbers, e.g. [0, 2]");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        if (cl->initiators_count == SB_SIMSCENARIO_PROCESSES_MAX)
+            return fail(p, line_of(v), key, "more than %d initiators",
+                        SB_SIMSCENARIO_PROCESSES_MAX);
+        if (get_int(p, node_at(p, *it), key, 0, SB_SIMSCENARIO_PROCESSES_MAX - 1,
+                    &cl->initiators[cl->initiators_count]) != 0)
+            return -1;
+        for (int k = 0; k < cl->initiators_count; k++)
+            if (cl->initiators[k] == cl->initiators[cl->initiators_count])
+                return fail(p, line_of(v), key, "process %d twice", cl->initiators[k]);
+        cl->initiators_count++;
+    }
+    return 0;
+}
+
+static int on_fifo(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = { "false", "true" };
+    int k = 0;
+    (void)arg;
+    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
+        return -1;
+    p->s->classic.fifo = k == 1;
+    return 0;
+}
+
+DURATION_KEY(on_transfer_interval, classic.transfer_interval_ns, 1)
+DURATION_KEY(on_snapshot_interval, classic.snapshot_interval_ns, 1)
+DURATION_KEY(on_duration, classic.duration_ns, 1)
+
+#define P MODEL_PIPELINE
+#define C MODEL_CLASSIC
 static const key_entry_t sim_keys[] = {
-    { "protocol", on_protocol },
-    { "aligned_timeout", on_aligned_timeout },
-    { "records", on_records },
-    { "source_interval", on_source_interval },
-    { "checkpoint_interval", on_checkpoint_interval },
-    { "checkpoint_timeout", on_checkpoint_timeout },
-    { "max_concurrent", on_max_concurrent },
-    { "min_pause", on_min_pause },
-    { "tolerable_failed", on_tolerable_failed },
-    { "channel", on_channel },
-    { "rpc_delay", on_rpc_delay },
-    { "restart_delay", on_restart_delay },
-    { "coordinator_tick", on_coordinator_tick },
-    { "sample_interval", on_sample_interval },
-    { "trace", on_trace },
-    { "seed", on_seed },
-    { "max_time", on_max_time },
-    { "max_events", on_max_events },
-    { "mutant", on_mutant },
-    { "stages", on_stages },
-    { "faults", on_faults },
+    { "model", on_model, MODEL_ANY },
+    { "protocol", on_protocol, P },
+    { "aligned_timeout", on_aligned_timeout, P },
+    { "records", on_records, P },
+    { "source_interval", on_source_interval, P },
+    { "checkpoint_interval", on_checkpoint_interval, P },
+    { "checkpoint_timeout", on_checkpoint_timeout, P },
+    { "max_concurrent", on_max_concurrent, P },
+    { "min_pause", on_min_pause, P },
+    { "tolerable_failed", on_tolerable_failed, P },
+    { "channel", on_channel, MODEL_ANY },
+    { "rpc_delay", on_rpc_delay, P },
+    { "restart_delay", on_restart_delay, P },
+    { "coordinator_tick", on_coordinator_tick, P },
+    { "sample_interval", on_sample_interval, P },
+    { "trace", on_trace, MODEL_ANY },
+    { "seed", on_seed, MODEL_ANY },
+    { "max_time", on_max_time, MODEL_ANY },
+    { "max_events", on_max_events, MODEL_ANY },
+    { "mutant", on_mutant, MODEL_ANY },
+    { "stages", on_stages, P },
+    { "faults", on_faults, P },
+    { "processes", on_processes, C },
+    { "graph", on_graph, C },
+    { "tokens", on_tokens, C },
+    { "transfer_interval", on_transfer_interval, C },
+    { "transfer_max", on_transfer_max, C },
+    { "snapshots", on_snapshots, C },
+    { "snapshot_interval", on_snapshot_interval, C },
+    { "initiators", on_initiators, C },
+    { "fifo", on_fifo, C },
+    { "duration", on_duration, C },
 };
+#undef P
+#undef C
 
 static int on_sim(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
@@ -679,9 +837,9 @@ static int on_description(parse_t *p, const char *key, yaml_node_t *v, void *arg
 }
 
 static const key_entry_t top_keys[] = {
-    { "name", on_name },
-    { "description", on_description },
-    { "sim", on_sim },
+    { "name", on_name, MODEL_ANY },
+    { "description", on_description, MODEL_ANY },
+    { "sim", on_sim, MODEL_ANY },
 };
 
 /* ------------------------------------------------- rules after the walk */
@@ -801,11 +959,99 @@ static int check_graph(parse_t *p)
     return 0;
 }
 
-static int finish(parse_t *p)
+static bool edge_known(const sb_simscenario_classic_t *cl, int from, int to)
+{
+    for (int e = 0; e < cl->edges_count; e++)
+        if (cl->edges[e][0] == from && cl->edges[e][1] == to)
+            return true;
+    return false;
+}
+
+static void graph_preset(sb_simscenario_classic_t *cl, const char *preset)
+{
+    int n = cl->processes;
+    cl->edges_count = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            bool ring = j == (i + 1) % n, back = i == (j + 1) % n;
+            bool want = strcmp(preset, "complete") == 0 ? i != j
+                        : strcmp(preset, "ring") == 0 ? ring : ring || back;
+            if (want && !edge_known(cl, i, j)) {
+                cl->edges[cl->edges_count][0] = i;
+                cl->edges[cl->edges_count][1] = j;
+                cl->edges_count++;
+            }
+        }
+}
+
+/* Every process must be reachable from every initiator along channels:
+ * markers only travel along them, and a snapshot completes only when every
+ * process has recorded. */
+static int check_reachable(parse_t *p, const sb_simscenario_classic_t *cl)
+{
+    for (int k = 0; k < cl->initiators_count; k++) {
+        bool seen[SB_SIMSCENARIO_PROCESSES_MAX] = { false };
+        int queue[SB_SIMSCENARIO_PROCESSES_MAX], head = 0, tail = 0;
+        seen[cl->initiators[k]] = true;
+        queue[tail++] = cl->initiators[k];
+        while (head < tail) {
+            int u = queue[head++];
+            for (int e = 0; e < cl->edges_count; e++)
+                if (cl->edges[e][0] == u && !seen[cl->edges[e][1]]) {
+                    seen[cl->edges[e][1]] = true;
+                    queue[tail++] = cl->edges[e][1];
+                }
+        }
+        for (int q = 0; q < cl->processes; q++)
+            if (!seen[q])
+                return fail(p, (size_t)(p->graph_line ? p->graph_line : 1), "sim.graph",
+                            "process %d cannot be reached from initiator %d: its markers would "
+                            "never get there, and no snapshot would complete", q,
+                            cl->initiators[k]);
+    }
+    return 0;
+}
+
+static int finish_classic(parse_t *p)
 {
     sb_simscenario_t *s = p->s;
-    if (!p->name_set)
-        return fail(p, 1, "name", "a scenario needs a name");
+    sb_simscenario_classic_t *cl = &s->classic;
+    if (p->model_key_line[MODEL_PIPELINE] > 0)
+        return fail(p, (size_t)p->model_key_line[MODEL_PIPELINE], p->model_key[MODEL_PIPELINE],
+                    "not a key of model: chandy-lamport (it is the pipeline's)");
+    if (s->mutant != SB_MUTANT_NONE && s->mutant != SB_MUTANT_DROP_CHANNEL_STATE)
+        return fail(p, (size_t)p->mutant_line, "sim.mutant", "model: chandy-lamport knows none "
+                    "and drop-channel-state");
+    if (cl->edges_count == 0)
+        graph_preset(cl, p->graph_preset[0] ? p->graph_preset : "ring");
+    for (int e = 0; e < cl->edges_count; e++) {
+        int from = cl->edges[e][0], to = cl->edges[e][1];
+        if (from >= cl->processes || to >= cl->processes || from == to)
+            return fail(p, (size_t)p->graph_line, "sim.graph", "channel [%d, %d]: %s", from, to,
+                        from == to ? "a process does not send to itself"
+                                   : "no such process (processes are numbered from 0)");
+        for (int f = 0; f < e; f++)
+            if (cl->edges[f][0] == from && cl->edges[f][1] == to)
+                return fail(p, (size_t)p->graph_line, "sim.graph", "channel [%d, %d] twice",
+                            from, to);
+    }
+    if (cl->initiators_count == 0)
+        cl->initiators[cl->initiators_count++] = 0;
+    for (int k = 0; k < cl->initiators_count; k++)
+        if (cl->initiators[k] >= cl->processes)
+            return fail(p, (size_t)p->initiators_line, "sim.initiators", "no process %d",
+                        cl->initiators[k]);
+    if (cl->duration_ns == 0)
+        cl->duration_ns = (cl->snapshots + 1) * cl->snapshot_interval_ns;
+    return check_reachable(p, cl);
+}
+
+static int finish_pipeline(parse_t *p)
+{
+    sb_simscenario_t *s = p->s;
+    if (p->model_key_line[MODEL_CLASSIC] > 0)
+        return fail(p, (size_t)p->model_key_line[MODEL_CLASSIC], p->model_key[MODEL_CLASSIC],
+                    "a key of model: chandy-lamport (this scenario is a pipeline)");
     if (s->stages_count == 0)
         return fail(p, 1, "sim.stages", "a sim scenario needs stages (a source first, a sink "
                     "last)");
@@ -823,6 +1069,13 @@ static int finish(parse_t *p)
         return fail(p, (size_t)p->timeout_line, "sim.aligned_timeout", "only with protocol: "
                     "timeout");
     return 0;
+}
+
+static int finish(parse_t *p)
+{
+    if (!p->name_set)
+        return fail(p, 1, "name", "a scenario needs a name");
+    return p->s->model == SB_SIM_MODEL_CLASSIC ? finish_classic(p) : finish_pipeline(p);
 }
 
 /* ------------------------------------------------------------- entry */
@@ -892,4 +1145,141 @@ int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err)
     }
     free(text);
     return rc;
+}
+
+/* ------------------------------------------------------------- format */
+
+typedef struct out {
+    char *buf;
+    size_t len, used;
+    bool overflow;
+} out_t;
+
+__attribute__((format(printf, 2, 3)))
+static void put(out_t *o, const char *fmt, ...)
+{
+    if (o->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->used, o->len - o->used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->len - o->used)
+        o->overflow = true;
+    else
+        o->used += (size_t)n;
+}
+
+/* "5ms", "250us", "3ns": the largest unit that divides it exactly. */
+static const char *duration_text(int64_t ns, char *buf, size_t len)
+{
+    static const struct {
+        const char *unit;
+        int64_t ns;
+    } units[] = { { "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 }, { "ns", 1 } };
+    for (size_t i = 0; i < COUNT_OF(units); i++)
+        if (ns % units[i].ns == 0) {
+            snprintf(buf, len, "%" PRId64 "%s", ns / units[i].ns, units[i].unit);
+            break;
+        }
+    return buf;
+}
+
+static void put_channel(out_t *o, const sb_simscenario_t *s)
+{
+    char a[32], b[32], m[32];
+    const sb_rng_dist_t *d = &s->channel_delay;
+    put(o, "  channel: { delay: %s, min: %s", sb_rng_dist_name(d->kind),
+        duration_text(d->min_ns, a, sizeof a));
+    if (d->kind != SB_RNG_FIXED)
+        put(o, ", max: %s", duration_text(d->max_ns, b, sizeof b));
+    if (d->kind == SB_RNG_EXPONENTIAL)
+        put(o, ", mean: %s", duration_text(d->mean_ns, m, sizeof m));
+    put(o, ", capacity: %d }\n", s->channel_capacity);
+}
+
+static void put_stage(out_t *o, const sb_simscenario_t *s, const sb_simscenario_stage_t *st)
+{
+    static const char *const connections[] = { "forward", "rebalance", "hash" };
+    char t[32];
+    put(o, "    - { name: %s, kind: %s, parallelism: %d", st->name, kind_names[st->kind],
+        st->parallelism);
+    if (st->kind != SB_SIM_SOURCE) {
+        put(o, ", input: %s, from: [", connections[st->input]);
+        for (int k = 0; k < st->from_count; k++)
+            put(o, "%s%s", k ? ", " : "", s->stages[st->from[k]].name);
+        put(o, "]");
+    }
+    if (st->kind == SB_SIM_FILTER)
+        put(o, ", keep_every: %" PRId64, st->keep_every);
+    if (st->process_ns > 0)
+        put(o, ", process_time: %s", duration_text(st->process_ns, t, sizeof t));
+    put(o, " }\n");
+}
+
+static int format_classic(out_t *o, const sb_simscenario_t *s, const char *mutant)
+{
+    const sb_simscenario_classic_t *cl = &s->classic;
+    char d[4][32];
+    put(o, "sim:\n  model: chandy-lamport\n  processes: %d\n  graph: [", cl->processes);
+    for (int e = 0; e < cl->edges_count; e++)
+        put(o, "%s[%d, %d]", e ? ", " : "", cl->edges[e][0], cl->edges[e][1]);
+    put(o, "]\n  tokens: %" PRId64 "\n  transfer_interval: %s\n  transfer_max: %" PRId64
+        "\n  snapshots: %d\n  snapshot_interval: %s\n  initiators: [", cl->tokens,
+        duration_text(cl->transfer_interval_ns, d[0], 32), cl->transfer_max, cl->snapshots,
+        duration_text(cl->snapshot_interval_ns, d[1], 32));
+    for (int k = 0; k < cl->initiators_count; k++)
+        put(o, "%s%d", k ? ", " : "", cl->initiators[k]);
+    put(o, "]\n  fifo: %s\n  duration: %s\n", cl->fifo ? "true" : "false",
+        duration_text(cl->duration_ns, d[2], 32));
+    put_channel(o, s);
+    put(o, "  trace: %s\n  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
+        "\n  mutant: %s\n", s->trace_records ? "records" : "checkpoints", s->seed,
+        duration_text(s->max_time_ns, d[3], 32), s->max_events, mutant);
+    return o->overflow ? -1 : (int)o->used;
+}
+
+int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
+{
+    static const char *const mutants[] = {
+        [SB_MUTANT_NONE] = "none",
+        [SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER] = "snapshot-on-first-barrier",
+        [SB_MUTANT_DROP_CHANNEL_STATE] = "drop-channel-state",
+    };
+    assert((size_t)s->mutant < COUNT_OF(mutants) && mutants[s->mutant] != NULL);
+    out_t o = { .buf = buf, .len = len };
+    char d[8][32];
+    put(&o, "name: %s\n", s->name);
+    if (s->description[0] != '\0')
+        put(&o, "description: \"");
+    for (const char *c = s->description; *c != '\0'; c++)
+        put(&o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c == '\n' ? ' ' : *c);
+    if (s->description[0] != '\0')
+        put(&o, "\"\n");
+    if (s->model == SB_SIM_MODEL_CLASSIC)
+        return format_classic(&o, s, mutants[s->mutant]);
+    put(&o, "sim:\n  protocol: %s\n", protocol_names[s->protocol]);
+    if (s->protocol == SB_SIM_TIMEOUT)
+        put(&o, "  aligned_timeout: %s\n", duration_text(s->aligned_timeout_ns, d[0], 32));
+    put(&o, "  records: %" PRId64 "\n  source_interval: %s\n  checkpoint_interval: %s\n"
+        "  checkpoint_timeout: %s\n  max_concurrent: %d\n  min_pause: %s\n"
+        "  tolerable_failed: %d\n", s->records, duration_text(s->source_interval_ns, d[1], 32),
+        duration_text(s->checkpoint_interval_ns, d[2], 32),
+        duration_text(s->checkpoint_timeout_ns, d[3], 32), s->max_concurrent,
+        duration_text(s->min_pause_ns, d[4], 32), s->tolerable_failed);
+    put_channel(&o, s);
+    put(&o, "  rpc_delay: %s\n  restart_delay: %s\n  coordinator_tick: %s\n"
+        "  sample_interval: %s\n", duration_text(s->rpc_delay.min_ns, d[0], 32),
+        duration_text(s->restart_delay_ns, d[1], 32),
+        duration_text(s->coordinator_tick_ns, d[2], 32),
+        duration_text(s->sample_interval_ns, d[3], 32));
+    put(&o, "  trace: %s\n  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
+        "\n  mutant: %s\n  stages:\n", s->trace_records ? "records" : "checkpoints", s->seed,
+        duration_text(s->max_time_ns, d[4], 32), s->max_events, mutants[s->mutant]);
+    for (int i = 0; i < s->stages_count; i++)
+        put_stage(&o, s, &s->stages[i]);
+    put(&o, "  faults:%s\n", s->faults_count == 0 ? " []" : "");
+    for (int i = 0; i < s->faults_count; i++)
+        put(&o, "    - { at: %s, crash: job }\n", duration_text(s->faults[i].at_ns, d[5], 32));
+    return o.overflow ? -1 : (int)o.used;
 }

@@ -33,6 +33,39 @@
 #define SB_SIMSCENARIO_INPUTS_MAX 64         /* the barrier handler's bound */
 #define SB_SIMSCENARIO_CAPACITY_MAX (1 << 20)
 
+/* What is simulated: the record pipeline with Flink's barriers, or the
+ * classic Chandy–Lamport algorithm on any directed graph with the token
+ * workload (processes passing tokens; a snapshot must conserve them). */
+typedef enum sb_simscenario_model {
+    SB_SIM_MODEL_PIPELINE = 0,
+    SB_SIM_MODEL_CLASSIC,
+} sb_simscenario_model_t;
+
+#define SB_SIMSCENARIO_PROCESSES_MAX 64
+#define SB_SIMSCENARIO_EDGES_MAX 1024
+#define SB_SIMSCENARIO_SNAPSHOTS_MAX 64
+
+/* model: chandy-lamport. */
+typedef struct sb_simscenario_classic {
+    int processes;                       /* default 4 */
+    int edges[SB_SIMSCENARIO_EDGES_MAX][2]; /* directed channels (from, to) */
+    int edges_count;                     /* graph: ring (default), bidirectional-ring,
+                                            complete, or a list of [from, to] */
+    int64_t tokens;                      /* each process's initial balance; default 100 */
+    int64_t transfer_interval_ns;        /* mean time between two transfers of a
+                                            process (exponential); default 100us */
+    int64_t transfer_max;                /* tokens in one message at most; default 10 */
+    int snapshots;                       /* default 3 */
+    int64_t snapshot_interval_ns;        /* from one snapshot's start to the next;
+                                            default 5ms */
+    int initiators[SB_SIMSCENARIO_PROCESSES_MAX]; /* default [0] */
+    int initiators_count;
+    bool fifo;                           /* default true; false reorders messages
+                                            and markers: the exercise that breaks CL */
+    int64_t duration_ns;                 /* transfers stop then; default: until the
+                                            last snapshot starts, plus one interval */
+} sb_simscenario_classic_t;
+
 typedef enum sb_simscenario_protocol {
     SB_SIM_ALIGNED = 0,          /* aligned barriers (EXACTLY_ONCE) */
     SB_SIM_UNALIGNED,            /* unaligned from the start */
@@ -70,6 +103,9 @@ typedef struct sb_simscenario {
     char name[SB_SCENARIO_NAME_BYTES_MAX];
     char description[SB_SCENARIO_TEXT_BYTES_MAX];
 
+    sb_simscenario_model_t model;        /* default pipeline */
+    sb_simscenario_classic_t classic;    /* model: chandy-lamport */
+
     sb_simscenario_protocol_t protocol;  /* default aligned */
     int64_t aligned_timeout_ns;          /* protocol: timeout */
     int64_t records;                     /* per source subtask; default 1000 */
@@ -90,7 +126,9 @@ typedef struct sb_simscenario {
     int64_t max_time_ns;                 /* default 10s of virtual time */
     int64_t max_events;                  /* default 2e9 */
     sb_mutant_t mutant;                  /* none, snapshot-on-first-barrier,
-                                            drop-channel-state */
+                                            drop-channel-state; classic: none,
+                                            drop-channel-state (nothing recorded
+                                            on channels) */
 
     sb_simscenario_stage_t stages[SB_SIMSCENARIO_STAGES_MAX];
     int stages_count;
@@ -106,7 +144,14 @@ int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err);
 /* Same, from a string (tests); `path` names it in messages. */
 int sb_simscenario_parse(sb_simscenario_t *s, const char *path, const char *yaml, sb_err_t *err);
 
+/* The scenario as a sim scenario file that parses back to the same values
+ * (every key written; durations in the largest exact unit). Returns the
+ * length written, or -1 when it does not fit in len bytes. */
+int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len);
+#define SB_SIMSCENARIO_TEXT_MAX 16384        /* what format writes at most */
+
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);
 const char *sb_simscenario_kind_name(sb_simscenario_kind_t k);
+const char *sb_simscenario_model_name(sb_simscenario_model_t m);
 
 #endif

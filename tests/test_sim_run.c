@@ -10,6 +10,7 @@
 
 #include "cu_helpers.h"
 #include "explore.h"
+#include "shrink.h"
 #include "sim.h"
 #include "simscenario.h"
 
@@ -282,6 +283,48 @@ static void test_explore_reports_the_same_failing_seeds_whatever_the_threads(voi
     free(s);
 }
 
+/* ------------------------------------------------------------ shrinking */
+
+static void test_shrink_makes_a_failing_run_smaller_and_it_still_fails_the_same_way(void)
+{
+    sb_simscenario_t *s = scenario(DIAMOND("unaligned", "  mutant: drop-channel-state\n"));
+    sb_simscenario_t *small = malloc(sizeof *small);
+    sb_shrink_report_t rep;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_shrink_run(s, 1, small, &rep, NULL, NULL, &err), 1);
+    CU_ASSERT(rep.steps > 0);
+    CU_ASSERT(rep.runs <= SB_SHRINK_RUNS_MAX);
+    CU_ASSERT(rep.events_after < rep.events_before / 4);
+    CU_ASSERT(small->records < s->records);
+    ASSERT_HAS(rep.why, "exactly-once");
+    /* The shrunk scenario, written and read back, replays the failure. */
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    CU_ASSERT_FATAL(sb_simscenario_format(small, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    run_t *r = run(text, 1);
+    CU_ASSERT_FALSE(r->v.eo_ok);
+    CU_ASSERT_EQUAL(sb_sim_events(r->sim), rep.events_after);
+    char why[SB_SHRINK_WHY_BYTES_MAX];
+    sb_sim_verdict_why(&r->v, why, sizeof why);
+    CU_ASSERT_STRING_EQUAL(why, rep.why);
+    run_free(r);
+    free(text);
+    free(small);
+    free(s);
+}
+
+static void test_shrink_leaves_a_passing_run_alone(void)
+{
+    sb_simscenario_t *s = scenario(DIAMOND("aligned", ""));
+    sb_simscenario_t *out = malloc(sizeof *out);
+    sb_shrink_report_t rep;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL(sb_shrink_run(s, 2, out, &rep, NULL, NULL, &err), 0);
+    CU_ASSERT_EQUAL(rep.runs, 1);
+    CU_ASSERT_EQUAL(out->records, s->records);
+    free(out);
+    free(s);
+}
+
 void test_sim_run_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -308,6 +351,9 @@ void test_sim_run_register(void)
           test_explore_runs_every_seed_and_finds_no_violation_in_a_correct_protocol },
         { "explore reports the same failing seeds whatever the threads",
           test_explore_reports_the_same_failing_seeds_whatever_the_threads },
+        { "shrink makes a failing run smaller and it still fails the same way",
+          test_shrink_makes_a_failing_run_smaller_and_it_still_fails_the_same_way },
+        { "shrink leaves a passing run alone", test_shrink_leaves_a_passing_run_alone },
         { NULL, NULL },
     };
     sb_test_add_suite("sim runs", cases);

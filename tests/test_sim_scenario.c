@@ -171,6 +171,111 @@ static void test_without_input_a_stage_reads_forward_at_equal_parallelism_else_r
     free(s);
 }
 
+static void expect_same(const sb_simscenario_t *a, const sb_simscenario_t *b)
+{
+    CU_ASSERT_STRING_EQUAL(a->name, b->name);
+    CU_ASSERT_EQUAL(a->protocol, b->protocol);
+    CU_ASSERT_EQUAL(a->aligned_timeout_ns, b->aligned_timeout_ns);
+    CU_ASSERT_EQUAL(a->records, b->records);
+    CU_ASSERT_EQUAL(a->source_interval_ns, b->source_interval_ns);
+    CU_ASSERT_EQUAL(a->checkpoint_interval_ns, b->checkpoint_interval_ns);
+    CU_ASSERT_EQUAL(a->checkpoint_timeout_ns, b->checkpoint_timeout_ns);
+    CU_ASSERT_EQUAL(a->max_concurrent, b->max_concurrent);
+    CU_ASSERT_EQUAL(a->min_pause_ns, b->min_pause_ns);
+    CU_ASSERT_EQUAL(a->tolerable_failed, b->tolerable_failed);
+    CU_ASSERT_EQUAL(memcmp(&a->channel_delay, &b->channel_delay, sizeof a->channel_delay), 0);
+    CU_ASSERT_EQUAL(a->channel_capacity, b->channel_capacity);
+    CU_ASSERT_EQUAL(a->rpc_delay.min_ns, b->rpc_delay.min_ns);
+    CU_ASSERT_EQUAL(a->restart_delay_ns, b->restart_delay_ns);
+    CU_ASSERT_EQUAL(a->coordinator_tick_ns, b->coordinator_tick_ns);
+    CU_ASSERT_EQUAL(a->sample_interval_ns, b->sample_interval_ns);
+    CU_ASSERT_EQUAL(a->trace_records, b->trace_records);
+    CU_ASSERT_EQUAL(a->seed, b->seed);
+    CU_ASSERT_EQUAL(a->max_time_ns, b->max_time_ns);
+    CU_ASSERT_EQUAL(a->max_events, b->max_events);
+    CU_ASSERT_EQUAL(a->mutant, b->mutant);
+    CU_ASSERT_EQUAL_FATAL(a->stages_count, b->stages_count);
+    for (int i = 0; i < a->stages_count; i++) {
+        const sb_simscenario_stage_t *x = &a->stages[i], *y = &b->stages[i];
+        CU_ASSERT_STRING_EQUAL(x->name, y->name);
+        CU_ASSERT_EQUAL(x->kind, y->kind);
+        CU_ASSERT_EQUAL(x->parallelism, y->parallelism);
+        CU_ASSERT_EQUAL(x->kind == SB_SIM_SOURCE || x->input == y->input, true);
+        CU_ASSERT_EQUAL(x->from_count, y->from_count);
+        CU_ASSERT_EQUAL(memcmp(x->from, y->from, sizeof x->from), 0);
+        CU_ASSERT_EQUAL(x->keep_every, y->keep_every);
+        CU_ASSERT_EQUAL(x->process_ns, y->process_ns);
+    }
+    CU_ASSERT_EQUAL_FATAL(a->faults_count, b->faults_count);
+    for (int i = 0; i < a->faults_count; i++)
+        CU_ASSERT_EQUAL(a->faults[i].at_ns, b->faults[i].at_ns);
+}
+
+static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: round-trip\ndescription: a \"quoted\" one\nsim:\n  protocol: timeout\n"
+        "  aligned_timeout: 1500us\n  records: 77\n  max_concurrent: 3\n"
+        "  channel: { delay: exponential, min: 3us, mean: 250us, max: 2ms, capacity: 9 }\n"
+        "  trace: checkpoints\n  seed: 99\n  mutant: drop-channel-state\n"
+        "  stages:\n    - { name: clicks, kind: source, parallelism: 2 }\n"
+        "    - { name: views, kind: source }\n"
+        "    - { name: map, parallelism: 2, from: [clicks, views], input: hash }\n"
+        "    - { name: filter, keep_every: 5, process_time: 7us }\n"
+        "    - { name: sink }\n  faults:\n    - { at: 3ms, crash: job }\n"
+        "    - { at: 4100us, crash: job }\n");
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    CU_ASSERT(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    sb_simscenario_t *back = parse_ok(text);
+    expect_same(s, back);
+    CU_ASSERT_STRING_EQUAL(back->description, "a \"quoted\" one");
+    CU_ASSERT_EQUAL(sb_simscenario_format(s, text, 40), -1); /* too small: refused */
+    free(back);
+    free(text);
+    free(s);
+}
+
+static void test_classic_scenarios_parse_with_their_graph(void)
+{
+    sb_simscenario_t *s = parse_ok("name: r\nsim:\n  model: chandy-lamport\n  processes: 3\n");
+    CU_ASSERT_EQUAL(s->model, SB_SIM_MODEL_CLASSIC);
+    CU_ASSERT_EQUAL(s->classic.edges_count, 3); /* a ring by default */
+    CU_ASSERT_EQUAL(s->classic.edges[2][0], 2);
+    CU_ASSERT_EQUAL(s->classic.edges[2][1], 0);
+    CU_ASSERT_EQUAL(s->classic.initiators_count, 1);
+    CU_ASSERT(s->classic.fifo);
+    CU_ASSERT_EQUAL(s->classic.duration_ns, 4 * s->classic.snapshot_interval_ns);
+    free(s);
+    s = parse_ok("name: c\nsim:\n  model: chandy-lamport\n  processes: 4\n  graph: complete\n"
+                 "  initiators: [1, 3]\n  fifo: false\n");
+    CU_ASSERT_EQUAL(s->classic.edges_count, 12);
+    CU_ASSERT_EQUAL(s->classic.initiators[1], 3);
+    CU_ASSERT_FALSE(s->classic.fifo);
+    free(s);
+    s = parse_ok("name: b\nsim:\n  model: chandy-lamport\n  graph: bidirectional-ring\n");
+    CU_ASSERT_EQUAL(s->classic.edges_count, 8);
+    free(s);
+}
+
+static void test_classic_rules_are_enforced(void)
+{
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  records: 5\n",
+                "t.yaml:4: sim.records: not a key of model: chandy-lamport");
+    parse_fails("name: x\nsim:\n  processes: 3\n" CHAIN,
+                "t.yaml:3: sim.processes: a key of model: chandy-lamport");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+                "  graph: [[0, 1], [1, 2]]\n  initiators: [1]\n",
+                "process 0 cannot be reached from initiator 1");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+                "  graph: [[0, 1], [1, 1]]\n", "a process does not send to itself");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+                "  graph: [[0, 1], [1, 0], [0, 1]]\n", "channel [0, 1] twice");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n  initiators: [5]\n",
+                "no process 5");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  mutant: snapshot-on-first-barrier\n",
+                "knows none and drop-channel-state");
+}
+
 /* ------------------------------------------------------------ topology */
 
 static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
@@ -272,6 +377,11 @@ void test_sim_scenario_register(void)
         { "topology rules are enforced", test_topology_rules_are_enforced },
         { "without input: a stage reads forward at equal parallelism, else round-robin",
           test_without_input_a_stage_reads_forward_at_equal_parallelism_else_round_robin },
+        { "classic scenarios parse with their graph",
+          test_classic_scenarios_parse_with_their_graph },
+        { "classic rules are enforced", test_classic_rules_are_enforced },
+        { "format writes a file that parses back to the same scenario",
+          test_format_writes_a_file_that_parses_back_to_the_same_scenario },
         { "topology wires channels as the runtime numbers them",
           test_topology_wires_channels_as_the_runtime_numbers_them },
         { "topology merges stages and keeps each path to the sink",

@@ -1,0 +1,383 @@
+/* classic.c — see classic.h.
+ *
+ * Messages of a channel are kept in a vector indexed by their sequence
+ * number on that channel (markers included); a delivery event names the
+ * channel and the sequence number, so a non-FIFO channel can deliver them
+ * in any order. Per process and snapshot the state is a few words plus,
+ * per incoming channel, what was recorded on it. */
+#include "classic.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PROCESSES_MAX SB_SIMSCENARIO_PROCESSES_MAX
+#define SNAPSHOTS_MAX SB_SIMSCENARIO_SNAPSHOTS_MAX
+#define MESSAGES_MAX (1 << 24)   /* per channel, markers included */
+
+_Static_assert(PROCESSES_MAX <= 64, "incoming channels of a process are a 64-bit mask");
+
+enum {
+    EV_TRANSFER = 1,             /* a: process: it sends tokens */
+    EV_INITIATE,                 /* a: process, b: snapshot */
+    EV_DELIVER,                  /* a: channel, b: sequence number */
+};
+
+typedef struct msg {
+    int64_t tokens;              /* 0 for a marker */
+    int snapshot;                /* markers: the snapshot */
+    bool marker;
+    int64_t position;            /* token messages sent on the channel before it */
+} msg_t;
+
+typedef struct chan {
+    int from, to;
+    int to_input;                /* its index among the receiver's inputs */
+    msg_t *msgs;
+    int64_t count, cap;
+    int64_t sent, received;      /* token messages */
+    int64_t last_delivery_ns;    /* FIFO: no delivery before the previous one */
+} chan_t;
+
+/* A process's part of one snapshot. */
+typedef struct part {
+    bool recorded, done;
+    uint64_t marker_in;          /* inputs whose marker came */
+    int64_t *from;               /* [inputs]: received count when recording began */
+    int64_t *msgs, *tokens;      /* [inputs]: recorded so far */
+} part_t;
+
+typedef struct process {
+    int64_t balance;
+    int inputs[PROCESSES_MAX], inputs_count;    /* channel indexes */
+    int outputs[PROCESSES_MAX], outputs_count;
+    part_t parts[SNAPSHOTS_MAX + 1];         /* by snapshot number, from 1 */
+} process_t;
+
+struct sb_classic {
+    const sb_simscenario_t *s;
+    const sb_simscenario_classic_t *cl;
+    sb_engine_t *e;
+    int pid;
+    process_t procs[PROCESSES_MAX];
+    chan_t *chans;
+    int chans_count;
+    int done_count[SNAPSHOTS_MAX + 1];          /* processes done, per snapshot */
+    sb_classic_stats_t stats;
+};
+
+#define TB(c) (&(c)->e->trace)
+#define NOW(c) ((c)->e->now_ns)
+
+/* ------------------------------------------------------------ tracing */
+
+static void tr_begin(sb_classic_t *c, const char *event)
+{
+    sb_tracebuf_begin(TB(c), event, NOW(c), c->pid);
+}
+
+static void tr_proc(sb_classic_t *c, const char *event, int p, int snapshot)
+{
+    tr_begin(c, event);
+    sb_tracebuf_printf(TB(c), ",\"process\":%d", p);
+    if (snapshot > 0)
+        sb_tracebuf_printf(TB(c), ",\"snapshot\":%d", snapshot);
+}
+
+/* ------------------------------------------------------------ channels */
+
+static void send(sb_classic_t *c, int ch, msg_t m)
+{
+    chan_t *x = &c->chans[ch];
+    if (x->count == x->cap) {
+        int64_t cap = x->cap == 0 ? 64 : x->cap * 2;
+        msg_t *v = cap <= MESSAGES_MAX ? realloc(x->msgs, (size_t)cap * sizeof *v) : NULL;
+        if (v == NULL) {
+            sb_engine_fail(c->e, "channel P%d→P%d: more than %d messages", x->from, x->to,
+                           MESSAGES_MAX);
+            return;
+        }
+        x->msgs = v;
+        x->cap = cap;
+    }
+    m.position = x->sent;
+    int64_t seq = x->count;
+    x->msgs[x->count++] = m;
+    int64_t d = NOW(c) + sb_rng_draw(&c->e->rng, &c->s->channel_delay);
+    if (c->cl->fifo) {
+        if (d < x->last_delivery_ns)
+            d = x->last_delivery_ns;
+        x->last_delivery_ns = d;
+    }
+    sb_engine_at(c->e, d, EV_DELIVER, ch, seq);
+    if (m.marker) {
+        c->stats.markers++;
+        tr_proc(c, "marker_sent", x->from, m.snapshot);
+        sb_tracebuf_printf(TB(c), ",\"channel\":%d,\"position\":%" PRId64, ch, m.position);
+        sb_tracebuf_end(TB(c));
+        return;
+    }
+    x->sent++;
+    c->stats.transfers++;
+    if (c->s->trace_records) {
+        tr_proc(c, "cl_send", x->from, 0);
+        sb_tracebuf_printf(TB(c), ",\"channel\":%d,\"seq\":%" PRId64 ",\"tokens\":%" PRId64, ch,
+                           x->sent, m.tokens);
+        sb_tracebuf_end(TB(c));
+    }
+}
+
+/* ------------------------------------------------------------ snapshots */
+
+static void record_state(sb_classic_t *c, int p, int k, bool initiator)
+{
+    process_t *q = &c->procs[p];
+    part_t *pt = &q->parts[k];
+    pt->recorded = true;
+    tr_proc(c, "cl_recorded", p, k);
+    sb_tracebuf_printf(TB(c), ",\"balance\":%" PRId64 ",\"initiator\":%s,\"sent\":[",
+                       q->balance, initiator ? "true" : "false");
+    for (int o = 0; o < q->outputs_count; o++)
+        sb_tracebuf_printf(TB(c), "%s[%d,%" PRId64 "]", o ? "," : "", q->outputs[o],
+                           c->chans[q->outputs[o]].sent);
+    sb_tracebuf_printf(TB(c), "],\"received\":[");
+    for (int i = 0; i < q->inputs_count; i++) {
+        int ch = q->inputs[i];
+        pt->from[i] = c->chans[ch].received;
+        sb_tracebuf_printf(TB(c), "%s[%d,%" PRId64 "]", i ? "," : "", ch, c->chans[ch].received);
+    }
+    sb_tracebuf_printf(TB(c), "]");
+    sb_tracebuf_end(TB(c));
+    for (int o = 0; o < q->outputs_count; o++)
+        send(c, q->outputs[o], (msg_t){ .marker = true, .snapshot = k });
+}
+
+/* The state of input i of p in snapshot k is final (its marker came). */
+static void record_channel(sb_classic_t *c, int p, int k, int i)
+{
+    process_t *q = &c->procs[p];
+    part_t *pt = &q->parts[k];
+    bool drop = c->s->mutant == SB_MUTANT_DROP_CHANNEL_STATE; /* the deliberate bug */
+    pt->marker_in |= 1ull << i;
+    tr_proc(c, "cl_channel_recorded", p, k);
+    sb_tracebuf_printf(TB(c), ",\"channel\":%d,\"messages\":%" PRId64 ",\"tokens\":%" PRId64
+                       ",\"from\":%" PRId64 ",\"to\":%" PRId64, q->inputs[i],
+                       drop ? 0 : pt->msgs[i], drop ? 0 : pt->tokens[i], pt->from[i],
+                       c->chans[q->inputs[i]].received);
+    sb_tracebuf_end(TB(c));
+}
+
+static void check_done(sb_classic_t *c, int p, int k)
+{
+    process_t *q = &c->procs[p];
+    part_t *pt = &q->parts[k];
+    uint64_t all = q->inputs_count == 64 ? UINT64_MAX : (1ull << q->inputs_count) - 1;
+    if (pt->done || !pt->recorded || pt->marker_in != all)
+        return;
+    pt->done = true;
+    tr_proc(c, "cl_snapshot_done", p, k);
+    sb_tracebuf_end(TB(c));
+    if (++c->done_count[k] < c->cl->processes)
+        return;
+    c->stats.snapshots_completed++;
+    tr_begin(c, "cl_snapshot_completed");
+    sb_tracebuf_printf(TB(c), ",\"snapshot\":%d", k);
+    sb_tracebuf_end(TB(c));
+}
+
+static void initiate(sb_classic_t *c, int p, int k)
+{
+    if (c->procs[p].parts[k].recorded)
+        return; /* a marker of k came first: it has recorded already */
+    record_state(c, p, k, true);
+    check_done(c, p, k); /* a process without inputs is done at once */
+}
+
+static void on_marker(sb_classic_t *c, int p, int i, const msg_t *m)
+{
+    process_t *q = &c->procs[p];
+    part_t *pt = &q->parts[m->snapshot];
+    chan_t *x = &c->chans[q->inputs[i]];
+    tr_proc(c, "marker_received", p, m->snapshot);
+    sb_tracebuf_printf(TB(c), ",\"channel\":%d,\"position\":%" PRId64 ",\"read\":%" PRId64
+                       ",\"first\":%s", q->inputs[i], m->position, x->received,
+                       pt->recorded ? "false" : "true");
+    sb_tracebuf_end(TB(c));
+    if (pt->marker_in & (1ull << i)) {
+        sb_engine_fail(c->e, "P%d got marker %d twice on one channel", p, m->snapshot);
+        return;
+    }
+    if (!pt->recorded)
+        record_state(c, p, m->snapshot, false); /* this channel's state: empty */
+    record_channel(c, p, m->snapshot, i);
+    check_done(c, p, m->snapshot);
+}
+
+static void on_tokens(sb_classic_t *c, int p, int i, const msg_t *m)
+{
+    process_t *q = &c->procs[p];
+    chan_t *x = &c->chans[q->inputs[i]];
+    q->balance += m->tokens;
+    x->received++;
+    if (c->s->trace_records) {
+        tr_proc(c, "cl_recv", p, 0);
+        sb_tracebuf_printf(TB(c), ",\"channel\":%d,\"seq\":%" PRId64 ",\"tokens\":%" PRId64,
+                           q->inputs[i], x->received, m->tokens);
+        sb_tracebuf_end(TB(c));
+    }
+    /* Recorded on every snapshot that records this channel now. */
+    for (int k = 1; k <= c->cl->snapshots; k++) {
+        part_t *pt = &q->parts[k];
+        if (pt->recorded && !(pt->marker_in & (1ull << i))) {
+            pt->msgs[i]++;
+            pt->tokens[i] += m->tokens;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ events */
+
+static void transfer(sb_classic_t *c, int p)
+{
+    process_t *q = &c->procs[p];
+    if (NOW(c) > c->cl->duration_ns)
+        return;
+    if (q->balance > 0 && q->outputs_count > 0) {
+        int o = (int)sb_rng_below(&c->e->rng, (uint64_t)q->outputs_count);
+        int64_t most = q->balance < c->cl->transfer_max ? q->balance : c->cl->transfer_max;
+        int64_t tokens = 1 + (int64_t)sb_rng_below(&c->e->rng, (uint64_t)most);
+        q->balance -= tokens;
+        send(c, q->outputs[o], (msg_t){ .tokens = tokens });
+    }
+    int64_t next = NOW(c) + 1 + sb_rng_exponential(&c->e->rng, c->cl->transfer_interval_ns);
+    if (next <= c->cl->duration_ns)
+        sb_engine_at(c->e, next, EV_TRANSFER, p, 0);
+}
+
+static void deliver(sb_classic_t *c, int ch, int64_t seq)
+{
+    chan_t *x = &c->chans[ch];
+    assert(seq >= 0 && seq < x->count);
+    const msg_t *m = &x->msgs[seq];
+    if (m->marker)
+        on_marker(c, x->to, x->to_input, m);
+    else
+        on_tokens(c, x->to, x->to_input, m);
+}
+
+void sb_classic_handle(void *model, const sb_event_t *ev)
+{
+    sb_classic_t *c = model;
+    switch (ev->kind) {
+    case EV_TRANSFER: transfer(c, ev->a); return;
+    case EV_INITIATE: initiate(c, ev->a, (int)ev->b); return;
+    case EV_DELIVER: deliver(c, ev->a, ev->b); return;
+    }
+    assert(!"unknown event kind");
+}
+
+/* ------------------------------------------------------------ building */
+
+static int build(sb_classic_t *c)
+{
+    const sb_simscenario_classic_t *cl = c->cl;
+    c->chans = calloc((size_t)(cl->edges_count > 0 ? cl->edges_count : 1), sizeof *c->chans);
+    if (c->chans == NULL)
+        return -1;
+    c->chans_count = cl->edges_count;
+    for (int e = 0; e < cl->edges_count; e++) {
+        chan_t *x = &c->chans[e];
+        x->from = cl->edges[e][0];
+        x->to = cl->edges[e][1];
+        process_t *u = &c->procs[x->from], *v = &c->procs[x->to];
+        assert(u->outputs_count < PROCESSES_MAX && v->inputs_count < PROCESSES_MAX);
+        u->outputs[u->outputs_count++] = e;
+        x->to_input = v->inputs_count;
+        v->inputs[v->inputs_count++] = e;
+    }
+    for (int p = 0; p < cl->processes; p++) {
+        process_t *q = &c->procs[p];
+        q->balance = cl->tokens;
+        size_t n = (size_t)(q->inputs_count > 0 ? q->inputs_count : 1);
+        for (int k = 1; k <= cl->snapshots; k++) {
+            part_t *pt = &q->parts[k];
+            pt->from = calloc(n, sizeof *pt->from);
+            pt->msgs = calloc(n, sizeof *pt->msgs);
+            pt->tokens = calloc(n, sizeof *pt->tokens);
+            if (pt->from == NULL || pt->msgs == NULL || pt->tokens == NULL)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+sb_classic_t *sb_classic_new(const sb_simscenario_t *s, sb_engine_t *e)
+{
+    assert(s->model == SB_SIM_MODEL_CLASSIC);
+    assert(s->classic.snapshots <= SNAPSHOTS_MAX);
+    sb_classic_t *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->s = s;
+    c->cl = &s->classic;
+    c->e = e;
+    c->pid = 1001;
+    c->stats.total = s->classic.tokens * s->classic.processes;
+    if (build(c) != 0) {
+        sb_classic_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void sb_classic_free(sb_classic_t *c)
+{
+    if (c == NULL)
+        return;
+    for (int p = 0; p < PROCESSES_MAX; p++)
+        for (int k = 0; k <= SNAPSHOTS_MAX; k++) {
+            free(c->procs[p].parts[k].from);
+            free(c->procs[p].parts[k].msgs);
+            free(c->procs[p].parts[k].tokens);
+        }
+    for (int ch = 0; ch < c->chans_count; ch++)
+        free(c->chans[ch].msgs);
+    free(c->chans);
+    free(c);
+}
+
+static void trace_graph(sb_classic_t *c)
+{
+    tr_begin(c, "cl_graph");
+    sb_tracebuf_printf(TB(c), ",\"processes\":%d,\"tokens\":%" PRId64 ",\"total\":%" PRId64
+                       ",\"fifo\":%s,\"channels\":[", c->cl->processes, c->cl->tokens,
+                       c->stats.total, c->cl->fifo ? "true" : "false");
+    for (int ch = 0; ch < c->chans_count; ch++)
+        sb_tracebuf_printf(TB(c), "%s{\"channel\":%d,\"from\":%d,\"to\":%d}", ch ? "," : "", ch,
+                           c->chans[ch].from, c->chans[ch].to);
+    sb_tracebuf_printf(TB(c), "]");
+    sb_tracebuf_end(TB(c));
+}
+
+void sb_classic_start(sb_classic_t *c, uint64_t seed)
+{
+    sb_tracebuf_begin(TB(c), "run_started", 0, 1000);
+    sb_tracebuf_printf(TB(c), ",\"scenario\":\"%s\",\"seed\":%" PRIu64 ",\"mode\":\"CHANDY_LAMPORT"
+                       "\",\"model\":\"chandy-lamport\",\"simulated\":true", c->s->name, seed);
+    sb_tracebuf_end(TB(c));
+    trace_graph(c);
+    const sb_simscenario_classic_t *cl = c->cl;
+    for (int p = 0; p < cl->processes; p++)
+        sb_engine_at(c->e, 1 + sb_rng_exponential(&c->e->rng, cl->transfer_interval_ns),
+                     EV_TRANSFER, p, 0);
+    for (int k = 1; k <= cl->snapshots; k++)
+        for (int i = 0; i < cl->initiators_count; i++)
+            sb_engine_at(c->e, k * cl->snapshot_interval_ns, EV_INITIATE, cl->initiators[i], k);
+}
+
+void sb_classic_stats(const sb_classic_t *c, sb_classic_stats_t *out)
+{
+    *out = c->stats;
+    out->finished = c->stats.snapshots_completed == c->cl->snapshots;
+}

@@ -1,0 +1,71 @@
+/* conserve.h — the checker of classic Chandy–Lamport snapshots over the
+ * token workload, from the trace alone.
+ *
+ * Processes pass tokens along channels; none is created or destroyed, so a
+ * snapshot is correct only if the tokens in the recorded process states
+ * plus those in the recorded channel states equal the total. For every
+ * completed snapshot (`cl_snapshot_completed`) it checks:
+ * - recorded: every process recorded its state exactly once, and every
+ *   channel's state was recorded exactly once (by its receiver);
+ * - conservation: balances + channel tokens = the total (`cl_graph`);
+ * - orphans: on every channel, the receiver had received, when it recorded
+ *   its state, no more messages than the sender had sent when it recorded
+ *   its own (a message received "before" the cut but sent "after" it);
+ * - channel state: the receiver recorded exactly the messages in flight
+ *   across the cut — as many as the sender had sent minus what the
+ *   receiver had received at their recordings.
+ * Pure over events fed in file order (jansson objects); the simulator
+ * feeds it its trace buffer. Bounded by the model's limits. */
+#ifndef SB_CONSERVE_H
+#define SB_CONSERVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "err.h"
+
+#define SB_CONSERVE_PROCESSES_MAX 64
+#define SB_CONSERVE_CHANNELS_MAX 4096
+#define SB_CONSERVE_SNAPSHOTS_MAX 64
+#define SB_CONSERVE_DETAIL_BYTES_MAX 512
+
+typedef enum sb_conserve_check {
+    SB_CONSERVE_RECORDED = 0,
+    SB_CONSERVE_CONSERVATION,
+    SB_CONSERVE_ORPHANS,
+    SB_CONSERVE_CHANNEL_STATE,
+    SB_CONSERVE_CHECKS_COUNT_
+} sb_conserve_check_t;
+
+typedef struct sb_conserve_report {
+    int64_t checked[SB_CONSERVE_CHECKS_COUNT_];
+    int64_t violations[SB_CONSERVE_CHECKS_COUNT_];
+    char first[SB_CONSERVE_CHECKS_COUNT_][SB_CONSERVE_DETAIL_BYTES_MAX];
+    int first_kind;                      /* the first check violated, -1 if none */
+    int64_t snapshots_checked;
+    int64_t total;                       /* tokens in the system */
+} sb_conserve_report_t;
+
+typedef struct sb_conserve sb_conserve_t;
+
+sb_conserve_t *sb_conserve_new(void);
+void sb_conserve_free(sb_conserve_t *c);
+void sb_conserve_event(sb_conserve_t *c, json_t *ev);
+/* -1 (err) when the trace cannot be checked (no cl_graph, bounds). */
+int sb_conserve_finish(sb_conserve_t *c, sb_conserve_report_t *out, sb_err_t *err);
+
+static inline bool sb_conserve_report_ok(const sb_conserve_report_t *r)
+{
+    return r->first_kind < 0;
+}
+
+const char *sb_conserve_check_name(sb_conserve_check_t k);
+
+/* "3 snapshots conserve the 400 tokens (12 channels checked)", or the
+ * first violation. */
+void sb_conserve_report_summary(const sb_conserve_report_t *r, char *buf, size_t len);
+void sb_conserve_report_print(const sb_conserve_report_t *r, FILE *f);
+
+#endif

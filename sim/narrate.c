@@ -1,0 +1,370 @@
+/* narrate.c — see narrate.h. */
+#include "narrate.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TASKS_MAX 128
+#define CHANNELS_MAX 1024
+#define INPUTS_MAX 64
+#define NAME_BYTES_MAX 32
+#define WAITING_SHOWN_MAX 4   /* channels named in "still waiting for" */
+
+typedef struct ntask {
+    char name[NAME_BYTES_MAX];
+    int inputs[INPUTS_MAX];   /* channel numbers */
+    int inputs_count;
+    int64_t aligning_id;      /* the checkpoint whose barriers `reached` counts */
+    uint64_t reached;         /* inputs (bits) whose barrier arrived */
+    int64_t snapshot_id;      /* its newest snapshot */
+} ntask_t;
+
+typedef struct nchan {
+    int number;
+    int from, to;             /* task indexes */
+} nchan_t;
+
+struct sb_narrate {
+    ntask_t tasks[TASKS_MAX];
+    int tasks_count;
+    nchan_t chans[CHANNELS_MAX];
+    int chans_count;
+    bool unaligned;           /* the job's checkpoints may be unaligned */
+    bool origin_set;
+    int64_t origin_ns;
+};
+
+sb_narrate_t *sb_narrate_new(void)
+{
+    return calloc(1, sizeof(sb_narrate_t));
+}
+
+void sb_narrate_free(sb_narrate_t *n)
+{
+    free(n);
+}
+
+/* ------------------------------------------------------------ helpers */
+
+typedef struct line {
+    char *buf;
+    size_t len, used;
+} line_t;
+
+__attribute__((format(printf, 2, 3)))
+static void say(line_t *l, const char *fmt, ...)
+{
+    if (l->used >= l->len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(l->buf + l->used, l->len - l->used, fmt, ap);
+    va_end(ap);
+    if (k > 0)
+        l->used += (size_t)k < l->len - l->used ? (size_t)k : l->len - l->used - 1;
+}
+
+static int64_t num(json_t *ev, const char *key)
+{
+    return json_integer_value(json_object_get(ev, key));
+}
+
+static const char *str(json_t *ev, const char *key)
+{
+    const char *s = json_string_value(json_object_get(ev, key));
+    return s != NULL ? s : "?";
+}
+
+static bool flag(json_t *ev, const char *key)
+{
+    return json_is_true(json_object_get(ev, key));
+}
+
+static int task_index(const sb_narrate_t *n, const char *name)
+{
+    for (int i = 0; i < n->tasks_count; i++)
+        if (strcmp(n->tasks[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static const nchan_t *chan(const sb_narrate_t *n, int number)
+{
+    for (int i = 0; i < n->chans_count; i++)
+        if (n->chans[i].number == number)
+            return &n->chans[i];
+    return NULL;
+}
+
+/* "source-0→map-1", or "channel 7" when the job graph does not say. */
+static void say_chan(line_t *l, const sb_narrate_t *n, int number)
+{
+    const nchan_t *c = chan(n, number);
+    if (c == NULL)
+        say(l, "channel %d", number);
+    else
+        say(l, "%s→%s", n->tasks[c->from].name, n->tasks[c->to].name);
+}
+
+static void job_graph(sb_narrate_t *n, json_t *ev)
+{
+    memset(n->tasks, 0, sizeof n->tasks);
+    n->tasks_count = n->chans_count = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(ev, "tasks"), i, v) {
+        if (n->tasks_count == TASKS_MAX)
+            break;
+        snprintf(n->tasks[n->tasks_count++].name, NAME_BYTES_MAX, "%s", str(v, "name"));
+    }
+    json_array_foreach(json_object_get(ev, "channels"), i, v) {
+        int from = task_index(n, str(v, "from")), to = task_index(n, str(v, "to"));
+        if (n->chans_count == CHANNELS_MAX || from < 0 || to < 0)
+            continue;
+        n->chans[n->chans_count++] = (nchan_t){ .number = (int)num(v, "channel"), .from = from,
+                                                .to = to };
+        ntask_t *t = &n->tasks[to];
+        if (t->inputs_count < INPUTS_MAX)
+            t->inputs[t->inputs_count++] = (int)num(v, "channel");
+    }
+    n->unaligned = flag(ev, "unaligned");
+}
+
+/* ------------------------------------------------------------ checkpoints */
+
+/* "…; blocks that channel; still waiting for a→b, c→b" while aligning. */
+static void say_alignment(line_t *l, sb_narrate_t *n, ntask_t *t, int64_t id, int channel)
+{
+    if (t->aligning_id != id) {
+        t->aligning_id = id;
+        t->reached = 0;
+    }
+    int waiting[INPUTS_MAX], w = 0;
+    for (int ci = 0; ci < t->inputs_count; ci++) {
+        if (t->inputs[ci] == channel)
+            t->reached |= 1ull << ci;
+        else if (!(t->reached & (1ull << ci)))
+            waiting[w++] = t->inputs[ci];
+    }
+    if (t->snapshot_id >= id) {
+        say(l, "; it has snapshotted already");
+        return;
+    }
+    if (w == 0) {
+        say(l, t->inputs_count > 1 ? "; the last one it waited for" : "");
+        return;
+    }
+    say(l, "; blocks that channel; still waiting for ");
+    for (int k = 0; k < w && k < WAITING_SHOWN_MAX; k++) {
+        say(l, "%s", k ? ", " : "");
+        say_chan(l, n, waiting[k]);
+    }
+    if (w > WAITING_SHOWN_MAX)
+        say(l, " and %d more", w - WAITING_SHOWN_MAX);
+}
+
+static void say_positions(line_t *l, json_t *pairs, const char *verb)
+{
+    int64_t total = 0;
+    size_t i, count = json_array_size(pairs);
+    json_t *p;
+    json_array_foreach(pairs, i, p)
+        total += json_integer_value(json_array_get(p, 1));
+    if (count > 0)
+        say(l, "%s %" PRId64 " record%s%s", verb, total, total == 1 ? "" : "s",
+            count > 1 ? " in all" : "");
+}
+
+static void snapshot(line_t *l, sb_narrate_t *n, json_t *ev, int64_t id)
+{
+    int i = task_index(n, str(ev, "task"));
+    if (i >= 0 && id > n->tasks[i].snapshot_id)
+        n->tasks[i].snapshot_id = id;
+    bool unaligned = flag(ev, "unaligned");
+    say(l, "%s snapshots checkpoint %" PRId64 "%s: ", str(ev, "task"), id,
+        unaligned ? " UNALIGNED (at once, not waiting for its other barriers)" : "");
+    say_positions(l, json_object_get(ev, "inputs"), "it has read");
+    if (json_array_size(json_object_get(ev, "inputs")) > 0 &&
+        json_array_size(json_object_get(ev, "outputs")) > 0)
+        say(l, ", ");
+    say_positions(l, json_object_get(ev, "outputs"), "sent");
+    json_t *offsets = json_object_get(ev, "offsets");
+    const char *partition;
+    json_t *offset;
+    json_object_foreach(offsets, partition, offset)
+        say(l, "; next offset of partition %s: %" JSON_INTEGER_FORMAT, partition,
+            json_integer_value(offset));
+    size_t pending = json_array_size(json_object_get(ev, "pending"));
+    if (json_object_get(ev, "pending") != NULL)
+        say(l, "; %zu upload%s pending", pending, pending == 1 ? "" : "s");
+}
+
+static void channel_state(line_t *l, const sb_narrate_t *n, json_t *ev, int64_t id)
+{
+    say(l, "%s records the channel state of checkpoint %" PRId64 ": ", str(ev, "task"), id);
+    size_t i;
+    json_t *r;
+    int shown = 0;
+    json_array_foreach(json_object_get(ev, "ranges"), i, r) {
+        int64_t from = json_integer_value(json_array_get(r, 1));
+        int64_t to = json_integer_value(json_array_get(r, 2));
+        if (to <= from)
+            continue;
+        say(l, "%s", shown++ ? ", " : "");
+        if (to == from + 1)
+            say(l, "record %" PRId64 " on ", to);
+        else
+            say(l, "records %" PRId64 "..%" PRId64 " on ", from + 1, to);
+        say_chan(l, n, (int)json_integer_value(json_array_get(r, 0)));
+    }
+    if (shown == 0)
+        say(l, "nothing was in flight");
+    else
+        say(l, " (%" PRId64 " in flight across the cut, kept for a restore)", num(ev, "records"));
+}
+
+/* ------------------------------------------------------------ events */
+
+static bool checkpoint_event(line_t *l, sb_narrate_t *n, const char *name, json_t *ev)
+{
+    int64_t id = num(ev, "checkpoint");
+    const char *task = str(ev, "task");
+    if (strcmp(name, "checkpoint_triggered") == 0) {
+        say(l, "the coordinator triggers checkpoint %" PRId64 "%s: the sources will snapshot "
+            "and send barrier %" PRId64, id, flag(ev, "final") ? " (the final one)" : "", id);
+    } else if (strcmp(name, "barrier_sent") == 0) {
+        say(l, "%s sends barrier %" PRId64 " on ", task, id);
+        say_chan(l, n, (int)num(ev, "channel"));
+        say(l, " after record %" PRId64 "%s", num(ev, "position"),
+            flag(ev, "unaligned") ? " (unaligned: it will overtake queued records)" : "");
+    } else if (strcmp(name, "barrier_received") == 0) {
+        int64_t ahead = num(ev, "position") - num(ev, "read");
+        say(l, "%s hears of barrier %" PRId64 " on ", task, id);
+        say_chan(l, n, (int)num(ev, "channel"));
+        say(l, ": it comes after record %" PRId64 "; %s has read %" PRId64, num(ev, "position"),
+            task, num(ev, "read"));
+        if (ahead > 0)
+            say(l, ", so %" PRId64 " record%s still ahead of it", ahead, ahead == 1 ? " is" : "s are");
+    } else if (strcmp(name, "barrier_reached") == 0) {
+        int i = task_index(n, task);
+        say(l, "%s receives barrier %" PRId64 " on ", task, id);
+        say_chan(l, n, (int)num(ev, "channel"));
+        say(l, " (it has read up to it)");
+        if (i >= 0)
+            say_alignment(l, n, &n->tasks[i], id, (int)num(ev, "channel"));
+    } else if (strcmp(name, "alignment_started") == 0) {
+        say(l, "%s starts aligning checkpoint %" PRId64 ": it stops reading each input whose "
+            "barrier came, until all have", task, id);
+    } else if (strcmp(name, "alignment_ended") == 0) {
+        say(l, "%s's alignment of checkpoint %" PRId64 " is over: it reads every input again",
+            task, id);
+    } else if (strcmp(name, "alignment_timeout") == 0) {
+        say(l, "%s stops aligning checkpoint %" PRId64 ": past the aligned-checkpoint timeout, "
+            "it goes unaligned", task, id);
+    } else if (strcmp(name, "alignment_abandoned") == 0) {
+        say(l, "%s abandons checkpoint %" PRId64 ": a newer checkpoint's barrier came", task, id);
+    } else if (strcmp(name, "barrier_dropped") == 0) {
+        say(l, "%s drops barrier %" PRId64 ": too many announced ahead of its reading", task, id);
+    } else if (strcmp(name, "snapshot") == 0) {
+        snapshot(l, n, ev, id);
+    } else if (strcmp(name, "channel_state") == 0) {
+        channel_state(l, n, ev, id);
+    } else if (strcmp(name, "ack") == 0) {
+        say(l, "%s acknowledges checkpoint %" PRId64 " (%.3f ms after the trigger)", task, id,
+            (double)(num(ev, "t_ns") - num(ev, "trigger_ns")) / 1e6);
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static bool job_event(line_t *l, sb_narrate_t *n, const char *name, json_t *ev)
+{
+    int64_t id = num(ev, "checkpoint");
+    const char *task = str(ev, "task");
+    if (strcmp(name, "run_started") == 0) {
+        say(l, "run of %s, seed %" PRId64 ", %s", str(ev, "scenario"), num(ev, "seed"),
+            str(ev, "mode"));
+    } else if (strcmp(name, "worker_started") == 0) {
+        say(l, "worker attempt %" PRId64 " starts", num(ev, "attempt"));
+    } else if (strcmp(name, "job_graph") == 0) {
+        job_graph(n, ev);
+        say(l, "the job: %d subtasks, %d channels; checkpoints %s%s", n->tasks_count,
+            n->chans_count, str(ev, "mode"), n->unaligned ? ", unaligned" : ", aligned");
+    } else if (strcmp(name, "restore") == 0) {
+        if (id == 0)
+            say(l, "no completed checkpoint: every subtask starts from nothing");
+        else
+            say(l, "restore from checkpoint %" PRId64 ", the newest completed one: every subtask "
+                "takes back its snapshot; new checkpoints are numbered from %" PRId64, id,
+                num(ev, "next_checkpoint"));
+    } else if (strcmp(name, "source_started") == 0) {
+        const char *partition;
+        json_t *offset;
+        say(l, "%s starts reading", task);
+        json_object_foreach(json_object_get(ev, "offsets"), partition, offset)
+            say(l, " partition %s at offset %" JSON_INTEGER_FORMAT, partition,
+                json_integer_value(offset));
+    } else if (strcmp(name, "source_finished") == 0) {
+        say(l, "%s has read all its input", task);
+    } else if (strcmp(name, "channel_state_restored") == 0) {
+        say(l, "%s replays the %" PRId64 " in-flight records of checkpoint %" PRId64 " before "
+            "reading anything new", task, num(ev, "records"), id);
+    } else if (strcmp(name, "sink_stage") == 0) {
+        say(l, "%s stages what it received since its last snapshot as %s: invisible until a "
+            "checkpoint >= %" PRId64 " completes", task, str(ev, "key"), id);
+    } else if (strcmp(name, "sink_commit") == 0) {
+        say(l, flag(ev, "published") ? "%s publishes %s (output of checkpoint %" PRId64 ")"
+                                     : "%s finds %s already published (checkpoint %" PRId64 ")",
+            task, str(ev, "key"), id);
+    } else if (strcmp(name, "sink_abort") == 0) {
+        say(l, "%s aborts %s: no completed checkpoint knows it; its records come again",
+            task, str(ev, "key"));
+    } else if (strcmp(name, "crash") == 0) {
+        say(l, "CRASH: worker attempt %" PRId64 " is killed; subtasks, channels and records in "
+            "flight are gone, storage stays", num(ev, "attempt"));
+    } else if (strcmp(name, "worker_failed") == 0) {
+        say(l, "worker attempt %" PRId64 " fails (too many failed checkpoints); it restarts",
+            num(ev, "attempt"));
+    } else if (strcmp(name, "job_finished") == 0) {
+        say(l, "the job is finished: every sink committed the final checkpoint");
+    } else if (strcmp(name, "run_finished") == 0) {
+        say(l, "verdict: %s", flag(ev, "verified_ok") ? "OK" : "VIOLATED");
+    } else {
+        return false;
+    }
+    return true;
+}
+
+sb_narrate_kind_t sb_narrate_event(sb_narrate_t *n, json_t *ev, char *buf, size_t len)
+{
+    assert(len > 0);
+    buf[0] = '\0';
+    const char *name = json_string_value(json_object_get(ev, "event"));
+    if (name == NULL)
+        return SB_NARRATE_SKIP;
+    int64_t t = num(ev, "t_ns");
+    if (!n->origin_set) {
+        n->origin_set = true;
+        n->origin_ns = t;
+    }
+    line_t l = { .buf = buf, .len = len };
+    say(&l, "t=%9.3f ms  ", (double)(t - n->origin_ns) / 1e6);
+    if (strcmp(name, "checkpoint_completed") == 0) {
+        say(&l, "checkpoint %" PRId64 " COMPLETED: every subtask acknowledged; together their "
+            "snapshots and channel states are one consistent global state", num(ev, "checkpoint"));
+        return SB_NARRATE_CHECKPOINT_END;
+    }
+    if (strcmp(name, "checkpoint_aborted") == 0) {
+        say(&l, "checkpoint %" PRId64 " ABORTED (%s)", num(ev, "checkpoint"), str(ev, "reason"));
+        return SB_NARRATE_CHECKPOINT_END;
+    }
+    if (checkpoint_event(&l, n, name, ev) || job_event(&l, n, name, ev))
+        return SB_NARRATE_LINE;
+    buf[0] = '\0';
+    return SB_NARRATE_SKIP;
+}

@@ -1,0 +1,276 @@
+/* shrink.c — see shrink.h. */
+#include "shrink.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim.h"
+
+#define STEP_BYTES_MAX 160
+
+typedef enum failure_class { FAIL_NONE = 0, FAIL_LIVENESS, FAIL_EXACTLY_ONCE, FAIL_CUTS } class_t;
+
+typedef struct outcome {
+    class_t cls;
+    int64_t events;
+    char why[SB_SHRINK_WHY_BYTES_MAX];
+} outcome_t;
+
+typedef struct shrink {
+    uint64_t seed;
+    int runs;
+    sb_simscenario_t *cand;              /* the variant being tried */
+    char *text;                          /* its formatted file */
+    sb_err_t *err;
+} shrink_t;
+
+/* Runs the seed on s (record trace off: no decision depends on it). */
+static int run_once(shrink_t *k, const sb_simscenario_t *s, outcome_t *o)
+{
+    sb_simscenario_t *copy = malloc(sizeof *copy);
+    sb_sim_verdict_t *v = malloc(sizeof *v);
+    sb_sim_t *sim = NULL;
+    int rc = -1;
+    memset(o, 0, sizeof *o);
+    if (copy == NULL || v == NULL) {
+        sb_err_set(k->err, "out of memory");
+        goto done;
+    }
+    *copy = *s;
+    copy->trace_records = false;
+    if (sb_sim_new(copy, k->seed, &sim, k->err) != 0)
+        goto done;
+    k->runs++;
+    sb_sim_run(sim);
+    if (sb_sim_verify(sim, v, k->err) != 0)
+        goto done;
+    o->events = sb_sim_events(sim);
+    o->cls = !v->finished ? FAIL_LIVENESS : !v->eo_ok ? FAIL_EXACTLY_ONCE
+             : !v->cuts_ok ? FAIL_CUTS : FAIL_NONE;
+    sb_sim_verdict_why(v, o->why, sizeof o->why);
+    rc = 0;
+done:
+    sb_sim_free(sim);
+    free(v);
+    free(copy);
+    return rc;
+}
+
+/* A variant is valid when it formats and parses back: the parser's rules
+ * (topology, bounds, delays) are the rules. The parsed one replaces it, so
+ * the kept scenario is exactly what its file says. */
+static bool valid(shrink_t *k, sb_simscenario_t *cand)
+{
+    if (sb_simscenario_format(cand, k->text, SB_SIMSCENARIO_TEXT_MAX) < 0)
+        return false;
+    sb_err_t ignored;
+    char path[sizeof cand->path];
+    snprintf(path, sizeof path, "%s", cand->path);
+    if (sb_simscenario_parse(cand, path, k->text, &ignored) != 0)
+        return false;
+    return true;
+}
+
+/* --------------------------------------------------------- the variants */
+
+/* Removes stage i (neither a source nor the sink): its consumer reads its
+ * upstream stages instead. */
+static bool drop_stage(sb_simscenario_t *s, int i)
+{
+    const sb_simscenario_stage_t *st = &s->stages[i];
+    if (st->kind == SB_SIM_SOURCE || st->kind == SB_SIM_SINK)
+        return false;
+    for (int j = i + 1; j < s->stages_count; j++) {
+        sb_simscenario_stage_t *c = &s->stages[j];
+        for (int k = 0; k < c->from_count; k++) {
+            if (c->from[k] != i)
+                continue;
+            if (c->from_count - 1 + st->from_count > SB_SIMSCENARIO_FROM_MAX)
+                return false;
+            c->from[k] = c->from[--c->from_count];
+            for (int u = 0; u < st->from_count; u++)
+                c->from[c->from_count++] = st->from[u];
+        }
+    }
+    memmove(&s->stages[i], &s->stages[i + 1],
+            (size_t)(s->stages_count - i - 1) * sizeof s->stages[0]);
+    s->stages_count--;
+    for (int j = 0; j < s->stages_count; j++)
+        for (int k = 0; k < s->stages[j].from_count; k++)
+            if (s->stages[j].from[k] > i)
+                s->stages[j].from[k]--;
+    return true;
+}
+
+static int64_t half(int64_t x)
+{
+    return x / 2;
+}
+
+typedef enum variant_result { VARIANT_END = 0, VARIANT_SKIP, VARIANT_TRY } variant_t;
+
+static variant_t remove_fault(const sb_simscenario_t *s, int i, sb_simscenario_t *c, char *step)
+{
+    memmove(&c->faults[i], &c->faults[i + 1],
+            (size_t)(c->faults_count - i - 1) * sizeof c->faults[0]);
+    c->faults_count--;
+    snprintf(step, STEP_BYTES_MAX, "fault %d (crash at %.3f ms) removed", i,
+             s->faults[i].at_ns / 1e6);
+    return VARIANT_TRY;
+}
+
+static variant_t earlier_fault(const sb_simscenario_t *s, int i, sb_simscenario_t *c, char *step)
+{
+    if (s->faults[i].at_ns < 2000)
+        return VARIANT_SKIP;
+    c->faults[i].at_ns = half(s->faults[i].at_ns);
+    snprintf(step, STEP_BYTES_MAX, "fault %d earlier: %.3f -> %.3f ms", i,
+             s->faults[i].at_ns / 1e6, c->faults[i].at_ns / 1e6);
+    return VARIANT_TRY;
+}
+
+static variant_t fewer_subtasks(const sb_simscenario_t *s, int i, sb_simscenario_t *c, char *step)
+{
+    if (s->stages[i].parallelism == 1)
+        return VARIANT_SKIP;
+    c->stages[i].parallelism--;
+    snprintf(step, STEP_BYTES_MAX, "%s parallelism %d -> %d", s->stages[i].name,
+             s->stages[i].parallelism, c->stages[i].parallelism);
+    return VARIANT_TRY;
+}
+
+/* Variants that are one change of the whole scenario, numbered 0, 1, … */
+static variant_t global_variant(const sb_simscenario_t *s, int n, sb_simscenario_t *c,
+                                char *step)
+{
+    switch (n) {
+    case 0:
+        if (s->records == 1)
+            return VARIANT_SKIP;
+        c->records = half(s->records);
+        snprintf(step, STEP_BYTES_MAX, "records %" PRId64 " -> %" PRId64, s->records, c->records);
+        return VARIANT_TRY;
+    case 1:
+        if (s->channel_delay.max_ns == s->channel_delay.min_ns)
+            return VARIANT_SKIP;
+        c->channel_delay.max_ns = s->channel_delay.min_ns +
+                                  half(s->channel_delay.max_ns - s->channel_delay.min_ns);
+        if (s->channel_delay.mean_ns > 1)
+            c->channel_delay.mean_ns = half(s->channel_delay.mean_ns);
+        snprintf(step, STEP_BYTES_MAX, "channel delays halved");
+        return VARIANT_TRY;
+    case 2:
+        if (s->channel_capacity == 1)
+            return VARIANT_SKIP;
+        c->channel_capacity = s->channel_capacity / 2;
+        snprintf(step, STEP_BYTES_MAX, "channel capacity %d -> %d", s->channel_capacity,
+                 c->channel_capacity);
+        return VARIANT_TRY;
+    case 3:
+        if (s->max_concurrent == 1)
+            return VARIANT_SKIP;
+        c->max_concurrent = 1;
+        snprintf(step, STEP_BYTES_MAX, "max_concurrent %d -> 1", s->max_concurrent);
+        return VARIANT_TRY;
+    }
+    return VARIANT_END;
+}
+
+/* The n-th variant of s, in the order tried: the biggest cuts first
+ * (faults, records, stages), then subtasks, delays, capacity, timing. */
+static variant_t variant(const sb_simscenario_t *s, int n, sb_simscenario_t *c, char *step)
+{
+    *c = *s;
+    if (n < s->faults_count)
+        return remove_fault(s, n, c, step);
+    n -= s->faults_count;
+    if (n == 0)
+        return global_variant(s, 0, c, step);
+    n -= 1;
+    if (n < s->stages_count) {
+        if (!drop_stage(c, n))
+            return VARIANT_SKIP;
+        snprintf(step, STEP_BYTES_MAX, "stage %s removed", s->stages[n].name);
+        return VARIANT_TRY;
+    }
+    n -= s->stages_count;
+    if (n < s->stages_count)
+        return fewer_subtasks(s, n, c, step);
+    n -= s->stages_count;
+    if (n < s->faults_count)
+        return earlier_fault(s, n, c, step);
+    n -= s->faults_count;
+    return global_variant(s, 1 + n, c, step);
+}
+
+/* One round over every variant; returns whether one was kept. */
+static int round_over(shrink_t *k, sb_simscenario_t *best, outcome_t *best_out,
+                      sb_shrink_report_t *rep, sb_shrink_progress_fn progress, void *ctx)
+{
+    char step[STEP_BYTES_MAX];
+    variant_t v;
+    for (int n = 0; k->runs < SB_SHRINK_RUNS_MAX &&
+                    (v = variant(best, n, k->cand, step)) != VARIANT_END; n++) {
+        if (v == VARIANT_SKIP || !valid(k, k->cand))
+            continue; /* not applicable, or a scenario the parser refuses */
+        outcome_t o;
+        if (run_once(k, k->cand, &o) != 0)
+            return -1;
+        if (o.cls != best_out->cls || o.events >= best_out->events)
+            continue;
+        *best = *k->cand;
+        *best_out = o;
+        rep->steps++;
+        if (progress != NULL)
+            progress(ctx, step, o.events);
+        return 1;
+    }
+    return 0;
+}
+
+int sb_shrink_run(const sb_simscenario_t *s, uint64_t seed, sb_simscenario_t *out,
+                  sb_shrink_report_t *rep, sb_shrink_progress_fn progress, void *ctx,
+                  sb_err_t *err)
+{
+    memset(rep, 0, sizeof *rep);
+    if (s->model != SB_SIM_MODEL_PIPELINE)
+        return sb_err_set(err, "--shrink knows pipeline scenarios only (%s is %s)", s->path,
+                          sb_simscenario_model_name(s->model));
+    shrink_t k = { .seed = seed, .err = err };
+    k.cand = malloc(sizeof *k.cand);
+    k.text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    sb_simscenario_t *best = malloc(sizeof *best);
+    int rc = -1;
+    outcome_t best_out;
+    if (k.cand == NULL || k.text == NULL || best == NULL) {
+        sb_err_set(err, "out of memory");
+        goto done;
+    }
+    *best = *s;
+    if (run_once(&k, best, &best_out) != 0)
+        goto done;
+    rep->events_before = rep->events_after = best_out.events;
+    snprintf(rep->why, sizeof rep->why, "%s", best_out.why);
+    *out = *s;
+    if (best_out.cls == FAIL_NONE) {
+        rc = 0;
+        goto done;
+    }
+    int r;
+    while ((r = round_over(&k, best, &best_out, rep, progress, ctx)) == 1)
+        ;
+    if (r < 0)
+        goto done;
+    *out = *best;
+    rep->events_after = best_out.events;
+    snprintf(rep->why, sizeof rep->why, "%s", best_out.why);
+    rc = 1;
+done:
+    rep->runs = k.runs;
+    free(best);
+    free(k.text);
+    free(k.cand);
+    return rc;
+}
