@@ -3,7 +3,8 @@
 # record trace) under RUNS seeds (default 3), then the same with the record
 # trace on (every record's send and receive is a trace line), then how many
 # teaching-size runs (scenarios/sim/diamond.yaml, checks included) go in a
-# minute. Prints events per second per run and the median. Only the event
+# minute; and bench/sim-cl-large.yaml, classic Chandy–Lamport on a complete
+# graph of 16 processes. Prints events per second per run and the median. Only the event
 # loop is timed for events/s (snapbed sim's own figure); the seeds per
 # minute include the checks and writing the run folder.
 # This is a measurement, not a test: nothing here passes or fails on timing.
@@ -29,6 +30,13 @@ for kind in checkpoints records; do
     done
     echo "sim-large, trace: $kind: median $(median < "$out/$kind.rates") events/s on one core"
 done
+for s in $(seq 1 "$runs"); do
+    r=$(rate bench/sim-cl-large.yaml --seed "$s" -o "$out/cl-$s")
+    echo "sim-cl-large (classic Chandy–Lamport), seed $s: $r events/s"
+    echo "$r" >> "$out/cl.rates"
+    rm -rf "$out/cl-$s"
+done
+echo "sim-cl-large: median $(median < "$out/cl.rates") events/s on one core"
 start=$(date +%s.%N)
 n=0
 while awk -v s="$start" -v now="$(date +%s.%N)" 'BEGIN {exit !(now - s < 20)}'; do

@@ -17,6 +17,7 @@
 #define MESSAGES_MAX (1 << 24)   /* per channel, markers included */
 
 _Static_assert(PROCESSES_MAX <= 64, "incoming channels of a process are a 64-bit mask");
+_Static_assert(SNAPSHOTS_MAX <= 64, "the snapshots a process records are a 64-bit mask");
 
 enum {
     EV_TRANSFER = 1,             /* a: process: it sends tokens */
@@ -53,6 +54,7 @@ typedef struct process {
     int inputs[PROCESSES_MAX], inputs_count;    /* channel indexes */
     int outputs[PROCESSES_MAX], outputs_count;
     part_t parts[SNAPSHOTS_MAX + 1];         /* by snapshot number, from 1 */
+    uint64_t recording;                       /* snapshots k (bit k-1) recorded, not done */
 } process_t;
 
 struct sb_classic {
@@ -135,6 +137,7 @@ static void record_state(sb_classic_t *c, int p, int k, bool initiator)
     process_t *q = &c->procs[p];
     part_t *pt = &q->parts[k];
     pt->recorded = true;
+    q->recording |= 1ull << (k - 1);
     tr_proc(c, "cl_recorded", p, k);
     sb_tracebuf_printf(TB(c), ",\"balance\":%" PRId64 ",\"initiator\":%s,\"sent\":[",
                        q->balance, initiator ? "true" : "false");
@@ -176,6 +179,7 @@ static void check_done(sb_classic_t *c, int p, int k)
     if (pt->done || !pt->recorded || pt->marker_in != all)
         return;
     pt->done = true;
+    q->recording &= ~(1ull << (k - 1));
     tr_proc(c, "cl_snapshot_done", p, k);
     sb_tracebuf_end(TB(c));
     if (++c->done_count[k] < c->cl->processes)
@@ -227,9 +231,9 @@ static void on_tokens(sb_classic_t *c, int p, int i, const msg_t *m)
         sb_tracebuf_end(TB(c));
     }
     /* Recorded on every snapshot that records this channel now. */
-    for (int k = 1; k <= c->cl->snapshots; k++) {
-        part_t *pt = &q->parts[k];
-        if (pt->recorded && !(pt->marker_in & (1ull << i))) {
+    for (uint64_t bits = q->recording; bits != 0; bits &= bits - 1) {
+        part_t *pt = &q->parts[__builtin_ctzll(bits) + 1];
+        if (!(pt->marker_in & (1ull << i))) {
             pt->msgs[i]++;
             pt->tokens[i] += m->tokens;
         }

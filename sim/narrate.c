@@ -21,6 +21,8 @@ typedef struct ntask {
     int64_t aligning_id;      /* the checkpoint whose barriers `reached` counts */
     uint64_t reached;         /* inputs (bits) whose barrier arrived */
     int64_t snapshot_id;      /* its newest snapshot */
+    int64_t marker_snapshot;  /* classic: the snapshot whose first marker came… */
+    int marker_channel;       /* … on this channel */
 } ntask_t;
 
 typedef struct nchan {
@@ -132,6 +134,96 @@ static void job_graph(sb_narrate_t *n, json_t *ev)
             t->inputs[t->inputs_count++] = (int)num(v, "channel");
     }
     n->unaligned = flag(ev, "unaligned");
+}
+
+/* The classic model's graph: processes P0, P1, … and their channels. */
+static void cl_graph(sb_narrate_t *n, json_t *ev)
+{
+    memset(n->tasks, 0, sizeof n->tasks);
+    n->tasks_count = n->chans_count = 0;
+    int processes = (int)num(ev, "processes");
+    for (int p = 0; p < processes && p < TASKS_MAX; p++)
+        snprintf(n->tasks[n->tasks_count++].name, NAME_BYTES_MAX, "P%d", p);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(ev, "channels"), i, v) {
+        int from = (int)num(v, "from"), to = (int)num(v, "to");
+        if (n->chans_count == CHANNELS_MAX || from < 0 || to < 0 || from >= n->tasks_count ||
+            to >= n->tasks_count)
+            continue;
+        n->chans[n->chans_count++] = (nchan_t){ .number = (int)num(v, "channel"), .from = from,
+                                                .to = to };
+        ntask_t *t = &n->tasks[to];
+        if (t->inputs_count < INPUTS_MAX)
+            t->inputs[t->inputs_count++] = (int)num(v, "channel");
+    }
+}
+
+static void say_inputs(line_t *l, const sb_narrate_t *n, int p, int except)
+{
+    if (p < 0 || p >= n->tasks_count)
+        return;
+    const ntask_t *t = &n->tasks[p];
+    int said = 0;
+    for (int i = 0; i < t->inputs_count; i++) {
+        if (t->inputs[i] == except)
+            continue;
+        say(l, "%s", said++ ? ", " : "");
+        say_chan(l, n, t->inputs[i]);
+    }
+    if (said == 0)
+        say(l, "no channel");
+}
+
+/* Classic Chandy–Lamport's events (classic.h). */
+static bool classic_event(line_t *l, sb_narrate_t *n, const char *name, json_t *ev)
+{
+    int p = (int)num(ev, "process");
+    int64_t k = num(ev, "snapshot");
+    if (strcmp(name, "cl_graph") == 0) {
+        cl_graph(n, ev);
+        say(l, "the graph: %d processes, %d channels (%s), %" PRId64 " tokens each, %" PRId64
+            " in all", n->tasks_count, n->chans_count, flag(ev, "fifo") ? "FIFO" : "NOT FIFO",
+            num(ev, "tokens"), num(ev, "total"));
+    } else if (strcmp(name, "cl_recorded") == 0) {
+        bool initiator = flag(ev, "initiator");
+        int64_t balance = num(ev, "balance");
+        say(l, "P%d records its state for snapshot %" PRId64 ": %" PRId64 " token%s%s; records ",
+            p, k, balance, balance == 1 ? "" : "s", initiator ? " (it initiates)" : "");
+        int except = -1;
+        if (!initiator && p >= 0 && p < n->tasks_count && n->tasks[p].marker_snapshot == k)
+            except = n->tasks[p].marker_channel;
+        say_inputs(l, n, p, except);
+        say(l, " until the marker comes on each");
+    } else if (strcmp(name, "marker_sent") == 0) {
+        say(l, "P%d sends marker %" PRId64 " on ", p, k);
+        say_chan(l, n, (int)num(ev, "channel"));
+        say(l, " (after %" PRId64 " messages)", num(ev, "position"));
+    } else if (strcmp(name, "marker_received") == 0) {
+        if (flag(ev, "first") && p >= 0 && p < n->tasks_count) {
+            n->tasks[p].marker_snapshot = k;
+            n->tasks[p].marker_channel = (int)num(ev, "channel");
+        }
+        say(l, "P%d receives marker %" PRId64 " on ", p, k);
+        say_chan(l, n, (int)num(ev, "channel"));
+        say(l, flag(ev, "first") ? ": its first of this snapshot, so that channel's state is "
+                                   "empty" : ": it stops recording that channel");
+    } else if (strcmp(name, "cl_channel_recorded") == 0) {
+        int64_t msgs = num(ev, "messages");
+        say(l, "P%d's record of ", p);
+        say_chan(l, n, (int)num(ev, "channel"));
+        if (msgs == 0)
+            say(l, " for snapshot %" PRId64 ": empty", k);
+        else
+            say(l, " for snapshot %" PRId64 ": %" PRId64 " message%s, %" PRId64 " tokens in "
+                "flight across the cut", k, msgs, msgs == 1 ? "" : "s", num(ev, "tokens"));
+    } else if (strcmp(name, "cl_snapshot_done") == 0) {
+        say(l, "P%d is done with snapshot %" PRId64 ": a marker came on every incoming channel",
+            p, k);
+    } else {
+        return false;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------ checkpoints */
@@ -359,11 +451,17 @@ sb_narrate_kind_t sb_narrate_event(sb_narrate_t *n, json_t *ev, char *buf, size_
             "snapshots and channel states are one consistent global state", num(ev, "checkpoint"));
         return SB_NARRATE_CHECKPOINT_END;
     }
+    if (strcmp(name, "cl_snapshot_completed") == 0) {
+        say(&l, "snapshot %" PRId64 " COMPLETE: every process recorded its state and its "
+            "incoming channels", num(ev, "snapshot"));
+        return SB_NARRATE_CHECKPOINT_END;
+    }
     if (strcmp(name, "checkpoint_aborted") == 0) {
         say(&l, "checkpoint %" PRId64 " ABORTED (%s)", num(ev, "checkpoint"), str(ev, "reason"));
         return SB_NARRATE_CHECKPOINT_END;
     }
-    if (checkpoint_event(&l, n, name, ev) || job_event(&l, n, name, ev))
+    if (checkpoint_event(&l, n, name, ev) || job_event(&l, n, name, ev) ||
+        classic_event(&l, n, name, ev))
         return SB_NARRATE_LINE;
     buf[0] = '\0';
     return SB_NARRATE_SKIP;

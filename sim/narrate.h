@@ -9,7 +9,9 @@
  * the job graph of the current incarnation (names of channels), which
  * inputs of each subtask have delivered the barrier of the checkpoint it
  * aligns, and whether the job aligns. Record events (send, recv) and
- * samples are not told: a teaching run has thousands of them. */
+ * samples are not told: a teaching run has thousands of them. Classic
+ * Chandy–Lamport runs (classic.h) are told too: markers, recorded states
+ * and channels. */
 #ifndef SB_NARRATE_H
 #define SB_NARRATE_H
 

@@ -87,6 +87,12 @@ cmp -s "$out/shrunk/trace.jsonl" "$out/shrunk-replay/trace.jsonl" ||
 "$bin" sim scenarios/sim/diamond.yaml --shrink -o "$out/not-shrunk" > /dev/null 2>&1 ||
     fail "--shrink of a passing seed: want exit 0"
 
+echo "=== classic explore"
+"$bin" sim scenarios/sim/cl-ring.yaml --explore 200 > "$out/explore-cl.log" 2>&1 ||
+    fail "cl-ring --explore 200: want exit 0"
+"$bin" sim scenarios/sim/cl-ring-no-fifo.yaml --explore 20 > /dev/null 2>&1
+[ $? -eq 1 ] || fail "cl-ring-no-fifo --explore 20: want exit 1"
+
 echo "=== step"
 "$bin" sim scenarios/sim/fan-in-4.yaml --step -o "$out/step" < /dev/null > "$out/step.log" 2>&1 ||
     fail "--step: want exit 0 (see $out/step.log)"
@@ -94,6 +100,11 @@ for phrase in "still waiting for" "COMPLETED" "CRASH" "restore from checkpoint" 
     grep -q "$phrase" "$out/step.log" || fail "--step: no '$phrase' in the narration"
 done
 grep -q '"event"' "$out/step.log" && fail "--step: raw trace lines in the narration"
+"$bin" sim scenarios/sim/cl-ring.yaml --step=none -o "$out/step-cl" > "$out/step-cl.log" 2>&1 ||
+    fail "--step on classic CL: want exit 0"
+for phrase in "receives marker 1" "records its state for snapshot 1" "snapshot 1 COMPLETE"; do
+    grep -q "$phrase" "$out/step-cl.log" || fail "--step (classic): no '$phrase'"
+done
 
 echo "=== usage"
 "$bin" sim > /dev/null 2>&1; [ $? -eq 2 ] || fail "no scenario: want exit 2"

@@ -86,6 +86,30 @@ static void test_records_are_not_told_and_checkpoint_ends_are_marked(void)
     sb_narrate_free(n);
 }
 
+static void test_classic_markers_and_recordings_are_told(void)
+{
+    sb_narrate_t *n = sb_narrate_new();
+    char line[SB_NARRATE_LINE_BYTES_MAX];
+    tell(n, "{\"event\":\"cl_graph\",\"t_ns\":0,\"processes\":3,\"tokens\":10,\"total\":30,"
+            "\"fifo\":true,\"channels\":[{\"channel\":0,\"from\":0,\"to\":1},"
+            "{\"channel\":1,\"from\":2,\"to\":1},{\"channel\":2,\"from\":1,\"to\":0},"
+            "{\"channel\":3,\"from\":1,\"to\":2}]}", line);
+    ASSERT_HAS(line, "3 processes, 4 channels (FIFO), 10 tokens each, 30 in all");
+    tell(n, "{\"event\":\"marker_received\",\"t_ns\":5,\"process\":1,\"snapshot\":2,"
+            "\"channel\":0,\"position\":4,\"read\":4,\"first\":true}", line);
+    ASSERT_HAS(line, "P1 receives marker 2 on P0→P1: its first of this snapshot");
+    tell(n, "{\"event\":\"cl_recorded\",\"t_ns\":5,\"process\":1,\"snapshot\":2,"
+            "\"balance\":1,\"initiator\":false}", line);
+    ASSERT_HAS(line, "P1 records its state for snapshot 2: 1 token; records P2→P1 until");
+    tell(n, "{\"event\":\"cl_channel_recorded\",\"t_ns\":9,\"process\":1,\"snapshot\":2,"
+            "\"channel\":1,\"messages\":2,\"tokens\":7}", line);
+    ASSERT_HAS(line, "P1's record of P2→P1 for snapshot 2: 2 messages, 7 tokens in flight");
+    CU_ASSERT_EQUAL(tell(n, "{\"event\":\"cl_snapshot_completed\",\"t_ns\":9,"
+                            "\"snapshot\":2}", line), SB_NARRATE_CHECKPOINT_END);
+    ASSERT_HAS(line, "snapshot 2 COMPLETE");
+    sb_narrate_free(n);
+}
+
 void test_sim_narrate_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -95,6 +119,8 @@ void test_sim_narrate_register(void)
           test_overtaken_records_and_channel_state_are_counted },
         { "records are not told and checkpoint ends are marked",
           test_records_are_not_told_and_checkpoint_ends_are_marked },
+        { "classic markers and recordings are told",
+          test_classic_markers_and_recordings_are_told },
         { NULL, NULL },
     };
     sb_test_add_suite("sim narration", cases);
