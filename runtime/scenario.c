@@ -11,6 +11,7 @@
  * several keys together (parallelism and connection defaults, source
  * parallelism versus partitions) run once after the walk, because YAML key
  * order is free and `pipeline.parallelism` may come after the stages. */
+#include "yamlnode.h"
 #include "scenario.h"
 
 #include <assert.h>
@@ -229,24 +230,6 @@ static bool copy_text(char *dst, size_t size, const char *src)
 
 /* ------------------------------------------------------ errors & nodes -- */
 
-static size_t line_of(const yaml_node_t *n)
-{
-    return n->start_mark.line + 1;
-}
-
-static const char *text_of(const yaml_node_t *n)
-{
-    assert(n->type == YAML_SCALAR_NODE);
-    return (const char *)n->data.scalar.value;
-}
-
-static yaml_node_t *node_at(const parse_t *p, int id)
-{
-    yaml_node_t *n = yaml_document_get_node(p->doc, id);
-    assert(n != NULL);
-    return n;
-}
-
 __attribute__((format(printf, 4, 5)))
 static int fail(const parse_t *p, size_t line, const char *key,
                 const char *fmt, ...)
@@ -261,41 +244,16 @@ static int fail(const parse_t *p, size_t line, const char *key,
     return sb_err_set(p->err, "%s:%zu: %s: %s", p->path, line, key, what);
 }
 
-/* `key:` with nothing after it, `~` and `null` are YAML's null. */
-static bool is_null(const yaml_node_t *n)
-{
-    if (n->type != YAML_SCALAR_NODE ||
-        n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return false;
-    const char *t = text_of(n);
-    return t[0] == '\0' || strcmp(t, "~") == 0 || strcasecmp(t, "null") == 0;
-}
-
-/* What a node is, for "expected X, got Y". */
-static const char *describe(const yaml_node_t *n, char *buf, size_t size)
-{
-    if (n->type == YAML_MAPPING_NODE)
-        return "a mapping";
-    if (n->type == YAML_SEQUENCE_NODE)
-        return "a list";
-    if (is_null(n))
-        return "nothing";
-    bool quoted = n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-    snprintf(buf, size, "%s'%.64s'", quoted ? "the quoted string " : "",
-             text_of(n));
-    return buf;
-}
-
 static int need_scalar(const parse_t *p, const yaml_node_t *v,
                        const char *key, const char *expected)
 {
     char got[QUOTE_BYTES_MAX];
-    if (v->type != YAML_SCALAR_NODE || is_null(v))
-        return fail(p, line_of(v), key, "expected %s, got %s", expected,
-                    describe(v, got, sizeof got));
+    if (v->type != YAML_SCALAR_NODE || sb_yaml_is_null(v))
+        return fail(p, sb_yaml_line(v), key, "expected %s, got %s", expected,
+                    sb_yaml_describe(v, got, sizeof got));
     /* A "\0" escape would silently cut the value in every C string use. */
-    if (strlen(text_of(v)) != v->data.scalar.length)
-        return fail(p, line_of(v), key, "value contains a NUL byte");
+    if (strlen(sb_yaml_text(v)) != v->data.scalar.length)
+        return fail(p, sb_yaml_line(v), key, "value contains a NUL byte");
     return 0;
 }
 
@@ -335,9 +293,9 @@ static int check_range(const parse_t *p, const yaml_node_t *v,
     if (n >= min && n <= max)
         return 0;
     if (max == INT64_MAX || max == INT_MAX)
-        return fail(p, line_of(v), key, "must be at least %" PRId64
+        return fail(p, sb_yaml_line(v), key, "must be at least %" PRId64
                     ", got %" PRId64, min, n);
-    return fail(p, line_of(v), key, "must be between %" PRId64 " and %"
+    return fail(p, sb_yaml_line(v), key, "must be between %" PRId64 " and %"
                 PRId64 ", got %" PRId64, min, max, n);
 }
 
@@ -350,13 +308,13 @@ static int get_int64(const parse_t *p, const yaml_node_t *v, const char *key,
         return -1;
     int64_t n = 0;
     int rc = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-                 ? parse_int64(text_of(v), &n) : -1;
+                 ? parse_int64(sb_yaml_text(v), &n) : -1;
     if (rc == -2)
-        return fail(p, line_of(v), key, "%.64s is out of range",
-                    text_of(v));
+        return fail(p, sb_yaml_line(v), key, "%.64s is out of range",
+                    sb_yaml_text(v));
     if (rc != 0)
-        return fail(p, line_of(v), key, "expected an integer, got %s",
-                    describe(v, got, sizeof got));
+        return fail(p, sb_yaml_line(v), key, "expected an integer, got %s",
+                    sb_yaml_describe(v, got, sizeof got));
     if (check_range(p, v, key, n, min, max) != 0)
         return -1;
     *out = n;
@@ -369,18 +327,18 @@ static int get_u64(const parse_t *p, const yaml_node_t *v, const char *key,
     char got[QUOTE_BYTES_MAX];
     if (need_scalar(p, v, key, "an integer") != 0)
         return -1;
-    const char *t = text_of(v);
+    const char *t = sb_yaml_text(v);
     bool digits = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     for (const char *c = t; digits && *c != '\0'; c++)
         digits = isdigit((unsigned char)*c);
     if (!digits)
-        return fail(p, line_of(v), key,
+        return fail(p, sb_yaml_line(v), key,
                     "expected a non-negative integer, got %s",
-                    describe(v, got, sizeof got));
+                    sb_yaml_describe(v, got, sizeof got));
     errno = 0;
     unsigned long long n = strtoull(t, NULL, 10);
     if (errno == ERANGE)
-        return fail(p, line_of(v), key, "%.64s is out of range", t);
+        return fail(p, sb_yaml_line(v), key, "%.64s is out of range", t);
     *out = n;
     return 0;
 }
@@ -391,15 +349,15 @@ static int get_bool(const parse_t *p, const yaml_node_t *v, const char *key,
     char got[QUOTE_BYTES_MAX];
     if (need_scalar(p, v, key, "true or false") != 0)
         return -1;
-    const char *t = text_of(v);
+    const char *t = sb_yaml_text(v);
     bool plain = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     if (plain && (strcasecmp(t, "true") == 0 || strcasecmp(t, "yes") == 0))
         *out = true;
     else if (plain && (strcasecmp(t, "false") == 0 || strcasecmp(t, "no") == 0))
         *out = false;
     else
-        return fail(p, line_of(v), key, "expected true or false, got %s",
-                    describe(v, got, sizeof got));
+        return fail(p, sb_yaml_line(v), key, "expected true or false, got %s",
+                    sb_yaml_describe(v, got, sizeof got));
     return 0;
 }
 
@@ -411,12 +369,12 @@ static int get_duration(const parse_t *p, const yaml_node_t *v,
     if (need_scalar(p, v, key, "a duration " DURATION_HINT) != 0)
         return -1;
     int64_t ns = 0;
-    if (sb_duration_parse_ns(text_of(v), &ns) != 0)
-        return fail(p, line_of(v), key, "bad duration '%.64s' " DURATION_HINT,
-                    text_of(v));
+    if (sb_duration_parse_ns(sb_yaml_text(v), &ns) != 0)
+        return fail(p, sb_yaml_line(v), key, "bad duration '%.64s' " DURATION_HINT,
+                    sb_yaml_text(v));
     if (ns < min_ns)
-        return fail(p, line_of(v), key, "must be more than 0, got '%.64s'",
-                    text_of(v));
+        return fail(p, sb_yaml_line(v), key, "must be more than 0, got '%.64s'",
+                    sb_yaml_text(v));
     *out_ns = ns;
     return 0;
 }
@@ -426,8 +384,8 @@ static int get_text(const parse_t *p, const yaml_node_t *v, const char *key,
 {
     if (need_scalar(p, v, key, "a string") != 0)
         return -1;
-    if (!copy_text(buf, size, text_of(v)))
-        return fail(p, line_of(v), key, "longer than %zu bytes", size - 1);
+    if (!copy_text(buf, size, sb_yaml_text(v)))
+        return fail(p, sb_yaml_line(v), key, "longer than %zu bytes", size - 1);
     return 0;
 }
 
@@ -440,7 +398,7 @@ static int get_uri(const parse_t *p, const yaml_node_t *v, const char *key,
     bool file = strncmp(buf, "file://", 7) == 0 && buf[7] != '\0';
     bool s3 = strncmp(buf, "s3://", 5) == 0 && buf[5] != '\0' && buf[5] != '/';
     if (!file && !s3)
-        return fail(p, line_of(v), key,
+        return fail(p, sb_yaml_line(v), key,
                     "expected file://PATH or s3://BUCKET/PREFIX, got '%.64s'",
                     buf);
     return 0;
@@ -550,9 +508,9 @@ static const key_entry_t *closest_key(const char *word, const key_entry_t *keys,
 static int unknown_key(const parse_t *p, const yaml_node_t *k, const char *key,
                        const key_entry_t *keys, size_t keys_count)
 {
-    const key_entry_t *best = closest_key(text_of(k), keys, keys_count);
+    const key_entry_t *best = closest_key(sb_yaml_text(k), keys, keys_count);
     if (best != NULL)
-        return fail(p, line_of(k), key, "unknown key (did you mean '%s'?)",
+        return fail(p, sb_yaml_line(k), key, "unknown key (did you mean '%s'?)",
                     best->name);
     char known[SB_ERR_MSG_BYTES_MAX / 2];
     size_t used = 0;
@@ -560,22 +518,22 @@ static int unknown_key(const parse_t *p, const yaml_node_t *k, const char *key,
     for (size_t i = 0; i < keys_count && used < sizeof known; i++)
         used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
                                  i == 0 ? "" : ", ", keys[i].name);
-    return fail(p, line_of(k), key, "unknown key (known: %s)", known);
+    return fail(p, sb_yaml_line(k), key, "unknown key (known: %s)", known);
 }
 
 /* libyaml's document API keeps duplicate keys; YAML forbids them. */
 static int check_duplicate(const parse_t *p, const yaml_node_t *map,
                            const yaml_node_pair_t *pair, const char *key)
 {
-    const char *name = text_of(node_at(p, pair->key));
+    const char *name = sb_yaml_text(sb_yaml_node(p->doc, pair->key));
     for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair;
          q++) {
-        const yaml_node_t *earlier = node_at(p, q->key);
+        const yaml_node_t *earlier = sb_yaml_node(p->doc, q->key);
         if (earlier->type == YAML_SCALAR_NODE &&
-            strcmp(text_of(earlier), name) == 0)
-            return fail(p, line_of(node_at(p, pair->key)), key,
+            strcmp(sb_yaml_text(earlier), name) == 0)
+            return fail(p, sb_yaml_line(sb_yaml_node(p->doc, pair->key)), key,
                         "duplicate key (first given at line %zu)",
-                        line_of(earlier));
+                        sb_yaml_line(earlier));
     }
     return 0;
 }
@@ -586,17 +544,17 @@ static int walk_pair(parse_t *p, const yaml_node_t *map,
 {
     char got[QUOTE_BYTES_MAX];
     char key[KEY_BYTES_MAX];
-    yaml_node_t *k = node_at(p, pair->key);
+    yaml_node_t *k = sb_yaml_node(p->doc, pair->key);
     if (k->type != YAML_SCALAR_NODE)
-        return fail(p, line_of(k), prefix, "a key must be a word, got %s",
-                    describe(k, got, sizeof got));
+        return fail(p, sb_yaml_line(k), prefix, "a key must be a word, got %s",
+                    sb_yaml_describe(k, got, sizeof got));
     snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "",
-             text_of(k));
+             sb_yaml_text(k));
     if (check_duplicate(p, map, pair, key) != 0)
         return -1;
     for (size_t i = 0; i < keys_count; i++)
-        if (strcmp(keys[i].name, text_of(k)) == 0)
-            return apply_field(p, &keys[i], key, node_at(p, pair->value), arg);
+        if (strcmp(keys[i].name, sb_yaml_text(k)) == 0)
+            return apply_field(p, &keys[i], key, sb_yaml_node(p->doc, pair->value), arg);
     return unknown_key(p, k, key, keys, keys_count);
 }
 
@@ -605,11 +563,11 @@ static int walk(parse_t *p, yaml_node_t *map, const char *prefix,
                 const key_entry_t *keys, size_t keys_count, void *arg)
 {
     char got[QUOTE_BYTES_MAX];
-    if (is_null(map))
+    if (sb_yaml_is_null(map))
         return 0;
     if (map->type != YAML_MAPPING_NODE)
-        return fail(p, line_of(map), prefix, "expected a mapping, got %s",
-                    describe(map, got, sizeof got));
+        return fail(p, sb_yaml_line(map), prefix, "expected a mapping, got %s",
+                    sb_yaml_describe(map, got, sizeof got));
     for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
          pair < map->data.mapping.pairs.top; pair++)
         if (walk_pair(p, map, pair, prefix, keys, keys_count, arg) != 0)
@@ -630,7 +588,7 @@ static int on_stage_parallelism(parse_t *p, const char *key, yaml_node_t *v,
     if (get_int64(p, v, key, 1, SB_SCENARIO_PARALLELISM_MAX, &n) != 0)
         return -1;
     stage_of(p->s, id)->parallelism = (int)n;
-    origin_set(&p->parallelism_at[id], line_of(v), key);
+    origin_set(&p->parallelism_at[id], sb_yaml_line(v), key);
     return 0;
 }
 
@@ -641,16 +599,16 @@ static int on_stage_input(parse_t *p, const char *key, yaml_node_t *v,
     if (need_scalar(p, v, key, "forward, rebalance or hash") != 0)
         return -1;
     for (size_t c = 0; c < COUNT_OF(connection_names); c++) {
-        if (strcmp(text_of(v), connection_names[c]) != 0)
+        if (strcmp(sb_yaml_text(v), connection_names[c]) != 0)
             continue;
         sb_stage_t *stage = stage_of(p->s, id);
         stage->input = (sb_connection_t)c;
         stage->input_set = true;
-        origin_set(&p->input_at[id], line_of(v), key);
+        origin_set(&p->input_at[id], sb_yaml_line(v), key);
         return 0;
     }
-    return fail(p, line_of(v), key, "unknown connection '%.64s' "
-                "(known: forward, rebalance, hash)", text_of(v));
+    return fail(p, sb_yaml_line(v), key, "unknown connection '%.64s' "
+                "(known: forward, rebalance, hash)", sb_yaml_text(v));
 }
 
 static int on_map_fn(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -658,13 +616,13 @@ static int on_map_fn(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     (void)arg;
     if (need_scalar(p, v, key, "a map function (uppercase or identity)") != 0)
         return -1;
-    if (strcmp(text_of(v), "uppercase") == 0)
+    if (strcmp(sb_yaml_text(v), "uppercase") == 0)
         p->s->map_fn = SB_MAP_UPPERCASE;
-    else if (strcmp(text_of(v), "identity") == 0)
+    else if (strcmp(sb_yaml_text(v), "identity") == 0)
         p->s->map_fn = SB_MAP_IDENTITY;
     else
-        return fail(p, line_of(v), key, "unknown map function '%.64s' "
-                    "(known: uppercase, identity)", text_of(v));
+        return fail(p, sb_yaml_line(v), key, "unknown map function '%.64s' "
+                    "(known: uppercase, identity)", sb_yaml_text(v));
     return 0;
 }
 
@@ -674,20 +632,20 @@ static int on_filter_fn(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     (void)arg;
     if (need_scalar(p, v, key, "a filter (startswith:PREFIX or all)") != 0)
         return -1;
-    const char *t = text_of(v);
+    const char *t = sb_yaml_text(v);
     if (strcmp(t, "all") == 0) {
         p->s->filter_prefix[0] = '\0';
         return 0;
     }
     if (strncmp(t, startswith, sizeof startswith - 1) != 0)
-        return fail(p, line_of(v), key, "unknown filter '%.64s' "
+        return fail(p, sb_yaml_line(v), key, "unknown filter '%.64s' "
                     "(known: startswith:PREFIX, all)", t);
     const char *prefix = t + sizeof startswith - 1;
     if (prefix[0] == '\0')
-        return fail(p, line_of(v), key,
+        return fail(p, sb_yaml_line(v), key,
                     "empty prefix in '%s' (use all to keep everything)", t);
     if (!copy_text(p->s->filter_prefix, sizeof p->s->filter_prefix, prefix))
-        return fail(p, line_of(v), key, "prefix longer than %zu bytes",
+        return fail(p, sb_yaml_line(v), key, "prefix longer than %zu bytes",
                     sizeof p->s->filter_prefix - 1);
     return 0;
 }
@@ -784,7 +742,7 @@ static int on_pipeline_parallelism(parse_t *p, const char *key,
     if (get_int64(p, v, key, 1, SB_SCENARIO_PARALLELISM_MAX, &n) != 0)
         return -1;
     p->parallelism_default = (int)n;
-    origin_set(&p->parallelism_default_at, line_of(v), key);
+    origin_set(&p->parallelism_default_at, sb_yaml_line(v), key);
     return 0;
 }
 
@@ -840,12 +798,12 @@ static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t
     if (need_scalar(p, v, key, "a stage (source, map, filter, count, sink)") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(stage_kind_names); i++)
-        if (strcmp(text_of(v), stage_kind_names[i]) == 0) {
+        if (strcmp(sb_yaml_text(v), stage_kind_names[i]) == 0) {
             d->fault.stage = (sb_stage_kind_t)i;
             return 0;
         }
-    return fail(p, line_of(v), key, "unknown stage '%.64s' (source, map, filter, count, sink)",
-                text_of(v));
+    return fail(p, sb_yaml_line(v), key, "unknown stage '%.64s' (source, map, filter, count, sink)",
+                sb_yaml_text(v));
 }
 
 static int on_do_throttle(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -889,12 +847,12 @@ static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (need_scalar(p, v, key, "down, rtt, errors, leader, pause or kill") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(actions); i++)
-        if (strcmp(text_of(v), actions[i]) == 0) {
+        if (strcmp(sb_yaml_text(v), actions[i]) == 0) {
             d->fault.broker = (sb_broker_action_t)i;
             return 0;
         }
-    return fail(p, line_of(v), key, "unknown broker fault '%.64s' (down, rtt, errors, leader, "
-                "pause, kill)", text_of(v));
+    return fail(p, sb_yaml_line(v), key, "unknown broker fault '%.64s' (down, rtt, errors, leader, "
+                "pause, kill)", sb_yaml_text(v));
 }
 
 static int get_int(parse_t *p, yaml_node_t *v, const char *key, int64_t lo, int64_t hi,
@@ -942,13 +900,13 @@ static int on_do_request(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (need_scalar(p, v, key, "fetch, produce, list_offsets or metadata") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(requests); i++)
-        if (strcmp(text_of(v), requests[i].name) == 0) {
+        if (strcmp(sb_yaml_text(v), requests[i].name) == 0) {
             d->fault.request_api = requests[i].api;
             d->has_request = true;
             return 0;
         }
-    return fail(p, line_of(v), key, "unknown request '%.64s' (fetch, produce, list_offsets, "
-                "metadata)", text_of(v));
+    return fail(p, sb_yaml_line(v), key, "unknown request '%.64s' (fetch, produce, list_offsets, "
+                "metadata)", sb_yaml_text(v));
 }
 
 static int on_do_error(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -962,14 +920,14 @@ static int on_do_error(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (need_scalar(p, v, key, "a Kafka error name such as NOT_LEADER_FOR_PARTITION") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(errors); i++)
-        if (strcmp(text_of(v), errors[i].name) == 0) {
+        if (strcmp(sb_yaml_text(v), errors[i].name) == 0) {
             d->fault.error_code = errors[i].code;
             d->has_error = true;
             return 0;
         }
-    return fail(p, line_of(v), key, "unknown Kafka error '%.64s' (LEADER_NOT_AVAILABLE, "
+    return fail(p, sb_yaml_line(v), key, "unknown Kafka error '%.64s' (LEADER_NOT_AVAILABLE, "
                 "NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, BROKER_NOT_AVAILABLE, "
-                "NOT_ENOUGH_REPLICAS)", text_of(v));
+                "NOT_ENOUGH_REPLICAS)", sb_yaml_text(v));
 }
 
 static int on_do_error_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -985,13 +943,13 @@ static int on_do_network(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     d->fault.kind = SB_FAULT_NETWORK;
     if (need_scalar(p, v, key, "s3 or kafka") != 0)
         return -1;
-    if (strcmp(text_of(v), "kafka") == 0) {
+    if (strcmp(sb_yaml_text(v), "kafka") == 0) {
         d->fault.network.kafka = true;
         return 0;
     }
-    if (strcmp(text_of(v), "s3") != 0)
-        return fail(p, line_of(v), key, "network faults go toward s3 or kafka, got '%.64s'",
-                    text_of(v));
+    if (strcmp(sb_yaml_text(v), "s3") != 0)
+        return fail(p, sb_yaml_line(v), key, "network faults go toward s3 or kafka, got '%.64s'",
+                    sb_yaml_text(v));
     return 0;
 }
 
@@ -1005,10 +963,10 @@ static int net_fraction(parse_t *p, yaml_node_t *v, const char *key, double *out
 {
     char got[QUOTE_BYTES_MAX];
     char *end = NULL;
-    double x = v->type == YAML_SCALAR_NODE ? strtod(text_of(v), &end) : -1;
+    double x = v->type == YAML_SCALAR_NODE ? strtod(sb_yaml_text(v), &end) : -1;
     if (end == NULL || *end != '\0' || !(x >= 0.0 && x <= 1.0))
-        return fail(p, line_of(v), key, "expected a fraction in [0, 1], got %s",
-                    describe(v, got, sizeof got));
+        return fail(p, sb_yaml_line(v), key, "expected a fraction in [0, 1], got %s",
+                    sb_yaml_describe(v, got, sizeof got));
     *out = x;
     return 0;
 }
@@ -1048,7 +1006,7 @@ static int on_net_http_error_status(parse_t *p, const char *key, yaml_node_t *v,
     if (net_int(p, v, key, 599, &d->fault.network.http_error_status) != 0)
         return -1;
     if (d->fault.network.http_error_status != 500 && d->fault.network.http_error_status != 503)
-        return fail(p, line_of(v), key, "expected 503 (SlowDown) or 500 (InternalError)");
+        return fail(p, sb_yaml_line(v), key, "expected 503 (SlowDown) or 500 (InternalError)");
     return 0;
 }
 static int on_net_http_cut_fraction(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1094,12 +1052,12 @@ static int on_fault_do(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (need_scalar(p, v, key, "an action (" FAULT_DO_HINT ")") != 0)
         return -1;
     for (size_t i = 0; i <= SB_FAULT_PAUSE; i++)
-        if (strcmp(text_of(v), fault_kind_names[i]) == 0) {
+        if (strcmp(sb_yaml_text(v), fault_kind_names[i]) == 0) {
             d->fault.kind = (sb_fault_kind_t)i;
             return 0;
         }
-    return fail(p, line_of(v), key, "unknown action '%.64s' (known: " FAULT_DO_HINT ")",
-                text_of(v));
+    return fail(p, sb_yaml_line(v), key, "unknown action '%.64s' (known: " FAULT_DO_HINT ")",
+                sb_yaml_text(v));
 }
 
 static int on_fault_for(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1147,16 +1105,16 @@ static int on_fault_checkpoint(parse_t *p, const char *key, yaml_node_t *v,
     char got[QUOTE_BYTES_MAX];
     int64_t id = 0;
     d->has_checkpoint = true;
-    if (v->type == YAML_SCALAR_NODE && strcmp(text_of(v), "final") == 0) {
+    if (v->type == YAML_SCALAR_NODE && strcmp(sb_yaml_text(v), "final") == 0) {
         d->fault.checkpoint_id = SB_CHECKPOINT_FINAL;
         return 0;
     }
     bool integer = v->type == YAML_SCALAR_NODE &&
                    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-                   parse_int64(text_of(v), &id) == 0;
+                   parse_int64(sb_yaml_text(v), &id) == 0;
     if (!integer)
-        return fail(p, line_of(v), key, "expected a checkpoint id "
-                    "(1, 2, ...) or final, got %s", describe(v, got, sizeof got));
+        return fail(p, sb_yaml_line(v), key, "expected a checkpoint id "
+                    "(1, 2, ...) or final, got %s", sb_yaml_describe(v, got, sizeof got));
     if (check_range(p, v, key, id, 1, INT64_MAX) != 0)
         return -1;
     d->fault.checkpoint_id = id;
@@ -1169,10 +1127,10 @@ static int on_fault_point(parse_t *p, const char *key, yaml_node_t *v,
     fault_draft_t *d = arg;
     if (need_scalar(p, v, key, "a crash point (" CRASH_POINTS_KNOWN ")") != 0)
         return -1;
-    d->fault.point = sb_crash_point_from_name(text_of(v));
+    d->fault.point = sb_crash_point_from_name(sb_yaml_text(v));
     if (d->fault.point == SB_POINT_NONE)
-        return fail(p, line_of(v), key, "unknown crash point '%.64s' "
-                    "(known: " CRASH_POINTS_KNOWN ")", text_of(v));
+        return fail(p, sb_yaml_line(v), key, "unknown crash point '%.64s' "
+                    "(known: " CRASH_POINTS_KNOWN ")", sb_yaml_text(v));
     d->has_point = true;
     return 0;
 }
@@ -1192,10 +1150,10 @@ static int on_fault_probability(parse_t *p, const char *key, yaml_node_t *v, voi
     d->has_probability = true;
     d->fault.point_trigger = SB_POINT_WITH_PROBABILITY;
     char *end = NULL;
-    double x = v->type == YAML_SCALAR_NODE ? strtod(text_of(v), &end) : -1;
+    double x = v->type == YAML_SCALAR_NODE ? strtod(sb_yaml_text(v), &end) : -1;
     if (end == NULL || *end != '\0' || !(x > 0.0 && x <= 1.0))
-        return fail(p, line_of(v), key, "expected a probability in (0, 1], got %s",
-                    describe(v, got, sizeof got));
+        return fail(p, sb_yaml_line(v), key, "expected a probability in (0, 1], got %s",
+                    sb_yaml_describe(v, got, sizeof got));
     d->fault.probability = x;
     return 0;
 }
@@ -1220,10 +1178,10 @@ static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (walk(p, v, key, crash_point_keys, COUNT_OF(crash_point_keys), d) != 0)
         return -1;
     if (d->has_checkpoint + d->has_hit + d->has_probability != 1)
-        return fail(p, line_of(v), key, "give exactly one of 'checkpoint' (an id such as 3, "
+        return fail(p, sb_yaml_line(v), key, "give exactly one of 'checkpoint' (an id such as 3, "
                     "or final), 'hit' (the k-th time) or 'probability'");
     if (!d->has_point)
-        return fail(p, line_of(v), key,
+        return fail(p, sb_yaml_line(v), key,
                     "missing 'point' (one of " CRASH_POINTS_KNOWN ")");
     return 0;
 }
@@ -1242,7 +1200,7 @@ static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
                        const fault_draft_t *d)
 {
     const sb_fault_t *f = &d->fault;
-    size_t line = line_of(item);
+    size_t line = sb_yaml_line(item);
     bool timed = d->has_at && f->trigger == SB_TRIGGER_AT_TIME;
     switch (f->kind) {
     case SB_FAULT_CRASH:
@@ -1288,14 +1246,14 @@ static int parse_fault(parse_t *p, yaml_node_t *item, size_t index)
     char key[KEY_BYTES_MAX];
     snprintf(key, sizeof key, "faults[%zu]", index);
     if (item->type != YAML_MAPPING_NODE)
-        return fail(p, line_of(item), key, "expected a mapping such as "
+        return fail(p, sb_yaml_line(item), key, "expected a mapping such as "
                     "{ do: crash, at: 2s }, got %s",
-                    describe(item, got, sizeof got));
-    fault_draft_t d = { .fault = { .line = (int)line_of(item) } };
+                    sb_yaml_describe(item, got, sizeof got));
+    fault_draft_t d = { .fault = { .line = (int)sb_yaml_line(item) } };
     if (walk(p, item, key, fault_keys, COUNT_OF(fault_keys), &d) != 0)
         return -1;
     if (!d.has_do)
-        return fail(p, line_of(item), key, "missing 'do' (" FAULT_DO_HINT ")");
+        return fail(p, sb_yaml_line(item), key, "missing 'do' (" FAULT_DO_HINT ")");
     if (check_fault(p, item, key, &d) != 0)
         return -1;
     p->s->faults[p->s->faults_count++] = d.fault;
@@ -1306,16 +1264,16 @@ static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     char got[QUOTE_BYTES_MAX];
     (void)arg;
-    if (is_null(v))
+    if (sb_yaml_is_null(v))
         return 0;
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail(p, line_of(v), key, "expected a list of faults "
-                    "(- do: crash ...), got %s", describe(v, got, sizeof got));
+        return fail(p, sb_yaml_line(v), key, "expected a list of faults "
+                    "(- do: crash ...), got %s", sb_yaml_describe(v, got, sizeof got));
     yaml_node_item_t *first = v->data.sequence.items.start;
     for (yaml_node_item_t *it = first; it < v->data.sequence.items.top; it++) {
-        yaml_node_t *item = node_at(p, *it);
+        yaml_node_t *item = sb_yaml_node(p->doc, *it);
         if (p->s->faults_count == SB_SCENARIO_FAULTS_MAX)
-            return fail(p, line_of(item), key, "more than %d faults",
+            return fail(p, sb_yaml_line(item), key, "more than %d faults",
                         SB_SCENARIO_FAULTS_MAX);
         if (parse_fault(p, item, (size_t)(it - first)) != 0)
             return -1;
@@ -1331,7 +1289,7 @@ static int on_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (get_text(p, v, key, p->s->name, sizeof p->s->name) != 0)
         return -1;
     if (!is_word(p->s->name))
-        return fail(p, line_of(v), key, "invalid name '%s' (" WORD_RULE ")",
+        return fail(p, sb_yaml_line(v), key, "invalid name '%s' (" WORD_RULE ")",
                     p->s->name);
     p->name_set = true;
     return 0;
@@ -1343,7 +1301,7 @@ static int on_topic(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (get_text(p, v, key, p->s->topic, sizeof p->s->topic) != 0)
         return -1;
     if (!is_word(p->s->topic))
-        return fail(p, line_of(v), key, "invalid topic name '%s' ("
+        return fail(p, sb_yaml_line(v), key, "invalid topic name '%s' ("
                     WORD_RULE ")", p->s->topic);
     return 0;
 }
@@ -1354,25 +1312,25 @@ static int on_mode(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (need_scalar(p, v, key, "EXACTLY_ONCE or AT_LEAST_ONCE") != 0)
         return -1;
     for (size_t m = 0; m < COUNT_OF(mode_names); m++)
-        if (strcasecmp(text_of(v), mode_names[m]) == 0) {
+        if (strcasecmp(sb_yaml_text(v), mode_names[m]) == 0) {
             p->s->mode = (sb_checkpointing_mode_t)m;
             return 0;
         }
-    return fail(p, line_of(v), key, "unknown mode '%.64s' "
-                "(known: EXACTLY_ONCE, AT_LEAST_ONCE)", text_of(v));
+    return fail(p, sb_yaml_line(v), key, "unknown mode '%.64s' "
+                "(known: EXACTLY_ONCE, AT_LEAST_ONCE)", sb_yaml_text(v));
 }
 
 static int on_unaligned(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     (void)arg;
-    origin_set(&p->unaligned_at, line_of(v), key);
+    origin_set(&p->unaligned_at, sb_yaml_line(v), key);
     return get_bool(p, v, key, &p->s->unaligned);
 }
 
 static int on_aligned_timeout(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     (void)arg;
-    origin_set(&p->aligned_timeout_at, line_of(v), key);
+    origin_set(&p->aligned_timeout_at, sb_yaml_line(v), key);
     return get_duration(p, v, key, 0, &p->s->aligned_checkpoint_timeout_ns);
 }
 
@@ -1390,9 +1348,9 @@ static int on_restart_strategy(parse_t *p, const char *key, yaml_node_t *v,
     (void)arg;
     if (need_scalar(p, v, key, "a restart strategy (fixed-delay)") != 0)
         return -1;
-    if (strcmp(text_of(v), "fixed-delay") != 0)
-        return fail(p, line_of(v), key, "unknown restart strategy '%.64s' "
-                    "(only fixed-delay is supported)", text_of(v));
+    if (strcmp(sb_yaml_text(v), "fixed-delay") != 0)
+        return fail(p, sb_yaml_line(v), key, "unknown restart strategy '%.64s' "
+                    "(only fixed-delay is supported)", sb_yaml_text(v));
     return 0;
 }
 
@@ -1424,12 +1382,12 @@ static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (need_scalar(p, v, key, "a mutant (" MUTANTS_KNOWN ")") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(mutant_names); i++)
-        if (strcmp(text_of(v), mutant_names[i]) == 0) {
+        if (strcmp(sb_yaml_text(v), mutant_names[i]) == 0) {
             p->s->mutant = (sb_mutant_t)i;
             return 0;
         }
-    return fail(p, line_of(v), key, "unknown mutant '%.64s' (known: " MUTANTS_KNOWN ")",
-                text_of(v));
+    return fail(p, sb_yaml_line(v), key, "unknown mutant '%.64s' (known: " MUTANTS_KNOWN ")",
+                sb_yaml_text(v));
 }
 
 static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1437,12 +1395,12 @@ static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     (void)arg;
     if (need_scalar(p, v, key, "checkpoints or records") != 0)
         return -1;
-    if (strcmp(text_of(v), "records") == 0 || strcmp(text_of(v), "checkpoints") == 0) {
-        p->s->trace_records = strcmp(text_of(v), "records") == 0;
+    if (strcmp(sb_yaml_text(v), "records") == 0 || strcmp(sb_yaml_text(v), "checkpoints") == 0) {
+        p->s->trace_records = strcmp(sb_yaml_text(v), "records") == 0;
         return 0;
     }
-    return fail(p, line_of(v), key, "unknown trace level '%.64s' (known: checkpoints, records)",
-                text_of(v));
+    return fail(p, sb_yaml_line(v), key, "unknown trace level '%.64s' (known: checkpoints, records)",
+                sb_yaml_text(v));
 }
 
 static const key_entry_t top_keys[] = {

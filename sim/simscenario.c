@@ -7,6 +7,7 @@
  * error naming the file, the line and the dotted key. Rules that tie keys
  * together (the topology, protocol and timeout) run once after the walk.
  * *s is written only when the whole file is valid. */
+#include "yamlnode.h"
 #include "simscenario.h"
 
 #include <assert.h>
@@ -139,53 +140,15 @@ static int fail(const parse_t *p, size_t line, const char *key, const char *fmt,
     return sb_err_set(p->err, "%s:%zu: %s: %s", p->path, line, key, what);
 }
 
-static size_t line_of(const yaml_node_t *n)
-{
-    return n->start_mark.line + 1;
-}
-
-static yaml_node_t *node_at(const parse_t *p, int id)
-{
-    yaml_node_t *n = yaml_document_get_node(p->doc, id);
-    assert(n != NULL);
-    return n;
-}
-
-static const char *text_of(const yaml_node_t *n)
-{
-    assert(n->type == YAML_SCALAR_NODE);
-    return (const char *)n->data.scalar.value;
-}
-
-static bool is_null(const yaml_node_t *n)
-{
-    if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return false;
-    const char *t = text_of(n);
-    return t[0] == '\0' || strcmp(t, "~") == 0 || strcasecmp(t, "null") == 0;
-}
-
-static const char *describe(const yaml_node_t *n, char *buf, size_t size)
-{
-    if (n->type == YAML_MAPPING_NODE)
-        return "a mapping";
-    if (n->type == YAML_SEQUENCE_NODE)
-        return "a list";
-    if (is_null(n))
-        return "nothing";
-    snprintf(buf, size, "'%.64s'", text_of(n));
-    return buf;
-}
-
 static int need_scalar(const parse_t *p, const yaml_node_t *v, const char *key,
                        const char *expected)
 {
     char got[96];
-    if (v->type != YAML_SCALAR_NODE || is_null(v))
-        return fail(p, line_of(v), key, "expected %s, got %s", expected,
-                    describe(v, got, sizeof got));
-    if (strlen(text_of(v)) != v->data.scalar.length)
-        return fail(p, line_of(v), key, "value contains a NUL byte");
+    if (v->type != YAML_SCALAR_NODE || sb_yaml_is_null(v))
+        return fail(p, sb_yaml_line(v), key, "expected %s, got %s", expected,
+                    sb_yaml_describe(v, got, sizeof got));
+    if (strlen(sb_yaml_text(v)) != v->data.scalar.length)
+        return fail(p, sb_yaml_line(v), key, "value contains a NUL byte");
     return 0;
 }
 
@@ -195,17 +158,17 @@ static int get_int64(const parse_t *p, const yaml_node_t *v, const char *key, in
     char got[96];
     if (need_scalar(p, v, key, "an integer") != 0)
         return -1;
-    const char *t = text_of(v);
+    const char *t = sb_yaml_text(v);
     bool ok = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && t[0] != '\0';
     for (const char *c = t; ok && *c != '\0'; c++)
         ok = isdigit((unsigned char)*c);
     if (!ok)
-        return fail(p, line_of(v), key, "expected a non-negative integer, got %s",
-                    describe(v, got, sizeof got));
+        return fail(p, sb_yaml_line(v), key, "expected a non-negative integer, got %s",
+                    sb_yaml_describe(v, got, sizeof got));
     errno = 0;
     long long n = strtoll(t, NULL, 10);
     if (errno == ERANGE || n < min || n > max)
-        return fail(p, line_of(v), key, "must be between %" PRId64 " and %" PRId64 ", got %.32s",
+        return fail(p, sb_yaml_line(v), key, "must be between %" PRId64 " and %" PRId64 ", got %.32s",
                     min, max, t);
     *out = n;
     return 0;
@@ -227,11 +190,11 @@ static int get_duration(const parse_t *p, const yaml_node_t *v, const char *key,
     if (need_scalar(p, v, key, "a duration " DURATION_HINT) != 0)
         return -1;
     int64_t ns = 0;
-    if (sb_duration_parse_ns(text_of(v), &ns) != 0)
-        return fail(p, line_of(v), key, "bad duration '%.64s' " DURATION_HINT, text_of(v));
+    if (sb_duration_parse_ns(sb_yaml_text(v), &ns) != 0)
+        return fail(p, sb_yaml_line(v), key, "bad duration '%.64s' " DURATION_HINT, sb_yaml_text(v));
     if (ns < min_ns)
-        return fail(p, line_of(v), key, "must be %s, got '%.64s'",
-                    min_ns > 0 ? "more than 0" : "at least 0", text_of(v));
+        return fail(p, sb_yaml_line(v), key, "must be %s, got '%.64s'",
+                    min_ns > 0 ? "more than 0" : "at least 0", sb_yaml_text(v));
     *out = ns;
     return 0;
 }
@@ -241,9 +204,9 @@ static int get_text(const parse_t *p, const yaml_node_t *v, const char *key, cha
 {
     if (need_scalar(p, v, key, "a string") != 0)
         return -1;
-    if (strlen(text_of(v)) >= size)
-        return fail(p, line_of(v), key, "longer than %zu bytes", size - 1);
-    snprintf(buf, size, "%s", text_of(v));
+    if (strlen(sb_yaml_text(v)) >= size)
+        return fail(p, sb_yaml_line(v), key, "longer than %zu bytes", size - 1);
+    snprintf(buf, size, "%s", sb_yaml_text(v));
     return 0;
 }
 
@@ -259,11 +222,11 @@ static int get_choice(const parse_t *p, const yaml_node_t *v, const char *key,
     if (need_scalar(p, v, key, known) != 0)
         return -1;
     for (size_t i = 0; i < count; i++)
-        if (names[i] != NULL && strcmp(text_of(v), names[i]) == 0) {
+        if (names[i] != NULL && strcmp(sb_yaml_text(v), names[i]) == 0) {
             *out = (int)i;
             return 0;
         }
-    return fail(p, line_of(v), key, "unknown value '%.64s' (known: %s)", text_of(v), known);
+    return fail(p, sb_yaml_line(v), key, "unknown value '%.64s' (known: %s)", sb_yaml_text(v), known);
 }
 
 static int walk(parse_t *p, yaml_node_t *map, const char *prefix, const key_entry_t *keys,
@@ -271,38 +234,38 @@ static int walk(parse_t *p, yaml_node_t *map, const char *prefix, const key_entr
 {
     char got[96];
     if (map->type != YAML_MAPPING_NODE)
-        return fail(p, line_of(map), prefix, "expected a mapping, got %s",
-                    describe(map, got, sizeof got));
+        return fail(p, sb_yaml_line(map), prefix, "expected a mapping, got %s",
+                    sb_yaml_describe(map, got, sizeof got));
     for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
          pair < map->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = node_at(p, pair->key);
+        yaml_node_t *k = sb_yaml_node(p->doc, pair->key);
         if (k->type != YAML_SCALAR_NODE)
-            return fail(p, line_of(k), prefix, "a key must be a word, got %s",
-                        describe(k, got, sizeof got));
+            return fail(p, sb_yaml_line(k), prefix, "a key must be a word, got %s",
+                        sb_yaml_describe(k, got, sizeof got));
         char key[KEY_BYTES_MAX];
-        snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", text_of(k));
+        snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", sb_yaml_text(k));
         for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair; q++) {
-            yaml_node_t *earlier = node_at(p, q->key);
-            if (earlier->type == YAML_SCALAR_NODE && strcmp(text_of(earlier), text_of(k)) == 0)
-                return fail(p, line_of(k), key, "duplicate key (first given at line %zu)",
-                            line_of(earlier));
+            yaml_node_t *earlier = sb_yaml_node(p->doc, q->key);
+            if (earlier->type == YAML_SCALAR_NODE && strcmp(sb_yaml_text(earlier), sb_yaml_text(k)) == 0)
+                return fail(p, sb_yaml_line(k), key, "duplicate key (first given at line %zu)",
+                            sb_yaml_line(earlier));
         }
         size_t i = 0;
-        while (i < keys_count && strcmp(keys[i].name, text_of(k)) != 0)
+        while (i < keys_count && strcmp(keys[i].name, sb_yaml_text(k)) != 0)
             i++;
         if (i == keys_count) {
             char known[512] = "";
             for (size_t j = 0; j < keys_count; j++)
                 snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
                          j ? ", " : "", keys[j].name);
-            return fail(p, line_of(k), key, "unknown key (known: %s)", known);
+            return fail(p, sb_yaml_line(k), key, "unknown key (known: %s)", known);
         }
         int m = keys[i].model;
         if (m != MODEL_ANY && p->model_key_line[m] == 0) {
-            p->model_key_line[m] = (int)line_of(k);
+            p->model_key_line[m] = (int)sb_yaml_line(k);
             snprintf(p->model_key[m], sizeof p->model_key[m], "%s", key);
         }
-        if (keys[i].fn(p, key, node_at(p, pair->value), arg) != 0)
+        if (keys[i].fn(p, key, sb_yaml_node(p->doc, pair->value), arg) != 0)
             return -1;
     }
     return 0;
@@ -380,7 +343,7 @@ static int on_channel(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     (void)arg;
     sb_rng_dist_t d = { .kind = SB_RNG_FIXED };
     p->channel_min_set = p->channel_max_set = p->channel_mean_set = false;
-    p->channel_line = (int)line_of(v);
+    p->channel_line = (int)sb_yaml_line(v);
     if (walk(p, v, key, channel_keys, COUNT_OF(channel_keys), &d) != 0 ||
         check_delay(p, &d, key) != 0)
         return -1;
@@ -406,7 +369,7 @@ static int on_stage_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (get_text(p, v, key, st->name, sizeof st->name) != 0)
         return -1;
     if (!is_stage_word(st->name))
-        return fail(p, line_of(v), key, "'%s' is not a stage name (lower-case letters, digits "
+        return fail(p, sb_yaml_line(v), key, "'%s' is not a stage name (lower-case letters, digits "
                     "and '_', starting with a letter)", st->name);
     return 0;
 }
@@ -442,19 +405,19 @@ static int on_stage_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     sb_simscenario_stage_t *st = arg;
     int index = (int)(st - p->s->stages);
-    p->from_lines[index] = (int)line_of(v);
+    p->from_lines[index] = (int)sb_yaml_line(v);
     if (v->type == YAML_SCALAR_NODE) {
         st->from_count = 1;
         return get_text(p, v, key, p->from_names[index][0], sizeof p->from_names[index][0]);
     }
     if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
-        return fail(p, line_of(v), key, "expected a stage name or a list of them");
+        return fail(p, sb_yaml_line(v), key, "expected a stage name or a list of them");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
         if (st->from_count == SB_SIMSCENARIO_FROM_MAX)
-            return fail(p, line_of(v), key, "more than %d upstream stages",
+            return fail(p, sb_yaml_line(v), key, "more than %d upstream stages",
                         SB_SIMSCENARIO_FROM_MAX);
-        if (get_text(p, node_at(p, *it), key, p->from_names[index][st->from_count],
+        if (get_text(p, sb_yaml_node(p->doc, *it), key, p->from_names[index][st->from_count],
                      sizeof p->from_names[index][0]) != 0)
             return -1;
         st->from_count++;
@@ -483,22 +446,22 @@ static int on_stages(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     (void)arg;
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail(p, line_of(v), key, "expected a list of stages");
+        return fail(p, sb_yaml_line(v), key, "expected a list of stages");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
         sb_simscenario_t *s = p->s;
         if (s->stages_count == SB_SIMSCENARIO_STAGES_MAX)
-            return fail(p, line_of(v), key, "more than %d stages", SB_SIMSCENARIO_STAGES_MAX);
+            return fail(p, sb_yaml_line(v), key, "more than %d stages", SB_SIMSCENARIO_STAGES_MAX);
         sb_simscenario_stage_t *st = &s->stages[s->stages_count];
         memset(st, 0, sizeof *st);
         st->parallelism = 1;
         st->kind = (sb_simscenario_kind_t)-1;
         st->keep_every = 0;
-        st->line = (int)line_of(node_at(p, *it));
+        st->line = (int)sb_yaml_line(sb_yaml_node(p->doc, *it));
         char k[KEY_BYTES_MAX];
         snprintf(k, sizeof k, "%s[%d]", key, s->stages_count);
         s->stages_count++;
-        if (walk(p, node_at(p, *it), k, stage_keys, COUNT_OF(stage_keys), st) != 0)
+        if (walk(p, sb_yaml_node(p->doc, *it), k, stage_keys, COUNT_OF(stage_keys), st) != 0)
             return -1;
     }
     return 0;
@@ -527,31 +490,31 @@ static const key_entry_t fault_keys[] = {
 static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     (void)arg;
-    if (is_null(v))
+    if (sb_yaml_is_null(v))
         return 0;
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail(p, line_of(v), key, "expected a list of faults");
+        return fail(p, sb_yaml_line(v), key, "expected a list of faults");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
         sb_simscenario_t *s = p->s;
         if (s->faults_count == SB_SIMSCENARIO_FAULTS_MAX)
-            return fail(p, line_of(v), key, "more than %d faults", SB_SIMSCENARIO_FAULTS_MAX);
+            return fail(p, sb_yaml_line(v), key, "more than %d faults", SB_SIMSCENARIO_FAULTS_MAX);
         sb_simscenario_fault_t *f = &s->faults[s->faults_count];
-        yaml_node_t *n = node_at(p, *it);
+        yaml_node_t *n = sb_yaml_node(p->doc, *it);
         memset(f, 0, sizeof *f);
-        f->line = (int)line_of(n);
+        f->line = (int)sb_yaml_line(n);
         char k[KEY_BYTES_MAX];
         snprintf(k, sizeof k, "%s[%d]", key, s->faults_count);
         s->faults_count++;
         if (walk(p, n, k, fault_keys, COUNT_OF(fault_keys), f) != 0)
             return -1;
         if (f->at_ns == 0)
-            return fail(p, line_of(n), k, "a fault needs at: (when, e.g. 12ms)");
+            return fail(p, sb_yaml_line(n), k, "a fault needs at: (when, e.g. 12ms)");
         bool has_crash = false;
         for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++)
-            has_crash |= strcmp(text_of(node_at(p, q->key)), "crash") == 0;
+            has_crash |= strcmp(sb_yaml_text(sb_yaml_node(p->doc, q->key)), "crash") == 0;
         if (!has_crash)
-            return fail(p, line_of(n), k, "a fault needs crash: job (the only fault simulated "
+            return fail(p, sb_yaml_line(n), k, "a fault needs crash: job (the only fault simulated "
                         "so far)");
     }
     return 0;
@@ -566,14 +529,14 @@ static int on_protocol(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (get_choice(p, v, key, protocol_names, COUNT_OF(protocol_names), &k) != 0)
         return -1;
     p->s->protocol = (sb_simscenario_protocol_t)k;
-    p->protocol_line = (int)line_of(v);
+    p->protocol_line = (int)sb_yaml_line(v);
     return 0;
 }
 
 static int on_aligned_timeout(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     (void)arg;
-    p->timeout_line = (int)line_of(v);
+    p->timeout_line = (int)sb_yaml_line(v);
     return get_duration(p, v, key, 1, &p->s->aligned_timeout_ns);
 }
 
@@ -589,7 +552,7 @@ static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
         return -1;
     p->s->mutant = (sb_mutant_t)k;
-    p->mutant_line = (int)line_of(v);
+    p->mutant_line = (int)sb_yaml_line(v);
     return 0;
 }
 
@@ -672,7 +635,7 @@ static int on_model(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     if (get_choice(p, v, key, model_names, COUNT_OF(model_names), &k) != 0)
         return -1;
     p->s->model = (sb_simscenario_model_t)k;
-    p->model_line = (int)line_of(v);
+    p->model_line = (int)sb_yaml_line(v);
     return 0;
 }
 
@@ -689,7 +652,7 @@ static int on_graph(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     static const char *const presets[] = { "ring", "bidirectional-ring", "complete" };
     sb_simscenario_classic_t *cl = &p->s->classic;
     (void)arg;
-    p->graph_line = (int)line_of(v);
+    p->graph_line = (int)sb_yaml_line(v);
     if (v->type == YAML_SCALAR_NODE) {
         int k = 0;
         if (get_choice(p, v, key, presets, COUNT_OF(presets), &k) != 0)
@@ -698,18 +661,18 @@ static int on_graph(parse_t *p, const char *key, yaml_node_t *v, void *arg)
         return 0;
     }
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail(p, line_of(v), key, "expected ring, bidirectional-ring, complete or a list "
+        return fail(p, sb_yaml_line(v), key, "expected ring, bidirectional-ring, complete or a list "
                     "of [from, to] channels");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
-        yaml_node_t *e = node_at(p, *it);
+        yaml_node_t *e = sb_yaml_node(p->doc, *it);
         if (e->type != YAML_SEQUENCE_NODE ||
             e->data.sequence.items.top - e->data.sequence.items.start != 2)
-            return fail(p, line_of(e), key, "a channel is [from, to]");
+            return fail(p, sb_yaml_line(e), key, "a channel is [from, to]");
         if (cl->edges_count == SB_SIMSCENARIO_EDGES_MAX)
-            return fail(p, line_of(e), key, "more than %d channels", SB_SIMSCENARIO_EDGES_MAX);
+            return fail(p, sb_yaml_line(e), key, "more than %d channels", SB_SIMSCENARIO_EDGES_MAX);
         for (int end = 0; end < 2; end++)
-            if (get_int(p, node_at(p, e->data.sequence.items.start[end]), key, 0,
+            if (get_int(p, sb_yaml_node(p->doc, e->data.sequence.items.start[end]), key, 0,
                         SB_SIMSCENARIO_PROCESSES_MAX - 1, &cl->edges[cl->edges_count][end]) != 0)
                 return -1;
         cl->edges_count++;
@@ -739,20 +702,20 @@ static int on_initiators(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     sb_simscenario_classic_t *cl = &p->s->classic;
     (void)arg;
-    p->initiators_line = (int)line_of(v);
+    p->initiators_line = (int)sb_yaml_line(v);
     if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
-        return fail(p, line_of(v), key, "expected a list of process numbers, e.g. [0, 2]");
+        return fail(p, sb_yaml_line(v), key, "expected a list of process numbers, e.g. [0, 2]");
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
         if (cl->initiators_count == SB_SIMSCENARIO_PROCESSES_MAX)
-            return fail(p, line_of(v), key, "more than %d initiators",
+            return fail(p, sb_yaml_line(v), key, "more than %d initiators",
                         SB_SIMSCENARIO_PROCESSES_MAX);
-        if (get_int(p, node_at(p, *it), key, 0, SB_SIMSCENARIO_PROCESSES_MAX - 1,
+        if (get_int(p, sb_yaml_node(p->doc, *it), key, 0, SB_SIMSCENARIO_PROCESSES_MAX - 1,
                     &cl->initiators[cl->initiators_count]) != 0)
             return -1;
         for (int k = 0; k < cl->initiators_count; k++)
             if (cl->initiators[k] == cl->initiators[cl->initiators_count])
-                return fail(p, line_of(v), key, "process %d twice", cl->initiators[k]);
+                return fail(p, sb_yaml_line(v), key, "process %d twice", cl->initiators[k]);
         cl->initiators_count++;
     }
     return 0;
@@ -825,7 +788,7 @@ static int on_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
         return -1;
     for (const char *c = p->s->name; *c != '\0'; c++)
         if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
-            return fail(p, line_of(v), key, "letters, digits, '.', '_' and '-' only");
+            return fail(p, sb_yaml_line(v), key, "letters, digits, '.', '_' and '-' only");
     p->name_set = p->s->name[0] != '\0';
     return 0;
 }
