@@ -226,8 +226,11 @@ static void on_tokens(sb_classic_t *c, int p, int i, const msg_t *m)
     x->received++;
     if (c->s->trace_records) {
         tr_proc(c, "cl_recv", p, 0);
-        sb_tracebuf_printf(TB(c), ",\"channel\":%d,\"seq\":%" PRId64 ",\"tokens\":%" PRId64,
-                           q->inputs[i], x->received, m->tokens);
+        /* seq counts receives; sent_seq names the message (cl_send's seq), so
+         * that a reader can pair them on a channel that reorders. */
+        sb_tracebuf_printf(TB(c), ",\"channel\":%d,\"seq\":%" PRId64 ",\"sent_seq\":%" PRId64
+                           ",\"tokens\":%" PRId64, q->inputs[i], x->received, m->position + 1,
+                           m->tokens);
         sb_tracebuf_end(TB(c));
     }
     /* Recorded on every snapshot that records this channel now. */

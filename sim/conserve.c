@@ -2,10 +2,13 @@
 #include "conserve.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "trace.h"
 
 typedef struct chan_end {
     int from, to;                        /* process numbers; -1: no such channel */
@@ -333,4 +336,68 @@ void sb_conserve_report_print(const sb_conserve_report_t *r, FILE *f)
             fprintf(f, "  %-15s VIOLATED %6" PRId64 " of %" PRId64 "; first: %s\n",
                     check_names[k], r->violations[k], r->checked[k], r->first[k]);
     }
+}
+
+/* ------------------------------------------------------------ files */
+
+int sb_conserve_trace_is_classic(const char *path, bool *classic, sb_err_t *err)
+{
+    *classic = false;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return sb_err_errno(err, errno, "cannot open trace %s", path);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len = getline(&line, &cap, f);
+    fclose(f);
+    json_t *ev = len > 0 ? json_loadb(line, (size_t)len, 0, NULL) : NULL;
+    free(line);
+    const char *name = json_string_value(json_object_get(ev, "event"));
+    const char *model = json_string_value(json_object_get(ev, "model"));
+    *classic = name != NULL && model != NULL && strcmp(name, "run_started") == 0 &&
+               strcmp(model, "chandy-lamport") == 0;
+    json_decref(ev);
+    return 0;
+}
+
+typedef struct file_feed {
+    sb_conserve_t *c;
+    const char *path;
+    int line;                            /* of the event being fed */
+    bool finished;                       /* run_finished seen */
+    sb_err_t *err;
+} file_feed_t;
+
+static int feed_line(json_t *ev, void *ctx)
+{
+    file_feed_t *f = ctx;
+    f->line++;
+    const char *name = json_string_value(json_object_get(ev, "event"));
+    if (name != NULL && strcmp(name, "run_finished") == 0)
+        f->finished = true;
+    sb_conserve_event(f->c, ev);
+    if (f->c->failed)
+        return sb_err_set(f->err, "%s:%d: %s", f->path, f->line, f->c->err.msg);
+    return 0;
+}
+
+int sb_conserve_check_file(const char *path, sb_conserve_report_t *out, sb_err_t *err)
+{
+    sb_conserve_t *c = sb_conserve_new();
+    if (c == NULL)
+        return sb_err_set(err, "out of memory for the snapshot checker");
+    file_feed_t f = { .c = c, .path = path, .err = err };
+    int truncated = 0;
+    int rc = sb_trace_read(path, feed_line, &f, &truncated, err);
+    if (rc == 0 && truncated && !f.finished)
+        rc = sb_err_set(err, "%s:%d: the line is cut short: a simulated run writes its trace "
+                        "whole, so this one was damaged or copied while it was written", path,
+                        f.line + 1);
+    else if (rc == 0 && !f.finished)
+        rc = sb_err_set(err, "%s:%d: the trace ends without run_finished: it was cut short "
+                        "(a simulated run writes its trace whole)", path, f.line + 1);
+    if (rc == 0 && sb_conserve_finish(c, out, err) != 0)
+        rc = sb_err_wrap(err, "%s", path);
+    sb_conserve_free(c);
+    return rc;
 }

@@ -63,6 +63,17 @@ static inline bool sb_conserve_report_ok(const sb_conserve_report_t *r)
 
 const char *sb_conserve_check_name(sb_conserve_check_t k);
 
+/* Whether the trace at path is a classic Chandy–Lamport run's: its first
+ * line is run_started with model "chandy-lamport". -1 (err) when the file
+ * cannot be read; an empty or foreign first line is simply not classic. */
+int sb_conserve_trace_is_classic(const char *path, bool *classic, sb_err_t *err);
+
+/* Checks a trace.jsonl. Unknown events are skipped. A simulated trace is
+ * written whole, so a last line cut short or a trace that ends before
+ * run_finished is bad input: -1 with "FILE:LINE: why", as is an event the
+ * checker cannot use (FILE:LINE: what). */
+int sb_conserve_check_file(const char *path, sb_conserve_report_t *out, sb_err_t *err);
+
 /* "3 snapshots conserve the 400 tokens (12 channels checked)", or the
  * first violation. */
 void sb_conserve_report_summary(const sb_conserve_report_t *r, char *buf, size_t len);
