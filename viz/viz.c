@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clpictures.h"
+#include "cltrace.h"
+#include "conserve.h"
 #include "fsutil.h"
 #include "gantt.h"
 #include "gv.h"
@@ -163,10 +166,141 @@ static sb_viz_status_t choose(const sb_viz_opts_t *o, const sb_runtrace_t *rt, i
     return SB_VIZ_OK;
 }
 
+/* The output folder and a Graphviz context, once the input is good. */
+static sb_gv_t *open_output(const sb_viz_opts_t *o, sb_viz_status_t *status, sb_err_t *err)
+{
+    if (*status != SB_VIZ_OK)
+        return NULL;
+    sb_gv_t *gv = sb_fs_mkdir_p(o->out_dir, err) == 0 ? sb_gv_new(err) : NULL;
+    if (gv == NULL)
+        *status = SB_VIZ_FAILED;
+    return gv;
+}
+
+/* ------------------------------------------------ classic Chandy–Lamport */
+
+/* The snapshots to draw: the one asked for, else the completed ones. */
+static sb_viz_status_t choose_snapshots(const sb_viz_opts_t *o, const sb_cltrace_t *t,
+                                        int64_t *picked, int64_t *n_out,
+                                        sb_viz_report_t *report, sb_err_t *err)
+{
+    if (o->checkpoint > 0) {
+        if (o->checkpoint > SB_CLTRACE_SNAPSHOTS_MAX || !t->snapshots[o->checkpoint].seen) {
+            sb_err_set(err, "%s: no snapshot %" PRId64 " in the trace", o->trace_path,
+                       o->checkpoint);
+            return SB_VIZ_BAD_INPUT;
+        }
+        picked[0] = o->checkpoint;
+        *n_out = 1;
+        return SB_VIZ_OK;
+    }
+    int64_t ids[SB_CLTRACE_SNAPSHOTS_MAX], n = 0;
+    for (int k = 1; k <= SB_CLTRACE_SNAPSHOTS_MAX; k++)
+        if (t->snapshots[k].seen && t->snapshots[k].completed_ns >= 0)
+            ids[n++] = k;
+    int max = o->checkpoints_max > 0 ? o->checkpoints_max : SB_VIZ_CHECKPOINTS_MAX;
+    *n_out = sb_viz_pick(ids, n, max, picked);
+    if (*n_out < n)
+        snprintf(report->note, sizeof report->note, "%" PRId64 " completed snapshots: pictures "
+                 "of the first %d and the last %d; --checkpoint K draws any other", n, max / 2,
+                 max - max / 2);
+    else if (n == 0)
+        snprintf(report->note, sizeof report->note, "no completed snapshot in the trace");
+    return SB_VIZ_OK;
+}
+
+/* index.html: per snapshot drawn, its sums and classes, and its pictures. */
+static int write_index(drawing_t *d, const sb_cltrace_t *t, const int64_t *ids, int64_t n)
+{
+    char path[PATH_BYTES_MAX], tmp[PATH_BYTES_MAX + 8];
+    snprintf(path, sizeof path, "%s/index.html", d->o->out_dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return sb_err_errno(d->err, errno, "cannot create %s", tmp);
+    const char *ext = sb_gv_format_name((d->o->formats & SB_GV_SVG) ? SB_GV_SVG
+                                        : (d->o->formats & SB_GV_PNG) ? SB_GV_PNG : SB_GV_DOT);
+    fprintf(f, "<!doctype html><meta charset=\"utf-8\"><title>snapshots</title>\n"
+            "<style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:right}"
+            ".bad{color:#d62728;font-weight:bold}</style>\n<h1>Chandy–Lamport snapshots</h1>\n"
+            "<p>%" PRId64 " tokens in the system; channels %s.</p>\n<table><tr><th>snapshot"
+            "<th>balances<th>channels<th>sum<th>recorded<th>missed<th>orphans<th>extra"
+            "<th>pictures</tr>\n", t->total, t->fifo ? "FIFO" : "not FIFO");
+    for (int64_t i = 0; i < n; i++) {
+        const sb_clsnapshot_t *s = &t->snapshots[ids[i]];
+        int64_t held = 0, chans = 0, c[SB_CLCLASS_COUNT_];
+        for (int p = 0; p < t->processes; p++)
+            held += s->record_ns[p] >= 0 ? s->balance[p] : 0;
+        for (int ch = 0; ch < t->channels_count; ch++)
+            chans += s->cuts[ch].messages > 0 ? s->cuts[ch].tokens : 0;
+        sb_clpictures_count(t, (int)ids[i], c);
+        fprintf(f, "<tr><td>%" PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td%s>%" PRId64 "<td>%"
+                PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td>"
+                "<a href=\"snap-%" PRId64 "-spacetime.%s\">space-time</a> "
+                "<a href=\"snap-%" PRId64 "-graph.%s\">markers</a></tr>\n", ids[i], held, chans,
+                held + chans == t->total ? "" : " class=\"bad\"", held + chans,
+                c[SB_CLCLASS_RECORDED], c[SB_CLCLASS_MISSED], c[SB_CLCLASS_ORPHAN],
+                c[SB_CLCLASS_EXTRA], ids[i], ext, ids[i], ext);
+    }
+    fprintf(f, "</table>\n");
+    if (fclose(f) != 0 || rename(tmp, path) != 0)
+        return sb_err_errno(d->err, errno, "cannot write %s", path);
+    d->report->files_written++;
+    if (d->o->on_file != NULL)
+        d->o->on_file(path, d->o->ctx);
+    return 0;
+}
+
+static int draw_snapshot(drawing_t *d, const sb_cltrace_t *t, int k)
+{
+    char stem[64];
+    snprintf(stem, sizeof stem, "snap-%d-spacetime", k);
+    if (render(d, sb_clpictures_spacetime(t, k, d->o->arrows_max),
+               SB_CLPICTURES_SPACETIME_ENGINE, stem) != 0)
+        return -1;
+    snprintf(stem, sizeof stem, "snap-%d-graph", k);
+    return render(d, sb_clpictures_graph(t, k), SB_CLPICTURES_GRAPH_ENGINE, stem);
+}
+
+static sb_viz_status_t run_classic(const sb_viz_opts_t *o, sb_viz_report_t *report,
+                                   sb_err_t *err)
+{
+    sb_cltrace_t *t = malloc(sizeof *t);
+    if (t == NULL) {
+        sb_err_set(err, "out of memory reading %s", o->trace_path);
+        return SB_VIZ_FAILED;
+    }
+    int64_t ids[SB_CLTRACE_SNAPSHOTS_MAX], n = 0;
+    sb_viz_status_t status = SB_VIZ_OK;
+    if (sb_cltrace_load(t, o->trace_path, err) != 0)
+        status = SB_VIZ_BAD_INPUT;
+    if (status == SB_VIZ_OK)
+        status = choose_snapshots(o, t, ids, &n, report, err);
+    sb_gv_t *gv = open_output(o, &status, err);
+    drawing_t d = { .o = o, .report = report, .gv = gv, .err = err };
+    for (int64_t i = 0; status == SB_VIZ_OK && i < n; i++) {
+        if (draw_snapshot(&d, t, (int)ids[i]) != 0)
+            status = SB_VIZ_FAILED;
+        else
+            report->checkpoints_drawn++;
+    }
+    if (status == SB_VIZ_OK && o->timeline && write_index(&d, t, ids, n) != 0)
+        status = SB_VIZ_FAILED;
+    sb_gv_free(gv);
+    sb_cltrace_free(t);
+    free(t);
+    return status;
+}
+
 sb_viz_status_t sb_viz_run(const sb_viz_opts_t *o, sb_viz_report_t *report, sb_err_t *err)
 {
     memset(report, 0, sizeof *report);
     assert(o->formats != 0);
+    bool classic = false;
+    if (sb_conserve_trace_is_classic(o->trace_path, &classic, err) != 0)
+        return SB_VIZ_BAD_INPUT;
+    if (classic)
+        return run_classic(o, report, err);
     sb_runtrace_t rt;
     if (sb_runtrace_load(&rt, o->trace_path, err) != 0) {
         sb_runtrace_free(&rt);
@@ -174,11 +308,7 @@ sb_viz_status_t sb_viz_run(const sb_viz_opts_t *o, sb_viz_report_t *report, sb_e
     }
     int64_t *ids = NULL, n = 0;
     sb_viz_status_t status = choose(o, &rt, &ids, &n, report, err);
-    if (status == SB_VIZ_OK && sb_fs_mkdir_p(o->out_dir, err) != 0)
-        status = SB_VIZ_FAILED;
-    sb_gv_t *gv = status == SB_VIZ_OK ? sb_gv_new(err) : NULL;
-    if (status == SB_VIZ_OK && gv == NULL)
-        status = SB_VIZ_FAILED;
+    sb_gv_t *gv = open_output(o, &status, err);
     drawing_t d = { .o = o, .report = report, .gv = gv, .err = err };
     for (int64_t i = 0; status == SB_VIZ_OK && i < n; i++) {
         if (draw_checkpoint(&d, &rt, ids[i]) != 0)
