@@ -10,10 +10,14 @@
 
 #define STEP_BYTES_MAX 160
 
-typedef enum failure_class { FAIL_NONE = 0, FAIL_LIVENESS, FAIL_EXACTLY_ONCE, FAIL_CUTS } class_t;
+typedef enum failure_class {
+    FAIL_NONE = 0, FAIL_LIVENESS, FAIL_EXACTLY_ONCE, FAIL_CUTS,
+    FAIL_SNAPSHOTS,                      /* classic: a conservation check (kind) */
+} class_t;
 
 typedef struct outcome {
     class_t cls;
+    int kind;                            /* FAIL_SNAPSHOTS: the first check violated */
     int64_t events;
     char why[SB_SHRINK_WHY_BYTES_MAX];
 } outcome_t;
@@ -47,8 +51,13 @@ static int run_once(shrink_t *k, const sb_simscenario_t *s, outcome_t *o)
     if (sb_sim_verify(sim, v, k->err) != 0)
         goto done;
     o->events = sb_sim_events(sim);
-    o->cls = !v->finished ? FAIL_LIVENESS : !v->eo_ok ? FAIL_EXACTLY_ONCE
-             : !v->cuts_ok ? FAIL_CUTS : FAIL_NONE;
+    if (v->model == SB_SIM_MODEL_CLASSIC) {
+        o->cls = !v->finished ? FAIL_LIVENESS : !v->conserve_ok ? FAIL_SNAPSHOTS : FAIL_NONE;
+        o->kind = v->conserve_checked ? v->conserve.first_kind : -1;
+    } else {
+        o->cls = !v->finished ? FAIL_LIVENESS : !v->eo_ok ? FAIL_EXACTLY_ONCE
+                 : !v->cuts_ok ? FAIL_CUTS : FAIL_NONE;
+    }
     sb_sim_verdict_why(v, o->why, sizeof o->why);
     rc = 0;
 done:
@@ -178,11 +187,108 @@ static variant_t global_variant(const sb_simscenario_t *s, int n, sb_simscenario
     return VARIANT_END;
 }
 
+/* ------------------------------------------- classic Chandy–Lamport */
+
+/* The preset the graph is, or NULL for a hand-written list. */
+static const char *graph_kind(const sb_simscenario_classic_t *cl)
+{
+    static const char *const presets[] = { "ring", "bidirectional-ring", "complete" };
+    sb_simscenario_classic_t *tmp = malloc(sizeof *tmp);
+    const char *kind = NULL;
+    for (size_t i = 0; tmp != NULL && kind == NULL && i < sizeof presets / sizeof presets[0];
+         i++) {
+        tmp->processes = cl->processes;
+        sb_simscenario_graph_preset(tmp, presets[i]);
+        if (tmp->edges_count == cl->edges_count &&
+            memcmp(tmp->edges, cl->edges, (size_t)cl->edges_count * sizeof cl->edges[0]) == 0)
+            kind = presets[i];
+    }
+    free(tmp);
+    return kind;
+}
+
+/* One process fewer: a preset graph is made again over the others (a ring
+ * stays a ring); a hand-written one loses the last process's channels
+ * (the parser then refuses it if some process became unreachable). */
+static variant_t fewer_processes(const sb_simscenario_t *s, sb_simscenario_t *c, char *step)
+{
+    sb_simscenario_classic_t *cl = &c->classic;
+    if (cl->processes <= 2)
+        return VARIANT_SKIP;
+    const char *kind = graph_kind(&s->classic);
+    cl->processes--;
+    if (kind != NULL) {
+        sb_simscenario_graph_preset(cl, kind);
+    } else {
+        int kept = 0;
+        for (int e = 0; e < cl->edges_count; e++)
+            if (cl->edges[e][0] < cl->processes && cl->edges[e][1] < cl->processes) {
+                cl->edges[kept][0] = cl->edges[e][0];
+                cl->edges[kept++][1] = cl->edges[e][1];
+            }
+        cl->edges_count = kept;
+    }
+    int kept = 0;
+    for (int i = 0; i < cl->initiators_count; i++)
+        if (cl->initiators[i] < cl->processes)
+            cl->initiators[kept++] = cl->initiators[i];
+    cl->initiators_count = kept > 0 ? kept : 1; /* initiators[0] is 0 when none was kept */
+    if (kept == 0)
+        cl->initiators[0] = 0;
+    snprintf(step, STEP_BYTES_MAX, "processes %d -> %d (%s)", s->classic.processes,
+             cl->processes, kind != NULL ? kind : "their channels removed");
+    return VARIANT_TRY;
+}
+
+static variant_t classic_variant(const sb_simscenario_t *s, int n, sb_simscenario_t *c,
+                                 char *step)
+{
+    const sb_simscenario_classic_t *from = &s->classic;
+    sb_simscenario_classic_t *cl = &c->classic;
+    switch (n) {
+    case 0:
+        return fewer_processes(s, c, step);
+    case 1:
+        if (from->snapshots == 1)
+            return VARIANT_SKIP;
+        cl->snapshots--;
+        snprintf(step, STEP_BYTES_MAX, "snapshots %d -> %d", from->snapshots, cl->snapshots);
+        return VARIANT_TRY;
+    case 2:
+        if (from->initiators_count == 1)
+            return VARIANT_SKIP;
+        cl->initiators_count--;
+        snprintf(step, STEP_BYTES_MAX, "initiator %d removed",
+                 from->initiators[from->initiators_count - 1]);
+        return VARIANT_TRY;
+    case 3:
+        if (from->duration_ns < 2000)
+            return VARIANT_SKIP;
+        cl->duration_ns = half(from->duration_ns);
+        snprintf(step, STEP_BYTES_MAX, "duration %.3f -> %.3f ms", from->duration_ns / 1e6,
+                 cl->duration_ns / 1e6);
+        return VARIANT_TRY;
+    case 4:
+        if (from->transfer_interval_ns * 2 > from->duration_ns)
+            return VARIANT_SKIP; /* hardly a transfer left */
+        cl->transfer_interval_ns = from->transfer_interval_ns * 2;
+        snprintf(step, STEP_BYTES_MAX, "transfer_interval %.3f -> %.3f ms (fewer transfers)",
+                 from->transfer_interval_ns / 1e6, cl->transfer_interval_ns / 1e6);
+        return VARIANT_TRY;
+    case 5:
+        return global_variant(s, 1, c, step); /* channel delays halved */
+    }
+    return VARIANT_END;
+}
+
 /* The n-th variant of s, in the order tried: the biggest cuts first
- * (faults, records, stages), then subtasks, delays, capacity, timing. */
+ * (faults, records, stages), then subtasks, delays, capacity, timing;
+ * classic: processes, snapshots, initiators, duration, transfers, delays. */
 static variant_t variant(const sb_simscenario_t *s, int n, sb_simscenario_t *c, char *step)
 {
     *c = *s;
+    if (s->model == SB_SIM_MODEL_CLASSIC)
+        return classic_variant(s, n, c, step);
     if (n < s->faults_count)
         return remove_fault(s, n, c, step);
     n -= s->faults_count;
@@ -218,7 +324,8 @@ static int round_over(shrink_t *k, sb_simscenario_t *best, outcome_t *best_out,
         outcome_t o;
         if (run_once(k, k->cand, &o) != 0)
             return -1;
-        if (o.cls != best_out->cls || o.events >= best_out->events)
+        if (o.cls != best_out->cls || o.kind != best_out->kind ||
+            o.events >= best_out->events)
             continue;
         *best = *k->cand;
         *best_out = o;
@@ -235,9 +342,6 @@ int sb_shrink_run(const sb_simscenario_t *s, uint64_t seed, sb_simscenario_t *ou
                   sb_err_t *err)
 {
     memset(rep, 0, sizeof *rep);
-    if (s->model != SB_SIM_MODEL_PIPELINE)
-        return sb_err_set(err, "--shrink knows pipeline scenarios only (%s is %s)", s->path,
-                          sb_simscenario_model_name(s->model));
     shrink_t k = { .seed = seed, .err = err };
     k.cand = malloc(sizeof *k.cand);
     k.text = malloc(SB_SIMSCENARIO_TEXT_MAX);

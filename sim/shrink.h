@@ -9,8 +9,11 @@
  * Every variant is validated by formatting and parsing it again (the
  * parser's rules are the only rules), so the result is a scenario file
  * that `snapbed sim FILE --seed S` replays. Greedy: the result is a local
- * minimum, not the smallest failing run there is. Pipeline scenarios
- * only (the variants are the pipeline's). */
+ * minimum, not the smallest failing run there is. Classic Chandy–Lamport
+ * scenarios have their own variants — a process fewer (a preset graph
+ * made again over the others), a snapshot or an initiator fewer, a
+ * shorter duration, rarer transfers, shorter delays — and fail the same
+ * way when the same first conservation check (conserve.h) fails. */
 #ifndef SB_SHRINK_H
 #define SB_SHRINK_H
 

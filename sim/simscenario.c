@@ -930,7 +930,7 @@ static bool edge_known(const sb_simscenario_classic_t *cl, int from, int to)
     return false;
 }
 
-static void graph_preset(sb_simscenario_classic_t *cl, const char *preset)
+void sb_simscenario_graph_preset(sb_simscenario_classic_t *cl, const char *preset)
 {
     int n = cl->processes;
     cl->edges_count = 0;
@@ -986,7 +986,7 @@ static int finish_classic(parse_t *p)
         return fail(p, (size_t)p->mutant_line, "sim.mutant", "model: chandy-lamport knows none "
                     "and drop-channel-state");
     if (cl->edges_count == 0)
-        graph_preset(cl, p->graph_preset[0] ? p->graph_preset : "ring");
+        sb_simscenario_graph_preset(cl, p->graph_preset[0] ? p->graph_preset : "ring");
     for (int e = 0; e < cl->edges_count; e++) {
         int from = cl->edges[e][0], to = cl->edges[e][1];
         if (from >= cl->processes || to >= cl->processes || from == to)

@@ -154,4 +154,8 @@ const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);
 const char *sb_simscenario_kind_name(sb_simscenario_kind_t k);
 const char *sb_simscenario_model_name(sb_simscenario_model_t m);
 
+/* Sets cl->edges to a preset graph ("ring", "bidirectional-ring",
+ * "complete") over cl->processes processes. */
+void sb_simscenario_graph_preset(sb_simscenario_classic_t *cl, const char *preset);
+
 #endif
