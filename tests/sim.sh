@@ -3,14 +3,18 @@
 #   - `snapbed sim` exits 0 for correct protocols and 1 for mutants
 #     (mutant-*.yaml) and broken FIFO (*-no-fifo.yaml), and writes
 #     trace.jsonl, summary.json, scenario.yaml;
-#   - pipeline runs: `snapbed check` on the run folder agrees (0, or 1 for
-#     mutants): the cut checker reads a simulated trace unchanged; `snapbed
-#     viz` draws it (exit 0, a timeline and well-formed SVGs).
+#   - `snapbed check` on the run folder agrees with the sim's verdict (the
+#     cut checker for pipelines, the conservation checker for classic
+#     Chandy–Lamport runs); `snapbed viz` draws it (exit 0, a timeline or
+#     the classic index.html, well-formed SVGs; the no-FIFO run has red
+#     messages).
 # Then: the same scenario and seed twice give byte-identical traces, another
 # seed another trace; --explore finds nothing in a correct scenario and
 # finds the mutant, with a replay command; --shrink makes the mutant's run
 # smaller and the shrunk scenario replays the failure; --step narrates
-# (without pausing when stdin is not a terminal); bad invocations exit 2.
+# (without pausing when stdin is not a terminal) and, on a pseudo-terminal,
+# pauses and obeys Enter, c, r and q (tests/sim-step.py); bad invocations
+# exit 2.
 #
 # usage: tests/sim.sh      (SNAPBED=... another binary, SIM_OUT=DIR keep runs)
 set -uo pipefail
@@ -37,20 +41,20 @@ for f in scenarios/sim/*.yaml; do
     for file in trace.jsonl summary.json scenario.yaml; do
         [ -s "$out/$name/$file" ] || fail "$name: no $file"
     done
-    # Classic Chandy–Lamport runs have their own checker (conservation);
-    # snapbed check and viz read the pipeline's events.
-    grep -q "model: chandy-lamport" "$f" && continue
     "$bin" check "$out/$name" > "$out/$name.check.log" 2>&1
     rc=$?
-    # A mutant may break exactly-once without breaking a cut (and the other
-    # way round): check must agree with the sim's own cut verdict.
-    cuts_ok=$(python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['cuts']['ok']))" \
-              "$out/$name/summary.json")
-    [ $rc -eq $((1 - cuts_ok)) ] ||
-        fail "$name: snapbed check exited $rc, the sim's cut verdict says ok=$cuts_ok"
+    # check must agree with the sim's own verdict on the snapshots (classic
+    # Chandy–Lamport: conservation) or on the cuts (a pipeline mutant may
+    # break exactly-once without breaking a cut, and the other way round).
+    ok=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); \
+print(int((s['snapshots'] if 'snapshots' in s else s['cuts'])['ok']))" "$out/$name/summary.json")
+    [ $rc -eq $((1 - ok)) ] ||
+        fail "$name: snapbed check exited $rc, the sim's verdict says ok=$ok"
     "$bin" viz "$out/$name" -o "$out/$name/viz" > "$out/$name.viz.log" 2>&1 ||
         fail "$name: snapbed viz exited $? (see $out/$name.viz.log)"
-    [ -s "$out/$name/viz/timeline.svg" ] || fail "$name: no timeline.svg"
+    overview=timeline.svg
+    grep -q "model: chandy-lamport" "$f" && overview=index.html
+    [ -s "$out/$name/viz/$overview" ] || fail "$name: no $overview"
     for svg in "$out/$name"/viz/*.svg; do
         python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$svg" 2>/dev/null ||
             fail "$name: $svg is not well-formed XML"
@@ -87,6 +91,26 @@ cmp -s "$out/shrunk/trace.jsonl" "$out/shrunk-replay/trace.jsonl" ||
 "$bin" sim scenarios/sim/diamond.yaml --shrink -o "$out/not-shrunk" > /dev/null 2>&1 ||
     fail "--shrink of a passing seed: want exit 0"
 
+"$bin" sim scenarios/sim/cl-ring-no-fifo.yaml --shrink -o "$out/shrunk-cl" > "$out/shrink-cl.log" 2>&1
+[ $? -eq 1 ] || fail "cl-ring-no-fifo --shrink: want exit 1"
+grep -q "^replay: snapbed sim $out/shrunk-cl/shrunk.yaml --seed 1" "$out/shrink-cl.log" ||
+    fail "classic --shrink: no replay command"
+"$bin" sim "$out/shrunk-cl/shrunk.yaml" --seed 1 -q -o "$out/shrunk-cl-replay" > /dev/null 2>&1
+[ $? -eq 1 ] || fail "the shrunk classic scenario does not fail when replayed"
+cmp -s "$out/shrunk-cl/trace.jsonl" "$out/shrunk-cl-replay/trace.jsonl" ||
+    fail "the shrunk classic run and its replay wrote different traces"
+
+echo "=== classic pictures"
+grep -q 'msg[0-9]*_\(missed\|orphan\|extra\)' "$out"/cl-ring-no-fifo/viz/snap-*-spacetime.svg ||
+    fail "cl-ring-no-fifo: no red (missed, orphan, extra) message in its space-time diagrams"
+grep -q 'msg[0-9]*_\(missed\|orphan\|extra\)' "$out"/cl-ring/viz/snap-*-spacetime.svg &&
+    fail "cl-ring: a red message in a correct run's space-time diagram"
+head -c 2000 "$out/cl-ring/trace.jsonl" > "$out/cl-cut.jsonl"
+"$bin" check "$out/cl-cut.jsonl" > /dev/null 2> "$out/cl-cut.err"
+[ $? -eq 2 ] || fail "check of a cut-short classic trace: want exit 2"
+grep -q "cl-cut.jsonl:[0-9]*: the line is cut short" "$out/cl-cut.err" ||
+    fail "check of a cut-short classic trace: no FILE:LINE error"
+
 echo "=== classic explore"
 "$bin" sim scenarios/sim/cl-ring.yaml --explore 200 > "$out/explore-cl.log" 2>&1 ||
     fail "cl-ring --explore 200: want exit 0"
@@ -105,6 +129,10 @@ grep -q '"event"' "$out/step.log" && fail "--step: raw trace lines in the narrat
 for phrase in "receives marker 1" "records its state for snapshot 1" "snapshot 1 COMPLETE"; do
     grep -q "$phrase" "$out/step-cl.log" || fail "--step (classic): no '$phrase'"
 done
+
+# On a terminal: pauses, Enter, c, r, q (through a pseudo-terminal).
+python3 tests/sim-step.py "$bin" "$out" > "$out/step-pty.log" 2>&1 ||
+    fail "--step on a terminal (see $out/step-pty.log)"
 
 echo "=== usage"
 "$bin" sim > /dev/null 2>&1; [ $? -eq 2 ] || fail "no scenario: want exit 2"
