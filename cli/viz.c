@@ -30,6 +30,13 @@ static void usage(FILE *f)
             "                   critical path highlighted\n"
             "  timeline         the whole run: checkpoints, faults, crashes, restores,\n"
             "                   throughput, channel fill, sink part files\n"
+            "A classic Chandy–Lamport simulator run gets, per completed snapshot K:\n"
+            "  snap-K-spacetime a lane per process: token messages, markers, each\n"
+            "                   process's record and the cut; channel state blue, messages\n"
+            "                   crossing the cut unrecorded or as orphans red\n"
+            "  snap-K-graph     marker propagation over the process graph\n"
+            "and index.html (each snapshot's balances and channel tokens, and links);\n"
+            "--checkpoint K picks a snapshot.\n"
             "\n"
             "options:\n"
             "  -o, --out DIR       where to write them (default: <run folder>/viz)\n"
@@ -172,9 +179,10 @@ int sb_cmd_viz(int argc, char **argv)
         fprintf(stderr, "snapbed viz: %s.\n", err.msg);
         return status == SB_VIZ_BAD_INPUT ? SB_EXIT_USAGE : SB_EXIT_FAILED;
     }
-    printf("%" PRId64 " files: %" PRId64 " checkpoint%s%s, in %s\n", report.files_written,
-           report.checkpoints_drawn, report.checkpoints_drawn == 1 ? "" : "s",
-           o.timeline ? " and the timeline" : "", out);
+    printf("%" PRId64 " files: %" PRId64 " %s%s%s, in %s\n", report.files_written,
+           report.checkpoints_drawn, report.classic ? "snapshot" : "checkpoint",
+           report.checkpoints_drawn == 1 ? "" : "s",
+           !o.timeline ? "" : report.classic ? " and index.html" : " and the timeline", out);
     if (report.note[0] != '\0')
         printf("note: %s\n", report.note);
     return SB_EXIT_OK;

@@ -299,6 +299,7 @@ sb_viz_status_t sb_viz_run(const sb_viz_opts_t *o, sb_viz_report_t *report, sb_e
     bool classic = false;
     if (sb_conserve_trace_is_classic(o->trace_path, &classic, err) != 0)
         return SB_VIZ_BAD_INPUT;
+    report->classic = classic;
     if (classic)
         return run_classic(o, report, err);
     sb_runtrace_t rt;

@@ -5,7 +5,12 @@
  *
  * By default every completed checkpoint is drawn, up to checkpoints_max:
  * past that, the first half and the last half of them (the report says
- * so). One checkpoint can be asked for by id, completed or not. */
+ * so). One checkpoint can be asked for by id, completed or not.
+ *
+ * A classic Chandy–Lamport simulator trace (model "chandy-lamport") gets
+ * its own pictures instead (clpictures.h): per completed snapshot
+ * snap-K-spacetime and snap-K-graph, and index.html listing them with
+ * each snapshot's sums (in place of the timeline). */
 #ifndef SB_VIZ_H
 #define SB_VIZ_H
 
@@ -38,6 +43,7 @@ typedef struct sb_viz_opts {
 } sb_viz_opts_t;
 
 typedef struct sb_viz_report {
+    bool classic;             /* a classic Chandy–Lamport trace: snapshots drawn */
     int64_t checkpoints_drawn;
     int64_t files_written;
     char note[SB_VIZ_NOTE_BYTES_MAX]; /* what was left out, or "" */

@@ -65,4 +65,12 @@ mkdir -p "$work/orphan"
 "$bin" viz "$img/orphan-trace.jsonl" --checkpoint 1 -o "$work/orphan/viz" > /dev/null
 copy orphan 1 spacetime spacetime-orphan
 
+echo "=== classic Chandy–Lamport without FIFO (simulated)"
+"$bin" sim scenarios/sim/cl-ring-no-fifo.yaml -q -o "$work/cl-no-fifo" > /dev/null || true
+"$bin" viz "$work/cl-no-fifo" --checkpoint 1 --arrows 100 -o "$work/cl-no-fifo/viz" > /dev/null
+for p in spacetime graph; do
+    cp "$work/cl-no-fifo/viz/snap-1-$p.svg" "$img/$p-cl-no-fifo.svg"
+    echo "  $img/$p-cl-no-fifo.svg (snapshot 1)"
+done
+
 echo "runs kept in $work"
