@@ -34,6 +34,7 @@
 #include "progress.h"
 #include "proxy.h"
 #include "report.h"
+#include "runfolder.h"
 #include "scenario.h"
 #include "store.h"
 #include "texttrace.h"
@@ -998,18 +999,7 @@ static void describe_run(const supervisor_t *sv, int rc)
     }
     /* The pictures first (viz/timeline.svg, viz/chk-N-*.svg): the report
      * inlines and links them. */
-    char viz_dir[1100];
-    snprintf(viz_dir, sizeof viz_dir, "%s/viz", sv->run_dir);
-    sb_viz_opts_t vo = { .trace_path = trace, .out_dir = viz_dir, .formats = SB_GV_SVG,
-                         .timeline = true };
-    sb_viz_report_t vr;
-    if (sb_viz_run(&vo, &vr, &err) != SB_VIZ_OK)
-        printf("  %-12s not drawn: %s\n", "pictures", err.msg);
-    if (sb_report_write(sv->run_dir, &err) != 0)
-        printf("  %-12s not written: %s\n", "report", err.msg);
-    else
-        printf("  %-12s %s/%s\n", "report", sv->run_dir, SB_REPORT_FILE);
-    fflush(stdout);
+    sb_runfolder_finish(sv->run_dir, stdout);
 }
 
 /* --------------------------------------------------------------- main */

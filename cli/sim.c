@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "explore.h"
 #include "narrate.h"
+#include "runfolder.h"
 #include "shrink.h"
 #include "sim.h"
 
@@ -246,6 +247,7 @@ static void print_classic_report(const sb_sim_t *sim, const sb_sim_verdict_t *v,
         sb_conserve_report_print(&v->conserve, stdout);
     }
     printf("  %-12s %s\n", "run folder", dir);
+    sb_runfolder_finish(dir, stdout);
     printf("SIM RESULT: %s\n", v->ok ? "OK" : "VIOLATED");
 }
 
@@ -292,6 +294,7 @@ static void print_report(const sb_sim_t *sim, const sb_sim_verdict_t *v, double 
         printf("  %-12s %d fault%s did not fire (the job had finished or was down)\n", "faults",
                st.faults_unfired, st.faults_unfired == 1 ? "" : "s");
     printf("  %-12s %s\n", "run folder", dir);
+    sb_runfolder_finish(dir, stdout);
     printf("SIM RESULT: %s\n", v->ok ? "OK" : "VIOLATED");
 }
 
@@ -416,8 +419,10 @@ static int one_run(const sim_args_t *a, const sb_simscenario_t *s, const char *f
         copy_scenario(file, dir);
         if (a->step != STEP_OFF)
             tell(sim, a->step);
-        if (a->quiet)
+        if (a->quiet) {
+            sb_runfolder_finish(dir, NULL);
             print_quiet(sim, &v, dir);
+        }
         else
             print_report(sim, &v, wall_s, dir);
         exit_code = v.ok ? SB_EXIT_OK : SB_EXIT_FAILED;

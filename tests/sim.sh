@@ -2,7 +2,9 @@
 # The simulator end to end, through the CLI. For every scenarios/sim/*.yaml:
 #   - `snapbed sim` exits 0 for correct protocols and 1 for mutants
 #     (mutant-*.yaml) and broken FIFO (*-no-fifo.yaml), and writes
-#     trace.jsonl, summary.json, scenario.yaml;
+#     trace.jsonl, summary.json, scenario.yaml, its pictures (viz/) and
+#     report.html with the verdict (OK, or VIOLATED for the negative
+#     controls) and the checkpoints (pipelines) or snapshots (classic);
 #   - `snapbed check` on the run folder agrees with the sim's verdict (the
 #     cut checker for pipelines, the conservation checker for classic
 #     Chandy–Lamport runs); `snapbed viz` draws it (exit 0, a timeline or
@@ -50,12 +52,26 @@ for f in scenarios/sim/*.yaml; do
 print(int((s['snapshots'] if 'snapshots' in s else s['cuts'])['ok']))" "$out/$name/summary.json")
     [ $rc -eq $((1 - ok)) ] ||
         fail "$name: snapbed check exited $rc, the sim's verdict says ok=$ok"
-    "$bin" viz "$out/$name" -o "$out/$name/viz" > "$out/$name.viz.log" 2>&1 ||
+    # snapbed sim drew the pictures into viz/ and wrote report.html; snapbed
+    # viz draws them again from the trace alone.
+    "$bin" viz "$out/$name" -o "$out/$name/viz-again" > "$out/$name.viz.log" 2>&1 ||
         fail "$name: snapbed viz exited $? (see $out/$name.viz.log)"
-    overview=timeline.svg
-    grep -q "model: chandy-lamport" "$f" && overview=index.html
-    [ -s "$out/$name/viz/$overview" ] || fail "$name: no $overview"
-    for svg in "$out/$name"/viz/*.svg; do
+    overview=timeline.svg section=checkpoints
+    grep -q "model: chandy-lamport" "$f" && overview=index.html section=snapshots
+    for d in viz viz-again; do
+        [ -s "$out/$name/$d/$overview" ] || fail "$name: no $d/$overview"
+    done
+    verdict='class="ok">OK'
+    [ $want -eq 1 ] && verdict='class="bad">VIOLATED'
+    report="$out/$name/report.html"
+    if [ ! -s "$report" ]; then
+        fail "$name: snapbed sim wrote no report.html"
+    else
+        grep -q "SIM RESULT: <span $verdict" "$report" ||
+            fail "$name: report.html does not give the verdict ${verdict#*>}"
+        grep -q "<section id=\"$section\">" "$report" || fail "$name: report.html has no $section"
+    fi
+    for svg in "$out/$name"/viz/*.svg "$out/$name"/viz-again/*.svg; do
         python3 -c "import sys, xml.dom.minidom as m; m.parse(sys.argv[1])" "$svg" 2>/dev/null ||
             fail "$name: $svg is not well-formed XML"
     done

@@ -48,6 +48,31 @@ void sb_clpictures_count(const sb_cltrace_t *t, int k, int64_t counts[SB_CLCLASS
             counts[sb_cltrace_class(&snap->cuts[ch], i + 1, &t->channels[ch].msgs[i])]++;
 }
 
+void sb_clpictures_table(FILE *f, const sb_cltrace_t *t, const int64_t *ids, int64_t n,
+                         const char *prefix, const char *ext)
+{
+    fprintf(f, "<p>%" PRId64 " tokens in the system; channels %s.</p>\n<table><tr><th>snapshot"
+            "<th>balances<th>channels<th>sum<th>recorded<th>missed<th>orphans<th>extra"
+            "<th>pictures</tr>\n", t->total, t->fifo ? "FIFO" : "not FIFO");
+    for (int64_t i = 0; i < n; i++) {
+        const sb_clsnapshot_t *s = &t->snapshots[ids[i]];
+        int64_t held = 0, chans = 0, c[SB_CLCLASS_COUNT_];
+        for (int p = 0; p < t->processes; p++)
+            held += s->record_ns[p] >= 0 ? s->balance[p] : 0;
+        for (int ch = 0; ch < t->channels_count; ch++)
+            chans += s->cuts[ch].messages > 0 ? s->cuts[ch].tokens : 0;
+        sb_clpictures_count(t, (int)ids[i], c);
+        fprintf(f, "<tr><td>%" PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td%s>%" PRId64 "<td>%"
+                PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td>"
+                "<a href=\"%ssnap-%" PRId64 "-spacetime.%s\">space-time</a> "
+                "<a href=\"%ssnap-%" PRId64 "-graph.%s\">markers</a></tr>\n", ids[i], held, chans,
+                held + chans == t->total ? "" : " class=\"bad\"", held + chans,
+                c[SB_CLCLASS_RECORDED], c[SB_CLCLASS_MISSED], c[SB_CLCLASS_ORPHAN],
+                c[SB_CLCLASS_EXTRA], prefix, ids[i], ext, prefix, ids[i], ext);
+    }
+    fprintf(f, "</table>\n");
+}
+
 /* ------------------------------------------------------------ window */
 
 typedef struct frame {

@@ -24,6 +24,7 @@
 
 #include <gvc.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cltrace.h"
 
@@ -33,6 +34,15 @@
 
 /* Counts of snapshot k's messages (whole run) by class. */
 void sb_clpictures_count(const sb_cltrace_t *t, int k, int64_t counts[SB_CLCLASS_COUNT_]);
+
+/* An HTML table of snapshots ids[0..n): per snapshot the recorded balances,
+ * the tokens recorded on channels, their sum (marked class "bad" when it is
+ * not the total), the messages by class and links to its two pictures
+ * (<prefix>snap-K-spacetime.<ext>, <prefix>snap-K-graph.<ext>); preceded by
+ * one paragraph with the total and whether channels were FIFO. Used by
+ * viz's index.html and by report.html. */
+void sb_clpictures_table(FILE *f, const sb_cltrace_t *t, const int64_t *ids, int64_t n,
+                         const char *prefix, const char *ext);
 
 /* New graphs (agclose them); k must be a snapshot the trace has. */
 Agraph_t *sb_clpictures_spacetime(const sb_cltrace_t *t, int k, int64_t arrows_max);

@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "ckstats.h"
+#include "clpictures.h"
+#include "cltrace.h"
 #include "texttrace.h"
 #include "trace.h"
 
@@ -253,7 +255,9 @@ static const char STYLE[] =
     "dl{display:grid;grid-template-columns:max-content auto;gap:.1em 1em}"
     "dt{font-weight:600}dd{margin:0}nav a{margin-right:1em}";
 
-static void write_head(report_t *r, const char *title)
+/* classic: a Chandy–Lamport simulation, whose sections are snapshots, not
+ * a timeline, checkpoints and a text trace. */
+static void write_head(report_t *r, const char *title, bool classic)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -261,10 +265,15 @@ static void write_head(report_t *r, const char *title)
           r->out);
     html_text(r->out, title);
     fprintf(r->out, "</title>\n<style>%s</style>\n</head>\n<body>\n", STYLE);
-    fputs("<nav><a href=\"#summary\">verdict</a><a href=\"#timeline\">timeline</a>"
-          "<a href=\"#checkpoints\">checkpoints</a><a href=\"#faults\">faults</a>"
-          "<a href=\"#scenario\">scenario</a><a href=\"#texttrace\">text trace</a></nav>\n",
-          r->out);
+    if (classic)
+        fputs("<nav><a href=\"#summary\">verdict</a><a href=\"#snapshots\">snapshots</a>"
+              "<a href=\"#faults\">faults</a><a href=\"#scenario\">scenario</a></nav>\n",
+              r->out);
+    else
+        fputs("<nav><a href=\"#summary\">verdict</a><a href=\"#timeline\">timeline</a>"
+              "<a href=\"#checkpoints\">checkpoints</a><a href=\"#faults\">faults</a>"
+              "<a href=\"#scenario\">scenario</a><a href=\"#texttrace\">text trace</a>"
+              "</nav>\n", r->out);
 }
 
 /* ------------------------------------------------------------ verdict */
@@ -293,15 +302,16 @@ static void write_examples(report_t *r, const json_t *eo, const char *key, const
     fputs("</li>\n", r->out);
 }
 
-static void write_exactly_once(report_t *r, const json_t *eo)
+/* records_in: a run's summary has it in exactly_once, a simulation's in its
+ * job facts. */
+static void write_exactly_once(report_t *r, const json_t *eo, int64_t records_in)
 {
     bool ok = json_is_true(json_object_get(eo, "ok"));
     fprintf(r->out,
             "<p class=\"verdict\">EXACTLY-ONCE: <span class=\"%s\">%s</span> — %" PRId64
             " in, %" PRId64 " expected out, %" PRId64 " committed, %" PRId64 " lost, %" PRId64
             " duplicated, %" PRId64 " unexpected, %" PRId64 " out of order%s</p>\n",
-            ok_class(ok), ok ? "OK" : "VIOLATED", opt_int(eo, "records_in"),
-            opt_int(eo, "expected"), opt_int(eo, "committed"), opt_int(eo, "lost"),
+            ok_class(ok), ok ? "OK" : "VIOLATED", records_in, opt_int(eo, "expected"), opt_int(eo, "committed"), opt_int(eo, "lost"),
             opt_int(eo, "duplicated"), opt_int(eo, "unexpected"), opt_int(eo, "out_of_order"),
             json_is_false(json_object_get(eo, "order_checked")) ? " (order not checked)" : "");
     fputs("<ul>\n", r->out);
@@ -462,7 +472,8 @@ static void write_verdict(report_t *r, const json_t *summary, const char *summar
         return;
     }
     write_expectation(r, summary);
-    write_exactly_once(r, json_object_get(summary, "exactly_once"));
+    const json_t *eo = json_object_get(summary, "exactly_once");
+    write_exactly_once(r, eo, opt_int(eo, "records_in"));
     write_checks(r, summary);
     write_facts(r, summary);
     write_files(r);
@@ -832,6 +843,149 @@ static void write_texttrace(report_t *r)
     fputs("</section>\n", r->out);
 }
 
+/* ------------------------------------------------------ simulated runs */
+
+/* summary.json of `snapbed sim` (docs/sim.md) differs from a run's: its
+ * verdict is verified_ok, its checkers report {checked, violations, first}
+ * per check, and a classic Chandy–Lamport run has snapshots, not
+ * checkpoints. */
+static bool summary_simulated(const json_t *summary)
+{
+    return json_is_true(json_object_get(summary, "simulated"));
+}
+
+static bool summary_classic(const json_t *summary)
+{
+    const char *model = json_string_value(json_object_get(summary, "model"));
+    return model != NULL && strcmp(model, "chandy-lamport") == 0;
+}
+
+/* One checker's verdict line and its table of checks. */
+static void write_sim_checker(report_t *r, const char *what, const json_t *c)
+{
+    bool ok = json_is_true(json_object_get(c, "ok"));
+    const char *line = json_string_value(json_object_get(c, "summary"));
+    fprintf(r->out, "<p class=\"verdict\">%s: <span class=\"%s\">%s</span>", what,
+            ok_class(ok), c == NULL ? "NOT CHECKED" : ok ? "OK" : "VIOLATED");
+    if (line != NULL && line[0] != '\0') {
+        fputs(" — ", r->out);
+        html_text(r->out, line);
+    }
+    fputs("</p>\n", r->out);
+    const json_t *checks = json_object_get(c, "checks");
+    if (!json_is_object(checks))
+        return;
+    fputs("<table class=\"checks\">\n<tr><th>check</th><th>result</th><th>checked</th>"
+          "<th>first violation</th></tr>\n", r->out);
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)checks, key, v) {
+        int64_t bad = opt_int(v, "violations");
+        fputs("<tr><td>", r->out);
+        html_text(r->out, key);
+        fprintf(r->out, "</td><td class=\"%s\">%s</td><td class=\"n\">%" PRId64 "</td><td>",
+                ok_class(bad == 0), bad == 0 ? "OK" : "VIOLATED", opt_int(v, "checked"));
+        html_text(r->out, opt_str(v, "first"));
+        fputs("</td></tr>\n", r->out);
+    }
+    fputs("</table>\n", r->out);
+}
+
+/* Every integer member of a facts object (job or run) as a fact. */
+static void write_int_facts(report_t *r, const json_t *o)
+{
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)o, key, v) {
+        if (!json_is_integer(v))
+            continue;
+        char b[32];
+        snprintf(b, sizeof b, "%" PRId64, (int64_t)json_integer_value(v));
+        char name[64];
+        snprintf(name, sizeof name, "%s", key);
+        for (char *c = name; *c != '\0'; c++)
+            *c = *c == '_' ? ' ' : *c;
+        fact(r, name, b);
+    }
+}
+
+static void write_sim_verdict(report_t *r, const json_t *s)
+{
+    bool classic = summary_classic(s), ok = json_is_true(json_object_get(s, "verified_ok"));
+    fputs("<section id=\"summary\">\n<h1>", r->out);
+    html_text(r->out, opt_str(s, "scenario"));
+    fputs(" (simulated)</h1>\n", r->out);
+    fprintf(r->out, "<p class=\"verdict\">SIM RESULT: <span class=\"%s\">%s</span> — seed %"
+            PRId64 ", %s", ok_class(ok), ok ? "OK" : "VIOLATED", opt_int(s, "seed"),
+            classic ? "classic Chandy–Lamport" : "protocol ");
+    if (!classic)
+        html_text(r->out, opt_str(s, "protocol"));
+    if (strcmp(opt_str(s, "mutant"), "none") != 0 && opt_str(s, "mutant")[0] != '\0') {
+        fputs(", mutant ", r->out);
+        html_text(r->out, opt_str(s, "mutant"));
+    }
+    fputs("</p>\n", r->out);
+    if (!json_is_true(json_object_get(s, "finished"))) {
+        fputs("<p class=\"bad\">liveness: VIOLATED — ", r->out);
+        html_text(r->out, opt_str(s, "run_error"));
+        fputs("</p>\n", r->out);
+    }
+    const json_t *facts = json_object_get(s, classic ? "run" : "job");
+    if (classic) {
+        write_sim_checker(r, "SNAPSHOTS", json_object_get(s, "snapshots"));
+    } else {
+        write_exactly_once(r, json_object_get(s, "exactly_once"), opt_int(facts, "records_in"));
+        write_sim_checker(r, "CUTS", json_object_get(s, "cuts"));
+    }
+    char b[256];
+    fputs("<dl>\n", r->out);
+    snprintf(b, sizeof b, "%" PRId64 " in %.3f s of wall time (%.0f events/s), %.3f ms of "
+             "virtual time", opt_int(s, "events"), json_number_value(json_object_get(s, "wall_s")),
+             json_number_value(json_object_get(s, "events_per_s")),
+             (double)opt_int(s, "virtual_ns") / 1e6);
+    fact(r, "events", b);
+    write_int_facts(r, facts);
+    fact(r, "scenario file", opt_str(s, "scenario_path"));
+    fact(r, "run folder", r->run_dir_shown);
+    fputs("</dl>\n", r->out);
+    write_files(r);
+    fputs("</section>\n", r->out);
+}
+
+/* The snapshots of a classic run: their sums and classes (the table of
+ * viz's index.html) with links to the pictures in viz/. */
+static void write_cl_snapshots(report_t *r)
+{
+    fputs("<section id=\"snapshots\">\n<h2>Snapshots</h2>\n", r->out);
+    char path[PATH_BYTES_MAX];
+    sb_err_t err = { { 0 } };
+    sb_cltrace_t *t = calloc(1, sizeof *t);
+    int rc = t == NULL ? sb_err_set(&err, "out of memory")
+             : !path_in(r, "trace.jsonl", path, sizeof path) ? sb_err_set(&err, "path too long")
+             : sb_cltrace_load(t, path, &err);
+    if (rc != 0) {
+        fputs("<p class=\"bad\">", r->out);
+        html_text(r->out, err.msg);
+        fputs("</p>\n", r->out);
+    } else {
+        int64_t ids[SB_CLTRACE_SNAPSHOTS_MAX], n = 0;
+        for (int k = 1; k <= SB_CLTRACE_SNAPSHOTS_MAX; k++)
+            if (t->snapshots[k].seen && t->snapshots[k].completed_ns >= 0)
+                ids[n++] = k;
+        sb_clpictures_table(r->out, t, ids, n, "viz/", "svg");
+        if (file_exists(r, "viz/index.html"))
+            fputs("<p><a href=\"viz/index.html\">all pictures (viz/index.html)</a></p>\n",
+                  r->out);
+        else
+            fputs("<p class=\"note\">No pictures yet: <code>snapbed viz</code> on this folder "
+                  "draws them.</p>\n", r->out);
+    }
+    if (t != NULL)
+        sb_cltrace_free(t);
+    free(t);
+    fputs("</section>\n", r->out);
+}
+
 /* --------------------------------------------------------------- main */
 
 static json_t *load_summary(const report_t *r, char *why, size_t len)
@@ -860,8 +1014,21 @@ static void write_page(report_t *r)
     char why[256] = "";
     json_t *summary = load_summary(r, why, sizeof why);
     const char *title = json_string_value(json_object_get(summary, "scenario"));
-    write_head(r, title != NULL ? title : r->scenario[0] ? r->scenario : r->run_dir);
-    write_verdict(r, summary, why);
+    bool classic = summary_simulated(summary) && summary_classic(summary);
+    write_head(r, title != NULL ? title : r->scenario[0] ? r->scenario : r->run_dir, classic);
+    if (classic) {
+        write_sim_verdict(r, summary);
+        write_cl_snapshots(r);
+        write_faults(r);
+        write_scenario(r);
+        fputs("</body>\n</html>\n", r->out);
+        json_decref(summary);
+        return;
+    }
+    if (summary_simulated(summary))
+        write_sim_verdict(r, summary);
+    else
+        write_verdict(r, summary, why);
     write_timeline(r);
     write_checkpoints(r);
     write_faults(r);

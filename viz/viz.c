@@ -222,27 +222,8 @@ static int write_index(drawing_t *d, const sb_cltrace_t *t, const int64_t *ids, 
                                         : (d->o->formats & SB_GV_PNG) ? SB_GV_PNG : SB_GV_DOT);
     fprintf(f, "<!doctype html><meta charset=\"utf-8\"><title>snapshots</title>\n"
             "<style>body{font-family:sans-serif}td,th{padding:2px 8px;text-align:right}"
-            ".bad{color:#d62728;font-weight:bold}</style>\n<h1>Chandy–Lamport snapshots</h1>\n"
-            "<p>%" PRId64 " tokens in the system; channels %s.</p>\n<table><tr><th>snapshot"
-            "<th>balances<th>channels<th>sum<th>recorded<th>missed<th>orphans<th>extra"
-            "<th>pictures</tr>\n", t->total, t->fifo ? "FIFO" : "not FIFO");
-    for (int64_t i = 0; i < n; i++) {
-        const sb_clsnapshot_t *s = &t->snapshots[ids[i]];
-        int64_t held = 0, chans = 0, c[SB_CLCLASS_COUNT_];
-        for (int p = 0; p < t->processes; p++)
-            held += s->record_ns[p] >= 0 ? s->balance[p] : 0;
-        for (int ch = 0; ch < t->channels_count; ch++)
-            chans += s->cuts[ch].messages > 0 ? s->cuts[ch].tokens : 0;
-        sb_clpictures_count(t, (int)ids[i], c);
-        fprintf(f, "<tr><td>%" PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td%s>%" PRId64 "<td>%"
-                PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td>%" PRId64 "<td>"
-                "<a href=\"snap-%" PRId64 "-spacetime.%s\">space-time</a> "
-                "<a href=\"snap-%" PRId64 "-graph.%s\">markers</a></tr>\n", ids[i], held, chans,
-                held + chans == t->total ? "" : " class=\"bad\"", held + chans,
-                c[SB_CLCLASS_RECORDED], c[SB_CLCLASS_MISSED], c[SB_CLCLASS_ORPHAN],
-                c[SB_CLCLASS_EXTRA], ids[i], ext, ids[i], ext);
-    }
-    fprintf(f, "</table>\n");
+            ".bad{color:#d62728;font-weight:bold}</style>\n<h1>Chandy–Lamport snapshots</h1>\n");
+    sb_clpictures_table(f, t, ids, n, "", ext);
     if (fclose(f) != 0 || rename(tmp, path) != 0)
         return sb_err_errno(d->err, errno, "cannot write %s", path);
     d->report->files_written++;
