@@ -116,8 +116,8 @@ static variant_t remove_fault(const sb_simscenario_t *s, int i, sb_simscenario_t
     memmove(&c->faults[i], &c->faults[i + 1],
             (size_t)(c->faults_count - i - 1) * sizeof c->faults[0]);
     c->faults_count--;
-    snprintf(step, STEP_BYTES_MAX, "fault %d (crash at %.3f ms) removed", i,
-             s->faults[i].at_ns / 1e6);
+    snprintf(step, STEP_BYTES_MAX, "fault %d (%s at %.3f ms) removed", i,
+             sb_simscenario_fault_kind_name(s->faults[i].kind), s->faults[i].at_ns / 1e6);
     return VARIANT_TRY;
 }
 
@@ -128,6 +128,28 @@ static variant_t earlier_fault(const sb_simscenario_t *s, int i, sb_simscenario_
     c->faults[i].at_ns = half(s->faults[i].at_ns);
     snprintf(step, STEP_BYTES_MAX, "fault %d earlier: %.3f -> %.3f ms", i,
              s->faults[i].at_ns / 1e6, c->faults[i].at_ns / 1e6);
+    return VARIANT_TRY;
+}
+
+/* A spike's or slow's window half as long. */
+static variant_t shorter_fault(const sb_simscenario_t *s, int i, sb_simscenario_t *c, char *step)
+{
+    if (s->faults[i].for_ns < 2000)
+        return VARIANT_SKIP; /* not windowed (0), or short already */
+    c->faults[i].for_ns = half(s->faults[i].for_ns);
+    snprintf(step, STEP_BYTES_MAX, "fault %d shorter: for %.3f -> %.3f ms", i,
+             s->faults[i].for_ns / 1e6, c->faults[i].for_ns / 1e6);
+    return VARIANT_TRY;
+}
+
+/* A spike's extra delay halved. */
+static variant_t smaller_extra(const sb_simscenario_t *s, int i, sb_simscenario_t *c, char *step)
+{
+    if (s->faults[i].extra_ns < 2000)
+        return VARIANT_SKIP;
+    c->faults[i].extra_ns = half(s->faults[i].extra_ns);
+    snprintf(step, STEP_BYTES_MAX, "fault %d milder: extra %.3f -> %.3f ms", i,
+             s->faults[i].extra_ns / 1e6, c->faults[i].extra_ns / 1e6);
     return VARIANT_TRY;
 }
 
@@ -201,6 +223,12 @@ static variant_t variant(const sb_simscenario_t *s, int n, sb_simscenario_t *c, 
     n -= s->stages_count;
     if (n < s->faults_count)
         return earlier_fault(s, n, c, step);
+    n -= s->faults_count;
+    if (n < s->faults_count)
+        return shorter_fault(s, n, c, step);
+    n -= s->faults_count;
+    if (n < s->faults_count)
+        return smaller_extra(s, n, c, step);
     n -= s->faults_count;
     return global_variant(s, 1 + n, c, step);
 }
