@@ -234,6 +234,11 @@ static void print_classic_report(const sb_sim_t *sim, const sb_sim_verdict_t *v,
     printf("  %-12s %" PRId64 " token messages, %" PRId64 " markers, %d of %d snapshots "
            "completed, %" PRId64 " tokens\n", "run", st.transfers, st.markers,
            st.snapshots_completed, s->classic.snapshots, st.total);
+    if (st.crashes > 0)
+        printf("  %-12s %d process crash%s, %d rollback%s, %d snapshot%s abandoned\n", "faults",
+               st.crashes, st.crashes == 1 ? "" : "es", st.rollbacks,
+               st.rollbacks == 1 ? "" : "s", st.snapshots_abandoned,
+               st.snapshots_abandoned == 1 ? "" : "s");
     if (!v->finished)
         printf("  %-12s VIOLATED — %s\n", "liveness", v->run_error);
     char line[2048];

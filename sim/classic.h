@@ -23,7 +23,9 @@
  * message at its own send time + delay, so a marker can overtake a
  * message or be overtaken — the exercise that shows why CL needs FIFO).
  * The mutant drop-channel-state records process states only. Tracing
- * follows docs/sim.md; no crash faults here. */
+ * follows docs/sim.md. Faults: delay spikes (extra delay on chosen
+ * channels in a window; FIFO kept) and process crashes, recovered by a
+ * global rollback to the newest completed snapshot (see classic.c). */
 #ifndef SB_CLASSIC_H
 #define SB_CLASSIC_H
 
@@ -36,10 +38,14 @@
 typedef struct sb_classic sb_classic_t;
 
 typedef struct sb_classic_stats {
-    bool finished;                /* every snapshot completed, every message delivered */
+    bool finished;                /* every snapshot completed (or abandoned by a
+                                     crash), every message delivered */
     int64_t transfers;            /* token messages sent */
     int64_t markers;              /* markers sent */
     int snapshots_completed;
+    int snapshots_abandoned;      /* in progress when a process crashed */
+    int crashes, rollbacks;
+    int faults_unfired;           /* a crash while the run was down */
     int64_t total;                /* tokens in the system */
 } sb_classic_stats_t;
 

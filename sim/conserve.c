@@ -31,6 +31,11 @@ struct sb_conserve {
     int channels;                        /* channel numbers are 0 … channels-1 */
     chan_end_t ends[SB_CONSERVE_CHANNELS_MAX];
     snap_t snaps[SB_CONSERVE_SNAPSHOTS_MAX];
+    int64_t tokens;                      /* each process's initial balance */
+    /* The newest completed snapshot, which a rollback must restore. */
+    int64_t last_id;                     /* 0: none (the initial state) */
+    int64_t last_balance[SB_CONSERVE_PROCESSES_MAX];
+    int64_t last_chan_tokens[SB_CONSERVE_CHANNELS_MAX];
     bool failed;
     sb_err_t err;
     sb_conserve_report_t r;
@@ -41,6 +46,7 @@ static const char *const check_names[SB_CONSERVE_CHECKS_COUNT_] = {
     [SB_CONSERVE_CONSERVATION] = "conservation",
     [SB_CONSERVE_ORPHANS] = "orphans",
     [SB_CONSERVE_CHANNEL_STATE] = "channel state",
+    [SB_CONSERVE_RESTORES] = "restores",
 };
 
 const char *sb_conserve_check_name(sb_conserve_check_t k)
@@ -113,6 +119,9 @@ static void on_graph(sb_conserve_t *c, json_t *ev)
     c->graph_seen = true;
     c->processes = (int)num(ev, "processes");
     c->r.total = num(ev, "total");
+    c->tokens = num(ev, "tokens");
+    for (int p = 0; p < SB_CONSERVE_PROCESSES_MAX; p++)
+        c->last_balance[p] = c->tokens;
     json_t *chans = json_object_get(ev, "channels");
     if (c->processes < 1 || c->processes > SB_CONSERVE_PROCESSES_MAX ||
         json_array_size(chans) > SB_CONSERVE_CHANNELS_MAX) {
@@ -277,6 +286,54 @@ static void check_snapshot(sb_conserve_t *c, snap_t *s)
         check_channel(c, s, ch);
 }
 
+/* A completed snapshot becomes what a rollback must restore. */
+static void remember(sb_conserve_t *c, const snap_t *s)
+{
+    if (s->id < c->last_id)
+        return;
+    c->last_id = s->id;
+    memcpy(c->last_balance, s->balance, sizeof c->last_balance);
+    for (int ch = 0; ch < c->channels; ch++)
+        c->last_chan_tokens[ch] = s->chan_tokens[ch];
+}
+
+/* The restored balances and channels against the newest completed
+ * snapshot, and against the total. */
+static void on_restore(sb_conserve_t *c, json_t *ev)
+{
+    int64_t id = num(ev, "snapshot"), sum = 0;
+    json_t *balances = json_object_get(ev, "balances"), *chans = json_object_get(ev, "channels");
+    if (!c->graph_seen || (int)json_array_size(balances) != c->processes ||
+        (int)json_array_size(chans) != c->channels) {
+        fail(c, "cl_restore: not one balance per process and one entry per channel");
+        return;
+    }
+    c->r.checked[SB_CONSERVE_RESTORES]++;
+    if (id != c->last_id)
+        violate(c, SB_CONSERVE_RESTORES, "the rollback restored snapshot %" PRId64 ", but the "
+                "newest completed one is %" PRId64, id, c->last_id);
+    for (int p = 0; p < c->processes; p++) {
+        int64_t b = json_integer_value(json_array_get(balances, (size_t)p));
+        sum += b;
+        if (b != c->last_balance[p])
+            violate(c, SB_CONSERVE_RESTORES, "the rollback to snapshot %" PRId64 " gave P%d %"
+                    PRId64 " tokens; it had recorded %" PRId64, id, p, b, c->last_balance[p]);
+    }
+    for (int ch = 0; ch < c->channels; ch++) {
+        int64_t t = json_integer_value(json_array_get(json_array_get(chans, (size_t)ch), 2));
+        int64_t want = c->last_id > 0 ? c->last_chan_tokens[ch] : 0;
+        sum += t;
+        if (t != want)
+            violate(c, SB_CONSERVE_RESTORES, "the rollback to snapshot %" PRId64 " put %" PRId64
+                    " tokens back on channel P%d→P%d; %" PRId64 " were recorded there", id, t,
+                    c->ends[ch].from, c->ends[ch].to, want);
+    }
+    if (sum != c->r.total)
+        violate(c, SB_CONSERVE_RESTORES, "the rollback to snapshot %" PRId64 " restored %" PRId64
+                " tokens, but there are %" PRId64 " (%+" PRId64 ")", id, sum, c->r.total,
+                sum - c->r.total);
+}
+
 void sb_conserve_event(sb_conserve_t *c, json_t *ev)
 {
     const char *name = json_string_value(json_object_get(ev, "event"));
@@ -293,7 +350,14 @@ void sb_conserve_event(sb_conserve_t *c, json_t *ev)
         if (s == NULL)
             return;
         check_snapshot(c, s);
+        remember(c, s);
         snap_release(s);
+    } else if (strcmp(name, "cl_snapshot_abandoned") == 0) {
+        snap_t *s = snap_get(c, num(ev, "snapshot"));
+        if (s != NULL)
+            snap_release(s);
+    } else if (strcmp(name, "cl_restore") == 0) {
+        on_restore(c, ev);
     }
 }
 
@@ -312,10 +376,15 @@ int sb_conserve_finish(sb_conserve_t *c, sb_conserve_report_t *out, sb_err_t *er
 void sb_conserve_report_summary(const sb_conserve_report_t *r, char *buf, size_t len)
 {
     if (sb_conserve_report_ok(r)) {
-        snprintf(buf, len, "%" PRId64 " snapshot%s conserve%s the %" PRId64 " tokens (%" PRId64
-                 " channel cuts checked)", r->snapshots_checked,
-                 r->snapshots_checked == 1 ? "" : "s", r->snapshots_checked == 1 ? "s" : "",
-                 r->total, r->checked[SB_CONSERVE_CHANNEL_STATE]);
+        int64_t restores = r->checked[SB_CONSERVE_RESTORES];
+        int n = snprintf(buf, len, "%" PRId64 " snapshot%s conserve%s the %" PRId64 " tokens (%"
+                         PRId64 " channel cuts checked)", r->snapshots_checked,
+                         r->snapshots_checked == 1 ? "" : "s",
+                         r->snapshots_checked == 1 ? "s" : "", r->total,
+                         r->checked[SB_CONSERVE_CHANNEL_STATE]);
+        if (restores > 0 && n > 0 && (size_t)n < len)
+            snprintf(buf + n, len - (size_t)n, "; %" PRId64 " rollback%s restored them all",
+                     restores, restores == 1 ? "" : "s");
         return;
     }
     int64_t total = 0;

@@ -14,6 +14,11 @@
  * - channel state: the receiver recorded exactly the messages in flight
  *   across the cut — as many as the sender had sent minus what the
  *   receiver had received at their recordings.
+ * And for every rollback after a process crash (`cl_restore`):
+ * - restores: it went back to the newest completed snapshot (or the start
+ *   when none had completed), each process to its recorded balance, each
+ *   channel to its recorded tokens, and that state holds exactly the total.
+ * A snapshot abandoned by a crash (`cl_snapshot_abandoned`) is not checked.
  * Pure over events fed in file order (jansson objects); the simulator
  * feeds it its trace buffer. Bounded by the model's limits. */
 #ifndef SB_CONSERVE_H
@@ -36,6 +41,7 @@ typedef enum sb_conserve_check {
     SB_CONSERVE_CONSERVATION,
     SB_CONSERVE_ORPHANS,
     SB_CONSERVE_CHANNEL_STATE,
+    SB_CONSERVE_RESTORES,
     SB_CONSERVE_CHECKS_COUNT_
 } sb_conserve_check_t;
 

@@ -36,6 +36,7 @@ struct sb_narrate {
     nchan_t chans[CHANNELS_MAX];
     int chans_count;
     bool unaligned;           /* the job's checkpoints may be unaligned */
+    bool classic;             /* a classic Chandy–Lamport run: processes P0, P1, … */
     bool origin_set;
     int64_t origin_ns;
 };
@@ -141,6 +142,7 @@ static void cl_graph(sb_narrate_t *n, json_t *ev)
 {
     memset(n->tasks, 0, sizeof n->tasks);
     n->tasks_count = n->chans_count = 0;
+    n->classic = true;
     int processes = (int)num(ev, "processes");
     for (int p = 0; p < processes && p < TASKS_MAX; p++)
         snprintf(n->tasks[n->tasks_count++].name, NAME_BYTES_MAX, "P%d", p);
@@ -217,6 +219,17 @@ static bool classic_event(line_t *l, sb_narrate_t *n, const char *name, json_t *
         else
             say(l, " for snapshot %" PRId64 ": %" PRId64 " message%s, %" PRId64 " tokens in "
                 "flight across the cut", k, msgs, msgs == 1 ? "" : "s", num(ev, "tokens"));
+    } else if (strcmp(name, "cl_crash") == 0) {
+        say(l, "CRASH: P%d loses its state; everything stops: messages in flight are lost, "
+            "snapshots in progress abandoned", p);
+    } else if (strcmp(name, "cl_snapshot_abandoned") == 0) {
+        say(l, "snapshot %" PRId64 " is abandoned: it was in progress when the crash came", k);
+    } else if (strcmp(name, "cl_restore") == 0) {
+        say(l, k > 0 ? "ROLLBACK to snapshot %" PRId64 ", the newest completed: every process "
+                       "takes back its recorded balance, every channel's recorded messages go "
+                       "back in flight (%" PRId64 " tokens in all)"
+                     : "ROLLBACK to the initial state (snapshot %" PRId64 ": none completed "
+                       "yet; %" PRId64 " tokens in all)", k, num(ev, "tokens"));
     } else if (strcmp(name, "cl_snapshot_done") == 0) {
         say(l, "P%d is done with snapshot %" PRId64 ": a marker came on every incoming channel",
             p, k);
@@ -374,6 +387,30 @@ static bool checkpoint_event(line_t *l, sb_narrate_t *n, const char *name, json_
     return true;
 }
 
+/* A delay spike's or a slow subtask's window opens or closes. */
+static void fault_window(line_t *l, const sb_narrate_t *n, const char *name, json_t *ev)
+{
+    bool started = strcmp(name, "fault_started") == 0, classic = n->classic;
+    const char *from = str(ev, "from"), *to = str(ev, "to");
+    const char *any = classic ? "any process" : "any stage";
+    if (strcmp(str(ev, "kind"), "slow") == 0) {
+        if (started)
+            say(l, "SLOW: %s now takes %.3f ms per record; with bounded channels its inputs "
+                "fill and backpressure reaches upstream", str(ev, "task"),
+                (double)num(ev, "process_ns") / 1e6);
+        else
+            say(l, "%s is back to its stage's pace", str(ev, "task"));
+        return;
+    }
+    if (!started) {
+        say(l, "the delay spike is over");
+        return;
+    }
+    say(l, "DELAY SPIKE: everything sent on channels from %s%s to %s%s takes %.3f ms more "
+        "(FIFO order kept)", classic && from[0] ? "P" : "", from[0] ? from : any,
+        classic && to[0] ? "P" : "", to[0] ? to : any, (double)num(ev, "extra_ns") / 1e6);
+}
+
 static bool job_event(line_t *l, sb_narrate_t *n, const char *name, json_t *ev)
 {
     int64_t id = num(ev, "checkpoint");
@@ -416,9 +453,18 @@ static bool job_event(line_t *l, sb_narrate_t *n, const char *name, json_t *ev)
     } else if (strcmp(name, "sink_abort") == 0) {
         say(l, "%s aborts %s: no completed checkpoint knows it; its records come again",
             task, str(ev, "key"));
+    } else if (strcmp(name, "crash") == 0 && json_object_get(ev, "task") != NULL) {
+        say(l, "FAILOVER: the job notices that %s failed; attempt %" PRId64 " is cancelled "
+            "whole (subtasks, channels, records in flight), storage stays", task,
+            num(ev, "attempt"));
     } else if (strcmp(name, "crash") == 0) {
         say(l, "CRASH: worker attempt %" PRId64 " is killed; subtasks, channels and records in "
             "flight are gone, storage stays", num(ev, "attempt"));
+    } else if (strcmp(name, "task_failed") == 0) {
+        say(l, "TASK FAILED: %s dies; it reads, forwards and acknowledges nothing more, so its "
+            "inputs fill up and no checkpoint can complete until the job fails over", task);
+    } else if (strcmp(name, "fault_started") == 0 || strcmp(name, "fault_ended") == 0) {
+        fault_window(l, n, name, ev);
     } else if (strcmp(name, "worker_failed") == 0) {
         say(l, "worker attempt %" PRId64 " fails (too many failed checkpoints); it restarts",
             num(ev, "attempt"));

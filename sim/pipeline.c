@@ -15,11 +15,16 @@
  *   restore: a replayed channel state is emitted whole before anything
  *   else (as the runtime replays before it reads), whatever the room.
  * A crash clears the event queue: nothing of a dead incarnation happens
- * after it. */
+ * after it. A failed subtask (crash: task) is dead until the failover: it
+ * reads, processes, forwards and acknowledges nothing, and every event
+ * addressed to it is dropped; what it sent before it died still arrives.
+ * A delay spike adds its `extra` to a send's drawn delay before the FIFO
+ * max, so order on a channel is kept. */
 #include "pipeline.h"
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +51,8 @@ enum {
     EV_ALIGN_TICK,             /* a: task: the alignment timeout may have passed */
     EV_ACK,                    /* a: task, b: checkpoint */
     EV_NOTIFY,                 /* a: sink task, b: completed checkpoint */
+    EV_FAULT_END,              /* a: fault index: a spike's or slow's window is over */
+    EV_DETECT,                 /* a: fault index: a failed task is noticed; failover */
 };
 
 typedef struct chan {
@@ -76,6 +83,7 @@ typedef struct task {
     const sb_simscenario_stage_t *stage;
     sb_barrier_t *barrier;     /* non-sources */
     bool scheduled;            /* an EV_STEP or EV_SOURCE_EMIT is queued */
+    bool dead;                 /* failed (crash: task) until the failover */
     int64_t busy_until_ns;
     unsigned rr;
     int64_t processed;
@@ -116,6 +124,7 @@ struct sb_pipeline {
     int64_t final_id;
     int64_t trigger_ns[TRIGGERS_RING];
     bool fault_fired[SB_SIMSCENARIO_FAULTS_MAX];
+    bool fault_ended[SB_SIMSCENARIO_FAULTS_MAX]; /* spike, slow: fault_ended traced */
     sb_pipeline_stats_t stats;
 };
 
@@ -205,9 +214,27 @@ static sb_simstore_rec_t q_pop(chan_t *ch)
     return rec;
 }
 
-static int64_t channel_delay(sb_pipeline_t *p)
+/* Whether fault f (a spike) delays channel c. */
+static bool spike_hits(const sb_pipeline_t *p, const sb_simscenario_fault_t *f, int c)
 {
-    return sb_rng_draw(&p->e->rng, &p->s->channel_delay);
+    const sb_topology_channel_t *ch = &p->topo.channels[c];
+    return (f->from_index < 0 || p->topo.tasks[ch->from].stage == f->from_index) &&
+           (f->to_index < 0 || p->topo.tasks[ch->to].stage == f->to_index);
+}
+
+/* A send's delay on channel c: the distribution's draw, plus the extra of
+ * every spike on now. The spikes draw nothing: a scenario without one
+ * draws exactly what it drew before. */
+static int64_t channel_delay(sb_pipeline_t *p, int c)
+{
+    int64_t d = sb_rng_draw(&p->e->rng, &p->s->channel_delay);
+    for (int i = 0; i < p->s->faults_count; i++) {
+        const sb_simscenario_fault_t *f = &p->s->faults[i];
+        if (f->kind == SB_SIM_FAULT_DELAY_SPIKE && sb_simscenario_fault_active(f, NOW(p)) &&
+            spike_hits(p, f, c))
+            d += f->extra_ns;
+    }
+    return d;
 }
 
 static int64_t max3(int64_t a, int64_t b, int64_t c)
@@ -226,7 +253,7 @@ static void push(sb_pipeline_t *p, task_t *t, int c, sb_simstore_rec_t rec)
         return;
     }
     ch->pushed++;
-    int64_t d = max3(NOW(p) + channel_delay(p), ch->last_delivery_ns, ch->last_announce_ns);
+    int64_t d = max3(NOW(p) + channel_delay(p, c), ch->last_delivery_ns, ch->last_announce_ns);
     ch->last_delivery_ns = d;
     sb_engine_at(p->e, d, EV_DELIVER, c, 0);
     tr_record(p, "send", t, c, ch->pushed, rec);
@@ -242,7 +269,7 @@ static void announce(sb_pipeline_t *p, int c, const sb_barrier_announcement_t *a
         return;
     }
     ch->ann[(ch->ann_head + ch->ann_count++) % ANN_RING] = *a;
-    int64_t d = NOW(p) + channel_delay(p);
+    int64_t d = NOW(p) + channel_delay(p, c);
     if (d < ch->last_announce_ns)
         d = ch->last_announce_ns;
     ch->last_announce_ns = d;
@@ -257,7 +284,8 @@ static void send_end(sb_pipeline_t *p, task_t *t)
         assert(!ch->end_sent);
         ch->end_sent = true;
         ch->end_position = ch->pushed;
-        int64_t d = max3(NOW(p) + channel_delay(p), ch->last_delivery_ns, ch->last_announce_ns);
+        int64_t d = max3(NOW(p) + channel_delay(p, c), ch->last_delivery_ns,
+                         ch->last_announce_ns);
         ch->last_delivery_ns = d;
         sb_engine_at(p->e, d, EV_DELIVER_END, c, 0);
     }
@@ -274,7 +302,7 @@ static bool is_source(const task_t *t)
  * busy); one wake-up queued at a time. */
 static void wake(sb_pipeline_t *p, task_t *t)
 {
-    if (t->scheduled)
+    if (t->scheduled || t->dead)
         return;
     t->scheduled = true;
     if (is_source(t))
@@ -683,6 +711,19 @@ static bool readable(sb_pipeline_t *p, task_t *t, int ci)
     return ch->delivered > ch->consumed || (ch->end_delivered && ch->consumed == ch->end_position);
 }
 
+/* The time a record takes: its stage's, or a slow fault's while it is on. */
+static int64_t process_ns(const sb_pipeline_t *p, const task_t *t)
+{
+    int64_t ns = t->stage->process_ns;
+    for (int i = 0; i < p->s->faults_count; i++) {
+        const sb_simscenario_fault_t *f = &p->s->faults[i];
+        if (f->kind == SB_SIM_FAULT_SLOW && f->stage == t->topo->stage &&
+            f->subtask == t->topo->subtask && sb_simscenario_fault_active(f, NOW(p)))
+            ns = f->process_ns;
+    }
+    return ns;
+}
+
 static void read_end(sb_pipeline_t *p, task_t *t, int ci)
 {
     sb_barrier_actions_t a;
@@ -709,7 +750,7 @@ static void read_record(sb_pipeline_t *p, task_t *t, int ci)
         capture_one(p, t, ci, position, rec); /* in flight across the cut */
     process(p, t, rec, out);
     room_made(p, c);
-    t->busy_until_ns = NOW(p) + t->stage->process_ns;
+    t->busy_until_ns = NOW(p) + process_ns(p, t);
     sb_barrier_actions_t a;
     sb_barrier_on_records(t->barrier, ci, 1, &a);
     apply(p, t, ci, &a);
@@ -951,7 +992,7 @@ static void reset_channels(sb_pipeline_t *p)
 
 static void reset_task(sb_pipeline_t *p, task_t *t)
 {
-    t->scheduled = t->finished = t->ended = t->input_ended = t->done = false;
+    t->scheduled = t->finished = t->ended = t->input_ended = t->done = t->dead = false;
     t->busy_until_ns = t->next_emit_ns = 0;
     t->rr = 0;
     t->processed = t->next_offset = 0;
@@ -1074,13 +1115,34 @@ static void incarnation_start(sb_pipeline_t *p)
     sb_engine_after(p->e, p->s->sample_interval_ns, EV_SAMPLE, 0, 0);
 }
 
-/* The whole job goes down (a crash, or a failure): every subtask, channel
- * and the coordinator are lost; storage stays. It comes back after
- * restart_delay. */
+/* Faults not yet fired (or, for a spike or slow, not yet over) are due
+ * again after a failover cleared the queue: they are about time, not about
+ * an incarnation. */
+static void reschedule_faults(sb_pipeline_t *p)
+{
+    for (int i = 0; i < p->s->faults_count; i++) {
+        const sb_simscenario_fault_t *f = &p->s->faults[i];
+        if (!p->fault_fired[i])
+            sb_engine_at(p->e, f->at_ns > NOW(p) ? f->at_ns : NOW(p), EV_FAULT, i, 0);
+        else if (f->for_ns > 0 && !p->fault_ended[i])
+            sb_engine_at(p->e, f->at_ns + f->for_ns > NOW(p) ? f->at_ns + f->for_ns : NOW(p),
+                         EV_FAULT_END, i, 0);
+    }
+}
+
+/* The whole job goes down (a crash, a failed task noticed, or a failure):
+ * every subtask, channel and the coordinator are lost; storage stays. It
+ * comes back after restart_delay. */
 static void failover(sb_pipeline_t *p, bool injected, int fault)
 {
     tr_begin(p, injected ? "crash" : "worker_failed", SB_PIPELINE_SUPERVISOR_PID);
-    if (injected) {
+    if (injected && p->s->faults[fault].kind == SB_SIM_FAULT_CRASH_TASK) {
+        /* Flink's full restart: not a signal, the job fails over as a whole. */
+        sb_tracebuf_printf(TB(p), ",\"attempt\":%d,\"signal\":0,\"signal_name\":\"task %s "
+                           "failed\",\"injected\":true,\"fault\":%d,\"task\":\"%s\"", p->attempt,
+                           p->s->faults[fault].task, fault, p->s->faults[fault].task);
+        p->stats.crashes++;
+    } else if (injected) {
         sb_tracebuf_printf(TB(p), ",\"attempt\":%d,\"signal\":9,\"signal_name\":\"SIGKILL\","
                            "\"injected\":true,\"fault\":%d", p->attempt, fault);
         p->stats.crashes++;
@@ -1091,23 +1153,79 @@ static void failover(sb_pipeline_t *p, bool injected, int fault)
     sb_tracebuf_end(TB(p));
     sb_simstore_discard_incomplete(&p->store);
     sb_eventq_clear(&p->e->queue);
-    for (int i = 0; i < p->s->faults_count; i++)
-        if (!p->fault_fired[i])
-            sb_engine_at(p->e, p->s->faults[i].at_ns > NOW(p) ? p->s->faults[i].at_ns : NOW(p),
-                         EV_FAULT, i, 0);
+    reschedule_faults(p);
     p->running = false;
     sb_engine_after(p->e, p->s->restart_delay_ns, EV_RESTART, 0, 0);
+}
+
+static task_t *fault_task(sb_pipeline_t *p, const sb_simscenario_fault_t *f)
+{
+    for (int i = 0; i < p->topo.tasks_count; i++)
+        if (p->topo.tasks[i].stage == f->stage && p->topo.tasks[i].subtask == f->subtask)
+            return &p->tasks[i];
+    assert(!"a fault's task is not in the topology");
+    return NULL;
+}
+
+/* fault_started / fault_ended, as the runtime's timeline faults trace them. */
+static void trace_window(sb_pipeline_t *p, int i, bool started)
+{
+    const sb_simscenario_fault_t *f = &p->s->faults[i];
+    char a[32] = "", b[32] = "";
+    tr_begin(p, started ? "fault_started" : "fault_ended", SB_PIPELINE_SUPERVISOR_PID);
+    if (f->kind == SB_SIM_FAULT_SLOW) {
+        sb_tracebuf_printf(TB(p), ",\"fault\":%d,\"kind\":\"slow\",\"task\":\"%s\","
+                           "\"process_ns\":%" PRId64 ",\"detail\":\"%s processes each record in "
+                           "%" PRId64 " ns\"", i, f->task, f->process_ns, f->task, f->process_ns);
+    } else {
+        snprintf(a, sizeof a, "%s", f->from[0] ? f->from : "any stage");
+        snprintf(b, sizeof b, "%s", f->to[0] ? f->to : "any stage");
+        sb_tracebuf_printf(TB(p), ",\"fault\":%d,\"kind\":\"delay_spike\",\"from\":\"%s\","
+                           "\"to\":\"%s\",\"extra_ns\":%" PRId64 ",\"detail\":\"+%" PRId64
+                           " ns on channels %s -> %s\"", i, f->from, f->to, f->extra_ns,
+                           f->extra_ns, a, b);
+    }
+    sb_tracebuf_end(TB(p));
+}
+
+/* A subtask dies: it stays dead until the failure is noticed. */
+static void task_fail(sb_pipeline_t *p, int i)
+{
+    task_t *t = fault_task(p, &p->s->faults[i]);
+    t->dead = true;
+    tr_task(p, "task_failed", t, 0);
+    sb_tracebuf_printf(TB(p), ",\"fault\":%d,\"attempt\":%d", i, p->attempt);
+    sb_tracebuf_end(TB(p));
+    sb_engine_after(p->e, p->s->failure_detection_ns, EV_DETECT, i, 0);
 }
 
 static void on_fault(sb_pipeline_t *p, int i)
 {
     assert(i >= 0 && i < p->s->faults_count && !p->fault_fired[i]);
+    const sb_simscenario_fault_t *f = &p->s->faults[i];
     p->fault_fired[i] = true;
+    if (f->kind == SB_SIM_FAULT_DELAY_SPIKE || f->kind == SB_SIM_FAULT_SLOW) {
+        /* Windows are about time: on whether the job is up or down. */
+        trace_window(p, i, true);
+        sb_engine_at(p->e, f->at_ns + f->for_ns, EV_FAULT_END, i, 0);
+        return;
+    }
     if (!p->running || p->finished) {
         p->stats.faults_unfired++;
         return;
     }
-    failover(p, true, i);
+    if (f->kind == SB_SIM_FAULT_CRASH_TASK)
+        task_fail(p, i);
+    else
+        failover(p, true, i);
+}
+
+static void on_fault_end(sb_pipeline_t *p, int i)
+{
+    if (p->fault_ended[i])
+        return;
+    p->fault_ended[i] = true;
+    trace_window(p, i, false);
 }
 
 /* ------------------------------------------------------------ events */
@@ -1121,6 +1239,8 @@ static void on_announce(sb_pipeline_t *p, int c)
     ch->ann_count--;
     task_t *t = &p->tasks[p->topo.channels[c].to];
     int ci = p->topo.channels[c].to_input;
+    if (t->dead)
+        return; /* it hears nothing */
     tr_task(p, "barrier_received", t, a.checkpoint_id);
     sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"position\":%" PRId64 ",\"read\":%" PRId64
                        ",\"unaligned\":%s", c, a.position, sb_barrier_position(t->barrier, ci),
@@ -1146,12 +1266,29 @@ static void on_align_tick(sb_pipeline_t *p, task_t *t)
     wake(p, t);
 }
 
+/* Whether an event is addressed to a dead subtask, which drops it. */
+static bool to_dead_task(const sb_pipeline_t *p, const sb_event_t *ev)
+{
+    switch (ev->kind) {
+    case EV_TRIGGER: case EV_SOURCE_EMIT: case EV_STEP: case EV_ALIGN_TICK: case EV_NOTIFY:
+        return p->tasks[ev->a].dead;
+    default:
+        return false;
+    }
+}
+
 void sb_pipeline_handle(void *model, const sb_event_t *ev)
 {
     sb_pipeline_t *p = model;
+    if (to_dead_task(p, ev)) {
+        p->tasks[ev->a].scheduled = false;
+        return;
+    }
     switch (ev->kind) {
     case EV_RESTART: incarnation_start(p); return;
     case EV_FAULT: on_fault(p, ev->a); return;
+    case EV_FAULT_END: on_fault_end(p, ev->a); return;
+    case EV_DETECT: failover(p, true, ev->a); return;
     case EV_COORD_TICK: coord_tick(p); return;
     case EV_SAMPLE: sample(p); return;
     case EV_TRIGGER: source_trigger(p, &p->tasks[ev->a], ev->b); return;

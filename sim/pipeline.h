@@ -23,7 +23,12 @@
  * A crash (faults: crash: job) throws away every subtask, channel and the
  * coordinator; after restart_delay a new incarnation restores the newest
  * completed checkpoint from the store (simstore.h), which survives, and
- * sinks re-commit what that checkpoint left pending.
+ * sinks re-commit what that checkpoint left pending. A failed subtask
+ * (crash: task) goes quiet at once (its inputs fill up, checkpoints stall);
+ * failure_detection later the job fails over the same way, as Flink's full
+ * restart strategy does. A delay spike adds time to every send on its
+ * channels during its window; a slow fault changes one subtask's
+ * process_time during its window (with bounded channels: backpressure).
  *
  * Everything goes to the engine's trace buffer as the runtime's trace.jsonl
  * events (docs/trace.md), t_ns in virtual time, so the cut checker and

@@ -2,6 +2,7 @@
 #include "shrink.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,18 +126,24 @@ static variant_t remove_fault(const sb_simscenario_t *s, int i, sb_simscenario_t
     memmove(&c->faults[i], &c->faults[i + 1],
             (size_t)(c->faults_count - i - 1) * sizeof c->faults[0]);
     c->faults_count--;
-    snprintf(step, STEP_BYTES_MAX, "fault %d (crash at %.3f ms) removed", i,
-             s->faults[i].at_ns / 1e6);
+    snprintf(step, STEP_BYTES_MAX, "fault %d (%s at %.3f ms) removed", i,
+             sb_simscenario_fault_kind_name(s->faults[i].kind), s->faults[i].at_ns / 1e6);
     return VARIANT_TRY;
 }
 
-static variant_t earlier_fault(const sb_simscenario_t *s, int i, sb_simscenario_t *c, char *step)
+/* One duration of fault i (at, for or extra: its offset in the fault)
+ * halved, when it is long enough to matter; `what` names the change. */
+static variant_t halve_fault(const sb_simscenario_t *s, int i, sb_simscenario_t *c, char *step,
+                             size_t offset, const char *what)
 {
-    if (s->faults[i].at_ns < 2000)
-        return VARIANT_SKIP;
-    c->faults[i].at_ns = half(s->faults[i].at_ns);
-    snprintf(step, STEP_BYTES_MAX, "fault %d earlier: %.3f -> %.3f ms", i,
-             s->faults[i].at_ns / 1e6, c->faults[i].at_ns / 1e6);
+    int64_t before, after;
+    memcpy(&before, (const char *)&s->faults[i] + offset, sizeof before);
+    if (before < 2000)
+        return VARIANT_SKIP; /* not this kind's (0), or short already */
+    after = half(before);
+    memcpy((char *)&c->faults[i] + offset, &after, sizeof after);
+    snprintf(step, STEP_BYTES_MAX, "fault %d %s: %.3f -> %.3f ms", i, what, before / 1e6,
+             after / 1e6);
     return VARIANT_TRY;
 }
 
@@ -306,7 +313,13 @@ static variant_t variant(const sb_simscenario_t *s, int n, sb_simscenario_t *c, 
         return fewer_subtasks(s, n, c, step);
     n -= s->stages_count;
     if (n < s->faults_count)
-        return earlier_fault(s, n, c, step);
+        return halve_fault(s, n, c, step, offsetof(sb_simscenario_fault_t, at_ns), "earlier");
+    n -= s->faults_count;
+    if (n < s->faults_count) /* a spike's or slow's window */
+        return halve_fault(s, n, c, step, offsetof(sb_simscenario_fault_t, for_ns), "shorter");
+    n -= s->faults_count;
+    if (n < s->faults_count) /* a spike's extra delay */
+        return halve_fault(s, n, c, step, offsetof(sb_simscenario_fault_t, extra_ns), "milder");
     n -= s->faults_count;
     return global_variant(s, 1 + n, c, step);
 }

@@ -362,10 +362,12 @@ static json_t *classic_summary_json(const sb_sim_t *sim, const sb_sim_verdict_t 
         "wall_s", wall_s, "events_per_s", eps, "finished", v->finished, "liveness_failed",
         v->liveness_failed, "run_error", v->run_error);
     json_object_set_new(o, "snapshots", conserve_json(v));
-    json_object_set_new(o, "run", json_pack("{s:I,s:I,s:i,s:I}", "transfers",
+    json_object_set_new(o, "run", json_pack("{s:I,s:I,s:i,s:i,s:i,s:i,s:I}", "transfers",
                                             (json_int_t)st.transfers, "markers",
                                             (json_int_t)st.markers, "snapshots_completed",
-                                            st.snapshots_completed, "tokens",
+                                            st.snapshots_completed, "snapshots_abandoned",
+                                            st.snapshots_abandoned, "crashes", st.crashes,
+                                            "rollbacks", st.rollbacks, "tokens",
                                             (json_int_t)st.total));
     json_object_set_new(o, "verified_ok", json_boolean(v->ok));
     return o;

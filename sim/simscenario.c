@@ -76,6 +76,7 @@ void sb_simscenario_defaults(sb_simscenario_t *s)
     s->rpc_delay = (sb_rng_dist_t){ .kind = SB_RNG_FIXED, .min_ns = 50 * 1000,
                                     .max_ns = 50 * 1000 };
     s->restart_delay_ns = 1000 * 1000;
+    s->failure_detection_ns = 1000 * 1000;
     s->coordinator_tick_ns = 100 * 1000;
     s->sample_interval_ns = 1000 * 1000;
     s->trace_records = true;
@@ -117,6 +118,7 @@ typedef struct parse {
     char model_key[MODELS_][KEY_BYTES_MAX];
     char graph_preset[32];               /* ring, bidirectional-ring, complete */
     int graph_line, initiators_line, model_line, mutant_line;
+    unsigned fault_seen;                 /* the keys of the fault being read (FK_*) */
 } parse_t;
 
 typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
@@ -469,23 +471,160 @@ static int on_stages(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 
 /* ------------------------------------------------------------- faults */
 
+/* The keys of one fault, as bits: which were given, which a kind takes. */
+enum {
+    FK_AT = 1 << 0, FK_CRASH = 1 << 1, FK_TASK = 1 << 2, FK_PROCESS = 1 << 3,
+    FK_DELAY = 1 << 4, FK_FOR = 1 << 5, FK_EXTRA = 1 << 6, FK_FROM = 1 << 7, FK_TO = 1 << 8,
+    FK_SLOW = 1 << 9, FK_PROCESS_TIME = 1 << 10,
+};
+
+static const char *const fault_kind_names[SB_SIM_FAULT_KINDS_COUNT_] = {
+    [SB_SIM_FAULT_CRASH_JOB] = "crash: job",
+    [SB_SIM_FAULT_CRASH_TASK] = "crash: task",
+    [SB_SIM_FAULT_CRASH_PROCESS] = "crash: process",
+    [SB_SIM_FAULT_DELAY_SPIKE] = "delay: spike",
+    [SB_SIM_FAULT_SLOW] = "slow",
+};
+
+const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k)
+{
+    return (size_t)k < COUNT_OF(fault_kind_names) ? fault_kind_names[k] : "unknown";
+}
+
+/* What each kind takes (required | optional). */
+static const struct {
+    unsigned required, optional;
+    const char *keys;
+} fault_rules[SB_SIM_FAULT_KINDS_COUNT_] = {
+    [SB_SIM_FAULT_CRASH_JOB] = { FK_AT | FK_CRASH, 0, "at, crash" },
+    [SB_SIM_FAULT_CRASH_TASK] = { FK_AT | FK_CRASH | FK_TASK, 0, "at, crash, task" },
+    [SB_SIM_FAULT_CRASH_PROCESS] = { FK_AT | FK_CRASH | FK_PROCESS, 0, "at, crash, process" },
+    [SB_SIM_FAULT_DELAY_SPIKE] = { FK_AT | FK_DELAY | FK_FOR | FK_EXTRA, FK_FROM | FK_TO,
+                                   "at, delay, for, extra and optionally from, to" },
+    [SB_SIM_FAULT_SLOW] = { FK_AT | FK_SLOW | FK_FOR | FK_PROCESS_TIME, 0,
+                            "at, slow, for, process_time" },
+};
+
+static const char *const fault_key_names[] = {
+    "at", "crash", "task", "process", "delay", "for", "extra", "from", "to", "slow",
+    "process_time",
+};
+
 static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    p->fault_seen |= FK_AT;
     return get_duration(p, v, key, 1, &((sb_simscenario_fault_t *)arg)->at_ns);
 }
 
 static int on_fault_crash(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
-    static const char *const names[] = { "job" };
+    static const char *const names[] = { "job", "task", "process" };
+    static const sb_simscenario_fault_kind_t kinds[] = {
+        SB_SIM_FAULT_CRASH_JOB, SB_SIM_FAULT_CRASH_TASK, SB_SIM_FAULT_CRASH_PROCESS,
+    };
     int k = 0;
-    (void)arg;
+    p->fault_seen |= FK_CRASH;
+    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
+        return -1;
+    ((sb_simscenario_fault_t *)arg)->kind = kinds[k];
+    return 0;
+}
+
+static int on_fault_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = { "spike" };
+    int k = 0;
+    p->fault_seen |= FK_DELAY;
+    ((sb_simscenario_fault_t *)arg)->kind = SB_SIM_FAULT_DELAY_SPIKE;
     return get_choice(p, v, key, names, COUNT_OF(names), &k);
 }
 
+static int on_fault_slow(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_simscenario_fault_t *f = arg;
+    p->fault_seen |= FK_SLOW;
+    f->kind = SB_SIM_FAULT_SLOW;
+    return get_text(p, v, key, f->task, sizeof f->task);
+}
+
+static int on_fault_task(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_simscenario_fault_t *f = arg;
+    p->fault_seen |= FK_TASK;
+    return get_text(p, v, key, f->task, sizeof f->task);
+}
+
+static int on_fault_process(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    p->fault_seen |= FK_PROCESS;
+    return get_int(p, v, key, 0, SB_SIMSCENARIO_PROCESSES_MAX - 1,
+                   &((sb_simscenario_fault_t *)arg)->process);
+}
+
+static int on_fault_for(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    p->fault_seen |= FK_FOR;
+    return get_duration(p, v, key, 1, &((sb_simscenario_fault_t *)arg)->for_ns);
+}
+
+static int on_fault_extra(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    p->fault_seen |= FK_EXTRA;
+    return get_duration(p, v, key, 1, &((sb_simscenario_fault_t *)arg)->extra_ns);
+}
+
+static int on_fault_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    p->fault_seen |= FK_PROCESS_TIME;
+    return get_duration(p, v, key, 0, &((sb_simscenario_fault_t *)arg)->process_ns);
+}
+
+static int on_fault_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_simscenario_fault_t *f = arg;
+    p->fault_seen |= FK_FROM;
+    return get_text(p, v, key, f->from, sizeof f->from);
+}
+
+static int on_fault_to(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_simscenario_fault_t *f = arg;
+    p->fault_seen |= FK_TO;
+    return get_text(p, v, key, f->to, sizeof f->to);
+}
+
 static const key_entry_t fault_keys[] = {
-    { "at", on_fault_at, MODEL_ANY },
-    { "crash", on_fault_crash, MODEL_ANY },
+    { "at", on_fault_at, MODEL_ANY },         { "crash", on_fault_crash, MODEL_ANY },
+    { "task", on_fault_task, MODEL_ANY },     { "process", on_fault_process, MODEL_ANY },
+    { "delay", on_fault_delay, MODEL_ANY },   { "for", on_fault_for, MODEL_ANY },
+    { "extra", on_fault_extra, MODEL_ANY },   { "from", on_fault_from, MODEL_ANY },
+    { "to", on_fault_to, MODEL_ANY },         { "slow", on_fault_slow, MODEL_ANY },
+    { "process_time", on_fault_process_time, MODEL_ANY },
 };
+
+/* One kind (crash, delay or slow), with the keys it takes and no other. */
+static int check_fault_keys(parse_t *p, const sb_simscenario_fault_t *f, const char *key)
+{
+    unsigned kinds = p->fault_seen & (FK_CRASH | FK_DELAY | FK_SLOW);
+    if (kinds == 0)
+        return fail(p, (size_t)f->line, key, "a fault needs crash: (job, task or process), "
+                    "delay: spike or slow: TASK");
+    if ((kinds & (kinds - 1)) != 0)
+        return fail(p, (size_t)f->line, key, "one fault is one of crash:, delay: or slow: "
+                    "(write two faults)");
+    unsigned required = fault_rules[f->kind].required;
+    unsigned allowed = required | fault_rules[f->kind].optional;
+    for (size_t b = 0; b < COUNT_OF(fault_key_names); b++) {
+        unsigned bit = 1u << b;
+        if ((p->fault_seen & bit) && !(allowed & bit))
+            return fail(p, (size_t)f->line, key, "%s is not a key of %s (its keys: %s)",
+                        fault_key_names[b], fault_kind_names[f->kind], fault_rules[f->kind].keys);
+        if (!(p->fault_seen & bit) && (required & bit))
+            return fail(p, (size_t)f->line, key, "%s needs %s: (its keys: %s)",
+                        fault_kind_names[f->kind], fault_key_names[b], fault_rules[f->kind].keys);
+    }
+    return 0;
+}
 
 static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
@@ -503,19 +642,17 @@ static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
         yaml_node_t *n = sb_yaml_node(p->doc, *it);
         memset(f, 0, sizeof *f);
         f->line = (int)sb_yaml_line(n);
+        f->from_index = f->to_index = -1;
         char k[KEY_BYTES_MAX];
         snprintf(k, sizeof k, "%s[%d]", key, s->faults_count);
         s->faults_count++;
+        p->fault_seen = 0;
         if (walk(p, n, k, fault_keys, COUNT_OF(fault_keys), f) != 0)
             return -1;
         if (f->at_ns == 0)
             return fail(p, sb_yaml_line(n), k, "a fault needs at: (when, e.g. 12ms)");
-        bool has_crash = false;
-        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top; q++)
-            has_crash |= strcmp(sb_yaml_text(sb_yaml_node(p->doc, q->key)), "crash") == 0;
-        if (!has_crash)
-            return fail(p, sb_yaml_line(n), k, "a fault needs crash: job (the only fault simulated "
-                        "so far)");
+        if (check_fault_keys(p, f, k) != 0)
+            return -1;
     }
     return 0;
 }
@@ -598,6 +735,7 @@ DURATION_KEY(on_checkpoint_interval, checkpoint_interval_ns, 1)
 DURATION_KEY(on_checkpoint_timeout, checkpoint_timeout_ns, 1)
 DURATION_KEY(on_min_pause, min_pause_ns, 0)
 DURATION_KEY(on_restart_delay, restart_delay_ns, 0)
+DURATION_KEY(on_failure_detection, failure_detection_ns, 0)
 DURATION_KEY(on_coordinator_tick, coordinator_tick_ns, 1)
 DURATION_KEY(on_sample_interval, sample_interval_ns, 1)
 DURATION_KEY(on_max_time, max_time_ns, 1)
@@ -751,7 +889,8 @@ static const key_entry_t sim_keys[] = {
     { "tolerable_failed", on_tolerable_failed, P },
     { "channel", on_channel, MODEL_ANY },
     { "rpc_delay", on_rpc_delay, P },
-    { "restart_delay", on_restart_delay, P },
+    { "restart_delay", on_restart_delay, MODEL_ANY },
+    { "failure_detection", on_failure_detection, P },
     { "coordinator_tick", on_coordinator_tick, P },
     { "sample_interval", on_sample_interval, P },
     { "trace", on_trace, MODEL_ANY },
@@ -760,7 +899,7 @@ static const key_entry_t sim_keys[] = {
     { "max_events", on_max_events, MODEL_ANY },
     { "mutant", on_mutant, MODEL_ANY },
     { "stages", on_stages, P },
-    { "faults", on_faults, P },
+    { "faults", on_faults, MODEL_ANY },
     { "processes", on_processes, C },
     { "graph", on_graph, C },
     { "tokens", on_tokens, C },
@@ -975,6 +1114,125 @@ static int check_reachable(parse_t *p, const sb_simscenario_classic_t *cl)
     return 0;
 }
 
+/* ------------------------------------------------- faults, after the walk */
+
+static int stage_index(const sb_simscenario_t *s, const char *name)
+{
+    for (int i = 0; i < s->stages_count; i++)
+        if (strcmp(s->stages[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* "source-0..1, map-0..1, sink-0": the subtasks there are, for messages. */
+static void task_names(const sb_simscenario_t *s, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < s->stages_count; i++) {
+        size_t used = strlen(buf);
+        const sb_simscenario_stage_t *st = &s->stages[i];
+        if (st->parallelism == 1)
+            snprintf(buf + used, len - used, "%s%s-0", i ? ", " : "", st->name);
+        else
+            snprintf(buf + used, len - used, "%s%s-0..%d", i ? ", " : "", st->name,
+                     st->parallelism - 1);
+    }
+}
+
+/* "map-1": a stage's name, '-', a subtask below its parallelism. */
+static int resolve_task(parse_t *p, sb_simscenario_fault_t *f, const char *key)
+{
+    const sb_simscenario_t *s = p->s;
+    char stage[SB_SIMSCENARIO_TASK_NAME_BYTES_MAX], names[512];
+    const char *dash = strrchr(f->task, '-');
+    char *end = NULL;
+    long n = -1;
+    if (dash != NULL && dash[1] != '\0' && isdigit((unsigned char)dash[1])) {
+        n = strtol(dash + 1, &end, 10);
+        snprintf(stage, sizeof stage, "%.*s", (int)(dash - f->task), f->task);
+    }
+    f->stage = n >= 0 && *end == '\0' ? stage_index(s, stage) : -1;
+    if (f->stage < 0 || n >= s->stages[f->stage].parallelism) {
+        task_names(s, names, sizeof names);
+        return fail(p, (size_t)f->line, key, "unknown task '%s' (a task is STAGE-N, N below the "
+                    "stage's parallelism: %s)", f->task, names);
+    }
+    f->subtask = (int)n;
+    if (f->kind == SB_SIM_FAULT_SLOW && s->stages[f->stage].kind == SB_SIM_SOURCE)
+        return fail(p, (size_t)f->line, key, "slow: %s: a source has no process_time (its pace "
+                    "is source_interval)", f->task);
+    return 0;
+}
+
+static int resolve_stage_end(parse_t *p, const sb_simscenario_fault_t *f, const char *key,
+                             const char *name, int *out)
+{
+    char names[512] = "";
+    if (name[0] == '\0')
+        return 0;
+    *out = stage_index(p->s, name);
+    if (*out >= 0)
+        return 0;
+    for (int i = 0; i < p->s->stages_count; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                 p->s->stages[i].name);
+    return fail(p, (size_t)f->line, key, "no stage '%s' (stages: %s)", name, names);
+}
+
+static int resolve_faults_pipeline(parse_t *p)
+{
+    for (int i = 0; i < p->s->faults_count; i++) {
+        sb_simscenario_fault_t *f = &p->s->faults[i];
+        char key[KEY_BYTES_MAX];
+        snprintf(key, sizeof key, "sim.faults[%d]", i);
+        if (f->kind == SB_SIM_FAULT_CRASH_PROCESS)
+            return fail(p, (size_t)f->line, key, "crash: process is a fault of model: "
+                        "chandy-lamport (a pipeline knows crash: job, crash: task, delay: spike "
+                        "and slow)");
+        if ((f->kind == SB_SIM_FAULT_CRASH_TASK || f->kind == SB_SIM_FAULT_SLOW) &&
+            resolve_task(p, f, key) != 0)
+            return -1;
+        if (resolve_stage_end(p, f, key, f->from, &f->from_index) != 0 ||
+            resolve_stage_end(p, f, key, f->to, &f->to_index) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int resolve_process(parse_t *p, const sb_simscenario_fault_t *f, const char *key,
+                           const char *text, int *out)
+{
+    if (text[0] == '\0')
+        return 0;
+    char *end = NULL;
+    long n = isdigit((unsigned char)text[0]) ? strtol(text, &end, 10) : -1;
+    if (n < 0 || *end != '\0' || n >= p->s->classic.processes)
+        return fail(p, (size_t)f->line, key, "no process '%s' (processes are 0..%d)", text,
+                    p->s->classic.processes - 1);
+    *out = (int)n;
+    return 0;
+}
+
+static int resolve_faults_classic(parse_t *p)
+{
+    for (int i = 0; i < p->s->faults_count; i++) {
+        sb_simscenario_fault_t *f = &p->s->faults[i];
+        char key[KEY_BYTES_MAX];
+        snprintf(key, sizeof key, "sim.faults[%d]", i);
+        if (f->kind != SB_SIM_FAULT_CRASH_PROCESS && f->kind != SB_SIM_FAULT_DELAY_SPIKE)
+            return fail(p, (size_t)f->line, key, "%s is not a fault of model: chandy-lamport "
+                        "(it knows crash: process and delay: spike)",
+                        fault_kind_names[f->kind]);
+        if (f->kind == SB_SIM_FAULT_CRASH_PROCESS && f->process >= p->s->classic.processes)
+            return fail(p, (size_t)f->line, key, "no process %d (processes are 0..%d)",
+                        f->process, p->s->classic.processes - 1);
+        if (resolve_process(p, f, key, f->from, &f->from_index) != 0 ||
+            resolve_process(p, f, key, f->to, &f->to_index) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int finish_classic(parse_t *p)
 {
     sb_simscenario_t *s = p->s;
@@ -1006,6 +1264,8 @@ static int finish_classic(parse_t *p)
                         cl->initiators[k]);
     if (cl->duration_ns == 0)
         cl->duration_ns = (cl->snapshots + 1) * cl->snapshot_interval_ns;
+    if (resolve_faults_classic(p) != 0)
+        return -1;
     return check_reachable(p, cl);
 }
 
@@ -1031,7 +1291,7 @@ static int finish_pipeline(parse_t *p)
     if (s->protocol != SB_SIM_TIMEOUT && p->timeout_line > 0)
         return fail(p, (size_t)p->timeout_line, "sim.aligned_timeout", "only with protocol: "
                     "timeout");
-    return 0;
+    return resolve_faults_pipeline(p);
 }
 
 static int finish(parse_t *p)
@@ -1180,6 +1440,38 @@ static void put_stage(out_t *o, const sb_simscenario_t *s, const sb_simscenario_
     put(o, " }\n");
 }
 
+static void put_fault(out_t *o, const sb_simscenario_fault_t *f)
+{
+    char a[32], b[32], c[32];
+    put(o, "    - { at: %s, ", duration_text(f->at_ns, a, sizeof a));
+    switch (f->kind) {
+    case SB_SIM_FAULT_CRASH_JOB: put(o, "crash: job"); break;
+    case SB_SIM_FAULT_CRASH_TASK: put(o, "crash: task, task: %s", f->task); break;
+    case SB_SIM_FAULT_CRASH_PROCESS: put(o, "crash: process, process: %d", f->process); break;
+    case SB_SIM_FAULT_DELAY_SPIKE:
+        put(o, "delay: spike, for: %s, extra: %s", duration_text(f->for_ns, b, sizeof b),
+            duration_text(f->extra_ns, c, sizeof c));
+        if (f->from[0] != '\0')
+            put(o, ", from: \"%s\"", f->from);
+        if (f->to[0] != '\0')
+            put(o, ", to: \"%s\"", f->to);
+        break;
+    case SB_SIM_FAULT_SLOW:
+        put(o, "slow: %s, for: %s, process_time: %s", f->task,
+            duration_text(f->for_ns, b, sizeof b), duration_text(f->process_ns, c, sizeof c));
+        break;
+    default: assert(!"unknown fault kind");
+    }
+    put(o, " }\n");
+}
+
+static void put_faults(out_t *o, const sb_simscenario_t *s)
+{
+    put(o, "  faults:%s\n", s->faults_count == 0 ? " []" : "");
+    for (int i = 0; i < s->faults_count; i++)
+        put_fault(o, &s->faults[i]);
+}
+
 static int format_classic(out_t *o, const sb_simscenario_t *s, const char *mutant)
 {
     const sb_simscenario_classic_t *cl = &s->classic;
@@ -1196,9 +1488,11 @@ static int format_classic(out_t *o, const sb_simscenario_t *s, const char *mutan
     put(o, "]\n  fifo: %s\n  duration: %s\n", cl->fifo ? "true" : "false",
         duration_text(cl->duration_ns, d[2], 32));
     put_channel(o, s);
-    put(o, "  trace: %s\n  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
-        "\n  mutant: %s\n", s->trace_records ? "records" : "checkpoints", s->seed,
+    put(o, "  restart_delay: %s\n  trace: %s\n  seed: %" PRIu64 "\n  max_time: %s\n"
+        "  max_events: %" PRId64 "\n  mutant: %s\n", duration_text(s->restart_delay_ns, d[2], 32),
+        s->trace_records ? "records" : "checkpoints", s->seed,
         duration_text(s->max_time_ns, d[3], 32), s->max_events, mutant);
+    put_faults(o, s);
     return o->overflow ? -1 : (int)o->used;
 }
 
@@ -1231,9 +1525,10 @@ int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
         duration_text(s->checkpoint_timeout_ns, d[3], 32), s->max_concurrent,
         duration_text(s->min_pause_ns, d[4], 32), s->tolerable_failed);
     put_channel(&o, s);
-    put(&o, "  rpc_delay: %s\n  restart_delay: %s\n  coordinator_tick: %s\n"
-        "  sample_interval: %s\n", duration_text(s->rpc_delay.min_ns, d[0], 32),
-        duration_text(s->restart_delay_ns, d[1], 32),
+    put(&o, "  rpc_delay: %s\n  restart_delay: %s\n  failure_detection: %s\n"
+        "  coordinator_tick: %s\n  sample_interval: %s\n",
+        duration_text(s->rpc_delay.min_ns, d[0], 32), duration_text(s->restart_delay_ns, d[1], 32),
+        duration_text(s->failure_detection_ns, d[5], 32),
         duration_text(s->coordinator_tick_ns, d[2], 32),
         duration_text(s->sample_interval_ns, d[3], 32));
     put(&o, "  trace: %s\n  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
@@ -1241,8 +1536,6 @@ int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
         duration_text(s->max_time_ns, d[4], 32), s->max_events, mutants[s->mutant]);
     for (int i = 0; i < s->stages_count; i++)
         put_stage(&o, s, &s->stages[i]);
-    put(&o, "  faults:%s\n", s->faults_count == 0 ? " []" : "");
-    for (int i = 0; i < s->faults_count; i++)
-        put(&o, "    - { at: %s, crash: job }\n", duration_text(s->faults[i].at_ns, d[5], 32));
+    put_faults(&o, s);
     return o.overflow ? -1 : (int)o.used;
 }

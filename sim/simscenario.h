@@ -93,10 +93,44 @@ typedef struct sb_simscenario_stage {
     int line;
 } sb_simscenario_stage_t;
 
+/* Faults in virtual time. Which kinds a model knows: the pipeline crash:
+ * job, crash: task, delay: spike and slow; chandy-lamport crash: process
+ * and delay: spike. */
+typedef enum sb_simscenario_fault_kind {
+    SB_SIM_FAULT_CRASH_JOB = 0,  /* every subtask, channel, the coordinator */
+    SB_SIM_FAULT_CRASH_TASK,     /* one subtask dies; the job fails over after
+                                    failure_detection */
+    SB_SIM_FAULT_CRASH_PROCESS,  /* classic: one process loses its state; every
+                                    process rolls back after restart_delay */
+    SB_SIM_FAULT_DELAY_SPIKE,    /* `extra` on every send of the chosen channels
+                                    during [at, at + for) */
+    SB_SIM_FAULT_SLOW,           /* one subtask's process_time during [at, at + for) */
+    SB_SIM_FAULT_KINDS_COUNT_
+} sb_simscenario_fault_kind_t;
+
+#define SB_SIMSCENARIO_TASK_NAME_BYTES_MAX 32
+
 typedef struct sb_simscenario_fault {
+    sb_simscenario_fault_kind_t kind;
     int64_t at_ns;               /* virtual time since the run started */
-    int line;                    /* crash: job is the only kind so far */
+    int64_t for_ns;              /* spike, slow: how long (> 0) */
+    int64_t extra_ns;            /* spike: added to each drawn delay (> 0) */
+    int64_t process_ns;          /* slow: the subtask's process_time meanwhile */
+    char task[SB_SIMSCENARIO_TASK_NAME_BYTES_MAX]; /* crash: task, slow: "map-1" */
+    int stage, subtask;          /* ... resolved: its stage index and subtask */
+    int process;                 /* crash: process */
+    /* spike: the channels it delays, by sender and receiver: a stage name
+     * (pipeline) or a process number (classic); "" = any. */
+    char from[SB_SIMSCENARIO_TASK_NAME_BYTES_MAX], to[SB_SIMSCENARIO_TASK_NAME_BYTES_MAX];
+    int from_index, to_index;    /* ... resolved: stage or process, -1 = any */
+    int line;
 } sb_simscenario_fault_t;
+
+/* Whether a windowed fault (spike, slow) is on at t_ns. */
+static inline bool sb_simscenario_fault_active(const sb_simscenario_fault_t *f, int64_t t_ns)
+{
+    return t_ns >= f->at_ns && t_ns - f->at_ns < f->for_ns;
+}
 
 typedef struct sb_simscenario {
     char path[SB_SCENARIO_TEXT_BYTES_MAX];
@@ -118,7 +152,10 @@ typedef struct sb_simscenario {
     sb_rng_dist_t channel_delay;         /* default uniform 50us..500us */
     int channel_capacity;                /* records; default 64 */
     sb_rng_dist_t rpc_delay;             /* coordinator <-> subtasks; fixed 50us */
-    int64_t restart_delay_ns;            /* default 1ms */
+    int64_t restart_delay_ns;            /* default 1ms; classic: from a process
+                                            crash to the rollback */
+    int64_t failure_detection_ns;        /* from a task crash to the job's
+                                            failover; default 1ms */
     int64_t coordinator_tick_ns;         /* default 100us */
     int64_t sample_interval_ns;          /* default 1ms */
     bool trace_records;                  /* trace: records (default) */
@@ -153,6 +190,7 @@ int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len);
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);
 const char *sb_simscenario_kind_name(sb_simscenario_kind_t k);
 const char *sb_simscenario_model_name(sb_simscenario_model_t m);
+const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k); /* "crash: task", … */
 
 /* Sets cl->edges to a preset graph ("ring", "bidirectional-ring",
  * "complete") over cl->processes processes. */

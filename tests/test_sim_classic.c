@@ -108,6 +108,42 @@ static void test_dropping_channel_state_is_caught(void)
     crun_free(r);
 }
 
+#define CRASH "  snapshot_interval: 3ms\n  restart_delay: 1ms\n  faults:\n" \
+              "    - { at: 12ms, crash: process, process: 2 }\n" \
+              "    - { at: 2ms, delay: spike, for: 2ms, extra: 1ms, from: 1 }\n"
+#define CL_CRASH(extra) \
+    "name: cl\nsim:\n  model: chandy-lamport\n  processes: 5\n  graph: ring\n"   \
+    "  tokens: 100\n  transfer_interval: 50us\n  snapshots: 5\n"                 \
+    "  channel: { delay: uniform, min: 100us, max: 900us }\n" CRASH extra
+
+static void test_a_rollback_restores_the_newest_snapshot_and_conserves_the_tokens(void)
+{
+    for (uint64_t seed = 1; seed <= 5; seed++) {
+        crun_t *r = crun(CL_CRASH(""), seed);
+        expect_conserved(r);
+        CU_ASSERT_EQUAL(r->st.crashes, 1);
+        CU_ASSERT_EQUAL(r->st.rollbacks, 1);
+        CU_ASSERT_EQUAL(r->v.conserve.checked[SB_CONSERVE_RESTORES], 1);
+        CU_ASSERT_EQUAL(r->v.conserve.violations[SB_CONSERVE_RESTORES], 0);
+        /* Snapshots go on after the rollback, and conserve too. */
+        CU_ASSERT(r->st.snapshots_completed >= 3);
+        CU_ASSERT_EQUAL(r->st.snapshots_completed + r->st.snapshots_abandoned, 5);
+        const char *d = sb_sim_trace(r->sim)->data;
+        ASSERT_HAS(d, "\"event\":\"cl_restore\"");
+        ASSERT_HAS(d, "\"tokens\":500");
+        crun_free(r);
+    }
+}
+
+static void test_a_rollback_without_recorded_channel_state_loses_tokens(void)
+{
+    crun_t *r = crun(CL_CRASH("  mutant: drop-channel-state\n"), 1);
+    CU_ASSERT_FALSE(r->v.conserve_ok);
+    CU_ASSERT(r->v.conserve.violations[SB_CONSERVE_RESTORES] > 0);
+    ASSERT_HAS(r->v.conserve.first[SB_CONSERVE_RESTORES], "tokens, but there are 500");
+    crun_free(r);
+}
+
 static void test_same_seed_same_trace(void)
 {
     crun_t *a = crun(CL("complete", ""), 9), *b = crun(CL("complete", ""), 9);
@@ -184,6 +220,32 @@ static void test_checker_names_a_double_counted_message(void)
     sb_conserve_free(c);
 }
 
+static void test_checker_names_a_rollback_to_an_older_snapshot(void)
+{
+    sb_conserve_t *c = sb_conserve_new();
+    two_processes(c);
+    feed(c, "{\"event\":\"cl_recorded\",\"process\":0,\"snapshot\":1,\"balance\":10,"
+            "\"sent\":[[0,0]],\"received\":[[1,0]]}");
+    feed(c, "{\"event\":\"cl_recorded\",\"process\":1,\"snapshot\":1,\"balance\":10,"
+            "\"sent\":[[1,0]],\"received\":[[0,0]]}");
+    feed(c, "{\"event\":\"cl_channel_recorded\",\"process\":1,\"snapshot\":1,\"channel\":0,"
+            "\"messages\":0,\"tokens\":0}");
+    feed(c, "{\"event\":\"cl_channel_recorded\",\"process\":0,\"snapshot\":1,\"channel\":1,"
+            "\"messages\":0,\"tokens\":0}");
+    feed(c, "{\"event\":\"cl_snapshot_completed\",\"snapshot\":1}");
+    /* Back to the start although snapshot 1 had completed: the tokens add
+     * up, but it is not the newest state the run could keep. */
+    feed(c, "{\"event\":\"cl_restore\",\"snapshot\":0,\"balances\":[10,10],"
+            "\"channels\":[[0,0,0],[1,0,0]]}");
+    sb_conserve_report_t r;
+    sb_err_t err;
+    CU_ASSERT_EQUAL_FATAL(sb_conserve_finish(c, &r, &err), 0);
+    CU_ASSERT_EQUAL(r.violations[SB_CONSERVE_RESTORES], 1);
+    ASSERT_HAS(r.first[SB_CONSERVE_RESTORES], "restored snapshot 0, but the newest completed one "
+               "is 1");
+    sb_conserve_free(c);
+}
+
 static void test_checker_refuses_a_trace_without_a_graph(void)
 {
     sb_conserve_t *c = sb_conserve_new();
@@ -197,6 +259,12 @@ static void test_checker_refuses_a_trace_without_a_graph(void)
 void test_sim_classic_register(void)
 {
     static const sb_test_case_t cases[] = {
+        { "a rollback restores the newest snapshot and conserves the tokens",
+          test_a_rollback_restores_the_newest_snapshot_and_conserves_the_tokens },
+        { "a rollback without recorded channel state loses tokens",
+          test_a_rollback_without_recorded_channel_state_loses_tokens },
+        { "the checker names a rollback to an older snapshot",
+          test_checker_names_a_rollback_to_an_older_snapshot },
         { "FIFO snapshots conserve the tokens on every graph",
           test_fifo_snapshots_conserve_the_tokens_on_every_graph },
         { "two initiators and overlapping snapshots still conserve",

@@ -5,6 +5,7 @@
  * mutants and the at-least-once control are caught; a job that cannot
  * finish is reported, not waited for. Scenarios are teaching-size, so the
  * suite stays fast under the sanitizers. */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -325,10 +326,181 @@ static void test_shrink_leaves_a_passing_run_alone(void)
     free(s);
 }
 
+/* ------------------------------------------------------------ faults */
+
+/* What the fault tests read from a trace, one event at a time. */
+typedef struct seen {
+    const char *task;                  /* the subtask watched */
+    int64_t failed_ns, failover_ns;    /* task_failed, its crash (-1: none) */
+    int64_t newest_completed;          /* before the failover */
+    int64_t restored;                  /* the restore after it */
+    int64_t acked[64];                 /* checkpoints the watched task acked before failing */
+    int acked_count;
+    int completed_between;             /* completions not acked by it before it failed */
+    int inputs[16], inputs_count;      /* channels into the watched task */
+    int64_t fill_max;                  /* on those channels, in samples */
+    int64_t sent_ns[16][2048];         /* record sends by channel and position */
+    int64_t extra_ns, window_from_ns, window_to_ns;
+    int in_window, in_window_late;     /* records sent in the window; those >= extra late */
+} seen_t;
+
+static bool was_acked(const seen_t *w, int64_t id)
+{
+    for (int i = 0; i < w->acked_count; i++)
+        if (w->acked[i] == id)
+            return true;
+    return false;
+}
+
+static void see_job_graph(seen_t *w, json_t *ev)
+{
+    size_t i;
+    json_t *c;
+    w->inputs_count = 0;
+    json_array_foreach(json_object_get(ev, "channels"), i, c)
+        if (strcmp(json_string_value(json_object_get(c, "to")), w->task) == 0 &&
+            w->inputs_count < 16)
+            w->inputs[w->inputs_count++] = (int)json_integer_value(json_object_get(c, "channel"));
+}
+
+static void see_record(seen_t *w, json_t *ev, bool send, int64_t t)
+{
+    int64_t c = json_integer_value(json_object_get(ev, "channel"));
+    int64_t pos = json_integer_value(json_object_get(ev, "first"));
+    if (c < 0 || c >= 16 || pos < 0 || pos >= 2048)
+        return;
+    if (send) {
+        w->sent_ns[c][pos] = t;
+        return;
+    }
+    int64_t at = w->sent_ns[c][pos];
+    if (at >= w->window_from_ns && at < w->window_to_ns) {
+        w->in_window++;
+        w->in_window_late += t - at >= w->extra_ns;
+    }
+}
+
+static int see(const char *line, size_t len, void *ctx)
+{
+    seen_t *w = ctx;
+    json_t *ev = json_loadb(line, len, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+    const char *name = json_string_value(json_object_get(ev, "event"));
+    const char *task = json_string_value(json_object_get(ev, "task"));
+    int64_t t = json_integer_value(json_object_get(ev, "t_ns"));
+    int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
+    bool mine = task != NULL && strcmp(task, w->task) == 0;
+    if (strcmp(name, "job_graph") == 0)
+        see_job_graph(w, ev);
+    else if (strcmp(name, "task_failed") == 0 && mine)
+        w->failed_ns = t;
+    else if (strcmp(name, "crash") == 0 && mine && w->failover_ns < 0)
+        w->failover_ns = t;
+    else if (strcmp(name, "ack") == 0 && mine && w->failed_ns < 0 && w->acked_count < 64)
+        w->acked[w->acked_count++] = id;
+    else if (strcmp(name, "checkpoint_completed") == 0 && w->failover_ns < 0) {
+        w->newest_completed = id;
+        w->completed_between += w->failed_ns >= 0 && !was_acked(w, id);
+    } else if (strcmp(name, "restore") == 0 && w->failover_ns >= 0 && w->restored < 0)
+        w->restored = id;
+    else if (strcmp(name, "sample") == 0)
+        for (int i = 0; i < w->inputs_count; i++) {
+            int64_t f = json_integer_value(json_array_get(json_object_get(ev, "fill"),
+                                                          (size_t)w->inputs[i]));
+            w->fill_max = f > w->fill_max ? f : w->fill_max;
+        }
+    else if (strcmp(name, "send") == 0 || strcmp(name, "recv") == 0)
+        see_record(w, ev, name[0] == 's', t);
+    json_decref(ev);
+    return 0;
+}
+
+static seen_t *watch(const run_t *r, const char *task)
+{
+    seen_t *w = calloc(1, sizeof *w);
+    w->task = task;
+    w->failed_ns = w->failover_ns = w->restored = -1;
+    sb_tracebuf_each_line(sb_sim_trace(r->sim), see, w);
+    return w;
+}
+
+#define FAULTY(faults)                                                         \
+    "name: faulty\nsim:\n  records: 300\n  checkpoint_interval: 2ms\n"          \
+    "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 8 }\n"      \
+    "  failure_detection: 2ms\n"                                              \
+    "  stages:\n    - { name: source, parallelism: 2 }\n"                      \
+    "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
+    "    - { name: sink, parallelism: 2, input: rebalance }\n"                 \
+    "  faults:" faults "\n"
+
+static void test_a_task_crash_fails_the_job_over_to_the_newest_completed_checkpoint(void)
+{
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *r = run(FAULTY("\n    - { at: 12ms, crash: task, task: map-1 }"), seed);
+        expect_ok(r);
+        seen_t *w = watch(r, "map-1");
+        CU_ASSERT_EQUAL(w->failed_ns, 12000000);
+        CU_ASSERT_EQUAL(w->failover_ns, 14000000); /* failure_detection later */
+        CU_ASSERT(w->newest_completed > 0);
+        CU_ASSERT_EQUAL(w->restored, w->newest_completed);
+        /* Between the failure and the failover nothing completes that
+         * needed the dead subtask's acknowledgement. */
+        CU_ASSERT_EQUAL(w->completed_between, 0);
+        CU_ASSERT_EQUAL(r->st.crashes, 1);
+        CU_ASSERT_EQUAL(r->st.incarnations, 2);
+        free(w);
+        run_free(r);
+    }
+}
+
+static void test_a_slow_subtask_fills_its_inputs_where_the_same_run_without_it_does_not(void)
+{
+    run_t *slow = run(FAULTY("\n    - { at: 5ms, slow: map-0, for: 10ms, process_time: 500us }"), 3);
+    run_t *plain = run(FAULTY(" []"), 3);
+    expect_ok(slow);
+    expect_ok(plain);
+    seen_t *ws = watch(slow, "map-0"), *wp = watch(plain, "map-0");
+    CU_ASSERT_EQUAL(ws->fill_max, 8); /* at capacity: backpressure */
+    CU_ASSERT(wp->fill_max < 8);
+    CU_ASSERT(sb_sim_virtual_ns(slow->sim) > sb_sim_virtual_ns(plain->sim));
+    free(ws);
+    free(wp);
+    run_free(slow);
+    run_free(plain);
+}
+
+static void test_a_delay_spike_delays_what_is_sent_in_its_window(void)
+{
+    run_t *spiked = run(FAULTY("\n    - { at: 5ms, delay: spike, for: 1ms, extra: 3ms }"), 2);
+    run_t *plain = run(FAULTY(" []"), 2);
+    expect_ok(spiked);
+    expect_ok(plain);
+    seen_t *ws = calloc(1, sizeof *ws), *wp = calloc(1, sizeof *wp);
+    *ws = (seen_t){ .task = "none", .failed_ns = -1, .failover_ns = -1, .restored = -1,
+                    .extra_ns = 3000000, .window_from_ns = 5000000, .window_to_ns = 6000000 };
+    *wp = *ws;
+    sb_tracebuf_each_line(sb_sim_trace(spiked->sim), see, ws);
+    sb_tracebuf_each_line(sb_sim_trace(plain->sim), see, wp);
+    CU_ASSERT(ws->in_window > 10);
+    CU_ASSERT_EQUAL(ws->in_window_late, ws->in_window); /* every one of them */
+    CU_ASSERT(wp->in_window > 10);
+    CU_ASSERT(wp->in_window_late < wp->in_window);     /* the control: not all late */
+    free(ws);
+    free(wp);
+    run_free(spiked);
+    run_free(plain);
+}
+
 void test_sim_run_register(void)
 {
     static const sb_test_case_t cases[] = {
         { "same seed gives a byte-identical trace", test_same_seed_gives_a_byte_identical_trace },
+        { "a task crash fails the job over to the newest completed checkpoint",
+          test_a_task_crash_fails_the_job_over_to_the_newest_completed_checkpoint },
+        { "a slow subtask fills its inputs where the same run without it does not",
+          test_a_slow_subtask_fills_its_inputs_where_the_same_run_without_it_does_not },
+        { "a delay spike delays what is sent in its window",
+          test_a_delay_spike_delays_what_is_sent_in_its_window },
         { "another seed gives another trace", test_another_seed_gives_another_trace },
         { "aligned run with crashes is exactly-once and consistent",
           test_aligned_run_with_crashes_is_exactly_once_and_consistent },

@@ -206,9 +206,128 @@ static void expect_same(const sb_simscenario_t *a, const sb_simscenario_t *b)
         CU_ASSERT_EQUAL(x->keep_every, y->keep_every);
         CU_ASSERT_EQUAL(x->process_ns, y->process_ns);
     }
+    CU_ASSERT_EQUAL(a->failure_detection_ns, b->failure_detection_ns);
     CU_ASSERT_EQUAL_FATAL(a->faults_count, b->faults_count);
-    for (int i = 0; i < a->faults_count; i++)
-        CU_ASSERT_EQUAL(a->faults[i].at_ns, b->faults[i].at_ns);
+    for (int i = 0; i < a->faults_count; i++) {
+        const sb_simscenario_fault_t *x = &a->faults[i], *y = &b->faults[i];
+        CU_ASSERT_EQUAL(x->kind, y->kind);
+        CU_ASSERT_EQUAL(x->at_ns, y->at_ns);
+        CU_ASSERT_EQUAL(x->for_ns, y->for_ns);
+        CU_ASSERT_EQUAL(x->extra_ns, y->extra_ns);
+        CU_ASSERT_EQUAL(x->process_ns, y->process_ns);
+        CU_ASSERT_STRING_EQUAL(x->task, y->task);
+        CU_ASSERT_EQUAL(x->stage, y->stage);
+        CU_ASSERT_EQUAL(x->subtask, y->subtask);
+        CU_ASSERT_EQUAL(x->process, y->process);
+        CU_ASSERT_STRING_EQUAL(x->from, y->from);
+        CU_ASSERT_STRING_EQUAL(x->to, y->to);
+        CU_ASSERT_EQUAL(x->from_index, y->from_index);
+        CU_ASSERT_EQUAL(x->to_index, y->to_index);
+    }
+}
+
+/* Formats s and parses it back: the same values. */
+static void expect_round_trip(const sb_simscenario_t *s)
+{
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    sb_simscenario_t *back = parse_ok(text);
+    expect_same(s, back);
+    if (s->model == SB_SIM_MODEL_CLASSIC)
+        CU_ASSERT_EQUAL(s->restart_delay_ns, back->restart_delay_ns);
+    free(back);
+    free(text);
+}
+
+#define DIAMOND "  stages:\n    - { name: source, parallelism: 2 }\n" \
+                "    - { name: map, parallelism: 2, input: rebalance }\n" \
+                "    - { name: sink, parallelism: 2, input: rebalance }\n"
+
+static void test_pipeline_faults_parse_with_their_values_and_round_trip(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: f\nsim:\n  failure_detection: 3ms\n" DIAMOND "  faults:\n"
+        "    - { at: 12ms, crash: task, task: map-1 }\n"
+        "    - { at: 10ms, delay: spike, for: 5ms, extra: 2ms, from: map, to: sink }\n"
+        "    - { at: 1ms, delay: spike, for: 1ms, extra: 250us }\n"
+        "    - { at: 10ms, slow: sink-0, for: 20ms, process_time: 300us }\n"
+        "    - { at: 40ms, crash: job }\n");
+    CU_ASSERT_EQUAL(s->failure_detection_ns, 3000000);
+    CU_ASSERT_EQUAL(s->faults[0].kind, SB_SIM_FAULT_CRASH_TASK);
+    CU_ASSERT_EQUAL(s->faults[0].stage, 1);
+    CU_ASSERT_EQUAL(s->faults[0].subtask, 1);
+    CU_ASSERT_EQUAL(s->faults[1].kind, SB_SIM_FAULT_DELAY_SPIKE);
+    CU_ASSERT_EQUAL(s->faults[1].for_ns, 5000000);
+    CU_ASSERT_EQUAL(s->faults[1].extra_ns, 2000000);
+    CU_ASSERT_EQUAL(s->faults[1].from_index, 1);
+    CU_ASSERT_EQUAL(s->faults[1].to_index, 2);
+    CU_ASSERT_EQUAL(s->faults[2].from_index, -1); /* every channel */
+    CU_ASSERT_EQUAL(s->faults[2].to_index, -1);
+    CU_ASSERT_EQUAL(s->faults[3].kind, SB_SIM_FAULT_SLOW);
+    CU_ASSERT_EQUAL(s->faults[3].stage, 2);
+    CU_ASSERT_EQUAL(s->faults[3].process_ns, 300000);
+    CU_ASSERT_EQUAL(s->faults[4].kind, SB_SIM_FAULT_CRASH_JOB);
+    expect_round_trip(s);
+    free(s);
+    s = parse_ok("name: d\nsim:\n" DIAMOND);
+    CU_ASSERT_EQUAL(s->failure_detection_ns, 1000000); /* the default */
+    free(s);
+}
+
+static void test_classic_faults_parse_and_round_trip(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: c\nsim:\n  model: chandy-lamport\n  processes: 4\n  restart_delay: 2ms\n"
+        "  faults:\n    - { at: 3ms, crash: process, process: 2 }\n"
+        "    - { at: 1ms, delay: spike, for: 2ms, extra: 1ms, from: 1, to: 2 }\n");
+    CU_ASSERT_EQUAL(s->faults[0].kind, SB_SIM_FAULT_CRASH_PROCESS);
+    CU_ASSERT_EQUAL(s->faults[0].process, 2);
+    CU_ASSERT_EQUAL(s->faults[1].from_index, 1);
+    CU_ASSERT_EQUAL(s->faults[1].to_index, 2);
+    CU_ASSERT_EQUAL(s->restart_delay_ns, 2000000);
+    expect_round_trip(s);
+    free(s);
+}
+
+static void test_fault_errors_name_the_rule(void)
+{
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: task, task: map-2 }\n",
+                "t.yaml:8: sim.faults[0]: unknown task 'map-2' (a task is STAGE-N, N below the "
+                "stage's parallelism: source-0..1, map-0..1, sink-0..1)");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: task, task: reduce-0 }\n",
+                "unknown task 'reduce-0'");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: task }\n",
+                "crash: task needs task:");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, delay: spike, extra: 1ms }\n",
+                "delay: spike needs for:");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, slow: map-0, for: 1ms }\n",
+                "slow needs process_time:");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, slow: source-0, for: 1ms, "
+                "process_time: 1ms }\n", "a source has no process_time");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, delay: spike, for: -1ms, "
+                "extra: 1ms }\n", "sim.faults[0].for: bad duration '-1ms'");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, delay: spike, for: 0ms, "
+                "extra: 1ms }\n", "sim.faults[0].for: must be more than 0");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: job, for: 1ms }\n",
+                "for is not a key of crash: job");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: job, slow: map-0 }\n",
+                "one fault is one of crash:, delay: or slow:");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, delay: spike, for: 1ms, "
+                "extra: 1ms, from: filter }\n", "no stage 'filter' (stages: source, map, sink)");
+    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: process, process: 1 }\n",
+                "crash: process is a fault of model: chandy-lamport");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  faults:\n"
+                "    - { at: 1ms, slow: P1, for: 1ms, process_time: 1ms }\n",
+                "slow is not a fault of model: chandy-lamport (it knows crash: process and "
+                "delay: spike)");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  faults:\n    - { at: 1ms, crash: job }\n",
+                "crash: job is not a fault of model: chandy-lamport");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n  faults:\n"
+                "    - { at: 1ms, crash: process, process: 3 }\n", "no process 3 (processes are 0..2)");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  faults:\n    - { at: 1ms, delay: spike, "
+                "for: 1ms, extra: 1ms, to: seven }\n", "no process 'seven'");
+    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  failure_detection: 1ms\n",
+                "sim.failure_detection: not a key of model: chandy-lamport");
 }
 
 static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void)
@@ -380,6 +499,10 @@ void test_sim_scenario_register(void)
         { "classic scenarios parse with their graph",
           test_classic_scenarios_parse_with_their_graph },
         { "classic rules are enforced", test_classic_rules_are_enforced },
+        { "pipeline faults parse with their values and round-trip",
+          test_pipeline_faults_parse_with_their_values_and_round_trip },
+        { "classic faults parse and round-trip", test_classic_faults_parse_and_round_trip },
+        { "fault errors name the rule", test_fault_errors_name_the_rule },
         { "format writes a file that parses back to the same scenario",
           test_format_writes_a_file_that_parses_back_to_the_same_scenario },
         { "topology wires channels as the runtime numbers them",
