@@ -213,6 +213,161 @@ static void test_at_least_once_control_is_caught(void)
     run_free(r);
 }
 
+/* The mutants of the fault harness (runtime/job.c, runtime/sink.c), each
+ * run beside the same scenario without it on the same seed: the mutant
+ * is caught by its own check, the correct twin passes. */
+
+/* Slow sinks, two checkpoints in flight and a slow RPC path: every crash
+ * falls while a checkpoint is in flight (sinks' snapshots taken, not
+ * completed). */
+#define IN_FLIGHT(extra)                                                       \
+    "name: in-flight\n"                                                        \
+    "sim:\n" extra                                                             \
+    "  records: 300\n"                                                         \
+    "  checkpoint_interval: 2ms\n"                                             \
+    "  max_concurrent: 2\n"                                                    \
+    "  rpc_delay: 400us\n"                                                     \
+    "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n"     \
+    "  stages:\n"                                                              \
+    "    - { name: source, parallelism: 2 }\n"                                 \
+    "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
+    "    - { name: sink, parallelism: 2, input: hash, process_time: 150us }\n" \
+    "  faults:\n"                                                              \
+    "    - { at: 5300us, crash: job }\n"                                       \
+    "    - { at: 11700us, crash: job }\n"                                      \
+    "    - { at: 17900us, crash: job }\n"
+
+/* A 1 ms RPC path; each crash falls just after a checkpoint completed,
+ * before the sinks hear of it (their epoch of it is still pending). */
+#define NOT_YET_TOLD(extra)                                                    \
+    "name: not-yet-told\n"                                                     \
+    "sim:\n" extra                                                             \
+    "  records: 300\n"                                                         \
+    "  checkpoint_interval: 2ms\n"                                             \
+    "  rpc_delay: 1ms\n"                                                       \
+    "  channel: { delay: uniform, min: 50us, max: 300us, capacity: 16 }\n"     \
+    "  stages:\n"                                                              \
+    "    - { name: source, parallelism: 2 }\n"                                 \
+    "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
+    "    - { name: sink, parallelism: 2, input: hash }\n"                      \
+    "  faults:\n"                                                              \
+    "    - { at: 5ms, crash: job }\n"                                          \
+    "    - { at: 11ms, crash: job }\n"                                         \
+    "    - { at: 17ms, crash: job }\n"
+
+static run_t *run_twin(const char *correct_yaml, const char *wrong_yaml, uint64_t seed,
+                       run_t **correct)
+{
+    *correct = run(correct_yaml, seed);
+    expect_ok(*correct);
+    return run(wrong_yaml, seed);
+}
+
+static void test_commit_before_complete_publishes_early_and_duplicates_after_a_crash(void)
+{
+    int64_t duplicated = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *ok, *r = run_twin(IN_FLIGHT(""),
+                                 IN_FLIGHT("  mutant: commit-before-complete\n"), seed, &ok);
+        CU_ASSERT(r->v.finished);
+        CU_ASSERT_FALSE(r->v.ok);
+        CU_ASSERT(r->v.cuts.checks[SB_CUT_EARLY_PUBLISH].violations > 0);
+        ASSERT_HAS(r->v.cuts.checks[SB_CUT_EARLY_PUBLISH].first, "before any checkpoint >=");
+        CU_ASSERT_EQUAL(r->v.eo.lost, 0);
+        duplicated += r->v.eo.duplicated;
+        run_free(r);
+        run_free(ok);
+    }
+    CU_ASSERT(duplicated > 0); /* a crash after a sink published, before completion */
+}
+
+static void test_source_snapshot_late_leaves_a_record_out_of_the_cut_and_loses_it(void)
+{
+    int64_t lost = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *ok, *r = run_twin(DIAMOND("aligned", ""),
+                                 DIAMOND("aligned", "  mutant: source-snapshot-late\n"), seed, &ok);
+        CU_ASSERT(r->v.finished);
+        CU_ASSERT_FALSE(r->v.ok);
+        CU_ASSERT(r->v.cuts.checks[SB_CUT_CHANNEL_STATE].violations > 0);
+        ASSERT_HAS(r->v.cuts.checks[SB_CUT_CHANNEL_STATE].first, "(source-");
+        CU_ASSERT_EQUAL(r->v.eo.duplicated, 0);
+        lost += r->v.eo.lost;
+        run_free(r);
+        run_free(ok);
+    }
+    CU_ASSERT(lost > 0);
+}
+
+static void test_restore_latest_triggered_restores_an_incomplete_checkpoint(void)
+{
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *ok, *r = run_twin(IN_FLIGHT(""),
+                                 IN_FLIGHT("  mutant: restore-latest-triggered\n"), seed, &ok);
+        CU_ASSERT(r->v.finished);
+        CU_ASSERT_FALSE(r->v.ok);
+        CU_ASSERT(r->v.cuts.checks[SB_CUT_RESTORES].violations > 0);
+        ASSERT_HAS(r->v.cuts.checks[SB_CUT_RESTORES].first, "which never completed");
+        /* Sources resume past output no sink snapshot holds. */
+        CU_ASSERT(r->v.eo.lost > 0);
+        run_free(r);
+        run_free(ok);
+    }
+}
+
+static void test_drop_pending_on_restore_loses_the_staged_output(void)
+{
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *ok, *r = run_twin(NOT_YET_TOLD(""),
+                                 NOT_YET_TOLD("  mutant: drop-pending-on-restore\n"), seed, &ok);
+        CU_ASSERT(r->v.finished);
+        CU_ASSERT_FALSE(r->v.ok);
+        CU_ASSERT(r->v.eo.lost > 0);
+        CU_ASSERT_EQUAL(r->v.eo.duplicated, 0);
+        CU_ASSERT(r->v.cuts.checks[SB_CUT_UNPUBLISHED].violations > 0);
+        ASSERT_HAS(r->v.cuts.checks[SB_CUT_UNPUBLISHED].first, "was never published");
+        run_free(r);
+        run_free(ok);
+    }
+}
+
+static void test_overwrite_published_is_caught_by_the_publish_check_alone(void)
+{
+    int caught = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *ok, *r = run_twin(DIAMOND("aligned", ""),
+                                 DIAMOND("aligned", "  mutant: overwrite-published\n"), seed, &ok);
+        CU_ASSERT(r->v.finished);
+        CU_ASSERT(r->v.eo_ok); /* the same bytes again: the output is right */
+        if (r->v.cuts.checks[SB_CUT_DOUBLE_PUBLISH].violations > 0) {
+            caught++;
+            ASSERT_HAS(r->v.cuts.checks[SB_CUT_DOUBLE_PUBLISH].first, "was published twice");
+            CU_ASSERT_FALSE(r->v.ok);
+        }
+        run_free(r);
+        run_free(ok);
+    }
+    CU_ASSERT(caught >= 3);
+}
+
+static void test_channels_that_reorder_break_fifo_and_exactly_once(void)
+{
+    int eo_broken = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        run_t *ok, *r = run_twin(DIAMOND("aligned", ""),
+                                 DIAMOND("aligned", "  fifo: false\n"), seed, &ok);
+        CU_ASSERT(r->v.finished);
+        CU_ASSERT_FALSE(r->v.cuts_ok);
+        CU_ASSERT(r->v.cuts.checks[SB_CUT_FIFO].violations > 0);
+        ASSERT_HAS(r->v.cuts.checks[SB_CUT_FIFO].first, "(as sent), received");
+        CU_ASSERT_EQUAL(ok->v.cuts.checks[SB_CUT_FIFO].violations, 0);
+        eo_broken += !r->v.eo_ok;
+        run_free(r);
+        run_free(ok);
+    }
+    CU_ASSERT(eo_broken >= 1); /* a record on the wrong side of a restored cut */
+}
+
 /* ------------------------------------------------------------ liveness */
 
 static void test_a_job_that_cannot_finish_is_a_liveness_failure(void)
@@ -345,6 +500,18 @@ void test_sim_run_register(void)
         { "drop-channel-state mutant loses records and skips replay",
           test_drop_channel_state_mutant_loses_records_and_skips_replay },
         { "at-least-once control is caught", test_at_least_once_control_is_caught },
+        { "commit-before-complete publishes early and duplicates after a crash",
+          test_commit_before_complete_publishes_early_and_duplicates_after_a_crash },
+        { "source-snapshot-late leaves a record out of the cut and loses it",
+          test_source_snapshot_late_leaves_a_record_out_of_the_cut_and_loses_it },
+        { "restore-latest-triggered restores an incomplete checkpoint",
+          test_restore_latest_triggered_restores_an_incomplete_checkpoint },
+        { "drop-pending-on-restore loses the staged output",
+          test_drop_pending_on_restore_loses_the_staged_output },
+        { "overwrite-published is caught by the publish check alone",
+          test_overwrite_published_is_caught_by_the_publish_check_alone },
+        { "channels that reorder break FIFO and exactly-once",
+          test_channels_that_reorder_break_fifo_and_exactly_once },
         { "a job that cannot finish is a liveness failure",
           test_a_job_that_cannot_finish_is_a_liveness_failure },
         { "explore runs every seed and finds no violation in a correct protocol",
