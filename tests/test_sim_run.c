@@ -255,117 +255,93 @@ static void test_at_least_once_control_is_caught(void)
     "    - { at: 11ms, crash: job }\n"                                         \
     "    - { at: 17ms, crash: job }\n"
 
-static run_t *run_twin(const char *correct_yaml, const char *wrong_yaml, uint64_t seed,
-                       run_t **correct)
+#define TWIN_SEEDS 4
+
+/* What a wrong scenario's runs showed over seeds 1..TWIN_SEEDS. */
+typedef struct tally {
+    int caught;                  /* runs whose `check` found violations */
+    int eo_broken;               /* runs that failed exactly-once */
+    int64_t lost, duplicated;
+} tally_t;
+
+/* Runs both scenarios on each seed: the correct one must pass; the wrong
+ * one must finish, and whenever `check` catches it, its first violation
+ * says `why` and the run fails. */
+static tally_t twins(const char *correct_yaml, const char *wrong_yaml, sb_cut_check_kind_t check,
+                     const char *why)
 {
-    *correct = run(correct_yaml, seed);
-    expect_ok(*correct);
-    return run(wrong_yaml, seed);
+    tally_t t = { 0 };
+    for (uint64_t seed = 1; seed <= TWIN_SEEDS; seed++) {
+        run_t *ok = run(correct_yaml, seed), *r = run(wrong_yaml, seed);
+        expect_ok(ok);
+        CU_ASSERT(r->v.finished);
+        if (r->v.cuts.checks[check].violations > 0) {
+            t.caught++;
+            ASSERT_HAS(r->v.cuts.checks[check].first, why);
+            CU_ASSERT_FALSE(r->v.ok);
+        }
+        t.eo_broken += !r->v.eo_ok;
+        t.lost += r->v.eo.lost;
+        t.duplicated += r->v.eo.duplicated;
+        run_free(r);
+        run_free(ok);
+    }
+    return t;
 }
 
 static void test_commit_before_complete_publishes_early_and_duplicates_after_a_crash(void)
 {
-    int64_t duplicated = 0;
-    for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *ok, *r = run_twin(IN_FLIGHT(""),
-                                 IN_FLIGHT("  mutant: commit-before-complete\n"), seed, &ok);
-        CU_ASSERT(r->v.finished);
-        CU_ASSERT_FALSE(r->v.ok);
-        CU_ASSERT(r->v.cuts.checks[SB_CUT_EARLY_PUBLISH].violations > 0);
-        ASSERT_HAS(r->v.cuts.checks[SB_CUT_EARLY_PUBLISH].first, "before any checkpoint >=");
-        CU_ASSERT_EQUAL(r->v.eo.lost, 0);
-        duplicated += r->v.eo.duplicated;
-        run_free(r);
-        run_free(ok);
-    }
-    CU_ASSERT(duplicated > 0); /* a crash after a sink published, before completion */
+    tally_t t = twins(IN_FLIGHT(""), IN_FLIGHT("  mutant: commit-before-complete\n"),
+                      SB_CUT_EARLY_PUBLISH, "before any checkpoint >=");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT_EQUAL(t.lost, 0);
+    CU_ASSERT(t.duplicated > 0); /* a crash after a sink published, before completion */
 }
 
 static void test_source_snapshot_late_leaves_a_record_out_of_the_cut_and_loses_it(void)
 {
-    int64_t lost = 0;
-    for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *ok, *r = run_twin(DIAMOND("aligned", ""),
-                                 DIAMOND("aligned", "  mutant: source-snapshot-late\n"), seed, &ok);
-        CU_ASSERT(r->v.finished);
-        CU_ASSERT_FALSE(r->v.ok);
-        CU_ASSERT(r->v.cuts.checks[SB_CUT_CHANNEL_STATE].violations > 0);
-        ASSERT_HAS(r->v.cuts.checks[SB_CUT_CHANNEL_STATE].first, "(source-");
-        CU_ASSERT_EQUAL(r->v.eo.duplicated, 0);
-        lost += r->v.eo.lost;
-        run_free(r);
-        run_free(ok);
-    }
-    CU_ASSERT(lost > 0);
+    tally_t t = twins(DIAMOND("aligned", ""),
+                      DIAMOND("aligned", "  mutant: source-snapshot-late\n"),
+                      SB_CUT_CHANNEL_STATE, "(source-");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT_EQUAL(t.duplicated, 0);
+    CU_ASSERT(t.lost > 0);
 }
 
 static void test_restore_latest_triggered_restores_an_incomplete_checkpoint(void)
 {
-    for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *ok, *r = run_twin(IN_FLIGHT(""),
-                                 IN_FLIGHT("  mutant: restore-latest-triggered\n"), seed, &ok);
-        CU_ASSERT(r->v.finished);
-        CU_ASSERT_FALSE(r->v.ok);
-        CU_ASSERT(r->v.cuts.checks[SB_CUT_RESTORES].violations > 0);
-        ASSERT_HAS(r->v.cuts.checks[SB_CUT_RESTORES].first, "which never completed");
-        /* Sources resume past output no sink snapshot holds. */
-        CU_ASSERT(r->v.eo.lost > 0);
-        run_free(r);
-        run_free(ok);
-    }
+    tally_t t = twins(IN_FLIGHT(""), IN_FLIGHT("  mutant: restore-latest-triggered\n"),
+                      SB_CUT_RESTORES, "which never completed");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT_EQUAL(t.eo_broken, TWIN_SEEDS); /* sources resume past output no sink holds */
+    CU_ASSERT(t.lost > 0);
 }
 
 static void test_drop_pending_on_restore_loses_the_staged_output(void)
 {
-    for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *ok, *r = run_twin(NOT_YET_TOLD(""),
-                                 NOT_YET_TOLD("  mutant: drop-pending-on-restore\n"), seed, &ok);
-        CU_ASSERT(r->v.finished);
-        CU_ASSERT_FALSE(r->v.ok);
-        CU_ASSERT(r->v.eo.lost > 0);
-        CU_ASSERT_EQUAL(r->v.eo.duplicated, 0);
-        CU_ASSERT(r->v.cuts.checks[SB_CUT_UNPUBLISHED].violations > 0);
-        ASSERT_HAS(r->v.cuts.checks[SB_CUT_UNPUBLISHED].first, "was never published");
-        run_free(r);
-        run_free(ok);
-    }
+    tally_t t = twins(NOT_YET_TOLD(""), NOT_YET_TOLD("  mutant: drop-pending-on-restore\n"),
+                      SB_CUT_UNPUBLISHED, "was never published");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT_EQUAL(t.eo_broken, TWIN_SEEDS);
+    CU_ASSERT(t.lost > 0);
+    CU_ASSERT_EQUAL(t.duplicated, 0);
 }
 
 static void test_overwrite_published_is_caught_by_the_publish_check_alone(void)
 {
-    int caught = 0;
-    for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *ok, *r = run_twin(DIAMOND("aligned", ""),
-                                 DIAMOND("aligned", "  mutant: overwrite-published\n"), seed, &ok);
-        CU_ASSERT(r->v.finished);
-        CU_ASSERT(r->v.eo_ok); /* the same bytes again: the output is right */
-        if (r->v.cuts.checks[SB_CUT_DOUBLE_PUBLISH].violations > 0) {
-            caught++;
-            ASSERT_HAS(r->v.cuts.checks[SB_CUT_DOUBLE_PUBLISH].first, "was published twice");
-            CU_ASSERT_FALSE(r->v.ok);
-        }
-        run_free(r);
-        run_free(ok);
-    }
-    CU_ASSERT(caught >= 3);
+    tally_t t = twins(DIAMOND("aligned", ""),
+                      DIAMOND("aligned", "  mutant: overwrite-published\n"),
+                      SB_CUT_DOUBLE_PUBLISH, "was published twice");
+    CU_ASSERT(t.caught >= 3);
+    CU_ASSERT_EQUAL(t.eo_broken, 0); /* the same bytes again: the output is right */
 }
 
 static void test_channels_that_reorder_break_fifo_and_exactly_once(void)
 {
-    int eo_broken = 0;
-    for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *ok, *r = run_twin(DIAMOND("aligned", ""),
-                                 DIAMOND("aligned", "  fifo: false\n"), seed, &ok);
-        CU_ASSERT(r->v.finished);
-        CU_ASSERT_FALSE(r->v.cuts_ok);
-        CU_ASSERT(r->v.cuts.checks[SB_CUT_FIFO].violations > 0);
-        ASSERT_HAS(r->v.cuts.checks[SB_CUT_FIFO].first, "(as sent), received");
-        CU_ASSERT_EQUAL(ok->v.cuts.checks[SB_CUT_FIFO].violations, 0);
-        eo_broken += !r->v.eo_ok;
-        run_free(r);
-        run_free(ok);
-    }
-    CU_ASSERT(eo_broken >= 1); /* a record on the wrong side of a restored cut */
+    tally_t t = twins(DIAMOND("aligned", ""), DIAMOND("aligned", "  fifo: false\n"), SB_CUT_FIFO,
+                      "(as sent), received");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT(t.eo_broken >= 1); /* a record on the wrong side of a restored cut */
 }
 
 /* ------------------------------------------------------------ liveness */
