@@ -6,9 +6,10 @@
  * the job one sb_coord_t (runtime/coordinator.h), driven exactly as
  * runtime/job.c drives them, with virtual time:
  * - a channel is FIFO: a record is delivered at max(send time + delay, the
- *   previous delivery on the channel); a bounded number of records may be
- *   in a channel (sent, not yet read): a sender whose output is full waits
- *   (backpressure);
+ *   previous delivery on the channel) — with fifo: false at its own send
+ *   time + delay, overtaking earlier records but no announcement; a
+ *   bounded number of records may be in a channel (sent, not yet read): a
+ *   sender whose output is full waits (backpressure);
  * - a barrier is announced on the priority path: the announcement (id,
  *   position = records sent before it, trigger time, unaligned flag) is
  *   delivered after its own delay, overtaking queued records but never
@@ -23,7 +24,9 @@
  * A crash (faults: crash: job) throws away every subtask, channel and the
  * coordinator; after restart_delay a new incarnation restores the newest
  * completed checkpoint from the store (simstore.h), which survives, and
- * sinks re-commit what that checkpoint left pending.
+ * sinks re-commit what that checkpoint left pending. The mutants of the
+ * fault harness (mutant:) change these steps as runtime/job.c and
+ * runtime/sink.c do (docs/sim.md, "Mutants").
  *
  * Everything goes to the engine's trace buffer as the runtime's trace.jsonl
  * events (docs/trace.md), t_ns in virtual time, so the cut checker and
