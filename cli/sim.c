@@ -267,8 +267,9 @@ static void print_report(const sb_sim_t *sim, const sb_sim_verdict_t *v, double 
     sb_pipeline_stats_t st;
     sb_sim_stats(sim, &st);
     int64_t events = sb_sim_events(sim);
-    printf("simulated %s (%s), seed %" PRIu64 ": protocol %s%s%s\n", s->name, s->path,
+    printf("simulated %s (%s), seed %" PRIu64 ": protocol %s%s%s%s\n", s->name, s->path,
            sb_sim_seed(sim), sb_simscenario_protocol_name(s->protocol),
+           s->fifo ? "" : ", NOT FIFO",
            s->mutant != SB_MUTANT_NONE ? ", mutant " : "",
            s->mutant != SB_MUTANT_NONE ? sb_mutant_name(s->mutant) : "");
     printf("  %-12s %" PRId64 " simulated in %.3f s (%.0f events/s), %.3f ms of virtual time\n",

@@ -106,9 +106,10 @@ int sb_explore_run(const sb_simscenario_t *s, uint64_t first_seed, int64_t n, in
         return sb_err_set(err, "out of memory");
     x->s = *s;
     /* No run decision depends on the record trace (tracing draws nothing
-     * from the generator), and no check reads it: a seed's verdict is the
-     * same without it, and the run is several times faster. */
-    x->s.trace_records = false;
+     * from the generator), and no check reads it but the FIFO check, which
+     * the verdict runs only when channels reorder (fifo: false): a seed's
+     * verdict is the same without it, and the run is several times faster. */
+    x->s.trace_records = s->trace_records && !s->fifo;
     x->first_seed = first_seed;
     x->n = n;
     atomic_init(&x->next, 0);

@@ -2,12 +2,14 @@
  *
  * Invariants the driver keeps, because the barrier handler asserts them:
  * - per channel, records are delivered (EV_DELIVER) in the order they were
- *   sent, announcements (EV_ANNOUNCE) in the order barriers were sent, and
- *   no record or end marker is delivered before an announcement sent
+ *   sent (with fifo: false, in the order of their own delivery times, see
+ *   push), announcements (EV_ANNOUNCE) in the order barriers were sent,
+ *   and no record or end marker is delivered before an announcement sent
  *   earlier on the same channel (its delivery time is at least the
  *   announcement's, and at equal times the earlier-scheduled event goes
  *   first): so a receiver has always heard of a barrier before it can read
- *   past its position;
+ *   past its position — with fifo: false too, since at most the records
+ *   sent before a barrier can be delivered before its announcement;
  * - a subtask reads at most one record per step and only from an input the
  *   handler does not block, after handing the handler every barrier due at
  *   the input's read position;
@@ -56,7 +58,9 @@ enum {
 };
 
 typedef struct chan {
-    sb_simstore_rec_t *q;      /* records sent, not read: positions read+1..sent */
+    sb_simstore_rec_t *q;      /* records sent, not read, in delivery order: the
+                                  receiver's positions read+1..sent */
+    int64_t *q_due;            /* their delivery times (same ring) */
     size_t q_head, q_count, q_cap;
     int64_t pushed, delivered, consumed;
     int64_t last_delivery_ns, last_announce_ns;
@@ -177,23 +181,47 @@ static bool chan_full(const sb_pipeline_t *p, const chan_t *ch)
     return ch->pushed - ch->consumed >= p->s->channel_capacity;
 }
 
-static int q_push(chan_t *ch, sb_simstore_rec_t rec)
+static int q_grow(chan_t *ch)
 {
-    if (ch->q_count == ch->q_cap) {
-        if (ch->q_cap >= SB_SIMSTORE_RECORDS_MAX)
-            return -1;
-        size_t cap = ch->q_cap == 0 ? 64 : ch->q_cap * 2;
-        sb_simstore_rec_t *q = malloc(cap * sizeof *q);
-        if (q == NULL)
-            return -1;
-        for (size_t k = 0; k < ch->q_count; k++)
-            q[k] = ch->q[(ch->q_head + k) & (ch->q_cap - 1)];
-        free(ch->q);
-        ch->q = q;
-        ch->q_cap = cap;
-        ch->q_head = 0;
+    if (ch->q_cap >= SB_SIMSTORE_RECORDS_MAX)
+        return -1;
+    size_t cap = ch->q_cap == 0 ? 64 : ch->q_cap * 2;
+    sb_simstore_rec_t *q = malloc(cap * sizeof *q);
+    int64_t *due = malloc(cap * sizeof *due);
+    if (q == NULL || due == NULL) {
+        free(q);
+        free(due);
+        return -1;
     }
-    ch->q[(ch->q_head + ch->q_count++) & (ch->q_cap - 1)] = rec;
+    for (size_t k = 0; k < ch->q_count; k++) {
+        q[k] = ch->q[(ch->q_head + k) & (ch->q_cap - 1)];
+        due[k] = ch->q_due[(ch->q_head + k) & (ch->q_cap - 1)];
+    }
+    free(ch->q);
+    free(ch->q_due);
+    ch->q = q;
+    ch->q_due = due;
+    ch->q_cap = cap;
+    ch->q_head = 0;
+    return 0;
+}
+
+/* Queues a record due at due_ns, behind every queued record due no later
+ * (a FIFO channel's records come due in sending order, so it goes last).
+ * It never passes a delivered record: those were due by now. */
+static int q_push(chan_t *ch, sb_simstore_rec_t rec, int64_t due_ns)
+{
+    if (ch->q_count == ch->q_cap && q_grow(ch) != 0)
+        return -1;
+    size_t mask = ch->q_cap - 1, k = ch->q_count++;
+    size_t delivered = (size_t)(ch->delivered - ch->consumed);
+    for (; k > 0 && ch->q_due[(ch->q_head + k - 1) & mask] > due_ns; k--) {
+        assert(k > delivered);
+        ch->q[(ch->q_head + k) & mask] = ch->q[(ch->q_head + k - 1) & mask];
+        ch->q_due[(ch->q_head + k) & mask] = ch->q_due[(ch->q_head + k - 1) & mask];
+    }
+    ch->q[(ch->q_head + k) & mask] = rec;
+    ch->q_due[(ch->q_head + k) & mask] = due_ns;
     return 0;
 }
 
@@ -243,18 +271,28 @@ static int64_t max3(int64_t a, int64_t b, int64_t c)
     return m > c ? m : c;
 }
 
-/* Sends a record: FIFO behind every record and announcement before it. */
+/* Sends a record: FIFO behind every record and announcement before it.
+ * With fifo: false it is due at its own send time + delay, and may overtake
+ * records sent before it — never an announcement: the receiver then counts
+ * positions in the order records arrive, so a barrier "after P records" may
+ * come after a record sent behind it (an orphan) and before one sent ahead
+ * of it (in flight, recorded nowhere): what Chandy–Lamport's FIFO
+ * assumption rules out. The record trace shows it (send and recv ids at a
+ * position differ). */
 static void push(sb_pipeline_t *p, task_t *t, int c, sb_simstore_rec_t rec)
 {
     chan_t *ch = &p->chans[c];
-    if (q_push(ch, rec) != 0) {
+    int64_t sent_ns = NOW(p) + channel_delay(p, c);
+    int64_t d = p->s->fifo ? max3(sent_ns, ch->last_delivery_ns, ch->last_announce_ns)
+                           : (sent_ns > ch->last_announce_ns ? sent_ns : ch->last_announce_ns);
+    if (q_push(ch, rec, d) != 0) {
         sb_engine_fail(p->e, "channel %d holds more than %zu records", c,
                        (size_t)SB_SIMSTORE_RECORDS_MAX);
         return;
     }
     ch->pushed++;
-    int64_t d = max3(NOW(p) + channel_delay(p, c), ch->last_delivery_ns, ch->last_announce_ns);
-    ch->last_delivery_ns = d;
+    if (d > ch->last_delivery_ns)
+        ch->last_delivery_ns = d; /* the end of input comes after every record */
     sb_engine_at(p->e, d, EV_DELIVER, c, 0);
     tr_record(p, "send", t, c, ch->pushed, rec);
 }
@@ -485,6 +523,8 @@ static void trace_channel_state(sb_pipeline_t *p, const task_t *t)
     sb_tracebuf_end(TB(p));
 }
 
+static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto);
+
 /* The rest, once the channel state is complete: store the snapshot and its
  * channel state, then acknowledge. */
 static void snapshot_finish(sb_pipeline_t *p, task_t *t, int64_t id)
@@ -512,6 +552,8 @@ static void snapshot_finish(sb_pipeline_t *p, task_t *t, int64_t id)
                 if (sb_simstore_recs_push(&snap->channel_state, t->capture[ci].v[k]) != 0)
                     sb_engine_fail(p->e, "%s: channel state too large", t->topo->name);
     }
+    if (t->topo->kind == SB_SIM_SINK && p->s->mutant == SB_MUTANT_COMMIT_BEFORE_COMPLETE)
+        sink_commit(p, t, id); /* the mutant: publish before checkpoint id completes */
     int64_t records = w->unaligned ? t->captured : 0;
     tr_task(p, "ack", t, id);
     sb_tracebuf_printf(TB(p), ",\"trigger_ns\":%" PRId64 ",\"start_delay_ns\":%" PRId64
@@ -590,6 +632,8 @@ static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto)
         }
         int rc = sb_simstore_publish(&p->store, t->index, id);
         assert(rc >= 0); /* staged before it was listed pending */
+        if (rc == 0 && p->s->mutant == SB_MUTANT_OVERWRITE_PUBLISHED)
+            rc = sb_simstore_overwrite(&p->store, t->index, id); /* the mutant: again */
         trace_commit(p, t, id, rc == 1, upto);
     }
     t->pending_count = kept;
@@ -814,6 +858,24 @@ static void source_finish(sb_pipeline_t *p, task_t *t)
     tr_task_line(p, "source_finished", t, 0);
 }
 
+/* Emits the source's next record if its channel has room; false when it
+ * is full (the sender then waits for room). */
+static bool source_emit_one(sb_pipeline_t *p, task_t *t)
+{
+    sb_simstore_rec_t rec = { .partition = t->topo->partition, .offset = t->next_offset };
+    int out = route(t, rec);
+    if (chan_full(p, &p->chans[out])) {
+        p->chans[out].sender_waiting = true;
+        return false;
+    }
+    t->next_offset++;
+    p->stats.records_emitted++;
+    process(p, t, rec, out);
+    if (t->next_offset == p->s->records)
+        source_finish(p, t);
+    return true;
+}
+
 static void source_emit(sb_pipeline_t *p, task_t *t)
 {
     t->scheduled = false;
@@ -823,19 +885,8 @@ static void source_emit(sb_pipeline_t *p, task_t *t)
         wake(p, t);
         return;
     }
-    sb_simstore_rec_t rec = { .partition = t->topo->partition, .offset = t->next_offset };
-    int out = route(t, rec);
-    if (chan_full(p, &p->chans[out])) {
-        p->chans[out].sender_waiting = true;
+    if (!source_emit_one(p, t) || t->finished)
         return;
-    }
-    t->next_offset++;
-    p->stats.records_emitted++;
-    process(p, t, rec, out);
-    if (t->next_offset == p->s->records) {
-        source_finish(p, t);
-        return;
-    }
     t->next_emit_ns = NOW(p) + p->s->source_interval_ns;
     wake(p, t);
 }
@@ -847,10 +898,22 @@ static void source_trigger(sb_pipeline_t *p, task_t *t, int64_t id)
     if (t->ended)
         return;
     bool final = id == p->final_id;
-    work_open(p, t, id, p->trigger_ns[id % TRIGGERS_RING], final);
-    snapshot_take(p, t, id, false);
-    snapshot_finish(p, t, id);
-    forward_barrier(p, t, id, p->trigger_ns[id % TRIGGERS_RING], false, final);
+    int64_t trigger_ns = p->trigger_ns[id % TRIGGERS_RING];
+    work_open(p, t, id, trigger_ns, final);
+    if (p->s->mutant == SB_MUTANT_SOURCE_SNAPSHOT_LATE) {
+        /* The mutant (runtime/job.c's source_serve_triggers): the barrier
+         * leaves, one more record follows it, then the offsets are taken,
+         * so they count a record that is after the cut downstream. */
+        forward_barrier(p, t, id, trigger_ns, false, final);
+        if (!t->finished)
+            source_emit_one(p, t);
+        snapshot_take(p, t, id, false);
+        snapshot_finish(p, t, id);
+    } else {
+        snapshot_take(p, t, id, false);
+        snapshot_finish(p, t, id);
+        forward_barrier(p, t, id, trigger_ns, false, final);
+    }
     if (final) {
         t->ended = true;
         send_end(p, t);
@@ -983,9 +1046,11 @@ static void reset_channels(sb_pipeline_t *p)
     for (int c = 0; c < p->topo.channels_count; c++) {
         chan_t *ch = &p->chans[c];
         sb_simstore_rec_t *q = ch->q;
+        int64_t *due = ch->q_due;
         size_t cap = ch->q_cap;
         memset(ch, 0, sizeof *ch);
         ch->q = q;
+        ch->q_due = due;
         ch->q_cap = cap;
     }
 }
@@ -1019,13 +1084,17 @@ static void trace_abort(void *ctx, const sb_simstore_epoch_t *e)
 }
 
 /* A restored sink publishes what its snapshot left pending (that checkpoint
- * completed), and aborts what no completed checkpoint knows. */
+ * completed), and aborts what no completed checkpoint knows. The
+ * drop-pending-on-restore mutant forgets the pending list, so it aborts
+ * those uploads too. */
 static void restore_sink(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap,
                          int64_t id)
 {
     if (snap != NULL) {
-        t->pending_count = snap->pending_count;
-        memcpy(t->pending, snap->pending, sizeof t->pending);
+        if (p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE) {
+            t->pending_count = snap->pending_count;
+            memcpy(t->pending, snap->pending, sizeof t->pending);
+        }
         sink_commit(p, t, id);
     }
     sb_simstore_abort_orphans(&p->store, t->index, t->pending, t->pending_count, trace_abort, p);
@@ -1044,20 +1113,45 @@ static void replay(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *sn
     p->stats.replayed_records += (int64_t)cs->n;
 }
 
+/* Subtask i's snapshot in the restored checkpoint. The
+ * restore-latest-triggered mutant takes it from a checkpoint that may not
+ * have completed, where a subtask may have none: it starts empty. */
+static const sb_simstore_snapshot_t *restored_snapshot(const sb_pipeline_t *p, int64_t id, int i)
+{
+    if (p->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED)
+        return sb_simstore_get_any(&p->store, id, i);
+    const sb_simstore_snapshot_t *snap = sb_simstore_get(&p->store, id, i);
+    assert(id == 0 || snap != NULL);
+    return snap;
+}
+
+/* Whether subtask t replays its restored channel state: not when a mutant
+ * forgets it (drop-channel-state; drop-pending-on-restore's sink, which
+ * the runtime restores before it reads its channel state). */
+static bool replays(const sb_pipeline_t *p, const task_t *t)
+{
+    if (p->s->mutant == SB_MUTANT_DROP_CHANNEL_STATE)
+        return false;
+    return t->topo->kind != SB_SIM_SINK || p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE;
+}
+
 static void restore(sb_pipeline_t *p)
 {
     int64_t id = p->store.latest_completed;
+    if (p->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED &&
+        sb_simstore_newest_held(&p->store) > id)
+        id = sb_simstore_newest_held(&p->store); /* the mutant: maybe never completed */
     tr_begin(p, "restore", p->pid);
     sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"next_checkpoint\":%" PRId64
-                       ",\"attempt\":%d,\"completed\":true", id, p->store.max_triggered + 1,
-                       p->attempt);
+                       ",\"attempt\":%d,\"completed\":%s", id, p->store.max_triggered + 1,
+                       p->attempt, id == 0 || sb_simstore_completed(&p->store, id) ? "true"
+                                                                            : "false");
     sb_tracebuf_end(TB(p));
     if (id > 0)
         p->stats.restores++;
     for (int i = 0; i < p->topo.tasks_count; i++) {
         task_t *t = &p->tasks[i];
-        const sb_simstore_snapshot_t *snap = sb_simstore_get(&p->store, id, i);
-        assert(id == 0 || snap != NULL);
+        const sb_simstore_snapshot_t *snap = restored_snapshot(p, id, i);
         t->next_offset = snap != NULL ? snap->next_offset : 0;
         t->processed = snap != NULL ? snap->processed : 0;
         if (t->topo->kind == SB_SIM_SINK)
@@ -1073,9 +1167,9 @@ static void restore(sb_pipeline_t *p)
         sb_tracebuf_end(TB(p));
     }
     for (int i = 0; i < p->topo.tasks_count; i++) {
-        const sb_simstore_snapshot_t *snap = sb_simstore_get(&p->store, id, i);
-        if (snap != NULL && snap->channel_state.n > 0 && p->s->mutant != SB_MUTANT_DROP_CHANNEL_STATE)
-            replay(p, &p->tasks[i], snap, id); /* the mutant forgets it */
+        const sb_simstore_snapshot_t *snap = restored_snapshot(p, id, i);
+        if (snap != NULL && snap->channel_state.n > 0 && replays(p, &p->tasks[i]))
+            replay(p, &p->tasks[i], snap, id);
     }
 }
 
@@ -1325,6 +1419,7 @@ sb_pipeline_t *sb_pipeline_new(const sb_simscenario_t *s, sb_engine_t *e)
     p->attempt = -1;
     sb_topology_build(&p->topo, s);
     sb_simstore_init(&p->store, p->topo.tasks_count);
+    p->store.keep_incomplete = s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED;
     p->bcfg = (sb_barrier_config_t){
         .mode = s->protocol == SB_SIM_AT_LEAST_ONCE ? SB_MODE_AT_LEAST_ONCE : SB_MODE_EXACTLY_ONCE,
         .unaligned = s->protocol == SB_SIM_UNALIGNED || s->protocol == SB_SIM_TIMEOUT,
@@ -1355,8 +1450,10 @@ void sb_pipeline_free(sb_pipeline_t *p)
         for (int ci = 0; ci < SB_SIMSCENARIO_INPUTS_MAX; ci++)
             sb_simstore_recs_free(&t->capture[ci]);
     }
-    for (int c = 0; c < p->topo.channels_count; c++)
+    for (int c = 0; c < p->topo.channels_count; c++) {
         free(p->chans[c].q);
+        free(p->chans[c].q_due);
+    }
     sb_simstore_free(&p->store);
     free(p);
 }

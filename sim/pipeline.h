@@ -6,9 +6,10 @@
  * the job one sb_coord_t (runtime/coordinator.h), driven exactly as
  * runtime/job.c drives them, with virtual time:
  * - a channel is FIFO: a record is delivered at max(send time + delay, the
- *   previous delivery on the channel); a bounded number of records may be
- *   in a channel (sent, not yet read): a sender whose output is full waits
- *   (backpressure);
+ *   previous delivery on the channel) — with fifo: false at its own send
+ *   time + delay, overtaking earlier records but no announcement; a
+ *   bounded number of records may be in a channel (sent, not yet read): a
+ *   sender whose output is full waits (backpressure);
  * - a barrier is announced on the priority path: the announcement (id,
  *   position = records sent before it, trigger time, unaligned flag) is
  *   delivered after its own delay, overtaking queued records but never
@@ -29,6 +30,8 @@
  * restart strategy does. A delay spike adds time to every send on its
  * channels during its window; a slow fault changes one subtask's
  * process_time during its window (with bounded channels: backpressure).
+ * The mutants of the fault harness (mutant:) change these steps as
+ * runtime/job.c and runtime/sink.c do (docs/sim.md, "Mutants").
  *
  * Everything goes to the engine's trace buffer as the runtime's trace.jsonl
  * events (docs/trace.md), t_ns in virtual time, so the cut checker and

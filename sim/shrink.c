@@ -44,7 +44,7 @@ static int run_once(shrink_t *k, const sb_simscenario_t *s, outcome_t *o)
         goto done;
     }
     *copy = *s;
-    copy->trace_records = false;
+    copy->trace_records = s->trace_records && !s->fifo; /* as explore.c does */
     if (sb_sim_new(copy, k->seed, &sim, k->err) != 0)
         goto done;
     k->runs++;

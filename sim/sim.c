@@ -91,12 +91,15 @@ const char *sb_sim_error(const sb_sim_t *sim)
 /* ------------------------------------------------------------ checks */
 
 /* Lines the cut checker ignores; skipped unparsed (they are most of a
- * trace with the record trace on). Every line starts with its event. */
-static bool cut_ignores(const char *line, size_t len)
+ * trace with the record trace on). Every line starts with its event. The
+ * record lines come first: with FIFO channels the model cannot reorder
+ * records, so only `snapbed check` runs the FIFO check on them; with
+ * fifo: false the verdict needs it, and reads them (from `first`). */
+static bool line_skipped(const char *line, size_t len, size_t first)
 {
     static const char *const prefixes[] = { "{\"event\":\"send\"", "{\"event\":\"recv\"",
                                             "{\"event\":\"sample\"" };
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+    for (size_t i = first; i < sizeof prefixes / sizeof prefixes[0]; i++) {
         size_t n = strlen(prefixes[i]);
         if (len >= n && memcmp(line, prefixes[i], n) == 0)
             return true;
@@ -104,14 +107,25 @@ static bool cut_ignores(const char *line, size_t len)
     return false;
 }
 
+static bool cut_ignores(const char *line, size_t len)
+{
+    return line_skipped(line, len, 0);
+}
+
+typedef struct cut_feed {
+    sb_cut_checker_t *c;
+    size_t first;                /* line_skipped's first prefix */
+} cut_feed_t;
+
 static int feed_cut(const char *line, size_t len, void *ctx)
 {
-    if (cut_ignores(line, len))
+    cut_feed_t *f = ctx;
+    if (line_skipped(line, len, f->first))
         return 0;
     json_t *ev = json_loadb(line, len, 0, NULL);
     if (ev == NULL)
         return -1; /* the buffer is ours: a bad line is a bug */
-    sb_cut_event(ctx, ev);
+    sb_cut_event(f->c, ev);
     json_decref(ev);
     return 0;
 }
@@ -124,7 +138,8 @@ static void check_cuts(sb_sim_t *sim, sb_sim_verdict_t *v)
         snprintf(v->cuts_error, sizeof v->cuts_error, "out of memory for the cut checker");
         return;
     }
-    if (sb_tracebuf_each_line(&sim->engine.trace, feed_cut, c) != 0)
+    cut_feed_t feed = { .c = c, .first = sim->s.fifo ? 0 : 2 };
+    if (sb_tracebuf_each_line(&sim->engine.trace, feed_cut, &feed) != 0)
         snprintf(v->cuts_error, sizeof v->cuts_error, "the simulator wrote a malformed trace line");
     else if (sb_cut_finish(c, &v->cuts, &err) != 0)
         snprintf(v->cuts_error, sizeof v->cuts_error, "%s", err.msg);
@@ -382,9 +397,9 @@ static json_t *summary_json(const sb_sim_t *sim, const sb_sim_verdict_t *v, doub
     const sb_simscenario_t *s = &sim->s;
     double eps = wall_s > 0 ? (double)sim->engine.events / wall_s : 0;
     json_t *o = json_pack(
-        "{s:s,s:s,s:b,s:I,s:s,s:s,s:I,s:I,s:f,s:f,s:b,s:b,s:s}", "scenario", s->name,
+        "{s:s,s:s,s:b,s:I,s:s,s:b,s:s,s:I,s:I,s:f,s:f,s:b,s:b,s:s}", "scenario", s->name,
         "scenario_path", s->path, "simulated", true, "seed", (json_int_t)sim->seed, "protocol",
-        sb_simscenario_protocol_name(s->protocol), "mutant", sb_mutant_name(s->mutant), "events",
+        sb_simscenario_protocol_name(s->protocol), "fifo", s->fifo, "mutant", sb_mutant_name(s->mutant), "events",
         (json_int_t)sim->engine.events, "virtual_ns", (json_int_t)sim->engine.now_ns, "wall_s",
         wall_s, "events_per_s", eps, "finished", v->finished, "liveness_failed",
         v->liveness_failed, "run_error", v->run_error);

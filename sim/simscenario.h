@@ -162,10 +162,12 @@ typedef struct sb_simscenario {
     uint64_t seed;                       /* default 1; --seed overrides */
     int64_t max_time_ns;                 /* default 10s of virtual time */
     int64_t max_events;                  /* default 2e9 */
-    sb_mutant_t mutant;                  /* none, snapshot-on-first-barrier,
-                                            drop-channel-state; classic: none,
-                                            drop-channel-state (nothing recorded
-                                            on channels) */
+    sb_mutant_t mutant;                  /* any of runtime/scenario.h; classic:
+                                            none, drop-channel-state (nothing
+                                            recorded on channels) */
+    bool fifo;                           /* fifo: default true; false: a record is
+                                            delivered at its own send time + delay,
+                                            so records overtake one another */
 
     sb_simscenario_stage_t stages[SB_SIMSCENARIO_STAGES_MAX];
     int stages_count;

@@ -87,6 +87,33 @@ const sb_simstore_snapshot_t *sb_simstore_get(const sb_simstore_t *st, int64_t i
     return cp != NULL && cp->completed && cp->tasks[task].taken ? &cp->tasks[task] : NULL;
 }
 
+const sb_simstore_snapshot_t *sb_simstore_get_any(const sb_simstore_t *st, int64_t id, int task)
+{
+    assert(task >= 0 && task < st->tasks);
+    const sb_simstore_checkpoint_t *cp = id > 0 ? slot_find(st, id) : NULL;
+    return cp != NULL && cp->tasks[task].taken ? &cp->tasks[task] : NULL;
+}
+
+bool sb_simstore_completed(const sb_simstore_t *st, int64_t id)
+{
+    const sb_simstore_checkpoint_t *cp = id > 0 ? slot_find(st, id) : NULL;
+    return cp != NULL && cp->completed;
+}
+
+int64_t sb_simstore_newest_held(const sb_simstore_t *st)
+{
+    int64_t newest = 0;
+    for (int i = 0; i < SB_SIMSTORE_SLOTS; i++) {
+        const sb_simstore_checkpoint_t *cp = &st->slots[i];
+        bool any = cp->completed;
+        for (int k = 0; cp->id > newest && !any && k < st->tasks; k++)
+            any = cp->tasks[k].taken;
+        if (any && cp->id > newest)
+            newest = cp->id;
+    }
+    return newest;
+}
+
 void sb_simstore_complete(sb_simstore_t *st, int64_t id)
 {
     sb_simstore_checkpoint_t *cp = slot_find(st, id);
@@ -101,12 +128,14 @@ void sb_simstore_complete(sb_simstore_t *st, int64_t id)
 void sb_simstore_discard(sb_simstore_t *st, int64_t id)
 {
     sb_simstore_checkpoint_t *cp = slot_find(st, id);
-    if (cp != NULL && !cp->completed)
+    if (cp != NULL && !cp->completed && !st->keep_incomplete)
         slot_free(st, cp);
 }
 
 void sb_simstore_discard_incomplete(sb_simstore_t *st)
 {
+    if (st->keep_incomplete)
+        return;
     for (int i = 0; i < SB_SIMSTORE_SLOTS; i++)
         if (st->slots[i].id != 0 && !st->slots[i].completed)
             slot_free(st, &st->slots[i]);
@@ -156,6 +185,15 @@ int sb_simstore_publish(sb_simstore_t *st, int sink, int64_t checkpoint)
         return 0;
     e->published = true;
     e->publish_order = ++st->publications;
+    return 1;
+}
+
+int sb_simstore_overwrite(sb_simstore_t *st, int sink, int64_t checkpoint)
+{
+    sb_simstore_epoch_t *e = epoch_find(st, sink, checkpoint);
+    if (e == NULL || !e->published)
+        return -1;
+    e->rewrites++;
     return 1;
 }
 

@@ -10,7 +10,9 @@
  *   whether the checkpoint completed. Only completed checkpoints are ever
  *   restored; the newest one is kept, older ones are freed (retention 1),
  *   incomplete ones are freed when they are aborted or their incarnation
- *   dies.
+ *   dies — unless keep_incomplete is set (the restore-latest-triggered
+ *   mutant): then, as in the runtime's storage, they stay until a newer
+ *   checkpoint completes, and a restore may (wrongly) pick one.
  * - sink epochs: the records a sink subtask received between two
  *   snapshots, staged under a key derived from (subtask, checkpoint id) as
  *   the runtime's sink does, published at most once, or aborted.
@@ -66,6 +68,8 @@ typedef struct sb_simstore_epoch {
     sb_simstore_recs_t recs;
     bool published, aborted;
     int64_t publish_order;                   /* 1, 2, …: across all sinks */
+    int rewrites;                            /* written again once published
+                                                (overwrite-published mutant) */
 } sb_simstore_epoch_t;
 
 typedef struct sb_simstore {
@@ -73,6 +77,7 @@ typedef struct sb_simstore {
     sb_simstore_checkpoint_t slots[SB_SIMSTORE_SLOTS];
     int64_t latest_completed;                /* 0: none */
     int64_t max_triggered;                   /* ids never repeat */
+    bool keep_incomplete;                    /* see the top of this file */
     sb_simstore_epoch_t *epochs;
     size_t epochs_count, epochs_cap;
     int64_t publications;
@@ -88,14 +93,27 @@ sb_simstore_snapshot_t *sb_simstore_put(sb_simstore_t *st, int64_t id, int task)
 /* The snapshot of `task` in a completed checkpoint, or NULL. */
 const sb_simstore_snapshot_t *sb_simstore_get(const sb_simstore_t *st, int64_t id, int task);
 
+/* The snapshot of `task` in checkpoint `id`, completed or not, or NULL
+ * (the restore-latest-triggered mutant reads incomplete ones). */
+const sb_simstore_snapshot_t *sb_simstore_get_any(const sb_simstore_t *st, int64_t id, int task);
+
+/* Whether checkpoint `id` completed (false for 0 and for ids not held). */
+bool sb_simstore_completed(const sb_simstore_t *st, int64_t id);
+
+/* The newest checkpoint held with at least one snapshot, completed or not
+ * (what the runtime's storage scan calls the newest id); 0 if none. */
+int64_t sb_simstore_newest_held(const sb_simstore_t *st);
+
 /* Checkpoint `id` completed (its _metadata is written): it becomes the one
  * a restore uses, and older checkpoints are freed. */
 void sb_simstore_complete(sb_simstore_t *st, int64_t id);
 
-/* Checkpoint `id` will never complete (aborted). */
+/* Checkpoint `id` will never complete (aborted): freed, unless
+ * keep_incomplete. */
 void sb_simstore_discard(sb_simstore_t *st, int64_t id);
 
-/* The incarnation died: every checkpoint not completed is freed. */
+/* The incarnation died: every checkpoint not completed is freed, unless
+ * keep_incomplete. */
 void sb_simstore_discard_incomplete(sb_simstore_t *st);
 
 /* "part-SSS-CCCCCCCCCCCC", the runtime's sink object name. */
@@ -109,6 +127,10 @@ int sb_simstore_stage(sb_simstore_t *st, int sink, int subtask, int64_t checkpoi
  * had been already (a commit repeated after a restore), -1 when no such
  * epoch was staged. */
 int sb_simstore_publish(sb_simstore_t *st, int sink, int64_t checkpoint);
+
+/* Writes a published epoch again (same key, same records): returns 1 and
+ * counts it in the epoch's rewrites, or -1 when it was not published. */
+int sb_simstore_overwrite(sb_simstore_t *st, int sink, int64_t checkpoint);
 
 /* Aborts every epoch of `sink` neither published nor listed in
  * pending[0..n); calls fn for each (to trace it). */

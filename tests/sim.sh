@@ -12,11 +12,11 @@
 #     messages).
 # Then: the same scenario and seed twice give byte-identical traces, another
 # seed another trace; --explore finds nothing in a correct scenario and
-# finds the mutant, with a replay command; --shrink makes the mutant's run
-# smaller and the shrunk scenario replays the failure; --step narrates
-# (without pausing when stdin is not a terminal) and, on a pseudo-terminal,
-# pauses and obeys Enter, c, r and q (tests/sim-step.py); bad invocations
-# exit 2.
+# finds every pipeline mutant (and non-FIFO channels) within 40 seeds, with
+# a replay command; --shrink makes mutants' runs smaller and the shrunk
+# scenarios replay the failure; --step narrates (without pausing when stdin
+# is not a terminal) and, on a pseudo-terminal, pauses and obeys Enter, c,
+# r and q (tests/sim-step.py); bad invocations exit 2.
 #
 # usage: tests/sim.sh      (SNAPBED=... another binary, SIM_OUT=DIR keep runs)
 set -uo pipefail
@@ -89,10 +89,17 @@ cmp -s "$out/det-a/trace.jsonl" "$out/det-c/trace.jsonl" &&
 echo "=== explore"
 "$bin" sim scenarios/sim/diamond.yaml --explore 20 --jobs 2 > "$out/explore-ok.log" 2>&1 ||
     fail "diamond --explore 20: want exit 0 (see $out/explore-ok.log)"
-"$bin" sim scenarios/sim/mutant-drop-channel-state.yaml --explore 10 > "$out/explore-mutant.log" 2>&1
-[ $? -eq 1 ] || fail "mutant --explore 10: want exit 1"
-grep -q '^replay: snapbed sim scenarios/sim/mutant-drop-channel-state.yaml --seed ' \
-    "$out/explore-mutant.log" || fail "mutant --explore: no replay command"
+# Every pipeline mutant (and channels that reorder) is found within 40
+# seeds, with the command that replays the first failing one.
+for f in scenarios/sim/mutant-*.yaml scenarios/sim/*-no-fifo.yaml; do
+    name=$(basename "$f" .yaml)
+    grep -q "model: chandy-lamport" "$f" && continue
+    "$bin" sim "$f" --explore 40 --jobs 2 > "$out/explore-$name.log" 2>&1
+    rc=$?
+    [ $rc -eq 1 ] || fail "$name --explore 40: exited $rc, want 1 (see $out/explore-$name.log)"
+    grep -q "^replay: snapbed sim $f --seed " "$out/explore-$name.log" ||
+        fail "$name --explore 40: no replay command"
+done
 
 echo "=== shrink"
 "$bin" sim scenarios/sim/mutant-drop-channel-state.yaml --shrink -o "$out/shrunk" \
@@ -104,6 +111,14 @@ echo "=== shrink"
 [ $? -eq 1 ] || fail "the shrunk scenario does not fail when replayed"
 cmp -s "$out/shrunk/trace.jsonl" "$out/shrunk-replay/trace.jsonl" ||
     fail "the shrunk run and its replay wrote different traces"
+# A mutant of the sink's two-phase commit shrinks too, and still fails.
+"$bin" sim scenarios/sim/mutant-commit-before-complete.yaml --shrink -o "$out/shrunk-commit" \
+    > "$out/shrink-commit.log" 2>&1
+[ $? -eq 1 ] || fail "commit-before-complete --shrink: want exit 1"
+grep -q '^shrunk in ' "$out/shrink-commit.log" || fail "commit-before-complete --shrink: no summary"
+"$bin" sim "$out/shrunk-commit/shrunk.yaml" --seed 1 -q -o "$out/shrunk-commit-replay" \
+    > /dev/null 2>&1
+[ $? -eq 1 ] || fail "the shrunk commit-before-complete scenario does not fail when replayed"
 "$bin" sim scenarios/sim/diamond.yaml --shrink -o "$out/not-shrunk" > /dev/null 2>&1 ||
     fail "--shrink of a passing seed: want exit 0"
 

@@ -214,6 +214,137 @@ static void test_at_least_once_control_is_caught(void)
     run_free(r);
 }
 
+/* The mutants of the fault harness (runtime/job.c, runtime/sink.c), each
+ * run beside the same scenario without it on the same seed: the mutant
+ * is caught by its own check, the correct twin passes. */
+
+/* Slow sinks, two checkpoints in flight and a slow RPC path: every crash
+ * falls while a checkpoint is in flight (sinks' snapshots taken, not
+ * completed). */
+#define IN_FLIGHT(extra)                                                       \
+    "name: in-flight\n"                                                        \
+    "sim:\n" extra                                                             \
+    "  records: 300\n"                                                         \
+    "  checkpoint_interval: 2ms\n"                                             \
+    "  max_concurrent: 2\n"                                                    \
+    "  rpc_delay: 400us\n"                                                     \
+    "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n"     \
+    "  stages:\n"                                                              \
+    "    - { name: source, parallelism: 2 }\n"                                 \
+    "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
+    "    - { name: sink, parallelism: 2, input: hash, process_time: 150us }\n" \
+    "  faults:\n"                                                              \
+    "    - { at: 5300us, crash: job }\n"                                       \
+    "    - { at: 11700us, crash: job }\n"                                      \
+    "    - { at: 17900us, crash: job }\n"
+
+/* A 1 ms RPC path; each crash falls just after a checkpoint completed,
+ * before the sinks hear of it (their epoch of it is still pending). */
+#define NOT_YET_TOLD(extra)                                                    \
+    "name: not-yet-told\n"                                                     \
+    "sim:\n" extra                                                             \
+    "  records: 300\n"                                                         \
+    "  checkpoint_interval: 2ms\n"                                             \
+    "  rpc_delay: 1ms\n"                                                       \
+    "  channel: { delay: uniform, min: 50us, max: 300us, capacity: 16 }\n"     \
+    "  stages:\n"                                                              \
+    "    - { name: source, parallelism: 2 }\n"                                 \
+    "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
+    "    - { name: sink, parallelism: 2, input: hash }\n"                      \
+    "  faults:\n"                                                              \
+    "    - { at: 5ms, crash: job }\n"                                          \
+    "    - { at: 11ms, crash: job }\n"                                         \
+    "    - { at: 17ms, crash: job }\n"
+
+#define TWIN_SEEDS 4
+
+/* What a wrong scenario's runs showed over seeds 1..TWIN_SEEDS. */
+typedef struct tally {
+    int caught;                  /* runs whose `check` found violations */
+    int eo_broken;               /* runs that failed exactly-once */
+    int64_t lost, duplicated;
+} tally_t;
+
+/* Runs both scenarios on each seed: the correct one must pass; the wrong
+ * one must finish, and whenever `check` catches it, its first violation
+ * says `why` and the run fails. */
+static tally_t twins(const char *correct_yaml, const char *wrong_yaml, sb_cut_check_kind_t check,
+                     const char *why)
+{
+    tally_t t = { 0 };
+    for (uint64_t seed = 1; seed <= TWIN_SEEDS; seed++) {
+        run_t *ok = run(correct_yaml, seed), *r = run(wrong_yaml, seed);
+        expect_ok(ok);
+        CU_ASSERT(r->v.finished);
+        if (r->v.cuts.checks[check].violations > 0) {
+            t.caught++;
+            ASSERT_HAS(r->v.cuts.checks[check].first, why);
+            CU_ASSERT_FALSE(r->v.ok);
+        }
+        t.eo_broken += !r->v.eo_ok;
+        t.lost += r->v.eo.lost;
+        t.duplicated += r->v.eo.duplicated;
+        run_free(r);
+        run_free(ok);
+    }
+    return t;
+}
+
+static void test_commit_before_complete_publishes_early_and_duplicates_after_a_crash(void)
+{
+    tally_t t = twins(IN_FLIGHT(""), IN_FLIGHT("  mutant: commit-before-complete\n"),
+                      SB_CUT_EARLY_PUBLISH, "before any checkpoint >=");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT_EQUAL(t.lost, 0);
+    CU_ASSERT(t.duplicated > 0); /* a crash after a sink published, before completion */
+}
+
+static void test_source_snapshot_late_leaves_a_record_out_of_the_cut_and_loses_it(void)
+{
+    tally_t t = twins(DIAMOND("aligned", ""),
+                      DIAMOND("aligned", "  mutant: source-snapshot-late\n"),
+                      SB_CUT_CHANNEL_STATE, "(source-");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT_EQUAL(t.duplicated, 0);
+    CU_ASSERT(t.lost > 0);
+}
+
+static void test_restore_latest_triggered_restores_an_incomplete_checkpoint(void)
+{
+    tally_t t = twins(IN_FLIGHT(""), IN_FLIGHT("  mutant: restore-latest-triggered\n"),
+                      SB_CUT_RESTORES, "which never completed");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT_EQUAL(t.eo_broken, TWIN_SEEDS); /* sources resume past output no sink holds */
+    CU_ASSERT(t.lost > 0);
+}
+
+static void test_drop_pending_on_restore_loses_the_staged_output(void)
+{
+    tally_t t = twins(NOT_YET_TOLD(""), NOT_YET_TOLD("  mutant: drop-pending-on-restore\n"),
+                      SB_CUT_UNPUBLISHED, "was never published");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT_EQUAL(t.eo_broken, TWIN_SEEDS);
+    CU_ASSERT(t.lost > 0);
+    CU_ASSERT_EQUAL(t.duplicated, 0);
+}
+
+static void test_overwrite_published_is_caught_by_the_publish_check_alone(void)
+{
+    tally_t t = twins(DIAMOND("aligned", ""),
+                      DIAMOND("aligned", "  mutant: overwrite-published\n"),
+                      SB_CUT_DOUBLE_PUBLISH, "was published twice");
+    CU_ASSERT(t.caught >= 3);
+    CU_ASSERT_EQUAL(t.eo_broken, 0); /* the same bytes again: the output is right */
+}
+
+static void test_channels_that_reorder_break_fifo_and_exactly_once(void)
+{
+    tally_t t = twins(DIAMOND("aligned", ""), DIAMOND("aligned", "  fifo: false\n"), SB_CUT_FIFO,
+                      "(as sent), received");
+    CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
+    CU_ASSERT(t.eo_broken >= 1); /* a record on the wrong side of a restored cut */
+}
+
 /* ------------------------------------------------------------ liveness */
 
 static void test_a_job_that_cannot_finish_is_a_liveness_failure(void)
@@ -517,6 +648,18 @@ void test_sim_run_register(void)
         { "drop-channel-state mutant loses records and skips replay",
           test_drop_channel_state_mutant_loses_records_and_skips_replay },
         { "at-least-once control is caught", test_at_least_once_control_is_caught },
+        { "commit-before-complete publishes early and duplicates after a crash",
+          test_commit_before_complete_publishes_early_and_duplicates_after_a_crash },
+        { "source-snapshot-late leaves a record out of the cut and loses it",
+          test_source_snapshot_late_leaves_a_record_out_of_the_cut_and_loses_it },
+        { "restore-latest-triggered restores an incomplete checkpoint",
+          test_restore_latest_triggered_restores_an_incomplete_checkpoint },
+        { "drop-pending-on-restore loses the staged output",
+          test_drop_pending_on_restore_loses_the_staged_output },
+        { "overwrite-published is caught by the publish check alone",
+          test_overwrite_published_is_caught_by_the_publish_check_alone },
+        { "channels that reorder break FIFO and exactly-once",
+          test_channels_that_reorder_break_fifo_and_exactly_once },
         { "a job that cannot finish is a liveness failure",
           test_a_job_that_cannot_finish_is_a_liveness_failure },
         { "explore runs every seed and finds no violation in a correct protocol",

@@ -85,16 +85,40 @@ static void test_defaults_fill_every_key_not_given(void)
     free(s);
 }
 
-static void test_mutants_the_simulator_knows_parse(void)
+static void test_every_mutant_of_the_fault_harness_parses_and_others_are_refused(void)
 {
-    sb_simscenario_t *s = parse_ok("name: m\nsim:\n  mutant: drop-channel-state\n" CHAIN);
-    CU_ASSERT_EQUAL(s->mutant, SB_MUTANT_DROP_CHANNEL_STATE);
+    static const struct { const char *name; sb_mutant_t m; } known[] = {
+        { "none", SB_MUTANT_NONE },
+        { "commit-before-complete", SB_MUTANT_COMMIT_BEFORE_COMPLETE },
+        { "snapshot-on-first-barrier", SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER },
+        { "source-snapshot-late", SB_MUTANT_SOURCE_SNAPSHOT_LATE },
+        { "restore-latest-triggered", SB_MUTANT_RESTORE_LATEST_TRIGGERED },
+        { "drop-pending-on-restore", SB_MUTANT_DROP_PENDING_ON_RESTORE },
+        { "overwrite-published", SB_MUTANT_OVERWRITE_PUBLISHED },
+        { "drop-channel-state", SB_MUTANT_DROP_CHANNEL_STATE },
+    };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        char yaml[256];
+        snprintf(yaml, sizeof yaml, "name: m\nsim:\n  mutant: %s\n" CHAIN, known[i].name);
+        sb_simscenario_t *s = parse_ok(yaml);
+        CU_ASSERT_EQUAL(s->mutant, known[i].m);
+        free(s);
+    }
+    parse_fails("name: m\nsim:\n  mutant: commit-twice\n" CHAIN,
+                "t.yaml:3: sim.mutant: unknown value 'commit-twice' (known: none, "
+                "commit-before-complete,");
+}
+
+static void test_fifo_false_makes_pipeline_channels_reorder(void)
+{
+    sb_simscenario_t *s = parse_ok("name: m\nsim:\n" CHAIN);
+    CU_ASSERT(s->fifo);
     free(s);
-    s = parse_ok("name: m\nsim:\n  mutant: snapshot-on-first-barrier\n" CHAIN);
-    CU_ASSERT_EQUAL(s->mutant, SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER);
+    s = parse_ok("name: m\nsim:\n  fifo: false\n" CHAIN);
+    CU_ASSERT_FALSE(s->fifo);
     free(s);
-    parse_fails("name: m\nsim:\n  mutant: commit-before-complete\n" CHAIN,
-                "t.yaml:3: sim.mutant: unknown value 'commit-before-complete'");
+    parse_fails("name: m\nsim:\n  fifo: sometimes\n" CHAIN,
+                "t.yaml:3: sim.fifo: unknown value 'sometimes'");
 }
 
 static void test_errors_name_file_line_and_key(void)
@@ -194,6 +218,7 @@ static void expect_same(const sb_simscenario_t *a, const sb_simscenario_t *b)
     CU_ASSERT_EQUAL(a->max_time_ns, b->max_time_ns);
     CU_ASSERT_EQUAL(a->max_events, b->max_events);
     CU_ASSERT_EQUAL(a->mutant, b->mutant);
+    CU_ASSERT_EQUAL(a->fifo, b->fifo);
     CU_ASSERT_EQUAL_FATAL(a->stages_count, b->stages_count);
     for (int i = 0; i < a->stages_count; i++) {
         const sb_simscenario_stage_t *x = &a->stages[i], *y = &b->stages[i];
@@ -336,7 +361,7 @@ static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void
         "name: round-trip\ndescription: a \"quoted\" one\nsim:\n  protocol: timeout\n"
         "  aligned_timeout: 1500us\n  records: 77\n  max_concurrent: 3\n"
         "  channel: { delay: exponential, min: 3us, mean: 250us, max: 2ms, capacity: 9 }\n"
-        "  trace: checkpoints\n  seed: 99\n  mutant: drop-channel-state\n"
+        "  trace: checkpoints\n  seed: 99\n  mutant: restore-latest-triggered\n  fifo: false\n"
         "  stages:\n    - { name: clicks, kind: source, parallelism: 2 }\n"
         "    - { name: views, kind: source }\n"
         "    - { name: map, parallelism: 2, from: [clicks, views], input: hash }\n"
@@ -486,8 +511,10 @@ void test_sim_scenario_register(void)
         { "the issue's example parses with its values",
           test_the_issue_example_parses_with_its_values },
         { "defaults fill every key not given", test_defaults_fill_every_key_not_given },
-        { "mutants the simulator knows parse; others are refused",
-          test_mutants_the_simulator_knows_parse },
+        { "every mutant of the fault harness parses and others are refused",
+          test_every_mutant_of_the_fault_harness_parses_and_others_are_refused },
+        { "fifo: false makes pipeline channels reorder",
+          test_fifo_false_makes_pipeline_channels_reorder },
         { "errors name file, line and key", test_errors_name_file_line_and_key },
         { "delay distributions need their parameters",
           test_delay_distributions_need_their_parameters },
