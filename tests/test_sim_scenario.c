@@ -138,14 +138,11 @@ static void test_topology_rules_are_enforced(void)
     parse_fails("name: x\nsim:\n  stages:\n    - { name: map }\n    - { name: sink }\n",
                 "the first stage must be a source");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: map }\n",
-                "a source first and a sink last");
+                "a source first and at least one sink");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink }\n"
-                "    - { name: map }\n", "the sink must be the last stage");
+                "    - { name: map }\n", "reads from the sink 'sink' (a sink feeds nothing)");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 2 }\n"
                 "    - { name: sink, input: forward }\n", "input: forward needs the parallelism");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: a, kind: source }\n"
-                "    - { name: b, kind: map, from: a }\n    - { name: sink, from: [a, b] }\n",
-                "feeds 2 stages");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink, from: nope }\n",
                 "from: 'nope' is not a stage listed before this one");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: mapper }\n    - { name: sink }\n",
@@ -331,30 +328,38 @@ static void test_topology_merges_stages_and_keeps_each_path_to_the_sink(void)
     CU_ASSERT_STRING_EQUAL(f->name, "filter-0");
     CU_ASSERT_EQUAL(f->inputs_count, 3);
     /* a's records pass fa (every 2nd) and filter (every 3rd); b's only filter */
-    CU_ASSERT(sb_topology_keeps(t, s, 0, 6));
-    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 3));
-    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 4));
-    CU_ASSERT(sb_topology_keeps(t, s, 2, 3));
-    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 2, 4));
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 0, 6, NULL));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 0, 3, NULL));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 0, 4, NULL));
+    CU_ASSERT(sb_topology_keeps(t, s, 1, 0, 3, NULL));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 1, 0, 4, NULL));
+    CU_ASSERT_EQUAL(t->paths_max, 1); /* no fan-out: ids are the partitions */
+    CU_ASSERT_EQUAL(sb_topology_virtual_partition(t, 2, 0), 2);
     free(t);
     free(s);
 }
 
 static void test_routing_forward_rebalance_hash(void)
 {
-    sb_topology_task_t t = { .outputs_count = 3, .out_connection = SB_CONNECTION_REBALANCE };
-    CU_ASSERT_EQUAL(sb_topology_route(&t, 0, 9, 0), 0);
-    CU_ASSERT_EQUAL(sb_topology_route(&t, 0, 9, 4), 1);
-    t.out_connection = SB_CONNECTION_FORWARD;
-    t.outputs_count = 1;
-    CU_ASSERT_EQUAL(sb_topology_route(&t, 3, 9, 7), 0);
-    t.out_connection = SB_CONNECTION_HASH;
-    t.outputs_count = 4;
+    /* One group of three channels after a group of two: indexes are the
+     * sender's outputs, within the group asked for. */
+    sb_topology_task_t t = { .groups_count = 2 };
+    t.groups[0] = (sb_topology_group_t){ .connection = SB_CONNECTION_HASH, .first = 0, .count = 2 };
+    t.groups[1] = (sb_topology_group_t){ .connection = SB_CONNECTION_REBALANCE, .first = 2,
+                                         .count = 3 };
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 1, 0, 9, 0), 2);
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 1, 0, 9, 4), 3);
+    t.groups[1] = (sb_topology_group_t){ .connection = SB_CONNECTION_FORWARD, .first = 2,
+                                         .count = 1 };
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 1, 3, 9, 7), 2);
+    CU_ASSERT(sb_topology_route(&t, 0, 3, 9, 7) < 2);
+    t.groups_count = 1;
+    t.groups[0] = (sb_topology_group_t){ .connection = SB_CONNECTION_HASH, .first = 0, .count = 4 };
     int hits[4] = { 0 };
     for (int64_t off = 0; off < 4000; off++) {
-        int o = sb_topology_route(&t, 1, off, 0);
+        int o = sb_topology_route(&t, 0, 1, off, 0);
         CU_ASSERT(o >= 0 && o < 4);
-        CU_ASSERT_EQUAL(o, sb_topology_route(&t, 1, off, 99)); /* by key alone */
+        CU_ASSERT_EQUAL(o, sb_topology_route(&t, 0, 1, off, 99)); /* by key alone */
         hits[o]++;
     }
     for (int o = 0; o < 4; o++)
