@@ -60,15 +60,19 @@ static void expect_ok(const run_t *r)
     CU_ASSERT(r->v.ok);
 }
 
-#define DIAMOND(protocol, extra)                                               \
-    "name: diamond\n"                                                          \
+/* The keys the test jobs share: 300 records per source, small channels. */
+#define SMALL_JOB(name, protocol, extra)                                       \
+    "name: " name "\n"                                                         \
     "sim:\n"                                                                   \
     "  protocol: " protocol "\n" extra                                         \
     "  records: 300\n"                                                         \
     "  source_interval: 100us\n"                                               \
     "  checkpoint_interval: 3ms\n"                                             \
     "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n"     \
-    "  stages:\n"                                                              \
+    "  stages:\n"
+
+#define DIAMOND(protocol, extra)                                               \
+    SMALL_JOB("diamond", protocol, extra)                                      \
     "    - { name: source, parallelism: 2 }\n"                                 \
     "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
     "    - { name: filter, parallelism: 3, input: hash, keep_every: 2 }\n"     \
@@ -219,14 +223,7 @@ static void test_at_least_once_control_is_caught(void)
  * feeds audit: three paths from the source (sink via filter: 0, sink via
  * enrich: 1, audit: 2). */
 #define FAN_OUT(protocol, extra)                                               \
-    "name: fan-out\n"                                                          \
-    "sim:\n"                                                                   \
-    "  protocol: " protocol "\n" extra                                         \
-    "  records: 300\n"                                                         \
-    "  source_interval: 100us\n"                                               \
-    "  checkpoint_interval: 3ms\n"                                             \
-    "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n"     \
-    "  stages:\n"                                                              \
+    SMALL_JOB("fan-out", protocol, extra)                                      \
     "    - { name: source, parallelism: 2 }\n"                                 \
     "    - { name: map, parallelism: 2 }\n"                                    \
     "    - { name: filter, from: map, parallelism: 3, input: hash, keep_every: 3 }\n" \

@@ -219,7 +219,9 @@ static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void
         "    - { name: views, kind: source }\n"
         "    - { name: map, parallelism: 2, from: [clicks, views], input: hash }\n"
         "    - { name: filter, keep_every: 5, process_time: 7us }\n"
-        "    - { name: sink }\n  faults:\n    - { at: 3ms, crash: job }\n"
+        "    - { name: sink }\n"
+        "    - { name: audit, kind: sink, from: map, input: rebalance }\n" /* fan-out */
+        "  faults:\n    - { at: 3ms, crash: job }\n"
         "    - { at: 4100us, crash: job }\n");
     char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
     CU_ASSERT(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
@@ -339,6 +341,119 @@ static void test_topology_merges_stages_and_keeps_each_path_to_the_sink(void)
     free(s);
 }
 
+static void test_fan_out_rules_are_enforced(void)
+{
+    /* b is listed after a reads it: from: may only name earlier stages,
+     * which is what keeps the graph free of cycles. */
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+                "    - { name: a, kind: map, from: b }\n    - { name: b, kind: map, from: a }\n"
+                "    - { name: sink, from: b }\n",
+                "from: 'b' is not a stage listed before this one (stages come upstream first: "
+                "the graph has no cycle)");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+                "    - { name: a, kind: map, from: a }\n    - { name: sink }\n",
+                "from: 'a' is not a stage listed before this one");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+                "    - { name: a, kind: map, from: source }\n"
+                "    - { name: b, kind: map, from: source }\n    - { name: sink, from: a }\n",
+                "t.yaml:6: sim.stages: 'b' feeds no stage");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink }\n"
+                "    - { name: audit, kind: sink, from: sink }\n",
+                "t.yaml:6: sim.stages[2]: reads from the sink 'sink' (a sink feeds nothing)");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: s2, kind: source }\n"
+                "    - { name: sink, from: [source, s2] }\n"
+                "    - { name: other, kind: source, from: sink }\n",
+                "a source reads no stage");
+    /* Four layers of two-way fan-out and merge: 2^4 = 16 paths fit, 2^5 not. */
+    char yaml[2048];
+    int o = snprintf(yaml, sizeof yaml, "name: x\nsim:\n  stages:\n    - { name: s, kind: source }\n");
+    const char *prev = "s";
+    char names[6][2][8], both[6][32];
+    for (int l = 0; l < 5; l++) {
+        for (int k = 0; k < 2; k++) {
+            snprintf(names[l][k], sizeof names[l][k], "m%d%d", l, k);
+            o += snprintf(yaml + o, sizeof yaml - (size_t)o,
+                          "    - { name: %s, kind: map, from: %s%s%s }\n", names[l][k],
+                          l == 0 ? "" : "[", prev, l == 0 ? "" : "]");
+        }
+        snprintf(both[l], sizeof both[l], "%s, %s", names[l][0], names[l][1]);
+        prev = both[l];
+        if (l == 3) {
+            char four[2048];
+            snprintf(four, sizeof four, "%s    - { name: sink, from: [%s] }\n", yaml, prev);
+            sb_simscenario_t *ok = parse_ok(four);
+            free(ok);
+        }
+    }
+    snprintf(yaml + o, sizeof yaml - (size_t)o, "    - { name: sink, from: [%s] }\n", prev);
+    parse_fails(yaml, "32 paths lead from 's' to the sinks, more than 16");
+}
+
+static void test_topology_fans_out_into_groups_and_numbers_the_paths(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: f\nsim:\n  stages:\n"
+        "    - { name: source, parallelism: 2 }\n"
+        "    - { name: map, parallelism: 2 }\n"
+        "    - { name: filter, from: map, parallelism: 3, input: hash, keep_every: 3 }\n"
+        "    - { name: enrich, kind: map, from: map, input: rebalance }\n"
+        "    - { name: sink, from: [filter, enrich], parallelism: 2, input: rebalance }\n"
+        "    - { name: audit, kind: sink, from: enrich }\n");
+    sb_topology_t *t = malloc(sizeof *t);
+    sb_topology_build(t, s);
+    /* source 2, map 2, filter 3, enrich 1, sink 2, audit 1 */
+    CU_ASSERT_EQUAL(t->tasks_count, 11);
+    /* map: 2 forward; filter: 2x3; enrich: 2x1; sink: 3x2 + 1x2; audit: 1 */
+    CU_ASSERT_EQUAL(t->channels_count, 2 + 6 + 2 + 8 + 1);
+    CU_ASSERT_EQUAL(t->sinks_count, 3);
+    CU_ASSERT_EQUAL(t->tasks[8].sink, 0); /* sink-0, sink-1, audit-0: 0, 1, 2 */
+    CU_ASSERT_EQUAL(t->tasks[10].sink, 2);
+    CU_ASSERT_STRING_EQUAL(t->tasks[10].name, "audit-0");
+    CU_ASSERT_EQUAL(t->tasks[2].sink, -1);
+    /* map-0 feeds two stages: filter (3 channels, hash) then enrich (1) */
+    const sb_topology_task_t *m = &t->tasks[2];
+    CU_ASSERT_STRING_EQUAL(m->name, "map-0");
+    CU_ASSERT_EQUAL(m->groups_count, 2);
+    CU_ASSERT_EQUAL(m->outputs_count, 4);
+    CU_ASSERT_EQUAL(m->groups[0].stage, 2);
+    CU_ASSERT_EQUAL(m->groups[0].count, 3);
+    CU_ASSERT_EQUAL(m->groups[0].connection, SB_CONNECTION_HASH);
+    CU_ASSERT_EQUAL(m->groups[1].stage, 3);
+    CU_ASSERT_EQUAL(m->groups[1].first, 3);
+    CU_ASSERT_EQUAL(m->groups[1].count, 1);
+    CU_ASSERT_EQUAL(m->groups[1].connection, SB_CONNECTION_REBALANCE);
+    /* channels in the runtime's order: filter's (2..7) come before enrich's */
+    CU_ASSERT_EQUAL(m->outputs[0], 2);
+    CU_ASSERT_EQUAL(m->outputs[3], 8);
+    CU_ASSERT_EQUAL(t->channels[8].to, 7); /* enrich-0 */
+    /* one channel per consuming stage: the route stays in its group */
+    for (int64_t off = 0; off < 50; off++) {
+        int o = sb_topology_route(m, 0, 0, off, 0);
+        CU_ASSERT(o >= 0 && o < 3);
+        CU_ASSERT_EQUAL(sb_topology_route(m, 1, 0, off, (unsigned)off), 3);
+    }
+    /* enrich-0 feeds sink (2 channels) then audit (1) */
+    CU_ASSERT_EQUAL(t->tasks[7].groups_count, 2);
+    CU_ASSERT_EQUAL(t->tasks[7].groups[1].path_base, 1);
+    /* paths: filter->sink 0, enrich->sink 1, enrich->audit 2 */
+    CU_ASSERT_EQUAL(t->paths[0], 3);
+    CU_ASSERT_EQUAL(t->paths[3], 2);
+    CU_ASSERT_EQUAL(t->paths_max, 3);
+    CU_ASSERT_EQUAL(m->groups[0].path_base, 0);
+    CU_ASSERT_EQUAL(m->groups[1].path_base, 1);
+    CU_ASSERT_EQUAL(sb_topology_virtual_partition(t, 1, 2), 5);
+    int sink = -1;
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 0, 3, &sink));
+    CU_ASSERT_EQUAL(sink, 4);
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 0, 4, NULL));
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 1, 4, &sink));
+    CU_ASSERT_EQUAL(sink, 4);
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 2, 4, &sink));
+    CU_ASSERT_EQUAL(sink, 5);
+    free(t);
+    free(s);
+}
+
 static void test_routing_forward_rebalance_hash(void)
 {
     /* One group of three channels after a group of two: indexes are the
@@ -392,6 +507,9 @@ void test_sim_scenario_register(void)
         { "topology merges stages and keeps each path to the sink",
           test_topology_merges_stages_and_keeps_each_path_to_the_sink },
         { "routing: forward, rebalance, hash", test_routing_forward_rebalance_hash },
+        { "fan-out rules are enforced", test_fan_out_rules_are_enforced },
+        { "topology fans out into groups and numbers the paths",
+          test_topology_fans_out_into_groups_and_numbers_the_paths },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);
