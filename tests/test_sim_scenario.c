@@ -277,15 +277,22 @@ static void test_classic_rules_are_enforced(void)
 
 /* ------------------------------------------------------------ topology */
 
+/* The topology of a scenario that must parse; *s gets the scenario. */
+static sb_topology_t *topology_of(const char *yaml, sb_simscenario_t **s)
+{
+    *s = parse_ok(yaml);
+    sb_topology_t *t = malloc(sizeof *t);
+    sb_topology_build(t, *s);
+    return t;
+}
+
 static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
 {
-    sb_simscenario_t *s = parse_ok(
-        "name: w\nsim:\n  stages:\n"
+    sb_simscenario_t *s;
+    sb_topology_t *t = topology_of(        "name: w\nsim:\n  stages:\n"
         "    - { name: source, parallelism: 2 }\n"
         "    - { name: map, parallelism: 2, input: forward }\n"
-        "    - { name: sink, parallelism: 3, input: rebalance }\n");
-    sb_topology_t *t = malloc(sizeof *t);
-    sb_topology_build(t, s);
+        "    - { name: sink, parallelism: 3, input: rebalance }\n", &s);
     CU_ASSERT_EQUAL(t->tasks_count, 7);
     CU_ASSERT_EQUAL(t->channels_count, 2 + 6);
     CU_ASSERT_EQUAL(t->sources_count, 2);
@@ -314,15 +321,13 @@ static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
 
 static void test_topology_merges_stages_and_keeps_each_path_to_the_sink(void)
 {
-    sb_simscenario_t *s = parse_ok(
-        "name: m\nsim:\n  stages:\n"
+    sb_simscenario_t *s;
+    sb_topology_t *t = topology_of(        "name: m\nsim:\n  stages:\n"
         "    - { name: a, kind: source, parallelism: 2 }\n"
         "    - { name: b, kind: source }\n"
         "    - { name: fa, kind: filter, from: a, input: forward, parallelism: 2, keep_every: 2 }\n"
         "    - { name: filter, from: [fa, b], input: hash, keep_every: 3 }\n"
-        "    - { name: sink }\n");
-    sb_topology_t *t = malloc(sizeof *t);
-    sb_topology_build(t, s);
+        "    - { name: sink }\n", &s);
     CU_ASSERT_EQUAL(t->sources_count, 3);
     CU_ASSERT_EQUAL(t->tasks[2].partition, 2); /* b-0 after a-0, a-1 */
     /* filter-0 reads fa-0, fa-1 and b-0 */
@@ -391,16 +396,14 @@ static void test_fan_out_rules_are_enforced(void)
 
 static void test_topology_fans_out_into_groups_and_numbers_the_paths(void)
 {
-    sb_simscenario_t *s = parse_ok(
-        "name: f\nsim:\n  stages:\n"
+    sb_simscenario_t *s;
+    sb_topology_t *t = topology_of(        "name: f\nsim:\n  stages:\n"
         "    - { name: source, parallelism: 2 }\n"
         "    - { name: map, parallelism: 2 }\n"
         "    - { name: filter, from: map, parallelism: 3, input: hash, keep_every: 3 }\n"
         "    - { name: enrich, kind: map, from: map, input: rebalance }\n"
         "    - { name: sink, from: [filter, enrich], parallelism: 2, input: rebalance }\n"
-        "    - { name: audit, kind: sink, from: enrich }\n");
-    sb_topology_t *t = malloc(sizeof *t);
-    sb_topology_build(t, s);
+        "    - { name: audit, kind: sink, from: enrich }\n", &s);
     /* source 2, map 2, filter 3, enrich 1, sink 2, audit 1 */
     CU_ASSERT_EQUAL(t->tasks_count, 11);
     /* map: 2 forward; filter: 2x3; enrich: 2x1; sink: 3x2 + 1x2; audit: 1 */
