@@ -89,7 +89,7 @@ typedef struct task {
     bool scheduled;            /* an EV_STEP or EV_SOURCE_EMIT is queued */
     bool dead;                 /* failed (crash: task) until the failover */
     int64_t busy_until_ns;
-    unsigned rr;
+    unsigned rr[SB_TOPOLOGY_GROUPS_MAX]; /* round-robin, per consuming stage */
     int64_t processed;
     /* source */
     int64_t next_offset, next_emit_ns;
@@ -458,13 +458,13 @@ static void sink_stage(sb_pipeline_t *p, task_t *t, int64_t id)
         return;
     }
     size_t records = t->epoch.n;
-    if (sb_simstore_stage(&p->store, t->index, t->topo->subtask, id, &t->epoch) != 0) {
+    if (sb_simstore_stage(&p->store, t->index, t->topo->sink, id, &t->epoch) != 0) {
         sb_engine_fail(p->e, "more than %d sink epochs staged", SB_SIMSTORE_EPOCHS_MAX);
         return;
     }
     t->pending[t->pending_count++] = id;
     char key[SB_SIMSTORE_KEY_BYTES_MAX];
-    sb_simstore_key(t->topo->subtask, id, key, sizeof key);
+    sb_simstore_key(t->topo->sink, id, key, sizeof key);
     tr_task(p, "sink_stage", t, id);
     sb_tracebuf_printf(TB(p), ",\"key\":\"%s\",\"bytes\":%zu,\"parts\":1", key,
                        records * REC_BYTES);
@@ -496,7 +496,7 @@ static void snapshot_take(sb_pipeline_t *p, task_t *t, int64_t id, bool unaligne
         sb_tracebuf_printf(TB(p), ",\"pending\":[");
         for (int k = 0; k < w->pending_count; k++) {
             char key[SB_SIMSTORE_KEY_BYTES_MAX];
-            sb_simstore_key(t->topo->subtask, w->pending[k], key, sizeof key);
+            sb_simstore_key(t->topo->sink, w->pending[k], key, sizeof key);
             sb_tracebuf_printf(TB(p), "%s\"%s\"", k ? "," : "", key);
         }
         sb_tracebuf_printf(TB(p), "]");
@@ -613,7 +613,7 @@ static void trace_commit(sb_pipeline_t *p, const task_t *t, int64_t id, bool pub
                          int64_t upto)
 {
     char key[SB_SIMSTORE_KEY_BYTES_MAX];
-    sb_simstore_key(t->topo->subtask, id, key, sizeof key);
+    sb_simstore_key(t->topo->sink, id, key, sizeof key);
     tr_task(p, "sink_commit", t, id);
     sb_tracebuf_printf(TB(p), ",\"key\":\"%s\",\"published\":%s,\"completed_checkpoint\":%"
                        PRId64, key, published ? "true" : "false", upto);
@@ -720,16 +720,46 @@ static bool keeps(const task_t *t, sb_simstore_rec_t rec)
     return t->topo->kind != SB_SIM_FILTER || rec.offset % t->stage->keep_every == 0;
 }
 
-/* The output channel a record goes to, or -1 if it goes nowhere. */
-static int route(const task_t *t, sb_simstore_rec_t rec)
+/* One copy of a record on its way out: the channel and the copy, whose
+ * virtual partition names its path (topology.h). */
+typedef struct emit {
+    int channel;
+    sb_simstore_rec_t rec;
+} emit_t;
+
+/* Where a record goes: one copy per consuming stage (fan-out replicates),
+ * each routed by that stage's connection; none from a sink or when a
+ * filter drops it. Returns the number of copies. */
+static int route(const task_t *t, sb_simstore_rec_t rec, emit_t *out)
 {
     if (t->topo->kind == SB_SIM_SINK || !keeps(t, rec))
-        return -1;
-    return t->topo->outputs[sb_topology_route(t->topo, rec.partition, rec.offset, t->rr)];
+        return 0;
+    for (int g = 0; g < t->topo->groups_count; g++) {
+        sb_simstore_rec_t copy = rec;
+        copy.partition += t->topo->groups[g].path_base;
+        int o = sb_topology_route(t->topo, g, copy.partition, copy.offset, t->rr[g]);
+        out[g] = (emit_t){ .channel = t->topo->outputs[o], .rec = copy };
+    }
+    return t->topo->groups_count;
+}
+
+/* A subtask reads (or a source emits) only when every channel it will
+ * write to has room: else it waits, marked on each full one, so that the
+ * first consumer to make room wakes it (backpressure from any consumer). */
+static bool room_for(sb_pipeline_t *p, const emit_t *out, int n)
+{
+    bool room = true;
+    for (int k = 0; k < n; k++)
+        if (chan_full(p, &p->chans[out[k].channel])) {
+            p->chans[out[k].channel].sender_waiting = true;
+            room = false;
+        }
+    return room;
 }
 
 /* The operator's work on one record, emitted at once. */
-static void process(sb_pipeline_t *p, task_t *t, sb_simstore_rec_t rec, int out)
+static void process(sb_pipeline_t *p, task_t *t, sb_simstore_rec_t rec, const emit_t *out,
+                    int n)
 {
     t->processed++;
     if (t->topo->kind == SB_SIM_SINK) {
@@ -738,11 +768,11 @@ static void process(sb_pipeline_t *p, task_t *t, sb_simstore_rec_t rec, int out)
                            (size_t)SB_SIMSTORE_RECORDS_MAX);
         return;
     }
-    if (out < 0)
-        return;
-    if (t->topo->out_connection == SB_CONNECTION_REBALANCE)
-        t->rr++;
-    push(p, t, out, rec);
+    for (int g = 0; g < n; g++) {
+        if (t->topo->groups[g].connection == SB_CONNECTION_REBALANCE)
+            t->rr[g]++;
+        push(p, t, out[g].channel, out[g].rec);
+    }
 }
 
 /* Whether input ci has something to read now: a record, or its end. */
@@ -781,18 +811,17 @@ static void read_record(sb_pipeline_t *p, task_t *t, int ci)
     int c = t->topo->inputs[ci];
     chan_t *ch = &p->chans[c];
     sb_simstore_rec_t rec = q_at(ch, ch->consumed + 1);
-    int out = route(t, rec);
-    if (out >= 0 && chan_full(p, &p->chans[out])) {
-        p->chans[out].sender_waiting = true; /* backpressure: read it later */
-        return;
-    }
+    emit_t out[SB_TOPOLOGY_GROUPS_MAX];
+    int n = route(t, rec, out);
+    if (!room_for(p, out, n))
+        return; /* backpressure: read it later */
     q_pop(ch);
     int64_t position = ++ch->consumed;
     tr_record(p, "recv", t, c, position, rec);
     int64_t from, to;
     if (capture_range(t, ci, &from, &to) && position > from && position <= to)
         capture_one(p, t, ci, position, rec); /* in flight across the cut */
-    process(p, t, rec, out);
+    process(p, t, rec, out, n);
     room_made(p, c);
     t->busy_until_ns = NOW(p) + process_ns(p, t);
     sb_barrier_actions_t a;
@@ -862,15 +891,16 @@ static void source_finish(sb_pipeline_t *p, task_t *t)
  * is full (the sender then waits for room). */
 static bool source_emit_one(sb_pipeline_t *p, task_t *t)
 {
-    sb_simstore_rec_t rec = { .partition = t->topo->partition, .offset = t->next_offset };
-    int out = route(t, rec);
-    if (chan_full(p, &p->chans[out])) {
-        p->chans[out].sender_waiting = true;
+    sb_simstore_rec_t rec = {
+        .partition = sb_topology_virtual_partition(&p->topo, t->topo->partition, 0),
+        .offset = t->next_offset };
+    emit_t out[SB_TOPOLOGY_GROUPS_MAX];
+    int n = route(t, rec, out);
+    if (!room_for(p, out, n))
         return false;
-    }
     t->next_offset++;
     p->stats.records_emitted++;
-    process(p, t, rec, out);
+    process(p, t, rec, out, n);
     if (t->next_offset == p->s->records)
         source_finish(p, t);
     return true;
@@ -1059,7 +1089,7 @@ static void reset_task(sb_pipeline_t *p, task_t *t)
 {
     t->scheduled = t->finished = t->ended = t->input_ended = t->done = t->dead = false;
     t->busy_until_ns = t->next_emit_ns = 0;
-    t->rr = 0;
+    memset(t->rr, 0, sizeof t->rr);
     t->processed = t->next_offset = 0;
     t->epoch.n = 0;
     t->pending_count = 0;
@@ -1105,8 +1135,9 @@ static void restore_sink(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot
 static void replay(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap, int64_t id)
 {
     const sb_simstore_recs_t *cs = &snap->channel_state;
+    emit_t out[SB_TOPOLOGY_GROUPS_MAX];
     for (size_t k = 0; k < cs->n; k++)
-        process(p, t, cs->v[k], route(t, cs->v[k]));
+        process(p, t, cs->v[k], out, route(t, cs->v[k], out));
     tr_task(p, "channel_state_restored", t, id);
     sb_tracebuf_printf(TB(p), ",\"records\":%zu,\"bytes\":%zu", cs->n, cs->n * REC_BYTES);
     sb_tracebuf_end(TB(p));
@@ -1479,9 +1510,45 @@ void sb_pipeline_stats(const sb_pipeline_t *p, sb_pipeline_stats_t *out)
     *out = p->stats;
 }
 
+/* The name of the sink stage a copy must reach, as the checker's value:
+ * with several sink stages, a copy published by another one is unexpected;
+ * with one, any sink is the right one and the value is empty. */
+static const char *sink_value(const sb_pipeline_t *p, int stage, size_t *len)
+{
+    int sink_stages = 0;
+    for (int i = 0; i < p->s->stages_count; i++)
+        sink_stages += p->s->stages[i].kind == SB_SIM_SINK;
+    const char *v = sink_stages > 1 ? p->s->stages[stage].name : "";
+    *len = strlen(v);
+    return v;
+}
+
+/* Expected: for each source's record, one copy per path (a virtual
+ * partition, topology.h) whose filters all keep it. */
+static int expect_output(const sb_pipeline_t *p, sb_eo_t *eo, sb_err_t *err)
+{
+    for (int i = 0; i < p->topo.tasks_count; i++) {
+        const sb_topology_task_t *t = &p->topo.tasks[i];
+        if (t->kind != SB_SIM_SOURCE)
+            continue;
+        for (int path = 0; path < p->topo.paths[t->stage]; path++)
+            for (int64_t off = 0; off < p->s->records; off++) {
+                int sink;
+                size_t len;
+                if (!sb_topology_keeps(&p->topo, p->s, t->stage, path, off, &sink))
+                    continue;
+                const char *v = sink_value(p, sink, &len);
+                if (sb_eo_expect(eo, sb_topology_virtual_partition(&p->topo, t->partition, path),
+                                 off, v, len, err) != 0)
+                    return -1;
+            }
+    }
+    return 0;
+}
+
 int sb_pipeline_check_output(const sb_pipeline_t *p, sb_eo_report_t *out, sb_err_t *err)
 {
-    int n = p->topo.sources_count;
+    int n = p->topo.sources_count * p->topo.paths_max;
     int64_t *low = calloc((size_t)n, sizeof *low), *high = calloc((size_t)n, sizeof *high);
     sb_eo_t *eo = NULL;
     if (low != NULL && high != NULL) {
@@ -1493,28 +1560,23 @@ int sb_pipeline_check_output(const sb_pipeline_t *p, sb_eo_report_t *out, sb_err
     free(high);
     if (eo == NULL)
         return sb_err_set(err, "out of memory for the exactly-once checker");
-    for (int i = 0; i < p->topo.tasks_count; i++) {
-        const sb_topology_task_t *t = &p->topo.tasks[i];
-        if (t->kind != SB_SIM_SOURCE)
-            continue;
-        for (int64_t off = 0; off < p->s->records; off++)
-            if (sb_topology_keeps(&p->topo, p->s, i, off) &&
-                sb_eo_expect(eo, t->partition, off, "", 0, err) != 0) {
-                sb_eo_free(eo);
-                return -1;
-            }
+    if (expect_output(p, eo, err) != 0) {
+        sb_eo_free(eo);
+        return -1;
     }
     /* One stream per sink subtask: its published epochs in checkpoint order. */
     for (int i = 0; i < p->topo.tasks_count; i++) {
         if (p->topo.tasks[i].kind != SB_SIM_SINK)
             continue;
+        size_t len;
+        const char *v = sink_value(p, p->topo.tasks[i].stage, &len);
         sb_eo_begin_stream(eo);
         for (size_t k = 0; k < p->store.epochs_count; k++) {
             const sb_simstore_epoch_t *e = &p->store.epochs[k];
             if (e->sink != i || !e->published)
                 continue;
             for (size_t r = 0; r < e->recs.n; r++)
-                sb_eo_observe(eo, e->recs.v[r].partition, e->recs.v[r].offset, "", 0);
+                sb_eo_observe(eo, e->recs.v[r].partition, e->recs.v[r].offset, v, len);
         }
     }
     sb_eo_finish(eo, out);

@@ -1,5 +1,6 @@
 /* pipeline.h — the record pipeline in the simulator: sources, maps,
- * filters and a two-phase-commit sink on any in-tree topology, with
+ * filters and two-phase-commit sinks on any DAG (merges and fan-outs;
+ * topology.h), with
  * Flink-style checkpoints driven by the runtime's own protocol core.
  *
  * Every non-source subtask owns an sb_barrier_t (runtime/barrier.h) and
@@ -80,7 +81,8 @@ void sb_pipeline_handle(void *model, const sb_event_t *ev);
 
 void sb_pipeline_stats(const sb_pipeline_t *p, sb_pipeline_stats_t *out);
 
-/* Exactly-once: what the sinks published against filter(map(input)).
+/* Exactly-once: what the sinks published against filter(map(input)), one
+ * copy per path that keeps a record (virtual partitions, topology.h).
  * Returns -1 (err says why) when the checker cannot be built. */
 int sb_pipeline_check_output(const sb_pipeline_t *p, sb_eo_report_t *out, sb_err_t *err);
 

@@ -85,8 +85,19 @@ static bool valid(shrink_t *k, sb_simscenario_t *cand)
 
 /* --------------------------------------------------------- the variants */
 
-/* Removes stage i (neither a source nor the sink): its consumer reads its
- * upstream stages instead. */
+/* Whether stage c reads stage up. */
+static bool reads(const sb_simscenario_stage_t *c, int up)
+{
+    for (int k = 0; k < c->from_count; k++)
+        if (c->from[k] == up)
+            return true;
+    return false;
+}
+
+/* Removes stage i (neither a source nor a sink): each of its consumers
+ * reads its upstream stages instead, each once (in a fan-out graph a
+ * consumer may already read one of them). The graph stays valid: the
+ * upstream stages still feed a later stage, the consumers still read one. */
 static bool drop_stage(sb_simscenario_t *s, int i)
 {
     const sb_simscenario_stage_t *st = &s->stages[i];
@@ -94,14 +105,18 @@ static bool drop_stage(sb_simscenario_t *s, int i)
         return false;
     for (int j = i + 1; j < s->stages_count; j++) {
         sb_simscenario_stage_t *c = &s->stages[j];
-        for (int k = 0; k < c->from_count; k++) {
-            if (c->from[k] != i)
+        if (!reads(c, i))
+            continue;
+        int k = 0;
+        while (c->from[k] != i)
+            k++;
+        c->from[k] = c->from[--c->from_count];
+        for (int u = 0; u < st->from_count; u++) {
+            if (reads(c, st->from[u]))
                 continue;
-            if (c->from_count - 1 + st->from_count > SB_SIMSCENARIO_FROM_MAX)
+            if (c->from_count == SB_SIMSCENARIO_FROM_MAX)
                 return false;
-            c->from[k] = c->from[--c->from_count];
-            for (int u = 0; u < st->from_count; u++)
-                c->from[c->from_count++] = st->from[u];
+            c->from[c->from_count++] = st->from[u];
         }
     }
     memmove(&s->stages[i], &s->stages[i + 1],

@@ -996,7 +996,8 @@ static int resolve_stage(parse_t *p, int i)
         int up = stage_by_name(s, p->from_names[i][k], i);
         if (up < 0)
             return fail(p, (size_t)p->from_lines[i], key, "from: '%s' is not a stage listed "
-                        "before this one", p->from_names[i][k]);
+                        "before this one (stages come upstream first: the graph has no "
+                        "cycle)", p->from_names[i][k]);
         for (int j = 0; j < k; j++)
             if (st->from[j] == up)
                 return fail(p, (size_t)p->from_lines[i], key, "from: '%s' twice",
@@ -1018,25 +1019,49 @@ static void default_input(sb_simscenario_t *s, sb_simscenario_stage_t *st)
             st->input = SB_CONNECTION_REBALANCE;
 }
 
-/* Each stage but the sink feeds exactly one later stage; the sink is the
- * last; forward needs equal parallelism; the job fits the bounds of the
- * coordinator, the barrier handler and the cut checker. */
+/* Counts the paths from each stage to a sink (consumers come later, so
+ * one backward pass does it); the bound keeps the virtual partitions of
+ * topology.h and the expected output small. */
+static int check_paths(parse_t *p, const int consumers[][SB_SIMSCENARIO_STAGES_MAX],
+                       const int *consumers_count)
+{
+    sb_simscenario_t *s = p->s;
+    int paths[SB_SIMSCENARIO_STAGES_MAX];
+    for (int i = s->stages_count - 1; i >= 0; i--) {
+        paths[i] = s->stages[i].kind == SB_SIM_SINK ? 1 : 0;
+        for (int k = 0; k < consumers_count[i]; k++)
+            paths[i] += paths[consumers[i][k]];
+        if (paths[i] > SB_SIMSCENARIO_PATHS_MAX)
+            return fail(p, (size_t)s->stages[i].line, "sim.stages", "%d paths lead from '%s' "
+                        "to the sinks, more than %d (each path carries its own copy of a "
+                        "record)", paths[i], s->stages[i].name, SB_SIMSCENARIO_PATHS_MAX);
+    }
+    return 0;
+}
+
+/* The graph is a DAG (`from` names earlier stages only); a sink feeds
+ * nothing and every other stage feeds at least one later stage, so every
+ * record reaches a sink; forward needs equal parallelism; the job fits the
+ * bounds of the coordinator, the barrier handler and the cut checker. */
 static int check_graph(parse_t *p)
 {
     sb_simscenario_t *s = p->s;
-    int consumers[SB_SIMSCENARIO_STAGES_MAX] = { 0 };
-    int tasks = 0, channels = 0;
+    int consumers[SB_SIMSCENARIO_STAGES_MAX][SB_SIMSCENARIO_STAGES_MAX];
+    int consumers_count[SB_SIMSCENARIO_STAGES_MAX] = { 0 };
+    int tasks = 0, channels = 0, sinks = 0;
     for (int i = 0; i < s->stages_count; i++) {
         const sb_simscenario_stage_t *st = &s->stages[i];
         char key[64];
         snprintf(key, sizeof key, "sim.stages[%d]", i);
         tasks += st->parallelism;
+        sinks += st->kind == SB_SIM_SINK;
         int inputs = 0;
         for (int k = 0; k < st->from_count; k++) {
             const sb_simscenario_stage_t *up = &s->stages[st->from[k]];
-            consumers[st->from[k]]++;
+            consumers[st->from[k]][consumers_count[st->from[k]]++] = i;
             if (up->kind == SB_SIM_SINK)
-                return fail(p, (size_t)st->line, key, "reads from the sink '%s'", up->name);
+                return fail(p, (size_t)st->line, key, "reads from the sink '%s' (a sink feeds "
+                            "nothing)", up->name);
             bool forward = st->input == SB_CONNECTION_FORWARD;
             if (forward && up->parallelism != st->parallelism)
                 return fail(p, (size_t)st->line, key, "input: forward needs the parallelism of "
@@ -1047,21 +1072,18 @@ static int check_graph(parse_t *p)
         if (inputs > SB_SIMSCENARIO_INPUTS_MAX)
             return fail(p, (size_t)st->line, key, "each subtask would read %d channels, more "
                         "than the barrier handler's %d", inputs, SB_SIMSCENARIO_INPUTS_MAX);
-        if (st->kind == SB_SIM_SINK && i != s->stages_count - 1)
-            return fail(p, (size_t)st->line, key, "the sink must be the last stage (one sink "
-                        "per job)");
     }
-    if (s->stages_count < 2 || s->stages[s->stages_count - 1].kind != SB_SIM_SINK)
-        return fail(p, 1, "sim.stages", "a job needs a source first and a sink last");
-    for (int i = 0; i < s->stages_count - 1; i++)
-        if (consumers[i] != 1)
-            return fail(p, (size_t)s->stages[i].line, s->stages[i].name, "feeds %d stages; every "
-                        "stage but the sink feeds exactly one (no fan-out: each record has one "
-                        "path to the sink)", consumers[i]);
+    if (s->stages_count < 2 || sinks == 0)
+        return fail(p, 1, "sim.stages", "a job needs a source first and at least one sink");
+    for (int i = 0; i < s->stages_count; i++)
+        if (s->stages[i].kind != SB_SIM_SINK && consumers_count[i] == 0)
+            return fail(p, (size_t)s->stages[i].line, "sim.stages", "'%s' feeds no stage: "
+                        "every stage but a sink must feed a later one (list it in a later "
+                        "stage's from:), so that its records reach a sink", s->stages[i].name);
     if (tasks > SB_SIMSCENARIO_TASKS_MAX || channels > SB_SIMSCENARIO_CHANNELS_MAX)
         return fail(p, 1, "sim.stages", "%d subtasks and %d channels, more than %d and %d", tasks,
                     channels, SB_SIMSCENARIO_TASKS_MAX, SB_SIMSCENARIO_CHANNELS_MAX);
-    return 0;
+    return check_paths(p, consumers, consumers_count);
 }
 
 static bool edge_known(const sb_simscenario_classic_t *cl, int from, int to)

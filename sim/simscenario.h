@@ -9,10 +9,15 @@
  * topology that does not hold together is an error "FILE:LINE: KEY: what",
  * before anything runs; every key has a default.
  *
- * Topologies are in-trees: stages may merge (a stage reads from several
- * earlier stages) but never fan out (each stage but the sink feeds exactly
- * one later stage), so every input record has exactly one path to the one
- * sink, and the expected output is filter(map(input)) along that path. */
+ * Topologies are DAGs listed upstream first (`from` names earlier stages
+ * only, so there is no cycle): stages may merge (read several earlier
+ * stages) and fan out (be read by several later stages, each of which gets
+ * every record: the stream is replicated); a job may have several sink
+ * stages; a source reads nothing, a sink feeds nothing, and every other
+ * stage feeds a later one, so every record reaches a sink. A record may
+ * reach sinks along several paths; the expected output is one copy per
+ * path whose filters all keep it (sim/topology.h numbers the paths).
+ */
 #ifndef SB_SIMSCENARIO_H
 #define SB_SIMSCENARIO_H
 
@@ -32,6 +37,7 @@
 #define SB_SIMSCENARIO_CHANNELS_MAX 1024
 #define SB_SIMSCENARIO_INPUTS_MAX 64         /* the barrier handler's bound */
 #define SB_SIMSCENARIO_CAPACITY_MAX (1 << 20)
+#define SB_SIMSCENARIO_PATHS_MAX 16           /* from one stage to the sinks */
 
 /* What is simulated: the record pipeline with Flink's barriers, or the
  * classic Chandy–Lamport algorithm on any directed graph with the token

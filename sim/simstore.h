@@ -63,7 +63,7 @@ typedef struct sb_simstore_checkpoint {
 
 typedef struct sb_simstore_epoch {
     int sink;                                /* task index */
-    int subtask;
+    int subtask;                             /* the number in its key (topology.h) */
     int64_t checkpoint;
     sb_simstore_recs_t recs;
     bool published, aborted;

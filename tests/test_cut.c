@@ -381,6 +381,78 @@ static void test_a_filter_emits_at_most_one_record_per_record_read(void)
                "but emitted 11");
 }
 
+/* A fan-out: source-0 →(0) map-0, which feeds filter-0 (1) and audit-0
+ * (2); filter-0 feeds sink-0 (3) and keep-0 (4). Each consuming stage
+ * gets every record, so map-0 emits n on both of its channels and
+ * filter-0 the same count on both of its: each stage is accounted for on
+ * its own. The receivers read all that was sent (aligned cuts). */
+typedef struct fan_out_positions {
+    int64_t n, to_filter, to_audit, to_sink, to_keep;
+} fan_out_positions_t;
+
+static void fan_out_checkpoint(history_t *h, const fan_out_positions_t *p)
+{
+    begin(h);
+    ev(h, "job_graph", "\"tasks\":[{\"name\":\"source-0\",\"kind\":\"source\",\"subtask\":0},"
+       "{\"name\":\"map-0\",\"kind\":\"map\",\"subtask\":0},"
+       "{\"name\":\"filter-0\",\"kind\":\"filter\",\"subtask\":0},"
+       "{\"name\":\"audit-0\",\"kind\":\"sink\",\"subtask\":0},"
+       "{\"name\":\"sink-0\",\"kind\":\"sink\",\"subtask\":0},"
+       "{\"name\":\"keep-0\",\"kind\":\"sink\",\"subtask\":0}],"
+       "\"channels\":[{\"channel\":0,\"from\":\"source-0\",\"to\":\"map-0\"},"
+       "{\"channel\":1,\"from\":\"map-0\",\"to\":\"filter-0\"},"
+       "{\"channel\":2,\"from\":\"map-0\",\"to\":\"audit-0\"},"
+       "{\"channel\":3,\"from\":\"filter-0\",\"to\":\"sink-0\"},"
+       "{\"channel\":4,\"from\":\"filter-0\",\"to\":\"keep-0\"}],"
+       "\"mode\":\"EXACTLY_ONCE\",\"unaligned\":false,\"aligned_timeout_ns\":0,\"attempt\":0");
+    ev(h, "restore", "\"checkpoint\":0,\"next_checkpoint\":1,\"attempt\":0,\"completed\":true");
+    ev(h, "source_started", "\"task\":\"source-0\",\"offsets\":{\"0\":0}");
+    source_snapshot(h, 1, p->n, p->n);
+    ev(h, "snapshot", "\"task\":\"map-0\",\"checkpoint\":1,\"unaligned\":false,\"inputs\":"
+       "[[0,%" PRId64 "]],\"outputs\":[[1,%" PRId64 "],[2,%" PRId64 "]]", p->n, p->to_filter,
+       p->to_audit);
+    ev(h, "snapshot", "\"task\":\"filter-0\",\"checkpoint\":1,\"unaligned\":false,\"inputs\":"
+       "[[1,%" PRId64 "]],\"outputs\":[[3,%" PRId64 "],[4,%" PRId64 "]]", p->to_filter,
+       p->to_sink, p->to_keep);
+    const struct { const char *task; int channel; int64_t read; } sinks[] = {
+        { "audit-0", 2, p->to_audit }, { "sink-0", 3, p->to_sink }, { "keep-0", 4, p->to_keep },
+    };
+    for (int k = 0; k < 3; k++)
+        ev(h, "snapshot", "\"task\":\"%s\",\"checkpoint\":1,\"unaligned\":false,\"inputs\":"
+           "[[%d,%" PRId64 "]],\"outputs\":[],\"pending\":[]", sinks[k].task, sinks[k].channel,
+           sinks[k].read);
+    completed(h, 1);
+    ev(h, "job_finished", "\"checkpoint\":1");
+    check(h);
+}
+
+static void test_a_fanned_out_stream_is_accounted_for_per_consuming_stage(void)
+{
+    history_t h;
+    fan_out_checkpoint(&h, &(fan_out_positions_t){ .n = 10, .to_filter = 10, .to_audit = 10,
+                                                    .to_sink = 5, .to_keep = 5 });
+    CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_ACCOUNTING)->checked, 3);
+    /* a branch short of a record */
+    fan_out_checkpoint(&h, &(fan_out_positions_t){ .n = 10, .to_filter = 10, .to_audit = 9,
+                                                    .to_sink = 5, .to_keep = 5 });
+    assert_only(&h, SB_CUT_ACCOUNTING, 1, "chk-1, map-0: read 10 and replayed 0 records, but "
+               "emitted 9 to audit before its snapshot (a map emits one record per record)");
+    /* one more on one branch hides one fewer on the other in a sum */
+    fan_out_checkpoint(&h, &(fan_out_positions_t){ .n = 10, .to_filter = 11, .to_audit = 9,
+                                                    .to_sink = 5, .to_keep = 5 });
+    CU_ASSERT_EQUAL(found(&h, SB_CUT_ACCOUNTING)->violations, 2);
+}
+
+static void test_a_fanned_out_filter_sends_every_stage_the_same_records(void)
+{
+    history_t h;
+    fan_out_checkpoint(&h, &(fan_out_positions_t){ .n = 10, .to_filter = 10, .to_audit = 10,
+                                                    .to_sink = 5, .to_keep = 4 });
+    assert_only(&h, SB_CUT_ACCOUNTING, 1, "chk-1, filter-0: emitted 4 records to keep but 5 "
+               "to sink before its snapshot (each consuming stage gets every record)");
+}
+
 /* ------------------------------------------------------------- replay */
 
 /* Attempt 0: chk-1 is unaligned, map-0's channel state holds 3 records
@@ -831,6 +903,8 @@ void test_cut_register(void)
         T(test_a_source_accounts_for_every_record_it_emitted),
         T(test_a_map_emits_one_record_per_record_read),
         T(test_a_filter_emits_at_most_one_record_per_record_read),
+        T(test_a_fanned_out_stream_is_accounted_for_per_consuming_stage),
+        T(test_a_fanned_out_filter_sends_every_stage_the_same_records),
         T(test_a_restore_replays_the_channel_state_it_recorded),
         T(test_a_restore_that_drops_the_channel_state_is_caught),
         T(test_a_restore_that_replays_another_count_is_caught),

@@ -61,15 +61,19 @@ static void expect_ok(const run_t *r)
     CU_ASSERT(r->v.ok);
 }
 
-#define DIAMOND(protocol, extra)                                               \
-    "name: diamond\n"                                                          \
+/* The keys the test jobs share: 300 records per source, small channels. */
+#define SMALL_JOB(name, protocol, extra)                                       \
+    "name: " name "\n"                                                         \
     "sim:\n"                                                                   \
     "  protocol: " protocol "\n" extra                                         \
     "  records: 300\n"                                                         \
     "  source_interval: 100us\n"                                               \
     "  checkpoint_interval: 3ms\n"                                             \
     "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n"     \
-    "  stages:\n"                                                              \
+    "  stages:\n"
+
+#define DIAMOND(protocol, extra)                                               \
+    SMALL_JOB("diamond", protocol, extra)                                      \
     "    - { name: source, parallelism: 2 }\n"                                 \
     "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
     "    - { name: filter, parallelism: 3, input: hash, keep_every: 2 }\n"     \
@@ -343,6 +347,105 @@ static void test_channels_that_reorder_break_fifo_and_exactly_once(void)
                       "(as sent), received");
     CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
     CU_ASSERT(t.eo_broken >= 1); /* a record on the wrong side of a restored cut */
+}
+
+/* ------------------------------------------------------------ fan-out */
+
+/* map fans out to filter and enrich; both merge into sink; enrich also
+ * feeds audit: three paths from the source (sink via filter: 0, sink via
+ * enrich: 1, audit: 2). */
+#define FAN_OUT(protocol, extra)                                               \
+    SMALL_JOB("fan-out", protocol, extra)                                      \
+    "    - { name: source, parallelism: 2 }\n"                                 \
+    "    - { name: map, parallelism: 2 }\n"                                    \
+    "    - { name: filter, from: map, parallelism: 3, input: hash, keep_every: 3 }\n" \
+    "    - { name: enrich, kind: map, from: map, input: rebalance }\n"         \
+    "    - { name: sink, from: [filter, enrich], parallelism: 2, input: rebalance,"  \
+    " process_time: 100us }\n"                                                 \
+    "    - { name: audit, kind: sink, from: enrich }\n"                        \
+    "  faults:\n"                                                              \
+    "    - { at: 9ms, crash: job }\n"                                          \
+    "    - { at: 21ms, crash: job }\n"
+
+static void test_fan_out_run_is_exactly_once_and_consistent(void)
+{
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        run_t *r = run(FAN_OUT("aligned", ""), seed);
+        expect_ok(r);
+        CU_ASSERT(r->st.restores >= 1);
+        run_free(r);
+    }
+    run_t *r = run(FAN_OUT("unaligned", ""), 1);
+    expect_ok(r);
+    CU_ASSERT(r->st.channel_state_records > 0);
+    run_free(r);
+}
+
+/* The recv lines of tasks whose name starts with `task` for record `id`. */
+static int recv_lines(const char *trace, const char *task, const char *id)
+{
+    char want_task[64], want_id[64];
+    snprintf(want_task, sizeof want_task, "\"task\":\"%s", task);
+    snprintf(want_id, sizeof want_id, "\"ids\":[\"%s\"]", id);
+    int n = 0;
+    for (const char *line = trace; *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        char buf[512];
+        if (len < sizeof buf) {
+            memcpy(buf, line, len);
+            buf[len] = '\0';
+            n += strstr(buf, "\"event\":\"recv\"") != NULL && strstr(buf, want_task) != NULL &&
+                 strstr(buf, want_id) != NULL;
+        }
+        line += len + (end != NULL);
+    }
+    return n;
+}
+
+static void test_fan_out_delivers_a_record_once_per_path(void)
+{
+    run_t *r = run(FAN_OUT("aligned", ""), 1);
+    expect_ok(r);
+    /* Per source: every 3rd record along path 0, all along paths 1 and 2. */
+    CU_ASSERT_EQUAL(r->v.eo.expected, 2 * (100 + 300 + 300));
+    CU_ASSERT_EQUAL(r->v.eo.observed, r->v.eo.expected);
+    CU_ASSERT_EQUAL(r->v.eo.duplicated, 0);
+    /* Record 0:3 of partition 0 reaches sink as 0:3 (via filter) and 1:3
+     * (via enrich), audit as 2:3; partition 1's copies are 3:…, 4:…, 5:… */
+    const char *d = sb_sim_trace(r->sim)->data;
+    CU_ASSERT(recv_lines(d, "sink-", "0:3") >= 1);
+    CU_ASSERT(recv_lines(d, "sink-", "1:3") >= 1);
+    CU_ASSERT(recv_lines(d, "audit-", "2:3") >= 1);
+    CU_ASSERT(recv_lines(d, "audit-", "5:299") >= 1);
+    CU_ASSERT_EQUAL(recv_lines(d, "sink-", "0:4"), 0); /* the filter drops it */
+    CU_ASSERT(recv_lines(d, "filter-", "0:4") >= 1);
+    CU_ASSERT_EQUAL(recv_lines(d, "audit-", "1:3"), 0); /* path 1 ends at sink */
+    CU_ASSERT_EQUAL(recv_lines(d, "", "6:0"), 0);       /* 2 sources x 3 paths */
+    run_free(r);
+}
+
+static void test_fan_out_mutants_are_caught(void)
+{
+    run_t *r = run(FAN_OUT("aligned", "  mutant: snapshot-on-first-barrier\n"), 1);
+    CU_ASSERT(r->v.finished);
+    CU_ASSERT(r->v.cuts.checks[SB_CUT_CHANNEL_STATE].violations > 0);
+    CU_ASSERT_FALSE(r->v.ok);
+    run_free(r);
+    int lost = 0, duplicated = 0;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        r = run(FAN_OUT("unaligned", "  mutant: drop-channel-state\n"), seed);
+        lost += r->v.eo.lost > 0;
+        CU_ASSERT_EQUAL(r->v.eo.duplicated, 0);
+        CU_ASSERT_EQUAL(r->v.eo.unexpected, 0);
+        run_free(r);
+        r = run(FAN_OUT("at-least-once", ""), seed);
+        duplicated += r->v.eo.duplicated > 0;
+        CU_ASSERT_EQUAL(r->v.eo.lost, 0);
+        run_free(r);
+    }
+    CU_ASSERT(lost >= 2);
+    CU_ASSERT(duplicated >= 2);
 }
 
 /* ------------------------------------------------------------ liveness */
@@ -660,6 +763,10 @@ void test_sim_run_register(void)
           test_overwrite_published_is_caught_by_the_publish_check_alone },
         { "channels that reorder break FIFO and exactly-once",
           test_channels_that_reorder_break_fifo_and_exactly_once },
+        { "fan-out run is exactly-once and consistent",
+          test_fan_out_run_is_exactly_once_and_consistent },
+        { "fan-out delivers a record once per path", test_fan_out_delivers_a_record_once_per_path },
+        { "fan-out mutants are caught", test_fan_out_mutants_are_caught },
         { "a job that cannot finish is a liveness failure",
           test_a_job_that_cannot_finish_is_a_liveness_failure },
         { "explore runs every seed and finds no violation in a correct protocol",

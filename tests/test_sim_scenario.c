@@ -162,14 +162,11 @@ static void test_topology_rules_are_enforced(void)
     parse_fails("name: x\nsim:\n  stages:\n    - { name: map }\n    - { name: sink }\n",
                 "the first stage must be a source");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: map }\n",
-                "a source first and a sink last");
+                "a source first and at least one sink");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink }\n"
-                "    - { name: map }\n", "the sink must be the last stage");
+                "    - { name: map }\n", "reads from the sink 'sink' (a sink feeds nothing)");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 2 }\n"
                 "    - { name: sink, input: forward }\n", "input: forward needs the parallelism");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: a, kind: source }\n"
-                "    - { name: b, kind: map, from: a }\n    - { name: sink, from: [a, b] }\n",
-                "feeds 2 stages");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink, from: nope }\n",
                 "from: 'nope' is not a stage listed before this one");
     parse_fails("name: x\nsim:\n  stages:\n    - { name: mapper }\n    - { name: sink }\n",
@@ -366,7 +363,9 @@ static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void
         "    - { name: views, kind: source }\n"
         "    - { name: map, parallelism: 2, from: [clicks, views], input: hash }\n"
         "    - { name: filter, keep_every: 5, process_time: 7us }\n"
-        "    - { name: sink }\n  faults:\n    - { at: 3ms, crash: job }\n"
+        "    - { name: sink }\n"
+        "    - { name: audit, kind: sink, from: map, input: rebalance }\n" /* fan-out */
+        "  faults:\n    - { at: 3ms, crash: job }\n"
         "    - { at: 4100us, crash: job }\n");
     char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
     CU_ASSERT(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
@@ -422,15 +421,22 @@ static void test_classic_rules_are_enforced(void)
 
 /* ------------------------------------------------------------ topology */
 
+/* The topology of a scenario that must parse; *s gets the scenario. */
+static sb_topology_t *topology_of(const char *yaml, sb_simscenario_t **s)
+{
+    *s = parse_ok(yaml);
+    sb_topology_t *t = malloc(sizeof *t);
+    sb_topology_build(t, *s);
+    return t;
+}
+
 static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
 {
-    sb_simscenario_t *s = parse_ok(
-        "name: w\nsim:\n  stages:\n"
+    sb_simscenario_t *s;
+    sb_topology_t *t = topology_of(        "name: w\nsim:\n  stages:\n"
         "    - { name: source, parallelism: 2 }\n"
         "    - { name: map, parallelism: 2, input: forward }\n"
-        "    - { name: sink, parallelism: 3, input: rebalance }\n");
-    sb_topology_t *t = malloc(sizeof *t);
-    sb_topology_build(t, s);
+        "    - { name: sink, parallelism: 3, input: rebalance }\n", &s);
     CU_ASSERT_EQUAL(t->tasks_count, 7);
     CU_ASSERT_EQUAL(t->channels_count, 2 + 6);
     CU_ASSERT_EQUAL(t->sources_count, 2);
@@ -459,15 +465,13 @@ static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
 
 static void test_topology_merges_stages_and_keeps_each_path_to_the_sink(void)
 {
-    sb_simscenario_t *s = parse_ok(
-        "name: m\nsim:\n  stages:\n"
+    sb_simscenario_t *s;
+    sb_topology_t *t = topology_of(        "name: m\nsim:\n  stages:\n"
         "    - { name: a, kind: source, parallelism: 2 }\n"
         "    - { name: b, kind: source }\n"
         "    - { name: fa, kind: filter, from: a, input: forward, parallelism: 2, keep_every: 2 }\n"
         "    - { name: filter, from: [fa, b], input: hash, keep_every: 3 }\n"
-        "    - { name: sink }\n");
-    sb_topology_t *t = malloc(sizeof *t);
-    sb_topology_build(t, s);
+        "    - { name: sink }\n", &s);
     CU_ASSERT_EQUAL(t->sources_count, 3);
     CU_ASSERT_EQUAL(t->tasks[2].partition, 2); /* b-0 after a-0, a-1 */
     /* filter-0 reads fa-0, fa-1 and b-0 */
@@ -475,30 +479,149 @@ static void test_topology_merges_stages_and_keeps_each_path_to_the_sink(void)
     CU_ASSERT_STRING_EQUAL(f->name, "filter-0");
     CU_ASSERT_EQUAL(f->inputs_count, 3);
     /* a's records pass fa (every 2nd) and filter (every 3rd); b's only filter */
-    CU_ASSERT(sb_topology_keeps(t, s, 0, 6));
-    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 3));
-    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 4));
-    CU_ASSERT(sb_topology_keeps(t, s, 2, 3));
-    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 2, 4));
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 0, 6, NULL));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 0, 3, NULL));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 0, 4, NULL));
+    CU_ASSERT(sb_topology_keeps(t, s, 1, 0, 3, NULL));
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 1, 0, 4, NULL));
+    CU_ASSERT_EQUAL(t->paths_max, 1); /* no fan-out: ids are the partitions */
+    CU_ASSERT_EQUAL(sb_topology_virtual_partition(t, 2, 0), 2);
+    free(t);
+    free(s);
+}
+
+static void test_fan_out_rules_are_enforced(void)
+{
+    /* b is listed after a reads it: from: may only name earlier stages,
+     * which is what keeps the graph free of cycles. */
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+                "    - { name: a, kind: map, from: b }\n    - { name: b, kind: map, from: a }\n"
+                "    - { name: sink, from: b }\n",
+                "from: 'b' is not a stage listed before this one (stages come upstream first: "
+                "the graph has no cycle)");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+                "    - { name: a, kind: map, from: a }\n    - { name: sink }\n",
+                "from: 'a' is not a stage listed before this one");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+                "    - { name: a, kind: map, from: source }\n"
+                "    - { name: b, kind: map, from: source }\n    - { name: sink, from: a }\n",
+                "t.yaml:6: sim.stages: 'b' feeds no stage");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink }\n"
+                "    - { name: audit, kind: sink, from: sink }\n",
+                "t.yaml:6: sim.stages[2]: reads from the sink 'sink' (a sink feeds nothing)");
+    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: s2, kind: source }\n"
+                "    - { name: sink, from: [source, s2] }\n"
+                "    - { name: other, kind: source, from: sink }\n",
+                "a source reads no stage");
+    /* Four layers of two-way fan-out and merge: 2^4 = 16 paths fit, 2^5 not. */
+    char yaml[2048];
+    int o = snprintf(yaml, sizeof yaml, "name: x\nsim:\n  stages:\n    - { name: s, kind: source }\n");
+    const char *prev = "s";
+    char names[6][2][8], both[6][32];
+    for (int l = 0; l < 5; l++) {
+        for (int k = 0; k < 2; k++) {
+            snprintf(names[l][k], sizeof names[l][k], "m%d%d", l, k);
+            o += snprintf(yaml + o, sizeof yaml - (size_t)o,
+                          "    - { name: %s, kind: map, from: %s%s%s }\n", names[l][k],
+                          l == 0 ? "" : "[", prev, l == 0 ? "" : "]");
+        }
+        snprintf(both[l], sizeof both[l], "%s, %s", names[l][0], names[l][1]);
+        prev = both[l];
+        if (l == 3) {
+            char four[2048];
+            snprintf(four, sizeof four, "%s    - { name: sink, from: [%s] }\n", yaml, prev);
+            sb_simscenario_t *ok = parse_ok(four);
+            free(ok);
+        }
+    }
+    snprintf(yaml + o, sizeof yaml - (size_t)o, "    - { name: sink, from: [%s] }\n", prev);
+    parse_fails(yaml, "32 paths lead from 's' to the sinks, more than 16");
+}
+
+static void test_topology_fans_out_into_groups_and_numbers_the_paths(void)
+{
+    sb_simscenario_t *s;
+    sb_topology_t *t = topology_of(        "name: f\nsim:\n  stages:\n"
+        "    - { name: source, parallelism: 2 }\n"
+        "    - { name: map, parallelism: 2 }\n"
+        "    - { name: filter, from: map, parallelism: 3, input: hash, keep_every: 3 }\n"
+        "    - { name: enrich, kind: map, from: map, input: rebalance }\n"
+        "    - { name: sink, from: [filter, enrich], parallelism: 2, input: rebalance }\n"
+        "    - { name: audit, kind: sink, from: enrich }\n", &s);
+    /* source 2, map 2, filter 3, enrich 1, sink 2, audit 1 */
+    CU_ASSERT_EQUAL(t->tasks_count, 11);
+    /* map: 2 forward; filter: 2x3; enrich: 2x1; sink: 3x2 + 1x2; audit: 1 */
+    CU_ASSERT_EQUAL(t->channels_count, 2 + 6 + 2 + 8 + 1);
+    CU_ASSERT_EQUAL(t->sinks_count, 3);
+    CU_ASSERT_EQUAL(t->tasks[8].sink, 0); /* sink-0, sink-1, audit-0: 0, 1, 2 */
+    CU_ASSERT_EQUAL(t->tasks[10].sink, 2);
+    CU_ASSERT_STRING_EQUAL(t->tasks[10].name, "audit-0");
+    CU_ASSERT_EQUAL(t->tasks[2].sink, -1);
+    /* map-0 feeds two stages: filter (3 channels, hash) then enrich (1) */
+    const sb_topology_task_t *m = &t->tasks[2];
+    CU_ASSERT_STRING_EQUAL(m->name, "map-0");
+    CU_ASSERT_EQUAL(m->groups_count, 2);
+    CU_ASSERT_EQUAL(m->outputs_count, 4);
+    CU_ASSERT_EQUAL(m->groups[0].stage, 2);
+    CU_ASSERT_EQUAL(m->groups[0].count, 3);
+    CU_ASSERT_EQUAL(m->groups[0].connection, SB_CONNECTION_HASH);
+    CU_ASSERT_EQUAL(m->groups[1].stage, 3);
+    CU_ASSERT_EQUAL(m->groups[1].first, 3);
+    CU_ASSERT_EQUAL(m->groups[1].count, 1);
+    CU_ASSERT_EQUAL(m->groups[1].connection, SB_CONNECTION_REBALANCE);
+    /* channels in the runtime's order: filter's (2..7) come before enrich's */
+    CU_ASSERT_EQUAL(m->outputs[0], 2);
+    CU_ASSERT_EQUAL(m->outputs[3], 8);
+    CU_ASSERT_EQUAL(t->channels[8].to, 7); /* enrich-0 */
+    /* one channel per consuming stage: the route stays in its group */
+    for (int64_t off = 0; off < 50; off++) {
+        int o = sb_topology_route(m, 0, 0, off, 0);
+        CU_ASSERT(o >= 0 && o < 3);
+        CU_ASSERT_EQUAL(sb_topology_route(m, 1, 0, off, (unsigned)off), 3);
+    }
+    /* enrich-0 feeds sink (2 channels) then audit (1) */
+    CU_ASSERT_EQUAL(t->tasks[7].groups_count, 2);
+    CU_ASSERT_EQUAL(t->tasks[7].groups[1].path_base, 1);
+    /* paths: filter->sink 0, enrich->sink 1, enrich->audit 2 */
+    CU_ASSERT_EQUAL(t->paths[0], 3);
+    CU_ASSERT_EQUAL(t->paths[3], 2);
+    CU_ASSERT_EQUAL(t->paths_max, 3);
+    CU_ASSERT_EQUAL(m->groups[0].path_base, 0);
+    CU_ASSERT_EQUAL(m->groups[1].path_base, 1);
+    CU_ASSERT_EQUAL(sb_topology_virtual_partition(t, 1, 2), 5);
+    int sink = -1;
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 0, 3, &sink));
+    CU_ASSERT_EQUAL(sink, 4);
+    CU_ASSERT_FALSE(sb_topology_keeps(t, s, 0, 0, 4, NULL));
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 1, 4, &sink));
+    CU_ASSERT_EQUAL(sink, 4);
+    CU_ASSERT(sb_topology_keeps(t, s, 0, 2, 4, &sink));
+    CU_ASSERT_EQUAL(sink, 5);
     free(t);
     free(s);
 }
 
 static void test_routing_forward_rebalance_hash(void)
 {
-    sb_topology_task_t t = { .outputs_count = 3, .out_connection = SB_CONNECTION_REBALANCE };
-    CU_ASSERT_EQUAL(sb_topology_route(&t, 0, 9, 0), 0);
-    CU_ASSERT_EQUAL(sb_topology_route(&t, 0, 9, 4), 1);
-    t.out_connection = SB_CONNECTION_FORWARD;
-    t.outputs_count = 1;
-    CU_ASSERT_EQUAL(sb_topology_route(&t, 3, 9, 7), 0);
-    t.out_connection = SB_CONNECTION_HASH;
-    t.outputs_count = 4;
+    /* One group of three channels after a group of two: indexes are the
+     * sender's outputs, within the group asked for. */
+    sb_topology_task_t t = { .groups_count = 2 };
+    t.groups[0] = (sb_topology_group_t){ .connection = SB_CONNECTION_HASH, .first = 0, .count = 2 };
+    t.groups[1] = (sb_topology_group_t){ .connection = SB_CONNECTION_REBALANCE, .first = 2,
+                                         .count = 3 };
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 1, 0, 9, 0), 2);
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 1, 0, 9, 4), 3);
+    t.groups[1] = (sb_topology_group_t){ .connection = SB_CONNECTION_FORWARD, .first = 2,
+                                         .count = 1 };
+    CU_ASSERT_EQUAL(sb_topology_route(&t, 1, 3, 9, 7), 2);
+    CU_ASSERT(sb_topology_route(&t, 0, 3, 9, 7) < 2);
+    t.groups_count = 1;
+    t.groups[0] = (sb_topology_group_t){ .connection = SB_CONNECTION_HASH, .first = 0, .count = 4 };
     int hits[4] = { 0 };
     for (int64_t off = 0; off < 4000; off++) {
-        int o = sb_topology_route(&t, 1, off, 0);
+        int o = sb_topology_route(&t, 0, 1, off, 0);
         CU_ASSERT(o >= 0 && o < 4);
-        CU_ASSERT_EQUAL(o, sb_topology_route(&t, 1, off, 99)); /* by key alone */
+        CU_ASSERT_EQUAL(o, sb_topology_route(&t, 0, 1, off, 99)); /* by key alone */
         hits[o]++;
     }
     for (int o = 0; o < 4; o++)
@@ -537,6 +660,9 @@ void test_sim_scenario_register(void)
         { "topology merges stages and keeps each path to the sink",
           test_topology_merges_stages_and_keeps_each_path_to_the_sink },
         { "routing: forward, rebalance, hash", test_routing_forward_rebalance_hash },
+        { "fan-out rules are enforced", test_fan_out_rules_are_enforced },
+        { "topology fans out into groups and numbers the paths",
+          test_topology_fans_out_into_groups_and_numbers_the_paths },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);

@@ -28,6 +28,7 @@ typedef enum task_kind { KIND_SOURCE, KIND_MAP, KIND_FILTER, KIND_COUNT, KIND_SI
 typedef struct cut_task {
     char name[SB_CUT_TASK_BYTES_MAX];
     task_kind_t kind;
+    int stage;                 /* tasks named "<stage>-<subtask>" share it */
     json_t *start_offsets;     /* sources: partition -> next offset at start */
     bool snapshotted;          /* took a snapshot in this incarnation */
     bool replayed_seen;        /* traced channel_state_restored */
@@ -524,6 +525,29 @@ static cut_open_t *open_get(sb_cut_checker_t *c, int64_t id)
     return cp;
 }
 
+/* The length of the stage part of a task name: up to its last '-'. */
+static size_t stage_len(const char *name)
+{
+    const char *dash = strrchr(name, '-');
+    return dash != NULL ? (size_t)(dash - name) : strlen(name);
+}
+
+/* The stage number of a task about to be added: that of an earlier task
+ * of the same stage, else the next one. */
+static int stage_of(const incarnation_t *inc, const char *name)
+{
+    size_t n = stage_len(name);
+    int stages = 0;
+    for (int i = 0; i < inc->tasks_count; i++) {
+        const char *other = inc->tasks[i].name;
+        if (stage_len(other) == n && strncmp(other, name, n) == 0)
+            return inc->tasks[i].stage;
+        if (inc->tasks[i].stage >= stages)
+            stages = inc->tasks[i].stage + 1;
+    }
+    return stages;
+}
+
 static void job_graph_parse(sb_cut_checker_t *c, json_t *ev)
 {
     incarnation_t *inc = &c->inc;
@@ -548,6 +572,7 @@ static void job_graph_parse(sb_cut_checker_t *c, json_t *ev)
         }
         snprintf(task->name, sizeof task->name, "%s", name);
         task->replay_expected = -1;
+        task->stage = stage_of(inc, name);
         inc->tasks_count++;
     }
     json_array_foreach(channels, i, t) {
@@ -724,16 +749,18 @@ static void check_channel_state_size(sb_cut_checker_t *c, int64_t id, const cut_
                 PRId64 " records, but its ranges span %" PRId64, id, t->name, records, spanned);
 }
 
-static void check_source(sb_cut_checker_t *c, int64_t id, const cut_task_t *t, json_t *snap,
-                         int64_t emitted)
+/* How far a source's offsets advanced since it started, into *advanced;
+ * false (and a violation) when that cannot be told. */
+static bool source_advanced(sb_cut_checker_t *c, int64_t id, const cut_task_t *t, json_t *snap,
+                            int64_t *advanced)
 {
     if (t->start_offsets == NULL) {
         violate(c, SB_CUT_ACCOUNTING, "chk-%" PRId64 ", %s: no source_started in worker "
                 "attempt %d, so its offsets cannot be accounted for", id, t->name,
                 c->inc.attempt);
-        return;
+        return false;
     }
-    int64_t advanced = 0;
+    *advanced = 0;
     const char *partition;
     json_t *offset;
     json_object_foreach(json_object_get(snap, "offsets"), partition, offset) {
@@ -743,34 +770,95 @@ static void check_source(sb_cut_checker_t *c, int64_t id, const cut_task_t *t, j
                     JSON_INTEGER_FORMAT ", %s", id, t->name, partition,
                     json_integer_value(offset), start == NULL ? "but the source did not start "
                     "reading it" : "before where the source started");
-            return;
+            return false;
         }
-        advanced += json_integer_value(offset) - json_integer_value(start);
+        *advanced += json_integer_value(offset) - json_integer_value(start);
     }
-    if (advanced != emitted)
-        violate(c, SB_CUT_ACCOUNTING, "chk-%" PRId64 ", %s: its offsets advanced %" PRId64
-                " records past where it started, but it emitted %" PRId64 " before its "
-                "snapshot", id, t->name, advanced, emitted);
+    return true;
 }
 
+/* A task's emitted positions summed per consuming stage (the stage of each
+ * channel's receiver): a stream read by several stages is replicated, so
+ * each stage's sum is accounted for on its own. Channels the job graph
+ * lacks count together as one more stage. Returns the number of stages (at
+ * least 1: a task with no outputs emitted 0). */
+static int emitted_per_stage(const incarnation_t *inc, json_t *outputs, int64_t *emitted,
+                             int *stage)
+{
+    int n = 0;
+    size_t i;
+    json_t *pair;
+    json_array_foreach(outputs, i, pair) {
+        int slot = channel_slot(inc, json_integer_value(json_array_get(pair, 0)));
+        int st = slot >= 0 ? inc->tasks[inc->channels[slot].to].stage : SB_CUT_TASKS_MAX;
+        int g = 0;
+        while (g < n && stage[g] != st)
+            g++;
+        if (g == n) {
+            stage[n] = st;
+            emitted[n++] = 0;
+        }
+        emitted[g] += json_integer_value(json_array_get(pair, 1));
+    }
+    if (n == 0) {
+        stage[0] = -1;
+        emitted[n++] = 0;
+    }
+    return n;
+}
+
+/* " (to STAGE)" when a task feeds several stages, else "". */
+static void describe_to(const incarnation_t *inc, int stages, int stage, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (stages < 2)
+        return;
+    for (int i = 0; i < inc->tasks_count; i++)
+        if (inc->tasks[i].stage == stage) {
+            snprintf(buf, len, " to %.*s", (int)stage_len(inc->tasks[i].name),
+                     inc->tasks[i].name);
+            return;
+        }
+    snprintf(buf, len, " on channels the job graph lacks");
+}
+
+/* Each consuming stage's count is checked on its own: a source's offsets
+ * advanced by it; a map or count emitted one record per record read or
+ * replayed, a filter at most one; and every stage got as many as the
+ * first (a replicated stream). */
 static void check_accounting(sb_cut_checker_t *c, int64_t id, const cut_task_t *t, json_t *snap)
 {
     if (t->kind == KIND_SINK)
         return; /* emits nothing downstream */
     c->report.checks[SB_CUT_ACCOUNTING].checked++;
-    int64_t emitted = positions_sum(json_object_get(snap, "outputs"));
-    if (t->kind == KIND_SOURCE) {
-        check_source(c, id, t, snap, emitted);
+    int64_t emitted[SB_CUT_TASKS_MAX + 1], advanced = 0;
+    int stage[SB_CUT_TASKS_MAX + 1];
+    int n = emitted_per_stage(&c->inc, json_object_get(snap, "outputs"), emitted, stage);
+    if (t->kind == KIND_SOURCE && !source_advanced(c, id, t, snap, &advanced))
         return;
-    }
     int64_t read = positions_sum(json_object_get(snap, "inputs"));
     bool one_each = t->kind == KIND_MAP || t->kind == KIND_COUNT;
-    if (one_each ? emitted != read + t->replayed : emitted > read + t->replayed)
-        violate(c, SB_CUT_ACCOUNTING, "chk-%" PRId64 ", %s: read %" PRId64 " and replayed %"
-                PRId64 " records, but emitted %" PRId64 " before its snapshot (a %s emits %s "
-                "record per record)", id, t->name, read, t->replayed, emitted,
-                t->kind == KIND_MAP ? "map" : t->kind == KIND_COUNT ? "count" : "filter",
-                one_each ? "one" : "at most one");
+    for (int g = 0; g < n; g++) {
+        char to[SB_CUT_TASK_BYTES_MAX + 40], to0[SB_CUT_TASK_BYTES_MAX + 40];
+        describe_to(&c->inc, n, stage[g], to, sizeof to);
+        if (t->kind == KIND_SOURCE && advanced != emitted[g])
+            violate(c, SB_CUT_ACCOUNTING, "chk-%" PRId64 ", %s: its offsets advanced %" PRId64
+                    " records past where it started, but it emitted %" PRId64 "%s before its "
+                    "snapshot", id, t->name, advanced, emitted[g], to);
+        else if (t->kind != KIND_SOURCE &&
+                 (one_each ? emitted[g] != read + t->replayed : emitted[g] > read + t->replayed))
+            violate(c, SB_CUT_ACCOUNTING, "chk-%" PRId64 ", %s: read %" PRId64 " and replayed %"
+                    PRId64 " records, but emitted %" PRId64 "%s before its snapshot (a %s emits "
+                    "%s record per record)", id, t->name, read, t->replayed, emitted[g], to,
+                    t->kind == KIND_MAP ? "map" : t->kind == KIND_COUNT ? "count" : "filter",
+                    one_each ? "one" : "at most one");
+        else if (g > 0 && emitted[g] != emitted[0]) {
+            describe_to(&c->inc, n, stage[0], to0, sizeof to0);
+            violate(c, SB_CUT_ACCOUNTING, "chk-%" PRId64 ", %s: emitted %" PRId64 " records%s "
+                    "but %" PRId64 "%s before its snapshot (each consuming stage gets every "
+                    "record)", id, t->name, emitted[g], to, emitted[0], to0);
+        }
+    }
 }
 
 /* Uploads the sink staged up to this cut: each must be committed by the

@@ -12,7 +12,10 @@
  *   range of an unaligned snapshot, or nothing (r == s) when aligned;
  * - accounting: a source's offsets advanced by as many records as it
  *   emitted; a map or count emitted one record per record read or replayed;
- *   a filter at most one.
+ *   a filter at most one. Emitted counts are per consuming stage (the
+ *   stage of a task is its name up to the last '-'): a stream read by
+ *   several stages is replicated, so each stage's count obeys the rule,
+ *   and every stage gets the same count.
  * Within every incarnation, when the trace has the record-level `send` and
  * `recv` events (`trace: records`):
  * - FIFO: on every channel the records received are the records sent, in
