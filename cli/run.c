@@ -294,7 +294,8 @@ static int prepare_input(supervisor_t *sv, sb_kafka_mock_t *mock, sb_err_t *err)
                 sv->s->records, in->topic, in->partitions,
                 sv->o->kafka == NULL ? "the embedded Kafka" : in->bootstrap);
     if (sb_kafka_produce_input(in->bootstrap, in->topic, in->partitions, sv->s->records,
-                               sv->s->seed, produce_progress, sv, err) != 0)
+                               sv->s->seed, sv->s->record_bytes, produce_progress, sv,
+                               err) != 0)
         return -1;
     if (!sv->o->quiet && sv->tty)
         fprintf(stderr, "\n");

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,16 @@
 #include "clock.h"
 #include "coordinator.h"
 #include "crashpoint.h"
+#include "input.h"
 #include "kafka.h"
 #include "progress.h"
 #include "sink.h"
 #include "store.h"
 #include "trace.h"
+
+/* A padded input value (input.record_bytes) must travel whole. */
+_Static_assert(SB_VALUE_BYTES_MAX >= SB_INPUT_RECORD_BYTES_MAX,
+               "a channel record must hold the largest input value");
 
 #define SB_TASKS_MAX SB_COORD_TASKS_MAX
 #define SB_CHANNELS_MAX 1024
@@ -322,7 +328,9 @@ static bool emit(task_t *t, const sb_record_t *r)
         it->kind = SB_ITEM_RECORDS;
         t->out_items[o] = it;
     }
-    it->records[it->count++] = *r;
+    /* Only the bytes of the value in use: a slot has room for a padded
+     * input.record_bytes value, most values are a short word. */
+    memcpy(&it->records[it->count++], r, offsetof(sb_record_t, value) + r->value_len);
     if (it->count == SB_BATCH_RECORDS_MAX) {
         push_records(t, o, it);
         t->out_items[o] = NULL;
