@@ -301,6 +301,18 @@ static int prepare_input(supervisor_t *sv, sb_kafka_mock_t *mock, sb_err_t *err)
         fprintf(stderr, "\n");
     if (sb_kafka_watermarks(in->bootstrap, in->topic, in->partitions, in->low, in->high, err) != 0)
         return -1;
+    /* The topic is fresh, so every partition starts at 0 unless the broker
+     * already dropped records: librdkafka's mock keeps at most 5 MB per
+     * partition and silently drops the oldest, which would shrink the input
+     * the run claims to have read. */
+    for (int p = 0; p < in->partitions; p++)
+        if (in->low[p] != 0)
+            return sb_err_set(err, "%s [%d] on %s starts at offset %" PRId64 " right after "
+                              "producing: the broker dropped the oldest records (the embedded "
+                              "Kafka keeps about 5 MB per partition); use more partitions or "
+                              "fewer records", in->topic, p,
+                              sv->o->kafka == NULL ? "the embedded Kafka" : in->bootstrap,
+                              in->low[p]);
     sv->records_total = 0;
     for (int p = 0; p < in->partitions; p++)
         sv->records_total += in->high[p] - in->low[p];
