@@ -106,6 +106,7 @@ typedef struct task {
     char *rec_buf;                  /* record trace lines not yet written */
     size_t rec_len;
     int64_t replay_id;              /* the checkpoint it came from, or 0 */
+    bool first_record_traced;       /* sink: "first_record" written */
 
     /* source */
     rd_kafka_t *consumer;
@@ -874,6 +875,14 @@ static int process_item(task_t *t, int c, sb_item_t *it, bool *ended)
         return apply_actions(t, c, &a) ? 1 : -1;
     }
     rec_batch(t, "recv", t->inputs[c], it->position + 1, it->records, it->count);
+    /* Once per sink subtask and incarnation, so recovery time can be read
+     * off the trace (bench/recovery.sh): when output flows again. */
+    if (t->kind == TASK_SINK && !t->first_record_traced && it->count > 0) {
+        t->first_record_traced = true;
+        trace_task(t->job, "first_record", t, 0,
+                   json_pack("{s:i,s:I}", "partition", (int)it->records[0].partition,
+                             "offset", (json_int_t)it->records[0].offset));
+    }
     int64_t from, to;
     if (capture_range(t, c, &from, &to))
         capture_records(t, c, it, from, to); /* before the operator changes them */
