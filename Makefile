@@ -138,7 +138,7 @@ scenarios-asan: $(BA)/snapbed
 
 # The benchmarks (docs/performance.md): each prints a table and writes
 # bench/results/<name>.json. Figures, never pass/fail; not part of `make test`.
-# BENCH_RECORDS shrinks the end-to-end runs (default 1 M records); RUNS sets
+# RECORDS shrinks the Kafka, end-to-end and recovery runs (default 1 M); RUNS sets
 # the repetitions of every benchmark. The Flink baseline runs when this
 # Makefile has a bench-flink target.
 BENCH_BIN := $(B)/bench_channel $(B)/bench_kafka_limit

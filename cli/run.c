@@ -591,10 +591,15 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
         if (WIFSIGNALED(status)) {
             sv->crashes++;
             bool injected = killed || fired_now > fired_before;
+            /* The dead worker's last published input position: where a
+             * restarted job has to get back to (bench/recovery.sh). */
+            int64_t read = 0;
+            (void)consumed_fraction(sv, &read);
             sb_trace_emit(&sv->trace, "crash",
-                          json_pack("{s:i,s:i,s:s,s:b,s:i}", "attempt", sv->attempts, "signal",
+                          json_pack("{s:i,s:i,s:s,s:b,s:i,s:I}", "attempt", sv->attempts, "signal",
                                     WTERMSIG(status), "signal_name", strsignal(WTERMSIG(status)),
-                                    "injected", injected, "fault", fault));
+                                    "injected", injected, "fault", fault, "read",
+                                    (json_int_t)read));
             if (!sv->o->quiet)
                 fprintf(stderr, "worker attempt %d: %s (%s)\n", sv->attempts,
                         injected ? "killed by the fault plan" : "died", strsignal(WTERMSIG(status)));
