@@ -7,6 +7,13 @@
 # already built, since the first build takes many minutes; 1: build it if
 # needed; 0: never), BENCH_REAL_KAFKA=1|0 (1: also against a real broker).
 
+# The input of the Kafka benchmarks: RECORDS records (1 M) of RECORD_BYTES
+# bytes (100, input.record_bytes) over PARTITIONS partitions (32: the
+# embedded Kafka keeps about 5 MB per partition); RUNS repetitions (3).
+bench_runs=${RUNS:-3}
+bench_records=${RECORDS:-1000000}
+bench_bytes=${RECORD_BYTES:-100}
+bench_partitions=${PARTITIONS:-32}
 bench_kafka_port=${BENCH_KAFKA_PORT:-49092}
 bench_s3_port=${BENCH_S3_PORT:-48333}
 bench_stop=()   # commands run on exit, last started first

@@ -22,10 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
-runs=${RUNS:-3}
-records=${RECORDS:-1000000}
-bytes=${RECORD_BYTES:-100}
-partitions=${PARTITIONS:-32}
+runs=$bench_runs records=$bench_records bytes=$bench_bytes partitions=$bench_partitions
 read -r -a intervals <<< "${E2E_INTERVALS:-off 1s 100ms}"
 read -r -a stores <<< "${E2E_STORES:-file s3}"
 read -r -a brokers <<< "${E2E_BROKERS:-mock real}"

@@ -11,10 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
-runs=${RUNS:-3}
-records=${RECORDS:-1000000}
-bytes=${RECORD_BYTES:-100}
-partitions=${PARTITIONS:-32}
+runs=$bench_runs records=$bench_records bytes=$bench_bytes partitions=$bench_partitions
 make --no-print-directory build/bench_kafka_limit >/dev/null
 out=$(bench_out kafka-limit)
 echo "bench/kafka_limit: mock cluster, $records records of $bytes bytes" >&2
