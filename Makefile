@@ -40,7 +40,7 @@ UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*
                        scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
 
 .PHONY: all deps check-deps check-browser run test test-kafka test-real test-report unit unit-asan scenarios \
-        scenarios-asan scenarios-unaligned test-viz test-sim clean help
+        scenarios-asan scenarios-unaligned test-viz test-sim bench clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -53,6 +53,7 @@ help:
 	@echo "make test-sim   every scenarios/sim/ run simulated, checked and drawn; determinism"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
+	@echo "make bench      every benchmark of bench/ (figures, not tests; docs/performance.md)"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build folders"
 
@@ -134,6 +135,31 @@ test-sim: $(B)/snapbed
 
 scenarios-asan: $(BA)/snapbed
 	ASAN_OPTIONS=detect_leaks=1 SNAPBED=$(BA)/snapbed bash tests/scenarios.sh $(ASAN_SCENARIOS)
+
+# The benchmarks (docs/performance.md): each prints a table and writes
+# bench/results/<name>.json. Figures, never pass/fail; not part of `make test`.
+# RECORDS shrinks the Kafka, end-to-end and recovery runs (default 1 M); RUNS sets
+# the repetitions of every benchmark. The Flink baseline runs when this
+# Makefile has a bench-flink target.
+BENCH_BIN := $(B)/bench_channel $(B)/bench_kafka_limit
+
+bench: check-deps
+	@$(MAKE) --no-print-directory $(B)/snapbed $(BENCH_BIN)
+	bash bench/channel.sh
+	bash bench/kafka_limit.sh
+	bash bench/e2e.sh
+	bash bench/latency.sh
+	bash bench/recovery.sh
+	bash bench/sim.sh
+	@if $(MAKE) -n bench-flink >/dev/null 2>&1; then $(MAKE) --no-print-directory bench-flink; \
+	 else echo "bench: no bench-flink target in this tree: the Apache Flink baseline is skipped"; fi
+
+$(B)/bench_channel: $(B)/bench/channel.o $(B)/runtime/channel.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bench_kafka_limit: $(B)/bench/kafka_limit.o $(B)/runtime/kafka.o $(B)/runtime/input.o \
+                        $(B)/runtime/err.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/snapbed: $(CLI_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

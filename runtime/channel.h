@@ -26,7 +26,8 @@
 
 #include "barrier.h"
 
-#define SB_VALUE_BYTES_MAX 32        /* longest record value carried */
+#define SB_VALUE_BYTES_MAX 112       /* longest record value carried: room for
+                                        input.record_bytes; a record is 128 bytes */
 #define SB_BATCH_RECORDS_MAX 256     /* records per item */
 #define SB_CHANNEL_RING_SLOTS 32     /* ck_ring size: must be a power of two */
 #define SB_CHANNEL_ITEMS (SB_CHANNEL_RING_SLOTS - 1) /* ck_ring keeps one free */

@@ -1,6 +1,7 @@
 /* input.c — see input.h. */
 #include "input.h"
 
+#include <assert.h>
 #include <string.h>
 
 static const char *const words[] = {
@@ -25,4 +26,18 @@ const char *sb_input_word(uint64_t seed, int64_t index, size_t *len)
     const char *w = words[sb_input_mix(&state) % WORDS_COUNT];
     *len = strlen(w);
     return w;
+}
+
+size_t sb_input_value(uint64_t seed, int64_t index, int record_bytes, char *out)
+{
+    assert(record_bytes >= 0 && record_bytes <= SB_INPUT_RECORD_BYTES_MAX);
+    size_t len;
+    const char *w = sb_input_word(seed, index, &len);
+    memcpy(out, w, len);
+    if ((size_t)record_bytes <= len + 1)
+        return len;
+    out[len] = '-';
+    for (size_t i = len + 1; i < (size_t)record_bytes; i++)
+        out[i] = (char)('a' + (uint64_t)(index + (int64_t)i) % 26);
+    return (size_t)record_bytes;
 }

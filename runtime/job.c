@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,16 @@
 #include "clock.h"
 #include "coordinator.h"
 #include "crashpoint.h"
+#include "input.h"
 #include "kafka.h"
 #include "progress.h"
 #include "sink.h"
 #include "store.h"
 #include "trace.h"
+
+/* A padded input value (input.record_bytes) must travel whole. */
+_Static_assert(SB_VALUE_BYTES_MAX >= SB_INPUT_RECORD_BYTES_MAX,
+               "a channel record must hold the largest input value");
 
 #define SB_TASKS_MAX SB_COORD_TASKS_MAX
 #define SB_CHANNELS_MAX 1024
@@ -100,6 +106,7 @@ typedef struct task {
     char *rec_buf;                  /* record trace lines not yet written */
     size_t rec_len;
     int64_t replay_id;              /* the checkpoint it came from, or 0 */
+    bool first_record_traced;       /* sink: "first_record" written */
 
     /* source */
     rd_kafka_t *consumer;
@@ -322,7 +329,9 @@ static bool emit(task_t *t, const sb_record_t *r)
         it->kind = SB_ITEM_RECORDS;
         t->out_items[o] = it;
     }
-    it->records[it->count++] = *r;
+    /* Only the bytes of the value in use: a slot has room for a padded
+     * input.record_bytes value, most values are a short word. */
+    memcpy(&it->records[it->count++], r, offsetof(sb_record_t, value) + r->value_len);
     if (it->count == SB_BATCH_RECORDS_MAX) {
         push_records(t, o, it);
         t->out_items[o] = NULL;
@@ -866,6 +875,14 @@ static int process_item(task_t *t, int c, sb_item_t *it, bool *ended)
         return apply_actions(t, c, &a) ? 1 : -1;
     }
     rec_batch(t, "recv", t->inputs[c], it->position + 1, it->records, it->count);
+    /* Once per sink subtask and incarnation, so recovery time can be read
+     * off the trace (bench/recovery.sh): when output flows again. */
+    if (t->kind == TASK_SINK && !t->first_record_traced && it->count > 0) {
+        t->first_record_traced = true;
+        trace_task(t->job, "first_record", t, 0,
+                   json_pack("{s:i,s:I}", "partition", (int)it->records[0].partition,
+                             "offset", (json_int_t)it->records[0].offset));
+    }
     int64_t from, to;
     if (capture_range(t, c, &from, &to))
         capture_records(t, c, it, from, to); /* before the operator changes them */

@@ -177,8 +177,8 @@ static rd_kafka_t *new_producer(const char *bootstrap, delivery_t *d, sb_err_t *
 }
 
 int sb_kafka_produce_input(const char *bootstrap, const char *topic, int partitions,
-                           int64_t records, uint64_t seed, sb_kafka_progress_fn fn,
-                           void *ctx, sb_err_t *err)
+                           int64_t records, uint64_t seed, int record_bytes,
+                           sb_kafka_progress_fn fn, void *ctx, sb_err_t *err)
 {
     delivery_t d = { 0 };
     rd_kafka_t *rk = new_producer(bootstrap, &d, err);
@@ -186,12 +186,12 @@ int sb_kafka_produce_input(const char *bootstrap, const char *topic, int partiti
         return -1;
     int rc = 0;
     for (int64_t i = 0; i < records && rc == 0; i++) {
-        size_t len;
-        const char *w = sb_input_word(seed, i, &len);
+        char w[SB_INPUT_RECORD_BYTES_MAX];
+        size_t len = sb_input_value(seed, i, record_bytes, w);
         for (;;) {
             rd_kafka_resp_err_t e = rd_kafka_producev(
                 rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION((int32_t)(i % partitions)),
-                RD_KAFKA_V_VALUE((void *)w, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_VALUE(w, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                 RD_KAFKA_V_END);
             if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk, 10);

@@ -34,11 +34,12 @@ int sb_kafka_topic_create(sb_kafka_mock_t *mock_or_null, const char *bootstrap,
 
 typedef void (*sb_kafka_progress_fn)(int64_t done, int64_t total, void *ctx);
 
-/* Produces `records` records of the seeded input (input.h), waiting for every
- * delivery report; any failed delivery is an error. */
+/* Produces `records` records of the seeded input (input.h: sb_input_value,
+ * padded to record_bytes, 0 for the bare words), waiting for every delivery
+ * report; any failed delivery is an error. */
 int sb_kafka_produce_input(const char *bootstrap, const char *topic, int partitions,
-                           int64_t records, uint64_t seed, sb_kafka_progress_fn fn,
-                           void *ctx, sb_err_t *err);
+                           int64_t records, uint64_t seed, int record_bytes,
+                           sb_kafka_progress_fn fn, void *ctx, sb_err_t *err);
 
 /* Per-partition [low, high) offsets. */
 int sb_kafka_watermarks(const char *bootstrap, const char *topic, int partitions,

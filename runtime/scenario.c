@@ -13,6 +13,7 @@
  * order is free and `pipeline.parallelism` may come after the stages. */
 #include "yamlnode.h"
 #include "scenario.h"
+#include "input.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -1359,6 +1360,7 @@ static const key_entry_t input_keys[] = {
     KEY_INT("partitions", partitions, 1, SB_SCENARIO_PARTITIONS_MAX),
     KEY_INT64("records", records, 1, INT64_MAX),
     KEY_U64("seed", seed),
+    KEY_INT("record_bytes", record_bytes, 0, SB_INPUT_RECORD_BYTES_MAX),
 };
 
 static const key_entry_t expect_keys[] = {

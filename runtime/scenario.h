@@ -178,6 +178,9 @@ typedef struct sb_scenario {
     int partitions;                           /* default 4 */
     int64_t records;                          /* default 200000 */
     uint64_t seed;                            /* default 42 */
+    int record_bytes;                         /* input.record_bytes: values
+                                                 padded to this size; 0
+                                                 (default): the bare words */
 
     /* pipeline: source -> map -> filter [-> count] -> sink */
     sb_stage_t source, map, filter, count, sink;

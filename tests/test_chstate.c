@@ -287,7 +287,7 @@ static void test_value_longer_than_the_maximum_is_an_error(void)
     sb_err_t err;
     CU_ASSERT_EQUAL(decode(&cs, 3, buf, sizeof buf, &err), -1);
     CU_ASSERT_STRING_EQUAL(err.msg,
-                           "ck/7/chstate-3: record of 33 bytes in channel state (at most 32)");
+                           "ck/7/chstate-3: record of 113 bytes in channel state (at most 112)");
     /* A u16 length far past the buffer is rejected as too long, not read. */
     buf[TINY_VALUE1 - 2] = 0xff;
     buf[TINY_VALUE1 - 1] = 0xff;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cu_helpers.h"
+#include "input.h"
 #include "scenario.h"
 
 #define MS(n) ((int64_t)(n) * 1000 * 1000)
@@ -62,6 +63,7 @@ static void test_empty_document_takes_every_default(void)
     CU_ASSERT_EQUAL(s.partitions, 4);
     CU_ASSERT_EQUAL(s.records, 200000);
     CU_ASSERT_EQUAL(s.seed, 42u);
+    CU_ASSERT_EQUAL(s.record_bytes, 0);
     CU_ASSERT_EQUAL(s.map_fn, SB_MAP_UPPERCASE);
     CU_ASSERT_STRING_EQUAL(s.filter_prefix, "A");
     CU_ASSERT_FALSE(s.count_enabled);
@@ -606,6 +608,41 @@ static void test_partitions_outside_range_are_rejected(void)
     ASSERT_HAS(err.msg, "must be between 1 and 64, got 65");
 }
 
+static void test_record_bytes_is_read_and_bounded_by_the_channel_record(void)
+{
+    sb_scenario_t s;
+    CU_ASSERT_EQUAL_FATAL(parse_ok(&s, "input:\n  record_bytes: 100\n"), 0);
+    CU_ASSERT_EQUAL(s.record_bytes, 100);
+    sb_err_t err;
+    parse_bad("input:\n  record_bytes: 113\n", &err);
+    CU_ASSERT_STRING_EQUAL(err.msg, "scenarios/x.yaml:2: input.record_bytes: "
+                                    "must be between 0 and 112, got 113");
+    parse_bad("input:\n  record_bytes: -1\n", &err);
+    ASSERT_HAS(err.msg, "must be between 0 and 112, got -1");
+}
+
+/* The padded value keeps the word in front (the filter's verdict), has
+ * exactly record_bytes bytes and is the same on every call. */
+static void test_record_bytes_pads_the_word_deterministically(void)
+{
+    char a[SB_INPUT_RECORD_BYTES_MAX], b[SB_INPUT_RECORD_BYTES_MAX];
+    for (int64_t i = 0; i < 200; i++) {
+        size_t wlen;
+        const char *w = sb_input_word(42, i, &wlen);
+        CU_ASSERT_EQUAL(sb_input_value(42, i, 0, a), wlen);
+        CU_ASSERT_EQUAL(memcmp(a, w, wlen), 0);
+        CU_ASSERT_EQUAL(sb_input_value(42, i, 100, a), 100u);
+        CU_ASSERT_EQUAL(memcmp(a, w, wlen), 0);
+        CU_ASSERT_EQUAL(a[wlen], '-');
+        for (size_t k = wlen + 1; k < 100; k++)
+            CU_ASSERT(a[k] >= 'a' && a[k] <= 'z');
+        CU_ASSERT_EQUAL(sb_input_value(42, i, 100, b), 100u);
+        CU_ASSERT_EQUAL(memcmp(a, b, 100), 0);
+        /* Too short to pad: the bare word, never cut. */
+        CU_ASSERT_EQUAL(sb_input_value(42, i, (int)wlen, a), wlen);
+    }
+}
+
 static void test_parallelism_records_and_retained_outside_range_are_rejected(void)
 {
     sb_err_t err;
@@ -884,6 +921,8 @@ void test_scenario_register(void)
         T(test_uri_needs_file_or_s3_scheme),
         T(test_topic_and_name_must_be_words),
         T(test_partitions_outside_range_are_rejected),
+        T(test_record_bytes_is_read_and_bounded_by_the_channel_record),
+        T(test_record_bytes_pads_the_word_deterministically),
         T(test_parallelism_records_and_retained_outside_range_are_rejected),
         T(test_source_parallelism_above_partitions_is_rejected),
         T(test_source_parallelism_from_pipeline_default_names_that_key),

@@ -21,7 +21,8 @@
 #include "err.h"
 
 #define SB_EO_EXAMPLES_MAX 5       /* ids kept per kind of violation */
-#define SB_EO_VALUE_BYTES_MAX 64   /* longest value kept for comparison */
+#define SB_EO_VALUE_BYTES_MAX 128  /* longest value kept for comparison (above the
+                                      runtime's, so a padded input fits) */
 
 typedef struct sb_eo_id {
     int32_t partition;
