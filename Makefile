@@ -40,7 +40,7 @@ UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*
                        scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
 
 .PHONY: all deps check-deps check-browser run test test-kafka test-real test-report unit unit-asan scenarios \
-        scenarios-asan scenarios-unaligned test-viz test-sim clean help
+        scenarios-asan scenarios-unaligned test-viz test-sim bench bench-flink clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -53,6 +53,7 @@ help:
 	@echo "make test-sim   every scenarios/sim/ run simulated, checked and drawn; determinism"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
+	@echo "make bench      benchmarks: print figures, write bench/results/*.json (not tests)"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build folders"
 
@@ -134,6 +135,16 @@ test-sim: $(B)/snapbed
 
 scenarios-asan: $(BA)/snapbed
 	ASAN_OPTIONS=detect_leaks=1 SNAPBED=$(BA)/snapbed bash tests/scenarios.sh $(ASAN_SCENARIOS)
+
+# Benchmarks print figures and write bench/results/<name>.json; they never
+# pass or fail on timing, and none of them runs in `make test`.
+bench: bench-flink
+
+# snapbed and Apache Flink (bench/flink/, a MiniCluster) on the same real
+# broker and topic; skipped with a message when Java or Maven is missing.
+bench-flink: check-deps
+	@$(MAKE) --no-print-directory $(B)/snapbed
+	bash bench/flink.sh
 
 $(B)/snapbed: $(CLI_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
