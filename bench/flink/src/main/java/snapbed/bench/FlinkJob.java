@@ -5,7 +5,11 @@
  * every checkpoint), checkpoints every second, EXACTLY_ONCE, in a local
  * MiniCluster started here.
  *
- * Usage: FlinkJob BOOTSTRAP TOPIC OUT_DIR [PARALLELISM] [REST_PORT]
+ * Usage: FlinkJob BOOTSTRAP TOPIC OUT_DIR [PARALLELISM] [REST_PORT] [RECORDS_PER_S]
+ *
+ * RECORDS_PER_S (0, the default, is no limit) paces the input over all
+ * subtasks as snapbed's `source.records_per_s` does, so that both engines
+ * run as long and take as many checkpoints at the same rate.
  *
  * Prints one JSON line on stdout (everything else goes to stderr): records
  * in, out and committed, wall time from job submission to the job's end,
@@ -40,6 +44,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 import org.apache.flink.api.common.JobExecutionResult;
@@ -112,6 +117,28 @@ public final class FlinkJob {
         private final LongCounter in = new LongCounter();
         private final LongMinimum startNs = new LongMinimum();
         private final LongMaximum lastRecordNs = new LongMaximum();
+        private final double recordsPerS; /* this subtask's share; 0 = unlimited */
+        private long paceStartNs;
+        private long paced;
+
+        UpperCaseValue(double recordsPerS) {
+            this.recordsPerS = recordsPerS;
+        }
+
+        /* snapbed's source rate limit: record n may pass once n / rate
+         * seconds have gone by since the first. Sleeping here, in the task
+         * thread, backpressures the Kafka reader through its bounded queue. */
+        private void pace() {
+            long now = System.nanoTime();
+            if (paced == 0) {
+                paceStartNs = now;
+            }
+            long dueNs = paceStartNs + (long) (paced * 1e9 / recordsPerS);
+            if (dueNs > now) {
+                LockSupport.parkNanos(dueNs - now);
+            }
+            paced++;
+        }
 
         @Override
         public void open(OpenContext context) {
@@ -123,6 +150,9 @@ public final class FlinkJob {
 
         @Override
         public String map(String idValue) {
+            if (recordsPerS > 0) {
+                pace();
+            }
             in.add(1);
             lastRecordNs.add(System.nanoTime());
             int space = idValue.indexOf(' ');
@@ -152,8 +182,8 @@ public final class FlinkJob {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 3 || args.length > 5) {
-            System.err.println("usage: FlinkJob BOOTSTRAP TOPIC OUT_DIR [PARALLELISM] [REST_PORT]");
+        if (args.length < 3 || args.length > 6) {
+            System.err.println("usage: FlinkJob BOOTSTRAP TOPIC OUT_DIR [PARALLELISM] [REST_PORT] [RECORDS_PER_S]");
             System.exit(2);
         }
         String bootstrap = args[0];
@@ -161,6 +191,7 @@ public final class FlinkJob {
         java.nio.file.Path outDir = Paths.get(args[2]).toAbsolutePath();
         int parallelism = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         int restPort = args.length > 4 ? Integer.parseInt(args[4]) : 38081;
+        double recordsPerS = args.length > 5 ? Double.parseDouble(args[5]) : 0;
         java.nio.file.Path sinkDir = outDir.resolve("output");
         java.nio.file.Path checkpointDir = outDir.resolve("checkpoints");
         Files.createDirectories(outDir);
@@ -188,7 +219,7 @@ public final class FlinkJob {
         try {
             cluster.start();
             System.err.println("flink: MiniCluster up, REST at " + cluster.getRestAddress().get());
-            JobGraph graph = buildJob(conf, bootstrap, topic, sinkDir, parallelism);
+            JobGraph graph = buildJob(conf, bootstrap, topic, sinkDir, parallelism, recordsPerS);
 
             long startNs = System.nanoTime();
             JobID id = cluster.submitJob(graph).get().getJobID();
@@ -211,6 +242,7 @@ public final class FlinkJob {
             line.put("bootstrap", bootstrap);
             line.put("topic", topic);
             line.put("parallelism", parallelism);
+            line.put("records_per_s_limit", recordsPerS);
             line.put("records_in", in);
             line.put("records_out", out);
             line.put("records_committed", countCommittedLines(sinkDir));
@@ -228,7 +260,7 @@ public final class FlinkJob {
     }
 
     private static JobGraph buildJob(Configuration conf, String bootstrap, String topic,
-                                     java.nio.file.Path sinkDir, int parallelism) {
+                                     java.nio.file.Path sinkDir, int parallelism, double recordsPerS) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         env.setParallelism(parallelism);
         KafkaSource<String> source = KafkaSource.<String>builder()
@@ -248,7 +280,7 @@ public final class FlinkJob {
                 .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("part").build())
                 .build();
         DataStream<String> records = env.fromSource(source, WatermarkStrategy.noWatermarks(), "kafka")
-                .map(new UpperCaseValue()).name("map")
+                .map(new UpperCaseValue(recordsPerS / parallelism)).name("map")
                 .filter(new ValueStartsWithA()).name("filter");
         records.sinkTo(sink).name("sink");
         return env.getStreamGraph().getJobGraph();
