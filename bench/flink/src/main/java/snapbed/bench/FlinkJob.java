@@ -220,6 +220,9 @@ public final class FlinkJob {
             cluster.start();
             System.err.println("flink: MiniCluster up, REST at " + cluster.getRestAddress().get());
             JobGraph graph = buildJob(conf, bootstrap, topic, sinkDir, parallelism, recordsPerS);
+            // The tasks as Flink chained them (one thread per task and subtask).
+            graph.getVertices().forEach(v -> System.err.println(
+                    "flink: task '" + v.getName() + "' x" + v.getParallelism()));
 
             long startNs = System.nanoTime();
             JobID id = cluster.submitJob(graph).get().getJobID();
@@ -300,9 +303,13 @@ public final class FlinkJob {
     /* p50/p99/max by nearest rank over the completed checkpoints of the
      * history, as bench/flink.sh computes snapbed's from checkpoints.json. */
     private static ObjectNode checkpointFigures(JsonNode stats) {
+        // The history lists the newest first; durations_ms keeps checkpoint order.
+        List<JsonNode> history = new ArrayList<>();
+        stats.path("history").forEach(history::add);
+        Collections.reverse(history);
         List<Long> durations = new ArrayList<>();
         int failed = 0;
-        for (JsonNode c : stats.path("history")) {
+        for (JsonNode c : history) {
             if (c.path("is_savepoint").asBoolean(false)) {
                 continue;
             }
@@ -312,8 +319,10 @@ public final class FlinkJob {
                 failed++;
             }
         }
-        Collections.sort(durations);
         ObjectNode o = JSON.createObjectNode();
+        ArrayNode all = o.putArray("durations_ms");
+        durations.forEach(all::add);
+        Collections.sort(durations);
         o.put("completed", durations.size());
         o.put("failed", failed);
         o.put("completed_reported", stats.path("counts").path("completed").asLong());
@@ -322,8 +331,6 @@ public final class FlinkJob {
             o.put("p99_ms", nearestRank(durations, 99));
             o.put("max_ms", durations.get(durations.size() - 1));
         }
-        ArrayNode all = o.putArray("durations_ms");
-        durations.forEach(all::add);
         return o;
     }
 
