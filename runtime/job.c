@@ -107,9 +107,11 @@ typedef struct task {
     size_t rec_len;
     int64_t replay_id;              /* the checkpoint it came from, or 0 */
     bool first_record_traced;       /* sink: "first_record" written */
+    size_t filter_prefix_len;       /* filter: strlen of the prefix, once */
 
     /* source */
     rd_kafka_t *consumer;
+    rd_kafka_queue_t *consumer_queue; /* the queue rd_kafka_consumer_poll reads */
     int partitions[SB_JOB_PARTITIONS_MAX];
     int partitions_count;
     int64_t next_offset[SB_JOB_PARTITIONS_MAX]; /* indexed by partition */
@@ -713,22 +715,42 @@ static bool sink_append(task_t *t, const sb_record_t *r)
 
 /* -------------------------------------------------------- the operators */
 
+/* ASCII upper-case eight bytes at a time (SWAR): the map's cost per record
+ * was a compare and jump per byte of a ~100-byte value. In each byte, with
+ * the top bit cleared (a), a + 0x1f sets the top bit iff a >= 'a' and
+ * a + 0x05 sets it iff a > 'z'; neither sum carries into the next byte. A
+ * byte whose own top bit is set is not ASCII and is kept, as are bytes
+ * outside 'a'..'z' (verify/verdict.c computes the same function). */
+static void uppercase(char *v, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ull, top = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, v + i, 8);
+        uint64_t a = x & ~top;
+        uint64_t lower = (a + ones * (0x80 - 'a')) & ~(a + ones * (0x80 - 'z' - 1)) & ~x & top;
+        x ^= lower >> 2; /* 0x80 >> 2 is 0x20, the case bit */
+        memcpy(v + i, &x, 8);
+    }
+    for (; i < len; i++)
+        if (v[i] >= 'a' && v[i] <= 'z')
+            v[i] = (char)(v[i] - 'a' + 'A');
+}
+
 static bool process_record(task_t *t, sb_record_t *r)
 {
     const sb_scenario_t *s = t->job->s;
     switch (t->kind) {
     case TASK_MAP:
         if (s->map_fn == SB_MAP_UPPERCASE)
-            for (uint16_t i = 0; i < r->value_len; i++)
-                if (r->value[i] >= 'a' && r->value[i] <= 'z')
-                    r->value[i] = (char)(r->value[i] - 'a' + 'A');
+            uppercase(r->value, r->value_len);
         return emit(t, r);
-    case TASK_FILTER: {
-        size_t pl = strlen(s->filter_prefix);
-        if (r->value_len < pl || memcmp(r->value, s->filter_prefix, pl) != 0)
+    case TASK_FILTER:
+        if (r->value_len < t->filter_prefix_len ||
+            memcmp(r->value, s->filter_prefix, t->filter_prefix_len) != 0)
             return true;
         return emit(t, r);
-    }
     case TASK_COUNT: {
         char key[SB_VALUE_BYTES_MAX + 1];
         memcpy(key, r->value, r->value_len);
@@ -1096,22 +1118,38 @@ static int source_consume(task_t *t, bool *got, bool ignore_rate)
     int throttled = ignore_rate ? INT32_MAX : throttle_allowance(t);
     if (throttled < allowance)
         allowance = throttled;
-    for (int n = 0; n < allowance; n++) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(t->consumer, n == 0 ? 1 : 0);
-        if (m == NULL)
-            break;
+    if (allowance <= 0)
+        return 0;
+    /* One batch call per round instead of one poll per message: the queue
+     * lock and the clock reads are paid per batch. Whatever is queued now,
+     * else wait up to 1 ms for the batch to fill (the idle wait). */
+    rd_kafka_message_t *ms[SB_SOURCE_POLL_BATCH];
+    ssize_t got_n = rd_kafka_consume_batch_queue(t->consumer_queue, 0, ms, (size_t)allowance);
+    if (got_n == 0)
+        got_n = rd_kafka_consume_batch_queue(t->consumer_queue, 1, ms, (size_t)allowance);
+    if (got_n < 0) {
+        sb_err_t err;
+        sb_err_set(&err, "%s: consuming %s from %s: %s", t->name, job->p->input.topic,
+                   job->p->input.bootstrap, rd_kafka_err2name(rd_kafka_last_error()));
+        job_fail(job, &err);
+        return -1;
+    }
+    int rc = 0;
+    for (ssize_t n = 0; n < got_n; n++) {
+        rd_kafka_message_t *m = ms[n];
+        if (rc != 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            rd_kafka_message_destroy(m);
+            continue;
+        }
         if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                rd_kafka_message_destroy(m);
-                continue;
-            }
             sb_err_t err;
             sb_err_set(&err, "%s: consuming %s [%d] from %s: %s (%s)", t->name,
                        job->p->input.topic, (int)m->partition, job->p->input.bootstrap,
                        rd_kafka_message_errstr(m), rd_kafka_err2name(m->err));
             rd_kafka_message_destroy(m);
             job_fail(job, &err);
-            return -1;
+            rc = -1;
+            continue;
         }
         int32_t part = m->partition;
         int64_t end = job->p->input.high[part];
@@ -1126,14 +1164,12 @@ static int source_consume(task_t *t, bool *got, bool ignore_rate)
             t->rate_emitted++;
             throttle_charge(t, 1, m->len + sizeof m->offset);
             *got = true;
-            if (!emit(t, &r)) {
-                rd_kafka_message_destroy(m);
-                return -1;
-            }
+            if (!emit(t, &r))
+                rc = -1;
         }
         rd_kafka_message_destroy(m);
     }
-    return 0;
+    return rc;
 }
 
 static void *source_thread(void *arg)
@@ -1175,6 +1211,10 @@ static int source_open(task_t *t, sb_err_t *err)
     t->consumer = sb_kafka_consumer_new(job->p->input.bootstrap, group, err);
     if (t->consumer == NULL)
         return -1;
+    t->consumer_queue = rd_kafka_queue_get_consumer(t->consumer);
+    if (t->consumer_queue == NULL)
+        return sb_err_set(err, "%s: no consumer queue on the Kafka client for %s", t->name,
+                          job->p->input.bootstrap);
     rd_kafka_topic_partition_list_t *tp = rd_kafka_topic_partition_list_new(t->partitions_count);
     for (int i = 0; i < t->partitions_count; i++) {
         int p = t->partitions[i];
@@ -1433,6 +1473,8 @@ static task_t *add_task(job_t *job, task_kind_t kind, int subtask)
     t->kind = kind;
     t->subtask = subtask;
     snprintf(t->name, sizeof t->name, "%s-%d", task_kind_names[kind], subtask);
+    if (kind == TASK_FILTER)
+        t->filter_prefix_len = strlen(job->s->filter_prefix);
     return t;
 }
 
@@ -1717,6 +1759,8 @@ static void cleanup(job_t *job)
 {
     for (int i = 0; i < job->tasks_count; i++) {
         task_t *t = &job->tasks[i];
+        if (t->consumer_queue != NULL)
+            rd_kafka_queue_destroy(t->consumer_queue);
         if (t->consumer != NULL) {
             rd_kafka_consumer_close(t->consumer);
             rd_kafka_destroy(t->consumer);
