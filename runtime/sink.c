@@ -69,15 +69,35 @@ static int grow(sb_sink_t *k, size_t need, sb_err_t *err)
     return 0;
 }
 
+/* Writes v in decimal at p and returns the end: what snprintf's "%" PRId64
+ * would write, without parsing a format for every record of the output. */
+static char *put_i64(char *p, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *p++ = '-';
+    while (n > 0)
+        *p++ = tmp[--n];
+    return p;
+}
+
 int sb_sink_append(sb_sink_t *k, int32_t partition, int64_t offset, const char *value,
                    size_t len, sb_err_t *err)
 {
     size_t need = k->buf_len + len + LINE_OVERHEAD_BYTES;
     if (need > k->buf_cap && grow(k, need, err) != 0)
         return -1;
-    int n = snprintf(k->buf + k->buf_len, k->buf_cap - k->buf_len, "%" PRId32 ":%" PRId64 " ",
-                     partition, offset);
-    k->buf_len += (size_t)n;
+    char *p = put_i64(k->buf + k->buf_len, partition);
+    *p++ = ':';
+    p = put_i64(p, offset);
+    *p++ = ' ';
+    k->buf_len = (size_t)(p - k->buf);
     memcpy(k->buf + k->buf_len, value, len);
     k->buf_len += len;
     k->buf[k->buf_len++] = '\n';

@@ -4,6 +4,7 @@
  * aborts everything else. */
 #include <CUnit/CUnit.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,26 @@ static void test_sink_keys_sort_by_subtask_then_checkpoint(void)
     CU_ASSERT_EQUAL(sb_sink_key_parse("other", &st, &id), 0);
 }
 
+/* The line is "<partition>:<offset> <value>\n" in plain decimal, at the
+ * limits of both numbers too (the sink formats them by hand). */
+static void test_output_lines_write_partition_and_offset_in_decimal(void)
+{
+    fixture_t f;
+    fixture_open(&f);
+    sb_err_t err;
+    append(&f, 0, 0, "A");
+    append(&f, 31, 1234567890123, "AB");
+    append(&f, 2147483647, INT64_MAX, "");
+    CU_ASSERT(sb_sink_stage(&f.sink, 1, &err) == 0);
+    CU_ASSERT(sb_sink_commit(&f.sink, 1, &err) == 0);
+    char *data = object(&f, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(data);
+    CU_ASSERT_STRING_EQUAL(data, "0:0 A\n31:1234567890123 AB\n"
+                                 "2147483647:9223372036854775807 \n");
+    free(data);
+    fixture_close(&f);
+}
+
 void test_sink_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -277,6 +298,8 @@ void test_sink_register(void)
         { "restore rejects a malformed snapshot", test_restore_rejects_a_malformed_snapshot },
         { "orphans are aborted and pending uploads kept",
           test_orphans_are_aborted_and_pending_uploads_kept },
+        { "output lines write partition and offset in decimal",
+          test_output_lines_write_partition_and_offset_in_decimal },
         { "sink keys sort by subtask then checkpoint",
           test_sink_keys_sort_by_subtask_then_checkpoint },
         { NULL, NULL },
