@@ -13,7 +13,8 @@
  * --kafka` just produced. Each of R passes reads every
  * partition from its low to its high watermark with the consumer settings
  * of the job's source (sb_kafka_consumer_new: explicit assign, low fetch
- * wait), through sb_kafka_read_all, counting records and value bytes.
+ * wait, a batch of messages per call), through sb_kafka_read_all, counting
+ * records and value bytes.
  *
  * Prints one JSON object per pass: `seconds` from the start of the pass
  * (client creation, connection, assign) to the last record, and

@@ -331,10 +331,26 @@ int sb_kafka_read_all(const char *bootstrap, const char *topic, int partitions,
     rd_kafka_resp_err_t e = rd_kafka_assign(rk, tp);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
         rc = sb_err_set(err, "cannot assign %s on %s: %s", topic, bootstrap, rd_kafka_err2name(e));
+    /* A batch per call, as the job's source reads (runtime/job.c): the
+     * queue lock and the clock are paid per batch, not per message. */
+    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(rk);
+    if (q == NULL && rc == 0)
+        rc = sb_err_set(err, "reading %s back from %s: no consumer queue", topic, bootstrap);
+    rd_kafka_message_t *ms[SB_KAFKA_READ_BATCH];
     int64_t idle_since = sb_clock_now_ns();
     while (rc == 0 && left > 0) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-        if (m == NULL) {
+        /* No more than what is left, so that the last call does not wait
+         * out its timeout for a batch that cannot fill. */
+        size_t want = left < SB_KAFKA_READ_BATCH ? (size_t)left : SB_KAFKA_READ_BATCH;
+        ssize_t n = rd_kafka_consume_batch_queue(q, 0, ms, want);
+        if (n == 0)
+            n = rd_kafka_consume_batch_queue(q, 100, ms, want);
+        if (n < 0) {
+            rc = sb_err_set(err, "reading %s back from %s: %s", topic, bootstrap,
+                            rd_kafka_err2name(rd_kafka_last_error()));
+            break;
+        }
+        if (n == 0) {
             if (sb_clock_now_ns() - idle_since > (int64_t)SB_KAFKA_TIMEOUT_MS * SB_NS_PER_MS)
                 rc = sb_err_set(err, "reading %s back from %s: no data for %d ms with %lld "
                                 "records still expected", topic, bootstrap, SB_KAFKA_TIMEOUT_MS,
@@ -342,19 +358,22 @@ int sb_kafka_read_all(const char *bootstrap, const char *topic, int partitions,
             continue;
         }
         idle_since = sb_clock_now_ns();
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        for (ssize_t i = 0; i < n; i++) {
+            rd_kafka_message_t *m = ms[i];
+            if (rc != 0 || m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                /* a failure ends the read; the rest of the batch is dropped */
+            } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                rc = sb_err_set(err, "reading %s back from %s: %s", topic, bootstrap,
+                                rd_kafka_err2name(m->err));
+            } else if (m->offset < high[m->partition]) {
+                left--;
+                rc = fn(m->partition, m->offset, m->payload, m->len, ctx);
+            }
             rd_kafka_message_destroy(m);
-            continue;
         }
-        if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            rc = sb_err_set(err, "reading %s back from %s: %s", topic, bootstrap,
-                            rd_kafka_err2name(m->err));
-        } else if (m->offset < high[m->partition]) {
-            left--;
-            rc = fn(m->partition, m->offset, m->payload, m->len, ctx);
-        }
-        rd_kafka_message_destroy(m);
     }
+    if (q != NULL)
+        rd_kafka_queue_destroy(q);
     rd_kafka_topic_partition_list_destroy(tp);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);

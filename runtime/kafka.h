@@ -17,6 +17,7 @@
 #define SB_KAFKA_BOOTSTRAP_BYTES_MAX 512
 #define SB_KAFKA_MOCK_BROKERS 3
 #define SB_KAFKA_TIMEOUT_MS 10000
+#define SB_KAFKA_READ_BATCH 1024 /* messages per call when reading a topic back */
 
 typedef struct sb_kafka_mock {
     rd_kafka_t *rk;                  /* the handle the cluster belongs to */
