@@ -1,4 +1,4 @@
-/* suite.c — `snapbed run PATH... [--seeds N] [--junit FILE]`: a suite.
+/* suite.c — `snapbed run PATH... [--seeds N] [--jobs J] [--junit FILE]`: a suite.
  *
  * A suite is a list of cases, one per scenario file and seed. Each case runs
  * as its own child, `snapbed run FILE --seed S -o DIR/<scenario>-seed<S> -q`,
@@ -6,7 +6,12 @@
  * failing case replays alone with exactly the command the suite prints.
  * The suite only moves data: it captures each child's stdout and stderr into
  * <case dir>.log, reads the child's summary.json, and reports (a line per
- * case, a table, a totals line, JUnit XML).
+ * case, a table, a totals line, JUnit XML). With --jobs J, up to J
+ * children run at once; they share nothing but the CPUs (each has its own
+ * run folder, embedded Kafka and proxies on ports they pick), and the
+ * suite's one thread reads every pipe, so no child blocks and no line mixes.
+ * Cases start in the suite's order and are reported in it (table, JUnit);
+ * only the line per case comes as each one ends.
  *
  * Invariants: a case that ran ends as PASS (the child exited 0), FAIL or
  * ERROR (bad input or environment: the scenario does not load, the child
@@ -198,8 +203,8 @@ static int parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
-enum { OPT_SEED = 256, OPT_SEEDS, OPT_JOBS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS, OPT_UNALIGNED,
-       OPT_ALIGNED_TIMEOUT, OPT_TRACE };
+enum { OPT_SEED = 256, OPT_SEEDS, OPT_JOBS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS,
+       OPT_UNALIGNED, OPT_ALIGNED_TIMEOUT, OPT_TRACE };
 
 #define SUITE_SHORT_OPTS "o:qh"
 

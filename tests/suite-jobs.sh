@@ -83,7 +83,8 @@ for d in "$out"/j2/*-seed*/; do
         fail "$d/summary.json does not name the seed $seed"
 done
 boots=$(cat "$out"/j2/*-seed*/input.json | sed -n 's/^ *"bootstrap": "\(.*\)",$/\1/p')
-[ "$(echo "$boots" | wc -l)" = 4 ] && [ "$(echo "$boots" | sort -u | wc -l)" = 4 ] ||
+if [ "$(echo "$boots" | wc -l)" != 4 ] || [ "$(echo "$boots" | sort -u | wc -l)" != 4 ]; then
     fail "expected 4 runs on 4 different embedded Kafka clusters, got: $boots"
+fi
 echo "suite-jobs: --jobs 2 reported the same cases, in the same order, as --jobs 1" \
      "($(grep -c '' "$out/j2.txt") lines of report, 5 JUnit cases); folder $out"
