@@ -1,4 +1,4 @@
-/* suite.c — `snapbed run PATH... [--seeds N] [--junit FILE]`: a suite.
+/* suite.c — `snapbed run PATH... [--seeds N] [--jobs J] [--junit FILE]`: a suite.
  *
  * A suite is a list of cases, one per scenario file and seed. Each case runs
  * as its own child, `snapbed run FILE --seed S -o DIR/<scenario>-seed<S> -q`,
@@ -6,7 +6,12 @@
  * failing case replays alone with exactly the command the suite prints.
  * The suite only moves data: it captures each child's stdout and stderr into
  * <case dir>.log, reads the child's summary.json, and reports (a line per
- * case, a table, a totals line, JUnit XML).
+ * case, a table, a totals line, JUnit XML). With --jobs J, up to J
+ * children run at once; they share nothing but the CPUs (each has its own
+ * run folder, embedded Kafka and proxies on ports they pick), and the
+ * suite's one thread reads every pipe, so no child blocks and no line mixes.
+ * Cases start in the suite's order and are reported in it (table, JUnit);
+ * only the line per case comes as each one ends.
  *
  * Invariants: a case that ran ends as PASS (the child exited 0), FAIL or
  * ERROR (bad input or environment: the scenario does not load, the child
@@ -62,6 +67,7 @@
 #define SUITE_CASE_DIR_BYTES (SUITE_PATH_BYTES + SUITE_STEM_BYTES + 32)
 #define SUITE_NAME_COLUMN_MAX 32
 #define SUITE_CHILD_ARGS_MAX 32
+#define SUITE_JOBS_MAX 64               /* cases running at once (--jobs) */
 
 typedef enum case_result {
     CASE_NOT_RUN = 0, /* the suite was interrupted first */
@@ -112,6 +118,7 @@ typedef struct suite_opts {
     uint64_t seed;
     bool seed_set;
     int seeds;                            /* 0 = not given */
+    int jobs;                             /* cases at once, 1..SUITE_JOBS_MAX */
     bool quiet;
 } suite_opts_t;
 
@@ -127,8 +134,8 @@ typedef struct suite {
     int64_t end_ns;
 } suite_t;
 
-/* The first SIGINT / SIGTERM / SIGHUP: forwarded to the running case, and no
- * further case starts. */
+/* The first SIGINT / SIGTERM / SIGHUP: forwarded to the running cases, and
+ * no further case starts. */
 static volatile sig_atomic_t suite_signal;
 
 static void suite_on_signal(int sig)
@@ -142,13 +149,14 @@ static void suite_on_signal(int sig)
 void sb_suite_usage(FILE *f)
 {
     fprintf(f,
-            "usage: snapbed run PATH... [--seeds N | --seed S] [--junit FILE] [-o DIR] [-q]\n"
-            "                   [--kafka HOST:PORT] [--sink URI] [--checkpoints URI]\n"
+            "usage: snapbed run PATH... [--seeds N | --seed S] [--jobs J] [--junit FILE]\n"
+            "                   [-o DIR] [-q] [--kafka HOST:PORT] [--sink URI]\n"
+            "                   [--checkpoints URI]\n"
             "\n"
             "With more than one PATH, a folder (every *.yaml in it, sorted, not recursive),\n"
-            "--seeds or --junit, `snapbed run` runs a suite: each case (scenario x seed) runs\n"
-            "as its own `snapbed run FILE --seed S -o DIR/<scenario>-seed<S> -q`, whose\n"
-            "output goes to DIR/<scenario>-seed<S>.log. The suite prints a line per case\n"
+            "--seeds, --jobs or --junit, `snapbed run` runs a suite: each case (scenario x\n"
+            "seed) runs as its own `snapbed run FILE --seed S -o DIR/<scenario>-seed<S> -q`,\n"
+            "whose output goes to DIR/<scenario>-seed<S>.log. The suite prints a line per case\n"
             "(with the command that replays a failing one), a table, and the totals line\n"
             "`suite: N passed, M failed` (M counts every case that did not pass).\n"
             "\n"
@@ -157,6 +165,12 @@ void sb_suite_usage(FILE *f)
             "                       input.seed, input.seed+1, ..., input.seed+N-1\n"
             "  --seed S             run each scenario once, with the seed S (default: once,\n"
             "                       with its own input.seed)\n"
+            "  --jobs J             run up to J cases at once (1 to %d; default 1). Each\n"
+            "                       case is its own process tree, run folder and embedded\n"
+            "                       Kafka; a line per case is printed as it ends, the\n"
+            "                       table and the JUnit report keep the suite's order.\n"
+            "                       Cases share the CPUs: keep J at most the core count\n"
+            "                       (timed faults and pacing assume a core per case)\n"
             "  --junit FILE         also write a JUnit XML report to FILE\n"
             "  -o, --out DIR        suite folder (default out/suite-<timestamp>); must not\n"
             "                       exist or be empty\n"
@@ -170,7 +184,7 @@ void sb_suite_usage(FILE *f)
             "case was bad input or environment (its scenario does not load, or its\n"
             "`snapbed run` exited 2) or the JUnit report could not be written; 2 also on\n"
             "bad usage (nothing ran).\n",
-            SUITE_SEEDS_MAX, (int)(SUITE_CASE_TIMEOUT_NS / SB_NS_PER_S));
+            SUITE_SEEDS_MAX, SUITE_JOBS_MAX, (int)(SUITE_CASE_TIMEOUT_NS / SB_NS_PER_S));
 }
 
 /* ------------------------------------------------------------ options */
@@ -189,18 +203,19 @@ static int parse_u64(const char *text, uint64_t *out)
     return 0;
 }
 
-enum { OPT_SEED = 256, OPT_SEEDS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS, OPT_UNALIGNED,
-       OPT_ALIGNED_TIMEOUT, OPT_TRACE };
+enum { OPT_SEED = 256, OPT_SEEDS, OPT_JOBS, OPT_JUNIT, OPT_KAFKA, OPT_SINK, OPT_CHECKPOINTS,
+       OPT_UNALIGNED, OPT_ALIGNED_TIMEOUT, OPT_TRACE };
 
 #define SUITE_SHORT_OPTS "o:qh"
 
-/* run.c's options plus --seeds and --junit. */
+/* run.c's options plus --seeds, --jobs and --junit. */
 static const struct option suite_options[] = {
     { "out", required_argument, NULL, 'o' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { "seed", required_argument, NULL, OPT_SEED },
     { "seeds", required_argument, NULL, OPT_SEEDS },
+    { "jobs", required_argument, NULL, OPT_JOBS },
     { "junit", required_argument, NULL, OPT_JUNIT },
     { "kafka", required_argument, NULL, OPT_KAFKA },
     { "sink", required_argument, NULL, OPT_SINK },
@@ -222,7 +237,7 @@ bool sb_suite_wanted(int argc, char **argv)
     bool wanted = false, bad = false;
     int c;
     while ((c = getopt_long(argc, argv, SUITE_SHORT_OPTS, suite_options, NULL)) != -1) {
-        wanted |= c == OPT_SEEDS || c == OPT_JUNIT;
+        wanted |= c == OPT_SEEDS || c == OPT_JOBS || c == OPT_JUNIT;
         bad |= c == '?' || c == ':';
     }
     wanted |= argc - optind > 1;
@@ -239,6 +254,7 @@ static int suite_parse_opts(int argc, char **argv, suite_opts_t *o)
 {
     memset(o, 0, sizeof *o);
     o->cmd = argc > 0 ? argv[0] : "run";
+    o->jobs = 1;
     optind = 0; /* glibc: a full restart, whether or not argv was parsed before */
     int c;
     while ((c = getopt_long(argc, argv, SUITE_SHORT_OPTS, suite_options, NULL)) != -1) {
@@ -269,6 +285,14 @@ static int suite_parse_opts(int argc, char **argv, suite_opts_t *o)
                 return -1;
             }
             o->seeds = (int)n;
+            break;
+        case OPT_JOBS:
+            if (parse_u64(optarg, &n) != 0 || n < 1 || n > SUITE_JOBS_MAX) {
+                fprintf(stderr, "snapbed %s: --jobs needs a count of cases to run at once, "
+                        "from 1 to %d, got '%s'.\n", o->cmd, SUITE_JOBS_MAX, optarg);
+                return -1;
+            }
+            o->jobs = (int)n;
             break;
         default:
             fprintf(stderr, "snapbed %s: try `snapbed run --help`.\n", o->cmd);
@@ -607,39 +631,21 @@ static void capture_log(capture_t *cap, const char *data, size_t n)
     }
 }
 
-/* Reads what is ready on the child's pipes; closes a pipe at EOF. */
-static void capture_poll(capture_t *cap, int timeout_ms)
+/* Reads what is ready on one of a child's pipes (0 stdout, 1 stderr);
+ * closes it at EOF. */
+static void capture_read(capture_t *cap, int which)
 {
-    struct pollfd p[2];
-    int map[2];
-    nfds_t n = 0;
-    for (int i = 0; i < 2; i++)
-        if (cap->fd[i] >= 0) {
-            p[n] = (struct pollfd){ .fd = cap->fd[i], .events = POLLIN };
-            map[n++] = i;
-        }
-    if (n == 0) {
-        sb_clock_sleep_ns((int64_t)timeout_ms * SB_NS_PER_MS);
+    char buf[SUITE_READ_BYTES];
+    ssize_t r = read(cap->fd[which], buf, sizeof buf);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        close(cap->fd[which]);
+        cap->fd[which] = -1;
         return;
     }
-    if (poll(p, n, timeout_ms) <= 0)
-        return; /* a tick, or EINTR from a signal the caller checks */
-    char buf[SUITE_READ_BYTES];
-    for (nfds_t k = 0; k < n; k++) {
-        if ((p[k].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-            continue;
-        int i = map[k];
-        ssize_t r = read(cap->fd[i], buf, sizeof buf);
-        if (r < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (r <= 0) {
-            close(cap->fd[i]);
-            cap->fd[i] = -1;
-            continue;
-        }
-        capture_log(cap, buf, (size_t)r);
-        capture_keep(cap, i, buf, (size_t)r);
-    }
+    capture_log(cap, buf, (size_t)r);
+    capture_keep(cap, which, buf, (size_t)r);
 }
 
 static void capture_close(capture_t *cap)
@@ -661,6 +667,18 @@ typedef struct child_end {
     int forwarded;              /* signal passed on from the suite, or 0 */
     int64_t forwarded_ns;
 } child_end_t;
+
+/* A case that is running: its child, the child's output, how it ended.
+ * The suite keeps up to --jobs of them; only the suite's own thread reads
+ * the pipes and prints, so lines never mix. */
+typedef struct suite_slot {
+    int index;                  /* in st->cases; -1 = the slot is free */
+    pid_t pid;
+    capture_t cap;
+    child_end_t end;
+    int64_t start_ns;
+    int64_t reaped_ns;          /* 0 = the child has not exited yet */
+} suite_slot_t;
 
 static int case_spawn(const suite_opts_t *o, const suite_case_t *c, capture_t *cap,
                       sb_err_t *err)
@@ -730,42 +748,63 @@ static int case_spawn(const suite_opts_t *o, const suite_case_t *c, capture_t *c
     return pid;
 }
 
-/* Captures the child's output until it exits and its pipes close (or a
- * grace period after its exit, when an orphan still holds them). Kills its
- * process group at the time limit; forwards a signal the suite received. */
-static void case_wait(pid_t pid, capture_t *cap, child_end_t *end)
+/* Waits up to a tick for output from any running case and reads what is
+ * ready, so that no child blocks on a full pipe while another one runs. */
+static void slots_poll(suite_slot_t *slots, int slots_count, int timeout_ms)
 {
-    int64_t start_ns = sb_clock_now_ns();
-    int64_t reaped_ns = 0;
-    memset(end, 0, sizeof *end);
-    for (;;) {
-        capture_poll(cap, SUITE_TICK_MS);
-        int64_t now = sb_clock_now_ns();
-        if (reaped_ns == 0) {
-            pid_t r = waitpid(pid, &end->status, WNOHANG);
-            if (r < 0 && errno != EINTR)
-                end->wait_errno = errno;
-            if (r == pid || end->wait_errno != 0)
-                reaped_ns = now;
-        }
-        bool drained = cap->fd[0] < 0 && cap->fd[1] < 0;
-        if (reaped_ns != 0 && (drained || now - reaped_ns > SUITE_DRAIN_GRACE_NS))
-            return;
-        if (reaped_ns != 0)
-            continue;
-        if (!end->timed_out && now - start_ns > SUITE_CASE_TIMEOUT_NS) {
-            kill(-pid, SIGKILL);
-            end->timed_out = true;
-        }
-        if (suite_signal != 0 && end->forwarded == 0) {
-            end->forwarded = suite_signal;
-            end->forwarded_ns = now;
-            kill(-pid, end->forwarded);
-        } else if (end->forwarded != 0 && now - end->forwarded_ns > SUITE_INTERRUPT_GRACE_NS) {
-            kill(-pid, SIGKILL);
-            end->forwarded_ns = now;
-        }
+    struct pollfd p[2 * SUITE_JOBS_MAX];
+    capture_t *owner[2 * SUITE_JOBS_MAX];
+    int which[2 * SUITE_JOBS_MAX];
+    nfds_t n = 0;
+    assert(slots_count <= SUITE_JOBS_MAX);
+    for (int k = 0; k < slots_count; k++)
+        for (int i = 0; i < 2 && slots[k].index >= 0; i++)
+            if (slots[k].cap.fd[i] >= 0) {
+                p[n] = (struct pollfd){ .fd = slots[k].cap.fd[i], .events = POLLIN };
+                owner[n] = &slots[k].cap;
+                which[n++] = i;
+            }
+    if (n == 0) {
+        sb_clock_sleep_ns((int64_t)timeout_ms * SB_NS_PER_MS);
+        return;
     }
+    if (poll(p, n, timeout_ms) <= 0)
+        return; /* a tick, or EINTR from a signal the caller checks */
+    for (nfds_t k = 0; k < n; k++)
+        if ((p[k].revents & (POLLIN | POLLHUP | POLLERR)) != 0)
+            capture_read(owner[k], which[k]);
+}
+
+/* Whether a running case has ended: its child exited and its pipes closed
+ * (or a grace period passed after its exit, when an orphan still holds
+ * them). Kills its process group at the time limit; forwards a signal the
+ * suite received. */
+static bool slot_check(suite_slot_t *sl, int64_t now)
+{
+    child_end_t *end = &sl->end;
+    if (sl->reaped_ns == 0) {
+        pid_t r = waitpid(sl->pid, &end->status, WNOHANG);
+        if (r < 0 && errno != EINTR)
+            end->wait_errno = errno;
+        if (r == sl->pid || end->wait_errno != 0)
+            sl->reaped_ns = now;
+    }
+    bool drained = sl->cap.fd[0] < 0 && sl->cap.fd[1] < 0;
+    if (sl->reaped_ns != 0)
+        return drained || now - sl->reaped_ns > SUITE_DRAIN_GRACE_NS;
+    if (!end->timed_out && now - sl->start_ns > SUITE_CASE_TIMEOUT_NS) {
+        kill(-sl->pid, SIGKILL);
+        end->timed_out = true;
+    }
+    if (suite_signal != 0 && end->forwarded == 0) {
+        end->forwarded = suite_signal;
+        end->forwarded_ns = now;
+        kill(-sl->pid, end->forwarded);
+    } else if (end->forwarded != 0 && now - end->forwarded_ns > SUITE_INTERRUPT_GRACE_NS) {
+        kill(-sl->pid, SIGKILL);
+        end->forwarded_ns = now;
+    }
+    return false;
 }
 
 /* --------------------------------------------------------- judgement */
@@ -911,40 +950,15 @@ static void case_judge(suite_case_t *c, const child_end_t *end, const capture_t 
     c->stderr_tail = strdup(cap->tail);
 }
 
-/* Runs one case as a child; fills result, headline, summary. */
-static void case_run(const suite_opts_t *o, suite_case_t *c)
+/* Closes a case's output and says what the report will miss; the case's
+ * result is decided. */
+static void case_close(const suite_opts_t *o, suite_case_t *c, suite_slot_t *sl)
 {
-    int64_t start_ns = sb_clock_now_ns();
-    sb_err_t err = { { 0 } };
-    capture_t cap = { .fd = { -1, -1 }, .log_fd = -1 };
-    cap.head = calloc(1, SUITE_STDOUT_HEAD_BYTES + 1);
-    cap.log_fd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    pid_t pid = -1;
-    if (cap.head == NULL)
-        sb_err_set(&err, "out of memory for the output of %s", c->file);
-    else if (cap.log_fd < 0)
-        sb_err_errno(&err, errno, "cannot create the case log %s", c->log);
-    else
-        pid = case_spawn(o, c, &cap, &err);
-    if (pid > 0) {
-        char replay[SUITE_REPLAY_BYTES];
-        case_replay(o, c, replay, sizeof replay);
-        char head[SUITE_REPLAY_BYTES + SUITE_PATH_BYTES + 32];
-        int n = snprintf(head, sizeof head, "# %s -o %s -q\n", replay, c->dir);
-        capture_log(&cap, head, (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
-        child_end_t end;
-        case_wait(pid, &cap, &end);
-        summary_read(c);
-        case_judge(c, &end, &cap);
-    } else {
-        c->result = CASE_ERROR;
-        snprintf(c->headline, sizeof c->headline, "%s", err.msg);
-    }
-    capture_close(&cap);
+    capture_close(&sl->cap);
     /* Said even with -q: the report is missing something. */
-    if (cap.log_errno != 0)
+    if (sl->cap.log_errno != 0)
         fprintf(stderr, "snapbed %s: case %s seed=%" PRIu64 ": its log %s is incomplete: %s\n",
-                o->cmd, c->name, c->seed, c->log, strerror(cap.log_errno));
+                o->cmd, c->name, c->seed, c->log, strerror(sl->cap.log_errno));
     if (c->sum.error[0] != '\0')
         fprintf(stderr, "snapbed %s: case %s seed=%" PRIu64 ": %s\n", o->cmd, c->name, c->seed,
                 c->sum.error);
@@ -954,7 +968,55 @@ static void case_run(const suite_opts_t *o, suite_case_t *c)
                 "expectation_met=%s but snapbed run %s\n", o->cmd, c->name, c->seed, c->dir,
                 c->sum.expectation_met ? "true" : "false",
                 c->result == CASE_PASS ? "exited 0" : "did not exit 0");
-    c->seconds = (double)(sb_clock_now_ns() - start_ns) / 1e9;
+    c->seconds = (double)(sb_clock_now_ns() - sl->start_ns) / 1e9;
+}
+
+/* Starts one case as a child in the slot. false: it did not start, and the
+ * case is finished as an ERROR (a scenario that does not load, no log, no
+ * fork). */
+static bool case_start(const suite_opts_t *o, suite_case_t *c, suite_slot_t *sl)
+{
+    memset(sl, 0, sizeof *sl);
+    sl->index = -1;
+    sl->start_ns = sb_clock_now_ns();
+    sl->cap = (capture_t){ .fd = { -1, -1 }, .log_fd = -1 };
+    if (c->load_error[0] != '\0') {
+        c->result = CASE_ERROR;
+        snprintf(c->headline, sizeof c->headline, "%s", c->load_error);
+        return false;
+    }
+    sb_err_t err = { { 0 } };
+    capture_t *cap = &sl->cap;
+    cap->head = calloc(1, SUITE_STDOUT_HEAD_BYTES + 1);
+    cap->log_fd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    pid_t pid = -1;
+    if (cap->head == NULL)
+        sb_err_set(&err, "out of memory for the output of %s", c->file);
+    else if (cap->log_fd < 0)
+        sb_err_errno(&err, errno, "cannot create the case log %s", c->log);
+    else
+        pid = case_spawn(o, c, cap, &err);
+    if (pid <= 0) {
+        c->result = CASE_ERROR;
+        snprintf(c->headline, sizeof c->headline, "%s", err.msg);
+        case_close(o, c, sl);
+        return false;
+    }
+    char replay[SUITE_REPLAY_BYTES];
+    case_replay(o, c, replay, sizeof replay);
+    char head[SUITE_REPLAY_BYTES + SUITE_PATH_BYTES + 32];
+    int n = snprintf(head, sizeof head, "# %s -o %s -q\n", replay, c->dir);
+    capture_log(cap, head, (size_t)n < sizeof head ? (size_t)n : sizeof head - 1);
+    sl->pid = pid;
+    return true;
+}
+
+/* A started case whose child ended: fills result, headline, summary. */
+static void case_finish(const suite_opts_t *o, suite_case_t *c, suite_slot_t *sl)
+{
+    summary_read(c);
+    case_judge(c, &sl->end, &sl->cap);
+    case_close(o, c, sl);
 }
 
 /* ------------------------------------------------------------ report */
@@ -978,12 +1040,14 @@ static void seed_text(const suite_case_t *c, char *buf, size_t len)
         snprintf(buf, len, "-");
 }
 
-static void case_print(const suite_opts_t *o, const suite_t *st, int i)
+/* `done` counts the cases ended so far: with --jobs above 1 they end out of
+ * order, and the line says how far the suite is, then which case it was. */
+static void case_print(const suite_opts_t *o, const suite_t *st, int i, int done)
 {
     const suite_case_t *c = &st->cases[i];
     char seed[32];
     seed_text(c, seed, sizeof seed);
-    printf("[%d/%d] %s %s seed=%s (%.1f s)", i + 1, st->cases_count, result_name(c->result),
+    printf("[%d/%d] %s %s seed=%s (%.1f s)", done, st->cases_count, result_name(c->result),
            c->name, seed, c->seconds);
     if (c->result != CASE_PASS) {
         char replay[SUITE_REPLAY_BYTES];
@@ -994,19 +1058,44 @@ static void case_print(const suite_opts_t *o, const suite_t *st, int i)
     fflush(stdout);
 }
 
-static void suite_run_cases(const suite_opts_t *o, suite_t *st)
+/* Runs the cases in the suite's order, up to --jobs at once: a free slot
+ * takes the next case; every tick reads the running children's output and
+ * reaps those that ended. A signal stops new starts and is forwarded to
+ * the running cases, which the loop still waits for. */
+static void suite_run_cases(const suite_opts_t *o, suite_t *st, suite_slot_t *slots)
 {
-    for (int i = 0; i < st->cases_count && suite_signal == 0; i++) {
-        suite_case_t *c = &st->cases[i];
-        if (c->load_error[0] != '\0') {
-            c->result = CASE_ERROR;
-            snprintf(c->headline, sizeof c->headline, "%s", c->load_error);
-        } else {
-            case_run(o, c);
+    int running = 0, next = 0, done = 0;
+    assert(o->jobs >= 1 && o->jobs <= SUITE_JOBS_MAX);
+    for (int k = 0; k < o->jobs; k++)
+        slots[k].index = -1;
+    while (running > 0 || (next < st->cases_count && suite_signal == 0)) {
+        for (int k = 0; k < o->jobs; k++)
+            while (slots[k].index < 0 && next < st->cases_count && suite_signal == 0) {
+                int i = next++;
+                if (case_start(o, &st->cases[i], &slots[k])) {
+                    slots[k].index = i;
+                    running++;
+                } else if (!o->quiet) {
+                    case_print(o, st, i, ++done);
+                }
+            }
+        if (running == 0)
+            continue;
+        slots_poll(slots, o->jobs, SUITE_TICK_MS);
+        int64_t now = sb_clock_now_ns();
+        for (int k = 0; k < o->jobs; k++) {
+            int i = slots[k].index;
+            if (i < 0 || !slot_check(&slots[k], now))
+                continue;
+            case_finish(o, &st->cases[i], &slots[k]);
+            slots[k].index = -1;
+            running--;
+            done++;
+            if (!o->quiet)
+                case_print(o, st, i, done);
         }
-        if (!o->quiet)
-            case_print(o, st, i);
     }
+    assert(running == 0);
 }
 
 static void num_text(int64_t v, char *buf, size_t len)
@@ -1073,8 +1162,11 @@ static void suite_print_report(const suite_opts_t *o, const suite_t *st)
         if (c->load_error[0] == '\0')
             printf("    log:    %s\n", c->log);
     }
-    printf("\nsuite folder: %s (%d case%s, %.1f s)\n", st->out_dir, st->cases_count,
-           st->cases_count == 1 ? "" : "s", (double)(st->end_ns - st->start_ns) / 1e9);
+    char jobs[48] = "";
+    if (o->jobs > 1)
+        snprintf(jobs, sizeof jobs, ", up to %d at once", o->jobs);
+    printf("\nsuite folder: %s (%d case%s%s, %.1f s)\n", st->out_dir, st->cases_count,
+           st->cases_count == 1 ? "" : "s", jobs, (double)(st->end_ns - st->start_ns) / 1e9);
     if (errors > 0)
         printf("%d of the failed cases %s ERROR: bad input or environment, not a verdict\n",
                errors, errors == 1 ? "is" : "are");
@@ -1291,16 +1383,24 @@ int sb_cmd_suite(int argc, char **argv)
         fprintf(stderr, "snapbed %s: out of memory\n", o.cmd);
         return SB_EXIT_USAGE;
     }
+    suite_slot_t *slots = calloc((size_t)o.jobs, sizeof *slots);
+    if (slots == NULL) {
+        fprintf(stderr, "snapbed %s: out of memory for %d jobs\n", o.cmd, o.jobs);
+        suite_free(st);
+        return SB_EXIT_USAGE;
+    }
     sb_err_t err = { { 0 } };
     if (suite_prepare(&o, st, &err) != 0) {
         fprintf(stderr, "snapbed %s: %s.\n", o.cmd, err.msg);
+        free(slots);
         suite_free(st);
         return SB_EXIT_USAGE;
     }
     if (!o.quiet) {
-        printf("suite: %d case%s from %d scenario file%s; folder %s\n", st->cases_count,
+        printf("suite: %d case%s from %d scenario file%s; folder %s", st->cases_count,
                st->cases_count == 1 ? "" : "s", st->files_count, st->files_count == 1 ? "" : "s",
                st->out_dir);
+        printf(o.jobs > 1 ? "; up to %d at once\n" : "\n", o.jobs);
         fflush(stdout);
     }
     struct sigaction sa = { .sa_handler = suite_on_signal }, old[3];
@@ -1310,8 +1410,9 @@ int sb_cmd_suite(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         sigaction(sigs[i], &sa, &old[i]);
     st->start_ns = sb_clock_now_ns();
-    suite_run_cases(&o, st);
+    suite_run_cases(&o, st, slots);
     st->end_ns = sb_clock_now_ns();
+    free(slots);
     for (int i = 0; i < 3; i++)
         sigaction(sigs[i], &old[i], NULL);
     suite_print_report(&o, st);
