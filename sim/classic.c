@@ -426,8 +426,12 @@ static void on_fault_end(sb_classic_t *c, int i)
 }
 
 /* Channel ch as the snapshot `k` left it (k = 0: the start): its counts
- * at the cut, and its recorded messages back in flight. */
-static void restore_channel(sb_classic_t *c, int ch, int k, int64_t *msgs, int64_t *tokens)
+ * at the cut, and its recorded messages back in flight. The channel's
+ * numbering (cl_send and cl_recv seq, cl_recorded's counts, marker
+ * positions) restarts from *base, the receiver's count at the cut: the
+ * messages put back in flight are numbers base + 1 … base + *msgs. */
+static void restore_channel(sb_classic_t *c, int ch, int k, int64_t *base, int64_t *msgs,
+                            int64_t *tokens)
 {
     chan_t *x = &c->chans[ch];
     const part_t *recv = k > 0 ? &c->procs[x->to].parts[k] : NULL;
@@ -435,6 +439,7 @@ static void restore_channel(sb_classic_t *c, int ch, int k, int64_t *msgs, int64
     x->last_delivery_ns = 0;
     x->received = recv != NULL ? recv->from[x->to_input] : 0;
     x->sent = x->received;
+    *base = x->received;
     *msgs = *tokens = 0;
     for (int64_t h = 0; recv != NULL && h < recv->held_count; h++)
         if (recv->held[h].input == x->to_input) {
@@ -442,6 +447,19 @@ static void restore_channel(sb_classic_t *c, int ch, int k, int64_t *msgs, int64
             ++*msgs;
             *tokens += recv->held[h].tokens;
         }
+}
+
+/* The messages restore_channel put back in flight on ch (all the channel
+ * holds now), traced as sends so that a reader can pair their cl_recv. */
+static void trace_replayed(sb_classic_t *c, int ch)
+{
+    const chan_t *x = &c->chans[ch];
+    for (int64_t i = 0; i < x->count; i++) {
+        tr_proc(c, "cl_send", x->from, 0);
+        sb_tracebuf_printf(TB(c), ",\"channel\":%d,\"seq\":%" PRId64 ",\"tokens\":%" PRId64
+                           ",\"replayed\":true", ch, x->msgs[i].position + 1, x->msgs[i].tokens);
+        sb_tracebuf_end(TB(c));
+    }
 }
 
 /* The classic global rollback to the newest completed snapshot. */
@@ -462,14 +480,16 @@ static void rollback(sb_classic_t *c, int fault)
     }
     sb_tracebuf_printf(TB(c), "],\"channels\":[");
     for (int ch = 0; ch < c->chans_count; ch++) {
-        int64_t msgs, tokens;
-        restore_channel(c, ch, k, &msgs, &tokens);
+        int64_t base, msgs, tokens;
+        restore_channel(c, ch, k, &base, &msgs, &tokens);
         sum += tokens;
-        sb_tracebuf_printf(TB(c), "%s[%d,%" PRId64 ",%" PRId64 "]", ch ? "," : "", ch, msgs,
-                           tokens);
+        sb_tracebuf_printf(TB(c), "%s[%d,%" PRId64 ",%" PRId64 ",%" PRId64 "]", ch ? "," : "",
+                           ch, msgs, tokens, base);
     }
     sb_tracebuf_printf(TB(c), "],\"tokens\":%" PRId64, sum);
     sb_tracebuf_end(TB(c));
+    for (int ch = 0; ch < c->chans_count && c->s->trace_records; ch++)
+        trace_replayed(c, ch);
     const sb_simscenario_classic_t *cl = c->cl;
     for (int p = 0; p < cl->processes; p++)
         sb_engine_after(c->e, 1 + sb_rng_exponential(&c->e->rng, cl->transfer_interval_ns),

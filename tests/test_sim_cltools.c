@@ -219,6 +219,135 @@ static void test_pictures_draw_the_lost_channel_state_red(void)
     CU_ASSERT_EQUAL(red_channels, 1);
 }
 
+/* A crash and a rollback. Snapshot 1 as in write_trace; then P0 sends 4
+ * (seq 2 on channel 0), lost in flight when P1 crashes. The rollback
+ * restores snapshot 1 (7, 11, and the 2 on channel 1 back in flight:
+ * channel 0 numbers again from 1, channel 1 from 0, so the replayed
+ * message is seq 1 again). After it P0 sends 1 (seq 2 again), initiates
+ * snapshot 2 (balance 6), then gets the replayed 2; P1 gets the 1, records
+ * 12 with its marker; P0 records the 2 as channel 1's state. 6 + 12 + 2 =
+ * 20. With `drop` that state is recorded empty. */
+static void write_rollback_trace(fixture_t *fx, bool drop, bool base)
+{
+    write_trace(fx, false, false, false);
+    FILE *f = fopen(fx->path, "a");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f,
+        "{\"event\":\"cl_send\",\"t_ns\":55,\"process\":0,\"channel\":0,\"seq\":2,\"tokens\":4}\n"
+        "{\"event\":\"cl_crash\",\"t_ns\":60,\"process\":1,\"fault\":0,\"restore_from\":1}\n"
+        "{\"event\":\"cl_restore\",\"t_ns\":70,\"snapshot\":1,\"fault\":0,\"balances\":[7,11],"
+        "\"channels\":[[0,0,0%s],[1,1,2%s]],\"tokens\":20}\n"
+        "{\"event\":\"cl_send\",\"t_ns\":70,\"process\":1,\"channel\":1,\"seq\":1,\"tokens\":2,"
+        "\"replayed\":true}\n"
+        "{\"event\":\"cl_send\",\"t_ns\":80,\"process\":0,\"channel\":0,\"seq\":2,\"tokens\":1}\n"
+        "{\"event\":\"cl_recorded\",\"t_ns\":90,\"process\":0,\"snapshot\":2,\"balance\":6,"
+        "\"initiator\":true,\"sent\":[[0,2]],\"received\":[[1,0]]}\n"
+        "{\"event\":\"marker_sent\",\"t_ns\":90,\"process\":0,\"snapshot\":2,\"channel\":0,"
+        "\"position\":2}\n"
+        "{\"event\":\"cl_recv\",\"t_ns\":95,\"process\":0,\"channel\":1,\"seq\":1,"
+        "\"sent_seq\":1,\"tokens\":2}\n"
+        "{\"event\":\"cl_recv\",\"t_ns\":100,\"process\":1,\"channel\":0,\"seq\":2,"
+        "\"sent_seq\":2,\"tokens\":1}\n"
+        "{\"event\":\"marker_received\",\"t_ns\":110,\"process\":1,\"snapshot\":2,\"channel\":0}\n"
+        "{\"event\":\"cl_recorded\",\"t_ns\":110,\"process\":1,\"snapshot\":2,\"balance\":12,"
+        "\"initiator\":false,\"sent\":[[1,1]],\"received\":[[0,2]]}\n"
+        "{\"event\":\"marker_sent\",\"t_ns\":110,\"process\":1,\"snapshot\":2,\"channel\":1,"
+        "\"position\":1}\n"
+        "{\"event\":\"cl_channel_recorded\",\"t_ns\":110,\"process\":1,\"snapshot\":2,"
+        "\"channel\":0,\"messages\":0,\"tokens\":0,\"from\":2,\"to\":2}\n"
+        "{\"event\":\"marker_received\",\"t_ns\":120,\"process\":0,\"snapshot\":2,\"channel\":1}\n"
+        "{\"event\":\"cl_channel_recorded\",\"t_ns\":120,\"process\":0,\"snapshot\":2,"
+        "\"channel\":1,\"messages\":%d,\"tokens\":%d,\"from\":0,\"to\":1}\n"
+        "{\"event\":\"cl_snapshot_completed\",\"t_ns\":120,\"snapshot\":2}\n"
+        "{\"event\":\"run_finished\",\"t_ns\":130,\"pid\":1000}\n",
+        base ? ",1" : "", base ? ",0" : "", drop ? 0 : 1, drop ? 0 : 2);
+    fclose(f);
+}
+
+static void test_a_rollback_starts_a_new_generation_of_messages(void)
+{
+    fixture_t fx;
+    write_rollback_trace(&fx, false, true);
+    sb_conserve_report_t r;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_conserve_check_file(fx.path, &r, &err), 0);
+    CU_ASSERT_TRUE(sb_conserve_report_ok(&r));
+    CU_ASSERT_EQUAL(r.snapshots_checked, 2);
+    CU_ASSERT_EQUAL(r.checked[SB_CONSERVE_RESTORES], 1);
+    sb_cltrace_t t;
+    CU_ASSERT_EQUAL_FATAL(sb_cltrace_load(&t, fx.path, &err), 0);
+    CU_ASSERT_EQUAL(t.generations, 2);
+    CU_ASSERT_EQUAL(t.snapshots[1].generation, 0);
+    CU_ASSERT_EQUAL(t.snapshots[1].generation_to_ns, 70);
+    CU_ASSERT_EQUAL(t.snapshots[2].generation, 1);
+    CU_ASSERT_EQUAL(t.snapshots[2].generation_from_ns, 70);
+    /* Numbering grows across the rollback: 3 sends on channel 0, 2 on 1. */
+    CU_ASSERT_EQUAL_FATAL(t.channels[0].count, 3);
+    CU_ASSERT_EQUAL_FATAL(t.channels[1].count, 2);
+    CU_ASSERT_TRUE(t.channels[1].msgs[1].replayed);
+    CU_ASSERT_EQUAL(t.channels[1].msgs[1].recv_index, 2);
+    CU_ASSERT_EQUAL(t.channels[0].msgs[1].recv_ns, -1); /* lost at the crash */
+    const sb_clcut_t *c0 = &t.snapshots[2].cuts[0], *c1 = &t.snapshots[2].cuts[1];
+    CU_ASSERT_EQUAL(c0->sent, 3);
+    CU_ASSERT_EQUAL(c1->received, 1);
+    /* The lost message is no business of snapshot 2; snapshot 2's messages
+     * come after snapshot 1. */
+    CU_ASSERT_EQUAL(sb_cltrace_class(c0, 2, &t.channels[0].msgs[1]), SB_CLCLASS_BEFORE);
+    CU_ASSERT_EQUAL(sb_cltrace_class(c1, 2, &t.channels[1].msgs[1]), SB_CLCLASS_RECORDED);
+    CU_ASSERT_EQUAL(sb_cltrace_class(&t.snapshots[1].cuts[0], 3, &t.channels[0].msgs[2]),
+                    SB_CLCLASS_AFTER);
+    for (int k = 1; k <= 2; k++) {
+        int64_t counts[SB_CLCLASS_COUNT_];
+        sb_clpictures_count(&t, k, counts);
+        CU_ASSERT_EQUAL(counts[SB_CLCLASS_RECORDED], 1);
+        CU_ASSERT_EQUAL(counts[SB_CLCLASS_MISSED] + counts[SB_CLCLASS_ORPHAN] +
+                        counts[SB_CLCLASS_EXTRA], 0);
+    }
+    /* Snapshot 2's picture: its generation's two messages, none red. */
+    Agraph_t *st = sb_clpictures_spacetime(&t, 2, 0);
+    int red = 0;
+    CU_ASSERT_EQUAL(edges_with(st, "msg", &red), 2);
+    CU_ASSERT_EQUAL(red, 0);
+    agclose(st);
+    sb_cltrace_free(&t);
+    temp_dir_remove(fx.dir);
+}
+
+/* The negative control: after the rollback the replayed message is not
+ * recorded, and snapshot 2 misses it. */
+static void test_a_snapshot_after_a_rollback_that_drops_its_state_misses_a_message(void)
+{
+    fixture_t fx;
+    write_rollback_trace(&fx, true, true);
+    sb_cltrace_t t;
+    sb_err_t err;
+    CU_ASSERT_EQUAL_FATAL(sb_cltrace_load(&t, fx.path, &err), 0);
+    int64_t counts[SB_CLCLASS_COUNT_];
+    sb_clpictures_count(&t, 2, counts);
+    CU_ASSERT_EQUAL(counts[SB_CLCLASS_MISSED], 1);
+    CU_ASSERT_EQUAL(counts[SB_CLCLASS_RECORDED], 0);
+    Agraph_t *st = sb_clpictures_spacetime(&t, 2, 0);
+    int red = 0;
+    edges_with(st, "msg", &red);
+    CU_ASSERT_EQUAL(red, 1);
+    agclose(st);
+    sb_cltrace_free(&t);
+    temp_dir_remove(fx.dir);
+}
+
+static void test_a_rollback_without_base_counts_is_refused_with_its_line(void)
+{
+    fixture_t fx;
+    write_rollback_trace(&fx, false, false);
+    sb_cltrace_t t;
+    sb_err_t err;
+    CU_ASSERT_EQUAL(sb_cltrace_load(&t, fx.path, &err), -1);
+    ASSERT_HAS(err.msg, "trace.jsonl:19: cl_restore: channel 0 has no [channel, messages, "
+               "tokens, base]");
+    sb_cltrace_free(&t);
+    temp_dir_remove(fx.dir);
+}
+
 void test_sim_cltools_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -234,6 +363,12 @@ void test_sim_cltools_register(void)
           test_pictures_draw_one_marker_per_channel_and_channel_state },
         { "pictures draw the lost channel state red",
           test_pictures_draw_the_lost_channel_state_red },
+        { "a rollback starts a new generation of messages",
+          test_a_rollback_starts_a_new_generation_of_messages },
+        { "a snapshot after a rollback that drops its state misses a message",
+          test_a_snapshot_after_a_rollback_that_drops_its_state_misses_a_message },
+        { "a rollback without base counts is refused, with its line",
+          test_a_rollback_without_base_counts_is_refused_with_its_line },
         { NULL, NULL },
     };
     sb_test_add_suite("sim classic tools (check, pictures)", cases);

@@ -39,13 +39,21 @@ static bool crosses(sb_clclass_t c)
     return c != SB_CLCLASS_BEFORE && c != SB_CLCLASS_AFTER;
 }
 
+/* Whether m is of snapshot k's generation: the others (before a rollback
+ * it came after, or after one that discarded it) are not its messages. */
+static bool of_snapshot(const sb_cltrace_t *t, int k, const sb_clmsg_t *m)
+{
+    return m->generation == t->snapshots[k].generation;
+}
+
 void sb_clpictures_count(const sb_cltrace_t *t, int k, int64_t counts[SB_CLCLASS_COUNT_])
 {
     memset(counts, 0, SB_CLCLASS_COUNT_ * sizeof counts[0]);
     const sb_clsnapshot_t *snap = &t->snapshots[k];
     for (int ch = 0; ch < t->channels_count; ch++)
         for (int64_t i = 0; i < t->channels[ch].count; i++)
-            counts[sb_cltrace_class(&snap->cuts[ch], i + 1, &t->channels[ch].msgs[i])]++;
+            if (of_snapshot(t, k, &t->channels[ch].msgs[i]))
+                counts[sb_cltrace_class(&snap->cuts[ch], i + 1, &t->channels[ch].msgs[i])]++;
 }
 
 void sb_clpictures_table(FILE *f, const sb_cltrace_t *t, const int64_t *ids, int64_t n,
@@ -71,6 +79,17 @@ void sb_clpictures_table(FILE *f, const sb_cltrace_t *t, const int64_t *ids, int
                 c[SB_CLCLASS_EXTRA], prefix, ids[i], ext, prefix, ids[i], ext);
     }
     fprintf(f, "</table>\n");
+}
+
+/* "completed", "abandoned", …, and after which rollback: for the labels. */
+static const char *status(const sb_clsnapshot_t *snap, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s", snap->completed_ns >= 0 ? "completed"
+                                     : snap->abandoned_ns >= 0 ? "abandoned at a crash"
+                                                               : "not completed");
+    if (snap->generation > 0 && n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, ", after rollback %d", snap->generation);
+    return buf;
 }
 
 /* ------------------------------------------------------------ window */
@@ -99,7 +118,8 @@ static bool in_window(const frame_t *f, int64_t ns)
 }
 
 /* The snapshot from its first record to its completion (or its last
- * marker), widened for the messages that cross its cut. */
+ * marker), widened for the messages that cross its cut, within its
+ * generation (a rollback on either side is at most the window's edge). */
 static void frame_of(const sb_cltrace_t *t, int k, frame_t *f)
 {
     const sb_clsnapshot_t *snap = &t->snapshots[k];
@@ -113,7 +133,7 @@ static void frame_of(const sb_cltrace_t *t, int k, frame_t *f)
             end = cut->marker.recv_ns;
         for (int64_t i = 0; i < t->channels[ch].count; i++) {
             const sb_clmsg_t *m = &t->channels[ch].msgs[i];
-            if (!crosses(sb_cltrace_class(cut, i + 1, m)))
+            if (!of_snapshot(t, k, m) || !crosses(sb_cltrace_class(cut, i + 1, m)))
                 continue;
             if (must_from < 0 || m->send_ns < must_from)
                 must_from = m->send_ns;
@@ -131,7 +151,8 @@ static void frame_of(const sb_cltrace_t *t, int k, frame_t *f)
     sb_spacetime_window_in_t in = {
         .trigger_ns = start, .end_ns = end, .margin = MARGIN, .must_from_ns = must_from,
         .must_to_ns = must_to, .context_from_ns = -1, .context_to_ns = -1,
-        .inc_from_ns = 0, .inc_to_ns = t->end_ns,
+        .inc_from_ns = snap->generation_from_ns,
+        .inc_to_ns = snap->generation_to_ns >= 0 ? snap->generation_to_ns : t->end_ns,
     };
     *f = (frame_t){ .t = t, .k = k, .start_ns = start };
     sb_spacetime_window(&in, &f->w);
@@ -175,6 +196,8 @@ static int64_t pick_messages(const frame_t *f, int64_t arrows_max, pick_t **out,
         for (int ch = 0; ch < t->channels_count; ch++)
             for (int64_t i = 0; i < t->channels[ch].count; i++) {
                 const sb_clmsg_t *m = &t->channels[ch].msgs[i];
+                if (!of_snapshot(t, f->k, m))
+                    continue;
                 sb_clclass_t c = sb_cltrace_class(&f->t->snapshots[f->k].cuts[ch], i + 1, m);
                 bool wanted = pass == 0 ? crosses(c)
                                         : !crosses(c) && in_window(f, m->send_ns) &&
@@ -223,8 +246,10 @@ static int64_t draw_messages(Agraph_t *g, const frame_t *f, int64_t arrows_max,
         if (m->recv_ns < 0)
             sb_gv_set(e, "style", "dashed");
         sb_gv_fmt_ms(m->send_ns - f->start_ns, at, sizeof at);
-        sb_gv_set(e, "tooltip", "P%d→P%d message %" PRId64 ", %" PRId64 " tokens, sent %s; %s",
-                  c->from, c->to, picks[i].s, m->tokens, at, sb_clclass_name(picks[i].cls));
+        sb_gv_set(e, "tooltip", "P%d→P%d message %" PRId64 ", %" PRId64 " tokens, %s %s; %s",
+                  c->from, c->to, picks[i].s, m->tokens,
+                  m->replayed ? "put back in flight by the rollback" : "sent", at,
+                  sb_clclass_name(picks[i].cls));
     }
     free(picks);
     return n;
@@ -279,7 +304,8 @@ static void draw_cut_and_markers(Agraph_t *g, const frame_t *f)
     }
 }
 
-/* Events of other kinds (crash, restore, …) in the window: a cross. */
+/* Events of other kinds in the window: a cross (a crash red, the rollback
+ * that restores the snapshot's state blue). */
 static void draw_marks(Agraph_t *g, const frame_t *f)
 {
     for (int i = 0; i < f->t->marks_count; i++) {
@@ -295,6 +321,11 @@ static void draw_marks(Agraph_t *g, const frame_t *f)
             sb_gv_set(n, "width", "0.16");
             sb_gv_set(n, "label", "%s", "");
             sb_gv_set(n, "xlabel", "%s", m->event);
+            if (strcmp(m->event, "cl_crash") == 0 || strcmp(m->event, "cl_restore") == 0) {
+                sb_gv_set(n, "style", "filled");
+                sb_gv_set(n, "fillcolor", "%s", m->event[3] == 'c' ? WRONG_COLOR
+                                                                   : RECORDED_COLOR);
+            }
             sb_gv_set(n, "tooltip", "%s on P%d", m->event, p);
             sb_gv_pin(n, x_of(f, m->ns), y_of(p));
         }
@@ -320,12 +351,11 @@ static void spacetime_label(Agraph_t *g, const frame_t *f, int64_t drawn, int64_
                  "after the cut; %" PRId64 " of %" PRId64 " messages in the window drawn",
                  counts[SB_CLCLASS_RECORDED], counts[SB_CLCLASS_MISSED],
                  counts[SB_CLCLASS_ORPHAN], counts[SB_CLCLASS_EXTRA], drawn, in_window);
-    char text[1024];
+    char text[1024], st[64];
     snprintf(text, sizeof text, "<b>snapshot %d: space-time diagram</b> (%s%s); time after its "
              "first record<br/>balances %" PRId64 " + channels %" PRId64 " = %" PRId64
              " of %" PRId64 " tokens%s<br/>%s", f->k,
-             snap->completed_ns >= 0 ? "completed" : "not completed",
-             t->fifo ? "" : ", channels not FIFO", held, in_channels, held + in_channels,
+             status(snap, st, sizeof st), t->fifo ? "" : ", channels not FIFO", held, in_channels, held + in_channels,
              t->total, held + in_channels == t->total ? "" : " <b>(not conserved)</b>", note);
     char legend[768];
     snprintf(legend, sizeof legend,
@@ -373,7 +403,7 @@ Agraph_t *sb_clpictures_graph(const sb_cltrace_t *t, int k)
     for (int ch = 0; ch < t->channels_count; ch++)
         if (snap->cuts[ch].marker.recv_ns - f.start_ns > slowest)
             slowest = snap->cuts[ch].marker.recv_ns - f.start_ns;
-    char name[64], at[32], color[16];
+    char name[64], at[32], color[16], st[64];
     snprintf(name, sizeof name, "snap_%d_graph", k);
     Agraph_t *g = sb_gv_graph(name);
     sb_gv_set(g, "rankdir", "LR");
@@ -393,7 +423,8 @@ Agraph_t *sb_clpictures_graph(const sb_cltrace_t *t, int k)
         const sb_clcut_t *cut = &snap->cuts[ch];
         int64_t wrong = 0;
         for (int64_t i = 0; i < c->count; i++)
-            wrong += sb_clclass_wrong(sb_cltrace_class(cut, i + 1, &c->msgs[i]));
+            wrong += of_snapshot(t, k, &c->msgs[i]) &&
+                     sb_clclass_wrong(sb_cltrace_class(cut, i + 1, &c->msgs[i]));
         Agedge_t *e = sb_gv_edge(g, sb_gv_node(g, "P%d", c->from), sb_gv_node(g, "P%d", c->to));
         sb_gv_set(e, "id", "ch%d", ch);
         if (cut->marker.recv_ns >= 0) {
@@ -412,8 +443,7 @@ Agraph_t *sb_clpictures_graph(const sb_cltrace_t *t, int k)
     }
     sb_gv_set_html(g, "label", "<b>snapshot %d: marker propagation</b> (%s); marker arrival "
                    "after the first record, green early to red late; red bold: a message "
-                   "crossed the cut unrecorded or as an orphan", k,
-                   snap->completed_ns >= 0 ? "completed" : "not completed");
+                   "crossed the cut unrecorded or as an orphan", k, status(snap, st, sizeof st));
     sb_gv_set(g, "labelloc", "t");
     return g;
 }

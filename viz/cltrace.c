@@ -1,5 +1,5 @@
 /* cltrace.c — see cltrace.h. One pass over the file; messages are kept
- * per channel in the order they were sent. */
+ * per channel in the order they were sent, across rollbacks. */
 #include "cltrace.h"
 
 #include <assert.h>
@@ -15,6 +15,8 @@ typedef struct loader {
     const char *path;
     int line;
     bool graph_seen;
+    int generation;              /* rollbacks so far */
+    int64_t generation_from_ns;  /* the latest rollback's time */
     sb_err_t *err;
 } loader_t;
 
@@ -40,6 +42,8 @@ bool sb_clclass_wrong(sb_clclass_t c)
 
 sb_clclass_t sb_cltrace_class(const sb_clcut_t *cut, int64_t sent_as, const sb_clmsg_t *m)
 {
+    if (m->generation != cut->generation)
+        return m->generation < cut->generation ? SB_CLCLASS_BEFORE : SB_CLCLASS_AFTER;
     bool sent_before = sent_as <= cut->sent;
     bool received = m->recv_index > 0;
     bool recv_before = received && m->recv_index <= cut->received;
@@ -127,11 +131,15 @@ static sb_clsnapshot_t *snapshot_of(loader_t *l, json_t *ev)
     }
     s->seen = true;
     s->completed_ns = -1;
+    s->abandoned_ns = -1;
+    s->generation = l->generation;
+    s->generation_from_ns = l->generation_from_ns;
+    s->generation_to_ns = -1;
     for (int p = 0; p < SB_CLTRACE_PROCESSES_MAX; p++)
         s->record_ns[p] = -1;
     for (int c = 0; c < l->t->channels_count; c++)
         s->cuts[c] = (sb_clcut_t){ .sent = -1, .received = -1, .messages = -1,
-                                   .marker = { -1, -1 } };
+                                   .generation = l->generation, .marker = { -1, -1 } };
     return s;
 }
 
@@ -140,9 +148,10 @@ static int on_send(loader_t *l, json_t *ev, int64_t t_ns)
     sb_clchannel_t *c;
     if (channel_of(l, ev, &c) < 0)
         return -1;
-    if (num(ev, "seq", -1) != c->count + 1)
-        return bad(l, "cl_send: seq %lld, expected %lld", (long long)num(ev, "seq", -1),
-                   (long long)c->count + 1);
+    int64_t seq = num(ev, "seq", -1);
+    if (seq < 1 || seq + c->send_offset != c->count + 1)
+        return bad(l, "cl_send: seq %lld, expected %lld", (long long)seq,
+                   (long long)(c->count + 1 - c->send_offset));
     if (c->count == c->cap) {
         int64_t cap = c->cap == 0 ? 64 : c->cap * 2;
         sb_clmsg_t *v = cap <= SB_CLTRACE_MESSAGES_MAX
@@ -152,8 +161,10 @@ static int on_send(loader_t *l, json_t *ev, int64_t t_ns)
         c->msgs = v;
         c->cap = cap;
     }
-    c->msgs[c->count++] = (sb_clmsg_t){ .send_ns = t_ns, .recv_ns = -1,
-                                        .tokens = num(ev, "tokens", 0) };
+    c->msgs[c->count++] = (sb_clmsg_t){
+        .send_ns = t_ns, .recv_ns = -1, .tokens = num(ev, "tokens", 0),
+        .generation = l->generation, .replayed = json_is_true(json_object_get(ev, "replayed")),
+    };
     l->t->records_traced = true;
     return 0;
 }
@@ -163,12 +174,17 @@ static int on_recv(loader_t *l, json_t *ev, int64_t t_ns)
     sb_clchannel_t *c;
     if (channel_of(l, ev, &c) < 0)
         return -1;
-    int64_t index = num(ev, "seq", -1);
-    int64_t s = num(ev, "sent_seq", index); /* older traces: FIFO, the same */
-    if (s < 1 || s > c->count || index < 1)
-        return bad(l, "cl_recv: message %lld was never sent", (long long)s);
+    int64_t seq = num(ev, "seq", -1);
+    int64_t sent_seq = num(ev, "sent_seq", seq); /* older traces: FIFO, the same */
+    int64_t index = seq + c->recv_offset, s = sent_seq + c->send_offset;
+    if (sent_seq < 1 || s > c->count || seq < 1)
+        return bad(l, "cl_recv: message %lld was never sent", (long long)sent_seq);
+    if (c->msgs[s - 1].generation != l->generation)
+        return bad(l, "cl_recv: message %lld was sent before the rollback", (long long)sent_seq);
     c->msgs[s - 1].recv_ns = t_ns;
     c->msgs[s - 1].recv_index = index;
+    if (index > c->received)
+        c->received = index;
     return 0;
 }
 
@@ -182,10 +198,11 @@ static int counts(loader_t *l, sb_clsnapshot_t *s, json_t *pairs, bool sent)
         if (ch < 0 || ch >= l->t->channels_count)
             return bad(l, "cl_recorded: no channel %lld", (long long)ch);
         int64_t n = json_integer_value(json_array_get(p, 1));
+        const sb_clchannel_t *c = &l->t->channels[ch];
         if (sent)
-            s->cuts[ch].sent = n;
+            s->cuts[ch].sent = n + c->send_offset;
         else
-            s->cuts[ch].received = n;
+            s->cuts[ch].received = n + c->recv_offset;
     }
     return 0;
 }
@@ -217,6 +234,10 @@ static int on_snapshot_event(loader_t *l, const char *name, json_t *ev, int64_t 
         s->completed_ns = t_ns;
         return 0;
     }
+    if (strcmp(name, "cl_snapshot_abandoned") == 0) {
+        s->abandoned_ns = t_ns;
+        return 0;
+    }
     sb_clchannel_t *c;
     int ch = channel_of(l, ev, &c);
     if (ch < 0)
@@ -230,6 +251,33 @@ static int on_snapshot_event(loader_t *l, const char *name, json_t *ev, int64_t 
         cut->messages = num(ev, "messages", 0);
         cut->tokens = num(ev, "tokens", 0);
     }
+    return 0;
+}
+
+/* A rollback: a new generation, and each channel's numbering restarts
+ * from the base count of its [channel, messages, tokens, base]. */
+static int on_restore(loader_t *l, json_t *ev, int64_t t_ns)
+{
+    sb_cltrace_t *t = l->t;
+    json_t *chans = json_object_get(ev, "channels");
+    if (!l->graph_seen || (int)json_array_size(chans) != t->channels_count)
+        return bad(l, "cl_restore: before cl_graph, or not one entry per channel");
+    for (int ch = 0; ch < t->channels_count; ch++) {
+        json_t *e = json_array_get(chans, (size_t)ch);
+        json_t *base = json_array_get(e, 3);
+        if (json_integer_value(json_array_get(e, 0)) != ch || !json_is_integer(base) ||
+            json_integer_value(base) < 0)
+            return bad(l, "cl_restore: channel %d has no [channel, messages, tokens, base] "
+                       "entry (a trace from before bases were traced cannot be drawn)", ch);
+        sb_clchannel_t *c = &t->channels[ch];
+        c->send_offset = c->count - json_integer_value(base);
+        c->recv_offset = c->received - json_integer_value(base);
+    }
+    for (int k = 1; k <= SB_CLTRACE_SNAPSHOTS_MAX; k++)
+        if (t->snapshots[k].seen && t->snapshots[k].generation == l->generation)
+            t->snapshots[k].generation_to_ns = t_ns;
+    l->generation++;
+    l->generation_from_ns = t_ns;
     return 0;
 }
 
@@ -267,8 +315,11 @@ static int visit(json_t *ev, void *ctx)
     if (strcmp(name, "cl_recorded") == 0)
         return on_recorded(l, ev, t_ns);
     if (strcmp(name, "marker_sent") == 0 || strcmp(name, "marker_received") == 0 ||
-        strcmp(name, "cl_channel_recorded") == 0 || strcmp(name, "cl_snapshot_completed") == 0)
+        strcmp(name, "cl_channel_recorded") == 0 || strcmp(name, "cl_snapshot_completed") == 0 ||
+        strcmp(name, "cl_snapshot_abandoned") == 0)
         return on_snapshot_event(l, name, ev, t_ns);
+    if (strcmp(name, "cl_restore") == 0 && on_restore(l, ev, t_ns) != 0)
+        return -1;
     on_other(l, name, ev, t_ns);
     return 0;
 }
@@ -282,6 +333,7 @@ int sb_cltrace_load(sb_cltrace_t *t, const char *path, sb_err_t *err)
         return -1;
     if (!l.graph_seen)
         return sb_err_set(err, "%s: no cl_graph event: not a classic Chandy–Lamport trace", path);
+    t->generations = l.generation + 1;
     return 0;
 }
 

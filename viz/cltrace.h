@@ -2,9 +2,10 @@
  * the process graph (cl_graph), every token message with its send and
  * receive (cl_send, cl_recv: only with `trace: records`), every marker
  * (marker_sent, marker_received), and per snapshot what each process and
- * channel recorded (cl_recorded, cl_channel_recorded, cl_snapshot_completed).
- * Events it does not know (crash, restore, …) are skipped, except that
- * those with a time are kept as marks to draw on the process's lane.
+ * channel recorded (cl_recorded, cl_channel_recorded, cl_snapshot_completed,
+ * cl_snapshot_abandoned).
+ * Events it does not know are skipped, except that those with a time
+ * (the crash among them) are kept as marks to draw on the process's lane.
  *
  * Where a message lies relative to snapshot k's cut is decided from counts,
  * not times: on channel P→Q, P had sent E messages when it recorded, Q had
@@ -17,7 +18,23 @@
  *   orphan      s > E, r <= R: received before the cut, sent after it
  *   extra       s > E, R < r <= R+m: recorded, but the sender's balance
  *               still held it (a marker overtaken: counted twice)
- * The last three are what breaks conservation. */
+ * The last three are what breaks conservation.
+ *
+ * A process crash is recovered by a global rollback (cl_restore), after
+ * which every channel numbers its messages again from a base count (the
+ * receiver's count in the restored snapshot; the recorded messages put back
+ * in flight are traced as cl_send with "replayed": true). The reader maps
+ * that numbering onto indices that only grow: per channel, one offset for
+ * the send numbering and one for the receive numbering, taken at each
+ * cl_restore so that the next number follows the highest seen so far;
+ * every count read afterwards (seq, sent_seq, cl_recorded's) has it added
+ * (marker positions are not read: markers are placed by their times).
+ * Each message and snapshot has the *generation* it belongs to (0 before
+ * the first rollback, one more after each): a snapshot's cut is about its
+ * own generation's messages only. An older one's (received, or lost in
+ * flight at the crash) are classed before the cut of a newer snapshot, a
+ * newer one's after the cut of an older snapshot, and the pictures leave
+ * both out. The restore is kept as a mark too. */
 #ifndef SB_CLTRACE_H
 #define SB_CLTRACE_H
 
@@ -47,7 +64,9 @@ typedef struct sb_clmsg {
     int64_t recv_ns;       /* -1: not received */
     int64_t recv_index;    /* its number among the channel's receives; 0: none */
     int64_t tokens;
-} sb_clmsg_t;              /* msgs[s - 1] is the message sent as number s */
+    int generation;        /* rollbacks before it was sent */
+    bool replayed;         /* put back in flight by a rollback */
+} sb_clmsg_t;              /* msgs[s - 1] is the message sent as index s */
 
 typedef struct sb_clmarker {
     int64_t send_ns;       /* -1: not sent */
@@ -57,7 +76,10 @@ typedef struct sb_clmarker {
 typedef struct sb_clchannel {
     int from, to;
     sb_clmsg_t *msgs;
-    int64_t count, cap;
+    int64_t count, cap;    /* count: the highest send index */
+    int64_t received;      /* the highest receive index */
+    int64_t send_offset;   /* added to the send numbering: index = number + offset */
+    int64_t recv_offset;   /* added to the receive numbering */
 } sb_clchannel_t;
 
 /* Snapshot k of one channel, as its two ends recorded it. */
@@ -66,12 +88,17 @@ typedef struct sb_clcut {
     int64_t received;      /* R: the receiver's count at its record; -1: none */
     int64_t messages;      /* m: recorded as channel state; -1: not recorded */
     int64_t tokens;
+    int generation;        /* the snapshot's */
     sb_clmarker_t marker;
 } sb_clcut_t;
 
 typedef struct sb_clsnapshot {
     bool seen;
     int64_t completed_ns;  /* -1: never completed */
+    int64_t abandoned_ns;  /* -1: not abandoned (a crash came while it was in progress) */
+    int generation;        /* rollbacks before its first event */
+    int64_t generation_from_ns; /* its generation: from the rollback that began it (0) */
+    int64_t generation_to_ns;   /* to the next rollback; -1: to the end */
     int64_t record_ns[SB_CLTRACE_PROCESSES_MAX];  /* -1: the process did not record */
     int64_t balance[SB_CLTRACE_PROCESSES_MAX];
     bool initiator[SB_CLTRACE_PROCESSES_MAX];
@@ -92,6 +119,7 @@ typedef struct sb_cltrace {
     bool fifo;
     bool records_traced;   /* cl_send lines present */
     int64_t end_ns;        /* the last event's time */
+    int generations;       /* 1 + the rollbacks (cl_restore) */
     sb_clsnapshot_t snapshots[SB_CLTRACE_SNAPSHOTS_MAX + 1]; /* by id, from 1 */
     sb_clmark_t marks[SB_CLTRACE_MARKS_MAX];
     int marks_count;
@@ -102,6 +130,8 @@ typedef struct sb_cltrace {
 int sb_cltrace_load(sb_cltrace_t *t, const char *path, sb_err_t *err);
 void sb_cltrace_free(sb_cltrace_t *t);
 
+/* The class of message m, sent as index sent_as, for a cut (its counts as
+ * indices); a message of another generation: before or after. */
 sb_clclass_t sb_cltrace_class(const sb_clcut_t *cut, int64_t sent_as, const sb_clmsg_t *m);
 const char *sb_clclass_name(sb_clclass_t c);
 /* missed, orphan and extra: the classes that break the snapshot. */
