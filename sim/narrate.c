@@ -113,6 +113,21 @@ static void say_chan(line_t *l, const sb_narrate_t *n, int number)
         say(l, "%s→%s", n->tasks[c->from].name, n->tasks[c->to].name);
 }
 
+
+/* Channel `number` from task `from` to task `to` (indexes; a negative or
+ * unknown one, or a full table, leaves it out), and one more input of `to`:
+ * what both graph events (job_graph, cl_graph) describe. */
+static void add_channel(sb_narrate_t *n, int number, int from, int to)
+{
+    if (n->chans_count == CHANNELS_MAX || from < 0 || to < 0 || from >= n->tasks_count ||
+        to >= n->tasks_count)
+        return;
+    n->chans[n->chans_count++] = (nchan_t){ .number = number, .from = from, .to = to };
+    ntask_t *t = &n->tasks[to];
+    if (t->inputs_count < INPUTS_MAX)
+        t->inputs[t->inputs_count++] = number;
+}
+
 static void job_graph(sb_narrate_t *n, json_t *ev)
 {
     memset(n->tasks, 0, sizeof n->tasks);
@@ -125,14 +140,8 @@ static void job_graph(sb_narrate_t *n, json_t *ev)
         snprintf(n->tasks[n->tasks_count++].name, NAME_BYTES_MAX, "%s", str(v, "name"));
     }
     json_array_foreach(json_object_get(ev, "channels"), i, v) {
-        int from = task_index(n, str(v, "from")), to = task_index(n, str(v, "to"));
-        if (n->chans_count == CHANNELS_MAX || from < 0 || to < 0)
-            continue;
-        n->chans[n->chans_count++] = (nchan_t){ .number = (int)num(v, "channel"), .from = from,
-                                                .to = to };
-        ntask_t *t = &n->tasks[to];
-        if (t->inputs_count < INPUTS_MAX)
-            t->inputs[t->inputs_count++] = (int)num(v, "channel");
+        add_channel(n, (int)num(v, "channel"), task_index(n, str(v, "from")),
+                    task_index(n, str(v, "to")));
     }
     n->unaligned = flag(ev, "unaligned");
 }
@@ -149,15 +158,7 @@ static void cl_graph(sb_narrate_t *n, json_t *ev)
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(ev, "channels"), i, v) {
-        int from = (int)num(v, "from"), to = (int)num(v, "to");
-        if (n->chans_count == CHANNELS_MAX || from < 0 || to < 0 || from >= n->tasks_count ||
-            to >= n->tasks_count)
-            continue;
-        n->chans[n->chans_count++] = (nchan_t){ .number = (int)num(v, "channel"), .from = from,
-                                                .to = to };
-        ntask_t *t = &n->tasks[to];
-        if (t->inputs_count < INPUTS_MAX)
-            t->inputs[t->inputs_count++] = (int)num(v, "channel");
+        add_channel(n, (int)num(v, "channel"), (int)num(v, "from"), (int)num(v, "to"));
     }
 }
 

@@ -11,6 +11,7 @@
 #include "conserve.h"
 #include "cu_helpers.h"
 #include "sim.h"
+#include "sim_fixture.h"
 
 typedef struct crun {
     sb_simscenario_t s;
@@ -22,14 +23,7 @@ typedef struct crun {
 static crun_t *crun(const char *yaml, uint64_t seed)
 {
     crun_t *r = calloc(1, sizeof *r);
-    sb_err_t err = { { 0 } };
-    int rc = sb_simscenario_parse(&r->s, "t.yaml", yaml, &err);
-    if (rc != 0)
-        fprintf(stderr, "\n    scenario: %s\n", err.msg);
-    CU_ASSERT_EQUAL_FATAL(rc, 0);
-    CU_ASSERT_EQUAL_FATAL(sb_sim_new(&r->s, seed, &r->sim, &err), 0);
-    sb_sim_run(r->sim);
-    CU_ASSERT_EQUAL_FATAL(sb_sim_verify(r->sim, &r->v, &err), 0);
+    sim_fixture_run(yaml, seed, &r->s, &r->sim, &r->v);
     sb_sim_classic_stats(r->sim, &r->st);
     return r;
 }
