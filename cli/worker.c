@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "crashpoint.h"
 #include "job.h"
 #include "scenario.h"
+#include "trace.h"
 
 static void usage(FILE *f)
 {
@@ -20,6 +22,12 @@ static void usage(FILE *f)
                "\n"
                "Runs one incarnation of the job of a run folder prepared by `snapbed run`.\n"
                "Not meant to be started by hand: `snapbed run` starts and restarts it.\n");
+}
+
+/* The job's crash-point hook: the fault plan decides whether to die here. */
+static void hit_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool is_final)
+{
+    sb_crashpoints_hit(ctx, point, id, is_final);
 }
 
 int sb_cmd_worker(int argc, char **argv)
@@ -87,7 +95,23 @@ int sb_cmd_worker(int argc, char **argv)
         snprintf(sink_uri, sizeof sink_uri, "%s", sink);
     p.sink_uri = sink_uri;
     p.checkpoints_uri = checkpoints ? checkpoints : s->checkpoints_dir;
+    /* Crash points write their "crash" event to the same trace (O_APPEND:
+     * one line per write, whoever writes it). */
+    sb_trace_t crash_trace = { .fd = -1 };
+    sb_crashpoints_t *crashpoints = calloc(1, sizeof *crashpoints);
+    snprintf(path, sizeof path, "%s/trace.jsonl", run_dir);
+    if (crashpoints == NULL || sb_trace_open(&crash_trace, path, &err) != 0) {
+        fprintf(stderr, "snapbed worker: %s\n", crashpoints ? err.msg : "out of memory");
+        free(crashpoints);
+        free(s);
+        return SB_EXIT_FAILED;
+    }
+    sb_crashpoints_init(crashpoints, s, run_dir, &crash_trace, attempt);
+    p.on_crash_point = hit_crash_point;
+    p.crash_ctx = crashpoints;
     int rc = sb_job_run(&p, &err);
+    sb_trace_close(&crash_trace);
+    free(crashpoints);
     if (rc != 0)
         fprintf(stderr, "snapbed worker (attempt %d): %s\n", attempt, err.msg);
     free(s);

@@ -33,12 +33,12 @@
 #include "chstate.h"
 #include "clock.h"
 #include "coordinator.h"
-#include "crashpoint.h"
 #include "input.h"
 #include "kafka.h"
 #include "progress.h"
 #include "sink.h"
 #include "store.h"
+#include "subtask.h"
 #include "trace.h"
 
 /* A padded input value (input.record_bytes) must travel whole. */
@@ -56,36 +56,21 @@ _Static_assert(SB_VALUE_BYTES_MAX >= SB_INPUT_RECORD_BYTES_MAX,
 #define SB_SOURCE_POLL_BATCH SB_BATCH_RECORDS_MAX /* messages per poll round:
                                                     one output item's worth */
 
-typedef enum task_kind { TASK_SOURCE, TASK_MAP, TASK_FILTER, TASK_COUNT, TASK_SINK } task_kind_t;
-static const char *const task_kind_names[] = { "source", "map", "filter", "count", "sink" };
 
 typedef struct job job_t;
 
 /* The consumer side of one input channel, beyond the barrier handler's
  * view: items taken off the ring but not processed yet (an unaligned
- * barrier's overtaken records are copied from here), and how far the
- * channel state of the capturing checkpoint has been copied. */
+ * barrier's overtaken records are copied from here). */
 typedef struct input_state {
     sb_item_t *held[SB_CHANNEL_RING_SLOTS];
     int held_head, held_count;
-    int64_t capture_id;
-    int64_t captured_upto;
 } input_state_t;
-
-/* A subtask's part of one checkpoint, from its first barrier to its ack:
- * the figures Flink reports per subtask. */
-typedef struct checkpoint_work {
-    int64_t id;                     /* 0: none open */
-    int64_t trigger_ns, started_ns, snapshot_ns, synced_ns;
-    bool unaligned, timed_out, final;
-    bool overflow;                  /* channel state past its bound: declined */
-    json_t *state;                  /* taken at the snapshot, written at the ack */
-} checkpoint_work_t;
 
 typedef struct task {
     job_t *job;
     int index;                      /* global task index: the coordinator's */
-    task_kind_t kind;
+    sb_stage_kind_t kind;
     int subtask;
     char name[32];
     pthread_t thread;
@@ -100,7 +85,8 @@ typedef struct task {
     unsigned rebalance_next;
     sb_barrier_t barrier;
     input_state_t in[SB_BARRIER_INPUTS_MAX];
-    checkpoint_work_t work;
+    sb_subtask_t sub;               /* the protocol's part (subtask.h) */
+    json_t *state;                  /* taken at the snapshot, written at the ack */
     sb_chstate_t chstate;           /* being captured for work.id */
     sb_chstate_t replay;            /* restored: replayed before any input */
     char *rec_buf;                  /* record trace lines not yet written */
@@ -138,12 +124,8 @@ typedef struct task {
 } task_t;
 
 typedef struct ack {
-    int64_t checkpoint_id;
     int task;
-    size_t state_bytes;
-    size_t inflight_records, inflight_bytes;
-    bool unaligned;
-    bool declined;                  /* the subtask cannot take its part */
+    sb_subtask_ack_t a;
 } ack_t;
 
 struct job {
@@ -153,7 +135,6 @@ struct job {
     sb_cpstore_t cps;
     sb_store_t sink_store;
     sb_progress_t *progress;
-    sb_crashpoints_t crashpoints;
 
     task_t tasks[SB_TASKS_MAX];
     int tasks_count;
@@ -247,9 +228,9 @@ static void push_records(task_t *t, int o, sb_item_t *it)
 
 /* ------------------------------------------------------------- throttles */
 
-static const sb_stage_t *stage_of(const sb_scenario_t *s, task_kind_t k);
-_Static_assert((int)TASK_SOURCE == SB_STAGE_SOURCE && (int)TASK_SINK == SB_STAGE_SINK &&
-               (int)TASK_COUNT == SB_STAGE_COUNT, "task kinds index the stage throttles");
+static const sb_stage_t *stage_of(const sb_scenario_t *s, sb_stage_kind_t k);
+_Static_assert((int)SB_STAGE_SOURCE == SB_STAGE_SOURCE && (int)SB_STAGE_SINK == SB_STAGE_SINK &&
+               (int)SB_STAGE_COUNT == SB_STAGE_COUNT, "task kinds index the stage throttles");
 
 /* The stage's share for one subtask of a throttle the supervisor set.
  * Returns how many records this subtask may take now: 0 when stalled or
@@ -366,25 +347,6 @@ static bool outputs_ready(task_t *t)
     return true;
 }
 
-/* A barrier goes to every output after the records before it: they are
- * pushed first, so its announced position counts them (FIFO per channel is
- * what makes the cut consistent). */
-static bool forward_barrier(task_t *t, int64_t id, int64_t trigger_ns, bool unaligned,
-                            bool final)
-{
-    flush_outputs(t);
-    sb_barrier_announcement_t a = { .checkpoint_id = id, .trigger_ns = trigger_ns,
-                                    .unaligned = unaligned, .final = final };
-    for (int o = 0; o < t->outputs_count; o++) {
-        if (!sb_channel_announce(t->outputs[o], a, &t->job->stop))
-            return false;
-        trace_task(t->job, "barrier_sent", t, id,
-                   json_pack("{s:i,s:I,s:b}", "channel", t->outputs[o]->index, "position",
-                             (json_int_t)t->outputs[o]->pushed, "unaligned", unaligned));
-    }
-    return true;
-}
-
 /* End of input follows every record on every output. */
 static bool broadcast_end(task_t *t)
 {
@@ -410,14 +372,12 @@ static bool is_final_checkpoint(job_t *job, int64_t id)
     return id == atomic_load(&job->final_id);
 }
 
-static void ack(task_t *t, const ack_t *a)
+/* A named crash point: the worker's hook (the fault harness) may kill the
+ * process here; the runtime itself knows nothing of fault plans. */
+static void crash_point(job_t *job, sb_crash_point_t point, int64_t id, bool final)
 {
-    job_t *job = t->job;
-    pthread_mutex_lock(&job->lock);
-    /* Bounded: at most max-concurrent checkpoints times tasks are pending. */
-    assert(job->acks_count < SB_ACK_QUEUE_MAX);
-    job->acks[job->acks_count++] = *a;
-    pthread_mutex_unlock(&job->lock);
+    if (job->p->on_crash_point != NULL)
+        job->p->on_crash_point(job->p->crash_ctx, point, id, final);
 }
 
 /* The next offset of each of the source's partitions. */
@@ -432,178 +392,85 @@ static json_t *source_offsets(const task_t *t)
     return offsets;
 }
 
-static json_t *source_state(task_t *t)
+/* A JSON value as one more field of a trace event. */
+static void fields_add_json(sb_subtask_fields_t *f, const char *key, const json_t *v)
 {
-    return json_pack("{s:o}", "offsets", source_offsets(t));
+    char *text = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    sb_subtask_fields_add(f, ",\"%s\":%s", key, text != NULL ? text : "null");
+    free(text);
 }
 
-/* The subtask's part of checkpoint `id` begins (its first barrier). */
-static void work_open(task_t *t, int64_t id, int64_t trigger_ns, bool final)
+/* The subtask layer's operations (subtask.h) on threads, rings and
+ * checkpoint storage. ctx is the task. */
+
+static int64_t op_now_ns(void *ctx)
 {
-    checkpoint_work_t *w = &t->work;
-    json_decref(w->state);
-    memset(w, 0, sizeof *w);
-    w->id = id;
-    w->trigger_ns = trigger_ns;
-    w->final = final;
-    w->started_ns = sb_clock_now_ns();
+    (void)ctx;
+    return sb_clock_now_ns();
 }
 
-static void work_close(task_t *t)
+/* The operator state at the cut (copied when the subtask goes on changing
+ * it before the ack); the sink stages its epoch first. */
+static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_fields_t *cut,
+                         sb_err_t *err)
 {
-    json_decref(t->work.state);
-    memset(&t->work, 0, sizeof t->work);
-}
-
-/* Where the cut lies, for the consistent-cut checker (verify/cut.h): per
- * input channel the records read before the snapshot, per output channel
- * the records emitted before it (pushed or still in the output batch); a
- * source adds its offsets, a sink the uploads its snapshot lists pending. */
-static json_t *snapshot_cut(task_t *t, bool unaligned)
-{
-    json_t *inputs = json_array(), *outputs = json_array();
-    for (int c = 0; c < t->inputs_count; c++)
-        json_array_append_new(inputs, json_pack("[i,I]", t->inputs[c]->index,
-                                                (json_int_t)sb_barrier_position(&t->barrier, c)));
-    for (int o = 0; o < t->outputs_count; o++) {
-        const sb_item_t *it = t->out_items[o];
-        int64_t emitted = t->outputs[o]->pushed + (it != NULL ? it->count : 0);
-        json_array_append_new(outputs, json_pack("[i,I]", t->outputs[o]->index, (json_int_t)emitted));
-    }
-    json_t *cut = json_pack("{s:b,s:o,s:o}", "unaligned", unaligned, "inputs", inputs,
-                            "outputs", outputs);
-    if (t->kind == TASK_SOURCE)
-        json_object_set(cut, "offsets", json_object_get(t->work.state, "offsets"));
-    if (t->kind == TASK_SINK) {
-        json_t *keys = json_array();
-        json_t *pending = json_object_get(t->work.state, "pending"), *p;
-        size_t i;
-        json_array_foreach(pending, i, p)
-            json_array_append(keys, json_object_get(p, "key"));
-        json_object_set_new(cut, "pending", keys);
-    }
-    return cut;
-}
-
-/* The synchronous part of a snapshot, at the cut: the operator state is
- * taken (copied when the subtask goes on changing it before the ack) and
- * the sink stages its epoch. Writing waits for the channel state. */
-static int snapshot_take(task_t *t, int64_t id, bool unaligned, sb_err_t *err)
-{
-    job_t *job = t->job;
-    checkpoint_work_t *w = &t->work;
-    assert(w->id == id);
-    w->snapshot_ns = sb_clock_now_ns();
-    w->unaligned = unaligned;
-    if (t->kind == TASK_SINK) {
+    task_t *t = ctx;
+    if (t->kind == SB_STAGE_SINK) {
         if (sb_sink_stage(&t->sink, id, err) != 0)
             return -1;
         t->last_snapshot_id = id;
-        sb_crashpoints_hit(&job->crashpoints, SB_POINT_SINK_AFTER_UPLOAD, id, is_final_checkpoint(job, id));
     }
-    json_decref(w->state);
+    json_decref(t->state);
     switch (t->kind) {
-    case TASK_SOURCE: w->state = source_state(t); break;
-    case TASK_COUNT:
-        w->state = json_pack("{s:o}", "counts", unaligned ? json_deep_copy(t->counts)
+    case SB_STAGE_SOURCE: t->state = json_pack("{s:o}", "offsets", source_offsets(t)); break;
+    case SB_STAGE_COUNT:
+        t->state = json_pack("{s:o}", "counts", unaligned ? json_deep_copy(t->counts)
                                                           : json_incref(t->counts));
         break;
-    case TASK_SINK: w->state = sb_sink_state(&t->sink); break;
-    default: w->state = json_object(); break; /* stateless */
+    case SB_STAGE_SINK: t->state = sb_sink_state(&t->sink); break;
+    default: t->state = json_object(); break; /* stateless */
     }
     if (unaligned)
         sb_chstate_reset(&t->chstate, id, t->inputs_count);
-    w->synced_ns = sb_clock_now_ns();
-    trace_task(job, "snapshot", t, id, snapshot_cut(t, unaligned));
+    if (t->kind == SB_STAGE_SOURCE)
+        fields_add_json(cut, "offsets", json_object_get(t->state, "offsets"));
+    if (t->kind == SB_STAGE_SINK) {
+        json_t *keys = json_array(), *pending = json_object_get(t->state, "pending"), *p;
+        size_t i;
+        json_array_foreach(pending, i, p)
+            json_array_append(keys, json_object_get(p, "key"));
+        fields_add_json(cut, "pending", keys);
+        json_decref(keys);
+    }
     return 0;
 }
 
-/* What the channel state of an unaligned snapshot holds: per input, the
- * positions (from, to] of the records recorded, and the totals. */
-static json_t *channel_state_ranges(task_t *t)
+/* Emitted on output o: pushed, or still in the output batch. */
+static void op_output_cut(void *ctx, int o, int *channel, int64_t *emitted)
 {
-    json_t *ranges = json_array();
-    for (int c = 0; c < t->inputs_count; c++) {
-        int64_t id, from, to;
-        if (sb_barrier_capture(&t->barrier, c, &id, &from, &to) && id == t->work.id)
-            json_array_append_new(ranges, json_pack("[i,I,I]", t->inputs[c]->index,
-                                                    (json_int_t)from, (json_int_t)to));
-    }
-    size_t bytes = t->chstate.records > 0 ? t->chstate.bytes : 0; /* the encoded size */
-    return json_pack("{s:o,s:I,s:I}", "ranges", ranges, "records",
-                     (json_int_t)t->chstate.records, "bytes", (json_int_t)bytes);
+    task_t *t = ctx;
+    const sb_item_t *it = t->out_items[o];
+    *channel = t->outputs[o]->index;
+    *emitted = t->outputs[o]->pushed + (it != NULL ? it->count : 0);
 }
 
-/* The rest, once the channel state is complete: write the channel state and
- * the snapshot that references it, then acknowledge. */
-static int snapshot_finish(task_t *t, int64_t id, sb_err_t *err)
+/* A barrier goes to every output after the records before it: they are
+ * pushed first, so its announced position counts them (FIFO per channel is
+ * what makes the cut consistent). */
+static bool op_forward_barrier(void *ctx, const sb_barrier_announcement_t *a)
 {
-    job_t *job = t->job;
-    checkpoint_work_t *w = &t->work;
-    assert(w->id == id && w->state != NULL);
-    if (w->overflow) {
-        trace_task(job, "checkpoint_declined", t, id,
-                   json_pack("{s:s}", "reason", "channel state too large"));
-        ack(t, &(ack_t){ .checkpoint_id = id, .task = t->index, .declined = true });
-        work_close(t);
-        return 0;
-    }
-    size_t inflight_records = 0, inflight_bytes = 0;
-    if (w->unaligned)
-        trace_task(job, "channel_state", t, id, channel_state_ranges(t));
-    if (w->unaligned && t->chstate.records > 0) {
-        char *buf = NULL, name[64], key[SB_STORE_KEY_BYTES_MAX];
-        size_t len = 0;
-        if (sb_chstate_encode(&t->chstate, &buf, &len, err) != 0)
-            return -1;
-        snprintf(name, sizeof name, "%s.channel", t->name);
-        int rc = sb_cpstore_write_object(&job->cps, id, name, buf, len, key, sizeof key, err);
-        free(buf);
-        if (rc != 0)
-            return -1;
-        inflight_records = t->chstate.records;
-        inflight_bytes = len;
-        json_object_set_new(w->state, "channel_state",
-                            json_pack("{s:s,s:I,s:I}", "key", key, "records",
-                                      (json_int_t)inflight_records, "bytes",
-                                      (json_int_t)inflight_bytes));
-    }
-    size_t bytes = 0;
-    if (sb_cpstore_write_snapshot(&job->cps, id, t->name, w->state, &bytes, err) != 0)
-        return -1;
-    if (t->kind == TASK_SINK && job->s->mutant == SB_MUTANT_COMMIT_BEFORE_COMPLETE &&
-        sb_sink_commit(&t->sink, id, err) != 0)
-        return -1; /* the deliberate bug: publish before the checkpoint completes */
-    int64_t now = sb_clock_now_ns();
-    trace_task(job, "ack", t, id,
-               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b}", "trigger_ns",
-                         (json_int_t)w->trigger_ns, "start_delay_ns",
-                         (json_int_t)(w->started_ns - w->trigger_ns), "alignment_ns",
-                         (json_int_t)(w->snapshot_ns - w->started_ns), "sync_ns",
-                         (json_int_t)(w->synced_ns - w->snapshot_ns), "async_ns",
-                         (json_int_t)(now - w->synced_ns), "state_bytes", (json_int_t)bytes,
-                         "inflight_records", (json_int_t)inflight_records, "inflight_bytes",
-                         (json_int_t)inflight_bytes, "unaligned", w->unaligned, "timed_out",
-                         w->timed_out));
-    if (t->kind == TASK_SINK)
-        sb_crashpoints_hit(&job->crashpoints, SB_POINT_SINK_AFTER_SNAPSHOT, id, is_final_checkpoint(job, id));
-    else if (t->kind != TASK_SOURCE)
-        sb_crashpoints_hit(&job->crashpoints, SB_POINT_OPERATOR_AFTER_SNAPSHOT, id,
-                           is_final_checkpoint(job, id));
-    ack(t, &(ack_t){ .checkpoint_id = id, .task = t->index, .state_bytes = bytes,
-                     .inflight_records = inflight_records, .inflight_bytes = inflight_bytes,
-                     .unaligned = w->unaligned });
-    work_close(t);
-    return 0;
+    task_t *t = ctx;
+    flush_outputs(t);
+    for (int o = 0; o < t->outputs_count; o++)
+        if (!sb_channel_announce(t->outputs[o], *a, &t->job->stop))
+            return false;
+    return true;
 }
 
-/* ------------------------------------------------------ channel state */
-
-static input_state_t *held_push(input_state_t *in, sb_item_t *it)
+static void held_push(input_state_t *in, sb_item_t *it)
 {
     assert(in->held_count < SB_CHANNEL_RING_SLOTS);
     in->held[(in->held_head + in->held_count++) % SB_CHANNEL_RING_SLOTS] = it;
-    return in;
 }
 
 static sb_item_t *held_at(const input_state_t *in, int k)
@@ -617,25 +484,9 @@ static void held_pop(input_state_t *in)
     in->held_count--;
 }
 
-/* What of input c's capture range is still to copy: (*from, *to]. */
-static bool capture_range(task_t *t, int c, int64_t *from, int64_t *to)
-{
-    int64_t id;
-    if (!sb_barrier_capture(&t->barrier, c, &id, from, to) || id != t->work.id)
-        return false;
-    input_state_t *in = &t->in[c];
-    if (in->capture_id != id) {
-        in->capture_id = id;
-        in->captured_upto = *from;
-    }
-    if (in->captured_upto > *from)
-        *from = in->captured_upto;
-    return *from < *to;
-}
-
-/* Copies the records of `it` at positions in (from, to]. A channel state
- * past its bound declines the checkpoint instead of failing the job. */
-static void capture_records(task_t *t, int c, const sb_item_t *it, int64_t from, int64_t to)
+/* Copies the records of `it` at positions in (from, to]. */
+static int capture_item(task_t *t, int c, const sb_item_t *it, int64_t from, int64_t to,
+                        sb_err_t *err)
 {
     for (int i = 0; i < it->count; i++) {
         int64_t pos = it->position + i + 1;
@@ -643,29 +494,25 @@ static void capture_records(task_t *t, int c, const sb_item_t *it, int64_t from,
             continue;
         if (pos > to)
             break;
-        sb_err_t err = { { 0 } };
-        if (!t->work.overflow && sb_chstate_append(&t->chstate, c, &it->records[i], &err) != 0) {
-            t->work.overflow = true;
-            trace_task(t->job, "channel_state_overflow", t, t->work.id,
-                       json_pack("{s:s}", "error", err.msg));
-        }
-        t->in[c].captured_upto = pos;
+        if (sb_chstate_append(&t->chstate, c, &it->records[i], err) != 0)
+            return -1;
     }
+    return 0;
 }
 
-/* Input c's barrier is known: copy the records it overtook, still queued,
- * without processing them (they are processed later, in order). */
-static void capture_overtaken(task_t *t, int c)
+/* From the item being read, or from what is still queued: the items held
+ * off the ring, then the ring itself (pushed before the barrier was
+ * announced, so they must be there). */
+static int op_capture(void *ctx, int c, int64_t from, int64_t to, const void *reading,
+                      sb_err_t *err)
 {
-    int64_t from, to;
-    if (!capture_range(t, c, &from, &to))
-        return;
-    assert(to != SB_BARRIER_OPEN);
+    task_t *t = ctx;
+    if (reading != NULL)
+        return capture_item(t, c, reading, from, to, err);
     input_state_t *in = &t->in[c];
     int64_t covered = sb_barrier_position(&t->barrier, c); /* held items start here */
     for (int k = 0; covered < to; k++) {
         if (k == in->held_count) {
-            /* Pushed before the barrier was announced: it must be there. */
             sb_item_t *more = sb_channel_poll(t->inputs[c]);
             assert(more != NULL);
             if (more == NULL)
@@ -675,9 +522,143 @@ static void capture_overtaken(task_t *t, int c)
         const sb_item_t *it = held_at(in, k);
         if (it->kind != SB_ITEM_RECORDS)
             break;
-        capture_records(t, c, it, from, to);
+        if (capture_item(t, c, it, from, to, err) != 0)
+            return -1;
         covered = it->position + it->count;
     }
+    return 0;
+}
+
+/* Writes the channel state (if any) and the snapshot that references it. */
+static int op_persist(void *ctx, int64_t id, bool unaligned, sb_subtask_persisted_t *out,
+                      sb_err_t *err)
+{
+    task_t *t = ctx;
+    job_t *job = t->job;
+    assert(t->state != NULL);
+    if (unaligned && t->chstate.records > 0) {
+        char *buf = NULL, name[64], key[SB_STORE_KEY_BYTES_MAX];
+        size_t len = 0;
+        if (sb_chstate_encode(&t->chstate, &buf, &len, err) != 0)
+            return -1;
+        snprintf(name, sizeof name, "%s.channel", t->name);
+        int rc = sb_cpstore_write_object(&job->cps, id, name, buf, len, key, sizeof key, err);
+        free(buf);
+        if (rc != 0)
+            return -1;
+        out->inflight_records = (int64_t)t->chstate.records;
+        out->inflight_bytes = (int64_t)len;
+        json_object_set_new(t->state, "channel_state",
+                            json_pack("{s:s,s:I,s:I}", "key", key, "records",
+                                      (json_int_t)out->inflight_records, "bytes",
+                                      (json_int_t)out->inflight_bytes));
+    }
+    size_t bytes = 0;
+    int rc = sb_cpstore_write_snapshot(&job->cps, id, t->name, t->state, &bytes, err);
+    json_decref(t->state);
+    t->state = NULL;
+    out->state_bytes = (int64_t)bytes;
+    return rc;
+}
+
+static void op_ack(void *ctx, const sb_subtask_ack_t *a)
+{
+    task_t *t = ctx;
+    job_t *job = t->job;
+    pthread_mutex_lock(&job->lock);
+    /* Bounded: at most max-concurrent checkpoints times tasks are pending. */
+    assert(job->acks_count < SB_ACK_QUEUE_MAX);
+    job->acks[job->acks_count++] = (ack_t){ .task = t->index, .a = *a };
+    pthread_mutex_unlock(&job->lock);
+}
+
+static void op_fail(void *ctx, const sb_err_t *err)
+{
+    task_t *t = ctx;
+    job_fail(t->job, err);
+}
+
+/* One line, one write(); the task's record events go first. */
+static void op_emit(void *ctx, const char *event, int64_t id, const char *fields, size_t len)
+{
+    task_t *t = ctx;
+    rec_flush(t);
+    char line[SB_SUBTASK_FIELDS_BYTES_MAX + 256];
+    int n = snprintf(line, sizeof line, "{\"event\":\"%s\",\"t_ns\":%" PRId64 ",\"pid\":%d,"
+                     "\"task\":\"%s\"", event, sb_clock_now_ns(), (int)getpid(), t->name);
+    if (id > 0)
+        n += snprintf(line + n, sizeof line - (size_t)n, ",\"checkpoint\":%" PRId64, id);
+    if (len > 0)
+        n += snprintf(line + n, sizeof line - (size_t)n, ",%.*s", (int)len, fields);
+    n += snprintf(line + n, sizeof line - (size_t)n, "}\n");
+    assert((size_t)n < sizeof line);
+    sb_trace_write_lines(&t->job->trace, line, (size_t)n);
+}
+
+/* A real crash does not return. */
+static bool op_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool final)
+{
+    task_t *t = ctx;
+    crash_point(t->job, point, id, final);
+    return false;
+}
+
+static int op_sink_commit(void *ctx, int64_t upto, sb_err_t *err)
+{
+    task_t *t = ctx;
+    return sb_sink_commit(&t->sink, upto, err);
+}
+
+static int write_final_counts(task_t *t, sb_err_t *err);
+
+static bool op_end_of_input(void *ctx)
+{
+    task_t *t = ctx;
+    flush_outputs(t);
+    sb_err_t err = { { 0 } };
+    if (t->kind == SB_STAGE_COUNT && write_final_counts(t, &err) != 0) {
+        sb_err_wrap(&err, "%s: writing final counts", t->name);
+        job_fail(t->job, &err);
+        return false;
+    }
+    return broadcast_end(t);
+}
+
+static int source_consume(task_t *t, bool *got, bool ignore_rate);
+
+static bool op_emit_more(void *ctx)
+{
+    bool got;
+    return source_consume(ctx, &got, true) == 0;
+}
+
+static const sb_subtask_ops_t subtask_ops = {
+    .now_ns = op_now_ns,
+    .take_state = op_take_state,
+    .output_cut = op_output_cut,
+    .forward_barrier = op_forward_barrier,
+    .capture = op_capture,
+    .persist = op_persist,
+    .ack = op_ack,
+    .fail = op_fail,
+    .emit = op_emit,
+    .crash_point = op_crash_point,
+    .sink_commit = op_sink_commit,
+    .end_of_input = op_end_of_input,
+    .emit_more = op_emit_more,
+    .unblocked = NULL,
+};
+
+static void subtask_init(task_t *t)
+{
+    int channels[SB_BARRIER_INPUTS_MAX];
+    for (int c = 0; c < t->inputs_count; c++)
+        channels[c] = t->inputs[c]->index;
+    sb_subtask_config_t cfg = { .name = t->name, .kind = t->kind, .mutant = t->job->s->mutant,
+                                .inputs_count = t->inputs_count,
+                                .outputs_count = t->outputs_count, .input_channel = channels,
+                                .barrier = t->kind == SB_STAGE_SOURCE ? NULL : &t->barrier };
+    sb_subtask_init(&t->sub, &cfg, &subtask_ops, t);
 }
 
 /* ------------------------------------------------------------- the sink */
@@ -686,22 +667,15 @@ static void capture_overtaken(task_t *t, int c)
 static void sink_on_published(void *ctx, int64_t checkpoint_id)
 {
     task_t *t = ctx;
-    sb_crashpoints_hit(&t->job->crashpoints, SB_POINT_SINK_MID_COMMIT, checkpoint_id,
-                       checkpoint_id == atomic_load(&t->job->final_id));
+    crash_point(t->job, SB_POINT_SINK_MID_COMMIT, checkpoint_id,
+                is_final_checkpoint(t->job, checkpoint_id));
 }
 
 static void sink_poll_notifications(task_t *t)
 {
     int64_t done = atomic_load(&t->job->completed_id);
-    if (done <= t->sink.committed_upto)
-        return;
-    sb_err_t err = { { 0 } };
-    if (sb_sink_commit(&t->sink, done, &err) != 0) {
-        job_fail(t->job, &err);
-        return;
-    }
-    sb_crashpoints_hit(&t->job->crashpoints, SB_POINT_SINK_AFTER_COMMIT, done,
-                       done == atomic_load(&t->job->final_id));
+    if (done > t->sink.committed_upto)
+        sb_subtask_completed(&t->sub, done, is_final_checkpoint(t->job, done));
 }
 
 static bool sink_append(task_t *t, const sb_record_t *r)
@@ -742,16 +716,16 @@ static bool process_record(task_t *t, sb_record_t *r)
 {
     const sb_scenario_t *s = t->job->s;
     switch (t->kind) {
-    case TASK_MAP:
+    case SB_STAGE_MAP:
         if (s->map_fn == SB_MAP_UPPERCASE)
             uppercase(r->value, r->value_len);
         return emit(t, r);
-    case TASK_FILTER:
+    case SB_STAGE_FILTER:
         if (r->value_len < t->filter_prefix_len ||
             memcmp(r->value, s->filter_prefix, t->filter_prefix_len) != 0)
             return true;
         return emit(t, r);
-    case TASK_COUNT: {
+    case SB_STAGE_COUNT: {
         char key[SB_VALUE_BYTES_MAX + 1];
         memcpy(key, r->value, r->value_len);
         key[r->value_len] = '\0';
@@ -762,9 +736,10 @@ static bool process_record(task_t *t, sb_record_t *r)
             json_integer_set(c, json_integer_value(c) + 1);
         return emit(t, r);
     }
-    case TASK_SINK:
+    case SB_STAGE_SINK:
         return sink_append(t, r);
-    case TASK_SOURCE:
+    case SB_STAGE_SOURCE:
+    case SB_STAGE_COUNT_:
         break;
     }
     assert(!"sources do not process records");
@@ -788,89 +763,13 @@ static int write_final_counts(task_t *t, sb_err_t *err)
     return rc;
 }
 
-/* Handles what the barrier handler decided, once. Returns false to stop. */
-static bool apply_once(task_t *t, const sb_barrier_actions_t *a)
-{
-    job_t *job = t->job;
-    sb_err_t err = { { 0 } };
-    int64_t id = a->checkpoint_id;
-    if (a->dropped_id != 0)
-        trace_task(job, "barrier_dropped", t, a->dropped_id, NULL);
-    if (a->abandoned_id != 0) {
-        trace_task(job, "alignment_abandoned", t, a->abandoned_id, NULL);
-        if (t->work.id == a->abandoned_id)
-            work_close(t);
-    }
-    if ((a->alignment_started || a->snapshot) && t->work.id != id)
-        work_open(t, id, t->barrier.current_trigger_ns, t->barrier.current_final);
-    for (int c = 0; c < t->inputs_count; c++)
-        if (a->arrived & (1ull << c))
-            trace_task(job, "barrier_reached", t, id,
-                       json_pack("{s:i,s:I}", "channel", t->inputs[c]->index, "position",
-                                 (json_int_t)sb_barrier_position(&t->barrier, c)));
-    if (a->alignment_started && t->inputs_count > 1)
-        trace_task(job, "alignment_started", t, id, NULL);
-    if (a->timed_out) {
-        t->work.timed_out = true;
-        trace_task(job, "alignment_timeout", t, id, NULL);
-    }
-    if (a->alignment_ended && t->inputs_count > 1)
-        trace_task(job, "alignment_ended", t, id, NULL);
-    if (a->snapshot && snapshot_take(t, id, a->unaligned, &err) != 0)
-        goto fail;
-    if (a->forward && !forward_barrier(t, id, t->work.trigger_ns, a->unaligned, t->work.final))
-        return false;
-    for (int c = 0; c < t->inputs_count; c++)
-        if (a->capture_bounded & (1ull << c))
-            capture_overtaken(t, c);
-    if (a->channel_state_complete && snapshot_finish(t, id, &err) != 0)
-        goto fail;
-    if (a->end_of_input) {
-        flush_outputs(t);
-        if (t->kind == TASK_COUNT && write_final_counts(t, &err) != 0) {
-            sb_err_wrap(&err, "%s: writing final counts", t->name);
-            job_fail(job, &err);
-            return false;
-        }
-        if (!broadcast_end(t))
-            return false;
-    }
-    return true;
-fail:
-    sb_err_wrap(&err, "%s: snapshot of checkpoint %" PRId64, t->name, id);
-    job_fail(job, &err);
-    return false;
-}
-
-/* Handles the actions, and the further barriers waiting at the same
- * position of input c (a->again). */
-static bool apply_actions(task_t *t, int c, sb_barrier_actions_t *a)
-{
-    for (;;) {
-        if (!apply_once(t, a))
-            return false;
-        if (!a->again)
-            return true;
-        assert(c >= 0);
-        sb_barrier_on_records(&t->barrier, c, 0, a);
-    }
-}
-
-/* Gives the handler every barrier input c's sender has announced so far. */
-static bool drain_announcements(task_t *t, int c, int64_t now_ns)
+/* Gives the layer every barrier input c's sender has announced so far. */
+static bool drain_announcements(task_t *t, int c)
 {
     sb_barrier_announcement_t ann;
-    while (sb_channel_poll_announcement(t->inputs[c], &ann)) {
-        trace_task(t->job, "barrier_received", t, ann.checkpoint_id,
-                   json_pack("{s:i,s:I,s:I,s:b}", "channel", t->inputs[c]->index, "position",
-                             (json_int_t)ann.position, "read",
-                             (json_int_t)sb_barrier_position(&t->barrier, c), "unaligned",
-                             ann.unaligned));
-        sb_barrier_actions_t a;
-        sb_barrier_on_announce(&t->barrier, c, &ann, now_ns, &a);
-        if (!apply_actions(t, c, &a))
+    while (sb_channel_poll_announcement(t->inputs[c], &ann))
+        if (!sb_subtask_announce(&t->sub, c, &ann))
             return false;
-    }
     return true;
 }
 
@@ -889,25 +788,21 @@ static sb_item_t *peek_item(task_t *t, int c)
 
 static int process_item(task_t *t, int c, sb_item_t *it, bool *ended)
 {
-    sb_barrier_actions_t a;
     if (it->kind == SB_ITEM_END_OF_INPUT) {
         sb_channel_release(t->inputs[c], it);
-        sb_barrier_on_end_of_input(&t->barrier, c, &a);
-        *ended = a.end_of_input;
-        return apply_actions(t, c, &a) ? 1 : -1;
+        return sb_subtask_end_of_input(&t->sub, c, ended) ? 1 : -1;
     }
     rec_batch(t, "recv", t->inputs[c], it->position + 1, it->records, it->count);
     /* Once per sink subtask and incarnation, so recovery time can be read
      * off the trace (bench/recovery.sh): when output flows again. */
-    if (t->kind == TASK_SINK && !t->first_record_traced && it->count > 0) {
+    if (t->kind == SB_STAGE_SINK && !t->first_record_traced && it->count > 0) {
         t->first_record_traced = true;
         trace_task(t->job, "first_record", t, 0,
                    json_pack("{s:i,s:I}", "partition", (int)it->records[0].partition,
                              "offset", (json_int_t)it->records[0].offset));
     }
-    int64_t from, to;
-    if (capture_range(t, c, &from, &to))
-        capture_records(t, c, it, from, to); /* before the operator changes them */
+    /* In flight across the cut: copied before the operator changes them. */
+    sb_subtask_capture_read(&t->sub, c, it->position, it->count, it);
     bool ok = true;
     size_t bytes = 0;
     for (int i = 0; i < it->count && ok; i++) {
@@ -919,28 +814,18 @@ static int process_item(task_t *t, int c, sb_item_t *it, bool *ended)
     sb_channel_release(t->inputs[c], it);
     if (!ok)
         return -1;
-    sb_barrier_on_records(&t->barrier, c, n, &a);
-    return apply_actions(t, c, &a) ? 1 : -1;
+    return sb_subtask_records_read(&t->sub, c, n) ? 1 : -1;
 }
 
 /* Barriers first, then one item from an unblocked input. Returns 1 if it
  * took an item, 0 if none was ready, -1 to stop. */
 static int operator_step(task_t *t, bool *ended)
 {
-    int64_t now = sb_clock_now_ns();
     for (int c = 0; c < t->inputs_count; c++)
-        if (!t->barrier.in[c].ended && !drain_announcements(t, c, now))
+        if (!t->barrier.in[c].ended && !drain_announcements(t, c))
             return -1;
-    sb_barrier_actions_t a;
-    sb_barrier_on_tick(&t->barrier, now, &a);
-    if (!apply_actions(t, -1, &a))
+    if (!sb_subtask_tick(&t->sub) || !sb_subtask_arrive_due(&t->sub))
         return -1;
-    for (int c = 0; c < t->inputs_count; c++)
-        if (sb_barrier_is_due(&t->barrier, c)) {
-            sb_barrier_on_records(&t->barrier, c, 0, &a);
-            if (!apply_actions(t, c, &a))
-                return -1;
-        }
     if (throttle_allowance(t) == 0 || !outputs_ready(t))
         return 0; /* the input channels fill up, upstream waits */
     for (int k = 0; k < t->inputs_count; k++) {
@@ -952,7 +837,7 @@ static int operator_step(task_t *t, bool *ended)
             continue;
         /* Every announcement made before this item was pushed is readable
          * now: the handler must see a barrier before the records after it. */
-        if (!drain_announcements(t, c, now))
+        if (!drain_announcements(t, c))
             return -1;
         if (sb_barrier_is_blocked(&t->barrier, c))
             continue;
@@ -1014,7 +899,7 @@ static void *operator_thread(void *arg)
         int rc = operator_step(t, &ended);
         if (rc < 0)
             break;
-        if (t->kind == TASK_SINK)
+        if (t->kind == SB_STAGE_SINK)
             sink_poll_notifications(t);
         if (rc > 0) {
             idle = 0;
@@ -1025,7 +910,7 @@ static void *operator_thread(void *arg)
         sb_channel_backoff(idle++);
     }
     rec_flush(t);
-    if (ended && t->kind == TASK_SINK)
+    if (ended && t->kind == SB_STAGE_SINK)
         sink_await_final_commit(t);
     return NULL;
 }
@@ -1051,21 +936,9 @@ static bool source_all_done(const task_t *t)
     return true;
 }
 
-static int source_consume(task_t *t, bool *got, bool ignore_rate);
-
-/* Emits a barrier for every trigger queued by the coordinator. Returns 1 when
- * the final barrier went out (the source is done), -1 to stop. */
-/* The source's snapshot: its offsets, written before its barrier leaves. */
-static int source_snapshot(task_t *t, int64_t id)
-{
-    sb_err_t err = { { 0 } };
-    if (snapshot_take(t, id, false, &err) == 0 && snapshot_finish(t, id, &err) == 0)
-        return 0;
-    sb_err_wrap(&err, "%s: snapshot of checkpoint %" PRId64, t->name, id);
-    job_fail(t->job, &err);
-    return -1;
-}
-
+/* Emits a barrier for every trigger queued by the coordinator, after the
+ * source's snapshot (subtask.h). Returns 1 when the final barrier went out
+ * (the source is done), -1 to stop. */
 static int source_serve_triggers(task_t *t)
 {
     job_t *job = t->job;
@@ -1073,21 +946,9 @@ static int source_serve_triggers(task_t *t)
     while (ck_ring_dequeue_spsc(&t->triggers, t->trigger_slots, &p)) {
         int64_t *slot = p;
         int64_t id = *slot, trigger_ns = t->trigger_ns[slot - t->trigger_ids];
-        bool final = is_final_checkpoint(job, id);
         flush_outputs(t);
-        work_open(t, id, trigger_ns, final);
-        if (job->s->mutant == SB_MUTANT_SOURCE_SNAPSHOT_LATE) {
-            /* The deliberate bug: the offsets include records emitted after
-             * the barrier, which a restore will then skip. */
-            bool got;
-            if (!forward_barrier(t, id, trigger_ns, false, final) ||
-                source_consume(t, &got, true) != 0 || source_snapshot(t, id) != 0)
-                return -1;
-        } else if (source_snapshot(t, id) != 0 ||
-                   !forward_barrier(t, id, trigger_ns, false, final)) {
+        if (!sb_subtask_source_trigger(&t->sub, id, trigger_ns, is_final_checkpoint(job, id)))
             return -1;
-        }
-        sb_crashpoints_hit(&job->crashpoints, SB_POINT_SOURCE_AFTER_BARRIER, id, final);
         int64_t final_id = atomic_load(&job->final_id);
         if (final_id != 0 && id >= final_id)
             return broadcast_end(t) ? 1 : -1;
@@ -1244,18 +1105,19 @@ typedef struct state_sizes {
     ack_totals_t slot[SB_COORD_PENDING_MAX * 2];
 } state_sizes_t;
 
-static void sizes_add(state_sizes_t *s, const ack_t *a)
+static void sizes_add(state_sizes_t *s, const ack_t *ack)
 {
+    const sb_subtask_ack_t *a = &ack->a;
     ack_totals_t *t = &s->slot[(size_t)a->checkpoint_id % (sizeof s->slot / sizeof s->slot[0])];
     if (t->id != a->checkpoint_id) {
         memset(t, 0, sizeof *t);
         t->id = a->checkpoint_id;
     }
-    t->state_bytes += a->state_bytes;
-    t->inflight_records += a->inflight_records;
-    t->inflight_bytes += a->inflight_bytes;
+    t->state_bytes += (size_t)a->state_bytes;
+    t->inflight_records += (size_t)a->inflight_records;
+    t->inflight_bytes += (size_t)a->inflight_bytes;
     t->unaligned |= a->unaligned;
-    t->has_channel_state[a->task] = a->inflight_records > 0;
+    t->has_channel_state[ack->task] = a->inflight_records > 0;
 }
 
 static ack_totals_t sizes_get(const state_sizes_t *s, int64_t id)
@@ -1282,7 +1144,7 @@ static void coord_trigger(job_t *job, int64_t id, bool is_final)
                   json_pack("{s:I,s:b}", "checkpoint", (json_int_t)id, "final", is_final));
     for (int i = 0; i < job->tasks_count; i++) {
         task_t *t = &job->tasks[i];
-        if (t->kind != TASK_SOURCE)
+        if (t->kind != SB_STAGE_SOURCE)
             continue;
         unsigned slot = t->trigger_next++ % SB_TRIGGER_RING_SLOTS;
         t->trigger_ids[slot] = id;
@@ -1296,7 +1158,7 @@ static void coord_trigger(job_t *job, int64_t id, bool is_final)
 static int coord_complete(job_t *job, int64_t id, const ack_totals_t *totals, sb_err_t *err)
 {
     size_t state_bytes = totals->state_bytes;
-    sb_crashpoints_hit(&job->crashpoints, SB_POINT_COORDINATOR_BEFORE_METADATA, id,
+    crash_point(job, SB_POINT_COORDINATOR_BEFORE_METADATA, id,
                        id == atomic_load(&job->final_id));
     json_t *tasks = json_array();
     for (int i = 0; i < job->tasks_count; i++)
@@ -1322,7 +1184,7 @@ static int coord_complete(job_t *job, int64_t id, const ack_totals_t *totals, sb
     sb_trace_emit(&job->trace, "checkpoint_completed",
                   json_pack("{s:I,s:I,s:b}", "checkpoint", (json_int_t)id, "state_bytes",
                             (json_int_t)state_bytes, "final", is_final));
-    sb_crashpoints_hit(&job->crashpoints, SB_POINT_COORDINATOR_AFTER_COMPLETE, id, is_final);
+    crash_point(job, SB_POINT_COORDINATOR_AFTER_COMPLETE, id, is_final);
     atomic_store(&job->completed_id, id);
     atomic_store(&job->progress->last_completed_id, id);
     atomic_fetch_add(&job->progress->checkpoints_completed, 1);
@@ -1427,11 +1289,11 @@ static void *coordinator_thread(void *arg)
         pthread_mutex_unlock(&job->lock);
         sb_coord_out_t out;
         for (int i = 0; i < n; i++) {
-            if (acks[i].declined)
-                sb_coord_decline(&c, acks[i].checkpoint_id, sb_clock_now_ns(), &out);
+            if (acks[i].a.declined)
+                sb_coord_decline(&c, acks[i].a.checkpoint_id, sb_clock_now_ns(), &out);
             else {
                 sizes_add(&sizes, &acks[i]);
-                sb_coord_ack(&c, acks[i].checkpoint_id, acks[i].task, sb_clock_now_ns(), &out);
+                sb_coord_ack(&c, acks[i].a.checkpoint_id, acks[i].task, sb_clock_now_ns(), &out);
             }
             coord_apply(job, &c, &out, &sizes);
         }
@@ -1451,19 +1313,20 @@ static void *coordinator_thread(void *arg)
 
 /* ------------------------------------------------------- building it */
 
-static const sb_stage_t *stage_of(const sb_scenario_t *s, task_kind_t k)
+static const sb_stage_t *stage_of(const sb_scenario_t *s, sb_stage_kind_t k)
 {
     switch (k) {
-    case TASK_SOURCE: return &s->source;
-    case TASK_MAP: return &s->map;
-    case TASK_FILTER: return &s->filter;
-    case TASK_COUNT: return &s->count;
-    case TASK_SINK: return &s->sink;
+    case SB_STAGE_SOURCE: return &s->source;
+    case SB_STAGE_MAP: return &s->map;
+    case SB_STAGE_FILTER: return &s->filter;
+    case SB_STAGE_COUNT: return &s->count;
+    case SB_STAGE_SINK: return &s->sink;
+    case SB_STAGE_COUNT_: break;
     }
     return NULL;
 }
 
-static task_t *add_task(job_t *job, task_kind_t kind, int subtask)
+static task_t *add_task(job_t *job, sb_stage_kind_t kind, int subtask)
 {
     assert(job->tasks_count < SB_TASKS_MAX);
     task_t *t = &job->tasks[job->tasks_count];
@@ -1472,8 +1335,8 @@ static task_t *add_task(job_t *job, task_kind_t kind, int subtask)
     t->index = job->tasks_count++;
     t->kind = kind;
     t->subtask = subtask;
-    snprintf(t->name, sizeof t->name, "%s-%d", task_kind_names[kind], subtask);
-    if (kind == TASK_FILTER)
+    snprintf(t->name, sizeof t->name, "%s-%d", sb_stage_kind_name(kind), subtask);
+    if (kind == SB_STAGE_FILTER)
         t->filter_prefix_len = strlen(job->s->filter_prefix);
     return t;
 }
@@ -1517,13 +1380,13 @@ static int connect_stages(job_t *job, int u0, int un, int d0, int dn, sb_connect
 static int build_graph(job_t *job, sb_err_t *err)
 {
     const sb_scenario_t *s = job->s;
-    task_kind_t stages[5] = { TASK_SOURCE, TASK_MAP, TASK_FILTER, TASK_COUNT, TASK_SINK };
+    sb_stage_kind_t stages[5] = { SB_STAGE_SOURCE, SB_STAGE_MAP, SB_STAGE_FILTER, SB_STAGE_COUNT, SB_STAGE_SINK };
     int first[5], count[5], n = 0;
     job->channels = calloc(SB_CHANNELS_MAX, sizeof *job->channels);
     if (job->channels == NULL)
         return sb_err_set(err, "out of memory allocating channels");
     for (int k = 0; k < 5; k++) {
-        if (stages[k] == TASK_COUNT && !s->count_enabled)
+        if (stages[k] == SB_STAGE_COUNT && !s->count_enabled)
             continue;
         const sb_stage_t *st = stage_of(s, stages[k]);
         first[n] = job->tasks_count;
@@ -1531,7 +1394,7 @@ static int build_graph(job_t *job, sb_err_t *err)
         for (int i = 0; i < st->parallelism; i++)
         {
             task_t *t = add_task(job, stages[k], i);
-            if (t->kind == TASK_SINK)
+            if (t->kind == SB_STAGE_SINK)
             {
                 sb_sink_init(&t->sink, &job->sink_store, &job->trace, i, t->name);
                 t->sink.mutant_overwrite = s->mutant == SB_MUTANT_OVERWRITE_PUBLISHED;
@@ -1552,14 +1415,14 @@ static int build_graph(job_t *job, sb_err_t *err)
     }
     for (int i = 0; i < job->tasks_count; i++) {
         task_t *t = &job->tasks[i];
-        if (t->kind == TASK_SOURCE)
+        if (t->kind == SB_STAGE_SOURCE)
             continue;
         sb_barrier_config_t bc = { .mode = s->mode, .unaligned = s->unaligned,
                                    .aligned_timeout_ns = s->aligned_checkpoint_timeout_ns };
         sb_barrier_init(&t->barrier, t->inputs_count, &bc);
-        if (s->mutant == SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER)
-            sb_barrier_set_mutant_no_alignment(&t->barrier);
     }
+    for (int i = 0; i < job->tasks_count; i++)
+        subtask_init(&job->tasks[i]);
     /* Partitions go to sources round-robin: p -> source p mod parallelism. */
     for (int p = 0; p < job->p->input.partitions; p++) {
         task_t *t = &job->tasks[p % s->source.parallelism];
@@ -1618,34 +1481,34 @@ static int restore_channel_state(job_t *job, task_t *t, json_t *state, sb_err_t 
 
 static int restore_task(job_t *job, task_t *t, sb_err_t *err)
 {
-    if (t->kind == TASK_COUNT)
+    if (t->kind == SB_STAGE_COUNT)
         t->counts = json_object();
     if (job->restored_id == 0)
-        return t->kind == TASK_SINK ? sb_sink_restore(&t->sink, NULL, 0, err) : 0;
+        return t->kind == SB_STAGE_SINK ? sb_sink_restore(&t->sink, NULL, 0, err) : 0;
     json_t *state = NULL;
     int got = sb_cpstore_read_snapshot(&job->cps, job->restored_id, t->name, &state, err);
     if (got < 0)
         return -1;
     if (got == 0 && job->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED)
-        return t->kind == TASK_SINK ? sb_sink_restore(&t->sink, NULL, 0, err) : 0;
+        return t->kind == SB_STAGE_SINK ? sb_sink_restore(&t->sink, NULL, 0, err) : 0;
     if (got == 0)
         return sb_err_set(err, "checkpoint %" PRId64 " has no snapshot for %s: was it taken "
                           "with another job graph?", job->restored_id, t->name);
-    if (t->kind == TASK_SINK && job->s->mutant == SB_MUTANT_DROP_PENDING_ON_RESTORE) {
+    if (t->kind == SB_STAGE_SINK && job->s->mutant == SB_MUTANT_DROP_PENDING_ON_RESTORE) {
         json_decref(state);
         return sb_sink_restore(&t->sink, NULL, job->restored_id, err); /* forgets them */
     }
     int rc = restore_channel_state(job, t, state, err);
-    if (rc == 0 && t->kind == TASK_SOURCE)
+    if (rc == 0 && t->kind == SB_STAGE_SOURCE)
         rc = restore_source(job, t, state, err);
-    else if (rc == 0 && t->kind == TASK_COUNT) {
+    else if (rc == 0 && t->kind == SB_STAGE_COUNT) {
         json_t *c = json_object_get(state, "counts");
         if (json_is_object(c))
             json_object_update(t->counts, c);
-    } else if (rc == 0 && t->kind == TASK_SINK) {
+    } else if (rc == 0 && t->kind == SB_STAGE_SINK) {
         rc = sb_sink_restore(&t->sink, state, job->restored_id, err);
         if (rc == 0)
-            sb_crashpoints_hit(&job->crashpoints, SB_POINT_DURING_RESTORE, job->restored_id,
+            crash_point(job, SB_POINT_DURING_RESTORE, job->restored_id,
                                false);
     }
     json_decref(state);
@@ -1697,7 +1560,7 @@ static void trace_job_graph(job_t *job)
     for (int i = 0; i < job->tasks_count; i++) {
         const task_t *t = &job->tasks[i];
         json_array_append_new(tasks, json_pack("{s:s,s:s,s:i}", "name", t->name, "kind",
-                                               task_kind_names[t->kind], "subtask", t->subtask));
+                                               sb_stage_kind_name(t->kind), "subtask", t->subtask));
         for (int o = 0; o < t->outputs_count; o++) {
             const sb_channel_t *ch = t->outputs[o];
             const char *to = NULL;
@@ -1735,7 +1598,6 @@ static int open_everything(job_t *job, sb_err_t *err)
     if (sb_store_open(&job->sink_store, p->sink_uri, p->run_dir, err) != 0)
         return sb_err_wrap(err, "pipeline.sink");
     job->sink_open = true;
-    sb_crashpoints_init(&job->crashpoints, job->s, p->run_dir, &job->trace, p->attempt);
     return 0;
 }
 
@@ -1743,7 +1605,7 @@ static int start_threads(job_t *job, sb_err_t *err)
 {
     for (int i = 0; i < job->tasks_count; i++) {
         task_t *t = &job->tasks[i];
-        void *(*fn)(void *) = t->kind == TASK_SOURCE ? source_thread : operator_thread;
+        void *(*fn)(void *) = t->kind == SB_STAGE_SOURCE ? source_thread : operator_thread;
         int e = pthread_create(&t->thread, NULL, fn, t);
         if (e != 0)
             return sb_err_errno(err, e, "cannot start thread for %s", t->name);
@@ -1767,7 +1629,7 @@ static void cleanup(job_t *job)
         }
         json_decref(t->counts);
         sb_sink_destroy(&t->sink);
-        work_close(t);
+        json_decref(t->state);
         sb_chstate_free(&t->chstate);
         sb_chstate_free(&t->replay);
         free(t->rec_buf);
@@ -1801,7 +1663,7 @@ int sb_job_run(const sb_job_params_t *p, sb_err_t *err)
     if (rc == 0)
         rc = restore(job, err);
     for (int i = 0; i < job->tasks_count && rc == 0; i++)
-        if (job->tasks[i].kind == TASK_SOURCE) {
+        if (job->tasks[i].kind == SB_STAGE_SOURCE) {
             rc = source_open(&job->tasks[i], err);
             source_publish_progress(&job->tasks[i]);
             trace_task(job, "source_started", &job->tasks[i], 0,

@@ -9,6 +9,7 @@
 #ifndef SB_JOB_H
 #define SB_JOB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -32,6 +33,12 @@ typedef struct sb_job_params {
     const char *sink_uri;    /* effective URIs (sb_job_run_uri) */
     const char *checkpoints_uri;
     sb_job_input_t input;
+    /* Called at every named crash point (may be NULL): where a fault
+     * harness may kill the worker. The runtime knows no fault plan; the
+     * worker wires this to faultinject/crashpoint.h. */
+    void (*on_crash_point)(void *ctx, sb_crash_point_t point, int64_t checkpoint_id,
+                           bool is_final);
+    void *crash_ctx;
 } sb_job_params_t;
 
 /* A store URI as one run uses it: s3:// and absolute file:// locations are
