@@ -40,7 +40,7 @@ UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*
                        scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
 
 .PHONY: all deps check-deps check-browser run test test-kafka test-real test-report unit unit-asan scenarios \
-        scenarios-asan scenarios-unaligned test-suite-jobs test-viz test-sim bench bench-flink clean help
+        scenarios-asan scenarios-unaligned test-suite-jobs test-viz test-sim layers bench bench-flink clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -53,6 +53,8 @@ help:
 	@echo "make test-sim   every scenarios/sim/ run simulated, checked and drawn; determinism"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
+	@echo "make layers     includes point down only: cli → viz → sim → verify, faultinject → runtime"
+	@echo "                (scripts/layers.sh, after its own test tests/layers.sh; docs/design.md)"
 	@echo "make bench      every benchmark of bench/ (figures, not tests; docs/performance.md)"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build folders"
@@ -141,6 +143,13 @@ test-real: check-deps
 # folder, byte-identical traces for a seed.
 test-sim: $(B)/snapbed
 	bash tests/sim.sh
+
+# The layer rule of docs/design.md, from the #include lines (no build
+# needed): first tests/layers.sh shows on a planted tree that the check can
+# fail, then scripts/layers.sh checks this tree and lists every violation.
+layers:
+	@bash tests/layers.sh
+	@bash scripts/layers.sh
 
 scenarios-asan: $(BA)/snapbed
 	ASAN_OPTIONS=detect_leaks=1 SNAPBED=$(BA)/snapbed bash tests/scenarios.sh $(ASAN_SCENARIOS)

@@ -1,5 +1,8 @@
 /* conserve.h — the checker of classic Chandy–Lamport snapshots over the
- * token workload, from the trace alone.
+ * token workload, from the trace alone. It lives in verify/ with the other
+ * checkers (it was sim/conserve.h): it reads only trace events, so the
+ * simulator (sim/sim.c), `snapbed check` and the pictures (viz/) all use it
+ * without reaching into the simulator.
  *
  * Processes pass tokens along channels; none is created or destroyed, so a
  * snapshot is correct only if the tokens in the recorded process states
