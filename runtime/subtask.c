@@ -27,6 +27,14 @@ void sb_subtask_fields_add(sb_subtask_fields_t *f, const char *fmt, ...)
     f->len += (size_t)n;
 }
 
+/* Not `= { 0 }`: that would clear the whole buffer for every event. */
+static void fields_init(sb_subtask_fields_t *f)
+{
+    f->len = 0;
+    f->overflow = false;
+    f->text[0] = '\0';
+}
+
 /* A string field, escaped for JSON (error texts may hold quotes). */
 static void fields_add_string(sb_subtask_fields_t *f, const char *key, const char *value)
 {
@@ -134,7 +142,8 @@ static void capture_copy(sb_subtask_t *st, int c, int64_t from, int64_t to, cons
             st->captured_records += to - from;
         } else {
             st->work.overflow = true;
-            sb_subtask_fields_t f = { .len = 0 };
+            sb_subtask_fields_t f;
+            fields_init(&f);
             fields_add_string(&f, "error", err.msg);
             emit(st, "channel_state_overflow", st->work.id, &f);
         }
@@ -195,7 +204,8 @@ static bool snapshot_take(sb_subtask_t *st, int64_t id, bool unaligned)
     assert(w->id == id);
     w->snapshot_ns = st->ops->now_ns(st->ctx);
     w->unaligned = unaligned;
-    sb_subtask_fields_t *f = &(sb_subtask_fields_t){ .len = 0 };
+    sb_subtask_fields_t fields, *f = &fields;
+    fields_init(f);
     cut_positions(st, unaligned, f);
     sb_err_t err = { { 0 } };
     if (st->ops->take_state(st->ctx, id, unaligned, f, &err) != 0)
@@ -214,7 +224,8 @@ static bool snapshot_take(sb_subtask_t *st, int64_t id, bool unaligned)
  * the records recorded, and the totals. */
 static void trace_channel_state(sb_subtask_t *st, int64_t id, int64_t bytes)
 {
-    sb_subtask_fields_t f = { .len = 0 };
+    sb_subtask_fields_t f;
+    fields_init(&f);
     sb_subtask_fields_add(&f, "\"ranges\":[");
     bool first = true;
     for (int c = 0; c < st->inputs_count; c++) {
@@ -238,7 +249,8 @@ static bool snapshot_finish(sb_subtask_t *st, int64_t id)
     sb_subtask_work_t *w = &st->work;
     assert(w->id == id);
     if (w->overflow) {
-        sb_subtask_fields_t f = { .len = 0 };
+        sb_subtask_fields_t f;
+        fields_init(&f);
         fields_add_string(&f, "reason", "channel state too large");
         emit(st, "checkpoint_declined", id, &f);
         st->ops->ack(st->ctx, &(sb_subtask_ack_t){ .checkpoint_id = id, .declined = true });
@@ -255,7 +267,8 @@ static bool snapshot_finish(sb_subtask_t *st, int64_t id)
         st->ops->sink_commit(st->ctx, id, &err) != 0)
         return fail(st, &err, id); /* the deliberate bug: publish before it completes */
     int64_t now = st->ops->now_ns(st->ctx);
-    sb_subtask_fields_t f = { .len = 0 };
+    sb_subtask_fields_t f;
+    fields_init(&f);
     sb_subtask_fields_add(&f, "\"trigger_ns\":%" PRId64 ",\"start_delay_ns\":%" PRId64
                           ",\"alignment_ns\":%" PRId64 ",\"sync_ns\":%" PRId64
                           ",\"async_ns\":%" PRId64 ",\"state_bytes\":%" PRId64
@@ -293,7 +306,8 @@ static bool forward(sb_subtask_t *st, int64_t id, int64_t trigger_ns, bool unali
         int channel;
         int64_t position;
         st->ops->output_cut(st->ctx, o, &channel, &position);
-        sb_subtask_fields_t f = { .len = 0 };
+        sb_subtask_fields_t f;
+        fields_init(&f);
         sb_subtask_fields_add(&f, "\"channel\":%d,\"position\":%" PRId64 ",\"unaligned\":%s",
                               channel, position, unaligned ? "true" : "false");
         emit(st, "barrier_sent", id, &f);
@@ -321,7 +335,8 @@ static bool apply_once(sb_subtask_t *st, const sb_barrier_actions_t *a)
     assert(a->arrived == 0 || id != 0); /* an arrival always names its checkpoint */
     for (int c = 0; c < st->inputs_count; c++)
         if (a->arrived & (1ull << c)) {
-            sb_subtask_fields_t f = { .len = 0 };
+            sb_subtask_fields_t f;
+            fields_init(&f);
             sb_subtask_fields_add(&f, "\"channel\":%d,\"position\":%" PRId64,
                                   st->input_channel[c], sb_barrier_position(h, c));
             emit(st, "barrier_reached", id, &f);
@@ -370,7 +385,8 @@ static bool apply(sb_subtask_t *st, int c, sb_barrier_actions_t *a)
 
 bool sb_subtask_announce(sb_subtask_t *st, int c, const sb_barrier_announcement_t *a)
 {
-    sb_subtask_fields_t f = { .len = 0 };
+    sb_subtask_fields_t f;
+    fields_init(&f);
     sb_subtask_fields_add(&f, "\"channel\":%d,\"position\":%" PRId64 ",\"read\":%" PRId64
                           ",\"unaligned\":%s", st->input_channel[c], a->position,
                           sb_barrier_position(st->barrier, c), a->unaligned ? "true" : "false");

@@ -33,6 +33,7 @@
 #include "barrier.h"
 #include "coordinator.h"
 #include "simstore.h"
+#include "subtask.h"
 #include "topology.h"
 
 #define ANN_RING 32            /* announcements in transit on one channel */
@@ -55,6 +56,7 @@ enum {
     EV_NOTIFY,                 /* a: sink task, b: completed checkpoint */
     EV_FAULT_END,              /* a: fault index: a spike's or slow's window is over */
     EV_DETECT,                 /* a: fault index: a failed task is noticed; failover */
+    EV_DECLINE,                /* a: task, b: checkpoint it cannot take part in */
 };
 
 typedef struct chan {
@@ -71,17 +73,15 @@ typedef struct chan {
     bool sender_waiting;       /* the sender found it full */
 } chan_t;
 
-/* A subtask's part of one checkpoint, from its first barrier to its ack. */
-typedef struct work {
-    int64_t id;                /* 0: none */
-    int64_t trigger_ns, started_ns, snapshot_ns;
-    bool unaligned, timed_out, final;
+/* What a snapshot took, kept until it is persisted at the ack. */
+typedef struct taken {
     int64_t processed, next_offset;
     int64_t pending[SB_SIMSTORE_PENDING_MAX];
     int pending_count;
-} work_t;
+} taken_t;
 
 typedef struct task {
+    sb_pipeline_t *p;
     int index;
     const sb_topology_task_t *topo;
     const sb_simscenario_stage_t *stage;
@@ -102,12 +102,11 @@ typedef struct task {
     int pending_count;
     int64_t committed_upto, last_snapshot_id;
     bool done;
-    /* checkpoints */
-    work_t work;
-    int64_t capture_id[SB_SIMSCENARIO_INPUTS_MAX];
-    int64_t captured_upto[SB_SIMSCENARIO_INPUTS_MAX];
+    /* checkpoints: the protocol's part (runtime/subtask.h), what the
+     * snapshot took, the channel state recorded since, input by input */
+    sb_subtask_t sub;
+    taken_t taken;
     sb_simstore_recs_t capture[SB_SIMSCENARIO_INPUTS_MAX];
-    int64_t captured;
     int64_t timeout_tick_id;
 } task_t;
 
@@ -363,86 +362,18 @@ static void room_made(sb_pipeline_t *p, int c)
 
 /* ------------------------------------------------------------ checkpoints */
 
-static void capture_reset(task_t *t)
+/* The subtask layer (runtime/subtask.h) carries out the barrier handler's
+ * decisions; these are its operations in virtual time. ctx is the task. */
+
+static void capture_clear(task_t *t)
 {
-    for (int ci = 0; ci < t->topo->inputs_count; ci++) {
+    for (int ci = 0; ci < t->topo->inputs_count; ci++)
         t->capture[ci].n = 0;
-        t->capture_id[ci] = 0;
-        t->captured_upto[ci] = 0;
-    }
-    t->captured = 0;
 }
 
-static void work_open(sb_pipeline_t *p, task_t *t, int64_t id, int64_t trigger_ns, bool final)
+static int64_t snapshot_state_bytes(const task_t *t)
 {
-    memset(&t->work, 0, sizeof t->work);
-    t->work.id = id;
-    t->work.trigger_ns = trigger_ns;
-    t->work.final = final;
-    t->work.started_ns = NOW(p);
-    capture_reset(t);
-}
-
-static void work_close(task_t *t)
-{
-    memset(&t->work, 0, sizeof t->work);
-    capture_reset(t);
-}
-
-/* What of input ci's capture range is still to copy: (*from, *to]. */
-static bool capture_range(task_t *t, int ci, int64_t *from, int64_t *to)
-{
-    int64_t id;
-    if (!sb_barrier_capture(t->barrier, ci, &id, from, to) || id != t->work.id)
-        return false;
-    if (t->capture_id[ci] != id) {
-        t->capture_id[ci] = id;
-        t->captured_upto[ci] = *from;
-    }
-    if (t->captured_upto[ci] > *from)
-        *from = t->captured_upto[ci];
-    return *from < *to;
-}
-
-static void capture_one(sb_pipeline_t *p, task_t *t, int ci, int64_t position,
-                        sb_simstore_rec_t rec)
-{
-    if (sb_simstore_recs_push(&t->capture[ci], rec) != 0)
-        sb_engine_fail(p->e, "%s: channel state past %zu records", t->topo->name,
-                       (size_t)SB_SIMSTORE_RECORDS_MAX);
-    t->captured_upto[ci] = position;
-    t->captured++;
-}
-
-/* Input ci's barrier is known: copy the records it overtook, still in the
- * channel, without reading them (they are read later, in order). */
-static void capture_overtaken(sb_pipeline_t *p, task_t *t, int ci)
-{
-    int64_t from, to;
-    if (!capture_range(t, ci, &from, &to))
-        return;
-    const chan_t *ch = in_chan(p, t, ci);
-    assert(to != SB_BARRIER_OPEN && to <= ch->pushed && from >= ch->consumed);
-    for (int64_t pos = from + 1; pos <= to; pos++)
-        capture_one(p, t, ci, pos, q_at(ch, pos));
-}
-
-static int64_t snapshot_state_bytes(const task_t *t, const work_t *w)
-{
-    return t->topo->kind == SB_SIM_SINK ? 16 + 32 * (int64_t)w->pending_count : 16;
-}
-
-static void trace_positions(sb_pipeline_t *p, const task_t *t)
-{
-    sb_tracebuf_printf(TB(p), ",\"inputs\":[");
-    for (int ci = 0; ci < t->topo->inputs_count && !is_source(t); ci++)
-        sb_tracebuf_printf(TB(p), "%s[%d,%" PRId64 "]", ci ? "," : "", t->topo->inputs[ci],
-                           sb_barrier_position(t->barrier, ci));
-    sb_tracebuf_printf(TB(p), "],\"outputs\":[");
-    for (int o = 0; o < t->topo->outputs_count; o++)
-        sb_tracebuf_printf(TB(p), "%s[%d,%" PRId64 "]", o ? "," : "", t->topo->outputs[o],
-                           p->chans[t->topo->outputs[o]].pushed);
-    sb_tracebuf_printf(TB(p), "]");
+    return t->topo->kind == SB_SIM_SINK ? 16 + 32 * (int64_t)t->taken.pending_count : 16;
 }
 
 /* The sink's epoch becomes a pending upload of checkpoint id (if it holds
@@ -471,117 +402,210 @@ static void sink_stage(sb_pipeline_t *p, task_t *t, int64_t id)
     sb_tracebuf_end(TB(p));
 }
 
-/* The synchronous part of a snapshot, at the cut. */
-static void snapshot_take(sb_pipeline_t *p, task_t *t, int64_t id, bool unaligned)
+static int64_t op_now_ns(void *ctx)
 {
-    work_t *w = &t->work;
-    assert(w->id == id);
-    w->snapshot_ns = NOW(p);
-    w->unaligned = unaligned;
-    if (t->topo->kind == SB_SIM_SINK)
-        sink_stage(p, t, id);
-    w->processed = t->processed;
-    w->next_offset = t->next_offset;
-    w->pending_count = t->pending_count;
-    memcpy(w->pending, t->pending, sizeof w->pending);
-    if (unaligned)
-        capture_reset(t);
-    tr_task(p, "snapshot", t, id);
-    sb_tracebuf_printf(TB(p), ",\"unaligned\":%s", unaligned ? "true" : "false");
-    trace_positions(p, t);
-    if (is_source(t))
-        sb_tracebuf_printf(TB(p), ",\"offsets\":{\"%d\":%" PRId64 "}", t->topo->partition,
-                           t->next_offset);
-    if (t->topo->kind == SB_SIM_SINK) {
-        sb_tracebuf_printf(TB(p), ",\"pending\":[");
-        for (int k = 0; k < w->pending_count; k++) {
-            char key[SB_SIMSTORE_KEY_BYTES_MAX];
-            sb_simstore_key(t->topo->sink, w->pending[k], key, sizeof key);
-            sb_tracebuf_printf(TB(p), "%s\"%s\"", k ? "," : "", key);
-        }
-        sb_tracebuf_printf(TB(p), "]");
-    }
-    sb_tracebuf_end(TB(p));
+    const task_t *t = ctx;
+    return NOW(t->p);
 }
 
-static void trace_channel_state(sb_pipeline_t *p, const task_t *t)
+/* The state at the cut: a source's next offset, a count of records
+ * processed, a sink's pending epochs (staged first). */
+static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_fields_t *cut,
+                         sb_err_t *err)
 {
-    tr_task(p, "channel_state", t, t->work.id);
-    sb_tracebuf_printf(TB(p), ",\"ranges\":[");
-    bool first = true;
-    for (int ci = 0; ci < t->topo->inputs_count; ci++) {
-        int64_t id, from, to;
-        if (!sb_barrier_capture(t->barrier, ci, &id, &from, &to) || id != t->work.id)
-            continue;
-        assert(to != SB_BARRIER_OPEN);
-        sb_tracebuf_printf(TB(p), "%s[%d,%" PRId64 ",%" PRId64 "]", first ? "" : ",",
-                           t->topo->inputs[ci], from, to);
-        first = false;
+    (void)err;
+    task_t *t = ctx;
+    sb_pipeline_t *p = t->p;
+    if (t->topo->kind == SB_SIM_SINK)
+        sink_stage(p, t, id);
+    t->taken.processed = t->processed;
+    t->taken.next_offset = t->next_offset;
+    t->taken.pending_count = t->pending_count;
+    memcpy(t->taken.pending, t->pending, sizeof t->taken.pending);
+    if (unaligned)
+        capture_clear(t);
+    if (is_source(t))
+        sb_subtask_fields_add(cut, ",\"offsets\":{\"%d\":%" PRId64 "}", t->topo->partition,
+                              t->next_offset);
+    if (t->topo->kind == SB_SIM_SINK) {
+        sb_subtask_fields_add(cut, ",\"pending\":[");
+        for (int k = 0; k < t->taken.pending_count; k++) {
+            char key[SB_SIMSTORE_KEY_BYTES_MAX];
+            sb_simstore_key(t->topo->sink, t->taken.pending[k], key, sizeof key);
+            sb_subtask_fields_add(cut, "%s\"%s\"", k ? "," : "", key);
+        }
+        sb_subtask_fields_add(cut, "]");
     }
-    sb_tracebuf_printf(TB(p), "],\"records\":%" PRId64 ",\"bytes\":%" PRId64, t->captured,
-                       t->captured * REC_BYTES);
-    sb_tracebuf_end(TB(p));
+    return 0;
 }
+
+static void op_output_cut(void *ctx, int o, int *channel, int64_t *emitted)
+{
+    const task_t *t = ctx;
+    *channel = t->topo->outputs[o];
+    *emitted = t->p->chans[*channel].pushed;
+}
+
+static bool op_forward_barrier(void *ctx, const sb_barrier_announcement_t *a)
+{
+    task_t *t = ctx;
+    sb_barrier_announcement_t each = *a;
+    for (int o = 0; o < t->topo->outputs_count; o++) {
+        int c = t->topo->outputs[o];
+        each.position = t->p->chans[c].pushed;
+        announce(t->p, c, &each);
+    }
+    return true;
+}
+
+/* The record being read, or the records still in the channel. */
+static int op_capture(void *ctx, int ci, int64_t from, int64_t to, const void *reading,
+                      sb_err_t *err)
+{
+    task_t *t = ctx;
+    const chan_t *ch = in_chan(t->p, t, ci);
+    assert(reading != NULL ? to == from + 1 : to <= ch->pushed && from >= ch->consumed);
+    for (int64_t pos = from + 1; pos <= to; pos++) {
+        sb_simstore_rec_t rec = reading != NULL ? *(const sb_simstore_rec_t *)reading
+                                                : q_at(ch, pos);
+        if (sb_simstore_recs_push(&t->capture[ci], rec) != 0)
+            return sb_err_set(err, "%s: channel state past %zu records", t->topo->name,
+                              (size_t)SB_SIMSTORE_RECORDS_MAX);
+    }
+    return 0;
+}
+
+/* Stores the snapshot and its channel state, input by input, in order. */
+static int op_persist(void *ctx, int64_t id, bool unaligned, sb_subtask_persisted_t *out,
+                      sb_err_t *err)
+{
+    task_t *t = ctx;
+    sb_pipeline_t *p = t->p;
+    sb_simstore_snapshot_t *snap = sb_simstore_put(&p->store, id, t->index);
+    if (snap == NULL)
+        return sb_err_set(err, "more than %d checkpoints held in storage at once",
+                          SB_SIMSTORE_SLOTS);
+    snap->taken = true;
+    snap->next_offset = t->taken.next_offset;
+    snap->processed = t->taken.processed;
+    snap->pending_count = t->taken.pending_count;
+    memcpy(snap->pending, t->taken.pending, sizeof snap->pending);
+    snap->state_bytes = snapshot_state_bytes(t);
+    snap->channel_state.n = 0;
+    out->state_bytes = snap->state_bytes;
+    if (!unaligned)
+        return 0;
+    for (int ci = 0; ci < t->topo->inputs_count; ci++)
+        for (size_t k = 0; k < t->capture[ci].n; k++)
+            if (sb_simstore_recs_push(&snap->channel_state, t->capture[ci].v[k]) != 0)
+                return sb_err_set(err, "%s: channel state too large", t->topo->name);
+    out->inflight_records = (int64_t)snap->channel_state.n;
+    out->inflight_bytes = out->inflight_records * REC_BYTES;
+    p->stats.channel_state_records += out->inflight_records;
+    return 0;
+}
+
+static void op_ack(void *ctx, const sb_subtask_ack_t *a)
+{
+    task_t *t = ctx;
+    sb_pipeline_t *p = t->p;
+    sb_engine_after(p->e, sb_rng_draw(&p->e->rng, &p->s->rpc_delay),
+                    a->declined ? EV_DECLINE : EV_ACK, t->index, a->checkpoint_id);
+}
+
+static void op_fail(void *ctx, const sb_err_t *err)
+{
+    task_t *t = ctx;
+    sb_engine_fail(t->p->e, "%s", err->msg);
+}
+
+static void op_emit(void *ctx, const char *event, int64_t id, const char *fields, size_t len)
+{
+    task_t *t = ctx;
+    tr_task(t->p, event, t, id);
+    if (len > 0)
+        sb_tracebuf_printf(TB(t->p), ",%.*s", (int)len, fields);
+    sb_tracebuf_end(TB(t->p));
+}
+
+static bool op_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool final);
 
 static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto);
 
-/* The rest, once the channel state is complete: store the snapshot and its
- * channel state, then acknowledge. */
-static void snapshot_finish(sb_pipeline_t *p, task_t *t, int64_t id)
+static int op_sink_commit(void *ctx, int64_t upto, sb_err_t *err)
 {
-    work_t *w = &t->work;
-    assert(w->id == id);
-    sb_simstore_snapshot_t *snap = sb_simstore_put(&p->store, id, t->index);
-    if (snap == NULL) {
-        sb_engine_fail(p->e, "more than %d checkpoints held in storage at once",
-                       SB_SIMSTORE_SLOTS);
-        return;
-    }
-    snap->taken = true;
-    snap->next_offset = w->next_offset;
-    snap->processed = w->processed;
-    snap->pending_count = w->pending_count;
-    memcpy(snap->pending, w->pending, sizeof snap->pending);
-    snap->state_bytes = snapshot_state_bytes(t, w);
-    snap->channel_state.n = 0;
-    if (w->unaligned) {
-        trace_channel_state(p, t);
-        p->stats.channel_state_records += t->captured;
-        for (int ci = 0; ci < t->topo->inputs_count; ci++)
-            for (size_t k = 0; k < t->capture[ci].n; k++)
-                if (sb_simstore_recs_push(&snap->channel_state, t->capture[ci].v[k]) != 0)
-                    sb_engine_fail(p->e, "%s: channel state too large", t->topo->name);
-    }
-    if (t->topo->kind == SB_SIM_SINK && p->s->mutant == SB_MUTANT_COMMIT_BEFORE_COMPLETE)
-        sink_commit(p, t, id); /* the mutant: publish before checkpoint id completes */
-    int64_t records = w->unaligned ? t->captured : 0;
-    tr_task(p, "ack", t, id);
-    sb_tracebuf_printf(TB(p), ",\"trigger_ns\":%" PRId64 ",\"start_delay_ns\":%" PRId64
-                       ",\"alignment_ns\":%" PRId64 ",\"sync_ns\":0,\"async_ns\":%" PRId64
-                       ",\"state_bytes\":%" PRId64 ",\"inflight_records\":%" PRId64
-                       ",\"inflight_bytes\":%" PRId64 ",\"unaligned\":%s,\"timed_out\":%s",
-                       w->trigger_ns, w->started_ns - w->trigger_ns, w->snapshot_ns - w->started_ns,
-                       NOW(p) - w->snapshot_ns, snap->state_bytes, records, records * REC_BYTES,
-                       w->unaligned ? "true" : "false", w->timed_out ? "true" : "false");
-    sb_tracebuf_end(TB(p));
-    sb_engine_after(p->e, sb_rng_draw(&p->e->rng, &p->s->rpc_delay), EV_ACK, t->index, id);
-    work_close(t);
+    (void)err;
+    task_t *t = ctx;
+    sink_commit(t->p, t, upto);
+    return 0;
 }
 
-static void forward_barrier(sb_pipeline_t *p, task_t *t, int64_t id, int64_t trigger_ns,
-                            bool unaligned, bool final)
+static void sink_check_done(sb_pipeline_t *p, task_t *t);
+
+static bool op_end_of_input(void *ctx)
 {
-    sb_barrier_announcement_t a = { .checkpoint_id = id, .trigger_ns = trigger_ns,
-                                    .unaligned = unaligned, .final = final };
-    for (int o = 0; o < t->topo->outputs_count; o++) {
-        int c = t->topo->outputs[o];
-        a.position = p->chans[c].pushed;
-        announce(p, c, &a);
-        tr_task(p, "barrier_sent", t, id);
-        sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"position\":%" PRId64 ",\"unaligned\":%s", c,
-                           a.position, unaligned ? "true" : "false");
-        sb_tracebuf_end(TB(p));
+    task_t *t = ctx;
+    t->input_ended = true;
+    send_end(t->p, t);
+    sink_check_done(t->p, t);
+    return true;
+}
+
+static bool source_emit_one(sb_pipeline_t *p, task_t *t);
+
+static bool op_emit_more(void *ctx)
+{
+    task_t *t = ctx;
+    if (!t->finished)
+        source_emit_one(t->p, t);
+    return true;
+}
+
+static void op_unblocked(void *ctx)
+{
+    task_t *t = ctx;
+    wake(t->p, t);
+}
+
+static const sb_subtask_ops_t subtask_ops = {
+    .now_ns = op_now_ns,
+    .take_state = op_take_state,
+    .output_cut = op_output_cut,
+    .forward_barrier = op_forward_barrier,
+    .capture = op_capture,
+    .persist = op_persist,
+    .ack = op_ack,
+    .fail = op_fail,
+    .emit = op_emit,
+    .crash_point = op_crash_point,
+    .sink_commit = op_sink_commit,
+    .end_of_input = op_end_of_input,
+    .emit_more = op_emit_more,
+    .unblocked = op_unblocked,
+};
+
+static sb_stage_kind_t stage_kind(const task_t *t)
+{
+    switch (t->topo->kind) {
+    case SB_SIM_SOURCE: return SB_STAGE_SOURCE;
+    case SB_SIM_MAP: return SB_STAGE_MAP;
+    case SB_SIM_FILTER: return SB_STAGE_FILTER;
+    case SB_SIM_SINK: return SB_STAGE_SINK;
     }
+    return SB_STAGE_MAP;
+}
+
+static void subtask_init(sb_pipeline_t *p, task_t *t)
+{
+    if (!is_source(t))
+        sb_barrier_init(t->barrier, t->topo->inputs_count, &p->bcfg);
+    capture_clear(t);
+    sb_subtask_config_t cfg = { .name = t->topo->name, .kind = stage_kind(t),
+                                .mutant = p->s->mutant, .inputs_count = t->topo->inputs_count,
+                                .outputs_count = t->topo->outputs_count,
+                                .input_channel = t->topo->inputs,
+                                .barrier = is_source(t) ? NULL : t->barrier };
+    sb_subtask_init(&t->sub, &cfg, &subtask_ops, t);
 }
 
 /* ------------------------------------------------------------ the sink */
@@ -640,77 +664,6 @@ static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto)
     if (upto > t->committed_upto)
         t->committed_upto = upto;
     sink_check_done(p, t);
-}
-
-/* ------------------------------------------------------------ handler actions */
-
-static void trace_alignment(sb_pipeline_t *p, const task_t *t, const char *event, int64_t id)
-{
-    if (t->topo->inputs_count > 1)
-        tr_task_line(p, event, t, id);
-}
-
-/* Handles what the barrier handler decided, once (runtime/job.c's
- * apply_once, in virtual time). */
-static void apply_once(sb_pipeline_t *p, task_t *t, const sb_barrier_actions_t *a)
-{
-    int64_t id = a->checkpoint_id;
-    if (a->dropped_id != 0)
-        tr_task_line(p, "barrier_dropped", t, a->dropped_id);
-    if (a->abandoned_id != 0) {
-        tr_task_line(p, "alignment_abandoned", t, a->abandoned_id);
-        if (t->work.id == a->abandoned_id)
-            work_close(t);
-    }
-    if ((a->alignment_started || a->snapshot) && t->work.id != id)
-        work_open(p, t, id, t->barrier->current_trigger_ns, t->barrier->current_final);
-    /* An arrival that neither starts nor ends an alignment leaves
-     * a->checkpoint_id 0: its barrier belongs to the current checkpoint. */
-    int64_t arrived_id = id != 0 ? id : t->barrier->current_id;
-    for (int ci = 0; ci < t->topo->inputs_count; ci++)
-        if (a->arrived & (1ull << ci)) {
-            tr_task(p, "barrier_reached", t, arrived_id);
-            sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"position\":%" PRId64,
-                               t->topo->inputs[ci], sb_barrier_position(t->barrier, ci));
-            sb_tracebuf_end(TB(p));
-        }
-    if (a->alignment_started)
-        trace_alignment(p, t, "alignment_started", id);
-    if (a->timed_out) {
-        t->work.timed_out = true;
-        tr_task_line(p, "alignment_timeout", t, id);
-    }
-    if (a->alignment_ended)
-        trace_alignment(p, t, "alignment_ended", id);
-    if (a->snapshot)
-        snapshot_take(p, t, id, a->unaligned);
-    if (a->forward)
-        forward_barrier(p, t, id, t->work.trigger_ns, a->unaligned, t->work.final);
-    for (int ci = 0; ci < t->topo->inputs_count; ci++)
-        if (a->capture_bounded & (1ull << ci))
-            capture_overtaken(p, t, ci);
-    if (a->channel_state_complete)
-        snapshot_finish(p, t, id);
-    if (a->end_of_input) {
-        t->input_ended = true;
-        send_end(p, t);
-        sink_check_done(p, t);
-    }
-    if (a->alignment_ended || a->snapshot || a->abandoned_id != 0)
-        wake(p, t); /* inputs may be readable again */
-}
-
-/* The actions, and the further barriers waiting at the same position of
- * input ci (a->again). */
-static void apply(sb_pipeline_t *p, task_t *t, int ci, sb_barrier_actions_t *a)
-{
-    for (;;) {
-        apply_once(p, t, a);
-        if (!a->again)
-            return;
-        assert(ci >= 0);
-        sb_barrier_on_records(t->barrier, ci, 0, a);
-    }
 }
 
 /* ------------------------------------------------------------ records */
@@ -800,9 +753,7 @@ static int64_t process_ns(const sb_pipeline_t *p, const task_t *t)
 
 static void read_end(sb_pipeline_t *p, task_t *t, int ci)
 {
-    sb_barrier_actions_t a;
-    sb_barrier_on_end_of_input(t->barrier, ci, &a);
-    apply(p, t, ci, &a);
+    sb_subtask_end_of_input(&t->sub, ci, NULL);
     wake(p, t);
 }
 
@@ -818,38 +769,12 @@ static void read_record(sb_pipeline_t *p, task_t *t, int ci)
     q_pop(ch);
     int64_t position = ++ch->consumed;
     tr_record(p, "recv", t, c, position, rec);
-    int64_t from, to;
-    if (capture_range(t, ci, &from, &to) && position > from && position <= to)
-        capture_one(p, t, ci, position, rec); /* in flight across the cut */
+    sb_subtask_capture_read(&t->sub, ci, position - 1, 1, &rec); /* in flight across the cut */
     process(p, t, rec, out, n);
     room_made(p, c);
     t->busy_until_ns = NOW(p) + process_ns(p, t);
-    sb_barrier_actions_t a;
-    sb_barrier_on_records(t->barrier, ci, 1, &a);
-    apply(p, t, ci, &a);
+    sb_subtask_records_read(&t->sub, ci, 1);
     wake(p, t);
-}
-
-/* Hands the handler every barrier due at an input's read position. One
- * arriving may end an alignment and unblock an input already looked at,
- * whose barrier is then due: so until none is. Each round takes at least
- * one announcement off a queue, which bounds the rounds. */
-static void arrive_due(sb_pipeline_t *p, task_t *t)
-{
-    int rounds_max = t->topo->inputs_count * SB_BARRIER_PENDING_MAX + 1;
-    for (int round = 0; !t->input_ended; round++) {
-        assert(round < rounds_max);
-        bool any = false;
-        for (int ci = 0; ci < t->topo->inputs_count && !t->input_ended; ci++)
-            if (sb_barrier_is_due(t->barrier, ci)) {
-                sb_barrier_actions_t a;
-                sb_barrier_on_records(t->barrier, ci, 0, &a);
-                apply(p, t, ci, &a);
-                any = true;
-            }
-        if (!any)
-            return;
-    }
 }
 
 /* An operator or sink runs: barriers due first, then one item from an
@@ -861,7 +786,7 @@ static void step(sb_pipeline_t *p, task_t *t)
         wake(p, t);
         return;
     }
-    arrive_due(p, t);
+    sb_subtask_arrive_due(&t->sub);
     if (t->input_ended)
         return;
     int ready[SB_SIMSCENARIO_INPUTS_MAX], n = 0;
@@ -928,22 +853,8 @@ static void source_trigger(sb_pipeline_t *p, task_t *t, int64_t id)
     if (t->ended)
         return;
     bool final = id == p->final_id;
-    int64_t trigger_ns = p->trigger_ns[id % TRIGGERS_RING];
-    work_open(p, t, id, trigger_ns, final);
-    if (p->s->mutant == SB_MUTANT_SOURCE_SNAPSHOT_LATE) {
-        /* The mutant (runtime/job.c's source_serve_triggers): the barrier
-         * leaves, one more record follows it, then the offsets are taken,
-         * so they count a record that is after the cut downstream. */
-        forward_barrier(p, t, id, trigger_ns, false, final);
-        if (!t->finished)
-            source_emit_one(p, t);
-        snapshot_take(p, t, id, false);
-        snapshot_finish(p, t, id);
-    } else {
-        snapshot_take(p, t, id, false);
-        snapshot_finish(p, t, id);
-        forward_barrier(p, t, id, trigger_ns, false, final);
-    }
+    if (!sb_subtask_source_trigger(&t->sub, id, p->trigger_ns[id % TRIGGERS_RING], final))
+        return;
     if (final) {
         t->ended = true;
         send_end(p, t);
@@ -1031,6 +942,14 @@ static void coord_ack(sb_pipeline_t *p, int task, int64_t id)
     coord_apply(p, &out);
 }
 
+static void coord_decline(sb_pipeline_t *p, int task, int64_t id)
+{
+    (void)task;
+    sb_coord_out_t out;
+    sb_coord_decline(&p->coord, id, NOW(p), &out);
+    coord_apply(p, &out);
+}
+
 static void sample(sb_pipeline_t *p)
 {
     int64_t read = 0;
@@ -1095,12 +1014,7 @@ static void reset_task(sb_pipeline_t *p, task_t *t)
     t->pending_count = 0;
     t->committed_upto = t->last_snapshot_id = 0;
     t->timeout_tick_id = 0;
-    work_close(t);
-    if (!is_source(t)) {
-        sb_barrier_init(t->barrier, t->topo->inputs_count, &p->bcfg);
-        if (p->s->mutant == SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER)
-            sb_barrier_set_mutant_no_alignment(t->barrier);
-    }
+    subtask_init(p, t);
 }
 
 static void trace_abort(void *ctx, const sb_simstore_epoch_t *e)
@@ -1366,28 +1280,19 @@ static void on_announce(sb_pipeline_t *p, int c)
     int ci = p->topo.channels[c].to_input;
     if (t->dead)
         return; /* it hears nothing */
-    tr_task(p, "barrier_received", t, a.checkpoint_id);
-    sb_tracebuf_printf(TB(p), ",\"channel\":%d,\"position\":%" PRId64 ",\"read\":%" PRId64
-                       ",\"unaligned\":%s", c, a.position, sb_barrier_position(t->barrier, ci),
-                       a.unaligned ? "true" : "false");
-    sb_tracebuf_end(TB(p));
     if (p->bcfg.aligned_timeout_ns > 0 && a.checkpoint_id > t->timeout_tick_id) {
         /* The timeout is on the checkpoint's start delay: check just past it. */
         int64_t at = a.trigger_ns + p->bcfg.aligned_timeout_ns + 1;
         t->timeout_tick_id = a.checkpoint_id;
         sb_engine_at(p->e, at > NOW(p) ? at : NOW(p), EV_ALIGN_TICK, t->index, a.checkpoint_id);
     }
-    sb_barrier_actions_t act;
-    sb_barrier_on_announce(t->barrier, ci, &a, NOW(p), &act);
-    apply(p, t, ci, &act);
+    sb_subtask_announce(&t->sub, ci, &a);
     wake(p, t);
 }
 
 static void on_align_tick(sb_pipeline_t *p, task_t *t)
 {
-    sb_barrier_actions_t act;
-    sb_barrier_on_tick(t->barrier, NOW(p), &act);
-    apply(p, t, -1, &act);
+    sb_subtask_tick(&t->sub);
     wake(p, t);
 }
 
@@ -1433,9 +1338,19 @@ void sb_pipeline_handle(void *model, const sb_event_t *ev)
     case EV_ANNOUNCE: on_announce(p, ev->a); return;
     case EV_ALIGN_TICK: on_align_tick(p, &p->tasks[ev->a]); return;
     case EV_ACK: coord_ack(p, ev->a, ev->b); return;
-    case EV_NOTIFY: sink_commit(p, &p->tasks[ev->a], ev->b); return;
+    case EV_NOTIFY: sb_subtask_completed(&p->tasks[ev->a].sub, ev->b, ev->b == p->final_id); return;
+    case EV_DECLINE: coord_decline(p, ev->a, ev->b); return;
     }
     assert(!"unknown event kind");
+}
+
+/* ------------------------------------------------------------ crash points */
+
+/* The subtask layer reached a named crash point. */
+static bool op_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool final)
+{
+    (void)ctx, (void)point, (void)id, (void)final;
+    return false;
 }
 
 /* ------------------------------------------------------------ public */
@@ -1459,6 +1374,7 @@ sb_pipeline_t *sb_pipeline_new(const sb_simscenario_t *s, sb_engine_t *e)
     for (int i = 0; i < p->topo.tasks_count; i++) {
         task_t *t = &p->tasks[i];
         t->index = i;
+        t->p = p;
         t->topo = &p->topo.tasks[i];
         t->stage = &s->stages[t->topo->stage];
         if (!is_source(t) && (t->barrier = malloc(sizeof *t->barrier)) == NULL) {
