@@ -11,7 +11,10 @@
  * rename(2) and emulates multipart uploads in DIR/_uploads/<upload id>/.
  * The `s3://BUCKET/PREFIX` backend keeps them under PREFIX/ in the bucket,
  * through the S3 client (s3.h), configured from the environment
- * (S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). */
+ * (S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+ *
+ * Each backend is a table of operations (store_impl.h) chosen once by
+ * sb_store_open from the URI's scheme; the functions below dispatch. */
 #ifndef SB_STORE_H
 #define SB_STORE_H
 
@@ -26,7 +29,10 @@
 #define SB_STORE_LIST_MAX 1000000       /* keys returned by one listing */
 #define SB_STORE_UPLOADS_DIR "_uploads"
 
+struct sb_store_ops;
+
 typedef struct sb_store {
+    const struct sb_store_ops *ops;     /* the backend, set by sb_store_open */
     char uri[SB_STORE_PATH_BYTES_MAX];  /* as given, for messages */
     char root[SB_STORE_PATH_BYTES_MAX]; /* file://: absolute directory */
     sb_s3_t *s3;                        /* s3://: the client, else NULL */
