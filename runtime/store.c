@@ -18,6 +18,7 @@ typedef struct scheme {
 static const scheme_t schemes[] = {
     { "file://", &sb_store_file_ops },
     { "s3://", &sb_store_s3_ops },
+    { "mem://", &sb_store_mem_ops },
 };
 
 static void assert_complete(const sb_store_ops_t *o)
@@ -43,7 +44,8 @@ int sb_store_open(sb_store_t *st, const char *uri, const char *base_dir, sb_err_
         return st->ops->open(st, uri + n, base_dir, err);
     }
     return sb_err_set(err,
-                      "unsupported store '%s': use file://DIR or s3://BUCKET/PREFIX",
+                      "unsupported store '%s': use file://DIR, s3://BUCKET/PREFIX or "
+                      "mem://NAME/PREFIX",
                       uri);
 }
 

@@ -46,5 +46,6 @@ typedef struct sb_store_ops {
 
 extern const sb_store_ops_t sb_store_file_ops; /* file://DIR, store_file.c */
 extern const sb_store_ops_t sb_store_s3_ops;   /* s3://BUCKET/PREFIX, store_s3.c */
+extern const sb_store_ops_t sb_store_mem_ops;  /* mem://NAME/PREFIX, store_mem.c */
 
 #endif
