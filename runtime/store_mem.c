@@ -148,6 +148,13 @@ static void upload_free(mem_upload_t *u)
     free(u->key);
 }
 
+/* Removes the upload at index `at` of m, with its parts. */
+static void upload_remove(struct sb_store_mem *m, size_t at)
+{
+    upload_free(vec_at(&m->uploads, sizeof(mem_upload_t), at));
+    vec_remove(&m->uploads, sizeof(mem_upload_t), at);
+}
+
 static void namespace_free(struct sb_store_mem *m)
 {
     for (size_t i = 0; i < m->objects.count; i++) {
@@ -326,7 +333,8 @@ static int memstore_put(sb_store_t *st, const char *key, const void *data, size_
         free(o.data);
         return sb_err_set(err, "out of memory storing %s (%zu bytes) in %s", key, len, st->uri);
     }
-    memcpy(o.data, data, len);
+    if (len > 0)
+        memcpy(o.data, data, len); /* data may be NULL when len is 0 */
     o.data[len] = '\0';
     pthread_mutex_lock(&st->mem->lock);
     int rc = object_publish(st->mem, &o, err);
@@ -406,18 +414,17 @@ static int memstore_delete(sb_store_t *st, const char *key, sb_err_t *err)
 static int memstore_list(sb_store_t *st, const char *prefix, sb_store_list_t *out,
                          sb_err_t *err)
 {
-    out->keys = NULL;
-    out->count = 0;
+    *out = (sb_store_list_t){ NULL, 0 };
     char full[MEM_FULL_KEY_BYTES_MAX];
     if (full_key(st, prefix, true, full, err) != 0)
         return -1;
-    size_t fl = strlen(full), cap = 0;
     struct sb_store_mem *m = st->mem;
+    size_t fl = strlen(full), cap = 0;
     int rc = 0;
-    pthread_mutex_lock(&m->lock);
     bool found;
-    size_t i = vec_lower_bound(&m->objects, sizeof(mem_object_t), full, cmp_object, &found);
-    for (; rc == 0 && i < m->objects.count; i++) {
+    pthread_mutex_lock(&m->lock);
+    for (size_t i = vec_lower_bound(&m->objects, sizeof(mem_object_t), full, cmp_object, &found);
+         rc == 0 && i < m->objects.count; i++) {
         const mem_object_t *o = vec_at(&m->objects, sizeof *o, i);
         if (strncmp(o->key, full, fl) != 0)
             break;
@@ -441,10 +448,15 @@ static int memstore_upload_create(sb_store_t *st, const char *key, char *upload_
     if (u.key == NULL)
         return sb_err_set(err, "out of memory creating an upload of %s in %s", key, st->uri);
     struct sb_store_mem *m = st->mem;
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    int rc;
     pthread_mutex_lock(&m->lock);
     u.id = m->upload_id_last + 1;
-    /* Ids only grow: the new upload sorts last. */
-    int rc = vec_insert(&m->uploads, sizeof u, m->uploads.count, &u, MEM_UPLOADS_MAX,
+    upload_id_format(u.id, id, sizeof id);
+    if (strlen(id) >= upload_id_len)
+        rc = sb_err_set(err, "upload id %s does not fit %zu bytes", id, upload_id_len);
+    else /* ids only grow: the new upload sorts last */
+        rc = vec_insert(&m->uploads, sizeof u, m->uploads.count, &u, MEM_UPLOADS_MAX,
                         "upload in progress", err);
     if (rc == 0)
         m->upload_id_last = u.id;
@@ -453,11 +465,6 @@ static int memstore_upload_create(sb_store_t *st, const char *key, char *upload_
         free(u.key);
         return sb_err_wrap(err, "cannot create an upload of %s in %s", key, st->uri);
     }
-    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
-    upload_id_format(u.id, id, sizeof id);
-    if (strlen(id) >= upload_id_len)
-        return sb_err_set(err, "upload id %s of %s does not fit %zu bytes", id, key,
-                          upload_id_len);
     snprintf(upload_id, upload_id_len, "%s", id);
     return 0;
 }
@@ -473,7 +480,8 @@ static int memstore_upload_part(sb_store_t *st, const char *key, const char *upl
     if (p.data == NULL)
         return sb_err_set(err, "out of memory storing part %d of upload %s (%zu bytes)",
                           part_number, upload_id, len);
-    memcpy(p.data, data, len);
+    if (len > 0)
+        memcpy(p.data, data, len);
     struct sb_store_mem *m = st->mem;
     pthread_mutex_lock(&m->lock);
     size_t at;
@@ -543,10 +551,8 @@ static int upload_complete_locked(struct sb_store_mem *m, const char *key, const
     bool have_object;
     vec_lower_bound(&m->objects, sizeof(mem_object_t), full, cmp_object, &have_object);
     if (have_object) {
-        if (u != NULL) {
-            upload_free(u);
-            vec_remove(&m->uploads, sizeof *u, at);
-        }
+        if (u != NULL)
+            upload_remove(m, at);
         return SB_STORE_ALREADY;
     }
     if (u == NULL)
@@ -563,8 +569,7 @@ static int upload_complete_locked(struct sb_store_mem *m, const char *key, const
         free(o.data);
         return -1;
     }
-    upload_free(u);
-    vec_remove(&m->uploads, sizeof *u, at);
+    upload_remove(m, at);
     return SB_STORE_OK;
 }
 
@@ -591,11 +596,8 @@ static int memstore_upload_abort(sb_store_t *st, const char *key, const char *up
     struct sb_store_mem *m = st->mem;
     pthread_mutex_lock(&m->lock);
     size_t at;
-    mem_upload_t *u = upload_find(m, upload_id, &at);
-    if (u != NULL) {
-        upload_free(u);
-        vec_remove(&m->uploads, sizeof *u, at);
-    }
+    if (upload_find(m, upload_id, &at) != NULL)
+        upload_remove(m, at);
     pthread_mutex_unlock(&m->lock);
     return 0;
 }
@@ -604,13 +606,12 @@ static int memstore_upload_abort(sb_store_t *st, const char *key, const char *up
 static int memstore_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
                                  sb_err_t *err)
 {
-    out->items = NULL;
-    out->count = 0;
+    *out = (sb_store_uploads_t){ NULL, 0 };
     char full[MEM_FULL_KEY_BYTES_MAX];
     if (full_key(st, prefix, true, full, err) != 0)
         return -1;
-    size_t fl = strlen(full), cap = 0;
     struct sb_store_mem *m = st->mem;
+    size_t fl = strlen(full), cap = 0;
     int rc = 0;
     pthread_mutex_lock(&m->lock);
     for (size_t i = 0; rc == 0 && i < m->uploads.count; i++) {
