@@ -11,7 +11,14 @@
  * rename(2) and emulates multipart uploads in DIR/_uploads/<upload id>/.
  * The `s3://BUCKET/PREFIX` backend keeps them under PREFIX/ in the bucket,
  * through the S3 client (s3.h), configured from the environment
- * (S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). */
+ * (S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
+ * The `mem://NAME/PREFIX` backend keeps them in memory, in the process-wide
+ * namespace NAME that every handle opened on NAME shares (under its own
+ * PREFIX), until sb_store_mem_drop(NAME); it is deterministic (upload ids
+ * count per NAME), for the simulator and for tests.
+ *
+ * Each backend is a table of operations (store_impl.h) chosen once by
+ * sb_store_open from the URI's scheme; the functions below dispatch. */
 #ifndef SB_STORE_H
 #define SB_STORE_H
 
@@ -26,13 +33,22 @@
 #define SB_STORE_LIST_MAX 1000000       /* keys returned by one listing */
 #define SB_STORE_UPLOADS_DIR "_uploads"
 
+#define SB_STORE_MEM_NAME_BYTES_MAX 64 /* NAME of mem://NAME, with its NUL */
+
+struct sb_store_ops;
+struct sb_store_mem;
+
 typedef struct sb_store {
+    const struct sb_store_ops *ops;     /* the backend, set by sb_store_open */
     char uri[SB_STORE_PATH_BYTES_MAX];  /* as given, for messages */
     char root[SB_STORE_PATH_BYTES_MAX]; /* file://: absolute directory */
     sb_s3_t *s3;                        /* s3://: the client, else NULL */
-    char bucket[64];                    /* s3:// */
-    char prefix[SB_STORE_PATH_BYTES_MAX]; /* s3://: key prefix, no slashes at
-                                             either end; may be empty */
+    char bucket[SB_STORE_MEM_NAME_BYTES_MAX]; /* s3://: the bucket;
+                                                 mem://: the NAME */
+    char prefix[SB_STORE_PATH_BYTES_MAX]; /* s3://, mem://: key prefix, no
+                                             slashes at either end; may be
+                                             empty */
+    struct sb_store_mem *mem;           /* mem://: the namespace, else NULL */
 } sb_store_t;
 
 typedef struct sb_store_list {
@@ -53,14 +69,15 @@ typedef struct sb_store_uploads {
 enum { SB_STORE_OK = 0, SB_STORE_ALREADY = 1 };
 
 /* Opens `uri`: file://DIR (a relative DIR is taken relative to `base_dir`;
- * the directory is created) or s3://BUCKET[/PREFIX] (nothing is checked
- * until sb_store_check). */
+ * the directory is created), s3://BUCKET[/PREFIX] (nothing is checked
+ * until sb_store_check) or mem://NAME[/PREFIX] (NAME is created when
+ * absent). */
 int sb_store_open(sb_store_t *st, const char *uri, const char *base_dir, sb_err_t *err);
 void sb_store_close(sb_store_t *st);
 
 /* Can the store be used? For s3://, whether the endpoint answers, the
  * credentials are accepted and the bucket exists (one clear sentence when
- * not). For file://, whether the directory is writable. */
+ * not). For file://, whether the directory is writable. mem:// always can. */
 int sb_store_check(sb_store_t *st, sb_err_t *err);
 
 int sb_store_put(sb_store_t *st, const char *key, const void *data, size_t len,
@@ -92,7 +109,7 @@ int sb_store_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t
 void sb_store_uploads_free(sb_store_uploads_t *u);
 
 /* Removes temporary objects under prefix left by writes a crash cut short
- * (file:// only; a no-op on s3://). */
+ * (file:// only; a no-op on s3:// and mem://). */
 int sb_store_sweep_temporaries(sb_store_t *st, const char *prefix, sb_err_t *err);
 
 /* Leftovers once a job has finished: multipart uploads still in progress
@@ -101,7 +118,26 @@ int sb_store_sweep_temporaries(sb_store_t *st, const char *prefix, sb_err_t *err
 int sb_store_leftovers(sb_store_t *st, const char *prefix, size_t *count, char *example,
                        size_t example_len, sb_err_t *err);
 
-/* Where an object lives: a path (file://) or an s3:// URL, for messages. */
+/* Where an object lives: a path (file://) or an s3:// or mem:// URL, for
+ * messages. */
 void sb_store_path(const sb_store_t *st, const char *key, char *buf, size_t len);
+
+/* ------------------------------------------------ mem:// namespaces -- */
+
+#define SB_STORE_MEM_NAMES_MAX 4096     /* namespaces alive at once */
+
+typedef struct sb_store_mem_stats {
+    size_t objects;                     /* completed objects */
+    size_t bytes;                       /* their sizes, summed */
+    size_t uploads;                     /* multipart uploads in progress */
+} sb_store_mem_stats_t;
+
+/* Frees the namespace NAME and everything in it; handles opened on it must
+ * not be used afterwards (the next open of NAME starts empty). Returns 0,
+ * or -1 when there is no namespace NAME. */
+int sb_store_mem_drop(const char *name);
+/* What the namespace NAME holds, under every prefix. Returns 0, or -1 when
+ * there is no namespace NAME. */
+int sb_store_mem_stats(const char *name, sb_store_mem_stats_t *out);
 
 #endif

@@ -7,6 +7,8 @@
  * the object (or both), never neither. */
 #include "fsutil.h"
 #include "store_impl.h"
+#include "store_key.h"
+#include "store_list.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,20 +37,12 @@ static int parent_mkdir(const char *path, sb_err_t *err)
     return sb_fs_mkdir_p(buf, err);
 }
 
-void sb_fstore_path(const sb_store_t *st, const char *key, char *buf, size_t len)
+static void fstore_path(const sb_store_t *st, const char *key, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s", st->root, key);
 }
 
-static int check_key(const char *key, sb_err_t *err)
-{
-    if (key[0] == '\0' || key[0] == '/' || strstr(key, "..") != NULL ||
-        strlen(key) >= SB_STORE_KEY_BYTES_MAX)
-        return sb_err_set(err, "invalid object key '%s'", key);
-    return 0;
-}
-
-int sb_fstore_open(sb_store_t *st, const char *dir, const char *base_dir, sb_err_t *err)
+static int fstore_open(sb_store_t *st, const char *dir, const char *base_dir, sb_err_t *err)
 {
     if (dir[0] == '\0')
         return sb_err_set(err, "store '%s' names no directory", st->uri);
@@ -63,6 +57,13 @@ int sb_fstore_open(sb_store_t *st, const char *dir, const char *base_dir, sb_err
     while (l > 1 && st->root[l - 1] == '/')
         st->root[--l] = '\0';
     return sb_fs_mkdir_p(st->root, err);
+}
+
+static int fstore_check(sb_store_t *st, sb_err_t *err)
+{
+    if (access(st->root, W_OK) != 0)
+        return sb_err_set(err, "store %s: cannot write to %s", st->uri, st->root);
+    return 0;
 }
 
 /* Writes a whole file under a temporary name and renames it into place. */
@@ -105,13 +106,13 @@ static int write_atomic(const char *path, const void *data, size_t len, sb_err_t
     return 0;
 }
 
-int sb_fstore_put(sb_store_t *st, const char *key, const void *data, size_t len,
-                 sb_err_t *err)
+static int fstore_put(sb_store_t *st, const char *key, const void *data, size_t len,
+                      sb_err_t *err)
 {
-    if (check_key(key, err) != 0)
+    if (sb_store_key_check(key, err) != 0)
         return -1;
     char path[SB_STORE_PATH_BYTES_MAX];
-    sb_fstore_path(st, key, path, sizeof path);
+    fstore_path(st, key, path, sizeof path);
     return write_atomic(path, data, len, err);
 }
 
@@ -155,22 +156,22 @@ static int read_file(const char *path, char **data, size_t *len, sb_err_t *err)
     return 1;
 }
 
-int sb_fstore_get(sb_store_t *st, const char *key, char **data, size_t *len,
-                 sb_err_t *err)
+static int fstore_get(sb_store_t *st, const char *key, char **data, size_t *len,
+                      sb_err_t *err)
 {
-    if (check_key(key, err) != 0)
+    if (sb_store_key_check(key, err) != 0)
         return -1;
     char path[SB_STORE_PATH_BYTES_MAX];
-    sb_fstore_path(st, key, path, sizeof path);
+    fstore_path(st, key, path, sizeof path);
     return read_file(path, data, len, err);
 }
 
-int sb_fstore_exists(sb_store_t *st, const char *key, sb_err_t *err)
+static int fstore_exists(sb_store_t *st, const char *key, sb_err_t *err)
 {
-    if (check_key(key, err) != 0)
+    if (sb_store_key_check(key, err) != 0)
         return -1;
     char path[SB_STORE_PATH_BYTES_MAX];
-    sb_fstore_path(st, key, path, sizeof path);
+    fstore_path(st, key, path, sizeof path);
     struct stat sbuf;
     if (stat(path, &sbuf) == 0)
         return 1;
@@ -179,40 +180,21 @@ int sb_fstore_exists(sb_store_t *st, const char *key, sb_err_t *err)
     return sb_err_errno(err, errno, "cannot stat %s", path);
 }
 
-int sb_fstore_delete(sb_store_t *st, const char *key, sb_err_t *err)
+static int fstore_delete(sb_store_t *st, const char *key, sb_err_t *err)
 {
-    if (check_key(key, err) != 0)
+    if (sb_store_key_check(key, err) != 0)
         return -1;
     char path[SB_STORE_PATH_BYTES_MAX];
-    sb_fstore_path(st, key, path, sizeof path);
+    fstore_path(st, key, path, sizeof path);
     if (unlink(path) != 0 && errno != ENOENT)
         return sb_err_errno(err, errno, "cannot delete %s", path);
     return 0;
 }
 
 typedef struct key_vec {
-    char **keys;
-    size_t count, cap;
+    sb_store_list_t list;
+    size_t cap;
 } key_vec_t;
-
-static int vec_push(key_vec_t *v, const char *key, sb_err_t *err)
-{
-    if (v->count >= SB_STORE_LIST_MAX)
-        return sb_err_set(err, "listing exceeds %d keys", SB_STORE_LIST_MAX);
-    if (v->count == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 64;
-        char **k = realloc(v->keys, cap * sizeof *k);
-        if (k == NULL)
-            return sb_err_set(err, "out of memory listing keys");
-        v->keys = k;
-        v->cap = cap;
-    }
-    v->keys[v->count] = strdup(key);
-    if (v->keys[v->count] == NULL)
-        return sb_err_set(err, "out of memory listing keys");
-    v->count++;
-    return 0;
-}
 
 /* Walks dir (the object `rel`), collecting keys that start with prefix. */
 static int walk(const char *root, const char *rel, const char *prefix, key_vec_t *v,
@@ -249,42 +231,25 @@ static int walk(const char *root, const char *rel, const char *prefix, key_vec_t
         if (S_ISDIR(sbuf.st_mode))
             rc = walk(root, key, prefix, v, err);
         else if (kl >= pl)
-            rc = vec_push(v, key, err);
+            rc = sb_store_list_push(&v->list, &v->cap, key, err);
     }
     closedir(d);
     return rc;
 }
 
-static int cmp_keys(const void *a, const void *b)
+static int fstore_list(sb_store_t *st, const char *prefix, sb_store_list_t *out,
+                       sb_err_t *err)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int sb_fstore_list(sb_store_t *st, const char *prefix, sb_store_list_t *out,
-                  sb_err_t *err)
-{
-    key_vec_t v = { 0 };
+    key_vec_t v = { { NULL, 0 }, 0 };
     out->keys = NULL;
     out->count = 0;
     if (walk(st->root, "", prefix, &v, err) != 0) {
-        sb_store_list_t tmp = { v.keys, v.count };
-        sb_store_list_free(&tmp);
+        sb_store_list_free(&v.list);
         return -1;
     }
-    if (v.count > 0)
-        qsort(v.keys, v.count, sizeof *v.keys, cmp_keys);
-    out->keys = v.keys;
-    out->count = v.count;
+    sb_store_list_sort(&v.list);
+    *out = v.list;
     return 0;
-}
-
-void sb_store_list_free(sb_store_list_t *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        free(l->keys[i]);
-    free(l->keys);
-    l->keys = NULL;
-    l->count = 0;
 }
 
 static void upload_dir(const sb_store_t *st, const char *upload_id, char *buf, size_t len)
@@ -292,21 +257,11 @@ static void upload_dir(const sb_store_t *st, const char *upload_id, char *buf, s
     snprintf(buf, len, "%s/" SB_STORE_UPLOADS_DIR "/%s", st->root, upload_id);
 }
 
-/* Upload ids come back from snapshots: one that is not a plain name could
- * make abort remove something outside its upload folder. */
-static int check_upload_id(const char *upload_id, sb_err_t *err)
-{
-    if (upload_id[0] == '\0' || upload_id[0] == '.' || strchr(upload_id, '/') != NULL ||
-        strlen(upload_id) >= SB_STORE_UPLOAD_ID_BYTES_MAX)
-        return sb_err_set(err, "invalid upload id '%s'", upload_id);
-    return 0;
-}
-
-int sb_fstore_upload_create(sb_store_t *st, const char *key, char *upload_id,
-                           size_t upload_id_len, sb_err_t *err)
+static int fstore_upload_create(sb_store_t *st, const char *key, char *upload_id,
+                                size_t upload_id_len, sb_err_t *err)
 {
     static _Atomic unsigned counter;
-    if (check_key(key, err) != 0)
+    if (sb_store_key_check(key, err) != 0)
         return -1;
     snprintf(upload_id, upload_id_len, "u%d-%u-%llx", (int)getpid(),
              atomic_fetch_add(&counter, 1), (unsigned long long)sb_clock_now_ns());
@@ -319,13 +274,14 @@ int sb_fstore_upload_create(sb_store_t *st, const char *key, char *upload_id,
     return write_atomic(keyfile, key, strlen(key), err);
 }
 
-int sb_fstore_upload_part(sb_store_t *st, const char *upload_id, int part_number,
-                          const void *data, size_t len, sb_err_t *err)
+static int fstore_upload_part(sb_store_t *st, const char *key, const char *upload_id,
+                              int part_number, const void *data, size_t len, sb_err_t *err)
 {
-    if (check_upload_id(upload_id, err) != 0)
+    (void)key; /* the upload's folder knows its key */
+    if (sb_store_key_check_upload_id(upload_id, err) != 0)
         return -1;
-    if (part_number < 1 || part_number > 10000)
-        return sb_err_set(err, "part number %d out of range 1..10000", part_number);
+    if (sb_store_key_check_part_number(part_number, err) != 0)
+        return -1;
     char dir[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
     struct stat sbuf;
@@ -387,14 +343,14 @@ static int concat_parts(const char *dir, int parts, const char *tmp, sb_err_t *e
     return rc;
 }
 
-int sb_fstore_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
-                              int parts, sb_err_t *err)
+static int fstore_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
+                                  int parts, sb_err_t *err)
 {
-    if (check_key(key, err) != 0 || check_upload_id(upload_id, err) != 0)
+    if (sb_store_key_check(key, err) != 0 || sb_store_key_check_upload_id(upload_id, err) != 0)
         return -1;
     char dir[SB_STORE_PATH_BYTES_MAX], path[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
-    sb_fstore_path(st, key, path, sizeof path);
+    fstore_path(st, key, path, sizeof path);
     struct stat sbuf;
     bool have_upload = stat(dir, &sbuf) == 0;
     bool have_object = stat(path, &sbuf) == 0;
@@ -426,17 +382,19 @@ int sb_fstore_upload_complete(sb_store_t *st, const char *key, const char *uploa
     return SB_STORE_OK;
 }
 
-int sb_fstore_upload_abort(sb_store_t *st, const char *upload_id, sb_err_t *err)
+static int fstore_upload_abort(sb_store_t *st, const char *key, const char *upload_id,
+                               sb_err_t *err)
 {
-    if (check_upload_id(upload_id, err) != 0)
+    (void)key;
+    if (sb_store_key_check_upload_id(upload_id, err) != 0)
         return -1;
     char dir[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
     return remove_tree(dir, err);
 }
 
-int sb_fstore_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
-                           sb_err_t *err)
+static int fstore_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
+                               sb_err_t *err)
 {
     out->items = NULL;
     out->count = 0;
@@ -465,21 +423,8 @@ int sb_fstore_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_
         }
         if (got == 0)
             continue; /* created but its key not yet written: not an upload */
-        if (strncmp(key, prefix, strlen(prefix)) == 0) {
-            if (out->count == cap) {
-                cap = cap ? cap * 2 : 16;
-                sb_store_upload_t *n = realloc(out->items, cap * sizeof *n);
-                if (n == NULL) {
-                    free(key);
-                    rc = sb_err_set(err, "out of memory listing uploads");
-                    break;
-                }
-                out->items = n;
-            }
-            sb_store_upload_t *u = &out->items[out->count++];
-            snprintf(u->upload_id, sizeof u->upload_id, "%s", e->d_name);
-            snprintf(u->key, sizeof u->key, "%s", key);
-        }
+        if (strncmp(key, prefix, strlen(prefix)) == 0)
+            rc = sb_store_uploads_push(out, &cap, key, e->d_name, err);
         free(key);
     }
     closedir(d);
@@ -535,8 +480,8 @@ static int count_temporary(const char *path, const char *key, void *ctx)
     return 0;
 }
 
-int sb_fstore_leftovers(sb_store_t *st, const char *prefix, size_t *count, char *example,
-                        size_t example_len, sb_err_t *err)
+static int fstore_leftovers(sb_store_t *st, const char *prefix, size_t *count, char *example,
+                            size_t example_len, sb_err_t *err)
 {
     leftovers_t l = { 0, example, example_len };
     if (walk_temporaries(st->root, "", prefix, count_temporary, &l, err) != 0)
@@ -554,14 +499,27 @@ static int remove_temporary(const char *path, const char *key, void *ctx)
     return 0;
 }
 
-int sb_fstore_sweep_temporaries(sb_store_t *st, const char *prefix, sb_err_t *err)
+static int fstore_sweep_temporaries(sb_store_t *st, const char *prefix, sb_err_t *err)
 {
     return walk_temporaries(st->root, "", prefix, remove_temporary, err, err);
 }
 
-void sb_store_uploads_free(sb_store_uploads_t *u)
-{
-    free(u->items);
-    u->items = NULL;
-    u->count = 0;
-}
+
+const sb_store_ops_t sb_store_file_ops = {
+    .open = fstore_open,
+    .close = NULL,
+    .check = fstore_check,
+    .path = fstore_path,
+    .put = fstore_put,
+    .get = fstore_get,
+    .exists = fstore_exists,
+    .delete = fstore_delete,
+    .list = fstore_list,
+    .upload_create = fstore_upload_create,
+    .upload_part = fstore_upload_part,
+    .upload_complete = fstore_upload_complete,
+    .upload_abort = fstore_upload_abort,
+    .uploads_list = fstore_uploads_list,
+    .sweep_temporaries = fstore_sweep_temporaries,
+    .leftovers = fstore_leftovers,
+};

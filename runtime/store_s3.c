@@ -6,22 +6,16 @@
 #include <string.h>
 
 #include "store_impl.h"
+#include "store_key.h"
+#include "store_list.h"
 
-int sb_s3store_open(sb_store_t *st, const char *bucket_and_prefix, sb_err_t *err)
+static int s3store_open(sb_store_t *st, const char *bucket_and_prefix, const char *base_dir,
+                        sb_err_t *err)
 {
-    const char *slash = strchr(bucket_and_prefix, '/');
-    size_t bl = slash ? (size_t)(slash - bucket_and_prefix) : strlen(bucket_and_prefix);
-    if (bl == 0 || bl >= sizeof st->bucket)
+    (void)base_dir;
+    if (sb_store_key_split(bucket_and_prefix, st->bucket, sizeof st->bucket, st->prefix,
+                           sizeof st->prefix) != 0)
         return sb_err_set(err, "store '%s' names no valid bucket", st->uri);
-    memcpy(st->bucket, bucket_and_prefix, bl);
-    st->bucket[bl] = '\0';
-    const char *prefix = slash ? slash + 1 : "";
-    while (*prefix == '/')
-        prefix++;
-    snprintf(st->prefix, sizeof st->prefix, "%s", prefix);
-    size_t pl = strlen(st->prefix);
-    while (pl > 0 && st->prefix[pl - 1] == '/')
-        st->prefix[--pl] = '\0';
     sb_s3_config_t cfg;
     if (sb_s3_config_from_env(&cfg, err) != 0)
         return sb_err_wrap(err, "store %s", st->uri);
@@ -29,55 +23,50 @@ int sb_s3store_open(sb_store_t *st, const char *bucket_and_prefix, sb_err_t *err
     return st->s3 != NULL ? 0 : -1;
 }
 
-void sb_s3store_close(sb_store_t *st)
+static void s3store_close(sb_store_t *st)
 {
     sb_s3_free(st->s3);
     st->s3 = NULL;
 }
 
-int sb_s3store_check(sb_store_t *st, sb_err_t *err)
+static int s3store_check(sb_store_t *st, sb_err_t *err)
 {
     return sb_s3_check_bucket(st->s3, st->bucket, err);
 }
 
 static void full_key(const sb_store_t *st, const char *key, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s%s%s", st->prefix, st->prefix[0] ? "/" : "", key);
+    sb_store_key_full(st->prefix, key, buf, len);
 }
 
-/* The store-relative part of a full key, or NULL when outside the prefix. */
-static const char *relative_key(const sb_store_t *st, const char *full)
+static void s3store_path(const sb_store_t *st, const char *key, char *buf, size_t len)
 {
-    size_t pl = strlen(st->prefix);
-    if (pl == 0)
-        return full;
-    if (strncmp(full, st->prefix, pl) != 0 || full[pl] != '/')
-        return NULL;
-    return full + pl + 1;
+    snprintf(buf, len, "s3://%s/%s%s%s", st->bucket, st->prefix, st->prefix[0] ? "/" : "",
+             key);
 }
 
-int sb_s3store_put(sb_store_t *st, const char *key, const void *data, size_t len, sb_err_t *err)
+static int s3store_put(sb_store_t *st, const char *key, const void *data, size_t len, sb_err_t *err)
 {
     char k[SB_STORE_PATH_BYTES_MAX];
     full_key(st, key, k, sizeof k);
     return sb_s3_put(st->s3, st->bucket, k, data, len, err);
 }
 
-int sb_s3store_get(sb_store_t *st, const char *key, char **data, size_t *len, sb_err_t *err)
+static int s3store_get(sb_store_t *st, const char *key, char **data, size_t *len, sb_err_t *err)
 {
     char k[SB_STORE_PATH_BYTES_MAX];
     full_key(st, key, k, sizeof k);
     return sb_s3_get(st->s3, st->bucket, k, data, len, err);
 }
 
-int sb_s3store_exists(sb_store_t *st, const char *key, sb_err_t *err)
+static int s3store_exists(sb_store_t *st, const char *key, sb_err_t *err)
 {
     char k[SB_STORE_PATH_BYTES_MAX];
     full_key(st, key, k, sizeof k);
     return sb_s3_head(st->s3, st->bucket, k, err);
 }
 
-int sb_s3store_delete(sb_store_t *st, const char *key, sb_err_t *err)
+static int s3store_delete(sb_store_t *st, const char *key, sb_err_t *err)
 {
     char k[SB_STORE_PATH_BYTES_MAX];
     full_key(st, key, k, sizeof k);
@@ -94,16 +83,11 @@ typedef struct list_ctx {
 static int on_key(const char *full, void *ctx)
 {
     list_ctx_t *c = ctx;
-    const char *rel = relative_key(c->st, full);
+    const char *rel = sb_store_key_relative(c->st->prefix, full);
     return rel == NULL ? 0 : sb_store_list_push(c->out, &c->cap, rel, c->err);
 }
 
-static int cmp_keys(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int sb_s3store_list(sb_store_t *st, const char *prefix, sb_store_list_t *out, sb_err_t *err)
+static int s3store_list(sb_store_t *st, const char *prefix, sb_store_list_t *out, sb_err_t *err)
 {
     out->keys = NULL;
     out->count = 0;
@@ -116,29 +100,28 @@ int sb_s3store_list(sb_store_t *st, const char *prefix, sb_store_list_t *out, sb
     }
     /* S3 sorts by UTF-8 bytes already; sorting again costs little and
      * makes the order the interface promises independent of the server. */
-    if (out->count > 0)
-        qsort(out->keys, out->count, sizeof *out->keys, cmp_keys);
+    sb_store_list_sort(out);
     return 0;
 }
 
-int sb_s3store_upload_create(sb_store_t *st, const char *key, char *upload_id,
-                             size_t upload_id_len, sb_err_t *err)
+static int s3store_upload_create(sb_store_t *st, const char *key, char *upload_id,
+                                 size_t upload_id_len, sb_err_t *err)
 {
     char k[SB_STORE_PATH_BYTES_MAX];
     full_key(st, key, k, sizeof k);
     return sb_s3_upload_create(st->s3, st->bucket, k, upload_id, upload_id_len, err);
 }
 
-int sb_s3store_upload_part(sb_store_t *st, const char *key, const char *upload_id,
-                           int part_number, const void *data, size_t len, sb_err_t *err)
+static int s3store_upload_part(sb_store_t *st, const char *key, const char *upload_id,
+                               int part_number, const void *data, size_t len, sb_err_t *err)
 {
     char k[SB_STORE_PATH_BYTES_MAX];
     full_key(st, key, k, sizeof k);
     return sb_s3_upload_part(st->s3, st->bucket, k, upload_id, part_number, data, len, err);
 }
 
-int sb_s3store_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
-                               int parts, sb_err_t *err)
+static int s3store_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
+                                   int parts, sb_err_t *err)
 {
     char k[SB_STORE_PATH_BYTES_MAX];
     full_key(st, key, k, sizeof k);
@@ -146,8 +129,8 @@ int sb_s3store_upload_complete(sb_store_t *st, const char *key, const char *uplo
     return rc < 0 ? -1 : rc == 1 ? SB_STORE_ALREADY : SB_STORE_OK;
 }
 
-int sb_s3store_upload_abort(sb_store_t *st, const char *key, const char *upload_id,
-                            sb_err_t *err)
+static int s3store_upload_abort(sb_store_t *st, const char *key, const char *upload_id,
+                                sb_err_t *err)
 {
     char k[SB_STORE_PATH_BYTES_MAX];
     full_key(st, key, k, sizeof k);
@@ -164,12 +147,12 @@ typedef struct uploads_ctx {
 static int on_upload(const char *full, const char *upload_id, void *ctx)
 {
     uploads_ctx_t *c = ctx;
-    const char *rel = relative_key(c->st, full);
+    const char *rel = sb_store_key_relative(c->st->prefix, full);
     return rel == NULL ? 0 : sb_store_uploads_push(c->out, &c->cap, rel, upload_id, c->err);
 }
 
-int sb_s3store_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
-                            sb_err_t *err)
+static int s3store_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
+                                sb_err_t *err)
 {
     out->items = NULL;
     out->count = 0;
@@ -182,3 +165,24 @@ int sb_s3store_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads
     }
     return 0;
 }
+
+/* An S3 PUT is atomic: a crash leaves no temporary object there, so there
+ * is nothing to sweep and no leftover besides uploads in progress. */
+const sb_store_ops_t sb_store_s3_ops = {
+    .open = s3store_open,
+    .close = s3store_close,
+    .check = s3store_check,
+    .path = s3store_path,
+    .put = s3store_put,
+    .get = s3store_get,
+    .exists = s3store_exists,
+    .delete = s3store_delete,
+    .list = s3store_list,
+    .upload_create = s3store_upload_create,
+    .upload_part = s3store_upload_part,
+    .upload_complete = s3store_upload_complete,
+    .upload_abort = s3store_upload_abort,
+    .uploads_list = s3store_uploads_list,
+    .sweep_temporaries = NULL,
+    .leftovers = NULL,
+};

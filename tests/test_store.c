@@ -1,9 +1,13 @@
-/* test_store.c — the file:// object store, as a specification.
+/* test_store.c — the object store (store.h), as a specification.
  *
- * Every test opens a store on a fresh folder under /tmp and removes it
- * afterwards. Objects appear whole or not at all; multipart uploads are the
- * sink's two-phase commit, so completing must be idempotent (never rewriting
- * a published object) and aborting must leave nothing behind. */
+ * The contract every backend keeps runs once per backend of a table
+ * (file:// on a fresh folder under /tmp, mem:// on a fresh namespace with a
+ * prefix), as the suites "store contract <scheme>"; the suite "store" holds
+ * what only file:// does (its folder, temporary files, inodes) and opening.
+ * Objects appear whole or not at all; multipart uploads are the sink's
+ * two-phase commit, so completing must be idempotent (never rewriting a
+ * published object) and aborting must leave nothing behind. mem:// alone is
+ * specified in test_store_mem.c. */
 #include <dirent.h>
 #include <ftw.h>
 #include <stdbool.h>
@@ -20,24 +24,41 @@
 /* ------------------------------------------------------------- fixture -- */
 
 typedef struct fixture {
-    char dir[64];                       /* the temporary folder */
-    char uri[128];                      /* file://<dir>/store */
+    char dir[64];                       /* file://: the temporary folder */
+    char name[64];                      /* mem://: the namespace */
+    char uri[128];                      /* file://<dir>/store, mem://<name>/store */
     sb_store_t st;
     sb_err_t err;
 } fixture_t;
 
-static void fx_open(fixture_t *f)
+/* A backend under test: how to open and close a fresh store, and whether an
+ * upload is still staged (its parts kept, waiting for complete or abort). */
+typedef struct backend {
+    const char *suite;
+    void (*open)(fixture_t *f);
+    void (*close)(fixture_t *f);
+    bool (*staged)(fixture_t *f, const char *upload_id);
+} backend_t;
+
+static const backend_t *backend;        /* the one the running suite tests */
+
+static void fx_open_uri(fixture_t *f)
 {
-    memset(f, 0, sizeof *f);
-    temp_dir_make(f->dir, sizeof f->dir, "/tmp/sb-store-XXXXXX");
-    snprintf(f->uri, sizeof f->uri, "file://%s/store", f->dir);
     int rc = sb_store_open(&f->st, f->uri, "/nonexistent-base", &f->err);
     if (rc != 0)
         fprintf(stderr, "\n    cannot open %s: %s\n", f->uri, f->err.msg);
     CU_ASSERT_EQUAL_FATAL(rc, 0);
 }
 
-static void fx_close(fixture_t *f)
+static void file_open(fixture_t *f)
+{
+    memset(f, 0, sizeof *f);
+    temp_dir_make(f->dir, sizeof f->dir, "/tmp/sb-store-XXXXXX");
+    snprintf(f->uri, sizeof f->uri, "file://%s/store", f->dir);
+    fx_open_uri(f);
+}
+
+static void file_close(fixture_t *f)
 {
     temp_dir_remove(f->dir);
 }
@@ -46,6 +67,58 @@ static bool path_exists(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0;
+}
+
+static void upload_path(const fixture_t *f, const char *upload_id, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/" SB_STORE_UPLOADS_DIR "/%s", f->st.root, upload_id);
+}
+
+static bool file_staged(fixture_t *f, const char *upload_id)
+{
+    char dir[SB_STORE_PATH_BYTES_MAX + 64];
+    upload_path(f, upload_id, dir, sizeof dir);
+    return path_exists(dir);
+}
+
+static void mem_open(fixture_t *f)
+{
+    static int stores;
+    memset(f, 0, sizeof *f);
+    snprintf(f->name, sizeof f->name, "test-store-%d", ++stores);
+    snprintf(f->uri, sizeof f->uri, "mem://%s/store", f->name);
+    fx_open_uri(f);
+}
+
+static void mem_close(fixture_t *f)
+{
+    CU_ASSERT_EQUAL(sb_store_mem_drop(f->name), 0);
+}
+
+static bool mem_staged(fixture_t *f, const char *upload_id)
+{
+    sb_store_uploads_t u;
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f->st, "", &u, &f->err), 0);
+    bool staged = false;
+    for (size_t i = 0; i < u.count; i++)
+        staged = staged || strcmp(u.items[i].upload_id, upload_id) == 0;
+    sb_store_uploads_free(&u);
+    return staged;
+}
+
+static const backend_t file_backend = { "store contract file://", file_open, file_close,
+                                        file_staged };
+static const backend_t mem_backend = { "store contract mem://", mem_open, mem_close,
+                                       mem_staged };
+
+static void fx_open(fixture_t *f)
+{
+    backend->open(f);
+}
+
+static void fx_close(fixture_t *f)
+{
+    backend->close(f);
 }
 
 /* Entries of a folder other than . and .., or -1 if it cannot be read. */
@@ -60,11 +133,6 @@ static int count_entries(const char *dir)
         n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
     closedir(d);
     return n;
-}
-
-static void upload_path(const fixture_t *f, const char *upload_id, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/" SB_STORE_UPLOADS_DIR "/%s", f->st.root, upload_id);
 }
 
 /* Writes a file under the store root behind the store's back. */
@@ -138,9 +206,6 @@ static void test_put_then_get_returns_the_bytes_and_exists(void)
     put_ok(&f, "a/b/c.txt", "some bytes");
     CU_ASSERT_EQUAL(sb_store_exists(&f.st, "a/b/c.txt", &f.err), 1);
     assert_object(&f, "a/b/c.txt", "some bytes");
-    char path[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(&f.st, "a/b/c.txt", path, sizeof path);
-    CU_ASSERT_TRUE(path_exists(path));
     fx_close(&f);
 }
 
@@ -262,24 +327,20 @@ static void test_list_with_no_match_is_empty_not_an_error(void)
     fx_close(&f);
 }
 
-static void test_list_never_shows_uploads_or_temporary_files(void)
+static void test_list_never_shows_uploads_in_progress(void)
 {
     fixture_t f;
     fx_open(&f);
     char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
     stage(&f, "part-000-1", two_parts, 2, id, sizeof id);
     put_ok(&f, "dir/visible", "v");
-    write_raw(&f, "visible.tmp-123-0", "a temporary file at the root");
-    write_raw(&f, "dir/visible.tmp-77", "a temporary file below");
     sb_store_list_t l;
     list_ok(&f, "", &l);
     CU_ASSERT_EQUAL(l.count, 1);
     if (l.count >= 1)
         CU_ASSERT_STRING_EQUAL(l.keys[0], "dir/visible");
-    for (size_t i = 0; i < l.count; i++) {
+    for (size_t i = 0; i < l.count; i++)
         CU_ASSERT_PTR_NULL(strstr(l.keys[i], SB_STORE_UPLOADS_DIR));
-        CU_ASSERT_PTR_NULL(strstr(l.keys[i], ".tmp-"));
-    }
     sb_store_list_free(&l);
     list_ok(&f, SB_STORE_UPLOADS_DIR "/", &l);
     CU_ASSERT_EQUAL(l.count, 0);
@@ -316,10 +377,10 @@ static void test_invalid_keys_are_rejected_with_the_key_in_the_message(void)
         CU_ASSERT_EQUAL(sb_store_upload_create(&f.st, key, id, sizeof id, &f.err), -1);
         CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, key, "u1", 1, &f.err), -1);
     }
-    /* Nothing escaped the store's folder, and nothing was staged. */
+    /* Nothing escaped the store's folder (file://), and nothing was staged. */
     char escaped[128];
     snprintf(escaped, sizeof escaped, "%s/escape", f.dir);
-    CU_ASSERT_FALSE(path_exists(escaped));
+    CU_ASSERT_FALSE(f.dir[0] != '\0' && path_exists(escaped));
     sb_store_list_t l;
     list_ok(&f, "", &l);
     CU_ASSERT_EQUAL(l.count, 0);
@@ -358,10 +419,8 @@ static void test_complete_publishes_the_concatenation_of_the_parts(void)
         fprintf(stderr, "\n    complete: %s\n", f.err.msg);
     CU_ASSERT_EQUAL(rc, SB_STORE_OK);
     assert_object(&f, "out/part-000-1", "hello world\n");
-    /* The staging folder is gone and the upload is no longer listed. */
-    char dir[SB_STORE_PATH_BYTES_MAX + 64];
-    upload_path(&f, id, dir, sizeof dir);
-    CU_ASSERT_FALSE(path_exists(dir));
+    /* The parts are gone and the upload is no longer listed. */
+    CU_ASSERT_FALSE(backend->staged(&f, id));
     sb_store_uploads_t u;
     CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
     CU_ASSERT_EQUAL(u.count, 0);
@@ -395,16 +454,10 @@ static void test_completing_again_reports_already_and_does_not_rewrite(void)
     stage(&f, "part-000-1", two_parts, 2, id, sizeof id);
     CU_ASSERT_EQUAL_FATAL(sb_store_upload_complete(&f.st, "part-000-1", id, 2, &f.err),
                           SB_STORE_OK);
-    char path[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(&f.st, "part-000-1", path, sizeof path);
-    struct stat before, after;
-    CU_ASSERT_EQUAL_FATAL(stat(path, &before), 0);
     int rc = sb_store_upload_complete(&f.st, "part-000-1", id, 2, &f.err);
     if (rc < 0)
         fprintf(stderr, "\n    second complete: %s\n", f.err.msg);
     CU_ASSERT_EQUAL(rc, SB_STORE_ALREADY);
-    CU_ASSERT_EQUAL_FATAL(stat(path, &after), 0);
-    CU_ASSERT_EQUAL(after.st_ino, before.st_ino);
     assert_object(&f, "part-000-1", "hello world\n");
     fx_close(&f);
 }
@@ -419,53 +472,14 @@ static void test_completing_a_new_upload_of_a_published_key_keeps_the_object(voi
     stage(&f, "part-000-1", two_parts, 2, first, sizeof first);
     CU_ASSERT_EQUAL_FATAL(sb_store_upload_complete(&f.st, "part-000-1", first, 2, &f.err),
                           SB_STORE_OK);
-    char path[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(&f.st, "part-000-1", path, sizeof path);
-    struct stat before, after;
-    CU_ASSERT_EQUAL_FATAL(stat(path, &before), 0);
     static const char *const other[] = { "something else entirely\n" };
     stage(&f, "part-000-1", other, 1, second, sizeof second);
     CU_ASSERT_STRING_NOT_EQUAL(first, second);
+    CU_ASSERT_TRUE(backend->staged(&f, second));
     CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-1", second, 1, &f.err),
                     SB_STORE_ALREADY);
-    CU_ASSERT_EQUAL_FATAL(stat(path, &after), 0);
-    CU_ASSERT_EQUAL(after.st_ino, before.st_ino);
     assert_object(&f, "part-000-1", "hello world\n");
-    char dir[SB_STORE_PATH_BYTES_MAX + 64];
-    upload_path(&f, second, dir, sizeof dir);
-    CU_ASSERT_FALSE(path_exists(dir));
-    fx_close(&f);
-}
-
-/* A worker killed between the rename and the removal of the staging folder
- * leaves both; the next incarnation completes again. */
-static void test_crash_after_rename_before_cleanup_reports_already_and_cleans_up(void)
-{
-    fixture_t f;
-    fx_open(&f);
-    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
-    stage(&f, "out/part-001-4", two_parts, 2, id, sizeof id);
-    put_ok(&f, "out/part-001-4", "hello world\n"); /* the rename happened */
-    char path[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(&f.st, "out/part-001-4", path, sizeof path);
-    struct stat before, after;
-    CU_ASSERT_EQUAL_FATAL(stat(path, &before), 0);
-    char dir[SB_STORE_PATH_BYTES_MAX + 64];
-    upload_path(&f, id, dir, sizeof dir);
-    CU_ASSERT_TRUE_FATAL(path_exists(dir));
-
-    int rc = sb_store_upload_complete(&f.st, "out/part-001-4", id, 2, &f.err);
-    if (rc < 0)
-        fprintf(stderr, "\n    complete: %s\n", f.err.msg);
-    CU_ASSERT_EQUAL(rc, SB_STORE_ALREADY);
-    CU_ASSERT_FALSE(path_exists(dir));
-    CU_ASSERT_EQUAL_FATAL(stat(path, &after), 0);
-    CU_ASSERT_EQUAL(after.st_ino, before.st_ino);
-    assert_object(&f, "out/part-001-4", "hello world\n");
-    sb_store_uploads_t u;
-    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
-    CU_ASSERT_EQUAL(u.count, 0);
-    sb_store_uploads_free(&u);
+    CU_ASSERT_FALSE(backend->staged(&f, second));
     fx_close(&f);
 }
 
@@ -491,10 +505,6 @@ static void test_complete_with_a_missing_part_fails_and_publishes_nothing(void)
     CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "out/k", id, 3, &f.err), -1);
     ASSERT_HAS(f.err.msg, "part 3 missing");
     CU_ASSERT_EQUAL(sb_store_exists(&f.st, "out/k", &f.err), 0);
-    /* No temporary file is left next to where the object would be. */
-    char dir[SB_STORE_PATH_BYTES_MAX];
-    sb_store_path(&f.st, "out", dir, sizeof dir);
-    CU_ASSERT_EQUAL(count_entries(dir), 0);
     /* The upload is still there and can be completed with the right count. */
     CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "out/k", id, 2, &f.err), SB_STORE_OK);
     assert_object(&f, "out/k", "hello world\n");
@@ -521,9 +531,7 @@ static void test_part_for_an_unknown_upload_is_an_error(void)
     memset(&f.err, 0, sizeof f.err);
     CU_ASSERT_EQUAL(sb_store_upload_part(&f.st, "k", "u-unknown", 1, "x", 1, &f.err), -1);
     ASSERT_HAS(f.err.msg, "u-unknown");
-    char dir[SB_STORE_PATH_BYTES_MAX + 64];
-    upload_path(&f, "u-unknown", dir, sizeof dir);
-    CU_ASSERT_FALSE(path_exists(dir));
+    CU_ASSERT_FALSE(backend->staged(&f, "u-unknown"));
     fx_close(&f);
 }
 
@@ -533,11 +541,9 @@ static void test_abort_removes_the_parts_and_the_object_never_appears(void)
     fx_open(&f);
     char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
     stage(&f, "part-000-3", two_parts, 2, id, sizeof id);
-    char dir[SB_STORE_PATH_BYTES_MAX + 64];
-    upload_path(&f, id, dir, sizeof dir);
-    CU_ASSERT_TRUE_FATAL(path_exists(dir));
+    CU_ASSERT_TRUE_FATAL(backend->staged(&f, id));
     CU_ASSERT_EQUAL(sb_store_upload_abort(&f.st, "k", id, &f.err), 0);
-    CU_ASSERT_FALSE(path_exists(dir));
+    CU_ASSERT_FALSE(backend->staged(&f, id));
     CU_ASSERT_EQUAL(sb_store_exists(&f.st, "part-000-3", &f.err), 0);
     sb_store_uploads_t u;
     CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
@@ -642,6 +648,168 @@ static void test_upload_ids_are_unique(void)
     fx_close(&f);
 }
 
+/* ---------------------------------------------------- leftovers, sweep -- */
+
+static void test_leftovers_count_uploads_in_progress_and_name_one(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    size_t count = 99;
+    char example[256] = "stale";
+    CU_ASSERT_EQUAL_FATAL(sb_store_leftovers(&f.st, "", &count, example, sizeof example,
+                                             &f.err), 0);
+    CU_ASSERT_EQUAL(count, 0);
+    CU_ASSERT_STRING_EQUAL(example, "");
+    char a[SB_STORE_UPLOAD_ID_BYTES_MAX], b[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "out/part-000-1", two_parts, 1, a, sizeof a);
+    stage(&f, "elsewhere/part-000-1", two_parts, 1, b, sizeof b);
+    put_ok(&f, "out/published", "not a leftover");
+    CU_ASSERT_EQUAL_FATAL(sb_store_leftovers(&f.st, "out/", &count, example, sizeof example,
+                                             &f.err), 0);
+    CU_ASSERT_EQUAL(count, 1);
+    ASSERT_HAS(example, a);
+    ASSERT_HAS(example, "out/part-000-1");
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "out/part-000-1", a, 1, &f.err), SB_STORE_OK);
+    CU_ASSERT_EQUAL_FATAL(sb_store_leftovers(&f.st, "", &count, NULL, 0, &f.err), 0);
+    CU_ASSERT_EQUAL(count, 1); /* elsewhere/ */
+    fx_close(&f);
+}
+
+static void test_sweep_keeps_objects_and_uploads(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "out/part-000-1", two_parts, 2, id, sizeof id);
+    put_ok(&f, "out/kept", "kept");
+    CU_ASSERT_EQUAL(sb_store_sweep_temporaries(&f.st, "", &f.err), 0);
+    assert_object(&f, "out/kept", "kept");
+    CU_ASSERT_TRUE(backend->staged(&f, id));
+    fx_close(&f);
+}
+
+/* -------------------------------------------------------- file:// only -- */
+
+static void test_file_path_of_an_object_is_its_file(void)
+{
+    fixture_t f;
+    file_open(&f);
+    put_ok(&f, "a/b/c.txt", "some bytes");
+    char path[SB_STORE_PATH_BYTES_MAX], want[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f.st, "a/b/c.txt", path, sizeof path);
+    snprintf(want, sizeof want, "%s/store/a/b/c.txt", f.dir);
+    CU_ASSERT_STRING_EQUAL(path, want);
+    CU_ASSERT_TRUE(path_exists(path));
+    file_close(&f);
+}
+
+static void test_file_list_never_shows_temporary_files(void)
+{
+    fixture_t f;
+    file_open(&f);
+    put_ok(&f, "dir/visible", "v");
+    write_raw(&f, "visible.tmp-123-0", "a temporary file at the root");
+    write_raw(&f, "dir/visible.tmp-77", "a temporary file below");
+    sb_store_list_t l;
+    list_ok(&f, "", &l);
+    CU_ASSERT_EQUAL(l.count, 1);
+    for (size_t i = 0; i < l.count; i++)
+        CU_ASSERT_PTR_NULL(strstr(l.keys[i], ".tmp-"));
+    sb_store_list_free(&l);
+    file_close(&f);
+}
+
+static void test_file_sweep_removes_temporary_files_under_the_prefix_only(void)
+{
+    fixture_t f;
+    file_open(&f);
+    put_ok(&f, "dir/visible", "v");
+    put_ok(&f, "other/visible", "v");
+    write_raw(&f, "dir/visible.tmp-77", "cut short");
+    write_raw(&f, "other/visible.tmp-78", "cut short too");
+    size_t count = 0;
+    CU_ASSERT_EQUAL_FATAL(sb_store_leftovers(&f.st, "", &count, NULL, 0, &f.err), 0);
+    CU_ASSERT_EQUAL(count, 2);
+    CU_ASSERT_EQUAL(sb_store_sweep_temporaries(&f.st, "dir/", &f.err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_store_leftovers(&f.st, "", &count, NULL, 0, &f.err), 0);
+    CU_ASSERT_EQUAL(count, 1);
+    assert_object(&f, "dir/visible", "v");
+    file_close(&f);
+}
+
+static ino_t inode_of(fixture_t *f, const char *key)
+{
+    char path[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f->st, key, path, sizeof path);
+    struct stat sb;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &sb), 0);
+    return sb.st_ino;
+}
+
+static void test_file_completing_again_keeps_the_same_file(void)
+{
+    fixture_t f;
+    file_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX], again[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "part-000-1", two_parts, 2, id, sizeof id);
+    CU_ASSERT_EQUAL_FATAL(sb_store_upload_complete(&f.st, "part-000-1", id, 2, &f.err),
+                          SB_STORE_OK);
+    ino_t before = inode_of(&f, "part-000-1");
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-1", id, 2, &f.err),
+                    SB_STORE_ALREADY);
+    CU_ASSERT_EQUAL(inode_of(&f, "part-000-1"), before);
+    stage(&f, "part-000-1", two_parts, 1, again, sizeof again);
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "part-000-1", again, 1, &f.err),
+                    SB_STORE_ALREADY);
+    CU_ASSERT_EQUAL(inode_of(&f, "part-000-1"), before);
+    file_close(&f);
+}
+
+/* A worker killed between the rename and the removal of the staging folder
+ * leaves both; the next incarnation completes again. */
+static void test_crash_after_rename_before_cleanup_reports_already_and_cleans_up(void)
+{
+    fixture_t f;
+    file_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "out/part-001-4", two_parts, 2, id, sizeof id);
+    put_ok(&f, "out/part-001-4", "hello world\n"); /* the rename happened */
+    char path[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f.st, "out/part-001-4", path, sizeof path);
+    struct stat before, after;
+    CU_ASSERT_EQUAL_FATAL(stat(path, &before), 0);
+    char dir[SB_STORE_PATH_BYTES_MAX + 64];
+    upload_path(&f, id, dir, sizeof dir);
+    CU_ASSERT_TRUE_FATAL(path_exists(dir));
+
+    int rc = sb_store_upload_complete(&f.st, "out/part-001-4", id, 2, &f.err);
+    if (rc < 0)
+        fprintf(stderr, "\n    complete: %s\n", f.err.msg);
+    CU_ASSERT_EQUAL(rc, SB_STORE_ALREADY);
+    CU_ASSERT_FALSE(path_exists(dir));
+    CU_ASSERT_EQUAL_FATAL(stat(path, &after), 0);
+    CU_ASSERT_EQUAL(after.st_ino, before.st_ino);
+    assert_object(&f, "out/part-001-4", "hello world\n");
+    sb_store_uploads_t u;
+    CU_ASSERT_EQUAL_FATAL(sb_store_uploads_list(&f.st, "", &u, &f.err), 0);
+    CU_ASSERT_EQUAL(u.count, 0);
+    sb_store_uploads_free(&u);
+    file_close(&f);
+}
+
+static void test_file_failed_complete_leaves_no_temporary_file(void)
+{
+    fixture_t f;
+    file_open(&f);
+    char id[SB_STORE_UPLOAD_ID_BYTES_MAX];
+    stage(&f, "out/k", two_parts, 2, id, sizeof id);
+    CU_ASSERT_EQUAL(sb_store_upload_complete(&f.st, "out/k", id, 3, &f.err), -1);
+    char dir[SB_STORE_PATH_BYTES_MAX];
+    sb_store_path(&f.st, "out", dir, sizeof dir);
+    CU_ASSERT_EQUAL(count_entries(dir), 0);
+    file_close(&f);
+}
+
 /* ---------------------------------------------------------------- open -- */
 
 static void test_relative_file_uri_resolves_against_base_dir(void)
@@ -691,6 +859,7 @@ static void test_unknown_uri_is_an_error_with_a_clear_message(void)
     ASSERT_HAS(err.msg, "ftp://host/prefix");
     ASSERT_HAS(err.msg, "file://");
     ASSERT_HAS(err.msg, "s3://");
+    ASSERT_HAS(err.msg, "mem://");
     memset(&err, 0, sizeof err);
     CU_ASSERT_EQUAL(sb_store_open(&st, "/tmp/plain/path", "/tmp", &err), -1);
     ASSERT_HAS(err.msg, "/tmp/plain/path");
@@ -768,35 +937,67 @@ static void test_s3_uri_splits_bucket_and_prefix(void)
     credentials_restore(&saved);
 }
 
+/* The contract, once per backend: the suite's initialisation picks it. */
+static const sb_test_case_t contract_cases[] = {
+#define T(fn) { #fn, fn }
+    T(test_put_then_get_returns_the_bytes_and_exists),
+    T(test_put_of_empty_object_then_get_returns_zero_bytes),
+    T(test_put_replaces_an_object_whole),
+    T(test_get_of_a_missing_key_returns_zero_and_leaves_data_alone),
+    T(test_delete_removes_the_object_and_deleting_a_missing_key_is_fine),
+    T(test_list_returns_sorted_keys_under_a_prefix_recursively),
+    T(test_list_prefix_may_end_inside_a_name),
+    T(test_list_with_no_match_is_empty_not_an_error),
+    T(test_list_never_shows_uploads_in_progress),
+    T(test_invalid_keys_are_rejected_with_the_key_in_the_message),
+    T(test_overlong_key_is_rejected),
+    T(test_complete_publishes_the_concatenation_of_the_parts),
+    T(test_parts_are_concatenated_in_part_number_order),
+    T(test_completing_again_reports_already_and_does_not_rewrite),
+    T(test_completing_a_new_upload_of_a_published_key_keeps_the_object),
+    T(test_completing_a_missing_upload_without_object_is_an_error),
+    T(test_complete_with_a_missing_part_fails_and_publishes_nothing),
+    T(test_part_numbers_outside_1_to_10000_are_rejected),
+    T(test_part_for_an_unknown_upload_is_an_error),
+    T(test_abort_removes_the_parts_and_the_object_never_appears),
+    T(test_abort_leaves_other_uploads_alone),
+    T(test_upload_ids_that_are_not_plain_names_are_rejected),
+    T(test_uploads_list_filters_by_key_prefix),
+    T(test_upload_ids_are_unique),
+    T(test_leftovers_count_uploads_in_progress_and_name_one),
+    T(test_sweep_keeps_objects_and_uploads),
+    { NULL, NULL },
+};
+
+static int use_file(void)
+{
+    backend = &file_backend;
+    return 0;
+}
+
+static int use_mem(void)
+{
+    backend = &mem_backend;
+    return 0;
+}
+
+static const struct {
+    const backend_t *backend;
+    CU_InitializeFunc use;
+} contract_backends[] = {
+    { &file_backend, use_file },
+    { &mem_backend, use_mem },
+};
+
 void test_store_register(void)
 {
-#define T(fn) { #fn, fn }
     static const sb_test_case_t cases[] = {
-        T(test_put_then_get_returns_the_bytes_and_exists),
-        T(test_put_of_empty_object_then_get_returns_zero_bytes),
-        T(test_put_replaces_an_object_whole),
-        T(test_get_of_a_missing_key_returns_zero_and_leaves_data_alone),
-        T(test_delete_removes_the_object_and_deleting_a_missing_key_is_fine),
-        T(test_list_returns_sorted_keys_under_a_prefix_recursively),
-        T(test_list_prefix_may_end_inside_a_name),
-        T(test_list_with_no_match_is_empty_not_an_error),
-        T(test_list_never_shows_uploads_or_temporary_files),
-        T(test_invalid_keys_are_rejected_with_the_key_in_the_message),
-        T(test_overlong_key_is_rejected),
-        T(test_complete_publishes_the_concatenation_of_the_parts),
-        T(test_parts_are_concatenated_in_part_number_order),
-        T(test_completing_again_reports_already_and_does_not_rewrite),
-        T(test_completing_a_new_upload_of_a_published_key_keeps_the_object),
+        T(test_file_path_of_an_object_is_its_file),
+        T(test_file_list_never_shows_temporary_files),
+        T(test_file_sweep_removes_temporary_files_under_the_prefix_only),
+        T(test_file_completing_again_keeps_the_same_file),
         T(test_crash_after_rename_before_cleanup_reports_already_and_cleans_up),
-        T(test_completing_a_missing_upload_without_object_is_an_error),
-        T(test_complete_with_a_missing_part_fails_and_publishes_nothing),
-        T(test_part_numbers_outside_1_to_10000_are_rejected),
-        T(test_part_for_an_unknown_upload_is_an_error),
-        T(test_abort_removes_the_parts_and_the_object_never_appears),
-        T(test_abort_leaves_other_uploads_alone),
-        T(test_upload_ids_that_are_not_plain_names_are_rejected),
-        T(test_uploads_list_filters_by_key_prefix),
-        T(test_upload_ids_are_unique),
+        T(test_file_failed_complete_leaves_no_temporary_file),
         T(test_relative_file_uri_resolves_against_base_dir),
         T(test_absolute_file_uri_ignores_base_dir),
         T(test_unknown_uri_is_an_error_with_a_clear_message),
@@ -806,4 +1007,9 @@ void test_store_register(void)
     };
 #undef T
     sb_test_add_suite("store", cases);
+    for (size_t i = 0; i < sizeof contract_backends / sizeof contract_backends[0]; i++) {
+        const char *name = contract_backends[i].backend->suite;
+        sb_test_add_suite(name, contract_cases);
+        CU_set_suite_initfunc(CU_get_suite(name), contract_backends[i].use);
+    }
 }
