@@ -39,6 +39,7 @@
 #include "sink.h"
 #include "store.h"
 #include "subtask.h"
+#include "subtask_script.h"
 #include "trace.h"
 
 /* A padded input value (input.record_bytes) must travel whole. */
@@ -157,6 +158,8 @@ struct job {
     atomic_bool stop;               /* failure: every thread winds down */
     atomic_bool tasks_done;
     pthread_t coordinator;
+    bool scripted;                  /* sb_job_script_run: the script's clock */
+    int64_t script_now_ns;
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -405,8 +408,8 @@ static void fields_add_json(sb_subtask_fields_t *f, const char *key, const json_
 
 static int64_t op_now_ns(void *ctx)
 {
-    (void)ctx;
-    return sb_clock_now_ns();
+    const task_t *t = ctx;
+    return t->job->scripted ? t->job->script_now_ns : sb_clock_now_ns();
 }
 
 /* The operator state at the cut (copied when the subtask goes on changing
@@ -1588,7 +1591,8 @@ static int open_everything(job_t *job, sb_err_t *err)
     if (sb_trace_open(&job->trace, path, err) != 0)
         return -1;
     snprintf(path, sizeof path, "%s/progress.bin", p->run_dir);
-    job->progress = sb_progress_map(path, 0, err);
+    job->progress = sb_progress_map(path, job->scripted, err); /* the supervisor's, or
+                                                                   the script's own */
     if (job->progress == NULL)
         return -1;
     if (sb_cpstore_open(&job->cps, p->checkpoints_uri, p->run_dir, p->job_name,
@@ -1749,4 +1753,138 @@ void sb_job_run_uri(const char *uri, const char *run_id, char *out, size_t len)
         snprintf(out, len, "%.*s/%s", (int)l, uri, run_id);
     else
         snprintf(out, len, "%s", uri);
+}
+
+/* ------------------------------------------------- the conformance script */
+
+/* The output's far end: takes what the subject sends, so it never waits. */
+static void script_drain(sb_channel_t *ch)
+{
+    sb_barrier_announcement_t a;
+    while (sb_channel_poll_announcement(ch, &a))
+        ;
+    sb_item_t *it;
+    while ((it = sb_channel_poll(ch)) != NULL)
+        sb_channel_release(ch, it);
+}
+
+static int script_push(job_t *job, sb_channel_t *ch, sb_item_kind_t kind, int64_t n,
+                       int64_t *next_offset, sb_err_t *err)
+{
+    do {
+        if (!sb_channel_can_acquire(ch))
+            return sb_err_set(err, "script: channel %d is full: add a run step", ch->index);
+        sb_item_t *it = sb_channel_acquire(ch, &job->stop);
+        it->kind = kind;
+        it->count = 0;
+        for (; kind == SB_ITEM_RECORDS && it->count < SB_BATCH_RECORDS_MAX && n > 0; n--) {
+            sb_record_t *r = &it->records[it->count++];
+            r->partition = ch->index;
+            r->offset = (*next_offset)++;
+            r->value_len = 1;
+            r->value[0] = 'a';
+        }
+        sb_channel_push(ch, it);
+    } while (n > 0);
+    return 0;
+}
+
+/* Runs the subject until a step takes nothing (bounded). */
+static int script_run(task_t *t, sb_err_t *err)
+{
+    for (int round = 0; round < 100000; round++) {
+        bool ended = false;
+        int rc = operator_step(t, &ended);
+        flush_outputs(t);
+        script_drain(t->outputs[0]);
+        pthread_mutex_lock(&t->job->lock);
+        t->job->acks_count = 0; /* no coordinator: acks go nowhere */
+        pthread_mutex_unlock(&t->job->lock);
+        if (rc < 0)
+            return sb_err_set(err, "script: the subject failed: %s", t->job->error.msg);
+        if (rc == 0 || ended)
+            return 0;
+    }
+    return sb_err_set(err, "script: the subject never went idle");
+}
+
+static int script_play(job_t *job, task_t *t, const sb_script_t *sc, sb_err_t *err)
+{
+    int64_t next_offset[SB_SCRIPT_INPUTS_MAX] = { 0 };
+    for (int i = 0; i < sc->steps_count; i++) {
+        const sb_script_step_t *st = &sc->steps[i];
+        sb_channel_t *in = st->input >= 0 && st->input < sc->inputs ? t->inputs[st->input] : NULL;
+        int rc = 0;
+        switch (st->op) {
+        case SB_SCRIPT_RECORDS:
+            rc = script_push(job, in, SB_ITEM_RECORDS, st->n, &next_offset[st->input], err);
+            break;
+        case SB_SCRIPT_BARRIER: {
+            sb_barrier_announcement_t a = { .checkpoint_id = st->n, .unaligned = st->unaligned };
+            if (!sb_channel_announce(in, a, &job->stop))
+                rc = sb_err_set(err, "script: announcement ring of channel %d full", in->index);
+            break;
+        }
+        case SB_SCRIPT_END: rc = script_push(job, in, SB_ITEM_END_OF_INPUT, 0, NULL, err); break;
+        case SB_SCRIPT_CLOCK: job->script_now_ns = st->n; break;
+        case SB_SCRIPT_RUN: rc = script_run(t, err); break;
+        }
+        if (rc != 0)
+            return sb_err_wrap(err, "step %d", i + 1);
+    }
+    return 0;
+}
+
+int sb_job_script_run(const sb_script_t *sc, const char *dir, sb_err_t *err)
+{
+    assert(sc->inputs >= 1 && sc->inputs <= SB_SCRIPT_INPUTS_MAX);
+    job_t *job = calloc(1, sizeof *job);
+    sb_scenario_t *s = calloc(1, sizeof *s);
+    sb_job_params_t *p = calloc(1, sizeof *p);
+    if (job == NULL || s == NULL || p == NULL) {
+        free(job), free(s), free(p);
+        return sb_err_set(err, "out of memory");
+    }
+    sb_scenario_defaults(s);
+    s->mode = sc->mode;
+    s->unaligned = sc->unaligned;
+    s->aligned_checkpoint_timeout_ns = sc->aligned_timeout_ns;
+    s->mutant = sc->mutant;
+    s->trace_records = false;
+    *p = (sb_job_params_t){ .scenario = s, .run_dir = dir, .job_name = "script",
+                            .checkpoints_uri = "file://checkpoints", .sink_uri = "file://output" };
+    job->p = p;
+    job->s = s;
+    job->trace.fd = -1;
+    job->scripted = true;
+    pthread_mutex_init(&job->lock, NULL);
+    int rc = open_everything(job, err);
+    if (rc == 0 && (job->channels = calloc(SB_SCRIPT_INPUTS_MAX + 1, sizeof *job->channels)) == NULL)
+        rc = sb_err_set(err, "out of memory");
+    task_t *t = NULL;
+    if (rc == 0) {
+        t = add_task(job, SB_STAGE_MAP, 0);
+        for (int c = 0; c <= sc->inputs && rc == 0; c++) {
+            sb_channel_t *ch = add_channel(job, err);
+            if (ch == NULL)
+                rc = -1;
+            else if (c < sc->inputs)
+                t->inputs[t->inputs_count++] = ch;
+            else
+                t->outputs[t->outputs_count++] = ch;
+        }
+    }
+    if (rc == 0) {
+        t->out_connection = SB_CONNECTION_FORWARD;
+        sb_barrier_config_t bc = { .mode = s->mode, .unaligned = s->unaligned,
+                                   .aligned_timeout_ns = s->aligned_checkpoint_timeout_ns };
+        sb_barrier_init(&t->barrier, t->inputs_count, &bc);
+        subtask_init(t);
+        rc = script_play(job, t, sc, err);
+    }
+    cleanup(job);
+    free(job);
+    free(s);
+    free(p);
+    return rc;
 }

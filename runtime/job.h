@@ -49,6 +49,12 @@ void sb_job_run_uri(const char *uri, const char *run_id, char *out, size_t len);
 /* Runs the job to the end. Returns 0 when finished, -1 on failure. */
 int sb_job_run(const sb_job_params_t *p, sb_err_t *err);
 
+/* Plays a conformance script (subtask_script.h) through this driver: one
+ * map subtask on real channels, stepped by the real operator loop on the
+ * calling thread; the trace and checkpoints go to `dir`. */
+struct sb_script;
+int sb_job_script_run(const struct sb_script *sc, const char *dir, sb_err_t *err);
+
 /* input.json in the run folder: written by the supervisor, read by workers. */
 int sb_job_input_save(const sb_job_input_t *in, const char *path, sb_err_t *err);
 int sb_job_input_load(sb_job_input_t *in, const char *path, sb_err_t *err);

@@ -25,6 +25,7 @@
 #include "pipeline.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@
 #include "coordinator.h"
 #include "simstore.h"
 #include "subtask.h"
+#include "subtask_script.h"
 #include "topology.h"
 
 #define ANN_RING 32            /* announcements in transit on one channel */
@@ -1498,4 +1500,135 @@ int sb_pipeline_check_output(const sb_pipeline_t *p, sb_eo_report_t *out, sb_err
     sb_eo_finish(eo, out);
     sb_eo_free(eo);
     return 0;
+}
+
+/* ------------------------------------------------- the conformance script */
+
+/* The simulated job a script plays on: `inputs` source subtasks, each on
+ * its own channel into map-0 (channels 0 .. inputs-1), and map-0's one
+ * output into a sink (channel `inputs`). The sources do nothing by
+ * themselves: the script sends for them. */
+static void script_scenario(const sb_script_t *sc, sb_simscenario_t *s)
+{
+    sb_simscenario_defaults(s);
+    snprintf(s->name, sizeof s->name, "script");
+    s->protocol = sc->mode == SB_MODE_AT_LEAST_ONCE ? SB_SIM_AT_LEAST_ONCE
+                  : !sc->unaligned                  ? SB_SIM_ALIGNED
+                  : sc->aligned_timeout_ns > 0      ? SB_SIM_TIMEOUT
+                                                    : SB_SIM_UNALIGNED;
+    s->aligned_timeout_ns = sc->aligned_timeout_ns;
+    s->mutant = sc->mutant;
+    s->trace_records = false;
+    s->channel_capacity = SB_SIMSCENARIO_CAPACITY_MAX;
+    s->stages_count = 3;
+    s->stages[0] = (sb_simscenario_stage_t){ .name = "source", .kind = SB_SIM_SOURCE,
+                                              .parallelism = sc->inputs, .keep_every = 1 };
+    s->stages[1] = (sb_simscenario_stage_t){ .name = "map", .kind = SB_SIM_MAP, .parallelism = 1,
+                                              .input = SB_CONNECTION_REBALANCE, .input_set = true,
+                                              .from = { 0 }, .from_count = 1, .keep_every = 1 };
+    s->stages[2] = (sb_simscenario_stage_t){ .name = "sink", .kind = SB_SIM_SINK, .parallelism = 1,
+                                              .input = SB_CONNECTION_FORWARD, .input_set = true,
+                                              .from = { 1 }, .from_count = 1, .keep_every = 1 };
+}
+
+/* What runtime/job.c's operator loop does, in the same order: every
+ * announcement input by input, the clock tick, then barriers due and one
+ * record, until nothing is readable. */
+static int script_run(sb_pipeline_t *p, task_t *t, sb_err_t *err)
+{
+    for (int ci = 0; ci < t->topo->inputs_count; ci++) {
+        int c = t->topo->inputs[ci];
+        while (p->chans[c].ann_count > 0)
+            on_announce(p, c);
+    }
+    for (int round = 0; round < 1000000; round++) {
+        sb_subtask_tick(&t->sub);
+        int64_t before = 0, after = 0;
+        for (int ci = 0; ci < t->topo->inputs_count; ci++)
+            before += in_chan(p, t, ci)->consumed;
+        bool ended = t->input_ended;
+        step(p, t);
+        for (int ci = 0; ci < t->topo->inputs_count; ci++)
+            after += in_chan(p, t, ci)->consumed;
+        if (p->e->failed)
+            return sb_err_set(err, "script: %s", p->e->err.msg);
+        if (after == before && ended == t->input_ended)
+            return 0;
+    }
+    return sb_err_set(err, "script: the subject never went idle");
+}
+
+static int script_play(sb_pipeline_t *p, const sb_script_t *sc, sb_err_t *err)
+{
+    task_t *map = &p->tasks[sc->inputs];
+    assert(strcmp(map->topo->name, "map-0") == 0);
+    int64_t next_offset[SB_SCRIPT_INPUTS_MAX] = { 0 };
+    for (int i = 0; i < sc->steps_count; i++) {
+        const sb_script_step_t *st = &sc->steps[i];
+        if (st->op != SB_SCRIPT_CLOCK && st->op != SB_SCRIPT_RUN &&
+            (st->input < 0 || st->input >= sc->inputs))
+            return sb_err_set(err, "step %d: no input %d", i + 1, st->input);
+        task_t *src = &p->tasks[st->input < 0 ? 0 : st->input];
+        chan_t *ch = &p->chans[st->input < 0 ? 0 : st->input];
+        int rc = 0;
+        switch (st->op) {
+        case SB_SCRIPT_RECORDS:
+            for (int64_t k = 0; k < st->n; k++)
+                push(p, src, st->input, (sb_simstore_rec_t){ .partition = st->input,
+                                                             .offset = next_offset[st->input]++ });
+            ch->delivered = ch->pushed;
+            break;
+        case SB_SCRIPT_BARRIER:
+            announce(p, st->input, &(sb_barrier_announcement_t){
+                                       .checkpoint_id = st->n, .position = ch->pushed,
+                                       .unaligned = st->unaligned });
+            break;
+        case SB_SCRIPT_END:
+            send_end(p, src);
+            ch->end_delivered = true;
+            break;
+        case SB_SCRIPT_CLOCK: p->e->now_ns = st->n; break;
+        case SB_SCRIPT_RUN: rc = script_run(p, map, err); break;
+        }
+        if (rc != 0)
+            return sb_err_wrap(err, "step %d", i + 1);
+    }
+    return 0;
+}
+
+int sb_pipeline_script_run(const sb_script_t *sc, const char *trace_path, sb_err_t *err)
+{
+    assert(sc->inputs >= 1 && sc->inputs <= SB_SCRIPT_INPUTS_MAX);
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_engine_t *e = malloc(sizeof *e);
+    if (s == NULL || e == NULL) {
+        free(s), free(e);
+        return sb_err_set(err, "out of memory");
+    }
+    script_scenario(sc, s);
+    sb_engine_init(e, 1, s->max_time_ns, s->max_events);
+    sb_pipeline_t *p = sb_pipeline_new(s, e);
+    int rc = p == NULL ? sb_err_set(err, "cannot build the script's job") : 0;
+    if (rc == 0) {
+        p->attempt = 0;
+        p->pid = SB_PIPELINE_WORKER_PID_BASE;
+        p->running = true;
+        reset_channels(p);
+        for (int i = 0; i < p->topo.tasks_count; i++)
+            reset_task(p, &p->tasks[i]);
+        rc = script_play(p, sc, err);
+    }
+    if (rc == 0) {
+        FILE *f = fopen(trace_path, "w");
+        if (f == NULL || fwrite(e->trace.data, 1, e->trace.len, f) != e->trace.len)
+            rc = sb_err_errno(err, errno, "writing %s", trace_path);
+        if (f != NULL && fclose(f) != 0 && rc == 0)
+            rc = sb_err_errno(err, errno, "writing %s", trace_path);
+    }
+    if (p != NULL)
+        sb_pipeline_free(p);
+    sb_engine_free(e);
+    free(e);
+    free(s);
+    return rc;
 }

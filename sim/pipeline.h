@@ -84,6 +84,11 @@ void sb_pipeline_stats(const sb_pipeline_t *p, sb_pipeline_stats_t *out);
 /* Exactly-once: what the sinks published against filter(map(input)), one
  * copy per path that keeps a record (virtual partitions, topology.h).
  * Returns -1 (err says why) when the checker cannot be built. */
+/* Plays a conformance script (runtime/subtask_script.h) through this
+ * driver and writes the trace to trace_path. */
+struct sb_script;
+int sb_pipeline_script_run(const struct sb_script *sc, const char *trace_path, sb_err_t *err);
+
 int sb_pipeline_check_output(const sb_pipeline_t *p, sb_eo_report_t *out, sb_err_t *err);
 
 #endif
