@@ -44,6 +44,10 @@ int sb_sink_key_parse(const char *key, int *subtask, int64_t *checkpoint_id)
 
 static void trace_event(sb_sink_t *k, const char *event, json_t *fields)
 {
+    if (k->emit != NULL) {
+        k->emit(k->emit_ctx, event, fields);
+        return;
+    }
     if (k->trace == NULL) {
         json_decref(fields);
         return;

@@ -52,6 +52,11 @@ typedef struct sb_sink {
      * fault harness can crash between two uploads of one commit. */
     void (*on_published)(void *ctx, int64_t checkpoint_id);
     void *on_published_ctx;
+    /* Where the sink's events (sink_stage, sink_commit, sink_abort) go
+     * instead of `trace` (may be NULL): the simulator's virtual-time trace.
+     * It takes ownership of `fields`, which has no "task" (emit knows). */
+    void (*emit)(void *ctx, const char *event, json_t *fields);
+    void *emit_ctx;
 } sb_sink_t;
 
 void sb_sink_init(sb_sink_t *k, sb_store_t *store, sb_trace_t *trace, int subtask,

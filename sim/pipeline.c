@@ -25,6 +25,8 @@
 #include "pipeline.h"
 
 #include <assert.h>
+#include <jansson.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,9 +36,12 @@
 #include "barrier.h"
 #include "coordinator.h"
 #include "simstore.h"
+#include "sink.h"
+#include "store.h"
 #include "subtask.h"
 #include "subtask_script.h"
 #include "topology.h"
+#include "verdict.h"
 
 #define ANN_RING 32            /* announcements in transit on one channel */
 #define TRIGGERS_RING 64       /* trigger times of recent checkpoints, by id */
@@ -78,8 +83,7 @@ typedef struct chan {
 /* What a snapshot took, kept until it is persisted at the ack. */
 typedef struct taken {
     int64_t processed, next_offset;
-    int64_t pending[SB_SIMSTORE_PENDING_MAX];
-    int pending_count;
+    json_t *sink_state;        /* runtime/sink.c's pending list */
 } taken_t;
 
 typedef struct task {
@@ -98,11 +102,11 @@ typedef struct task {
     bool finished, ended;
     /* operators and sinks */
     bool input_ended;
-    /* sink */
-    sb_simstore_recs_t epoch;
-    int64_t pending[SB_SIMSTORE_PENDING_MAX];
-    int pending_count;
-    int64_t committed_upto, last_snapshot_id;
+    /* sink: the runtime's two-phase commit (runtime/sink.c) on mem:// */
+    sb_sink_t sink;
+    const char *sink_value;    /* what every output line carries */
+    size_t sink_value_len;
+    int64_t last_snapshot_id;
     bool done;
     /* checkpoints: the protocol's part (runtime/subtask.h), what the
      * snapshot took, the channel state recorded since, input by input */
@@ -117,6 +121,8 @@ struct sb_pipeline {
     sb_engine_t *e;
     sb_topology_t topo;
     sb_simstore_t store;
+    sb_store_t output;         /* mem://NAME/output: what the sinks publish */
+    char output_name[32];      /* NAME, this pipeline's own */
     sb_barrier_config_t bcfg;
     task_t tasks[SB_SIMSCENARIO_TASKS_MAX];
     chan_t chans[SB_SIMSCENARIO_CHANNELS_MAX];
@@ -362,6 +368,8 @@ static void room_made(sb_pipeline_t *p, int c)
     wake(p, &p->tasks[p->topo.channels[c].from]);
 }
 
+static const char *sink_value(const sb_pipeline_t *p, int stage, size_t *len);
+
 /* ------------------------------------------------------------ checkpoints */
 
 /* The subtask layer (runtime/subtask.h) carries out the barrier handler's
@@ -375,33 +383,10 @@ static void capture_clear(task_t *t)
 
 static int64_t snapshot_state_bytes(const task_t *t)
 {
-    return t->topo->kind == SB_SIM_SINK ? 16 + 32 * (int64_t)t->taken.pending_count : 16;
-}
-
-/* The sink's epoch becomes a pending upload of checkpoint id (if it holds
- * anything: an empty epoch stages nothing, as in the runtime). */
-static void sink_stage(sb_pipeline_t *p, task_t *t, int64_t id)
-{
-    t->last_snapshot_id = id;
-    if (t->epoch.n == 0)
-        return;
-    if (t->pending_count == SB_SIMSTORE_PENDING_MAX) {
-        sb_engine_fail(p->e, "%s: more than %d epochs staged and not committed", t->topo->name,
-                       SB_SIMSTORE_PENDING_MAX);
-        return;
-    }
-    size_t records = t->epoch.n;
-    if (sb_simstore_stage(&p->store, t->index, t->topo->sink, id, &t->epoch) != 0) {
-        sb_engine_fail(p->e, "more than %d sink epochs staged", SB_SIMSTORE_EPOCHS_MAX);
-        return;
-    }
-    t->pending[t->pending_count++] = id;
-    char key[SB_SIMSTORE_KEY_BYTES_MAX];
-    sb_simstore_key(t->topo->sink, id, key, sizeof key);
-    tr_task(p, "sink_stage", t, id);
-    sb_tracebuf_printf(TB(p), ",\"key\":\"%s\",\"bytes\":%zu,\"parts\":1", key,
-                       records * REC_BYTES);
-    sb_tracebuf_end(TB(p));
+    if (t->topo->kind != SB_SIM_SINK)
+        return 16;
+    json_t *pending = json_object_get(t->taken.sink_state, "pending");
+    return 16 + 32 * (int64_t)json_array_size(pending);
 }
 
 static int64_t op_now_ns(void *ctx)
@@ -415,15 +400,16 @@ static int64_t op_now_ns(void *ctx)
 static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_fields_t *cut,
                          sb_err_t *err)
 {
-    (void)err;
     task_t *t = ctx;
-    sb_pipeline_t *p = t->p;
-    if (t->topo->kind == SB_SIM_SINK)
-        sink_stage(p, t, id);
+    if (t->topo->kind == SB_SIM_SINK) {
+        if (sb_sink_stage(&t->sink, id, err) != 0)
+            return -1;
+        t->last_snapshot_id = id;
+        json_decref(t->taken.sink_state);
+        t->taken.sink_state = sb_sink_state(&t->sink);
+    }
     t->taken.processed = t->processed;
     t->taken.next_offset = t->next_offset;
-    t->taken.pending_count = t->pending_count;
-    memcpy(t->taken.pending, t->pending, sizeof t->taken.pending);
     if (unaligned)
         capture_clear(t);
     if (is_source(t))
@@ -431,11 +417,11 @@ static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_field
                               t->next_offset);
     if (t->topo->kind == SB_SIM_SINK) {
         sb_subtask_fields_add(cut, ",\"pending\":[");
-        for (int k = 0; k < t->taken.pending_count; k++) {
-            char key[SB_SIMSTORE_KEY_BYTES_MAX];
-            sb_simstore_key(t->topo->sink, t->taken.pending[k], key, sizeof key);
-            sb_subtask_fields_add(cut, "%s\"%s\"", k ? "," : "", key);
-        }
+        json_t *pending = json_object_get(t->taken.sink_state, "pending"), *u;
+        size_t k;
+        json_array_foreach(pending, k, u)
+            sb_subtask_fields_add(cut, "%s\"%s\"", k ? "," : "",
+                                  json_string_value(json_object_get(u, "key")));
         sb_subtask_fields_add(cut, "]");
     }
     return 0;
@@ -490,8 +476,8 @@ static int op_persist(void *ctx, int64_t id, bool unaligned, sb_subtask_persiste
     snap->taken = true;
     snap->next_offset = t->taken.next_offset;
     snap->processed = t->taken.processed;
-    snap->pending_count = t->taken.pending_count;
-    memcpy(snap->pending, t->taken.pending, sizeof snap->pending);
+    json_decref(snap->sink_state);
+    snap->sink_state = json_incref(t->taken.sink_state);
     snap->state_bytes = snapshot_state_bytes(t);
     snap->channel_state.n = 0;
     out->state_bytes = snap->state_bytes;
@@ -627,45 +613,39 @@ static void job_finished(sb_pipeline_t *p)
  * is committed; the job, once every sink is. */
 static void sink_check_done(sb_pipeline_t *p, task_t *t)
 {
-    if (t->topo->kind != SB_SIM_SINK || t->done || !t->input_ended || t->pending_count > 0 ||
-        t->committed_upto < t->last_snapshot_id)
+    if (t->topo->kind != SB_SIM_SINK || t->done || !t->input_ended ||
+        t->sink.pending_count > 0 || t->sink.committed_upto < t->last_snapshot_id)
         return;
     t->done = true;
     if (++p->sinks_done == p->topo.sinks_count)
         job_finished(p);
 }
 
-static void trace_commit(sb_pipeline_t *p, const task_t *t, int64_t id, bool published,
-                         int64_t upto)
-{
-    char key[SB_SIMSTORE_KEY_BYTES_MAX];
-    sb_simstore_key(t->topo->sink, id, key, sizeof key);
-    tr_task(p, "sink_commit", t, id);
-    sb_tracebuf_printf(TB(p), ",\"key\":\"%s\",\"published\":%s,\"completed_checkpoint\":%"
-                       PRId64, key, published ? "true" : "false", upto);
-    sb_tracebuf_end(TB(p));
-}
-
-/* Publishes every pending epoch of a checkpoint <= upto (which completed). */
+/* Publishes every pending upload of a checkpoint <= upto (which
+ * completed), as the runtime's sink does. */
 static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto)
 {
-    int kept = 0;
-    for (int k = 0; k < t->pending_count; k++) {
-        int64_t id = t->pending[k];
-        if (id > upto) {
-            t->pending[kept++] = id;
-            continue;
-        }
-        int rc = sb_simstore_publish(&p->store, t->index, id);
-        assert(rc >= 0); /* staged before it was listed pending */
-        if (rc == 0 && p->s->mutant == SB_MUTANT_OVERWRITE_PUBLISHED)
-            rc = sb_simstore_overwrite(&p->store, t->index, id); /* the mutant: again */
-        trace_commit(p, t, id, rc == 1, upto);
+    sb_err_t err = { { 0 } };
+    if (sb_sink_commit(&t->sink, upto, &err) != 0) {
+        sb_engine_fail(p->e, "%s", err.msg);
+        return;
     }
-    t->pending_count = kept;
-    if (upto > t->committed_upto)
-        t->committed_upto = upto;
     sink_check_done(p, t);
+}
+
+/* The sink's own events (sink_stage, sink_commit, sink_abort), in virtual
+ * time: the fields are runtime/sink.c's. */
+static void sink_emit(void *ctx, const char *event, json_t *fields)
+{
+    task_t *t = ctx;
+    char *text = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(fields);
+    tr_task(t->p, event, t, 0);
+    size_t n = text != NULL ? strlen(text) : 0;
+    if (n > 2) /* {"a":1} -> ,"a":1 */
+        sb_tracebuf_printf(TB(t->p), ",%.*s", (int)(n - 2), text + 1);
+    sb_tracebuf_end(TB(t->p));
+    free(text);
 }
 
 /* ------------------------------------------------------------ records */
@@ -718,9 +698,10 @@ static void process(sb_pipeline_t *p, task_t *t, sb_simstore_rec_t rec, const em
 {
     t->processed++;
     if (t->topo->kind == SB_SIM_SINK) {
-        if (sb_simstore_recs_push(&t->epoch, rec) != 0)
-            sb_engine_fail(p->e, "%s: epoch past %zu records", t->topo->name,
-                           (size_t)SB_SIMSTORE_RECORDS_MAX);
+        sb_err_t err = { { 0 } };
+        if (sb_sink_append(&t->sink, rec.partition, rec.offset, t->sink_value,
+                           t->sink_value_len, &err) != 0)
+            sb_engine_fail(p->e, "%s", err.msg);
         return;
     }
     for (int g = 0; g < n; g++) {
@@ -1012,38 +993,32 @@ static void reset_task(sb_pipeline_t *p, task_t *t)
     t->busy_until_ns = t->next_emit_ns = 0;
     memset(t->rr, 0, sizeof t->rr);
     t->processed = t->next_offset = 0;
-    t->epoch.n = 0;
-    t->pending_count = 0;
-    t->committed_upto = t->last_snapshot_id = 0;
+    t->last_snapshot_id = 0;
+    if (t->topo->kind == SB_SIM_SINK) {
+        sb_sink_destroy(&t->sink);
+        sb_sink_init(&t->sink, &p->output, NULL, t->topo->sink, t->topo->name);
+        t->sink.emit = sink_emit;
+        t->sink.emit_ctx = t;
+        t->sink.mutant_overwrite = p->s->mutant == SB_MUTANT_OVERWRITE_PUBLISHED;
+    }
     t->timeout_tick_id = 0;
     subtask_init(p, t);
 }
 
-static void trace_abort(void *ctx, const sb_simstore_epoch_t *e)
-{
-    sb_pipeline_t *p = ctx;
-    char key[SB_SIMSTORE_KEY_BYTES_MAX];
-    sb_simstore_key(e->subtask, e->checkpoint, key, sizeof key);
-    tr_task(p, "sink_abort", &p->tasks[e->sink], 0);
-    sb_tracebuf_printf(TB(p), ",\"key\":\"%s\",\"upload_id\":\"%s\"", key, key);
-    sb_tracebuf_end(TB(p));
-}
-
 /* A restored sink publishes what its snapshot left pending (that checkpoint
- * completed), and aborts what no completed checkpoint knows. The
- * drop-pending-on-restore mutant forgets the pending list, so it aborts
- * those uploads too. */
+ * completed) and aborts what no completed checkpoint knows: runtime/sink.c's
+ * restore. The drop-pending-on-restore mutant forgets the pending list, so
+ * it aborts those uploads too. */
 static void restore_sink(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap,
                          int64_t id)
 {
-    if (snap != NULL) {
-        if (p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE) {
-            t->pending_count = snap->pending_count;
-            memcpy(t->pending, snap->pending, sizeof t->pending);
-        }
-        sink_commit(p, t, id);
-    }
-    sb_simstore_abort_orphans(&p->store, t->index, t->pending, t->pending_count, trace_abort, p);
+    json_t *state = snap != NULL && p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE
+                        ? snap->sink_state
+                        : NULL;
+    sb_err_t err = { { 0 } };
+    if (sb_sink_restore(&t->sink, state, id, &err) != 0)
+        sb_engine_fail(p->e, "%s: restoring from checkpoint %" PRId64 ": %s", t->topo->name, id,
+                       err.msg);
 }
 
 /* The recovered channel state goes first, in the order it was in flight,
@@ -1383,6 +1358,20 @@ sb_pipeline_t *sb_pipeline_new(const sb_simscenario_t *s, sb_engine_t *e)
             sb_pipeline_free(p);
             return NULL;
         }
+        if (t->topo->kind == SB_SIM_SINK)
+            t->sink_value = sink_value(p, t->topo->stage, &t->sink_value_len);
+    }
+    /* The sinks' object store: a mem:// namespace of this pipeline's own
+     * (explore runs pipelines on several threads at once). */
+    static _Atomic uint64_t pipelines;
+    snprintf(p->output_name, sizeof p->output_name, "sim-%" PRIu64,
+             atomic_fetch_add(&pipelines, 1) + 1);
+    char uri[64];
+    snprintf(uri, sizeof uri, "mem://%s/output", p->output_name);
+    sb_err_t err = { { 0 } };
+    if (sb_store_open(&p->output, uri, "/", &err) != 0) {
+        sb_pipeline_free(p);
+        return NULL;
     }
     p->stats.records_in = (int64_t)p->topo.sources_count * s->records;
     return p;
@@ -1395,7 +1384,8 @@ void sb_pipeline_free(sb_pipeline_t *p)
     for (int i = 0; i < p->topo.tasks_count; i++) {
         task_t *t = &p->tasks[i];
         free(t->barrier);
-        sb_simstore_recs_free(&t->epoch);
+        sb_sink_destroy(&t->sink);
+        json_decref(t->taken.sink_state);
         for (int ci = 0; ci < SB_SIMSCENARIO_INPUTS_MAX; ci++)
             sb_simstore_recs_free(&t->capture[ci]);
     }
@@ -1404,6 +1394,10 @@ void sb_pipeline_free(sb_pipeline_t *p)
         free(p->chans[c].q_due);
     }
     sb_simstore_free(&p->store);
+    if (p->output_name[0] != '\0') {
+        sb_store_close(&p->output);
+        sb_store_mem_drop(p->output_name);
+    }
     free(p);
 }
 
@@ -1433,10 +1427,9 @@ void sb_pipeline_stats(const sb_pipeline_t *p, sb_pipeline_stats_t *out)
  * with one, any sink is the right one and the value is empty. */
 static const char *sink_value(const sb_pipeline_t *p, int stage, size_t *len)
 {
-    int sink_stages = 0;
-    for (int i = 0; i < p->s->stages_count; i++)
-        sink_stages += p->s->stages[i].kind == SB_SIM_SINK;
-    const char *v = sink_stages > 1 ? p->s->stages[stage].name : "";
+    /* The sink stage's name: an output line needs a value, and with
+     * several sinks it tells which one a record reached. */
+    const char *v = p->s->stages[stage].name;
     *len = strlen(v);
     return v;
 }
@@ -1482,20 +1475,12 @@ int sb_pipeline_check_output(const sb_pipeline_t *p, sb_eo_report_t *out, sb_err
         sb_eo_free(eo);
         return -1;
     }
-    /* One stream per sink subtask: its published epochs in checkpoint order. */
-    for (int i = 0; i < p->topo.tasks_count; i++) {
-        if (p->topo.tasks[i].kind != SB_SIM_SINK)
-            continue;
-        size_t len;
-        const char *v = sink_value(p, p->topo.tasks[i].stage, &len);
-        sb_eo_begin_stream(eo);
-        for (size_t k = 0; k < p->store.epochs_count; k++) {
-            const sb_simstore_epoch_t *e = &p->store.epochs[k];
-            if (e->sink != i || !e->published)
-                continue;
-            for (size_t r = 0; r < e->recs.n; r++)
-                sb_eo_observe(eo, e->recs.v[r].partition, e->recs.v[r].offset, v, len);
-        }
+    /* One stream per sink subtask: its published objects in checkpoint
+     * order, read back as a real run's are. */
+    int64_t objects = 0;
+    if (sb_verdict_observe_output((sb_store_t *)&p->output, eo, &objects, err) != 0) {
+        sb_eo_free(eo);
+        return -1;
     }
     sb_eo_finish(eo, out);
     sb_eo_free(eo);

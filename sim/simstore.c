@@ -39,8 +39,10 @@ void sb_simstore_init(sb_simstore_t *st, int tasks)
 static void slot_free(sb_simstore_t *st, sb_simstore_checkpoint_t *cp)
 {
     if (cp->tasks != NULL)
-        for (int i = 0; i < st->tasks; i++)
+        for (int i = 0; i < st->tasks; i++) {
             sb_simstore_recs_free(&cp->tasks[i].channel_state);
+            json_decref(cp->tasks[i].sink_state);
+        }
     free(cp->tasks);
     memset(cp, 0, sizeof *cp);
 }
@@ -49,9 +51,6 @@ void sb_simstore_free(sb_simstore_t *st)
 {
     for (int i = 0; i < SB_SIMSTORE_SLOTS; i++)
         slot_free(st, &st->slots[i]);
-    for (size_t i = 0; i < st->epochs_count; i++)
-        sb_simstore_recs_free(&st->epochs[i].recs);
-    free(st->epochs);
     memset(st, 0, sizeof *st);
 }
 
@@ -139,79 +138,4 @@ void sb_simstore_discard_incomplete(sb_simstore_t *st)
     for (int i = 0; i < SB_SIMSTORE_SLOTS; i++)
         if (st->slots[i].id != 0 && !st->slots[i].completed)
             slot_free(st, &st->slots[i]);
-}
-
-void sb_simstore_key(int subtask, int64_t checkpoint, char *buf, size_t len)
-{
-    snprintf(buf, len, "part-%03d-%012" PRId64, subtask, checkpoint);
-}
-
-int sb_simstore_stage(sb_simstore_t *st, int sink, int subtask, int64_t checkpoint,
-                      sb_simstore_recs_t *recs)
-{
-    if (st->epochs_count == st->epochs_cap) {
-        if (st->epochs_cap >= SB_SIMSTORE_EPOCHS_MAX)
-            return -1;
-        size_t cap = st->epochs_cap == 0 ? 64 : st->epochs_cap * 2;
-        sb_simstore_epoch_t *e = realloc(st->epochs, cap * sizeof *e);
-        if (e == NULL)
-            return -1;
-        st->epochs = e;
-        st->epochs_cap = cap;
-    }
-    sb_simstore_epoch_t *e = &st->epochs[st->epochs_count++];
-    *e = (sb_simstore_epoch_t){ .sink = sink, .subtask = subtask, .checkpoint = checkpoint,
-                                .recs = *recs };
-    memset(recs, 0, sizeof *recs);
-    return 0;
-}
-
-/* The newest epoch staged for (sink, checkpoint): ids never repeat, so
- * there is one unless a mutant stages twice. */
-static sb_simstore_epoch_t *epoch_find(sb_simstore_t *st, int sink, int64_t checkpoint)
-{
-    for (size_t i = st->epochs_count; i-- > 0;)
-        if (st->epochs[i].sink == sink && st->epochs[i].checkpoint == checkpoint)
-            return &st->epochs[i];
-    return NULL;
-}
-
-int sb_simstore_publish(sb_simstore_t *st, int sink, int64_t checkpoint)
-{
-    sb_simstore_epoch_t *e = epoch_find(st, sink, checkpoint);
-    if (e == NULL || e->aborted)
-        return -1;
-    if (e->published)
-        return 0;
-    e->published = true;
-    e->publish_order = ++st->publications;
-    return 1;
-}
-
-int sb_simstore_overwrite(sb_simstore_t *st, int sink, int64_t checkpoint)
-{
-    sb_simstore_epoch_t *e = epoch_find(st, sink, checkpoint);
-    if (e == NULL || !e->published)
-        return -1;
-    e->rewrites++;
-    return 1;
-}
-
-void sb_simstore_abort_orphans(sb_simstore_t *st, int sink, const int64_t *pending, int n,
-                               void (*fn)(void *ctx, const sb_simstore_epoch_t *e), void *ctx)
-{
-    for (size_t i = 0; i < st->epochs_count; i++) {
-        sb_simstore_epoch_t *e = &st->epochs[i];
-        if (e->sink != sink || e->published || e->aborted)
-            continue;
-        bool listed = false;
-        for (int k = 0; k < n && !listed; k++)
-            listed = pending[k] == e->checkpoint;
-        if (listed)
-            continue;
-        e->aborted = true;
-        sb_simstore_recs_free(&e->recs);
-        if (fn != NULL)
-            fn(ctx, e);
-    }
 }

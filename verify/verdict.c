@@ -78,7 +78,7 @@ static int observe_object(sb_eo_t *eo, const char *key, char *data, size_t len, 
     return 0;
 }
 
-static int observe_sink(sb_store_t *st, sb_eo_t *eo, sb_verdict_t *v, sb_err_t *err)
+int sb_verdict_observe_output(sb_store_t *st, sb_eo_t *eo, int64_t *objects, sb_err_t *err)
 {
     sb_store_list_t l;
     if (sb_store_list(st, "part-", &l, err) != 0)
@@ -101,7 +101,7 @@ static int observe_sink(sb_store_t *st, sb_eo_t *eo, sb_verdict_t *v, sb_err_t *
         else if (got > 0)
             rc = observe_object(eo, l.keys[i], data, len, err);
         free(data);
-        v->objects++;
+        (*objects)++;
     }
     sb_store_list_free(&l);
     return rc;
@@ -401,7 +401,7 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
     if (rc == 0 && !sink_open)
         rc = -1;
     if (rc == 0)
-        rc = observe_sink(&sink, eo, v, err);
+        rc = sb_verdict_observe_output(&sink, eo, &v->objects, err);
     if (rc == 0) {
         sb_eo_finish(eo, &v->eo);
         v->eo_ok = sb_eo_report_ok(&v->eo);

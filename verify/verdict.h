@@ -23,6 +23,7 @@
 #include "exactly_once.h"
 #include "job.h"
 #include "scenario.h"
+#include "store.h"
 
 #define SB_VERDICT_RESTORES_MAX 64
 #define SB_VERDICT_DETAIL_BYTES_MAX 512
@@ -90,5 +91,11 @@ void sb_trace_checks_free(sb_trace_checks_t *tc);
 /* Whether records of one partition reach a sink subtask along one FIFO path
  * in this job graph (at most one connection that is not forward). */
 bool sb_verdict_graph_keeps_order(const sb_scenario_t *s);
+
+/* Observes every published sink object of `st` ("part-SSS-CCCCCCCCCCCC",
+ * one stream per sink subtask, in checkpoint order) in the exactly-once
+ * checker; counts the objects in *objects. A real run's store, or the
+ * simulator's mem:// one. */
+int sb_verdict_observe_output(sb_store_t *st, sb_eo_t *eo, int64_t *objects, sb_err_t *err);
 
 #endif
