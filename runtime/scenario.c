@@ -44,87 +44,17 @@
 
 /* ---------------------------------------------------------------- names -- */
 
-static const char *const crash_point_names[] = {
-    [SB_POINT_NONE] = "none",
-    [SB_POINT_SOURCE_AFTER_BARRIER] = "source.after_barrier",
-    [SB_POINT_SINK_AFTER_SNAPSHOT] = "sink.after_snapshot",
-    [SB_POINT_COORDINATOR_AFTER_COMPLETE] = "coordinator.after_complete",
-    [SB_POINT_SINK_AFTER_COMMIT] = "sink.after_commit",
-    [SB_POINT_OPERATOR_AFTER_SNAPSHOT] = "operator.after_snapshot",
-    [SB_POINT_SINK_AFTER_UPLOAD] = "sink.after_upload",
-    [SB_POINT_COORDINATOR_BEFORE_METADATA] = "coordinator.before_metadata",
-    [SB_POINT_SINK_MID_COMMIT] = "sink.mid_commit",
-    [SB_POINT_DURING_RESTORE] = "restore.mid_restore",
-};
-_Static_assert(sizeof crash_point_names / sizeof crash_point_names[0] == SB_POINT_COUNT_,
-               "every crash point has a name");
-#define CRASH_POINTS_KNOWN \
-    "source.after_barrier, operator.after_snapshot, sink.after_upload, " \
-    "sink.after_snapshot, coordinator.before_metadata, coordinator.after_complete, " \
-    "sink.mid_commit, sink.after_commit, restore.mid_restore"
-
 static const char *const connection_names[] = {
     [SB_CONNECTION_FORWARD] = "forward",
     [SB_CONNECTION_REBALANCE] = "rebalance",
     [SB_CONNECTION_HASH] = "hash",
 };
 
-static const char *const mutant_names[] = {
-    [SB_MUTANT_NONE] = "none",
-    [SB_MUTANT_COMMIT_BEFORE_COMPLETE] = "commit-before-complete",
-    [SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER] = "snapshot-on-first-barrier",
-    [SB_MUTANT_SOURCE_SNAPSHOT_LATE] = "source-snapshot-late",
-    [SB_MUTANT_RESTORE_LATEST_TRIGGERED] = "restore-latest-triggered",
-    [SB_MUTANT_DROP_PENDING_ON_RESTORE] = "drop-pending-on-restore",
-    [SB_MUTANT_OVERWRITE_PUBLISHED] = "overwrite-published",
-    [SB_MUTANT_DROP_CHANNEL_STATE] = "drop-channel-state",
-};
-#define MUTANTS_KNOWN \
-    "commit-before-complete, snapshot-on-first-barrier, source-snapshot-late, " \
-    "restore-latest-triggered, drop-pending-on-restore, overwrite-published, drop-channel-state"
-
-const char *sb_mutant_name(sb_mutant_t m)
-{
-    if ((size_t)m >= COUNT_OF(mutant_names))
-        return "unknown";
-    return mutant_names[m];
-}
-
-static const char *const mode_names[] = {
-    [SB_MODE_EXACTLY_ONCE] = "EXACTLY_ONCE",
-    [SB_MODE_AT_LEAST_ONCE] = "AT_LEAST_ONCE",
-};
-
-const char *sb_crash_point_name(sb_crash_point_t p)
-{
-    if ((size_t)p >= COUNT_OF(crash_point_names))
-        return "unknown";
-    return crash_point_names[p];
-}
-
-/* Unknown names map to SB_POINT_NONE, which no fault may use. */
-sb_crash_point_t sb_crash_point_from_name(const char *name)
-{
-    if (name == NULL)
-        return SB_POINT_NONE;
-    for (size_t i = 1; i < COUNT_OF(crash_point_names); i++)
-        if (strcmp(name, crash_point_names[i]) == 0)
-            return (sb_crash_point_t)i;
-    return SB_POINT_NONE;
-}
-
 const char *sb_connection_name(sb_connection_t c)
 {
     if ((size_t)c >= COUNT_OF(connection_names))
         return "unknown";
     return connection_names[c];
-}
-
-const char *sb_mode_name(sb_checkpointing_mode_t m)
-{
-    if ((size_t)m >= COUNT_OF(mode_names))
-        return "unknown";
-    return mode_names[m];
 }
 
 /* ------------------------------------------------------------ durations -- */
@@ -179,11 +109,9 @@ int sb_duration_parse_ns(const char *text, int64_t *out_ns)
 
 /* ------------------------------------------------------- parse context -- */
 
-enum { ST_SOURCE, ST_MAP, ST_FILTER, ST_COUNT, ST_SINK, ST_MAX };
-
-static const char *const stage_names[ST_MAX] = {
-    "source", "map", "filter", "count", "sink",
-};
+/* The linear pipeline's stages, indexed by their kind. */
+enum { ST_SOURCE = SB_STAGE_SOURCE, ST_MAP = SB_STAGE_MAP, ST_FILTER = SB_STAGE_FILTER,
+       ST_COUNT = SB_STAGE_COUNT, ST_SINK = SB_STAGE_SINK, ST_MAX = SB_STAGE_COUNT_ };
 
 /* Where a value was given, for messages about rules checked after the walk. */
 typedef struct origin {
@@ -775,19 +703,10 @@ static const char *const fault_kind_names[] = {
     [SB_FAULT_PAUSE] = "pause", [SB_FAULT_THROTTLE] = "throttle",
     [SB_FAULT_BROKER] = "broker", [SB_FAULT_NETWORK] = "network",
 };
-static const char *const stage_kind_names[] = {
-    [SB_STAGE_SOURCE] = "source", [SB_STAGE_MAP] = "map", [SB_STAGE_FILTER] = "filter",
-    [SB_STAGE_COUNT] = "count", [SB_STAGE_SINK] = "sink",
-};
 
 const char *sb_fault_kind_name(sb_fault_kind_t k)
 {
     return (size_t)k < COUNT_OF(fault_kind_names) ? fault_kind_names[k] : "unknown";
-}
-
-const char *sb_stage_kind_name(sb_stage_kind_t k)
-{
-    return (size_t)k < COUNT_OF(stage_kind_names) ? stage_kind_names[k] : "unknown";
 }
 
 #define FAULT_DO_HINT \
@@ -798,11 +717,11 @@ static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t
 {
     if (need_scalar(p, v, key, "a stage (source, map, filter, count, sink)") != 0)
         return -1;
-    for (size_t i = 0; i < COUNT_OF(stage_kind_names); i++)
-        if (strcmp(sb_yaml_text(v), stage_kind_names[i]) == 0) {
-            d->fault.stage = (sb_stage_kind_t)i;
-            return 0;
-        }
+    int kind = sb_stage_kind_from_name(sb_yaml_text(v));
+    if (kind >= 0) {
+        d->fault.stage = (sb_stage_kind_t)kind;
+        return 0;
+    }
     return fail(p, sb_yaml_line(v), key, "unknown stage '%.64s' (source, map, filter, count, sink)",
                 sb_yaml_text(v));
 }
@@ -1126,12 +1045,14 @@ static int on_fault_point(parse_t *p, const char *key, yaml_node_t *v,
                           void *arg)
 {
     fault_draft_t *d = arg;
-    if (need_scalar(p, v, key, "a crash point (" CRASH_POINTS_KNOWN ")") != 0)
+    char known[SB_VOCAB_LIST_BYTES_MAX];
+    sb_crash_points_known(known, sizeof known);
+    if (need_scalar(p, v, key, "a crash point") != 0)
         return -1;
     d->fault.point = sb_crash_point_from_name(sb_yaml_text(v));
     if (d->fault.point == SB_POINT_NONE)
         return fail(p, sb_yaml_line(v), key, "unknown crash point '%.64s' "
-                    "(known: " CRASH_POINTS_KNOWN ")", sb_yaml_text(v));
+                    "(known: %s)", sb_yaml_text(v), known);
     d->has_point = true;
     return 0;
 }
@@ -1170,6 +1091,7 @@ static const key_entry_t crash_point_keys[] = {
 static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
+    char known[SB_VOCAB_LIST_BYTES_MAX];
     d->has_at = true;
     if (v->type != YAML_MAPPING_NODE) {
         d->fault.trigger = SB_TRIGGER_AT_TIME;
@@ -1182,8 +1104,8 @@ static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
         return fail(p, sb_yaml_line(v), key, "give exactly one of 'checkpoint' (an id such as 3, "
                     "or final), 'hit' (the k-th time) or 'probability'");
     if (!d->has_point)
-        return fail(p, sb_yaml_line(v), key,
-                    "missing 'point' (one of " CRASH_POINTS_KNOWN ")");
+        return fail(p, sb_yaml_line(v), key, "missing 'point' (one of %s)",
+                    sb_crash_points_known(known, sizeof known));
     return 0;
 }
 
@@ -1312,11 +1234,11 @@ static int on_mode(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     (void)arg;
     if (need_scalar(p, v, key, "EXACTLY_ONCE or AT_LEAST_ONCE") != 0)
         return -1;
-    for (size_t m = 0; m < COUNT_OF(mode_names); m++)
-        if (strcasecmp(sb_yaml_text(v), mode_names[m]) == 0) {
-            p->s->mode = (sb_checkpointing_mode_t)m;
-            return 0;
-        }
+    int mode = sb_mode_from_name(sb_yaml_text(v));
+    if (mode >= 0) {
+        p->s->mode = (sb_checkpointing_mode_t)mode;
+        return 0;
+    }
     return fail(p, sb_yaml_line(v), key, "unknown mode '%.64s' "
                 "(known: EXACTLY_ONCE, AT_LEAST_ONCE)", sb_yaml_text(v));
 }
@@ -1380,16 +1302,18 @@ static int on_expect(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 
 static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    char known[SB_VOCAB_LIST_BYTES_MAX];
     (void)arg;
-    if (need_scalar(p, v, key, "a mutant (" MUTANTS_KNOWN ")") != 0)
+    sb_mutants_known(known, sizeof known);
+    if (need_scalar(p, v, key, "a mutant") != 0)
         return -1;
-    for (size_t i = 0; i < COUNT_OF(mutant_names); i++)
-        if (strcmp(sb_yaml_text(v), mutant_names[i]) == 0) {
-            p->s->mutant = (sb_mutant_t)i;
-            return 0;
-        }
-    return fail(p, sb_yaml_line(v), key, "unknown mutant '%.64s' (known: " MUTANTS_KNOWN ")",
-                sb_yaml_text(v));
+    int m = sb_mutant_from_name(sb_yaml_text(v));
+    if (m >= 0) {
+        p->s->mutant = (sb_mutant_t)m;
+        return 0;
+    }
+    return fail(p, sb_yaml_line(v), key, "unknown mutant '%.64s' (known: %s)",
+                sb_yaml_text(v), known);
 }
 
 static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1504,8 +1428,8 @@ static int connect_stage(parse_t *p, int prev_id, int id)
         return 0;
     return fail(p, p->input_at[id].line, p->input_at[id].key,
                 "forward needs equal parallelism, but %s has %d and %s before"
-                " it has %d (use rebalance or hash)", stage_names[id],
-                stage->parallelism, stage_names[prev_id], prev->parallelism);
+                " it has %d (use rebalance or hash)", sb_stage_kind_name((sb_stage_kind_t)id),
+                stage->parallelism, sb_stage_kind_name((sb_stage_kind_t)prev_id), prev->parallelism);
 }
 
 static int connect_stages(parse_t *p)

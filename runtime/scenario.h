@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "vocab.h"
 
 #define SB_SCENARIO_NAME_BYTES_MAX 64
 #define SB_SCENARIO_TEXT_BYTES_MAX 512
@@ -25,24 +26,6 @@ typedef enum sb_connection {
     SB_CONNECTION_REBALANCE,     /* round-robin over every downstream subtask */
     SB_CONNECTION_HASH,          /* by key (the record's value) */
 } sb_connection_t;
-
-typedef enum sb_checkpointing_mode {
-    SB_MODE_EXACTLY_ONCE = 0,    /* aligned barriers */
-    SB_MODE_AT_LEAST_ONCE,       /* no alignment: the negative control */
-} sb_checkpointing_mode_t;
-
-/* Deliberate protocol bugs (`mutant:`), the negative controls of the
- * checkers: a run with a mutant must be reported as violating. */
-typedef enum sb_mutant {
-    SB_MUTANT_NONE = 0,
-    SB_MUTANT_COMMIT_BEFORE_COMPLETE,    /* the sink publishes at the barrier */
-    SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER, /* no alignment: snapshot at once */
-    SB_MUTANT_SOURCE_SNAPSHOT_LATE,      /* offsets taken after more records */
-    SB_MUTANT_RESTORE_LATEST_TRIGGERED,  /* restore an incomplete checkpoint */
-    SB_MUTANT_DROP_PENDING_ON_RESTORE,   /* staged output forgotten */
-    SB_MUTANT_OVERWRITE_PUBLISHED,       /* a published object written again */
-    SB_MUTANT_DROP_CHANNEL_STATE,        /* restore skips the in-flight records */
-} sb_mutant_t;
 
 typedef enum sb_map_fn {
     SB_MAP_UPPERCASE = 0,
@@ -59,11 +42,6 @@ typedef enum sb_fault_kind {
     SB_FAULT_NETWORK,            /* toxics on the fault proxy toward S3 or
                                     the Kafka brokers */
 } sb_fault_kind_t;
-
-typedef enum sb_stage_kind {
-    SB_STAGE_SOURCE = 0, SB_STAGE_MAP, SB_STAGE_FILTER, SB_STAGE_COUNT, SB_STAGE_SINK,
-    SB_STAGE_COUNT_
-} sb_stage_kind_t;
 
 typedef enum sb_broker_action {
     SB_BROKER_DOWN = 0,          /* broker `broker_id` down, up after for_ns */
@@ -101,28 +79,6 @@ typedef enum sb_fault_trigger {
                                     input progress */
     SB_TRIGGER_CRASH_POINT,      /* the worker kills itself at a named point */
 } sb_fault_trigger_t;
-
-/* Named places in the protocol where the worker can kill itself. */
-typedef enum sb_crash_point {
-    SB_POINT_NONE = 0,
-    SB_POINT_SOURCE_AFTER_BARRIER,      /* source emitted barrier N */
-    SB_POINT_SINK_AFTER_SNAPSHOT,       /* sink snapshotted N, before its ack */
-    SB_POINT_COORDINATOR_AFTER_COMPLETE,/* _metadata of N written, before the
-                                           sinks are notified */
-    SB_POINT_SINK_AFTER_COMMIT,         /* a sink published the output of
-                                           every checkpoint <= N */
-    SB_POINT_OPERATOR_AFTER_SNAPSHOT,   /* map/filter/count snapshotted N,
-                                           before forwarding barrier N */
-    SB_POINT_SINK_AFTER_UPLOAD,         /* a sink uploaded N's parts, before
-                                           writing its snapshot */
-    SB_POINT_COORDINATOR_BEFORE_METADATA,/* every ack of N is in, _metadata
-                                           not written yet */
-    SB_POINT_SINK_MID_COMMIT,           /* a sink completed one upload of a
-                                           commit; others are not yet */
-    SB_POINT_DURING_RESTORE,            /* a sink restored (re-published) its
-                                           pending output, others not yet */
-    SB_POINT_COUNT_                     /* keep last */
-} sb_crash_point_t;
 
 /* How a crash point fault picks its moment. */
 typedef enum sb_point_trigger {
@@ -253,13 +209,8 @@ int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
  * (Flink's default unit). Returns -1 on anything else. */
 int sb_duration_parse_ns(const char *text, int64_t *out_ns);
 
-/* Names for messages and the trace. */
-const char *sb_crash_point_name(sb_crash_point_t p);
-sb_crash_point_t sb_crash_point_from_name(const char *name);
+/* Names for messages and the trace (the protocol's own are in vocab.h). */
 const char *sb_connection_name(sb_connection_t c);
-const char *sb_mode_name(sb_checkpointing_mode_t m);
-const char *sb_mutant_name(sb_mutant_t m);
 const char *sb_fault_kind_name(sb_fault_kind_t k);
-const char *sb_stage_kind_name(sb_stage_kind_t k);
 
 #endif

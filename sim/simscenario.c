@@ -33,12 +33,6 @@ static const char *const protocol_names[] = {
     [SB_SIM_AT_LEAST_ONCE] = "at-least-once",
 };
 
-static const char *const kind_names[] = {
-    [SB_SIM_SOURCE] = "source",
-    [SB_SIM_MAP] = "map",
-    [SB_SIM_FILTER] = "filter",
-    [SB_SIM_SINK] = "sink",
-};
 
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p)
 {
@@ -53,11 +47,6 @@ static const char *const model_names[] = {
 const char *sb_simscenario_model_name(sb_simscenario_model_t m)
 {
     return (size_t)m < COUNT_OF(model_names) ? model_names[m] : "unknown";
-}
-
-const char *sb_simscenario_kind_name(sb_simscenario_kind_t k)
-{
-    return (size_t)k < COUNT_OF(kind_names) ? kind_names[k] : "unknown";
 }
 
 void sb_simscenario_defaults(sb_simscenario_t *s)
@@ -380,9 +369,12 @@ static int on_stage_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 static int on_stage_kind(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     int k = 0;
+    const char *kind_names[SB_STAGE_COUNT_];
+    for (int i = 0; i < SB_STAGE_COUNT_; i++) /* the simulator has no count */
+        kind_names[i] = i == SB_STAGE_COUNT ? NULL : sb_stage_kind_name((sb_stage_kind_t)i);
     if (get_choice(p, v, key, kind_names, COUNT_OF(kind_names), &k) != 0)
         return -1;
-    ((sb_simscenario_stage_t *)arg)->kind = (sb_simscenario_kind_t)k;
+    ((sb_simscenario_stage_t *)arg)->kind = (sb_stage_kind_t)k;
     return 0;
 }
 
@@ -458,7 +450,7 @@ static int on_stages(parse_t *p, const char *key, yaml_node_t *v, void *arg)
         sb_simscenario_stage_t *st = &s->stages[s->stages_count];
         memset(st, 0, sizeof *st);
         st->parallelism = 1;
-        st->kind = (sb_simscenario_kind_t)-1;
+        st->kind = (sb_stage_kind_t)-1;
         st->keep_every = 0;
         st->line = (int)sb_yaml_line(sb_yaml_node(p->doc, *it));
         char k[KEY_BYTES_MAX];
@@ -969,19 +961,19 @@ static int resolve_stage(parse_t *p, int i)
         return fail(p, (size_t)st->line, key, "a second stage named '%s'", st->name);
     if ((int)st->kind < 0) {
         int k = -1;
-        for (size_t j = 0; j < COUNT_OF(kind_names); j++)
-            if (strcmp(st->name, kind_names[j]) == 0)
-                k = (int)j;
+        k = sb_stage_kind_from_name(st->name);
+        if (k == SB_STAGE_COUNT)
+            k = -1;
         if (k < 0)
             return fail(p, (size_t)st->line, key, "stage '%s' needs kind: (source, map, filter "
                         "or sink) since its name is not one", st->name);
-        st->kind = (sb_simscenario_kind_t)k;
+        st->kind = (sb_stage_kind_t)k;
     }
-    if (st->kind != SB_SIM_FILTER && st->keep_every > 0)
+    if (st->kind != SB_STAGE_FILTER && st->keep_every > 0)
         return fail(p, (size_t)st->line, key, "keep_every is for filter stages");
-    if (st->kind == SB_SIM_FILTER && st->keep_every <= 0)
+    if (st->kind == SB_STAGE_FILTER && st->keep_every <= 0)
         st->keep_every = 4;
-    if (st->kind == SB_SIM_SOURCE) {
+    if (st->kind == SB_STAGE_SOURCE) {
         if (st->from_count > 0 || st->input_set)
             return fail(p, (size_t)st->line, key, "a source reads no stage (no from:, no input:)");
         return 0;
@@ -1011,7 +1003,7 @@ static int resolve_stage(parse_t *p, int i)
  * parallelism, else round-robin (the runtime's rule). */
 static void default_input(sb_simscenario_t *s, sb_simscenario_stage_t *st)
 {
-    if (st->input_set || st->kind == SB_SIM_SOURCE)
+    if (st->input_set || st->kind == SB_STAGE_SOURCE)
         return;
     st->input = SB_CONNECTION_FORWARD;
     for (int k = 0; k < st->from_count; k++)
@@ -1028,7 +1020,7 @@ static int check_paths(parse_t *p, const int consumers[][SB_SIMSCENARIO_STAGES_M
     sb_simscenario_t *s = p->s;
     int paths[SB_SIMSCENARIO_STAGES_MAX];
     for (int i = s->stages_count - 1; i >= 0; i--) {
-        paths[i] = s->stages[i].kind == SB_SIM_SINK ? 1 : 0;
+        paths[i] = s->stages[i].kind == SB_STAGE_SINK ? 1 : 0;
         for (int k = 0; k < consumers_count[i]; k++)
             paths[i] += paths[consumers[i][k]];
         if (paths[i] > SB_SIMSCENARIO_PATHS_MAX)
@@ -1054,12 +1046,12 @@ static int check_graph(parse_t *p)
         char key[64];
         snprintf(key, sizeof key, "sim.stages[%d]", i);
         tasks += st->parallelism;
-        sinks += st->kind == SB_SIM_SINK;
+        sinks += st->kind == SB_STAGE_SINK;
         int inputs = 0;
         for (int k = 0; k < st->from_count; k++) {
             const sb_simscenario_stage_t *up = &s->stages[st->from[k]];
             consumers[st->from[k]][consumers_count[st->from[k]]++] = i;
-            if (up->kind == SB_SIM_SINK)
+            if (up->kind == SB_STAGE_SINK)
                 return fail(p, (size_t)st->line, key, "reads from the sink '%s' (a sink feeds "
                             "nothing)", up->name);
             bool forward = st->input == SB_CONNECTION_FORWARD;
@@ -1076,7 +1068,7 @@ static int check_graph(parse_t *p)
     if (s->stages_count < 2 || sinks == 0)
         return fail(p, 1, "sim.stages", "a job needs a source first and at least one sink");
     for (int i = 0; i < s->stages_count; i++)
-        if (s->stages[i].kind != SB_SIM_SINK && consumers_count[i] == 0)
+        if (s->stages[i].kind != SB_STAGE_SINK && consumers_count[i] == 0)
             return fail(p, (size_t)s->stages[i].line, "sim.stages", "'%s' feeds no stage: "
                         "every stage but a sink must feed a later one (list it in a later "
                         "stage's from:), so that its records reach a sink", s->stages[i].name);
@@ -1183,7 +1175,7 @@ static int resolve_task(parse_t *p, sb_simscenario_fault_t *f, const char *key)
                     "stage's parallelism: %s)", f->task, names);
     }
     f->subtask = (int)n;
-    if (f->kind == SB_SIM_FAULT_SLOW && s->stages[f->stage].kind == SB_SIM_SOURCE)
+    if (f->kind == SB_SIM_FAULT_SLOW && s->stages[f->stage].kind == SB_STAGE_SOURCE)
         return fail(p, (size_t)f->line, key, "slow: %s: a source has no process_time (its pace "
                     "is source_interval)", f->task);
     return 0;
@@ -1450,15 +1442,15 @@ static void put_stage(out_t *o, const sb_simscenario_t *s, const sb_simscenario_
 {
     static const char *const connections[] = { "forward", "rebalance", "hash" };
     char t[32];
-    put(o, "    - { name: %s, kind: %s, parallelism: %d", st->name, kind_names[st->kind],
+    put(o, "    - { name: %s, kind: %s, parallelism: %d", st->name, sb_stage_kind_name(st->kind),
         st->parallelism);
-    if (st->kind != SB_SIM_SOURCE) {
+    if (st->kind != SB_STAGE_SOURCE) {
         put(o, ", input: %s, from: [", connections[st->input]);
         for (int k = 0; k < st->from_count; k++)
             put(o, "%s%s", k ? ", " : "", s->stages[st->from[k]].name);
         put(o, "]");
     }
-    if (st->kind == SB_SIM_FILTER)
+    if (st->kind == SB_STAGE_FILTER)
         put(o, ", keep_every: %" PRId64, st->keep_every);
     if (st->process_ns > 0)
         put(o, ", process_time: %s", duration_text(st->process_ns, t, sizeof t));

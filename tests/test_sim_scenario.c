@@ -61,7 +61,7 @@ static void test_the_issue_example_parses_with_its_values(void)
     CU_ASSERT_EQUAL(s->channel_delay.max_ns, 500000);
     CU_ASSERT_EQUAL(s->channel_capacity, 64);
     CU_ASSERT_EQUAL(s->stages_count, 4);
-    CU_ASSERT_EQUAL(s->stages[2].kind, SB_SIM_FILTER);
+    CU_ASSERT_EQUAL(s->stages[2].kind, SB_STAGE_FILTER);
     CU_ASSERT_EQUAL(s->stages[2].keep_every, 4); /* the default rule */
     CU_ASSERT_EQUAL(s->stages[2].input, SB_CONNECTION_HASH);
     CU_ASSERT_EQUAL(s->stages[2].from_count, 1);
@@ -222,7 +222,7 @@ static void expect_same(const sb_simscenario_t *a, const sb_simscenario_t *b)
         CU_ASSERT_STRING_EQUAL(x->name, y->name);
         CU_ASSERT_EQUAL(x->kind, y->kind);
         CU_ASSERT_EQUAL(x->parallelism, y->parallelism);
-        CU_ASSERT_EQUAL(x->kind == SB_SIM_SOURCE || x->input == y->input, true);
+        CU_ASSERT_EQUAL(x->kind == SB_STAGE_SOURCE || x->input == y->input, true);
         CU_ASSERT_EQUAL(x->from_count, y->from_count);
         CU_ASSERT_EQUAL(memcmp(x->from, y->from, sizeof x->from), 0);
         CU_ASSERT_EQUAL(x->keep_every, y->keep_every);
