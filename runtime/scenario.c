@@ -130,6 +130,9 @@ typedef struct parse {
     origin_t parallelism_at[ST_MAX];
     origin_t input_at[ST_MAX];
     origin_t unaligned_at, aligned_timeout_at, mode_at;
+    origin_t short_form_at;       /* the first of pipeline.source/map/... */
+    origin_t runs_at;             /* mode: */
+    int runs_asked;               /* -1: mode: not given */
 } parse_t;
 
 typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
@@ -333,6 +336,17 @@ static int get_uri(const parse_t *p, const yaml_node_t *v, const char *key,
     return 0;
 }
 
+static int get_int(parse_t *p, yaml_node_t *v, const char *key, int64_t lo, int64_t hi,
+                   int *out, bool *flag)
+{
+    int64_t n = 0;
+    if (get_int64(p, v, key, lo, hi, &n) != 0)
+        return -1;
+    *out = (int)n;
+    *flag = true;
+    return 0;
+}
+
 /* --------------------------------------------------------- key tables -- */
 
 typedef enum field_kind {
@@ -370,8 +384,8 @@ static int apply_field(parse_t *p, const key_entry_t *e, const char *key,
     char *field = (char *)p->s + e->offset;
     int64_t n = 0;
     switch (e->kind) {
-    case F_CUSTOM:
-        return e->fn(p, key, v, arg);
+    case F_CUSTOM:  /* a handler given an .offset writes that field (sim:) */
+        return e->fn(p, key, v, e->offset != 0 ? (void *)e->offset : arg);
     case F_INT:
         assert(e->max <= INT_MAX);
         if (get_int64(p, v, key, e->min, e->max, &n) != 0)
@@ -467,6 +481,24 @@ static int check_duplicate(const parse_t *p, const yaml_node_t *map,
     return 0;
 }
 
+/* The keys whose default differs between a real run and the simulator. */
+static void note_given(parse_t *p, const char *key)
+{
+    static const struct { const char *key; unsigned bit; } given[] = {
+        { "execution.checkpointing.interval", SB_GIVEN_INTERVAL },
+        { "execution.checkpointing.timeout", SB_GIVEN_TIMEOUT },
+        { "execution.checkpointing.tolerable-failed-checkpoints", SB_GIVEN_TOLERABLE },
+        { "restart-strategy.fixed-delay.delay", SB_GIVEN_RESTART_DELAY },
+        { "input.records", SB_GIVEN_RECORDS },
+        { "trace", SB_GIVEN_TRACE },
+        { "expect", SB_GIVEN_EXPECT },
+        { "pipeline.filter", SB_GIVEN_FILTER },
+    };
+    for (size_t i = 0; i < COUNT_OF(given); i++)
+        if (strcmp(key, given[i].key) == 0)
+            p->s->given |= given[i].bit;
+}
+
 static int walk_pair(parse_t *p, const yaml_node_t *map,
                      const yaml_node_pair_t *pair, const char *prefix,
                      const key_entry_t *keys, size_t keys_count, void *arg)
@@ -482,8 +514,10 @@ static int walk_pair(parse_t *p, const yaml_node_t *map,
     if (check_duplicate(p, map, pair, key) != 0)
         return -1;
     for (size_t i = 0; i < keys_count; i++)
-        if (strcmp(keys[i].name, sb_yaml_text(k)) == 0)
+        if (strcmp(keys[i].name, sb_yaml_text(k)) == 0) {
+            note_given(p, key);
             return apply_field(p, &keys[i], key, sb_yaml_node(p->doc, pair->value), arg);
+        }
     return unknown_key(p, k, key, keys, keys_count);
 }
 
@@ -625,6 +659,8 @@ static const key_entry_t sink_keys[] = {
 
 static int on_source(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     (void)arg;
     return walk(p, v, key, source_keys, COUNT_OF(source_keys),
                 STAGE_ARG(ST_SOURCE));
@@ -633,6 +669,8 @@ static int on_source(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 /* A scalar is the shorthand for the stage's main field (map: uppercase). */
 static int on_map(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     if (v->type == YAML_SCALAR_NODE)
         return on_map_fn(p, key, v, arg);
     return walk(p, v, key, map_keys, COUNT_OF(map_keys), STAGE_ARG(ST_MAP));
@@ -640,6 +678,8 @@ static int on_map(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 
 static int on_filter(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     if (v->type == YAML_SCALAR_NODE)
         return on_filter_fn(p, key, v, arg);
     return walk(p, v, key, filter_keys, COUNT_OF(filter_keys),
@@ -649,6 +689,8 @@ static int on_filter(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 /* Writing a count mapping asks for counting; `enabled: false` undoes it. */
 static int on_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     if (v->type == YAML_SCALAR_NODE)
         return on_count_enabled(p, key, v, arg);
     p->s->count_enabled = true;
@@ -658,6 +700,8 @@ static int on_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 
 static int on_sink(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     if (v->type == YAML_SCALAR_NODE)
         return on_sink_uri(p, key, v, arg);
     return walk(p, v, key, sink_keys, COUNT_OF(sink_keys), STAGE_ARG(ST_SINK));
@@ -675,7 +719,139 @@ static int on_pipeline_parallelism(parse_t *p, const char *key,
     return 0;
 }
 
+
+/* ------------------------------------------- pipeline.stages (a DAG) -- */
+
+static bool is_stage_word(const char *t)
+{
+    if (t[0] == '\0' || !islower((unsigned char)t[0]))
+        return false;
+    for (const char *c = t; *c != '\0'; c++)
+        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_')
+            return false;
+    return true;
+}
+
+static int on_spec_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_stage_spec_t *st = arg;
+    if (get_text(p, v, key, st->name, sizeof st->name) != 0)
+        return -1;
+    if (!is_stage_word(st->name))
+        return fail(p, sb_yaml_line(v), key, "'%s' is not a stage name (lower-case letters, "
+                    "digits and '_', starting with a letter)", st->name);
+    return 0;
+}
+
+static int on_spec_kind(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_stage_spec_t *st = arg;
+    if (need_scalar(p, v, key, "source, map, filter, count or sink") != 0)
+        return -1;
+    st->kind = sb_stage_kind_from_name(sb_yaml_text(v));
+    if (st->kind < 0)
+        return fail(p, sb_yaml_line(v), key, "unknown kind '%.64s' (source, map, filter, count, "
+                    "sink)", sb_yaml_text(v));
+    return 0;
+}
+
+static int on_spec_parallelism(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    bool ignored;
+    return get_int(p, v, key, 1, 64, &((sb_stage_spec_t *)arg)->parallelism, &ignored);
+}
+
+static int on_spec_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_stage_spec_t *st = arg;
+    if (need_scalar(p, v, key, "forward, rebalance or hash") != 0)
+        return -1;
+    for (size_t c = 0; c < COUNT_OF(connection_names); c++)
+        if (strcmp(sb_yaml_text(v), connection_names[c]) == 0) {
+            st->input = (sb_connection_t)c;
+            st->input_set = true;
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown connection '%.64s' (known: forward, "
+                "rebalance, hash)", sb_yaml_text(v));
+}
+
+static int on_spec_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_stage_spec_t *st = arg;
+    if (v->type == YAML_SCALAR_NODE) {
+        st->from_count = 1;
+        return get_text(p, v, key, st->from[0], sizeof st->from[0]);
+    }
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(p, sb_yaml_line(v), key, "expected a stage name or a list of them");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        if (st->from_count == SB_SCENARIO_FROM_MAX)
+            return fail(p, sb_yaml_line(v), key, "more than %d upstream stages",
+                        SB_SCENARIO_FROM_MAX);
+        if (get_text(p, sb_yaml_node(p->doc, *it), key, st->from[st->from_count],
+                     sizeof st->from[0]) != 0)
+            return -1;
+        st->from_count++;
+    }
+    return 0;
+}
+
+static int on_spec_keep_every(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, &((sb_stage_spec_t *)arg)->keep_every);
+}
+
+static int on_spec_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &((sb_stage_spec_t *)arg)->process_ns);
+}
+
+static const key_entry_t spec_keys[] = {
+    KEY_CUSTOM("name", on_spec_name),
+    KEY_CUSTOM("kind", on_spec_kind),
+    KEY_CUSTOM("parallelism", on_spec_parallelism),
+    KEY_CUSTOM("input", on_spec_input),
+    KEY_CUSTOM("from", on_spec_from),
+    KEY_CUSTOM("keep_every", on_spec_keep_every),
+    KEY_CUSTOM("process_time", on_spec_process_time),
+};
+
+static int on_stages(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(p, sb_yaml_line(v), key, "expected a list of stages "
+                    "(- { name: source, parallelism: 2 } ...)");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        sb_scenario_t *s = p->s;
+        if (s->stages_count == SB_SCENARIO_STAGES_MAX)
+            return fail(p, sb_yaml_line(v), key, "more than %d stages", SB_SCENARIO_STAGES_MAX);
+        sb_stage_spec_t *st = &s->stages[s->stages_count];
+        yaml_node_t *item = sb_yaml_node(p->doc, *it);
+        memset(st, 0, sizeof *st);
+        st->kind = -1;
+        st->line = (int)sb_yaml_line(item);
+        char k[KEY_BYTES_MAX];
+        snprintf(k, sizeof k, "%s[%d]", key, s->stages_count);
+        s->stages_count++;
+        if (walk(p, item, k, spec_keys, COUNT_OF(spec_keys), st) != 0)
+            return -1;
+        if (st->name[0] == '\0')
+            return fail(p, (size_t)st->line, k, "a stage needs a name");
+        if (st->kind < 0)
+            st->kind = sb_stage_kind_from_name(st->name);
+        if (st->kind < 0)
+            return fail(p, (size_t)st->line, k, "stage '%s' needs kind: (source, map, filter, "
+                        "count or sink) since its name is not one", st->name);
+    }
+    return 0;
+}
+
 static const key_entry_t pipeline_keys[] = {
+    KEY_CUSTOM("stages", on_stages),
     KEY_CUSTOM("parallelism", on_pipeline_parallelism),
     KEY_CUSTOM("source", on_source),
     KEY_CUSTOM("map", on_map),
@@ -696,13 +872,18 @@ typedef struct fault_draft {
     bool has_do, has_at, has_random, has_checkpoint, has_point;
     bool has_hit, has_probability, has_for, has_count, has_after;
     bool has_rate, has_id, has_ms, has_request, has_error, has_partition;
+    bool has_task, has_process, has_process_time, has_extra, has_from, has_to;
+    size_t to_line;               /* `to` is a broker id or a stage: read last */
 } fault_draft_t;
 
 static const char *const fault_kind_names[] = {
     [SB_FAULT_CRASH] = "crash", [SB_FAULT_CRASH_LOOP] = "crash-loop",
     [SB_FAULT_PAUSE] = "pause", [SB_FAULT_THROTTLE] = "throttle",
     [SB_FAULT_BROKER] = "broker", [SB_FAULT_NETWORK] = "network",
+    [SB_FAULT_CRASH_TASK] = "crash: task", [SB_FAULT_SLOW] = "slow",
+    [SB_FAULT_DELAY_SPIKE] = "delay: spike", [SB_FAULT_CRASH_PROCESS] = "crash: process",
 };
+_Static_assert(COUNT_OF(fault_kind_names) == SB_FAULT_KINDS_COUNT_, "every fault kind has a name");
 
 const char *sb_fault_kind_name(sb_fault_kind_t k)
 {
@@ -711,7 +892,8 @@ const char *sb_fault_kind_name(sb_fault_kind_t k)
 
 #define FAULT_DO_HINT \
     "crash, crash-loop, pause, { throttle: STAGE, records_per_s: R }, { stall: STAGE }, " \
-    "{ broker: down|rtt|errors|leader|pause|kill, ... } or { network: s3|kafka, ... }"
+    "{ broker: down|rtt|errors|leader|pause|kill, ... }, { network: s3|kafka, ... }, " \
+    "{ crash: task, task: T }, { slow: T, process_time: D } or { delay: spike, extra: D }"
 
 static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t *d)
 {
@@ -775,26 +957,89 @@ static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
                 "pause, kill)", sb_yaml_text(v));
 }
 
-static int get_int(parse_t *p, yaml_node_t *v, const char *key, int64_t lo, int64_t hi,
-                   int *out, bool *flag)
-{
-    int64_t n = 0;
-    if (get_int64(p, v, key, lo, hi, &n) != 0)
-        return -1;
-    *out = (int)n;
-    *flag = true;
-    return 0;
-}
-
 static int on_do_id(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
     return get_int(p, v, key, 1, 3, &d->fault.broker_id, &d->has_id);
 }
 
+/* A broker id ({ broker: leader }) or a stage ({ delay: spike }): kept as
+ * text here, read by check_fault once the kind is known. */
 static int on_do_to(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
-    return on_do_id(p, key, v, arg);
+    fault_draft_t *d = arg;
+    d->has_to = true;
+    d->to_line = sb_yaml_line(v);
+    return get_text(p, v, key, d->fault.to, sizeof d->fault.to);
+}
+
+static int on_do_crash(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    if (need_scalar(p, v, key, "job, task or process") != 0)
+        return -1;
+    const char *t = sb_yaml_text(v);
+    if (strcmp(t, "job") == 0)
+        d->fault.kind = SB_FAULT_CRASH;
+    else if (strcmp(t, "task") == 0)
+        d->fault.kind = SB_FAULT_CRASH_TASK;
+    else if (strcmp(t, "process") == 0)
+        d->fault.kind = SB_FAULT_CRASH_PROCESS;
+    else
+        return fail(p, sb_yaml_line(v), key, "unknown crash '%.64s' (job, task, process)", t);
+    return 0;
+}
+
+static int on_do_task(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_task = true;
+    return get_text(p, v, key, d->fault.task, sizeof d->fault.task);
+}
+
+static int on_do_slow(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->fault.kind = SB_FAULT_SLOW;
+    return on_do_task(p, key, v, arg);
+}
+
+static int on_do_process(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    return get_int(p, v, key, 0, SB_SCENARIO_PROCESSES_MAX - 1, &d->fault.process, &d->has_process);
+}
+
+static int on_do_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_process_time = true;
+    return get_duration(p, v, key, 0, &d->fault.process_ns);
+}
+
+static int on_do_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->fault.kind = SB_FAULT_DELAY_SPIKE;
+    if (need_scalar(p, v, key, "spike") != 0)
+        return -1;
+    if (strcmp(sb_yaml_text(v), "spike") != 0)
+        return fail(p, sb_yaml_line(v), key, "unknown delay '%.64s' (spike)", sb_yaml_text(v));
+    return 0;
+}
+
+static int on_do_extra(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_extra = true;
+    return get_duration(p, v, key, 1, &d->fault.extra_ns);
+}
+
+static int on_do_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_from = true;
+    return get_text(p, v, key, d->fault.from, sizeof d->fault.from);
 }
 
 static int on_do_ms(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -957,6 +1202,14 @@ static const key_entry_t do_keys[] = {
     KEY_CUSTOM("http_error_fraction", on_net_http_error_fraction),
     KEY_CUSTOM("http_error_status", on_net_http_error_status),
     KEY_CUSTOM("http_cut_fraction", on_net_http_cut_fraction),
+    KEY_CUSTOM("crash", on_do_crash),
+    KEY_CUSTOM("task", on_do_task),
+    KEY_CUSTOM("process", on_do_process),
+    KEY_CUSTOM("slow", on_do_slow),
+    KEY_CUSTOM("process_time", on_do_process_time),
+    KEY_CUSTOM("delay", on_do_delay),
+    KEY_CUSTOM("extra", on_do_extra),
+    KEY_CUSTOM("from", on_do_from),
 };
 
 static int on_fault_do(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1118,15 +1371,50 @@ static const key_entry_t fault_keys[] = {
     KEY_CUSTOM("after", on_fault_after),
 };
 
+/* Which do: keys a kind takes beyond its own (the simulator's kinds and
+ * `to`, which is a broker id or a stage). */
+static int check_sim_fault(parse_t *p, size_t line, const char *key, fault_draft_t *d)
+{
+    sb_fault_t *f = &d->fault;
+    bool task = f->kind == SB_FAULT_CRASH_TASK || f->kind == SB_FAULT_SLOW;
+    bool spike = f->kind == SB_FAULT_DELAY_SPIKE;
+    if (d->has_task != task || d->has_process != (f->kind == SB_FAULT_CRASH_PROCESS) ||
+        d->has_process_time != (f->kind == SB_FAULT_SLOW) || d->has_extra != spike ||
+        (d->has_from && !spike))
+        return fail(p, line, key, "the keys of a %s fault: %s", sb_fault_kind_name(f->kind),
+                    f->kind == SB_FAULT_CRASH_TASK ? "do: { crash: task, task: STAGE-N }, at"
+                    : f->kind == SB_FAULT_SLOW ? "do: { slow: STAGE-N, process_time: D }, at, for"
+                    : f->kind == SB_FAULT_CRASH_PROCESS ? "do: { crash: process, process: N }, at"
+                    : spike ? "do: { delay: spike, extra: D, from: S, to: S }, at, for"
+                    : "no task, process, process_time, extra or from");
+    if (d->has_to && !spike) {
+        int64_t id = 0;
+        if (f->kind != SB_FAULT_BROKER || parse_int64(f->to, &id) != 0 || id < 1 || id > 3)
+            return fail(p, d->to_line, key, "to: a broker id (1 to 3) of { broker: leader }, "
+                        "or a stage of { delay: spike }");
+        f->broker_id = (int)id;
+        d->has_id = true;
+        f->to[0] = '\0';
+    }
+    if ((task || spike || f->kind == SB_FAULT_CRASH_PROCESS) &&
+        (!d->has_at || f->trigger != SB_TRIGGER_AT_TIME || d->has_random))
+        return fail(p, line, key, "a %s fault needs 'at: TIME'", sb_fault_kind_name(f->kind));
+    if ((f->kind == SB_FAULT_SLOW || spike) && !d->has_for)
+        return fail(p, line, key, "a %s fault needs 'for: D'", sb_fault_kind_name(f->kind));
+    return 0;
+}
+
 /* Which keys each kind of fault needs and allows. */
 static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
-                       const fault_draft_t *d)
+                       fault_draft_t *d)
 {
     const sb_fault_t *f = &d->fault;
     size_t line = sb_yaml_line(item);
     bool timed = d->has_at && f->trigger == SB_TRIGGER_AT_TIME;
     switch (f->kind) {
     case SB_FAULT_CRASH:
+        if (check_sim_fault(p, line, key, d) != 0)
+            return -1;
         if (d->has_at == d->has_random)
             return fail(p, line, key, "give exactly one of 'at' or 'random'");
         if (d->has_for || d->has_count || d->has_after)
@@ -1140,6 +1428,12 @@ static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
     default:
         break;
     }
+    if (check_sim_fault(p, line, key, d) != 0)
+        return -1;
+    if (f->kind >= SB_FAULT_CRASH_TASK && (d->has_count || d->has_after))
+        return fail(p, line, key, "'count' and 'after' are for crash-loops");
+    if (f->kind >= SB_FAULT_CRASH_TASK)
+        return 0;
     if (!timed || d->has_random || d->has_count || d->has_after)
         return fail(p, line, key, "a %s fault needs 'at: TIME' (and 'for: D'); 'random', "
                     "'count' and 'after' are for crashes", sb_fault_kind_name(f->kind));
@@ -1202,6 +1496,287 @@ static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
             return -1;
     }
     return 0;
+}
+
+
+/* ---------------------------------------------- sim: the simulator's -- */
+
+#define SIM_FIELD(p, arg, type) ((type *)((char *)&(p)->s->sim + (size_t)(arg)))
+
+static int on_sim_duration(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 1, SIM_FIELD(p, arg, int64_t));
+}
+
+static int on_sim_duration0(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, SIM_FIELD(p, arg, int64_t));
+}
+
+static int on_sim_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, SIM_FIELD(p, arg, int64_t));
+}
+
+static int on_sim_model(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "pipeline or chandy-lamport") != 0)
+        return -1;
+    const char *t = sb_yaml_text(v);
+    if (strcmp(t, "pipeline") != 0 && strcmp(t, "chandy-lamport") != 0)
+        return fail(p, sb_yaml_line(v), key, "unknown model '%.64s' (pipeline, chandy-lamport)", t);
+    p->s->sim.classic = strcmp(t, "chandy-lamport") == 0;
+    p->s->sim.line = (int)sb_yaml_line(v);
+    return 0;
+}
+
+static int on_channel_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const kinds[] = { "fixed", "uniform", "exponential" };
+    sb_delay_spec_t *d = arg;
+    if (need_scalar(p, v, key, "fixed, uniform or exponential") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(kinds); i++)
+        if (strcmp(sb_yaml_text(v), kinds[i]) == 0) {
+            d->kind = (int)i;
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown delay '%.64s' (fixed, uniform, exponential)",
+                sb_yaml_text(v));
+}
+
+/* -1 marks "not given" until check_delay fills the distribution's rules. */
+static int on_channel_min(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &((sb_delay_spec_t *)arg)->min_ns);
+}
+static int on_channel_max(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &((sb_delay_spec_t *)arg)->max_ns);
+}
+static int on_channel_mean(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 1, &((sb_delay_spec_t *)arg)->mean_ns);
+}
+static int on_channel_capacity(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    bool ignored;
+    (void)arg;
+    return get_int(p, v, key, 1, 1 << 20, &p->s->sim.channel_capacity, &ignored);
+}
+
+static const key_entry_t channel_keys[] = {
+    KEY_CUSTOM("delay", on_channel_delay), KEY_CUSTOM("min", on_channel_min),
+    KEY_CUSTOM("max", on_channel_max),     KEY_CUSTOM("mean", on_channel_mean),
+    KEY_CUSTOM("capacity", on_channel_capacity),
+};
+
+/* A delay distribution must make sense as a whole: known bounds, a mean
+ * for the exponential. */
+static int check_delay(parse_t *p, sb_delay_spec_t *d, size_t line, const char *key)
+{
+    if (d->kind == 0) {
+        if (d->min_ns < 0)
+            return fail(p, line, key, "a fixed delay needs min");
+        if (d->max_ns >= 0 && d->max_ns != d->min_ns)
+            return fail(p, line, key, "a fixed delay takes min only");
+        d->max_ns = d->min_ns;
+    } else if (d->kind == 1) {
+        if (d->min_ns < 0 || d->max_ns < 0)
+            return fail(p, line, key, "a uniform delay needs min and max");
+    } else {
+        if (d->mean_ns <= 0)
+            return fail(p, line, key, "an exponential delay needs mean");
+        if (d->min_ns < 0)
+            d->min_ns = 0;
+        if (d->max_ns < 0)
+            d->max_ns = d->min_ns + 20 * d->mean_ns; /* a tail, not an eternity */
+    }
+    if (d->max_ns < d->min_ns)
+        return fail(p, line, key, "max is below min");
+    if (d->mean_ns < 0)
+        d->mean_ns = 0;
+    return 0;
+}
+
+static int on_channel(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    sb_delay_spec_t d = { .kind = 0, .min_ns = -1, .max_ns = -1, .mean_ns = -1 };
+    if (walk(p, v, key, channel_keys, COUNT_OF(channel_keys), &d) != 0)
+        return -1;
+    if (v->type == YAML_MAPPING_NODE && d.min_ns < 0 && d.max_ns < 0 && d.mean_ns < 0) {
+        d = p->s->sim.channel_delay; /* capacity only */
+        d.mean_ns = d.mean_ns > 0 ? d.mean_ns : -1;
+    }
+    if (check_delay(p, &d, sb_yaml_line(v), key) != 0)
+        return -1;
+    p->s->sim.channel_delay = d;
+    return 0;
+}
+
+static int on_sim_rpc_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_duration(p, v, key, 0, &p->s->sim.rpc_delay_ns);
+}
+
+static int on_sim_seed(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_u64(p, v, key, &p->s->sim.seed);
+}
+
+static int on_sim_fifo(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_bool(p, v, key, &p->s->sim.fifo);
+}
+
+static int on_sim_keep_every(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, &p->s->sim.keep_every);
+}
+
+static int on_process_time_of(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &p->s->sim.process_ns[STAGE_ID(arg)]);
+}
+
+static int on_sim_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const key_entry_t keys[] = {
+        KEY_CUSTOM("source", on_process_time_of), KEY_CUSTOM("map", on_process_time_of),
+        KEY_CUSTOM("filter", on_process_time_of), KEY_CUSTOM("count", on_process_time_of),
+        KEY_CUSTOM("sink", on_process_time_of),
+    };
+    (void)arg;
+    if (v->type != YAML_MAPPING_NODE)
+        return fail(p, sb_yaml_line(v), key, "expected a mapping such as { map: 20us } (with "
+                    "pipeline.stages, give process_time in each stage)");
+    for (yaml_node_pair_t *pair = v->data.mapping.pairs.start; pair < v->data.mapping.pairs.top;
+         pair++) {
+        int kind = sb_stage_kind_from_name(sb_yaml_text(sb_yaml_node(p->doc, pair->key)));
+        if (kind < 0)
+            kind = 0; /* an unknown stage: walk_pair names it with "did you mean" */
+        if (walk_pair(p, v, pair, key, keys, COUNT_OF(keys), STAGE_ARG(kind)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int on_sim_processes(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    bool ignored;
+    (void)arg;
+    return get_int(p, v, key, 2, SB_SCENARIO_PROCESSES_MAX, &p->s->sim.processes, &ignored);
+}
+
+static int on_sim_snapshots(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    bool ignored;
+    (void)arg;
+    return get_int(p, v, key, 1, 64, &p->s->sim.snapshots, &ignored);
+}
+
+/* graph: a preset name, or a list of [from, to] (checked against
+ * processes by the simulator: keys come in any order). */
+static int on_sim_graph(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const presets[] = { "ring", "bidirectional-ring", "complete" };
+    sb_scenario_sim_t *sim = &p->s->sim;
+    bool ignored;
+    (void)arg;
+    if (v->type == YAML_SCALAR_NODE) {
+        for (size_t i = 0; i < COUNT_OF(presets); i++)
+            if (strcmp(sb_yaml_text(v), presets[i]) == 0)
+                return get_text(p, v, key, sim->graph_preset, sizeof sim->graph_preset);
+        return fail(p, sb_yaml_line(v), key, "unknown graph '%.64s' (ring, bidirectional-ring, "
+                    "complete, or a list of [from, to])", sb_yaml_text(v));
+    }
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(p, sb_yaml_line(v), key, "expected ring, bidirectional-ring, complete or a "
+                    "list of [from, to] channels");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = sb_yaml_node(p->doc, *it);
+        if (e->type != YAML_SEQUENCE_NODE ||
+            e->data.sequence.items.top - e->data.sequence.items.start != 2)
+            return fail(p, sb_yaml_line(e), key, "a channel is [from, to]");
+        if (sim->edges_count == SB_SCENARIO_EDGES_MAX)
+            return fail(p, sb_yaml_line(e), key, "more than %d channels", SB_SCENARIO_EDGES_MAX);
+        for (int end = 0; end < 2; end++)
+            if (get_int(p, sb_yaml_node(p->doc, e->data.sequence.items.start[end]), key, 0,
+                        SB_SCENARIO_PROCESSES_MAX - 1, &sim->edges[sim->edges_count][end],
+                        &ignored) != 0)
+                return -1;
+        sim->edges_count++;
+    }
+    return 0;
+}
+
+static int on_sim_initiators(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_scenario_sim_t *sim = &p->s->sim;
+    bool ignored;
+    (void)arg;
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(p, sb_yaml_line(v), key, "expected a list of process numbers, e.g. [0, 2]");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        if (sim->initiators_count == SB_SCENARIO_PROCESSES_MAX)
+            return fail(p, sb_yaml_line(v), key, "more than %d initiators",
+                        SB_SCENARIO_PROCESSES_MAX);
+        if (get_int(p, sb_yaml_node(p->doc, *it), key, 0, SB_SCENARIO_PROCESSES_MAX - 1,
+                    &sim->initiators[sim->initiators_count], &ignored) != 0)
+            return -1;
+        for (int k = 0; k < sim->initiators_count; k++)
+            if (sim->initiators[k] == sim->initiators[sim->initiators_count])
+                return fail(p, sb_yaml_line(v), key, "process %d twice", sim->initiators[k]);
+        sim->initiators_count++;
+    }
+    return 0;
+}
+
+static int on_sim_max_events(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 1, INT64_MAX, &p->s->sim.max_events);
+}
+
+static const key_entry_t sim_keys[] = {
+    KEY_CUSTOM("model", on_sim_model),
+    KEY_CUSTOM("channel", on_channel),
+    { .name = "source_interval", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, source_interval_ns) },
+    KEY_CUSTOM("rpc_delay", on_sim_rpc_delay),
+    { .name = "restart_delay", .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, restart_delay_ns) },
+    { .name = "failure_detection", .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, failure_detection_ns) },
+    { .name = "coordinator_tick", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, coordinator_tick_ns) },
+    { .name = "sample_interval", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, sample_interval_ns) },
+    { .name = "max_time", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, max_time_ns) },
+    KEY_CUSTOM("max_events", on_sim_max_events),
+    KEY_CUSTOM("seed", on_sim_seed),
+    KEY_CUSTOM("fifo", on_sim_fifo),
+    KEY_CUSTOM("keep_every", on_sim_keep_every),
+    KEY_CUSTOM("process_time", on_sim_process_time),
+    KEY_CUSTOM("processes", on_sim_processes),
+    KEY_CUSTOM("graph", on_sim_graph),
+    { .name = "tokens", .fn = on_sim_count, .offset = offsetof(sb_scenario_sim_t, tokens) },
+    { .name = "transfer_interval", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, transfer_interval_ns) },
+    { .name = "transfer_max", .fn = on_sim_count, .offset = offsetof(sb_scenario_sim_t, transfer_max) },
+    KEY_CUSTOM("snapshots", on_sim_snapshots),
+    { .name = "snapshot_interval", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, snapshot_interval_ns) },
+    KEY_CUSTOM("initiators", on_sim_initiators),
+    { .name = "duration", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, duration_ns) },
+};
+
+static int on_sim(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    p->s->sim.given = true;
+    return walk(p, v, key, sim_keys, COUNT_OF(sim_keys), NULL);
 }
 
 /* --------------------------------------------------------- top level -- */
@@ -1329,8 +1904,27 @@ static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
                 sb_yaml_text(v));
 }
 
+/* mode: which commands the scenario is for (both when not given). */
+static int on_runs(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = { [SB_RUNS_BOTH] = "both", [SB_RUNS_SIM_ONLY] = "sim",
+                                         [SB_RUNS_REAL_ONLY] = "run" };
+    (void)arg;
+    if (need_scalar(p, v, key, "sim, run or both") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(names); i++)
+        if (strcmp(sb_yaml_text(v), names[i]) == 0) {
+            p->runs_asked = (int)i;
+            origin_set(&p->runs_at, sb_yaml_line(v), key);
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown mode '%.64s' (sim, run, both)", sb_yaml_text(v));
+}
+
 static const key_entry_t top_keys[] = {
     KEY_CUSTOM("name", on_name),
+    KEY_CUSTOM("mode", on_runs),
+    KEY_CUSTOM("sim", on_sim),
     KEY_TEXT("description", description),
     KEY_CUSTOM("input", on_input),
     KEY_CUSTOM("pipeline", on_pipeline),
@@ -1462,12 +2056,92 @@ static int check_unaligned(parse_t *p)
     return 0;
 }
 
+/* Why a fault cannot run in one of the modes: "" when it runs in both. */
+static const char *fault_sim_only(const sb_fault_t *f)
+{
+    return f->kind >= SB_FAULT_CRASH_TASK ? "has no real counterpart" : "";
+}
+
+static const char *fault_real_only(const sb_fault_t *f)
+{
+    switch (f->kind) {
+    case SB_FAULT_BROKER: return "needs Kafka";
+    case SB_FAULT_NETWORK: return "acts on real connections (Kafka, S3)";
+    case SB_FAULT_CRASH_LOOP: return "kills worker processes as they start";
+    case SB_FAULT_THROTTLE:
+        return f->bytes_per_s > 0 ? "throttles bytes, and simulated records have no size" : "";
+    default: return "";
+    }
+}
+
+/* Which commands can run the scenario: what it uses decides, and `mode:`
+ * may narrow it (never widen it). runs_why is the one sentence a command
+ * that cannot run it prints. */
+static int decide_runs(parse_t *p)
+{
+    sb_scenario_t *s = p->s;
+    char sim_why[SB_SCENARIO_TEXT_BYTES_MAX] = "", real_why[SB_SCENARIO_TEXT_BYTES_MAX] = "";
+    size_t sim_line = 0, real_line = 0;
+    if (s->sim.classic) {
+        snprintf(sim_why, sizeof sim_why, "the chandy-lamport model has no real engine");
+        sim_line = (size_t)s->sim.line;
+    } else if (s->stages_count > 0) {
+        snprintf(sim_why, sizeof sim_why, "the real engine runs source -> map -> filter "
+                 "[-> count] -> sink only (pipeline's short form), not pipeline.stages");
+        sim_line = (size_t)s->stages[0].line;
+    }
+    for (int i = 0; i < s->faults_count; i++) {
+        const sb_fault_t *f = &s->faults[i];
+        if (sim_why[0] == '\0' && fault_sim_only(f)[0] != '\0') {
+            snprintf(sim_why, sizeof sim_why, "faults[%d] (%s) %s", i, sb_fault_kind_name(f->kind),
+                     fault_sim_only(f));
+            sim_line = (size_t)f->line;
+        }
+        if (real_why[0] == '\0' && fault_real_only(f)[0] != '\0') {
+            snprintf(real_why, sizeof real_why, "faults[%d] (%s) %s", i,
+                     sb_fault_kind_name(f->kind), fault_real_only(f));
+            real_line = (size_t)f->line;
+        }
+    }
+    if (sim_why[0] != '\0' && real_why[0] != '\0')
+        return fail(p, real_line > sim_line ? real_line : sim_line, "mode",
+                    "neither command can run this: %s (snapbed sim only), and %s (snapbed run "
+                    "only)", sim_why, real_why);
+    s->runs = sim_why[0] ? SB_RUNS_SIM_ONLY : real_why[0] ? SB_RUNS_REAL_ONLY : SB_RUNS_BOTH;
+    snprintf(s->runs_why, sizeof s->runs_why, "%s", sim_why[0] ? sim_why : real_why);
+    if (p->runs_asked < 0 || p->runs_asked == (int)s->runs)
+        return 0;
+    if (s->runs != SB_RUNS_BOTH)
+        return fail(p, p->runs_at.line, p->runs_at.key, "this scenario is for snapbed %s only: %s",
+                    s->runs == SB_RUNS_SIM_ONLY ? "sim" : "run", s->runs_why);
+    s->runs = (sb_scenario_runs_t)p->runs_asked;
+    snprintf(s->runs_why, sizeof s->runs_why, "it says mode: %s",
+             s->runs == SB_RUNS_SIM_ONLY ? "sim" : "run");
+    return 0;
+}
+
+/* The general form (pipeline.stages) and the short form are two ways to
+ * write one graph; the classic model has no pipeline at all. */
+static int check_forms(parse_t *p)
+{
+    const sb_scenario_t *s = p->s;
+    if (s->stages_count > 0 && p->short_form_at.line != 0)
+        return fail(p, p->short_form_at.line, p->short_form_at.key, "give either pipeline.stages "
+                    "or the short form (source, map, filter, count, sink), not both");
+    if (s->sim.classic && (s->stages_count > 0 || p->short_form_at.line != 0))
+        return fail(p, (size_t)s->sim.line, "sim.model", "a chandy-lamport scenario has processes "
+                    "(sim.processes, sim.graph), not a pipeline");
+    return 0;
+}
+
 static int finish(parse_t *p)
 {
     if (!p->name_set)
         default_name(p->s);
     default_parallelism(p);
-    if (check_source_parallelism(p) != 0 || check_unaligned(p) != 0)
+    if (check_forms(p) != 0 || check_unaligned(p) != 0 || decide_runs(p) != 0)
+        return -1;
+    if (p->s->stages_count == 0 && !p->s->sim.classic && check_source_parallelism(p) != 0)
         return -1;
     return connect_stages(p);
 }
@@ -1520,7 +2194,7 @@ static int check_single_document(yaml_parser_t *parser, const char *path,
 static int parse_document(sb_scenario_t *s, yaml_document_t *doc,
                           const char *path, sb_err_t *err)
 {
-    parse_t p = { .doc = doc, .path = path, .err = err, .s = s };
+    parse_t p = { .doc = doc, .path = path, .err = err, .s = s, .runs_asked = -1 };
     yaml_node_t *root = yaml_document_get_root_node(doc);
     if (root != NULL &&
         walk(&p, root, "", top_keys, COUNT_OF(top_keys), NULL) != 0)
@@ -1611,6 +2285,23 @@ void sb_scenario_defaults(sb_scenario_t *s)
     s->restart_delay_ns = INT64_C(100) * 1000 * 1000;
     s->faults_count = 0;
     s->expect_exactly_once = true;
+    sb_scenario_sim_t *sim = &s->sim;
+    sim->channel_delay = (sb_delay_spec_t){ .kind = 1, .min_ns = 50 * 1000, .max_ns = 500 * 1000 };
+    sim->channel_capacity = 64;
+    sim->rpc_delay_ns = 50 * 1000;
+    sim->restart_delay_ns = -1;
+    sim->failure_detection_ns = 1000 * 1000;
+    sim->coordinator_tick_ns = 100 * 1000;
+    sim->sample_interval_ns = 1000 * 1000;
+    sim->max_events = INT64_C(2000000000);
+    sim->seed = 1;
+    sim->fifo = true;
+    sim->processes = 4;
+    sim->tokens = 100;
+    sim->transfer_interval_ns = 100 * 1000;
+    sim->transfer_max = 10;
+    sim->snapshots = 3;
+    sim->snapshot_interval_ns = 5 * 1000 * 1000;
 }
 
 int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
