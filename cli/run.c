@@ -1105,6 +1105,10 @@ int sb_cmd_run(int argc, char **argv)
     if (sb_scenario_load(sv->s, o.scenario_path, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
+    } else if (sv->s->runs == SB_RUNS_SIM_ONLY) {
+        fprintf(stderr, "snapbed run: %s is for snapbed sim only: %s\n", o.scenario_path,
+                sv->s->runs_why);
+        status = SB_EXIT_USAGE;
     } else if (o.out_dir != NULL && !sb_cli_dir_is_empty(o.out_dir)) {
         fprintf(stderr, "snapbed run: run folder %s is not empty (an earlier run?); "
                 "choose another with -o.\n", o.out_dir);
@@ -1116,6 +1120,9 @@ int sb_cmd_run(int argc, char **argv)
         fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
     } else {
+        if (sv->s->sim.given)
+            fprintf(stderr, "snapbed run: note: the sim: section of %s is the simulator's; "
+                    "a real run ignores it\n", o.scenario_path);
         if (o.seed_set)
             sv->s->seed = o.seed;
         int rc = run(sv, &err);

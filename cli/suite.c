@@ -457,6 +457,10 @@ static int plan_file(const suite_opts_t *o, suite_t *st, const char *file, sb_sc
 {
     sb_err_t load_err = { { 0 } };
     bool loaded = sb_scenario_load(s, file, &load_err) == 0;
+    if (loaded && s->runs == SB_RUNS_SIM_ONLY) { /* skipped, not failed */
+        fprintf(stderr, "suite: skipped %s: for snapbed sim only (%s)\n", file, s->runs_why);
+        return 0;
+    }
     char name[SB_SCENARIO_NAME_BYTES_MAX];
     if (loaded)
         snprintf(name, sizeof name, "%s", s->name);

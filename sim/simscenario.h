@@ -113,6 +113,12 @@ typedef enum sb_simscenario_fault_kind {
     SB_SIM_FAULT_DELAY_SPIKE,    /* `extra` on every send of the chosen channels
                                     during [at, at + for) */
     SB_SIM_FAULT_SLOW,           /* one subtask's process_time during [at, at + for) */
+    SB_SIM_FAULT_CRASH_POINT,    /* the job is killed at a crash point (point,
+                                    point_trigger, checkpoint_id, hit, probability:
+                                    as runtime/scenario.h's sb_fault_t) */
+    SB_SIM_FAULT_CRASH_RANDOM,   /* the job is killed at `count` seeded random
+                                    moments of input progress */
+    SB_SIM_FAULT_PAUSE,          /* the whole job freezes during [at, at + for) */
     SB_SIM_FAULT_KINDS_COUNT_
 } sb_simscenario_fault_kind_t;
 
@@ -131,6 +137,12 @@ typedef struct sb_simscenario_fault {
      * (pipeline) or a process number (classic); "" = any. */
     char from[SB_SIMSCENARIO_TASK_NAME_BYTES_MAX], to[SB_SIMSCENARIO_TASK_NAME_BYTES_MAX];
     int from_index, to_index;    /* ... resolved: stage or process, -1 = any */
+    sb_crash_point_t point;      /* crash point */
+    sb_point_trigger_t point_trigger;
+    int64_t checkpoint_id;       /* SB_POINT_AT_CHECKPOINT: an id or SB_CHECKPOINT_FINAL */
+    int64_t hit;                 /* SB_POINT_AT_HIT */
+    double probability;          /* SB_POINT_WITH_PROBABILITY */
+    int count;                   /* crash random: how many kills */
     int line;
 } sb_simscenario_fault_t;
 
@@ -185,15 +197,28 @@ typedef struct sb_simscenario {
 
 void sb_simscenario_defaults(sb_simscenario_t *s);
 
-/* Reads and validates a sim scenario file; -1 with "FILE:LINE: KEY: what". */
+/* The simulator's reading of a parsed scenario (runtime/scenario.h): shared
+ * settings mapped to virtual time, keys not given taking the simulator's
+ * teaching-size defaults (interval 5ms, timeout 1s, 10 tolerable failures,
+ * restart delay 1ms, 1000 records per source subtask, trace: records), the
+ * graph checked. Appends to notes (when not NULL) one line per setting
+ * mapped or ignored. -1 with "FILE:LINE: KEY: what" when the simulator
+ * cannot run it (a scenario for snapbed run only included). */
+int sb_simscenario_from_scenario(sb_simscenario_t *s, const sb_scenario_t *sc, char *notes,
+                                 size_t notes_len, sb_err_t *err);
+#define SB_SIMSCENARIO_NOTES_MAX 2048
+
+/* Reads a scenario file with the one parser and converts it; -1 with
+ * "FILE:LINE: KEY: what". */
 int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err);
 
 /* Same, from a string (tests); `path` names it in messages. */
 int sb_simscenario_parse(sb_simscenario_t *s, const char *path, const char *yaml, sb_err_t *err);
 
-/* The scenario as a sim scenario file that parses back to the same values
- * (every key written; durations in the largest exact unit). Returns the
- * length written, or -1 when it does not fit in len bytes. */
+/* The scenario in the one language (mode: sim, pipeline.stages, sim:),
+ * which parses back to the same values (every key written; durations in
+ * the largest exact unit). Returns the length written, or -1 when it does
+ * not fit in len bytes. */
 int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len);
 #define SB_SIMSCENARIO_TEXT_MAX 16384        /* what format writes at most */
 
