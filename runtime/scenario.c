@@ -132,6 +132,7 @@ typedef struct parse {
     origin_t unaligned_at, aligned_timeout_at, mode_at;
     origin_t short_form_at;       /* the first of pipeline.source/map/... */
     origin_t runs_at;             /* mode: */
+    origin_t input_given_at;      /* input: */
     int runs_asked;               /* -1: mode: not given */
 } parse_t;
 
@@ -874,7 +875,22 @@ typedef struct fault_draft {
     bool has_rate, has_id, has_ms, has_request, has_error, has_partition;
     bool has_task, has_process, has_process_time, has_extra, has_from, has_to;
     size_t to_line;               /* `to` is a broker id or a stage: read last */
+    char action[16];              /* the do: mapping's action key, once */
 } fault_draft_t;
+
+/* A do: mapping names one action (throttle, stall, broker, network, crash,
+ * slow or delay) and then its parameters. */
+static int one_action(parse_t *p, const char *key, const yaml_node_t *v, fault_draft_t *d,
+                      sb_fault_kind_t kind)
+{
+    const char *name = strrchr(key, '.') != NULL ? strrchr(key, '.') + 1 : key;
+    if (d->action[0] != '\0')
+        return fail(p, sb_yaml_line(v), key, "one fault does one thing: '%s' and '%s' are two "
+                    "actions (write two faults)", d->action, name);
+    snprintf(d->action, sizeof d->action, "%s", name);
+    d->fault.kind = kind;
+    return 0;
+}
 
 static const char *const fault_kind_names[] = {
     [SB_FAULT_CRASH] = "crash", [SB_FAULT_CRASH_LOOP] = "crash-loop",
@@ -911,14 +927,16 @@ static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t
 static int on_do_throttle(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_THROTTLE;
+    if (one_action(p, key, v, d, SB_FAULT_THROTTLE) != 0)
+        return -1;
     return stage_from(p, key, v, d);
 }
 
 static int on_do_stall(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_THROTTLE;
+    if (one_action(p, key, v, d, SB_FAULT_THROTTLE) != 0)
+        return -1;
     d->fault.records_per_s = d->fault.bytes_per_s = 0;
     d->has_rate = true; /* a stall is a rate of zero */
     return stage_from(p, key, v, d);
@@ -945,7 +963,8 @@ static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     static const char *const actions[] = { "down", "rtt", "errors", "leader", "pause", "kill" };
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_BROKER;
+    if (one_action(p, key, v, d, SB_FAULT_BROKER) != 0)
+        return -1;
     if (need_scalar(p, v, key, "down, rtt, errors, leader, pause or kill") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(actions); i++)
@@ -976,7 +995,8 @@ static int on_do_to(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 static int on_do_crash(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    if (need_scalar(p, v, key, "job, task or process") != 0)
+    if (one_action(p, key, v, d, SB_FAULT_CRASH) != 0 ||
+        need_scalar(p, v, key, "job, task or process") != 0)
         return -1;
     const char *t = sb_yaml_text(v);
     if (strcmp(t, "job") == 0)
@@ -1000,7 +1020,8 @@ static int on_do_task(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 static int on_do_slow(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_SLOW;
+    if (one_action(p, key, v, d, SB_FAULT_SLOW) != 0)
+        return -1;
     return on_do_task(p, key, v, arg);
 }
 
@@ -1020,7 +1041,8 @@ static int on_do_process_time(parse_t *p, const char *key, yaml_node_t *v, void 
 static int on_do_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_DELAY_SPIKE;
+    if (one_action(p, key, v, d, SB_FAULT_DELAY_SPIKE) != 0)
+        return -1;
     if (need_scalar(p, v, key, "spike") != 0)
         return -1;
     if (strcmp(sb_yaml_text(v), "spike") != 0)
@@ -1105,7 +1127,8 @@ static int on_do_error_count(parse_t *p, const char *key, yaml_node_t *v, void *
 static int on_do_network(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_NETWORK;
+    if (one_action(p, key, v, d, SB_FAULT_NETWORK) != 0)
+        return -1;
     if (need_scalar(p, v, key, "s3 or kafka") != 0)
         return -1;
     if (strcmp(sb_yaml_text(v), "kafka") == 0) {
@@ -1746,37 +1769,65 @@ static int on_sim_max_events(parse_t *p, const char *key, yaml_node_t *v, void *
     return get_int64(p, v, key, 1, INT64_MAX, &p->s->sim.max_events);
 }
 
+/* Which model a key of sim: belongs to (key_entry_t.min; 0: both). */
+enum { MODEL_PIPELINE = 1, MODEL_CLASSIC = 2 };
+#define FOR_PIPELINE .min = MODEL_PIPELINE
+#define FOR_CLASSIC .min = MODEL_CLASSIC
+
 static const key_entry_t sim_keys[] = {
     KEY_CUSTOM("model", on_sim_model),
     KEY_CUSTOM("channel", on_channel),
-    { .name = "source_interval", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, source_interval_ns) },
-    KEY_CUSTOM("rpc_delay", on_sim_rpc_delay),
+    { .name = "source_interval", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, source_interval_ns) },
+    { .name = "rpc_delay", FOR_PIPELINE, .fn = on_sim_rpc_delay },
     { .name = "restart_delay", .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, restart_delay_ns) },
-    { .name = "failure_detection", .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, failure_detection_ns) },
-    { .name = "coordinator_tick", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, coordinator_tick_ns) },
-    { .name = "sample_interval", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, sample_interval_ns) },
+    { .name = "failure_detection", FOR_PIPELINE, .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, failure_detection_ns) },
+    { .name = "coordinator_tick", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, coordinator_tick_ns) },
+    { .name = "sample_interval", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, sample_interval_ns) },
     { .name = "max_time", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, max_time_ns) },
     KEY_CUSTOM("max_events", on_sim_max_events),
     KEY_CUSTOM("seed", on_sim_seed),
     KEY_CUSTOM("fifo", on_sim_fifo),
-    KEY_CUSTOM("keep_every", on_sim_keep_every),
-    KEY_CUSTOM("process_time", on_sim_process_time),
-    KEY_CUSTOM("processes", on_sim_processes),
-    KEY_CUSTOM("graph", on_sim_graph),
-    { .name = "tokens", .fn = on_sim_count, .offset = offsetof(sb_scenario_sim_t, tokens) },
-    { .name = "transfer_interval", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, transfer_interval_ns) },
-    { .name = "transfer_max", .fn = on_sim_count, .offset = offsetof(sb_scenario_sim_t, transfer_max) },
-    KEY_CUSTOM("snapshots", on_sim_snapshots),
-    { .name = "snapshot_interval", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, snapshot_interval_ns) },
-    KEY_CUSTOM("initiators", on_sim_initiators),
-    { .name = "duration", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, duration_ns) },
+    { .name = "keep_every", FOR_PIPELINE, .fn = on_sim_keep_every },
+    { .name = "process_time", FOR_PIPELINE, .fn = on_sim_process_time },
+    { .name = "processes", FOR_CLASSIC, .fn = on_sim_processes },
+    { .name = "graph", FOR_CLASSIC, .fn = on_sim_graph },
+    { .name = "tokens", FOR_CLASSIC, .fn = on_sim_count, .offset = offsetof(sb_scenario_sim_t, tokens) },
+    { .name = "transfer_interval", FOR_CLASSIC, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, transfer_interval_ns) },
+    { .name = "transfer_max", FOR_CLASSIC, .fn = on_sim_count, .offset = offsetof(sb_scenario_sim_t, transfer_max) },
+    { .name = "snapshots", FOR_CLASSIC, .fn = on_sim_snapshots },
+    { .name = "snapshot_interval", FOR_CLASSIC, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, snapshot_interval_ns) },
+    { .name = "initiators", FOR_CLASSIC, .fn = on_sim_initiators },
+    { .name = "duration", FOR_CLASSIC, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, duration_ns) },
 };
+
+/* A key of the other model is a mistake, not a setting to ignore. */
+static int check_sim_model(parse_t *p, const yaml_node_t *map, const char *prefix)
+{
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+         pair < map->data.mapping.pairs.top; pair++) {
+        const yaml_node_t *k = sb_yaml_node(p->doc, pair->key);
+        for (size_t i = 0; i < COUNT_OF(sim_keys); i++) {
+            if (strcmp(sim_keys[i].name, sb_yaml_text(k)) != 0 || sim_keys[i].min == 0 ||
+                (sim_keys[i].min == MODEL_CLASSIC) == p->s->sim.classic)
+                continue;
+            char name[KEY_BYTES_MAX];
+            snprintf(name, sizeof name, "%s.%s", prefix, sim_keys[i].name);
+            return fail(p, sb_yaml_line(k), name, p->s->sim.classic
+                        ? "not a key of model: chandy-lamport (it is the pipeline's)"
+                        : "a key of model: chandy-lamport (add model: chandy-lamport, or "
+                          "remove it)");
+        }
+    }
+    return 0;
+}
 
 static int on_sim(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     (void)arg;
     p->s->sim.given = true;
-    return walk(p, v, key, sim_keys, COUNT_OF(sim_keys), NULL);
+    if (walk(p, v, key, sim_keys, COUNT_OF(sim_keys), NULL) != 0)
+        return -1;
+    return v->type == YAML_MAPPING_NODE ? check_sim_model(p, v, key) : 0;
 }
 
 /* --------------------------------------------------------- top level -- */
@@ -1867,6 +1918,7 @@ static const key_entry_t expect_keys[] = {
 
 static int on_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    origin_set(&p->input_given_at, sb_yaml_line(v), key);
     return walk(p, v, key, input_keys, COUNT_OF(input_keys), arg);
 }
 
@@ -2131,6 +2183,10 @@ static int check_forms(parse_t *p)
     if (s->sim.classic && (s->stages_count > 0 || p->short_form_at.line != 0))
         return fail(p, (size_t)s->sim.line, "sim.model", "a chandy-lamport scenario has processes "
                     "(sim.processes, sim.graph), not a pipeline");
+    if (s->sim.classic && p->input_given_at.line != 0)
+        return fail(p, p->input_given_at.line, p->input_given_at.key, "not a key of model: "
+                    "chandy-lamport (its workload is sim.tokens, sim.transfer_interval and "
+                    "sim.transfer_max)");
     return 0;
 }
 

@@ -815,9 +815,10 @@ done:
     return rc;
 }
 
-static int from_parsed(sb_simscenario_t *out, sb_scenario_t *sc, int parsed, sb_err_t *err)
+static int from_parsed(sb_simscenario_t *out, sb_scenario_t *sc, int parsed, char *notes,
+                       size_t notes_len, sb_err_t *err)
 {
-    int rc = parsed == 0 ? sb_simscenario_from_scenario(out, sc, NULL, 0, err) : -1;
+    int rc = parsed == 0 ? sb_simscenario_from_scenario(out, sc, notes, notes_len, err) : -1;
     free(sc);
     return rc;
 }
@@ -827,15 +828,21 @@ int sb_simscenario_parse(sb_simscenario_t *out, const char *path, const char *te
     sb_scenario_t *sc = malloc(sizeof *sc);
     if (sc == NULL)
         return sb_err_set(err, "%s: out of memory", path);
-    return from_parsed(out, sc, sb_scenario_parse(sc, path, text, err), err);
+    return from_parsed(out, sc, sb_scenario_parse(sc, path, text, err), NULL, 0, err);
 }
 
-int sb_simscenario_load(sb_simscenario_t *out, const char *path, sb_err_t *err)
+int sb_simscenario_load_notes(sb_simscenario_t *out, const char *path, char *notes,
+                              size_t notes_len, sb_err_t *err)
 {
     sb_scenario_t *sc = malloc(sizeof *sc);
     if (sc == NULL)
         return sb_err_set(err, "%s: out of memory", path);
-    return from_parsed(out, sc, sb_scenario_load(sc, path, err), err);
+    return from_parsed(out, sc, sb_scenario_load(sc, path, err), notes, notes_len, err);
+}
+
+int sb_simscenario_load(sb_simscenario_t *out, const char *path, sb_err_t *err)
+{
+    return sb_simscenario_load_notes(out, path, NULL, 0, err);
 }
 
 /* ------------------------------------------------------------- format */

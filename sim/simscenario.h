@@ -212,6 +212,10 @@ int sb_simscenario_from_scenario(sb_simscenario_t *s, const sb_scenario_t *sc, c
  * "FILE:LINE: KEY: what". */
 int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err);
 
+/* Same, with the mapping notes (one "note: ..." line each) in notes. */
+int sb_simscenario_load_notes(sb_simscenario_t *s, const char *path, char *notes,
+                              size_t notes_len, sb_err_t *err);
+
 /* Same, from a string (tests); `path` names it in messages. */
 int sb_simscenario_parse(sb_simscenario_t *s, const char *path, const char *yaml, sb_err_t *err);
 
