@@ -482,16 +482,10 @@ static int check_duplicate(const parse_t *p, const yaml_node_t *map,
     return 0;
 }
 
-/* The keys whose default differs between a real run and the simulator. */
+/* Keys whose presence, not only their value, matters to the simulator's notes. */
 static void note_given(parse_t *p, const char *key)
 {
     static const struct { const char *key; unsigned bit; } given[] = {
-        { "execution.checkpointing.interval", SB_GIVEN_INTERVAL },
-        { "execution.checkpointing.timeout", SB_GIVEN_TIMEOUT },
-        { "execution.checkpointing.tolerable-failed-checkpoints", SB_GIVEN_TOLERABLE },
-        { "restart-strategy.fixed-delay.delay", SB_GIVEN_RESTART_DELAY },
-        { "input.records", SB_GIVEN_RECORDS },
-        { "trace", SB_GIVEN_TRACE },
         { "expect", SB_GIVEN_EXPECT },
         { "pipeline.filter", SB_GIVEN_FILTER },
     };
@@ -1779,7 +1773,6 @@ static const key_entry_t sim_keys[] = {
     KEY_CUSTOM("channel", on_channel),
     { .name = "source_interval", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, source_interval_ns) },
     { .name = "rpc_delay", FOR_PIPELINE, .fn = on_sim_rpc_delay },
-    { .name = "restart_delay", .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, restart_delay_ns) },
     { .name = "failure_detection", FOR_PIPELINE, .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, failure_detection_ns) },
     { .name = "coordinator_tick", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, coordinator_tick_ns) },
     { .name = "sample_interval", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, sample_interval_ns) },
@@ -2345,7 +2338,6 @@ void sb_scenario_defaults(sb_scenario_t *s)
     sim->channel_delay = (sb_delay_spec_t){ .kind = 1, .min_ns = 50 * 1000, .max_ns = 500 * 1000 };
     sim->channel_capacity = 64;
     sim->rpc_delay_ns = 50 * 1000;
-    sim->restart_delay_ns = -1;
     sim->failure_detection_ns = 1000 * 1000;
     sim->coordinator_tick_ns = 100 * 1000;
     sim->sample_interval_ns = 1000 * 1000;

@@ -97,22 +97,24 @@ void sb_simscenario_defaults(sb_simscenario_t *s)
 {
     memset(s, 0, sizeof *s);
     s->protocol = SB_SIM_ALIGNED;
-    s->records = 1000;
+    /* The shared keys take runtime/scenario.c's defaults (Flink's), as in a
+     * real run; only the simulator's own keys have defaults of their own. */
+    s->records = 200000;
     s->source_interval_ns = 100 * 1000;
-    s->checkpoint_interval_ns = 5 * 1000 * 1000;
-    s->checkpoint_timeout_ns = 1000 * 1000 * 1000;
+    s->checkpoint_interval_ns = 500 * NS_PER_MS;
+    s->checkpoint_timeout_ns = 600 * NS_PER_S;
     s->max_concurrent = 1;
-    s->tolerable_failed = 10;
+    s->tolerable_failed = 0;
     s->channel_delay = (sb_rng_dist_t){ .kind = SB_RNG_UNIFORM, .min_ns = 50 * 1000,
                                         .max_ns = 500 * 1000 };
     s->channel_capacity = 64;
     s->rpc_delay = (sb_rng_dist_t){ .kind = SB_RNG_FIXED, .min_ns = 50 * 1000,
                                     .max_ns = 50 * 1000 };
-    s->restart_delay_ns = 1000 * 1000;
+    s->restart_delay_ns = 100 * NS_PER_MS;
     s->failure_detection_ns = 1000 * 1000;
     s->coordinator_tick_ns = 100 * 1000;
     s->sample_interval_ns = 1000 * 1000;
-    s->trace_records = true;
+    s->trace_records = false;
     s->seed = 1;
     s->max_time_ns = INT64_C(10) * 1000 * 1000 * 1000;
     s->max_events = INT64_C(2000000000);
@@ -709,18 +711,11 @@ static void settings_of(parse_t *p)
     s->model = sc->sim.classic ? SB_SIM_MODEL_CLASSIC : SB_SIM_MODEL_PIPELINE;
     s->protocol = protocol_of(sc);
     s->aligned_timeout_ns = s->protocol == SB_SIM_TIMEOUT ? sc->aligned_checkpoint_timeout_ns : 0;
-    if (sc->given & SB_GIVEN_INTERVAL)
-        s->checkpoint_interval_ns = sc->checkpoint_interval_ns;
-    if (sc->given & SB_GIVEN_TIMEOUT)
-        s->checkpoint_timeout_ns = sc->checkpoint_timeout_ns;
-    if (sc->given & SB_GIVEN_TOLERABLE)
-        s->tolerable_failed = sc->tolerable_failed_checkpoints;
-    if (sc->sim.restart_delay_ns >= 0)
-        s->restart_delay_ns = sc->sim.restart_delay_ns;
-    else if (sc->given & SB_GIVEN_RESTART_DELAY)
-        s->restart_delay_ns = sc->restart_delay_ns;
-    if (sc->given & SB_GIVEN_TRACE)
-        s->trace_records = sc->trace_records;
+    s->checkpoint_interval_ns = sc->checkpoint_interval_ns;
+    s->checkpoint_timeout_ns = sc->checkpoint_timeout_ns;
+    s->tolerable_failed = sc->tolerable_failed_checkpoints;
+    s->restart_delay_ns = sc->restart_delay_ns;
+    s->trace_records = sc->trace_records;
     s->max_concurrent = sc->max_concurrent_checkpoints;
     s->min_pause_ns = sc->min_pause_ns;
     s->mutant = sc->mutant;
@@ -758,8 +753,7 @@ static void workload_of(parse_t *p)
     int sources = source_subtasks(s);
     if (sources == 0)
         return;
-    if (sc->given & SB_GIVEN_RECORDS)
-        s->records = (sc->records + sources - 1) / sources;
+    s->records = (sc->records + sources - 1) / sources;
     if (sc->sim.source_interval_ns > 0) {
         s->source_interval_ns = sc->sim.source_interval_ns;
     } else if (sc->source_records_per_s > 0) {
@@ -770,7 +764,11 @@ static void workload_of(parse_t *p)
              "every %" PRId64 "ns per source subtask (sim.source_interval)",
              sc->source_records_per_s, s->source_interval_ns);
     }
-    int64_t needed_ns = s->records * s->source_interval_ns * 4;
+    /* What a real run would take, with room: the input at its pace four
+     * times over, and per fault a restart and two checkpoint intervals. */
+    int64_t needed_ns = s->records * s->source_interval_ns * 4 +
+                        (sc->faults_count + 1) * (s->restart_delay_ns + s->failure_detection_ns +
+                                                  2 * s->checkpoint_interval_ns);
     s->max_time_ns = sc->sim.max_time_ns > 0 ? sc->sim.max_time_ns
                      : needed_ns > 10 * NS_PER_S ? needed_ns : 10 * NS_PER_S;
 }
@@ -969,11 +967,11 @@ static void put_faults(out_t *o, const sb_simscenario_t *s)
 /* The keys both models share, under sim:. */
 static void put_sim_common(out_t *o, const sb_simscenario_t *s)
 {
-    char d[3][32];
+    char d[32];
     put_channel(o, s);
-    put(o, "  restart_delay: %s\n  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
-        "\n  fifo: %s\n", duration_text(s->restart_delay_ns, d[0], 32), s->seed,
-        duration_text(s->max_time_ns, d[1], 32), s->max_events, s->fifo ? "true" : "false");
+    put(o, "  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
+        "\n  fifo: %s\n", s->seed,
+        duration_text(s->max_time_ns, d, sizeof d), s->max_events, s->fifo ? "true" : "false");
 }
 
 static void put_classic(out_t *o, const sb_simscenario_t *s)
@@ -1025,8 +1023,9 @@ int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
         put(&o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c == '\n' ? ' ' : *c);
     if (s->description[0] != '\0')
         put(&o, "\"\n");
-    put(&o, "trace: %s\nmutant: %s\n", s->trace_records ? "records" : "checkpoints",
-        sb_mutant_name(s->mutant));
+    put(&o, "trace: %s\nmutant: %s\nrestart-strategy.fixed-delay.delay: %s\n",
+        s->trace_records ? "records" : "checkpoints", sb_mutant_name(s->mutant),
+        duration_text(s->restart_delay_ns, d[0], 32));
     put_faults(&o, s);
     if (s->model == SB_SIM_MODEL_CLASSIC) {
         put_classic(&o, s);

@@ -162,23 +162,23 @@ typedef struct sb_simscenario {
 
     sb_simscenario_protocol_t protocol;  /* default aligned */
     int64_t aligned_timeout_ns;          /* protocol: timeout */
-    int64_t records;                     /* per source subtask; default 1000 */
+    int64_t records;                     /* per source subtask; input.records over them */
     int64_t source_interval_ns;          /* default 100us */
-    int64_t checkpoint_interval_ns;      /* default 5ms */
-    int64_t checkpoint_timeout_ns;       /* default 1s */
+    int64_t checkpoint_interval_ns;      /* default 500ms (as in a real run) */
+    int64_t checkpoint_timeout_ns;       /* default 10min */
     int max_concurrent;                  /* default 1 */
     int64_t min_pause_ns;                /* default 0 */
-    int tolerable_failed;                /* default 10 */
+    int tolerable_failed;                /* default 0 */
     sb_rng_dist_t channel_delay;         /* default uniform 50us..500us */
     int channel_capacity;                /* records; default 64 */
     sb_rng_dist_t rpc_delay;             /* coordinator <-> subtasks; fixed 50us */
-    int64_t restart_delay_ns;            /* default 1ms; classic: from a process
+    int64_t restart_delay_ns;            /* default 100ms; classic: from a process
                                             crash to the rollback */
     int64_t failure_detection_ns;        /* from a task crash to the job's
                                             failover; default 1ms */
     int64_t coordinator_tick_ns;         /* default 100us */
     int64_t sample_interval_ns;          /* default 1ms */
-    bool trace_records;                  /* trace: records (default) */
+    bool trace_records;                  /* trace: records; default checkpoints */
     uint64_t seed;                       /* default 1; --seed overrides */
     int64_t max_time_ns;                 /* default 10s of virtual time */
     int64_t max_events;                  /* default 2e9 */
@@ -198,10 +198,9 @@ typedef struct sb_simscenario {
 void sb_simscenario_defaults(sb_simscenario_t *s);
 
 /* The simulator's reading of a parsed scenario (runtime/scenario.h): shared
- * settings mapped to virtual time, keys not given taking the simulator's
- * teaching-size defaults (interval 5ms, timeout 1s, 10 tolerable failures,
- * restart delay 1ms, 1000 records per source subtask, trace: records), the
- * graph checked. Appends to notes (when not NULL) one line per setting
+ * settings mapped to virtual time with the same values (and defaults) as a
+ * real run, input.records shared out over the source subtasks, the graph
+ * checked. Appends to notes (when not NULL) one line per setting
  * mapped or ignored. -1 with "FILE:LINE: KEY: what" when the simulator
  * cannot run it (a scenario for snapbed run only included). */
 int sb_simscenario_from_scenario(sb_simscenario_t *s, const sb_scenario_t *sc, char *notes,

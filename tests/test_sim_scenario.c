@@ -77,14 +77,33 @@ static void test_the_issue_example_parses_with_its_values(void)
 static void test_defaults_fill_every_key_not_given(void)
 {
     sb_simscenario_t *s = parse_ok("name: d\n" CHAIN);
+    /* The shared keys: the same defaults as a real run (runtime/scenario.c). */
+    sb_scenario_t real;
+    sb_scenario_defaults(&real);
     CU_ASSERT_EQUAL(s->protocol, SB_SIM_ALIGNED);
-    CU_ASSERT_EQUAL(s->records, 1000);
-    CU_ASSERT_EQUAL(s->channel_capacity, 64);
-    CU_ASSERT_EQUAL(s->max_concurrent, 1);
-    CU_ASSERT(s->trace_records);
-    CU_ASSERT_EQUAL(s->seed, 1);
+    CU_ASSERT_EQUAL(s->records * 2, real.records); /* two source subtasks */
+    CU_ASSERT_EQUAL(s->checkpoint_interval_ns, real.checkpoint_interval_ns);
+    CU_ASSERT_EQUAL(s->checkpoint_interval_ns, INT64_C(500000000));
+    CU_ASSERT_EQUAL(s->checkpoint_timeout_ns, real.checkpoint_timeout_ns);
+    CU_ASSERT_EQUAL(s->tolerable_failed, real.tolerable_failed_checkpoints);
+    CU_ASSERT_EQUAL(s->tolerable_failed, 0);
+    CU_ASSERT_EQUAL(s->restart_delay_ns, real.restart_delay_ns);
+    CU_ASSERT_EQUAL(s->max_concurrent, real.max_concurrent_checkpoints);
+    CU_ASSERT_EQUAL(s->trace_records, real.trace_records);
+    CU_ASSERT_FALSE(s->trace_records);
     CU_ASSERT_EQUAL(s->mutant, SB_MUTANT_NONE);
     CU_ASSERT_EQUAL(s->faults_count, 0);
+    /* The simulator's own keys. */
+    CU_ASSERT_EQUAL(s->channel_capacity, 64);
+    CU_ASSERT_EQUAL(s->source_interval_ns, 100000);
+    CU_ASSERT_EQUAL(s->seed, 1);
+    /* Time enough for the input at its pace: 100000 records per source
+     * subtask, one every 100us, is 10s of virtual time. */
+    CU_ASSERT(s->max_time_ns >= INT64_C(40) * 1000000000);
+    free(s);
+    /* A short input keeps the floor of 10s. */
+    s = parse_ok("name: d\ninput: { records: 20 }\n" CHAIN);
+    CU_ASSERT_EQUAL(s->max_time_ns, INT64_C(10) * 1000000000);
     free(s);
 }
 
