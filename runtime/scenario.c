@@ -2352,6 +2352,55 @@ void sb_scenario_defaults(sb_scenario_t *s)
     sim->snapshot_interval_ns = 5 * 1000 * 1000;
 }
 
+int sb_scenario_apply_overrides(sb_scenario_t *s, const sb_scenario_overrides_t *o,
+                                sb_err_t *err)
+{
+    assert(s != NULL && o != NULL);
+    if (o->unaligned || o->aligned_timeout_ns >= 0) {
+        if (s->mode != SB_MODE_EXACTLY_ONCE)
+            return sb_err_set(err, "%s is %s, and unaligned checkpoints need EXACTLY_ONCE",
+                              s->path, sb_mode_name(s->mode));
+        s->unaligned = true;
+        s->aligned_checkpoint_timeout_ns = o->aligned_timeout_ns > 0 ? o->aligned_timeout_ns : 0;
+    }
+    if (o->trace_records >= 0)
+        s->trace_records = o->trace_records == 1;
+    if (o->seed_set)
+        s->seed = o->seed;
+    return 0;
+}
+
+static bool overrides_unaligned(const sb_scenario_overrides_t *o)
+{
+    return o->unaligned || o->aligned_timeout_ns >= 0;
+}
+
+bool sb_scenario_line_overridden(const char *line, const sb_scenario_overrides_t *o)
+{
+    static const char *const unaligned_keys[] = {
+        "execution.checkpointing.unaligned:", "execution.checkpointing.aligned-checkpoint-timeout:",
+    };
+    for (size_t i = 0; i < COUNT_OF(unaligned_keys); i++)
+        if (overrides_unaligned(o) && strncmp(line, unaligned_keys[i], strlen(unaligned_keys[i])) == 0)
+            return true;
+    return o->trace_records >= 0 && strncmp(line, "trace:", 6) == 0;
+}
+
+void sb_scenario_overrides_text(const sb_scenario_t *s, const sb_scenario_overrides_t *o,
+                                char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (overrides_unaligned(o) || o->trace_records >= 0)
+        used += (size_t)snprintf(buf + used, len - used, "# from the command line of snapbed run:\n");
+    if (overrides_unaligned(o) && used < len)
+        used += (size_t)snprintf(buf + used, len - used, "execution.checkpointing.unaligned: true\n"
+                                 "execution.checkpointing.aligned-checkpoint-timeout: %" PRId64
+                                 "ns\n", s->aligned_checkpoint_timeout_ns);
+    if (o->trace_records >= 0 && used < len)
+        snprintf(buf + used, len - used, "trace: %s\n", s->trace_records ? "records" : "checkpoints");
+}
+
 int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
                       sb_err_t *err)
 {

@@ -299,6 +299,20 @@ typedef struct sb_scenario_overrides {
     uint64_t seed;                 /* --seed */
 } sb_scenario_overrides_t;
 
+/* Applies the command line's overrides (the supervisor does, once); -1
+ * when one cannot apply (unaligned checkpoints of an AT_LEAST_ONCE job). */
+int sb_scenario_apply_overrides(sb_scenario_t *s, const sb_scenario_overrides_t *o,
+                                sb_err_t *err);
+
+/* Whether a line of a scenario file sets a top-level key that o overrides
+ * (the run folder's copy leaves it out and ends with sb_scenario_overrides_text). */
+bool sb_scenario_line_overridden(const char *line, const sb_scenario_overrides_t *o);
+
+/* The overridden keys with their effective values in s, as YAML lines
+ * ("" when o overrides nothing written to the file). */
+void sb_scenario_overrides_text(const sb_scenario_t *s, const sb_scenario_overrides_t *o,
+                                char *buf, size_t len);
+
 /* Fills *s with the defaults above. */
 void sb_scenario_defaults(sb_scenario_t *s);
 
