@@ -38,7 +38,7 @@ static int crashpoints(void)
            "                       at: { point: NAME, checkpoint: N | final | hit: K | "
            "probability: P }):\n\n");
     for (int p = SB_POINT_NONE + 1; p < SB_POINT_COUNT_; p++)
-        printf("  %-28s %s\n", sb_crash_point_name(p), sb_crashpoints_describe(p));
+        printf("  %-28s %s\n", sb_crash_point_name(p), sb_crash_point_describe(p));
     return SB_EXIT_OK;
 }
 

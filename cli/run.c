@@ -63,6 +63,7 @@ typedef struct run_opts {
     uint64_t seed;
     bool seed_set;
     bool quiet;
+    sb_scenario_overrides_t overrides; /* the four above, read; applied once */
 } run_opts_t;
 
 /* A kill the supervisor itself delivers (crash points fire in the worker). */
@@ -202,7 +203,8 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
 /* Copies the scenario into the run folder, with the value of
  * s3.secret-key replaced: credentials never land in a run folder. The
  * worker gets them through its environment instead. */
-static int copy_scenario(const char *from, const char *to, sb_err_t *err)
+static int copy_scenario(const char *from, const char *to, const sb_scenario_t *s,
+                         const sb_scenario_overrides_t *ov, sb_err_t *err)
 {
     FILE *in = fopen(from, "r");
     if (in == NULL)
@@ -218,6 +220,8 @@ static int copy_scenario(const char *from, const char *to, sb_err_t *err)
     while (getline(&line, &cap, in) >= 0) {
         const char *t = line + strspn(line, " \t");
         bool secret = strncmp(t, "s3.secret-key:", 14) == 0;
+        if (sb_scenario_line_overridden(line, ov))
+            continue; /* the effective value comes at the end */
         int w = secret ? fprintf(out, "%.*ss3.secret-key: \"(redacted: from the environment)\"\n",
                                  (int)(t - line), line)
                        : fputs(line, out);
@@ -226,6 +230,10 @@ static int copy_scenario(const char *from, const char *to, sb_err_t *err)
     }
     free(line);
     fclose(in);
+    char effective[512];
+    sb_scenario_overrides_text(s, ov, effective, sizeof effective);
+    if (fputs(effective, out) < 0)
+        rc = sb_err_errno(err, errno, "cannot write %s", to);
     if (fclose(out) != 0 && rc == 0)
         rc = sb_err_errno(err, errno, "cannot write %s", to);
     return rc;
@@ -252,7 +260,7 @@ static int make_run_dir(supervisor_t *sv, sb_err_t *err)
              (unsigned long long)((sb_clock_now_ns() ^ ((int64_t)getpid() << 20)) & 0xffffff));
     char path[1100];
     snprintf(path, sizeof path, "%s/scenario.yaml", sv->run_dir);
-    if (copy_scenario(sv->o->scenario_path, path, err) != 0)
+    if (copy_scenario(sv->o->scenario_path, path, sv->s, &sv->o->overrides, err) != 0)
         return -1;
     sb_job_run_uri(sv->o->sink ? sv->o->sink : sv->s->sink_uri, sv->run_id, sv->sink_uri,
                    sizeof sv->sink_uri);
@@ -392,10 +400,8 @@ static int kill_due(supervisor_t *sv, int64_t now_ns)
 
 static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
 {
-    char attempt[16], log_path[1100], unaligned_timeout[32];
+    char attempt[16], log_path[1100];
     snprintf(attempt, sizeof attempt, "%d", sv->attempts);
-    snprintf(unaligned_timeout, sizeof unaligned_timeout, "%" PRId64,
-             sv->s->aligned_checkpoint_timeout_ns);
     snprintf(log_path, sizeof log_path, "%s/worker.log", sv->run_dir);
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) {
@@ -436,9 +442,7 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         dup2(log_fd, STDERR_FILENO);
         char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt,
                          "--sink", sv->sink_uri, "--checkpoints", sv->checkpoints_uri,
-                         "--job", sv->run_id, "--trace",
-                         sv->s->trace_records ? "records" : "checkpoints",
-                         sv->s->unaligned ? "--unaligned" : NULL, unaligned_timeout, NULL };
+                         "--job", sv->run_id, NULL };
         execve("/proc/self/exe", args, envp);
         _exit(127);
     }
@@ -977,27 +981,25 @@ static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
                            err);
 }
 
-/* --unaligned, --aligned-timeout and --trace override the scenario (the
- * worker gets the effective settings on its command line). */
-static int apply_unaligned_options(const run_opts_t *o, sb_scenario_t *s, sb_err_t *err)
+/* --unaligned, --aligned-timeout, --trace and --seed override the scenario:
+ * read here, applied once by sb_scenario_apply_overrides; the run folder's
+ * scenario.yaml holds the effective values, which the worker reads. */
+static int apply_overrides(run_opts_t *o, sb_scenario_t *s, sb_err_t *err)
 {
+    sb_scenario_overrides_t *ov = &o->overrides;
+    *ov = (sb_scenario_overrides_t){ .unaligned = o->unaligned, .aligned_timeout_ns = -1,
+                                     .trace_records = -1, .seed_set = o->seed_set,
+                                     .seed = o->seed };
     if (o->trace != NULL) {
         if (strcmp(o->trace, "records") != 0 && strcmp(o->trace, "checkpoints") != 0)
             return sb_err_set(err, "--trace takes checkpoints or records, got '%s'", o->trace);
-        s->trace_records = strcmp(o->trace, "records") == 0;
+        ov->trace_records = strcmp(o->trace, "records") == 0;
     }
-    if (!o->unaligned && o->aligned_timeout == NULL)
-        return 0;
-    int64_t timeout_ns = 0;
-    if (o->aligned_timeout != NULL && sb_duration_parse_ns(o->aligned_timeout, &timeout_ns) != 0)
+    if (o->aligned_timeout != NULL &&
+        sb_duration_parse_ns(o->aligned_timeout, &ov->aligned_timeout_ns) != 0)
         return sb_err_set(err, "--aligned-timeout needs a duration such as 50ms or 1s, got '%s'",
                           o->aligned_timeout);
-    if (s->mode != SB_MODE_EXACTLY_ONCE)
-        return sb_err_set(err, "%s is %s, and unaligned checkpoints need EXACTLY_ONCE", s->path,
-                          sb_mode_name(s->mode));
-    s->unaligned = true;
-    s->aligned_checkpoint_timeout_ns = timeout_ns;
-    return 0;
+    return sb_scenario_apply_overrides(s, ov, err);
 }
 
 /* After the verdict, with the trace closed: the text trace of a run that
@@ -1105,19 +1107,24 @@ int sb_cmd_run(int argc, char **argv)
     if (sb_scenario_load(sv->s, o.scenario_path, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
+    } else if (sv->s->runs == SB_RUNS_SIM_ONLY) {
+        fprintf(stderr, "snapbed run: %s is for snapbed sim only: %s\n", o.scenario_path,
+                sv->s->runs_why);
+        status = SB_EXIT_USAGE;
     } else if (o.out_dir != NULL && !sb_cli_dir_is_empty(o.out_dir)) {
         fprintf(stderr, "snapbed run: run folder %s is not empty (an earlier run?); "
                 "choose another with -o.\n", o.out_dir);
         status = SB_EXIT_USAGE;
-    } else if (apply_unaligned_options(&o, sv->s, &err) != 0) {
+    } else if (apply_overrides(&o, sv->s, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
     } else if (apply_s3_settings(sv->s), preflight(&o, sv->s, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
     } else {
-        if (o.seed_set)
-            sv->s->seed = o.seed;
+        if (sv->s->sim.given)
+            fprintf(stderr, "snapbed run: note: the sim: section of %s is the simulator's; "
+                    "a real run ignores it\n", o.scenario_path);
         int rc = run(sv, &err);
         if (rc < 0)
             fprintf(stderr, "snapbed run: %s\n", err.msg);

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: snapbed sim SCENARIO [--seed S] [-o DIR] [--quiet]\n"
+            "       snapbed sim SCENARIO --check\n"
             "       snapbed sim SCENARIO --explore N [--seed S] [--jobs J] [--shrink [-o DIR]]\n"
             "       snapbed sim SCENARIO --seed S --shrink [-o DIR]\n"
             "\n"
@@ -52,6 +53,8 @@ static void usage(FILE *f)
             "  --explore N    run N seeds; exit 1 if any is violated\n"
             "  --jobs J       threads for --explore (default: the cores online)\n"
             "  --shrink       shrink the failing seed (see above)\n"
+            "  --check        parse and check the scenario only (and print the notes on\n"
+            "                 what the simulator maps or ignores); run nothing\n"
             "  --step[=WHEN]  teaching mode: tell the run event by event, one line each;\n"
             "                 on a terminal, pause after each event (default), after each\n"
             "                 checkpoint (--step=checkpoint) or never (--step=none)\n"
@@ -70,6 +73,7 @@ typedef struct sim_args {
     uint64_t seed;
     bool quiet;
     bool shrink;
+    bool check;                   /* --check: parse only */
     int step;                     /* STEP_OFF, or where --step pauses */
     int64_t explore;              /* seeds; 0: one run */
     int jobs;
@@ -97,6 +101,7 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
         { "quiet", no_argument, NULL, 'q' },      { "help", no_argument, NULL, 'h' },
         { "explore", required_argument, NULL, 'x' }, { "jobs", required_argument, NULL, 'j' },
         { "shrink", no_argument, NULL, 'k' },     { "step", optional_argument, NULL, 't' },
+        { "check", no_argument, NULL, 'c' },
         { NULL, 0, NULL, 0 },
     };
     memset(a, 0, sizeof *a);
@@ -120,6 +125,7 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
         case 'o': a->out = optarg; break;
         case 'q': a->quiet = true; break;
         case 'k': a->shrink = true; break;
+        case 'c': a->check = true; break;
         case 't':
             if (optarg == NULL || strcmp(optarg, "event") == 0)
                 a->step = STEP_EVENT;
@@ -157,6 +163,11 @@ static int parse_args(int argc, char **argv, sim_args_t *a)
         return -1;
     }
     a->scenario = argv[optind];
+    if (a->check && (a->explore > 0 || a->shrink || a->step != STEP_OFF || a->out != NULL)) {
+        fprintf(stderr, "snapbed sim: --check runs nothing: no --explore, --shrink, --step or "
+                "-o.\n");
+        return -1;
+    }
     if (a->explore == 0 && a->jobs > 0) {
         fprintf(stderr, "snapbed sim: --jobs goes with --explore N.\n");
         return -1;
@@ -503,10 +514,21 @@ int sb_cmd_sim(int argc, char **argv)
         return rc > 0 ? SB_EXIT_OK : SB_EXIT_USAGE;
     sb_simscenario_t *s = malloc(sizeof *s);
     sb_err_t err = { { 0 } };
-    if (s == NULL || sb_simscenario_load(s, a.scenario, &err) != 0) {
+    char notes[SB_SIMSCENARIO_NOTES_MAX] = "";
+    if (s == NULL || sb_simscenario_load_notes(s, a.scenario, notes, sizeof notes, &err) != 0) {
         fprintf(stderr, "snapbed sim: %s.\n", s == NULL ? "out of memory" : err.msg);
         free(s);
         return SB_EXIT_USAGE;
+    }
+    /* One line per setting mapped or ignored: "snapbed sim: note: ...". */
+    for (char *line = notes, *end; *line != '\0'; line = end + (*end != '\0')) {
+        end = line + strcspn(line, "\n");
+        fprintf(stderr, "snapbed sim: %.*s\n", (int)(end - line), line);
+    }
+    if (a.check) {
+        printf("%s: ok (%s)\n", a.scenario, sb_simscenario_model_name(s->model));
+        free(s);
+        return SB_EXIT_OK;
     }
     uint64_t seed = a.seed_set ? a.seed : s->seed;
     char dir[PATH_BYTES_MAX];

@@ -18,9 +18,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: snapbed worker --run-dir DIR [--attempt N] [--sink URI] "
                "[--checkpoints URI] [--job RUN_ID]\n"
-               "                      [--trace LEVEL] [--unaligned ALIGNED_TIMEOUT_NS]\n"
                "\n"
-               "Runs one incarnation of the job of a run folder prepared by `snapbed run`.\n"
+               "Runs one incarnation of the job of a run folder prepared by `snapbed run`\n"
+               "(its scenario.yaml holds the effective settings, overrides included).\n"
                "Not meant to be started by hand: `snapbed run` starts and restarts it.\n");
 }
 
@@ -38,13 +38,10 @@ int sb_cmd_worker(int argc, char **argv)
         { "sink", required_argument, NULL, 'S' },
         { "checkpoints", required_argument, NULL, 'C' },
         { "job", required_argument, NULL, 'j' },
-        { "unaligned", required_argument, NULL, 'U' },
-        { "trace", required_argument, NULL, 'R' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *run_dir = NULL, *sink = NULL, *checkpoints = NULL, *job = NULL;
-    const char *unaligned = NULL, *trace = NULL;
     int attempt = 0, c;
     while ((c = getopt_long(argc, argv, "d:a:h", opts, NULL)) != -1) {
         switch (c) {
@@ -53,8 +50,6 @@ int sb_cmd_worker(int argc, char **argv)
         case 'S': sink = optarg; break;
         case 'C': checkpoints = optarg; break;
         case 'j': job = optarg; break;
-        case 'U': unaligned = optarg; break;
-        case 'R': trace = optarg; break;
         case 'h': usage(stdout); return SB_EXIT_OK;
         default: usage(stderr); return SB_EXIT_USAGE;
         }
@@ -71,12 +66,6 @@ int sb_cmd_worker(int argc, char **argv)
         fprintf(stderr, "snapbed worker: %s\n", err.msg);
         free(s);
         return SB_EXIT_USAGE;
-    }
-    if (trace != NULL) /* the supervisor's effective settings */
-        s->trace_records = strcmp(trace, "records") == 0;
-    if (unaligned != NULL) {
-        s->unaligned = true;
-        s->aligned_checkpoint_timeout_ns = strtoll(unaligned, NULL, 10);
     }
     sb_job_params_t p = { .scenario = s, .run_dir = run_dir, .attempt = attempt };
     snprintf(path, sizeof path, "%s/input.json", run_dir);

@@ -21,33 +21,6 @@ bool sb_crashpoints_fired(const char *run_dir, int index)
     return stat(path, &st) == 0;
 }
 
-static const char *const descriptions[] = {
-    [SB_POINT_NONE] = "",
-    [SB_POINT_SOURCE_AFTER_BARRIER] =
-        "a source has snapshotted its offsets and emitted barrier N",
-    [SB_POINT_OPERATOR_AFTER_SNAPSHOT] =
-        "map, filter or count has snapshotted N, before forwarding barrier N",
-    [SB_POINT_SINK_AFTER_UPLOAD] =
-        "a sink has uploaded N's output as a multipart upload, before its snapshot",
-    [SB_POINT_SINK_AFTER_SNAPSHOT] =
-        "a sink has written its snapshot of N, before acknowledging it",
-    [SB_POINT_COORDINATOR_BEFORE_METADATA] =
-        "every subtask acknowledged N, _metadata not yet written (N never completes)",
-    [SB_POINT_COORDINATOR_AFTER_COMPLETE] =
-        "N's _metadata is written (N completed), no sink told yet: nothing published",
-    [SB_POINT_SINK_MID_COMMIT] =
-        "a sink has published one upload of a commit; its others and other sinks' not yet",
-    [SB_POINT_SINK_AFTER_COMMIT] =
-        "a sink has published the output of every checkpoint <= N",
-    [SB_POINT_DURING_RESTORE] =
-        "restoring N: one sink has re-published its pending output, the rest not yet",
-};
-
-const char *sb_crashpoints_describe(sb_crash_point_t p)
-{
-    return (size_t)p < sizeof descriptions / sizeof descriptions[0] ? descriptions[p] : "";
-}
-
 static uint64_t mix(uint64_t z)
 {
     z += 0x9e3779b97f4a7c15ULL;

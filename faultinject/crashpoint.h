@@ -36,9 +36,6 @@ void sb_crashpoints_init(sb_crashpoints_t *cp, const sb_scenario_t *s, const cha
 bool sb_crashpoints_due(const sb_fault_t *f, int64_t hit, int64_t id, bool is_final,
                         uint64_t seed);
 
-/* One line on what each crash point means, for `snapbed crashpoints`. */
-const char *sb_crashpoints_describe(sb_crash_point_t p);
-
 /* Called at `point` for checkpoint `id` (is_final: it is the final one).
  * Does not return when an armed fault matches. */
 void sb_crashpoints_hit(sb_crashpoints_t *cp, sb_crash_point_t point, int64_t id,

@@ -1,4 +1,5 @@
 /* timeline.c — see timeline.h. */
+#include <assert.h>
 #include "timeline.h"
 
 #include <librdkafka/rdkafka.h>
@@ -331,6 +332,9 @@ static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
                  (long long)(f->after_ns / SB_NS_PER_MS));
         break;
     case SB_FAULT_CRASH:
+        return;
+    default: /* the simulator's kinds: snapbed run refuses such a scenario */
+        assert(!"a fault the real engine cannot inject");
         return;
     }
     trace_fault(tl, on ? "fault_started" : "fault_ended", i, detail);

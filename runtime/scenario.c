@@ -44,87 +44,17 @@
 
 /* ---------------------------------------------------------------- names -- */
 
-static const char *const crash_point_names[] = {
-    [SB_POINT_NONE] = "none",
-    [SB_POINT_SOURCE_AFTER_BARRIER] = "source.after_barrier",
-    [SB_POINT_SINK_AFTER_SNAPSHOT] = "sink.after_snapshot",
-    [SB_POINT_COORDINATOR_AFTER_COMPLETE] = "coordinator.after_complete",
-    [SB_POINT_SINK_AFTER_COMMIT] = "sink.after_commit",
-    [SB_POINT_OPERATOR_AFTER_SNAPSHOT] = "operator.after_snapshot",
-    [SB_POINT_SINK_AFTER_UPLOAD] = "sink.after_upload",
-    [SB_POINT_COORDINATOR_BEFORE_METADATA] = "coordinator.before_metadata",
-    [SB_POINT_SINK_MID_COMMIT] = "sink.mid_commit",
-    [SB_POINT_DURING_RESTORE] = "restore.mid_restore",
-};
-_Static_assert(sizeof crash_point_names / sizeof crash_point_names[0] == SB_POINT_COUNT_,
-               "every crash point has a name");
-#define CRASH_POINTS_KNOWN \
-    "source.after_barrier, operator.after_snapshot, sink.after_upload, " \
-    "sink.after_snapshot, coordinator.before_metadata, coordinator.after_complete, " \
-    "sink.mid_commit, sink.after_commit, restore.mid_restore"
-
 static const char *const connection_names[] = {
     [SB_CONNECTION_FORWARD] = "forward",
     [SB_CONNECTION_REBALANCE] = "rebalance",
     [SB_CONNECTION_HASH] = "hash",
 };
 
-static const char *const mutant_names[] = {
-    [SB_MUTANT_NONE] = "none",
-    [SB_MUTANT_COMMIT_BEFORE_COMPLETE] = "commit-before-complete",
-    [SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER] = "snapshot-on-first-barrier",
-    [SB_MUTANT_SOURCE_SNAPSHOT_LATE] = "source-snapshot-late",
-    [SB_MUTANT_RESTORE_LATEST_TRIGGERED] = "restore-latest-triggered",
-    [SB_MUTANT_DROP_PENDING_ON_RESTORE] = "drop-pending-on-restore",
-    [SB_MUTANT_OVERWRITE_PUBLISHED] = "overwrite-published",
-    [SB_MUTANT_DROP_CHANNEL_STATE] = "drop-channel-state",
-};
-#define MUTANTS_KNOWN \
-    "commit-before-complete, snapshot-on-first-barrier, source-snapshot-late, " \
-    "restore-latest-triggered, drop-pending-on-restore, overwrite-published, drop-channel-state"
-
-const char *sb_mutant_name(sb_mutant_t m)
-{
-    if ((size_t)m >= COUNT_OF(mutant_names))
-        return "unknown";
-    return mutant_names[m];
-}
-
-static const char *const mode_names[] = {
-    [SB_MODE_EXACTLY_ONCE] = "EXACTLY_ONCE",
-    [SB_MODE_AT_LEAST_ONCE] = "AT_LEAST_ONCE",
-};
-
-const char *sb_crash_point_name(sb_crash_point_t p)
-{
-    if ((size_t)p >= COUNT_OF(crash_point_names))
-        return "unknown";
-    return crash_point_names[p];
-}
-
-/* Unknown names map to SB_POINT_NONE, which no fault may use. */
-sb_crash_point_t sb_crash_point_from_name(const char *name)
-{
-    if (name == NULL)
-        return SB_POINT_NONE;
-    for (size_t i = 1; i < COUNT_OF(crash_point_names); i++)
-        if (strcmp(name, crash_point_names[i]) == 0)
-            return (sb_crash_point_t)i;
-    return SB_POINT_NONE;
-}
-
 const char *sb_connection_name(sb_connection_t c)
 {
     if ((size_t)c >= COUNT_OF(connection_names))
         return "unknown";
     return connection_names[c];
-}
-
-const char *sb_mode_name(sb_checkpointing_mode_t m)
-{
-    if ((size_t)m >= COUNT_OF(mode_names))
-        return "unknown";
-    return mode_names[m];
 }
 
 /* ------------------------------------------------------------ durations -- */
@@ -179,11 +109,9 @@ int sb_duration_parse_ns(const char *text, int64_t *out_ns)
 
 /* ------------------------------------------------------- parse context -- */
 
-enum { ST_SOURCE, ST_MAP, ST_FILTER, ST_COUNT, ST_SINK, ST_MAX };
-
-static const char *const stage_names[ST_MAX] = {
-    "source", "map", "filter", "count", "sink",
-};
+/* The linear pipeline's stages, indexed by their kind. */
+enum { ST_SOURCE = SB_STAGE_SOURCE, ST_MAP = SB_STAGE_MAP, ST_FILTER = SB_STAGE_FILTER,
+       ST_COUNT = SB_STAGE_COUNT, ST_SINK = SB_STAGE_SINK, ST_MAX = SB_STAGE_COUNT_ };
 
 /* Where a value was given, for messages about rules checked after the walk. */
 typedef struct origin {
@@ -202,6 +130,10 @@ typedef struct parse {
     origin_t parallelism_at[ST_MAX];
     origin_t input_at[ST_MAX];
     origin_t unaligned_at, aligned_timeout_at, mode_at;
+    origin_t short_form_at;       /* the first of pipeline.source/map/... */
+    origin_t runs_at;             /* mode: */
+    origin_t input_given_at;      /* input: */
+    int runs_asked;               /* -1: mode: not given */
 } parse_t;
 
 typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
@@ -405,6 +337,17 @@ static int get_uri(const parse_t *p, const yaml_node_t *v, const char *key,
     return 0;
 }
 
+static int get_int(parse_t *p, yaml_node_t *v, const char *key, int64_t lo, int64_t hi,
+                   int *out, bool *flag)
+{
+    int64_t n = 0;
+    if (get_int64(p, v, key, lo, hi, &n) != 0)
+        return -1;
+    *out = (int)n;
+    *flag = true;
+    return 0;
+}
+
 /* --------------------------------------------------------- key tables -- */
 
 typedef enum field_kind {
@@ -442,8 +385,8 @@ static int apply_field(parse_t *p, const key_entry_t *e, const char *key,
     char *field = (char *)p->s + e->offset;
     int64_t n = 0;
     switch (e->kind) {
-    case F_CUSTOM:
-        return e->fn(p, key, v, arg);
+    case F_CUSTOM:  /* a handler given an .offset writes that field (sim:) */
+        return e->fn(p, key, v, e->offset != 0 ? (void *)e->offset : arg);
     case F_INT:
         assert(e->max <= INT_MAX);
         if (get_int64(p, v, key, e->min, e->max, &n) != 0)
@@ -539,6 +482,18 @@ static int check_duplicate(const parse_t *p, const yaml_node_t *map,
     return 0;
 }
 
+/* Keys whose presence, not only their value, matters to the simulator's notes. */
+static void note_given(parse_t *p, const char *key)
+{
+    static const struct { const char *key; unsigned bit; } given[] = {
+        { "expect", SB_GIVEN_EXPECT },
+        { "pipeline.filter", SB_GIVEN_FILTER },
+    };
+    for (size_t i = 0; i < COUNT_OF(given); i++)
+        if (strcmp(key, given[i].key) == 0)
+            p->s->given |= given[i].bit;
+}
+
 static int walk_pair(parse_t *p, const yaml_node_t *map,
                      const yaml_node_pair_t *pair, const char *prefix,
                      const key_entry_t *keys, size_t keys_count, void *arg)
@@ -554,8 +509,10 @@ static int walk_pair(parse_t *p, const yaml_node_t *map,
     if (check_duplicate(p, map, pair, key) != 0)
         return -1;
     for (size_t i = 0; i < keys_count; i++)
-        if (strcmp(keys[i].name, sb_yaml_text(k)) == 0)
+        if (strcmp(keys[i].name, sb_yaml_text(k)) == 0) {
+            note_given(p, key);
             return apply_field(p, &keys[i], key, sb_yaml_node(p->doc, pair->value), arg);
+        }
     return unknown_key(p, k, key, keys, keys_count);
 }
 
@@ -697,6 +654,8 @@ static const key_entry_t sink_keys[] = {
 
 static int on_source(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     (void)arg;
     return walk(p, v, key, source_keys, COUNT_OF(source_keys),
                 STAGE_ARG(ST_SOURCE));
@@ -705,6 +664,8 @@ static int on_source(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 /* A scalar is the shorthand for the stage's main field (map: uppercase). */
 static int on_map(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     if (v->type == YAML_SCALAR_NODE)
         return on_map_fn(p, key, v, arg);
     return walk(p, v, key, map_keys, COUNT_OF(map_keys), STAGE_ARG(ST_MAP));
@@ -712,6 +673,8 @@ static int on_map(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 
 static int on_filter(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     if (v->type == YAML_SCALAR_NODE)
         return on_filter_fn(p, key, v, arg);
     return walk(p, v, key, filter_keys, COUNT_OF(filter_keys),
@@ -721,6 +684,8 @@ static int on_filter(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 /* Writing a count mapping asks for counting; `enabled: false` undoes it. */
 static int on_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     if (v->type == YAML_SCALAR_NODE)
         return on_count_enabled(p, key, v, arg);
     p->s->count_enabled = true;
@@ -730,6 +695,8 @@ static int on_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 
 static int on_sink(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    if (p->short_form_at.line == 0)
+        origin_set(&p->short_form_at, sb_yaml_line(v), key);
     if (v->type == YAML_SCALAR_NODE)
         return on_sink_uri(p, key, v, arg);
     return walk(p, v, key, sink_keys, COUNT_OF(sink_keys), STAGE_ARG(ST_SINK));
@@ -747,7 +714,139 @@ static int on_pipeline_parallelism(parse_t *p, const char *key,
     return 0;
 }
 
+
+/* ------------------------------------------- pipeline.stages (a DAG) -- */
+
+static bool is_stage_word(const char *t)
+{
+    if (t[0] == '\0' || !islower((unsigned char)t[0]))
+        return false;
+    for (const char *c = t; *c != '\0'; c++)
+        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_')
+            return false;
+    return true;
+}
+
+static int on_spec_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_stage_spec_t *st = arg;
+    if (get_text(p, v, key, st->name, sizeof st->name) != 0)
+        return -1;
+    if (!is_stage_word(st->name))
+        return fail(p, sb_yaml_line(v), key, "'%s' is not a stage name (lower-case letters, "
+                    "digits and '_', starting with a letter)", st->name);
+    return 0;
+}
+
+static int on_spec_kind(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_stage_spec_t *st = arg;
+    if (need_scalar(p, v, key, "source, map, filter, count or sink") != 0)
+        return -1;
+    st->kind = sb_stage_kind_from_name(sb_yaml_text(v));
+    if (st->kind < 0)
+        return fail(p, sb_yaml_line(v), key, "unknown kind '%.64s' (source, map, filter, count, "
+                    "sink)", sb_yaml_text(v));
+    return 0;
+}
+
+static int on_spec_parallelism(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    bool ignored;
+    return get_int(p, v, key, 1, 64, &((sb_stage_spec_t *)arg)->parallelism, &ignored);
+}
+
+static int on_spec_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_stage_spec_t *st = arg;
+    if (need_scalar(p, v, key, "forward, rebalance or hash") != 0)
+        return -1;
+    for (size_t c = 0; c < COUNT_OF(connection_names); c++)
+        if (strcmp(sb_yaml_text(v), connection_names[c]) == 0) {
+            st->input = (sb_connection_t)c;
+            st->input_set = true;
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown connection '%.64s' (known: forward, "
+                "rebalance, hash)", sb_yaml_text(v));
+}
+
+static int on_spec_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_stage_spec_t *st = arg;
+    if (v->type == YAML_SCALAR_NODE) {
+        st->from_count = 1;
+        return get_text(p, v, key, st->from[0], sizeof st->from[0]);
+    }
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(p, sb_yaml_line(v), key, "expected a stage name or a list of them");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        if (st->from_count == SB_SCENARIO_FROM_MAX)
+            return fail(p, sb_yaml_line(v), key, "more than %d upstream stages",
+                        SB_SCENARIO_FROM_MAX);
+        if (get_text(p, sb_yaml_node(p->doc, *it), key, st->from[st->from_count],
+                     sizeof st->from[0]) != 0)
+            return -1;
+        st->from_count++;
+    }
+    return 0;
+}
+
+static int on_spec_keep_every(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, &((sb_stage_spec_t *)arg)->keep_every);
+}
+
+static int on_spec_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &((sb_stage_spec_t *)arg)->process_ns);
+}
+
+static const key_entry_t spec_keys[] = {
+    KEY_CUSTOM("name", on_spec_name),
+    KEY_CUSTOM("kind", on_spec_kind),
+    KEY_CUSTOM("parallelism", on_spec_parallelism),
+    KEY_CUSTOM("input", on_spec_input),
+    KEY_CUSTOM("from", on_spec_from),
+    KEY_CUSTOM("keep_every", on_spec_keep_every),
+    KEY_CUSTOM("process_time", on_spec_process_time),
+};
+
+static int on_stages(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(p, sb_yaml_line(v), key, "expected a list of stages "
+                    "(- { name: source, parallelism: 2 } ...)");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        sb_scenario_t *s = p->s;
+        if (s->stages_count == SB_SCENARIO_STAGES_MAX)
+            return fail(p, sb_yaml_line(v), key, "more than %d stages", SB_SCENARIO_STAGES_MAX);
+        sb_stage_spec_t *st = &s->stages[s->stages_count];
+        yaml_node_t *item = sb_yaml_node(p->doc, *it);
+        memset(st, 0, sizeof *st);
+        st->kind = -1;
+        st->line = (int)sb_yaml_line(item);
+        char k[KEY_BYTES_MAX];
+        snprintf(k, sizeof k, "%s[%d]", key, s->stages_count);
+        s->stages_count++;
+        if (walk(p, item, k, spec_keys, COUNT_OF(spec_keys), st) != 0)
+            return -1;
+        if (st->name[0] == '\0')
+            return fail(p, (size_t)st->line, k, "a stage needs a name");
+        if (st->kind < 0)
+            st->kind = sb_stage_kind_from_name(st->name);
+        if (st->kind < 0)
+            return fail(p, (size_t)st->line, k, "stage '%s' needs kind: (source, map, filter, "
+                        "count or sink) since its name is not one", st->name);
+    }
+    return 0;
+}
+
 static const key_entry_t pipeline_keys[] = {
+    KEY_CUSTOM("stages", on_stages),
     KEY_CUSTOM("parallelism", on_pipeline_parallelism),
     KEY_CUSTOM("source", on_source),
     KEY_CUSTOM("map", on_map),
@@ -768,41 +867,53 @@ typedef struct fault_draft {
     bool has_do, has_at, has_random, has_checkpoint, has_point;
     bool has_hit, has_probability, has_for, has_count, has_after;
     bool has_rate, has_id, has_ms, has_request, has_error, has_partition;
+    bool has_task, has_process, has_process_time, has_extra, has_from, has_to;
+    size_t to_line;               /* `to` is a broker id or a stage: read last */
+    char action[16];              /* the do: mapping's action key, once */
 } fault_draft_t;
+
+/* A do: mapping names one action (throttle, stall, broker, network, crash,
+ * slow or delay) and then its parameters. */
+static int one_action(parse_t *p, const char *key, const yaml_node_t *v, fault_draft_t *d,
+                      sb_fault_kind_t kind)
+{
+    const char *name = strrchr(key, '.') != NULL ? strrchr(key, '.') + 1 : key;
+    if (d->action[0] != '\0')
+        return fail(p, sb_yaml_line(v), key, "one fault does one thing: '%s' and '%s' are two "
+                    "actions (write two faults)", d->action, name);
+    snprintf(d->action, sizeof d->action, "%s", name);
+    d->fault.kind = kind;
+    return 0;
+}
 
 static const char *const fault_kind_names[] = {
     [SB_FAULT_CRASH] = "crash", [SB_FAULT_CRASH_LOOP] = "crash-loop",
     [SB_FAULT_PAUSE] = "pause", [SB_FAULT_THROTTLE] = "throttle",
     [SB_FAULT_BROKER] = "broker", [SB_FAULT_NETWORK] = "network",
+    [SB_FAULT_CRASH_TASK] = "crash: task", [SB_FAULT_SLOW] = "slow",
+    [SB_FAULT_DELAY_SPIKE] = "delay: spike", [SB_FAULT_CRASH_PROCESS] = "crash: process",
 };
-static const char *const stage_kind_names[] = {
-    [SB_STAGE_SOURCE] = "source", [SB_STAGE_MAP] = "map", [SB_STAGE_FILTER] = "filter",
-    [SB_STAGE_COUNT] = "count", [SB_STAGE_SINK] = "sink",
-};
+_Static_assert(COUNT_OF(fault_kind_names) == SB_FAULT_KINDS_COUNT_, "every fault kind has a name");
 
 const char *sb_fault_kind_name(sb_fault_kind_t k)
 {
     return (size_t)k < COUNT_OF(fault_kind_names) ? fault_kind_names[k] : "unknown";
 }
 
-const char *sb_stage_kind_name(sb_stage_kind_t k)
-{
-    return (size_t)k < COUNT_OF(stage_kind_names) ? stage_kind_names[k] : "unknown";
-}
-
 #define FAULT_DO_HINT \
     "crash, crash-loop, pause, { throttle: STAGE, records_per_s: R }, { stall: STAGE }, " \
-    "{ broker: down|rtt|errors|leader|pause|kill, ... } or { network: s3|kafka, ... }"
+    "{ broker: down|rtt|errors|leader|pause|kill, ... }, { network: s3|kafka, ... }, " \
+    "{ crash: task, task: T }, { slow: T, process_time: D } or { delay: spike, extra: D }"
 
 static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t *d)
 {
     if (need_scalar(p, v, key, "a stage (source, map, filter, count, sink)") != 0)
         return -1;
-    for (size_t i = 0; i < COUNT_OF(stage_kind_names); i++)
-        if (strcmp(sb_yaml_text(v), stage_kind_names[i]) == 0) {
-            d->fault.stage = (sb_stage_kind_t)i;
-            return 0;
-        }
+    int kind = sb_stage_kind_from_name(sb_yaml_text(v));
+    if (kind >= 0) {
+        d->fault.stage = (sb_stage_kind_t)kind;
+        return 0;
+    }
     return fail(p, sb_yaml_line(v), key, "unknown stage '%.64s' (source, map, filter, count, sink)",
                 sb_yaml_text(v));
 }
@@ -810,14 +921,16 @@ static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t
 static int on_do_throttle(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_THROTTLE;
+    if (one_action(p, key, v, d, SB_FAULT_THROTTLE) != 0)
+        return -1;
     return stage_from(p, key, v, d);
 }
 
 static int on_do_stall(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_THROTTLE;
+    if (one_action(p, key, v, d, SB_FAULT_THROTTLE) != 0)
+        return -1;
     d->fault.records_per_s = d->fault.bytes_per_s = 0;
     d->has_rate = true; /* a stall is a rate of zero */
     return stage_from(p, key, v, d);
@@ -844,7 +957,8 @@ static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     static const char *const actions[] = { "down", "rtt", "errors", "leader", "pause", "kill" };
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_BROKER;
+    if (one_action(p, key, v, d, SB_FAULT_BROKER) != 0)
+        return -1;
     if (need_scalar(p, v, key, "down, rtt, errors, leader, pause or kill") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(actions); i++)
@@ -856,26 +970,92 @@ static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
                 "pause, kill)", sb_yaml_text(v));
 }
 
-static int get_int(parse_t *p, yaml_node_t *v, const char *key, int64_t lo, int64_t hi,
-                   int *out, bool *flag)
-{
-    int64_t n = 0;
-    if (get_int64(p, v, key, lo, hi, &n) != 0)
-        return -1;
-    *out = (int)n;
-    *flag = true;
-    return 0;
-}
-
 static int on_do_id(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
     return get_int(p, v, key, 1, 3, &d->fault.broker_id, &d->has_id);
 }
 
+/* A broker id ({ broker: leader }) or a stage ({ delay: spike }): kept as
+ * text here, read by check_fault once the kind is known. */
 static int on_do_to(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
-    return on_do_id(p, key, v, arg);
+    fault_draft_t *d = arg;
+    d->has_to = true;
+    d->to_line = sb_yaml_line(v);
+    return get_text(p, v, key, d->fault.to, sizeof d->fault.to);
+}
+
+static int on_do_crash(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    if (one_action(p, key, v, d, SB_FAULT_CRASH) != 0 ||
+        need_scalar(p, v, key, "job, task or process") != 0)
+        return -1;
+    const char *t = sb_yaml_text(v);
+    if (strcmp(t, "job") == 0)
+        d->fault.kind = SB_FAULT_CRASH;
+    else if (strcmp(t, "task") == 0)
+        d->fault.kind = SB_FAULT_CRASH_TASK;
+    else if (strcmp(t, "process") == 0)
+        d->fault.kind = SB_FAULT_CRASH_PROCESS;
+    else
+        return fail(p, sb_yaml_line(v), key, "unknown crash '%.64s' (job, task, process)", t);
+    return 0;
+}
+
+static int on_do_task(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_task = true;
+    return get_text(p, v, key, d->fault.task, sizeof d->fault.task);
+}
+
+static int on_do_slow(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    if (one_action(p, key, v, d, SB_FAULT_SLOW) != 0)
+        return -1;
+    return on_do_task(p, key, v, arg);
+}
+
+static int on_do_process(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    return get_int(p, v, key, 0, SB_SCENARIO_PROCESSES_MAX - 1, &d->fault.process, &d->has_process);
+}
+
+static int on_do_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_process_time = true;
+    return get_duration(p, v, key, 0, &d->fault.process_ns);
+}
+
+static int on_do_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    if (one_action(p, key, v, d, SB_FAULT_DELAY_SPIKE) != 0)
+        return -1;
+    if (need_scalar(p, v, key, "spike") != 0)
+        return -1;
+    if (strcmp(sb_yaml_text(v), "spike") != 0)
+        return fail(p, sb_yaml_line(v), key, "unknown delay '%.64s' (spike)", sb_yaml_text(v));
+    return 0;
+}
+
+static int on_do_extra(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_extra = true;
+    return get_duration(p, v, key, 1, &d->fault.extra_ns);
+}
+
+static int on_do_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_from = true;
+    return get_text(p, v, key, d->fault.from, sizeof d->fault.from);
 }
 
 static int on_do_ms(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -941,7 +1121,8 @@ static int on_do_error_count(parse_t *p, const char *key, yaml_node_t *v, void *
 static int on_do_network(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    d->fault.kind = SB_FAULT_NETWORK;
+    if (one_action(p, key, v, d, SB_FAULT_NETWORK) != 0)
+        return -1;
     if (need_scalar(p, v, key, "s3 or kafka") != 0)
         return -1;
     if (strcmp(sb_yaml_text(v), "kafka") == 0) {
@@ -1038,6 +1219,14 @@ static const key_entry_t do_keys[] = {
     KEY_CUSTOM("http_error_fraction", on_net_http_error_fraction),
     KEY_CUSTOM("http_error_status", on_net_http_error_status),
     KEY_CUSTOM("http_cut_fraction", on_net_http_cut_fraction),
+    KEY_CUSTOM("crash", on_do_crash),
+    KEY_CUSTOM("task", on_do_task),
+    KEY_CUSTOM("process", on_do_process),
+    KEY_CUSTOM("slow", on_do_slow),
+    KEY_CUSTOM("process_time", on_do_process_time),
+    KEY_CUSTOM("delay", on_do_delay),
+    KEY_CUSTOM("extra", on_do_extra),
+    KEY_CUSTOM("from", on_do_from),
 };
 
 static int on_fault_do(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1126,12 +1315,14 @@ static int on_fault_point(parse_t *p, const char *key, yaml_node_t *v,
                           void *arg)
 {
     fault_draft_t *d = arg;
-    if (need_scalar(p, v, key, "a crash point (" CRASH_POINTS_KNOWN ")") != 0)
+    char known[SB_VOCAB_LIST_BYTES_MAX];
+    sb_crash_points_known(known, sizeof known);
+    if (need_scalar(p, v, key, "a crash point") != 0)
         return -1;
     d->fault.point = sb_crash_point_from_name(sb_yaml_text(v));
     if (d->fault.point == SB_POINT_NONE)
         return fail(p, sb_yaml_line(v), key, "unknown crash point '%.64s' "
-                    "(known: " CRASH_POINTS_KNOWN ")", sb_yaml_text(v));
+                    "(known: %s)", sb_yaml_text(v), known);
     d->has_point = true;
     return 0;
 }
@@ -1170,6 +1361,7 @@ static const key_entry_t crash_point_keys[] = {
 static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
+    char known[SB_VOCAB_LIST_BYTES_MAX];
     d->has_at = true;
     if (v->type != YAML_MAPPING_NODE) {
         d->fault.trigger = SB_TRIGGER_AT_TIME;
@@ -1182,8 +1374,8 @@ static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
         return fail(p, sb_yaml_line(v), key, "give exactly one of 'checkpoint' (an id such as 3, "
                     "or final), 'hit' (the k-th time) or 'probability'");
     if (!d->has_point)
-        return fail(p, sb_yaml_line(v), key,
-                    "missing 'point' (one of " CRASH_POINTS_KNOWN ")");
+        return fail(p, sb_yaml_line(v), key, "missing 'point' (one of %s)",
+                    sb_crash_points_known(known, sizeof known));
     return 0;
 }
 
@@ -1196,15 +1388,50 @@ static const key_entry_t fault_keys[] = {
     KEY_CUSTOM("after", on_fault_after),
 };
 
+/* Which do: keys a kind takes beyond its own (the simulator's kinds and
+ * `to`, which is a broker id or a stage). */
+static int check_sim_fault(parse_t *p, size_t line, const char *key, fault_draft_t *d)
+{
+    sb_fault_t *f = &d->fault;
+    bool task = f->kind == SB_FAULT_CRASH_TASK || f->kind == SB_FAULT_SLOW;
+    bool spike = f->kind == SB_FAULT_DELAY_SPIKE;
+    if (d->has_task != task || d->has_process != (f->kind == SB_FAULT_CRASH_PROCESS) ||
+        d->has_process_time != (f->kind == SB_FAULT_SLOW) || d->has_extra != spike ||
+        (d->has_from && !spike))
+        return fail(p, line, key, "the keys of a %s fault: %s", sb_fault_kind_name(f->kind),
+                    f->kind == SB_FAULT_CRASH_TASK ? "do: { crash: task, task: STAGE-N }, at"
+                    : f->kind == SB_FAULT_SLOW ? "do: { slow: STAGE-N, process_time: D }, at, for"
+                    : f->kind == SB_FAULT_CRASH_PROCESS ? "do: { crash: process, process: N }, at"
+                    : spike ? "do: { delay: spike, extra: D, from: S, to: S }, at, for"
+                    : "no task, process, process_time, extra or from");
+    if (d->has_to && !spike) {
+        int64_t id = 0;
+        if (f->kind != SB_FAULT_BROKER || parse_int64(f->to, &id) != 0 || id < 1 || id > 3)
+            return fail(p, d->to_line, key, "to: a broker id (1 to 3) of { broker: leader }, "
+                        "or a stage of { delay: spike }");
+        f->broker_id = (int)id;
+        d->has_id = true;
+        f->to[0] = '\0';
+    }
+    if ((task || spike || f->kind == SB_FAULT_CRASH_PROCESS) &&
+        (!d->has_at || f->trigger != SB_TRIGGER_AT_TIME || d->has_random))
+        return fail(p, line, key, "a %s fault needs 'at: TIME'", sb_fault_kind_name(f->kind));
+    if ((f->kind == SB_FAULT_SLOW || spike) && !d->has_for)
+        return fail(p, line, key, "a %s fault needs 'for: D'", sb_fault_kind_name(f->kind));
+    return 0;
+}
+
 /* Which keys each kind of fault needs and allows. */
 static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
-                       const fault_draft_t *d)
+                       fault_draft_t *d)
 {
     const sb_fault_t *f = &d->fault;
     size_t line = sb_yaml_line(item);
     bool timed = d->has_at && f->trigger == SB_TRIGGER_AT_TIME;
     switch (f->kind) {
     case SB_FAULT_CRASH:
+        if (check_sim_fault(p, line, key, d) != 0)
+            return -1;
         if (d->has_at == d->has_random)
             return fail(p, line, key, "give exactly one of 'at' or 'random'");
         if (d->has_for || d->has_count || d->has_after)
@@ -1218,6 +1445,12 @@ static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
     default:
         break;
     }
+    if (check_sim_fault(p, line, key, d) != 0)
+        return -1;
+    if (f->kind >= SB_FAULT_CRASH_TASK && (d->has_count || d->has_after))
+        return fail(p, line, key, "'count' and 'after' are for crash-loops");
+    if (f->kind >= SB_FAULT_CRASH_TASK)
+        return 0;
     if (!timed || d->has_random || d->has_count || d->has_after)
         return fail(p, line, key, "a %s fault needs 'at: TIME' (and 'for: D'); 'random', "
                     "'count' and 'after' are for crashes", sb_fault_kind_name(f->kind));
@@ -1282,6 +1515,314 @@ static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     return 0;
 }
 
+
+/* ---------------------------------------------- sim: the simulator's -- */
+
+#define SIM_FIELD(p, arg, type) ((type *)((char *)&(p)->s->sim + (size_t)(arg)))
+
+static int on_sim_duration(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 1, SIM_FIELD(p, arg, int64_t));
+}
+
+static int on_sim_duration0(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, SIM_FIELD(p, arg, int64_t));
+}
+
+static int on_sim_count(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, SIM_FIELD(p, arg, int64_t));
+}
+
+static int on_sim_model(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "pipeline or chandy-lamport") != 0)
+        return -1;
+    const char *t = sb_yaml_text(v);
+    if (strcmp(t, "pipeline") != 0 && strcmp(t, "chandy-lamport") != 0)
+        return fail(p, sb_yaml_line(v), key, "unknown model '%.64s' (pipeline, chandy-lamport)", t);
+    p->s->sim.classic = strcmp(t, "chandy-lamport") == 0;
+    p->s->sim.line = (int)sb_yaml_line(v);
+    return 0;
+}
+
+static int on_channel_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const kinds[] = { "fixed", "uniform", "exponential" };
+    sb_delay_spec_t *d = arg;
+    if (need_scalar(p, v, key, "fixed, uniform or exponential") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(kinds); i++)
+        if (strcmp(sb_yaml_text(v), kinds[i]) == 0) {
+            d->kind = (int)i;
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown delay '%.64s' (fixed, uniform, exponential)",
+                sb_yaml_text(v));
+}
+
+/* -1 marks "not given" until check_delay fills the distribution's rules. */
+static int on_channel_min(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &((sb_delay_spec_t *)arg)->min_ns);
+}
+static int on_channel_max(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &((sb_delay_spec_t *)arg)->max_ns);
+}
+static int on_channel_mean(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 1, &((sb_delay_spec_t *)arg)->mean_ns);
+}
+static int on_channel_capacity(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    bool ignored;
+    (void)arg;
+    return get_int(p, v, key, 1, 1 << 20, &p->s->sim.channel_capacity, &ignored);
+}
+
+static const key_entry_t channel_keys[] = {
+    KEY_CUSTOM("delay", on_channel_delay), KEY_CUSTOM("min", on_channel_min),
+    KEY_CUSTOM("max", on_channel_max),     KEY_CUSTOM("mean", on_channel_mean),
+    KEY_CUSTOM("capacity", on_channel_capacity),
+};
+
+/* A delay distribution must make sense as a whole: known bounds, a mean
+ * for the exponential. */
+static int check_delay(parse_t *p, sb_delay_spec_t *d, size_t line, const char *key)
+{
+    if (d->kind == 0) {
+        if (d->min_ns < 0)
+            return fail(p, line, key, "a fixed delay needs min");
+        if (d->max_ns >= 0 && d->max_ns != d->min_ns)
+            return fail(p, line, key, "a fixed delay takes min only");
+        d->max_ns = d->min_ns;
+    } else if (d->kind == 1) {
+        if (d->min_ns < 0 || d->max_ns < 0)
+            return fail(p, line, key, "a uniform delay needs min and max");
+    } else {
+        if (d->mean_ns <= 0)
+            return fail(p, line, key, "an exponential delay needs mean");
+        if (d->min_ns < 0)
+            d->min_ns = 0;
+        if (d->max_ns < 0)
+            d->max_ns = d->min_ns + 20 * d->mean_ns; /* a tail, not an eternity */
+    }
+    if (d->max_ns < d->min_ns)
+        return fail(p, line, key, "max is below min");
+    if (d->mean_ns < 0)
+        d->mean_ns = 0;
+    return 0;
+}
+
+static int on_channel(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    sb_delay_spec_t d = { .kind = 0, .min_ns = -1, .max_ns = -1, .mean_ns = -1 };
+    if (walk(p, v, key, channel_keys, COUNT_OF(channel_keys), &d) != 0)
+        return -1;
+    if (v->type == YAML_MAPPING_NODE && d.min_ns < 0 && d.max_ns < 0 && d.mean_ns < 0) {
+        d = p->s->sim.channel_delay; /* capacity only */
+        d.mean_ns = d.mean_ns > 0 ? d.mean_ns : -1;
+    }
+    if (check_delay(p, &d, sb_yaml_line(v), key) != 0)
+        return -1;
+    p->s->sim.channel_delay = d;
+    return 0;
+}
+
+static int on_sim_rpc_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_duration(p, v, key, 0, &p->s->sim.rpc_delay_ns);
+}
+
+static int on_sim_seed(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_u64(p, v, key, &p->s->sim.seed);
+}
+
+static int on_sim_fifo(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_bool(p, v, key, &p->s->sim.fifo);
+}
+
+static int on_sim_keep_every(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 1, INT64_C(1) << 40, &p->s->sim.keep_every);
+}
+
+static int on_process_time_of(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return get_duration(p, v, key, 0, &p->s->sim.process_ns[STAGE_ID(arg)]);
+}
+
+static int on_sim_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const key_entry_t keys[] = {
+        KEY_CUSTOM("source", on_process_time_of), KEY_CUSTOM("map", on_process_time_of),
+        KEY_CUSTOM("filter", on_process_time_of), KEY_CUSTOM("count", on_process_time_of),
+        KEY_CUSTOM("sink", on_process_time_of),
+    };
+    (void)arg;
+    if (v->type != YAML_MAPPING_NODE)
+        return fail(p, sb_yaml_line(v), key, "expected a mapping such as { map: 20us } (with "
+                    "pipeline.stages, give process_time in each stage)");
+    for (yaml_node_pair_t *pair = v->data.mapping.pairs.start; pair < v->data.mapping.pairs.top;
+         pair++) {
+        int kind = sb_stage_kind_from_name(sb_yaml_text(sb_yaml_node(p->doc, pair->key)));
+        if (kind < 0)
+            kind = 0; /* an unknown stage: walk_pair names it with "did you mean" */
+        if (walk_pair(p, v, pair, key, keys, COUNT_OF(keys), STAGE_ARG(kind)) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int on_sim_processes(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    bool ignored;
+    (void)arg;
+    return get_int(p, v, key, 2, SB_SCENARIO_PROCESSES_MAX, &p->s->sim.processes, &ignored);
+}
+
+static int on_sim_snapshots(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    bool ignored;
+    (void)arg;
+    return get_int(p, v, key, 1, 64, &p->s->sim.snapshots, &ignored);
+}
+
+/* graph: a preset name, or a list of [from, to] (checked against
+ * processes by the simulator: keys come in any order). */
+static int on_sim_graph(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const presets[] = { "ring", "bidirectional-ring", "complete" };
+    sb_scenario_sim_t *sim = &p->s->sim;
+    bool ignored;
+    (void)arg;
+    if (v->type == YAML_SCALAR_NODE) {
+        for (size_t i = 0; i < COUNT_OF(presets); i++)
+            if (strcmp(sb_yaml_text(v), presets[i]) == 0)
+                return get_text(p, v, key, sim->graph_preset, sizeof sim->graph_preset);
+        return fail(p, sb_yaml_line(v), key, "unknown graph '%.64s' (ring, bidirectional-ring, "
+                    "complete, or a list of [from, to])", sb_yaml_text(v));
+    }
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(p, sb_yaml_line(v), key, "expected ring, bidirectional-ring, complete or a "
+                    "list of [from, to] channels");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = sb_yaml_node(p->doc, *it);
+        if (e->type != YAML_SEQUENCE_NODE ||
+            e->data.sequence.items.top - e->data.sequence.items.start != 2)
+            return fail(p, sb_yaml_line(e), key, "a channel is [from, to]");
+        if (sim->edges_count == SB_SCENARIO_EDGES_MAX)
+            return fail(p, sb_yaml_line(e), key, "more than %d channels", SB_SCENARIO_EDGES_MAX);
+        for (int end = 0; end < 2; end++)
+            if (get_int(p, sb_yaml_node(p->doc, e->data.sequence.items.start[end]), key, 0,
+                        SB_SCENARIO_PROCESSES_MAX - 1, &sim->edges[sim->edges_count][end],
+                        &ignored) != 0)
+                return -1;
+        sim->edges_count++;
+    }
+    return 0;
+}
+
+static int on_sim_initiators(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    sb_scenario_sim_t *sim = &p->s->sim;
+    bool ignored;
+    (void)arg;
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
+        return fail(p, sb_yaml_line(v), key, "expected a list of process numbers, e.g. [0, 2]");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        if (sim->initiators_count == SB_SCENARIO_PROCESSES_MAX)
+            return fail(p, sb_yaml_line(v), key, "more than %d initiators",
+                        SB_SCENARIO_PROCESSES_MAX);
+        if (get_int(p, sb_yaml_node(p->doc, *it), key, 0, SB_SCENARIO_PROCESSES_MAX - 1,
+                    &sim->initiators[sim->initiators_count], &ignored) != 0)
+            return -1;
+        for (int k = 0; k < sim->initiators_count; k++)
+            if (sim->initiators[k] == sim->initiators[sim->initiators_count])
+                return fail(p, sb_yaml_line(v), key, "process %d twice", sim->initiators[k]);
+        sim->initiators_count++;
+    }
+    return 0;
+}
+
+static int on_sim_max_events(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    return get_int64(p, v, key, 1, INT64_MAX, &p->s->sim.max_events);
+}
+
+/* Which model a key of sim: belongs to (key_entry_t.min; 0: both). */
+enum { MODEL_PIPELINE = 1, MODEL_CLASSIC = 2 };
+#define FOR_PIPELINE .min = MODEL_PIPELINE
+#define FOR_CLASSIC .min = MODEL_CLASSIC
+
+static const key_entry_t sim_keys[] = {
+    KEY_CUSTOM("model", on_sim_model),
+    KEY_CUSTOM("channel", on_channel),
+    { .name = "source_interval", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, source_interval_ns) },
+    { .name = "rpc_delay", FOR_PIPELINE, .fn = on_sim_rpc_delay },
+    { .name = "failure_detection", FOR_PIPELINE, .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, failure_detection_ns) },
+    { .name = "coordinator_tick", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, coordinator_tick_ns) },
+    { .name = "sample_interval", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, sample_interval_ns) },
+    { .name = "max_time", .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, max_time_ns) },
+    KEY_CUSTOM("max_events", on_sim_max_events),
+    KEY_CUSTOM("seed", on_sim_seed),
+    KEY_CUSTOM("fifo", on_sim_fifo),
+    { .name = "keep_every", FOR_PIPELINE, .fn = on_sim_keep_every },
+    { .name = "process_time", FOR_PIPELINE, .fn = on_sim_process_time },
+    { .name = "processes", FOR_CLASSIC, .fn = on_sim_processes },
+    { .name = "graph", FOR_CLASSIC, .fn = on_sim_graph },
+    { .name = "tokens", FOR_CLASSIC, .fn = on_sim_count, .offset = offsetof(sb_scenario_sim_t, tokens) },
+    { .name = "transfer_interval", FOR_CLASSIC, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, transfer_interval_ns) },
+    { .name = "transfer_max", FOR_CLASSIC, .fn = on_sim_count, .offset = offsetof(sb_scenario_sim_t, transfer_max) },
+    { .name = "snapshots", FOR_CLASSIC, .fn = on_sim_snapshots },
+    { .name = "snapshot_interval", FOR_CLASSIC, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, snapshot_interval_ns) },
+    { .name = "initiators", FOR_CLASSIC, .fn = on_sim_initiators },
+    { .name = "duration", FOR_CLASSIC, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, duration_ns) },
+};
+
+/* A key of the other model is a mistake, not a setting to ignore. */
+static int check_sim_model(parse_t *p, const yaml_node_t *map, const char *prefix)
+{
+    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
+         pair < map->data.mapping.pairs.top; pair++) {
+        const yaml_node_t *k = sb_yaml_node(p->doc, pair->key);
+        for (size_t i = 0; i < COUNT_OF(sim_keys); i++) {
+            if (strcmp(sim_keys[i].name, sb_yaml_text(k)) != 0 || sim_keys[i].min == 0 ||
+                (sim_keys[i].min == MODEL_CLASSIC) == p->s->sim.classic)
+                continue;
+            char name[KEY_BYTES_MAX];
+            snprintf(name, sizeof name, "%s.%s", prefix, sim_keys[i].name);
+            return fail(p, sb_yaml_line(k), name, p->s->sim.classic
+                        ? "not a key of model: chandy-lamport (it is the pipeline's)"
+                        : "a key of model: chandy-lamport (add model: chandy-lamport, or "
+                          "remove it)");
+        }
+    }
+    return 0;
+}
+
+static int on_sim(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    p->s->sim.given = true;
+    if (walk(p, v, key, sim_keys, COUNT_OF(sim_keys), NULL) != 0)
+        return -1;
+    return v->type == YAML_MAPPING_NODE ? check_sim_model(p, v, key) : 0;
+}
+
 /* --------------------------------------------------------- top level -- */
 
 static int on_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1312,11 +1853,11 @@ static int on_mode(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     (void)arg;
     if (need_scalar(p, v, key, "EXACTLY_ONCE or AT_LEAST_ONCE") != 0)
         return -1;
-    for (size_t m = 0; m < COUNT_OF(mode_names); m++)
-        if (strcasecmp(sb_yaml_text(v), mode_names[m]) == 0) {
-            p->s->mode = (sb_checkpointing_mode_t)m;
-            return 0;
-        }
+    int mode = sb_mode_from_name(sb_yaml_text(v));
+    if (mode >= 0) {
+        p->s->mode = (sb_checkpointing_mode_t)mode;
+        return 0;
+    }
     return fail(p, sb_yaml_line(v), key, "unknown mode '%.64s' "
                 "(known: EXACTLY_ONCE, AT_LEAST_ONCE)", sb_yaml_text(v));
 }
@@ -1370,6 +1911,7 @@ static const key_entry_t expect_keys[] = {
 
 static int on_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    origin_set(&p->input_given_at, sb_yaml_line(v), key);
     return walk(p, v, key, input_keys, COUNT_OF(input_keys), arg);
 }
 
@@ -1380,16 +1922,18 @@ static int on_expect(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 
 static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
+    char known[SB_VOCAB_LIST_BYTES_MAX];
     (void)arg;
-    if (need_scalar(p, v, key, "a mutant (" MUTANTS_KNOWN ")") != 0)
+    sb_mutants_known(known, sizeof known);
+    if (need_scalar(p, v, key, "a mutant") != 0)
         return -1;
-    for (size_t i = 0; i < COUNT_OF(mutant_names); i++)
-        if (strcmp(sb_yaml_text(v), mutant_names[i]) == 0) {
-            p->s->mutant = (sb_mutant_t)i;
-            return 0;
-        }
-    return fail(p, sb_yaml_line(v), key, "unknown mutant '%.64s' (known: " MUTANTS_KNOWN ")",
-                sb_yaml_text(v));
+    int m = sb_mutant_from_name(sb_yaml_text(v));
+    if (m >= 0) {
+        p->s->mutant = (sb_mutant_t)m;
+        return 0;
+    }
+    return fail(p, sb_yaml_line(v), key, "unknown mutant '%.64s' (known: %s)",
+                sb_yaml_text(v), known);
 }
 
 static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1405,8 +1949,27 @@ static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
                 sb_yaml_text(v));
 }
 
+/* mode: which commands the scenario is for (both when not given). */
+static int on_runs(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    static const char *const names[] = { [SB_RUNS_BOTH] = "both", [SB_RUNS_SIM_ONLY] = "sim",
+                                         [SB_RUNS_REAL_ONLY] = "run" };
+    (void)arg;
+    if (need_scalar(p, v, key, "sim, run or both") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(names); i++)
+        if (strcmp(sb_yaml_text(v), names[i]) == 0) {
+            p->runs_asked = (int)i;
+            origin_set(&p->runs_at, sb_yaml_line(v), key);
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown mode '%.64s' (sim, run, both)", sb_yaml_text(v));
+}
+
 static const key_entry_t top_keys[] = {
     KEY_CUSTOM("name", on_name),
+    KEY_CUSTOM("mode", on_runs),
+    KEY_CUSTOM("sim", on_sim),
     KEY_TEXT("description", description),
     KEY_CUSTOM("input", on_input),
     KEY_CUSTOM("pipeline", on_pipeline),
@@ -1504,8 +2067,8 @@ static int connect_stage(parse_t *p, int prev_id, int id)
         return 0;
     return fail(p, p->input_at[id].line, p->input_at[id].key,
                 "forward needs equal parallelism, but %s has %d and %s before"
-                " it has %d (use rebalance or hash)", stage_names[id],
-                stage->parallelism, stage_names[prev_id], prev->parallelism);
+                " it has %d (use rebalance or hash)", sb_stage_kind_name((sb_stage_kind_t)id),
+                stage->parallelism, sb_stage_kind_name((sb_stage_kind_t)prev_id), prev->parallelism);
 }
 
 static int connect_stages(parse_t *p)
@@ -1538,12 +2101,96 @@ static int check_unaligned(parse_t *p)
     return 0;
 }
 
+/* Why a fault cannot run in one of the modes: "" when it runs in both. */
+static const char *fault_sim_only(const sb_fault_t *f)
+{
+    return f->kind >= SB_FAULT_CRASH_TASK ? "has no real counterpart" : "";
+}
+
+static const char *fault_real_only(const sb_fault_t *f)
+{
+    switch (f->kind) {
+    case SB_FAULT_BROKER: return "needs Kafka";
+    case SB_FAULT_NETWORK: return "acts on real connections (Kafka, S3)";
+    case SB_FAULT_CRASH_LOOP: return "kills worker processes as they start";
+    case SB_FAULT_THROTTLE:
+        return f->bytes_per_s > 0 ? "throttles bytes, and simulated records have no size" : "";
+    default: return "";
+    }
+}
+
+/* Which commands can run the scenario: what it uses decides, and `mode:`
+ * may narrow it (never widen it). runs_why is the one sentence a command
+ * that cannot run it prints. */
+static int decide_runs(parse_t *p)
+{
+    sb_scenario_t *s = p->s;
+    char sim_why[SB_SCENARIO_TEXT_BYTES_MAX] = "", real_why[SB_SCENARIO_TEXT_BYTES_MAX] = "";
+    size_t sim_line = 0, real_line = 0;
+    if (s->sim.classic) {
+        snprintf(sim_why, sizeof sim_why, "the chandy-lamport model has no real engine");
+        sim_line = (size_t)s->sim.line;
+    } else if (s->stages_count > 0) {
+        snprintf(sim_why, sizeof sim_why, "the real engine runs source -> map -> filter "
+                 "[-> count] -> sink only (pipeline's short form), not pipeline.stages");
+        sim_line = (size_t)s->stages[0].line;
+    }
+    for (int i = 0; i < s->faults_count; i++) {
+        const sb_fault_t *f = &s->faults[i];
+        if (sim_why[0] == '\0' && fault_sim_only(f)[0] != '\0') {
+            snprintf(sim_why, sizeof sim_why, "faults[%d] (%s) %s", i, sb_fault_kind_name(f->kind),
+                     fault_sim_only(f));
+            sim_line = (size_t)f->line;
+        }
+        if (real_why[0] == '\0' && fault_real_only(f)[0] != '\0') {
+            snprintf(real_why, sizeof real_why, "faults[%d] (%s) %s", i,
+                     sb_fault_kind_name(f->kind), fault_real_only(f));
+            real_line = (size_t)f->line;
+        }
+    }
+    if (sim_why[0] != '\0' && real_why[0] != '\0')
+        return fail(p, real_line > sim_line ? real_line : sim_line, "mode",
+                    "neither command can run this: %s (snapbed sim only), and %s (snapbed run "
+                    "only)", sim_why, real_why);
+    s->runs = sim_why[0] ? SB_RUNS_SIM_ONLY : real_why[0] ? SB_RUNS_REAL_ONLY : SB_RUNS_BOTH;
+    snprintf(s->runs_why, sizeof s->runs_why, "%s", sim_why[0] ? sim_why : real_why);
+    if (p->runs_asked < 0 || p->runs_asked == (int)s->runs)
+        return 0;
+    if (s->runs != SB_RUNS_BOTH)
+        return fail(p, p->runs_at.line, p->runs_at.key, "this scenario is for snapbed %s only: %s",
+                    s->runs == SB_RUNS_SIM_ONLY ? "sim" : "run", s->runs_why);
+    s->runs = (sb_scenario_runs_t)p->runs_asked;
+    snprintf(s->runs_why, sizeof s->runs_why, "it says mode: %s",
+             s->runs == SB_RUNS_SIM_ONLY ? "sim" : "run");
+    return 0;
+}
+
+/* The general form (pipeline.stages) and the short form are two ways to
+ * write one graph; the classic model has no pipeline at all. */
+static int check_forms(parse_t *p)
+{
+    const sb_scenario_t *s = p->s;
+    if (s->stages_count > 0 && p->short_form_at.line != 0)
+        return fail(p, p->short_form_at.line, p->short_form_at.key, "give either pipeline.stages "
+                    "or the short form (source, map, filter, count, sink), not both");
+    if (s->sim.classic && (s->stages_count > 0 || p->short_form_at.line != 0))
+        return fail(p, (size_t)s->sim.line, "sim.model", "a chandy-lamport scenario has processes "
+                    "(sim.processes, sim.graph), not a pipeline");
+    if (s->sim.classic && p->input_given_at.line != 0)
+        return fail(p, p->input_given_at.line, p->input_given_at.key, "not a key of model: "
+                    "chandy-lamport (its workload is sim.tokens, sim.transfer_interval and "
+                    "sim.transfer_max)");
+    return 0;
+}
+
 static int finish(parse_t *p)
 {
     if (!p->name_set)
         default_name(p->s);
     default_parallelism(p);
-    if (check_source_parallelism(p) != 0 || check_unaligned(p) != 0)
+    if (check_forms(p) != 0 || check_unaligned(p) != 0 || decide_runs(p) != 0)
+        return -1;
+    if (p->s->stages_count == 0 && !p->s->sim.classic && check_source_parallelism(p) != 0)
         return -1;
     return connect_stages(p);
 }
@@ -1596,7 +2243,7 @@ static int check_single_document(yaml_parser_t *parser, const char *path,
 static int parse_document(sb_scenario_t *s, yaml_document_t *doc,
                           const char *path, sb_err_t *err)
 {
-    parse_t p = { .doc = doc, .path = path, .err = err, .s = s };
+    parse_t p = { .doc = doc, .path = path, .err = err, .s = s, .runs_asked = -1 };
     yaml_node_t *root = yaml_document_get_root_node(doc);
     if (root != NULL &&
         walk(&p, root, "", top_keys, COUNT_OF(top_keys), NULL) != 0)
@@ -1687,6 +2334,71 @@ void sb_scenario_defaults(sb_scenario_t *s)
     s->restart_delay_ns = INT64_C(100) * 1000 * 1000;
     s->faults_count = 0;
     s->expect_exactly_once = true;
+    sb_scenario_sim_t *sim = &s->sim;
+    sim->channel_delay = (sb_delay_spec_t){ .kind = 1, .min_ns = 50 * 1000, .max_ns = 500 * 1000 };
+    sim->channel_capacity = 64;
+    sim->rpc_delay_ns = 50 * 1000;
+    sim->failure_detection_ns = 1000 * 1000;
+    sim->coordinator_tick_ns = 100 * 1000;
+    sim->sample_interval_ns = 1000 * 1000;
+    sim->max_events = INT64_C(2000000000);
+    sim->seed = 1;
+    sim->fifo = true;
+    sim->processes = 4;
+    sim->tokens = 100;
+    sim->transfer_interval_ns = 100 * 1000;
+    sim->transfer_max = 10;
+    sim->snapshots = 3;
+    sim->snapshot_interval_ns = 5 * 1000 * 1000;
+}
+
+int sb_scenario_apply_overrides(sb_scenario_t *s, const sb_scenario_overrides_t *o,
+                                sb_err_t *err)
+{
+    assert(s != NULL && o != NULL);
+    if (o->unaligned || o->aligned_timeout_ns >= 0) {
+        if (s->mode != SB_MODE_EXACTLY_ONCE)
+            return sb_err_set(err, "%s is %s, and unaligned checkpoints need EXACTLY_ONCE",
+                              s->path, sb_mode_name(s->mode));
+        s->unaligned = true;
+        s->aligned_checkpoint_timeout_ns = o->aligned_timeout_ns > 0 ? o->aligned_timeout_ns : 0;
+    }
+    if (o->trace_records >= 0)
+        s->trace_records = o->trace_records == 1;
+    if (o->seed_set)
+        s->seed = o->seed;
+    return 0;
+}
+
+static bool overrides_unaligned(const sb_scenario_overrides_t *o)
+{
+    return o->unaligned || o->aligned_timeout_ns >= 0;
+}
+
+bool sb_scenario_line_overridden(const char *line, const sb_scenario_overrides_t *o)
+{
+    static const char *const unaligned_keys[] = {
+        "execution.checkpointing.unaligned:", "execution.checkpointing.aligned-checkpoint-timeout:",
+    };
+    for (size_t i = 0; i < COUNT_OF(unaligned_keys); i++)
+        if (overrides_unaligned(o) && strncmp(line, unaligned_keys[i], strlen(unaligned_keys[i])) == 0)
+            return true;
+    return o->trace_records >= 0 && strncmp(line, "trace:", 6) == 0;
+}
+
+void sb_scenario_overrides_text(const sb_scenario_t *s, const sb_scenario_overrides_t *o,
+                                char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    if (overrides_unaligned(o) || o->trace_records >= 0)
+        used += (size_t)snprintf(buf + used, len - used, "# from the command line of snapbed run:\n");
+    if (overrides_unaligned(o) && used < len)
+        used += (size_t)snprintf(buf + used, len - used, "execution.checkpointing.unaligned: true\n"
+                                 "execution.checkpointing.aligned-checkpoint-timeout: %" PRId64
+                                 "ns\n", s->aligned_checkpoint_timeout_ns);
+    if (o->trace_records >= 0 && used < len)
+        snprintf(buf + used, len - used, "trace: %s\n", s->trace_records ? "records" : "checkpoints");
 }
 
 int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,

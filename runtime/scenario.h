@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "vocab.h"
 
 #define SB_SCENARIO_NAME_BYTES_MAX 64
 #define SB_SCENARIO_TEXT_BYTES_MAX 512
@@ -19,30 +20,18 @@
 #define SB_SCENARIO_PARALLELISM_MAX 16
 #define SB_SCENARIO_PARTITIONS_MAX 64
 #define SB_SCENARIO_CONCURRENT_MAX 8   /* max-concurrent-checkpoints */
+#define SB_SCENARIO_TASK_BYTES_MAX 32
+#define SB_SCENARIO_STAGES_MAX 16      /* pipeline.stages */
+#define SB_SCENARIO_FROM_MAX 8         /* upstream stages of one stage */
+#define SB_SCENARIO_STAGE_NAME_BYTES_MAX 21
+#define SB_SCENARIO_PROCESSES_MAX 64   /* sim.model: chandy-lamport */
+#define SB_SCENARIO_EDGES_MAX 1024
 
 typedef enum sb_connection {
     SB_CONNECTION_FORWARD = 0,   /* subtask i -> subtask i; equal parallelism */
     SB_CONNECTION_REBALANCE,     /* round-robin over every downstream subtask */
     SB_CONNECTION_HASH,          /* by key (the record's value) */
 } sb_connection_t;
-
-typedef enum sb_checkpointing_mode {
-    SB_MODE_EXACTLY_ONCE = 0,    /* aligned barriers */
-    SB_MODE_AT_LEAST_ONCE,       /* no alignment: the negative control */
-} sb_checkpointing_mode_t;
-
-/* Deliberate protocol bugs (`mutant:`), the negative controls of the
- * checkers: a run with a mutant must be reported as violating. */
-typedef enum sb_mutant {
-    SB_MUTANT_NONE = 0,
-    SB_MUTANT_COMMIT_BEFORE_COMPLETE,    /* the sink publishes at the barrier */
-    SB_MUTANT_SNAPSHOT_ON_FIRST_BARRIER, /* no alignment: snapshot at once */
-    SB_MUTANT_SOURCE_SNAPSHOT_LATE,      /* offsets taken after more records */
-    SB_MUTANT_RESTORE_LATEST_TRIGGERED,  /* restore an incomplete checkpoint */
-    SB_MUTANT_DROP_PENDING_ON_RESTORE,   /* staged output forgotten */
-    SB_MUTANT_OVERWRITE_PUBLISHED,       /* a published object written again */
-    SB_MUTANT_DROP_CHANNEL_STATE,        /* restore skips the in-flight records */
-} sb_mutant_t;
 
 typedef enum sb_map_fn {
     SB_MAP_UPPERCASE = 0,
@@ -58,12 +47,13 @@ typedef enum sb_fault_kind {
     SB_FAULT_BROKER,             /* the embedded Kafka misbehaves */
     SB_FAULT_NETWORK,            /* toxics on the fault proxy toward S3 or
                                     the Kafka brokers */
+    /* The simulator's only (snapbed run refuses them): */
+    SB_FAULT_CRASH_TASK,         /* one subtask dies; the job fails over */
+    SB_FAULT_SLOW,               /* one subtask's process_time for for_ns */
+    SB_FAULT_DELAY_SPIKE,        /* extra_ns on the chosen channels for for_ns */
+    SB_FAULT_CRASH_PROCESS,      /* classic model: one process crashes */
+    SB_FAULT_KINDS_COUNT_
 } sb_fault_kind_t;
-
-typedef enum sb_stage_kind {
-    SB_STAGE_SOURCE = 0, SB_STAGE_MAP, SB_STAGE_FILTER, SB_STAGE_COUNT, SB_STAGE_SINK,
-    SB_STAGE_COUNT_
-} sb_stage_kind_t;
 
 typedef enum sb_broker_action {
     SB_BROKER_DOWN = 0,          /* broker `broker_id` down, up after for_ns */
@@ -102,28 +92,6 @@ typedef enum sb_fault_trigger {
     SB_TRIGGER_CRASH_POINT,      /* the worker kills itself at a named point */
 } sb_fault_trigger_t;
 
-/* Named places in the protocol where the worker can kill itself. */
-typedef enum sb_crash_point {
-    SB_POINT_NONE = 0,
-    SB_POINT_SOURCE_AFTER_BARRIER,      /* source emitted barrier N */
-    SB_POINT_SINK_AFTER_SNAPSHOT,       /* sink snapshotted N, before its ack */
-    SB_POINT_COORDINATOR_AFTER_COMPLETE,/* _metadata of N written, before the
-                                           sinks are notified */
-    SB_POINT_SINK_AFTER_COMMIT,         /* a sink published the output of
-                                           every checkpoint <= N */
-    SB_POINT_OPERATOR_AFTER_SNAPSHOT,   /* map/filter/count snapshotted N,
-                                           before forwarding barrier N */
-    SB_POINT_SINK_AFTER_UPLOAD,         /* a sink uploaded N's parts, before
-                                           writing its snapshot */
-    SB_POINT_COORDINATOR_BEFORE_METADATA,/* every ack of N is in, _metadata
-                                           not written yet */
-    SB_POINT_SINK_MID_COMMIT,           /* a sink completed one upload of a
-                                           commit; others are not yet */
-    SB_POINT_DURING_RESTORE,            /* a sink restored (re-published) its
-                                           pending output, others not yet */
-    SB_POINT_COUNT_                     /* keep last */
-} sb_crash_point_t;
-
 /* How a crash point fault picks its moment. */
 typedef enum sb_point_trigger {
     SB_POINT_AT_CHECKPOINT = 0,   /* checkpoint_id, or SB_CHECKPOINT_FINAL */
@@ -159,6 +127,13 @@ typedef struct sb_fault {
     int error_count;
     int partition;                /* leader */
     sb_network_toxics_t network;  /* network (toward S3) */
+    char task[SB_SCENARIO_TASK_BYTES_MAX]; /* crash task, slow: "map-1" */
+    int process;                  /* crash process */
+    int64_t process_ns;           /* slow: the subtask's time per record */
+    int64_t extra_ns;             /* delay spike: added to each delay */
+    char from[SB_SCENARIO_TASK_BYTES_MAX], to[SB_SCENARIO_TASK_BYTES_MAX]; /* delay spike:
+                                     stage names (pipeline) or process numbers
+                                     (classic); "" = any */
     int line;                     /* where it was declared, for messages */
 } sb_fault_t;
 
@@ -167,6 +142,70 @@ typedef struct sb_stage {
     sb_connection_t input;        /* how this stage reads from the previous */
     bool input_set;               /* whether `input:` was given */
 } sb_stage_t;
+
+/* pipeline.stages[i]: the general form (a DAG), for the simulator. */
+typedef struct sb_stage_spec {
+    char name[SB_SCENARIO_STAGE_NAME_BYTES_MAX];
+    int kind;                     /* sb_stage_kind_t; -1: from the name */
+    int parallelism;              /* 0: pipeline.parallelism, else 1 */
+    sb_connection_t input;
+    bool input_set;
+    char from[SB_SCENARIO_FROM_MAX][SB_SCENARIO_STAGE_NAME_BYTES_MAX];
+    int from_count;               /* 0: the stage before it */
+    int64_t keep_every;           /* sim, filters: 0 = sim.keep_every or 4 */
+    int64_t process_ns;           /* sim: virtual time per record */
+    int line;
+} sb_stage_spec_t;
+
+/* A delay distribution of the simulator (sim/rng.h's kinds, in order). */
+typedef struct sb_delay_spec {
+    int kind;                     /* 0 fixed, 1 uniform, 2 exponential */
+    int64_t min_ns, max_ns, mean_ns;
+} sb_delay_spec_t;
+
+/* sim: what only the simulator means. `snapbed run` ignores it. */
+typedef struct sb_scenario_sim {
+    bool given;                   /* a sim: section was written */
+    bool classic;                 /* model: chandy-lamport */
+    int64_t source_interval_ns;   /* 0: parallelism / pipeline.source.records_per_s,
+                                     or 100us */
+    sb_delay_spec_t channel_delay;/* uniform 50us..500us */
+    int channel_capacity;         /* 64 */
+    int64_t rpc_delay_ns;         /* 50us */
+    int64_t failure_detection_ns; /* 1ms */
+    int64_t coordinator_tick_ns;  /* 100us */
+    int64_t sample_interval_ns;   /* 1ms */
+    int64_t max_time_ns;          /* 0: 10s, or longer for a long input */
+    int64_t max_events;           /* 2e9 */
+    uint64_t seed;                /* 1 */
+    bool fifo;                    /* true */
+    int64_t keep_every;           /* 0: 4 (a filter keeps offsets % 4 == 0) */
+    int64_t process_ns[SB_STAGE_COUNT_]; /* process_time: { map: 20us }: per
+                                     stage of the short form */
+    /* model: chandy-lamport */
+    int processes;                /* 4 */
+    int edges[SB_SCENARIO_EDGES_MAX][2];
+    int edges_count;              /* 0: graph_preset */
+    char graph_preset[32];        /* ring (default), bidirectional-ring, complete */
+    int64_t tokens, transfer_interval_ns, transfer_max;
+    int snapshots;
+    int64_t snapshot_interval_ns;
+    int initiators[SB_SCENARIO_PROCESSES_MAX];
+    int initiators_count;
+    int64_t duration_ns;
+    int line;                     /* of the model, for messages */
+} sb_scenario_sim_t;
+
+/* Which commands can run a scenario, and why not the other. */
+typedef enum sb_scenario_runs {
+    SB_RUNS_BOTH = 0,
+    SB_RUNS_SIM_ONLY,
+    SB_RUNS_REAL_ONLY,
+} sb_scenario_runs_t;
+
+/* Keys the simulator's notes need to know were written (a key not given
+ * takes the same default in both commands). */
+enum { SB_GIVEN_EXPECT = 1 << 0, SB_GIVEN_FILTER = 1 << 1 };
 
 typedef struct sb_scenario {
     char path[SB_SCENARIO_TEXT_BYTES_MAX];
@@ -236,7 +275,43 @@ typedef struct sb_scenario {
     bool expect_exactly_once;                 /* default true */
     bool expect_channel_state_restored;       /* default false: some restore
                                                  must replay in-flight records */
+
+    /* pipeline.stages: the general form; stages_count 0 = the short form */
+    sb_stage_spec_t stages[SB_SCENARIO_STAGES_MAX];
+    int stages_count;
+
+    sb_scenario_sim_t sim;                    /* sim: */
+    unsigned given;                           /* SB_GIVEN_* */
+
+    /* Which commands run it (mode: sim|run|both, or what the file uses) and,
+     * when one cannot, the one sentence that says why. */
+    sb_scenario_runs_t runs;
+    char runs_why[SB_SCENARIO_TEXT_BYTES_MAX];
 } sb_scenario_t;
+
+/* Command-line overrides of `snapbed run` (cli/run.c), applied once by the
+ * supervisor; the worker reads the effective scenario from the run folder. */
+typedef struct sb_scenario_overrides {
+    bool unaligned;                /* --unaligned */
+    int64_t aligned_timeout_ns;    /* --aligned-timeout D; -1: not given */
+    int trace_records;             /* --trace records|checkpoints: 1, 0; -1: not given */
+    bool seed_set;
+    uint64_t seed;                 /* --seed */
+} sb_scenario_overrides_t;
+
+/* Applies the command line's overrides (the supervisor does, once); -1
+ * when one cannot apply (unaligned checkpoints of an AT_LEAST_ONCE job). */
+int sb_scenario_apply_overrides(sb_scenario_t *s, const sb_scenario_overrides_t *o,
+                                sb_err_t *err);
+
+/* Whether a line of a scenario file sets a top-level key that o overrides
+ * (the run folder's copy leaves it out and ends with sb_scenario_overrides_text). */
+bool sb_scenario_line_overridden(const char *line, const sb_scenario_overrides_t *o);
+
+/* The overridden keys with their effective values in s, as YAML lines
+ * ("" when o overrides nothing written to the file). */
+void sb_scenario_overrides_text(const sb_scenario_t *s, const sb_scenario_overrides_t *o,
+                                char *buf, size_t len);
 
 /* Fills *s with the defaults above. */
 void sb_scenario_defaults(sb_scenario_t *s);
@@ -253,13 +328,8 @@ int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
  * (Flink's default unit). Returns -1 on anything else. */
 int sb_duration_parse_ns(const char *text, int64_t *out_ns);
 
-/* Names for messages and the trace. */
-const char *sb_crash_point_name(sb_crash_point_t p);
-sb_crash_point_t sb_crash_point_from_name(const char *name);
+/* Names for messages and the trace (the protocol's own are in vocab.h). */
 const char *sb_connection_name(sb_connection_t c);
-const char *sb_mode_name(sb_checkpointing_mode_t m);
-const char *sb_mutant_name(sb_mutant_t m);
 const char *sb_fault_kind_name(sb_fault_kind_t k);
-const char *sb_stage_kind_name(sb_stage_kind_t k);
 
 #endif

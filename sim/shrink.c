@@ -101,7 +101,7 @@ static bool reads(const sb_simscenario_stage_t *c, int up)
 static bool drop_stage(sb_simscenario_t *s, int i)
 {
     const sb_simscenario_stage_t *st = &s->stages[i];
-    if (st->kind == SB_SIM_SOURCE || st->kind == SB_SIM_SINK)
+    if (st->kind == SB_STAGE_SOURCE || st->kind == SB_STAGE_SINK)
         return false;
     for (int j = i + 1; j < s->stages_count; j++) {
         sb_simscenario_stage_t *c = &s->stages[j];

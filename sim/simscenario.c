@@ -1,13 +1,14 @@
-/* simscenario.c — sim scenario files: YAML in, a validated
- * sb_simscenario_t out. See simscenario.h and docs/sim.md.
+/* simscenario.c — a parsed scenario (runtime/scenario.h, the one language
+ * of `snapbed run` and `snapbed sim`) turned into the simulator's resolved
+ * sb_simscenario_t, and written back in that language. See simscenario.h
+ * and docs/sim.md.
  *
- * The walk follows runtime/scenario.c: libyaml's document API gives every
- * node its line; each mapping is walked against a table of known keys; an
- * unknown or duplicate key, a wrong type or a value out of range is an
- * error naming the file, the line and the dotted key. Rules that tie keys
- * together (the topology, protocol and timeout) run once after the walk.
- * *s is written only when the whole file is valid. */
-#include "yamlnode.h"
+ * Parsing is runtime/scenario.c's alone; what is left here is the
+ * simulator's own: the mapping of shared settings to virtual time (and the
+ * notes saying what was mapped or ignored), the rules of a simulated graph
+ * (a DAG that fits the coordinator, the barrier handler and the checker),
+ * and sb_simscenario_format, which explore and shrink use. *s is written
+ * only when the whole scenario is valid for the simulator. */
 #include "simscenario.h"
 
 #include <assert.h>
@@ -19,12 +20,55 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
-#define FILE_BYTES_MAX (1024 * 1024)
 #define KEY_BYTES_MAX 128
-#define DURATION_HINT "(use e.g. 100us, 5ms, 2s)"
+#define NS_PER_MS INT64_C(1000000)
+#define NS_PER_S INT64_C(1000000000)
+
+/* The conversion's context: where messages point, and the scenario. */
+typedef struct parse {
+    const char *path;
+    sb_err_t *err;
+    sb_simscenario_t *s;
+    const sb_scenario_t *sc;
+    char from_names[SB_SIMSCENARIO_STAGES_MAX][SB_SIMSCENARIO_FROM_MAX]
+                   [SB_SIMSCENARIO_STAGE_NAME_BYTES_MAX];
+    int from_lines[SB_SIMSCENARIO_STAGES_MAX];
+    int graph_line;
+    char *notes;                 /* what was mapped or ignored, one line each */
+    size_t notes_len;
+} parse_t;
+
+__attribute__((format(printf, 4, 5)))
+static int fail(const parse_t *p, size_t line, const char *key, const char *fmt, ...)
+{
+    char what[SB_ERR_MSG_BYTES_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (key == NULL || key[0] == '\0')
+        return sb_err_set(p->err, "%s:%zu: %s", p->path, line, what);
+    return sb_err_set(p->err, "%s:%zu: %s: %s", p->path, line, key, what);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void note(parse_t *p, const char *fmt, ...)
+{
+    if (p->notes == NULL)
+        return;
+    size_t used = strlen(p->notes);
+    if (used + 1 >= p->notes_len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->notes + used, p->notes_len - used, fmt, ap);
+    va_end(ap);
+    used = strlen(p->notes);
+    if (used + 1 < p->notes_len)
+        snprintf(p->notes + used, p->notes_len - used, "\n");
+}
 
 static const char *const protocol_names[] = {
     [SB_SIM_ALIGNED] = "aligned",
@@ -33,12 +77,6 @@ static const char *const protocol_names[] = {
     [SB_SIM_AT_LEAST_ONCE] = "at-least-once",
 };
 
-static const char *const kind_names[] = {
-    [SB_SIM_SOURCE] = "source",
-    [SB_SIM_MAP] = "map",
-    [SB_SIM_FILTER] = "filter",
-    [SB_SIM_SINK] = "sink",
-};
 
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p)
 {
@@ -55,31 +93,28 @@ const char *sb_simscenario_model_name(sb_simscenario_model_t m)
     return (size_t)m < COUNT_OF(model_names) ? model_names[m] : "unknown";
 }
 
-const char *sb_simscenario_kind_name(sb_simscenario_kind_t k)
-{
-    return (size_t)k < COUNT_OF(kind_names) ? kind_names[k] : "unknown";
-}
-
 void sb_simscenario_defaults(sb_simscenario_t *s)
 {
     memset(s, 0, sizeof *s);
     s->protocol = SB_SIM_ALIGNED;
-    s->records = 1000;
+    /* The shared keys take runtime/scenario.c's defaults (Flink's), as in a
+     * real run; only the simulator's own keys have defaults of their own. */
+    s->records = 200000;
     s->source_interval_ns = 100 * 1000;
-    s->checkpoint_interval_ns = 5 * 1000 * 1000;
-    s->checkpoint_timeout_ns = 1000 * 1000 * 1000;
+    s->checkpoint_interval_ns = 500 * NS_PER_MS;
+    s->checkpoint_timeout_ns = 600 * NS_PER_S;
     s->max_concurrent = 1;
-    s->tolerable_failed = 10;
+    s->tolerable_failed = 0;
     s->channel_delay = (sb_rng_dist_t){ .kind = SB_RNG_UNIFORM, .min_ns = 50 * 1000,
                                         .max_ns = 500 * 1000 };
     s->channel_capacity = 64;
     s->rpc_delay = (sb_rng_dist_t){ .kind = SB_RNG_FIXED, .min_ns = 50 * 1000,
                                     .max_ns = 50 * 1000 };
-    s->restart_delay_ns = 1000 * 1000;
+    s->restart_delay_ns = 100 * NS_PER_MS;
     s->failure_detection_ns = 1000 * 1000;
     s->coordinator_tick_ns = 100 * 1000;
     s->sample_interval_ns = 1000 * 1000;
-    s->trace_records = true;
+    s->trace_records = false;
     s->seed = 1;
     s->max_time_ns = INT64_C(10) * 1000 * 1000 * 1000;
     s->max_events = INT64_C(2000000000);
@@ -94,858 +129,6 @@ void sb_simscenario_defaults(sb_simscenario_t *s)
     s->classic.fifo = true;
     s->fifo = true;
 }
-
-/* ------------------------------------------------------------ the walk */
-
-/* A key's model: ANY, or only one (a key of the other is an error). */
-enum { MODEL_ANY = 0, MODEL_PIPELINE, MODEL_CLASSIC, MODELS_ };
-
-typedef struct parse {
-    yaml_document_t *doc;
-    const char *path;
-    sb_err_t *err;
-    sb_simscenario_t *s;
-    bool name_set;
-    int timeout_line;            /* where aligned_timeout was given; 0 = not */
-    int protocol_line;
-    /* stage `from` names, resolved after every stage is known */
-    char from_names[SB_SIMSCENARIO_STAGES_MAX][SB_SIMSCENARIO_FROM_MAX]
-                   [SB_SIMSCENARIO_STAGE_NAME_BYTES_MAX];
-    int from_lines[SB_SIMSCENARIO_STAGES_MAX];
-    bool channel_max_set, channel_min_set, channel_mean_set;
-    int channel_line;
-    /* the first key given that belongs to one model, per model */
-    int model_key_line[MODELS_];
-    char model_key[MODELS_][KEY_BYTES_MAX];
-    char graph_preset[32];               /* ring, bidirectional-ring, complete */
-    int graph_line, initiators_line, model_line, mutant_line;
-    unsigned fault_seen;                 /* the keys of the fault being read (FK_*) */
-} parse_t;
-
-typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
-
-typedef struct key_entry {
-    const char *name;
-    key_fn fn;
-    int model;
-} key_entry_t;
-
-__attribute__((format(printf, 4, 5)))
-static int fail(const parse_t *p, size_t line, const char *key, const char *fmt, ...)
-{
-    char what[SB_ERR_MSG_BYTES_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (key == NULL || key[0] == '\0')
-        return sb_err_set(p->err, "%s:%zu: %s", p->path, line, what);
-    return sb_err_set(p->err, "%s:%zu: %s: %s", p->path, line, key, what);
-}
-
-static int need_scalar(const parse_t *p, const yaml_node_t *v, const char *key,
-                       const char *expected)
-{
-    char got[96];
-    if (v->type != YAML_SCALAR_NODE || sb_yaml_is_null(v))
-        return fail(p, sb_yaml_line(v), key, "expected %s, got %s", expected,
-                    sb_yaml_describe(v, got, sizeof got));
-    if (strlen(sb_yaml_text(v)) != v->data.scalar.length)
-        return fail(p, sb_yaml_line(v), key, "value contains a NUL byte");
-    return 0;
-}
-
-static int get_int64(const parse_t *p, const yaml_node_t *v, const char *key, int64_t min,
-                     int64_t max, int64_t *out)
-{
-    char got[96];
-    if (need_scalar(p, v, key, "an integer") != 0)
-        return -1;
-    const char *t = sb_yaml_text(v);
-    bool ok = v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && t[0] != '\0';
-    for (const char *c = t; ok && *c != '\0'; c++)
-        ok = isdigit((unsigned char)*c);
-    if (!ok)
-        return fail(p, sb_yaml_line(v), key, "expected a non-negative integer, got %s",
-                    sb_yaml_describe(v, got, sizeof got));
-    errno = 0;
-    long long n = strtoll(t, NULL, 10);
-    if (errno == ERANGE || n < min || n > max)
-        return fail(p, sb_yaml_line(v), key, "must be between %" PRId64 " and %" PRId64 ", got %.32s",
-                    min, max, t);
-    *out = n;
-    return 0;
-}
-
-static int get_int(const parse_t *p, const yaml_node_t *v, const char *key, int min, int max,
-                   int *out)
-{
-    int64_t n = 0;
-    if (get_int64(p, v, key, min, max, &n) != 0)
-        return -1;
-    *out = (int)n;
-    return 0;
-}
-
-static int get_duration(const parse_t *p, const yaml_node_t *v, const char *key, int64_t min_ns,
-                        int64_t *out)
-{
-    if (need_scalar(p, v, key, "a duration " DURATION_HINT) != 0)
-        return -1;
-    int64_t ns = 0;
-    if (sb_duration_parse_ns(sb_yaml_text(v), &ns) != 0)
-        return fail(p, sb_yaml_line(v), key, "bad duration '%.64s' " DURATION_HINT, sb_yaml_text(v));
-    if (ns < min_ns)
-        return fail(p, sb_yaml_line(v), key, "must be %s, got '%.64s'",
-                    min_ns > 0 ? "more than 0" : "at least 0", sb_yaml_text(v));
-    *out = ns;
-    return 0;
-}
-
-static int get_text(const parse_t *p, const yaml_node_t *v, const char *key, char *buf,
-                    size_t size)
-{
-    if (need_scalar(p, v, key, "a string") != 0)
-        return -1;
-    if (strlen(sb_yaml_text(v)) >= size)
-        return fail(p, sb_yaml_line(v), key, "longer than %zu bytes", size - 1);
-    snprintf(buf, size, "%s", sb_yaml_text(v));
-    return 0;
-}
-
-/* One of `names` (count of them); its index in *out. */
-static int get_choice(const parse_t *p, const yaml_node_t *v, const char *key,
-                      const char *const *names, size_t count, int *out)
-{
-    char known[256] = "";
-    for (size_t i = 0; i < count; i++)
-        if (names[i] != NULL)
-            snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
-                     known[0] ? ", " : "", names[i]);
-    if (need_scalar(p, v, key, known) != 0)
-        return -1;
-    for (size_t i = 0; i < count; i++)
-        if (names[i] != NULL && strcmp(sb_yaml_text(v), names[i]) == 0) {
-            *out = (int)i;
-            return 0;
-        }
-    return fail(p, sb_yaml_line(v), key, "unknown value '%.64s' (known: %s)", sb_yaml_text(v), known);
-}
-
-static int walk(parse_t *p, yaml_node_t *map, const char *prefix, const key_entry_t *keys,
-                size_t keys_count, void *arg)
-{
-    char got[96];
-    if (map->type != YAML_MAPPING_NODE)
-        return fail(p, sb_yaml_line(map), prefix, "expected a mapping, got %s",
-                    sb_yaml_describe(map, got, sizeof got));
-    for (yaml_node_pair_t *pair = map->data.mapping.pairs.start;
-         pair < map->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = sb_yaml_node(p->doc, pair->key);
-        if (k->type != YAML_SCALAR_NODE)
-            return fail(p, sb_yaml_line(k), prefix, "a key must be a word, got %s",
-                        sb_yaml_describe(k, got, sizeof got));
-        char key[KEY_BYTES_MAX];
-        snprintf(key, sizeof key, "%s%s%s", prefix, prefix[0] ? "." : "", sb_yaml_text(k));
-        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair; q++) {
-            yaml_node_t *earlier = sb_yaml_node(p->doc, q->key);
-            if (earlier->type == YAML_SCALAR_NODE && strcmp(sb_yaml_text(earlier), sb_yaml_text(k)) == 0)
-                return fail(p, sb_yaml_line(k), key, "duplicate key (first given at line %zu)",
-                            sb_yaml_line(earlier));
-        }
-        size_t i = 0;
-        while (i < keys_count && strcmp(keys[i].name, sb_yaml_text(k)) != 0)
-            i++;
-        if (i == keys_count) {
-            char known[512] = "";
-            for (size_t j = 0; j < keys_count; j++)
-                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
-                         j ? ", " : "", keys[j].name);
-            return fail(p, sb_yaml_line(k), key, "unknown key (known: %s)", known);
-        }
-        int m = keys[i].model;
-        if (m != MODEL_ANY && p->model_key_line[m] == 0) {
-            p->model_key_line[m] = (int)sb_yaml_line(k);
-            snprintf(p->model_key[m], sizeof p->model_key[m], "%s", key);
-        }
-        if (keys[i].fn(p, key, sb_yaml_node(p->doc, pair->value), arg) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------- channel */
-
-static int on_channel_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    static const char *const names[] = { "fixed", "uniform", "exponential" };
-    sb_rng_dist_t *d = arg;
-    int k = 0;
-    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
-        return -1;
-    d->kind = (sb_rng_dist_kind_t)k;
-    return 0;
-}
-
-static int on_channel_min(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    p->channel_min_set = true;
-    return get_duration(p, v, key, 0, &((sb_rng_dist_t *)arg)->min_ns);
-}
-
-static int on_channel_max(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    p->channel_max_set = true;
-    return get_duration(p, v, key, 0, &((sb_rng_dist_t *)arg)->max_ns);
-}
-
-static int on_channel_mean(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    p->channel_mean_set = true;
-    return get_duration(p, v, key, 1, &((sb_rng_dist_t *)arg)->mean_ns);
-}
-
-static int on_channel_capacity(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int(p, v, key, 1, SB_SIMSCENARIO_CAPACITY_MAX, &p->s->channel_capacity);
-}
-
-static const key_entry_t channel_keys[] = {
-    { "delay", on_channel_delay, MODEL_ANY }, { "min", on_channel_min, MODEL_ANY },
-    { "max", on_channel_max, MODEL_ANY },     { "mean", on_channel_mean, MODEL_ANY },
-    { "capacity", on_channel_capacity, MODEL_ANY },
-};
-
-/* A delay distribution must make sense as a whole: known bounds, a mean
- * for the exponential. */
-static int check_delay(parse_t *p, sb_rng_dist_t *d, const char *key)
-{
-    if (d->kind == SB_RNG_FIXED) {
-        if (p->channel_max_set && d->max_ns != d->min_ns)
-            return fail(p, (size_t)p->channel_line, key, "a fixed delay takes min only");
-        d->max_ns = d->min_ns;
-    } else if (d->kind == SB_RNG_UNIFORM) {
-        if (!p->channel_min_set || !p->channel_max_set)
-            return fail(p, (size_t)p->channel_line, key, "a uniform delay needs min and max");
-        if (d->max_ns < d->min_ns)
-            return fail(p, (size_t)p->channel_line, key, "max is below min");
-    } else {
-        if (!p->channel_mean_set)
-            return fail(p, (size_t)p->channel_line, key, "an exponential delay needs mean");
-        if (!p->channel_max_set)
-            d->max_ns = d->min_ns + 20 * d->mean_ns; /* a tail, not an eternity */
-        if (d->max_ns < d->min_ns)
-            return fail(p, (size_t)p->channel_line, key, "max is below min");
-    }
-    return 0;
-}
-
-static int on_channel(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    sb_rng_dist_t d = { .kind = SB_RNG_FIXED };
-    p->channel_min_set = p->channel_max_set = p->channel_mean_set = false;
-    p->channel_line = (int)sb_yaml_line(v);
-    if (walk(p, v, key, channel_keys, COUNT_OF(channel_keys), &d) != 0 ||
-        check_delay(p, &d, key) != 0)
-        return -1;
-    p->s->channel_delay = d;
-    return 0;
-}
-
-/* ------------------------------------------------------------- stages */
-
-static bool is_stage_word(const char *t)
-{
-    if (t[0] == '\0' || !islower((unsigned char)t[0]))
-        return false;
-    for (const char *c = t; *c != '\0'; c++)
-        if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_')
-            return false;
-    return true;
-}
-
-static int on_stage_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    sb_simscenario_stage_t *st = arg;
-    if (get_text(p, v, key, st->name, sizeof st->name) != 0)
-        return -1;
-    if (!is_stage_word(st->name))
-        return fail(p, sb_yaml_line(v), key, "'%s' is not a stage name (lower-case letters, digits "
-                    "and '_', starting with a letter)", st->name);
-    return 0;
-}
-
-static int on_stage_kind(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    int k = 0;
-    if (get_choice(p, v, key, kind_names, COUNT_OF(kind_names), &k) != 0)
-        return -1;
-    ((sb_simscenario_stage_t *)arg)->kind = (sb_simscenario_kind_t)k;
-    return 0;
-}
-
-static int on_stage_parallelism(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    return get_int(p, v, key, 1, SB_SIMSCENARIO_PARALLELISM_MAX,
-                   &((sb_simscenario_stage_t *)arg)->parallelism);
-}
-
-static int on_stage_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    static const char *const names[] = { "forward", "rebalance", "hash" };
-    sb_simscenario_stage_t *st = arg;
-    int k = 0;
-    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
-        return -1;
-    st->input = (sb_connection_t)k;
-    st->input_set = true;
-    return 0;
-}
-
-static int on_stage_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    sb_simscenario_stage_t *st = arg;
-    int index = (int)(st - p->s->stages);
-    p->from_lines[index] = (int)sb_yaml_line(v);
-    if (v->type == YAML_SCALAR_NODE) {
-        st->from_count = 1;
-        return get_text(p, v, key, p->from_names[index][0], sizeof p->from_names[index][0]);
-    }
-    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
-        return fail(p, sb_yaml_line(v), key, "expected a stage name or a list of them");
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        if (st->from_count == SB_SIMSCENARIO_FROM_MAX)
-            return fail(p, sb_yaml_line(v), key, "more than %d upstream stages",
-                        SB_SIMSCENARIO_FROM_MAX);
-        if (get_text(p, sb_yaml_node(p->doc, *it), key, p->from_names[index][st->from_count],
-                     sizeof p->from_names[index][0]) != 0)
-            return -1;
-        st->from_count++;
-    }
-    return 0;
-}
-
-static int on_stage_keep_every(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    return get_int64(p, v, key, 1, INT64_C(1) << 40, &((sb_simscenario_stage_t *)arg)->keep_every);
-}
-
-static int on_stage_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    return get_duration(p, v, key, 0, &((sb_simscenario_stage_t *)arg)->process_ns);
-}
-
-static const key_entry_t stage_keys[] = {
-    { "name", on_stage_name, MODEL_ANY },         { "kind", on_stage_kind, MODEL_ANY },
-    { "parallelism", on_stage_parallelism, MODEL_ANY }, { "input", on_stage_input, MODEL_ANY },
-    { "from", on_stage_from, MODEL_ANY },         { "keep_every", on_stage_keep_every, MODEL_ANY },
-    { "process_time", on_stage_process_time, MODEL_ANY },
-};
-
-static int on_stages(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    if (v->type != YAML_SEQUENCE_NODE)
-        return fail(p, sb_yaml_line(v), key, "expected a list of stages");
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        sb_simscenario_t *s = p->s;
-        if (s->stages_count == SB_SIMSCENARIO_STAGES_MAX)
-            return fail(p, sb_yaml_line(v), key, "more than %d stages", SB_SIMSCENARIO_STAGES_MAX);
-        sb_simscenario_stage_t *st = &s->stages[s->stages_count];
-        memset(st, 0, sizeof *st);
-        st->parallelism = 1;
-        st->kind = (sb_simscenario_kind_t)-1;
-        st->keep_every = 0;
-        st->line = (int)sb_yaml_line(sb_yaml_node(p->doc, *it));
-        char k[KEY_BYTES_MAX];
-        snprintf(k, sizeof k, "%s[%d]", key, s->stages_count);
-        s->stages_count++;
-        if (walk(p, sb_yaml_node(p->doc, *it), k, stage_keys, COUNT_OF(stage_keys), st) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------- faults */
-
-/* The keys of one fault, as bits: which were given, which a kind takes. */
-enum {
-    FK_AT = 1 << 0, FK_CRASH = 1 << 1, FK_TASK = 1 << 2, FK_PROCESS = 1 << 3,
-    FK_DELAY = 1 << 4, FK_FOR = 1 << 5, FK_EXTRA = 1 << 6, FK_FROM = 1 << 7, FK_TO = 1 << 8,
-    FK_SLOW = 1 << 9, FK_PROCESS_TIME = 1 << 10,
-};
-
-static const char *const fault_kind_names[SB_SIM_FAULT_KINDS_COUNT_] = {
-    [SB_SIM_FAULT_CRASH_JOB] = "crash: job",
-    [SB_SIM_FAULT_CRASH_TASK] = "crash: task",
-    [SB_SIM_FAULT_CRASH_PROCESS] = "crash: process",
-    [SB_SIM_FAULT_DELAY_SPIKE] = "delay: spike",
-    [SB_SIM_FAULT_SLOW] = "slow",
-};
-
-const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k)
-{
-    return (size_t)k < COUNT_OF(fault_kind_names) ? fault_kind_names[k] : "unknown";
-}
-
-/* What each kind takes (required | optional). */
-static const struct {
-    unsigned required, optional;
-    const char *keys;
-} fault_rules[SB_SIM_FAULT_KINDS_COUNT_] = {
-    [SB_SIM_FAULT_CRASH_JOB] = { FK_AT | FK_CRASH, 0, "at, crash" },
-    [SB_SIM_FAULT_CRASH_TASK] = { FK_AT | FK_CRASH | FK_TASK, 0, "at, crash, task" },
-    [SB_SIM_FAULT_CRASH_PROCESS] = { FK_AT | FK_CRASH | FK_PROCESS, 0, "at, crash, process" },
-    [SB_SIM_FAULT_DELAY_SPIKE] = { FK_AT | FK_DELAY | FK_FOR | FK_EXTRA, FK_FROM | FK_TO,
-                                   "at, delay, for, extra and optionally from, to" },
-    [SB_SIM_FAULT_SLOW] = { FK_AT | FK_SLOW | FK_FOR | FK_PROCESS_TIME, 0,
-                            "at, slow, for, process_time" },
-};
-
-static const char *const fault_key_names[] = {
-    "at", "crash", "task", "process", "delay", "for", "extra", "from", "to", "slow",
-    "process_time",
-};
-
-static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    p->fault_seen |= FK_AT;
-    return get_duration(p, v, key, 1, &((sb_simscenario_fault_t *)arg)->at_ns);
-}
-
-static int on_fault_crash(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    static const char *const names[] = { "job", "task", "process" };
-    static const sb_simscenario_fault_kind_t kinds[] = {
-        SB_SIM_FAULT_CRASH_JOB, SB_SIM_FAULT_CRASH_TASK, SB_SIM_FAULT_CRASH_PROCESS,
-    };
-    int k = 0;
-    p->fault_seen |= FK_CRASH;
-    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
-        return -1;
-    ((sb_simscenario_fault_t *)arg)->kind = kinds[k];
-    return 0;
-}
-
-static int on_fault_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    static const char *const names[] = { "spike" };
-    int k = 0;
-    p->fault_seen |= FK_DELAY;
-    ((sb_simscenario_fault_t *)arg)->kind = SB_SIM_FAULT_DELAY_SPIKE;
-    return get_choice(p, v, key, names, COUNT_OF(names), &k);
-}
-
-static int on_fault_slow(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    sb_simscenario_fault_t *f = arg;
-    p->fault_seen |= FK_SLOW;
-    f->kind = SB_SIM_FAULT_SLOW;
-    return get_text(p, v, key, f->task, sizeof f->task);
-}
-
-static int on_fault_task(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    sb_simscenario_fault_t *f = arg;
-    p->fault_seen |= FK_TASK;
-    return get_text(p, v, key, f->task, sizeof f->task);
-}
-
-static int on_fault_process(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    p->fault_seen |= FK_PROCESS;
-    return get_int(p, v, key, 0, SB_SIMSCENARIO_PROCESSES_MAX - 1,
-                   &((sb_simscenario_fault_t *)arg)->process);
-}
-
-static int on_fault_for(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    p->fault_seen |= FK_FOR;
-    return get_duration(p, v, key, 1, &((sb_simscenario_fault_t *)arg)->for_ns);
-}
-
-static int on_fault_extra(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    p->fault_seen |= FK_EXTRA;
-    return get_duration(p, v, key, 1, &((sb_simscenario_fault_t *)arg)->extra_ns);
-}
-
-static int on_fault_process_time(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    p->fault_seen |= FK_PROCESS_TIME;
-    return get_duration(p, v, key, 0, &((sb_simscenario_fault_t *)arg)->process_ns);
-}
-
-static int on_fault_from(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    sb_simscenario_fault_t *f = arg;
-    p->fault_seen |= FK_FROM;
-    return get_text(p, v, key, f->from, sizeof f->from);
-}
-
-static int on_fault_to(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    sb_simscenario_fault_t *f = arg;
-    p->fault_seen |= FK_TO;
-    return get_text(p, v, key, f->to, sizeof f->to);
-}
-
-static const key_entry_t fault_keys[] = {
-    { "at", on_fault_at, MODEL_ANY },         { "crash", on_fault_crash, MODEL_ANY },
-    { "task", on_fault_task, MODEL_ANY },     { "process", on_fault_process, MODEL_ANY },
-    { "delay", on_fault_delay, MODEL_ANY },   { "for", on_fault_for, MODEL_ANY },
-    { "extra", on_fault_extra, MODEL_ANY },   { "from", on_fault_from, MODEL_ANY },
-    { "to", on_fault_to, MODEL_ANY },         { "slow", on_fault_slow, MODEL_ANY },
-    { "process_time", on_fault_process_time, MODEL_ANY },
-};
-
-/* One kind (crash, delay or slow), with the keys it takes and no other. */
-static int check_fault_keys(parse_t *p, const sb_simscenario_fault_t *f, const char *key)
-{
-    unsigned kinds = p->fault_seen & (FK_CRASH | FK_DELAY | FK_SLOW);
-    if (kinds == 0)
-        return fail(p, (size_t)f->line, key, "a fault needs crash: (job, task or process), "
-                    "delay: spike or slow: TASK");
-    if ((kinds & (kinds - 1)) != 0)
-        return fail(p, (size_t)f->line, key, "one fault is one of crash:, delay: or slow: "
-                    "(write two faults)");
-    unsigned required = fault_rules[f->kind].required;
-    unsigned allowed = required | fault_rules[f->kind].optional;
-    for (size_t b = 0; b < COUNT_OF(fault_key_names); b++) {
-        unsigned bit = 1u << b;
-        if ((p->fault_seen & bit) && !(allowed & bit))
-            return fail(p, (size_t)f->line, key, "%s is not a key of %s (its keys: %s)",
-                        fault_key_names[b], fault_kind_names[f->kind], fault_rules[f->kind].keys);
-        if (!(p->fault_seen & bit) && (required & bit))
-            return fail(p, (size_t)f->line, key, "%s needs %s: (its keys: %s)",
-                        fault_kind_names[f->kind], fault_key_names[b], fault_rules[f->kind].keys);
-    }
-    return 0;
-}
-
-static int on_faults(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    if (sb_yaml_is_null(v))
-        return 0;
-    if (v->type != YAML_SEQUENCE_NODE)
-        return fail(p, sb_yaml_line(v), key, "expected a list of faults");
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        sb_simscenario_t *s = p->s;
-        if (s->faults_count == SB_SIMSCENARIO_FAULTS_MAX)
-            return fail(p, sb_yaml_line(v), key, "more than %d faults", SB_SIMSCENARIO_FAULTS_MAX);
-        sb_simscenario_fault_t *f = &s->faults[s->faults_count];
-        yaml_node_t *n = sb_yaml_node(p->doc, *it);
-        memset(f, 0, sizeof *f);
-        f->line = (int)sb_yaml_line(n);
-        f->from_index = f->to_index = -1;
-        char k[KEY_BYTES_MAX];
-        snprintf(k, sizeof k, "%s[%d]", key, s->faults_count);
-        s->faults_count++;
-        p->fault_seen = 0;
-        if (walk(p, n, k, fault_keys, COUNT_OF(fault_keys), f) != 0)
-            return -1;
-        if (f->at_ns == 0)
-            return fail(p, sb_yaml_line(n), k, "a fault needs at: (when, e.g. 12ms)");
-        if (check_fault_keys(p, f, k) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------- sim: */
-
-static int on_protocol(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    int k = 0;
-    (void)arg;
-    if (get_choice(p, v, key, protocol_names, COUNT_OF(protocol_names), &k) != 0)
-        return -1;
-    p->s->protocol = (sb_simscenario_protocol_t)k;
-    p->protocol_line = (int)sb_yaml_line(v);
-    return 0;
-}
-
-static int on_aligned_timeout(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    p->timeout_line = (int)sb_yaml_line(v);
-    return get_duration(p, v, key, 1, &p->s->aligned_timeout_ns);
-}
-
-static int on_mutant(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    /* The runtime's names (runtime/scenario.h): every mutant of the fault
-     * harness is simulated by the pipeline model; finish_classic narrows
-     * the set for model: chandy-lamport. */
-    const char *names[SB_MUTANT_DROP_CHANNEL_STATE + 1];
-    int k = 0;
-    (void)arg;
-    for (int m = 0; m <= SB_MUTANT_DROP_CHANNEL_STATE; m++)
-        names[m] = sb_mutant_name((sb_mutant_t)m);
-    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
-        return -1;
-    p->s->mutant = (sb_mutant_t)k;
-    p->mutant_line = (int)sb_yaml_line(v);
-    return 0;
-}
-
-static int on_trace(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    static const char *const names[] = { "checkpoints", "records" };
-    int k = 0;
-    (void)arg;
-    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
-        return -1;
-    p->s->trace_records = k == 1;
-    return 0;
-}
-
-static int on_rpc_delay(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    int64_t ns = 0;
-    if (get_duration(p, v, key, 0, &ns) != 0)
-        return -1;
-    p->s->rpc_delay = (sb_rng_dist_t){ .kind = SB_RNG_FIXED, .min_ns = ns, .max_ns = ns };
-    return 0;
-}
-
-static int on_seed(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    int64_t n = 0;
-    if (get_int64(p, v, key, 0, INT64_MAX, &n) != 0)
-        return -1;
-    p->s->seed = (uint64_t)n;
-    return 0;
-}
-
-#define DURATION_KEY(fn_name, field, min)                                               \
-    static int fn_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)          \
-    {                                                                                   \
-        (void)arg;                                                                      \
-        return get_duration(p, v, key, min, &p->s->field);                              \
-    }
-DURATION_KEY(on_source_interval, source_interval_ns, 1)
-DURATION_KEY(on_checkpoint_interval, checkpoint_interval_ns, 1)
-DURATION_KEY(on_checkpoint_timeout, checkpoint_timeout_ns, 1)
-DURATION_KEY(on_min_pause, min_pause_ns, 0)
-DURATION_KEY(on_restart_delay, restart_delay_ns, 0)
-DURATION_KEY(on_failure_detection, failure_detection_ns, 0)
-DURATION_KEY(on_coordinator_tick, coordinator_tick_ns, 1)
-DURATION_KEY(on_sample_interval, sample_interval_ns, 1)
-DURATION_KEY(on_max_time, max_time_ns, 1)
-
-static int on_records(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int64(p, v, key, 1, INT64_C(1) << 40, &p->s->records);
-}
-
-static int on_max_concurrent(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int(p, v, key, 1, SB_SCENARIO_CONCURRENT_MAX, &p->s->max_concurrent);
-}
-
-static int on_tolerable_failed(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int(p, v, key, 0, 1000000, &p->s->tolerable_failed);
-}
-
-static int on_max_events(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int64(p, v, key, 1, INT64_MAX, &p->s->max_events);
-}
-
-/* ------------------------------------------------- model: chandy-lamport */
-
-static int on_model(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    int k = 0;
-    (void)arg;
-    if (get_choice(p, v, key, model_names, COUNT_OF(model_names), &k) != 0)
-        return -1;
-    p->s->model = (sb_simscenario_model_t)k;
-    p->model_line = (int)sb_yaml_line(v);
-    return 0;
-}
-
-static int on_processes(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int(p, v, key, 2, SB_SIMSCENARIO_PROCESSES_MAX, &p->s->classic.processes);
-}
-
-/* graph: a preset name, or a list of [from, to] (checked against
- * processes after the walk: keys come in any order). */
-static int on_graph(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    static const char *const presets[] = { "ring", "bidirectional-ring", "complete" };
-    sb_simscenario_classic_t *cl = &p->s->classic;
-    (void)arg;
-    p->graph_line = (int)sb_yaml_line(v);
-    if (v->type == YAML_SCALAR_NODE) {
-        int k = 0;
-        if (get_choice(p, v, key, presets, COUNT_OF(presets), &k) != 0)
-            return -1;
-        snprintf(p->graph_preset, sizeof p->graph_preset, "%s", presets[k]);
-        return 0;
-    }
-    if (v->type != YAML_SEQUENCE_NODE)
-        return fail(p, sb_yaml_line(v), key, "expected ring, bidirectional-ring, complete or a list "
-                    "of [from, to] channels");
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        yaml_node_t *e = sb_yaml_node(p->doc, *it);
-        if (e->type != YAML_SEQUENCE_NODE ||
-            e->data.sequence.items.top - e->data.sequence.items.start != 2)
-            return fail(p, sb_yaml_line(e), key, "a channel is [from, to]");
-        if (cl->edges_count == SB_SIMSCENARIO_EDGES_MAX)
-            return fail(p, sb_yaml_line(e), key, "more than %d channels", SB_SIMSCENARIO_EDGES_MAX);
-        for (int end = 0; end < 2; end++)
-            if (get_int(p, sb_yaml_node(p->doc, e->data.sequence.items.start[end]), key, 0,
-                        SB_SIMSCENARIO_PROCESSES_MAX - 1, &cl->edges[cl->edges_count][end]) != 0)
-                return -1;
-        cl->edges_count++;
-    }
-    return 0;
-}
-
-static int on_tokens(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int64(p, v, key, 1, INT64_C(1) << 40, &p->s->classic.tokens);
-}
-
-static int on_transfer_max(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int64(p, v, key, 1, INT64_C(1) << 40, &p->s->classic.transfer_max);
-}
-
-static int on_snapshots(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_int(p, v, key, 1, SB_SIMSCENARIO_SNAPSHOTS_MAX, &p->s->classic.snapshots);
-}
-
-static int on_initiators(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    sb_simscenario_classic_t *cl = &p->s->classic;
-    (void)arg;
-    p->initiators_line = (int)sb_yaml_line(v);
-    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
-        return fail(p, sb_yaml_line(v), key, "expected a list of process numbers, e.g. [0, 2]");
-    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
-         it++) {
-        if (cl->initiators_count == SB_SIMSCENARIO_PROCESSES_MAX)
-            return fail(p, sb_yaml_line(v), key, "more than %d initiators",
-                        SB_SIMSCENARIO_PROCESSES_MAX);
-        if (get_int(p, sb_yaml_node(p->doc, *it), key, 0, SB_SIMSCENARIO_PROCESSES_MAX - 1,
-                    &cl->initiators[cl->initiators_count]) != 0)
-            return -1;
-        for (int k = 0; k < cl->initiators_count; k++)
-            if (cl->initiators[k] == cl->initiators[cl->initiators_count])
-                return fail(p, sb_yaml_line(v), key, "process %d twice", cl->initiators[k]);
-        cl->initiators_count++;
-    }
-    return 0;
-}
-
-static int on_fifo(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    static const char *const names[] = { "false", "true" };
-    int k = 0;
-    (void)arg;
-    if (get_choice(p, v, key, names, COUNT_OF(names), &k) != 0)
-        return -1;
-    /* One key for both models: the classic model reads its copy. */
-    p->s->fifo = p->s->classic.fifo = k == 1;
-    return 0;
-}
-
-DURATION_KEY(on_transfer_interval, classic.transfer_interval_ns, 1)
-DURATION_KEY(on_snapshot_interval, classic.snapshot_interval_ns, 1)
-DURATION_KEY(on_duration, classic.duration_ns, 1)
-
-#define P MODEL_PIPELINE
-#define C MODEL_CLASSIC
-static const key_entry_t sim_keys[] = {
-    { "model", on_model, MODEL_ANY },
-    { "protocol", on_protocol, P },
-    { "aligned_timeout", on_aligned_timeout, P },
-    { "records", on_records, P },
-    { "source_interval", on_source_interval, P },
-    { "checkpoint_interval", on_checkpoint_interval, P },
-    { "checkpoint_timeout", on_checkpoint_timeout, P },
-    { "max_concurrent", on_max_concurrent, P },
-    { "min_pause", on_min_pause, P },
-    { "tolerable_failed", on_tolerable_failed, P },
-    { "channel", on_channel, MODEL_ANY },
-    { "rpc_delay", on_rpc_delay, P },
-    { "restart_delay", on_restart_delay, MODEL_ANY },
-    { "failure_detection", on_failure_detection, P },
-    { "coordinator_tick", on_coordinator_tick, P },
-    { "sample_interval", on_sample_interval, P },
-    { "trace", on_trace, MODEL_ANY },
-    { "seed", on_seed, MODEL_ANY },
-    { "max_time", on_max_time, MODEL_ANY },
-    { "max_events", on_max_events, MODEL_ANY },
-    { "mutant", on_mutant, MODEL_ANY },
-    { "stages", on_stages, P },
-    { "faults", on_faults, MODEL_ANY },
-    { "processes", on_processes, C },
-    { "graph", on_graph, C },
-    { "tokens", on_tokens, C },
-    { "transfer_interval", on_transfer_interval, C },
-    { "transfer_max", on_transfer_max, C },
-    { "snapshots", on_snapshots, C },
-    { "snapshot_interval", on_snapshot_interval, C },
-    { "initiators", on_initiators, C },
-    { "fifo", on_fifo, MODEL_ANY },
-    { "duration", on_duration, C },
-};
-#undef P
-#undef C
-
-static int on_sim(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return walk(p, v, key, sim_keys, COUNT_OF(sim_keys), NULL);
-}
-
-static int on_name(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    if (get_text(p, v, key, p->s->name, sizeof p->s->name) != 0)
-        return -1;
-    for (const char *c = p->s->name; *c != '\0'; c++)
-        if (!isalnum((unsigned char)*c) && *c != '-' && *c != '_' && *c != '.')
-            return fail(p, sb_yaml_line(v), key, "letters, digits, '.', '_' and '-' only");
-    p->name_set = p->s->name[0] != '\0';
-    return 0;
-}
-
-static int on_description(parse_t *p, const char *key, yaml_node_t *v, void *arg)
-{
-    (void)arg;
-    return get_text(p, v, key, p->s->description, sizeof p->s->description);
-}
-
-static const key_entry_t top_keys[] = {
-    { "name", on_name, MODEL_ANY },
-    { "description", on_description, MODEL_ANY },
-    { "sim", on_sim, MODEL_ANY },
-};
 
 /* ------------------------------------------------- rules after the walk */
 
@@ -962,26 +145,16 @@ static int resolve_stage(parse_t *p, int i)
     sb_simscenario_t *s = p->s;
     sb_simscenario_stage_t *st = &s->stages[i];
     char key[64];
-    snprintf(key, sizeof key, "sim.stages[%d]", i);
+    snprintf(key, sizeof key, "pipeline.stages[%d]", i);
     if (st->name[0] == '\0')
         return fail(p, (size_t)st->line, key, "a stage needs a name");
     if (stage_by_name(s, st->name, i) >= 0)
         return fail(p, (size_t)st->line, key, "a second stage named '%s'", st->name);
-    if ((int)st->kind < 0) {
-        int k = -1;
-        for (size_t j = 0; j < COUNT_OF(kind_names); j++)
-            if (strcmp(st->name, kind_names[j]) == 0)
-                k = (int)j;
-        if (k < 0)
-            return fail(p, (size_t)st->line, key, "stage '%s' needs kind: (source, map, filter "
-                        "or sink) since its name is not one", st->name);
-        st->kind = (sb_simscenario_kind_t)k;
-    }
-    if (st->kind != SB_SIM_FILTER && st->keep_every > 0)
+    if (st->kind != SB_STAGE_FILTER && st->keep_every > 0)
         return fail(p, (size_t)st->line, key, "keep_every is for filter stages");
-    if (st->kind == SB_SIM_FILTER && st->keep_every <= 0)
+    if (st->kind == SB_STAGE_FILTER && st->keep_every <= 0)
         st->keep_every = 4;
-    if (st->kind == SB_SIM_SOURCE) {
+    if (st->kind == SB_STAGE_SOURCE) {
         if (st->from_count > 0 || st->input_set)
             return fail(p, (size_t)st->line, key, "a source reads no stage (no from:, no input:)");
         return 0;
@@ -1011,7 +184,7 @@ static int resolve_stage(parse_t *p, int i)
  * parallelism, else round-robin (the runtime's rule). */
 static void default_input(sb_simscenario_t *s, sb_simscenario_stage_t *st)
 {
-    if (st->input_set || st->kind == SB_SIM_SOURCE)
+    if (st->input_set || st->kind == SB_STAGE_SOURCE)
         return;
     st->input = SB_CONNECTION_FORWARD;
     for (int k = 0; k < st->from_count; k++)
@@ -1028,11 +201,11 @@ static int check_paths(parse_t *p, const int consumers[][SB_SIMSCENARIO_STAGES_M
     sb_simscenario_t *s = p->s;
     int paths[SB_SIMSCENARIO_STAGES_MAX];
     for (int i = s->stages_count - 1; i >= 0; i--) {
-        paths[i] = s->stages[i].kind == SB_SIM_SINK ? 1 : 0;
+        paths[i] = s->stages[i].kind == SB_STAGE_SINK ? 1 : 0;
         for (int k = 0; k < consumers_count[i]; k++)
             paths[i] += paths[consumers[i][k]];
         if (paths[i] > SB_SIMSCENARIO_PATHS_MAX)
-            return fail(p, (size_t)s->stages[i].line, "sim.stages", "%d paths lead from '%s' "
+            return fail(p, (size_t)s->stages[i].line, "pipeline.stages", "%d paths lead from '%s' "
                         "to the sinks, more than %d (each path carries its own copy of a "
                         "record)", paths[i], s->stages[i].name, SB_SIMSCENARIO_PATHS_MAX);
     }
@@ -1052,14 +225,14 @@ static int check_graph(parse_t *p)
     for (int i = 0; i < s->stages_count; i++) {
         const sb_simscenario_stage_t *st = &s->stages[i];
         char key[64];
-        snprintf(key, sizeof key, "sim.stages[%d]", i);
+        snprintf(key, sizeof key, "pipeline.stages[%d]", i);
         tasks += st->parallelism;
-        sinks += st->kind == SB_SIM_SINK;
+        sinks += st->kind == SB_STAGE_SINK;
         int inputs = 0;
         for (int k = 0; k < st->from_count; k++) {
             const sb_simscenario_stage_t *up = &s->stages[st->from[k]];
             consumers[st->from[k]][consumers_count[st->from[k]]++] = i;
-            if (up->kind == SB_SIM_SINK)
+            if (up->kind == SB_STAGE_SINK)
                 return fail(p, (size_t)st->line, key, "reads from the sink '%s' (a sink feeds "
                             "nothing)", up->name);
             bool forward = st->input == SB_CONNECTION_FORWARD;
@@ -1074,14 +247,14 @@ static int check_graph(parse_t *p)
                         "than the barrier handler's %d", inputs, SB_SIMSCENARIO_INPUTS_MAX);
     }
     if (s->stages_count < 2 || sinks == 0)
-        return fail(p, 1, "sim.stages", "a job needs a source first and at least one sink");
+        return fail(p, 1, "pipeline.stages", "a job needs a source first and at least one sink");
     for (int i = 0; i < s->stages_count; i++)
-        if (s->stages[i].kind != SB_SIM_SINK && consumers_count[i] == 0)
-            return fail(p, (size_t)s->stages[i].line, "sim.stages", "'%s' feeds no stage: "
+        if (s->stages[i].kind != SB_STAGE_SINK && consumers_count[i] == 0)
+            return fail(p, (size_t)s->stages[i].line, "pipeline.stages", "'%s' feeds no stage: "
                         "every stage but a sink must feed a later one (list it in a later "
                         "stage's from:), so that its records reach a sink", s->stages[i].name);
     if (tasks > SB_SIMSCENARIO_TASKS_MAX || channels > SB_SIMSCENARIO_CHANNELS_MAX)
-        return fail(p, 1, "sim.stages", "%d subtasks and %d channels, more than %d and %d", tasks,
+        return fail(p, 1, "pipeline.stages", "%d subtasks and %d channels, more than %d and %d", tasks,
                     channels, SB_SIMSCENARIO_TASKS_MAX, SB_SIMSCENARIO_CHANNELS_MAX);
     return check_paths(p, consumers, consumers_count);
 }
@@ -1183,7 +356,7 @@ static int resolve_task(parse_t *p, sb_simscenario_fault_t *f, const char *key)
                     "stage's parallelism: %s)", f->task, names);
     }
     f->subtask = (int)n;
-    if (f->kind == SB_SIM_FAULT_SLOW && s->stages[f->stage].kind == SB_SIM_SOURCE)
+    if (f->kind == SB_SIM_FAULT_SLOW && s->stages[f->stage].kind == SB_STAGE_SOURCE)
         return fail(p, (size_t)f->line, key, "slow: %s: a source has no process_time (its pace "
                     "is source_interval)", f->task);
     return 0;
@@ -1209,7 +382,7 @@ static int resolve_faults_pipeline(parse_t *p)
     for (int i = 0; i < p->s->faults_count; i++) {
         sb_simscenario_fault_t *f = &p->s->faults[i];
         char key[KEY_BYTES_MAX];
-        snprintf(key, sizeof key, "sim.faults[%d]", i);
+        snprintf(key, sizeof key, "faults[%d]", i);
         if (f->kind == SB_SIM_FAULT_CRASH_PROCESS)
             return fail(p, (size_t)f->line, key, "crash: process is a fault of model: "
                         "chandy-lamport (a pipeline knows crash: job, crash: task, delay: spike "
@@ -1243,11 +416,11 @@ static int resolve_faults_classic(parse_t *p)
     for (int i = 0; i < p->s->faults_count; i++) {
         sb_simscenario_fault_t *f = &p->s->faults[i];
         char key[KEY_BYTES_MAX];
-        snprintf(key, sizeof key, "sim.faults[%d]", i);
+        snprintf(key, sizeof key, "faults[%d]", i);
         if (f->kind != SB_SIM_FAULT_CRASH_PROCESS && f->kind != SB_SIM_FAULT_DELAY_SPIKE)
             return fail(p, (size_t)f->line, key, "%s is not a fault of model: chandy-lamport "
                         "(it knows crash: process and delay: spike)",
-                        fault_kind_names[f->kind]);
+                        sb_simscenario_fault_kind_name(f->kind));
         if (f->kind == SB_SIM_FAULT_CRASH_PROCESS && f->process >= p->s->classic.processes)
             return fail(p, (size_t)f->line, key, "no process %d (processes are 0..%d)",
                         f->process, p->s->classic.processes - 1);
@@ -1262,14 +435,11 @@ static int finish_classic(parse_t *p)
 {
     sb_simscenario_t *s = p->s;
     sb_simscenario_classic_t *cl = &s->classic;
-    if (p->model_key_line[MODEL_PIPELINE] > 0)
-        return fail(p, (size_t)p->model_key_line[MODEL_PIPELINE], p->model_key[MODEL_PIPELINE],
-                    "not a key of model: chandy-lamport (it is the pipeline's)");
     if (s->mutant != SB_MUTANT_NONE && s->mutant != SB_MUTANT_DROP_CHANNEL_STATE)
-        return fail(p, (size_t)p->mutant_line, "sim.mutant", "model: chandy-lamport knows none "
-                    "and drop-channel-state");
+        return fail(p, 1, "mutant", "model: chandy-lamport knows none and drop-channel-state");
     if (cl->edges_count == 0)
-        sb_simscenario_graph_preset(cl, p->graph_preset[0] ? p->graph_preset : "ring");
+        sb_simscenario_graph_preset(cl, p->sc->sim.graph_preset[0] ? p->sc->sim.graph_preset
+                                                                   : "ring");
     for (int e = 0; e < cl->edges_count; e++) {
         int from = cl->edges[e][0], to = cl->edges[e][1];
         if (from >= cl->processes || to >= cl->processes || from == to)
@@ -1285,7 +455,7 @@ static int finish_classic(parse_t *p)
         cl->initiators[cl->initiators_count++] = 0;
     for (int k = 0; k < cl->initiators_count; k++)
         if (cl->initiators[k] >= cl->processes)
-            return fail(p, (size_t)p->initiators_line, "sim.initiators", "no process %d",
+            return fail(p, (size_t)p->graph_line, "sim.initiators", "no process %d",
                         cl->initiators[k]);
     if (cl->duration_ns == 0)
         cl->duration_ns = (cl->snapshots + 1) * cl->snapshot_interval_ns;
@@ -1297,12 +467,6 @@ static int finish_classic(parse_t *p)
 static int finish_pipeline(parse_t *p)
 {
     sb_simscenario_t *s = p->s;
-    if (p->model_key_line[MODEL_CLASSIC] > 0)
-        return fail(p, (size_t)p->model_key_line[MODEL_CLASSIC], p->model_key[MODEL_CLASSIC],
-                    "a key of model: chandy-lamport (this scenario is a pipeline)");
-    if (s->stages_count == 0)
-        return fail(p, 1, "sim.stages", "a sim scenario needs stages (a source first, a sink "
-                    "last)");
     for (int i = 0; i < s->stages_count; i++) {
         if (resolve_stage(p, i) != 0)
             return -1;
@@ -1310,89 +474,373 @@ static int finish_pipeline(parse_t *p)
     }
     if (check_graph(p) != 0)
         return -1;
-    if (s->protocol == SB_SIM_TIMEOUT && s->aligned_timeout_ns == 0)
-        return fail(p, (size_t)p->protocol_line, "sim.protocol", "timeout needs "
-                    "aligned_timeout: (e.g. 2ms)");
-    if (s->protocol != SB_SIM_TIMEOUT && p->timeout_line > 0)
-        return fail(p, (size_t)p->timeout_line, "sim.aligned_timeout", "only with protocol: "
-                    "timeout");
     return resolve_faults_pipeline(p);
 }
 
 static int finish(parse_t *p)
 {
-    if (!p->name_set)
-        return fail(p, 1, "name", "a scenario needs a name");
     return p->s->model == SB_SIM_MODEL_CLASSIC ? finish_classic(p) : finish_pipeline(p);
 }
 
-/* ------------------------------------------------------------- entry */
+/* ------------------------------------------------- from the one language */
 
-int sb_simscenario_parse(sb_simscenario_t *out, const char *path, const char *text, sb_err_t *err)
+static const char *const fault_kind_names[SB_SIM_FAULT_KINDS_COUNT_] = {
+    [SB_SIM_FAULT_CRASH_JOB] = "crash: job",
+    [SB_SIM_FAULT_CRASH_TASK] = "crash: task",
+    [SB_SIM_FAULT_CRASH_PROCESS] = "crash: process",
+    [SB_SIM_FAULT_DELAY_SPIKE] = "delay: spike",
+    [SB_SIM_FAULT_SLOW] = "slow",
+    [SB_SIM_FAULT_CRASH_POINT] = "crash at a point",
+    [SB_SIM_FAULT_CRASH_RANDOM] = "crash: random",
+    [SB_SIM_FAULT_PAUSE] = "pause",
+};
+
+const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k)
 {
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    if (!yaml_parser_initialize(&parser))
-        return sb_err_set(err, "%s: cannot initialise the YAML parser", path);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    if (!yaml_parser_load(&parser, &doc)) {
-        int rc = sb_err_set(err, "%s:%zu: malformed YAML: %s", path, parser.problem_mark.line + 1,
-                            parser.problem ? parser.problem : "unknown error");
-        yaml_parser_delete(&parser);
-        return rc;
+    return (size_t)k < COUNT_OF(fault_kind_names) ? fault_kind_names[k] : "unknown";
+}
+
+static sb_rng_dist_t dist_of(const sb_delay_spec_t *d)
+{
+    return (sb_rng_dist_t){ .kind = (sb_rng_dist_kind_t)d->kind, .min_ns = d->min_ns,
+                            .max_ns = d->max_ns, .mean_ns = d->mean_ns };
+}
+
+static sb_simscenario_protocol_t protocol_of(const sb_scenario_t *sc)
+{
+    if (sc->mode == SB_MODE_AT_LEAST_ONCE)
+        return SB_SIM_AT_LEAST_ONCE;
+    if (!sc->unaligned)
+        return SB_SIM_ALIGNED;
+    return sc->aligned_checkpoint_timeout_ns > 0 ? SB_SIM_TIMEOUT : SB_SIM_UNALIGNED;
+}
+
+/* The short form as sim stages: source -> map -> filter [-> count, simulated
+ * as a map] -> sink, with the parser's resolved parallelism and inputs. */
+static void stages_of_short_form(parse_t *p)
+{
+    const sb_scenario_t *sc = p->sc;
+    sb_simscenario_t *s = p->s;
+    const sb_stage_t *stages[] = { &sc->source, &sc->map, &sc->filter, &sc->count, &sc->sink };
+    int64_t keep_every = sc->sim.keep_every > 0 ? sc->sim.keep_every
+                         : sc->filter_prefix[0] != '\0' ? 4 : 1;
+    for (int k = SB_STAGE_SOURCE; k < SB_STAGE_COUNT_; k++) {
+        if (k == SB_STAGE_COUNT && !sc->count_enabled)
+            continue;
+        sb_simscenario_stage_t *st = &s->stages[s->stages_count];
+        memset(st, 0, sizeof *st);
+        snprintf(st->name, sizeof st->name, "%s", sb_stage_kind_name((sb_stage_kind_t)k));
+        st->kind = k == SB_STAGE_COUNT ? SB_STAGE_MAP : (sb_stage_kind_t)k;
+        st->parallelism = stages[k]->parallelism;
+        st->input = stages[k]->input;
+        st->input_set = k != SB_STAGE_SOURCE;
+        st->keep_every = k == SB_STAGE_FILTER ? keep_every : 0;
+        st->process_ns = sc->sim.process_ns[k];
+        st->line = 1;           /* from_count 0: it reads the stage before it */
+        s->stages_count++;
     }
+    if (sc->filter_prefix[0] != '\0' && sc->sim.keep_every == 0)
+        note(p, "note: pipeline.filter \"startswith:%s\" is simulated as a filter that keeps "
+             "every 4th offset (sim.keep_every sets another)", sc->filter_prefix);
+    if (sc->count_enabled)
+        note(p, "note: pipeline.count is simulated as a map (the simulator keeps no counts)");
+}
+
+/* pipeline.stages as sim stages; `from` is resolved by resolve_stage. */
+static void stages_of_specs(parse_t *p)
+{
+    const sb_scenario_t *sc = p->sc;
+    sb_simscenario_t *s = p->s;
+    for (int i = 0; i < sc->stages_count; i++) {
+        const sb_stage_spec_t *in = &sc->stages[i];
+        sb_simscenario_stage_t *st = &s->stages[i];
+        memset(st, 0, sizeof *st);
+        snprintf(st->name, sizeof st->name, "%s", in->name);
+        st->kind = in->kind == SB_STAGE_COUNT ? SB_STAGE_MAP : (sb_stage_kind_t)in->kind;
+        st->parallelism = in->parallelism > 0 ? in->parallelism : 1;
+        st->input = in->input;
+        st->input_set = in->input_set;
+        st->keep_every = in->keep_every;
+        if (st->kind == SB_STAGE_FILTER && st->keep_every == 0)
+            st->keep_every = sc->sim.keep_every > 0 ? sc->sim.keep_every : 4;
+        st->process_ns = in->process_ns;
+        st->line = in->line;
+        st->from_count = in->from_count;
+        for (int k = 0; k < in->from_count; k++)
+            snprintf(p->from_names[i][k], sizeof p->from_names[i][k], "%s", in->from[k]);
+        p->from_lines[i] = in->line;
+        if (in->kind == SB_STAGE_COUNT)
+            note(p, "note: stage %s (count) is simulated as a map", in->name);
+    }
+    s->stages_count = sc->stages_count;
+}
+
+static int source_subtasks(const sb_simscenario_t *s)
+{
+    int n = 0;
+    for (int i = 0; i < s->stages_count; i++)
+        n += s->stages[i].kind == SB_STAGE_SOURCE ? s->stages[i].parallelism : 0;
+    return n;
+}
+
+static int stage_named(const sb_simscenario_t *s, const char *name)
+{
+    for (int i = 0; i < s->stages_count; i++)
+        if (strcmp(s->stages[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static sb_simscenario_fault_t *add_fault(parse_t *p, const sb_fault_t *f, const char *key)
+{
+    sb_simscenario_t *s = p->s;
+    if (s->faults_count == SB_SIMSCENARIO_FAULTS_MAX) {
+        fail(p, (size_t)f->line, key, "more than %d simulated faults", SB_SIMSCENARIO_FAULTS_MAX);
+        return NULL;
+    }
+    sb_simscenario_fault_t *g = &s->faults[s->faults_count++];
+    memset(g, 0, sizeof *g);
+    g->at_ns = f->at_ns;
+    g->for_ns = f->for_ns;
+    g->line = f->line;
+    g->from_index = g->to_index = -1;
+    return g;
+}
+
+/* A throttle (records_per_s R) slows every subtask of its stage to
+ * parallelism / R per record; a stall takes one record per window. */
+static int throttle_of(parse_t *p, const sb_fault_t *f, const char *key)
+{
+    const sb_simscenario_t *s = p->s;
+    int i = stage_named(s, sb_stage_kind_name(f->stage));
+    if (i < 0)
+        return fail(p, (size_t)f->line, key, "no stage %s to throttle in the simulated job",
+                    sb_stage_kind_name(f->stage));
+    int parallelism = s->stages[i].parallelism;
+    int64_t process_ns = f->records_per_s > 0 ? parallelism * NS_PER_S / f->records_per_s
+                                              : f->for_ns;
+    for (int k = 0; k < parallelism; k++) {
+        sb_simscenario_fault_t *g = add_fault(p, f, key);
+        if (g == NULL)
+            return -1;
+        g->kind = SB_SIM_FAULT_SLOW;
+        g->process_ns = process_ns;
+        snprintf(g->task, sizeof g->task, "%s-%d", s->stages[i].name, k);
+    }
+    note(p, "note: %s: %s %s is simulated as a slow fault on each of its subtasks "
+         "(process_time %" PRId64 "us)", key, f->records_per_s > 0 ? "throttle" : "stall",
+         sb_stage_kind_name(f->stage), process_ns / 1000);
+    return 0;
+}
+
+static int fault_of(parse_t *p, const sb_fault_t *f, int index)
+{
+    char key[32];
+    snprintf(key, sizeof key, "faults[%d]", index);
+    if (f->kind == SB_FAULT_THROTTLE)
+        return throttle_of(p, f, key);
+    sb_simscenario_fault_t *g = add_fault(p, f, key);
+    if (g == NULL)
+        return -1;
+    switch (f->kind) {
+    case SB_FAULT_CRASH:
+        g->kind = f->trigger == SB_TRIGGER_AT_TIME  ? SB_SIM_FAULT_CRASH_JOB
+                  : f->trigger == SB_TRIGGER_RANDOM ? SB_SIM_FAULT_CRASH_RANDOM
+                                                    : SB_SIM_FAULT_CRASH_POINT;
+        g->count = f->count;
+        g->point = f->point;
+        g->point_trigger = f->point_trigger;
+        g->checkpoint_id = f->checkpoint_id;
+        g->hit = f->hit;
+        g->probability = f->probability;
+        break;
+    case SB_FAULT_PAUSE: g->kind = SB_SIM_FAULT_PAUSE; break;
+    case SB_FAULT_CRASH_TASK: g->kind = SB_SIM_FAULT_CRASH_TASK; break;
+    case SB_FAULT_SLOW: g->kind = SB_SIM_FAULT_SLOW; break;
+    case SB_FAULT_DELAY_SPIKE: g->kind = SB_SIM_FAULT_DELAY_SPIKE; break;
+    case SB_FAULT_CRASH_PROCESS: g->kind = SB_SIM_FAULT_CRASH_PROCESS; break;
+    default:
+        return fail(p, (size_t)f->line, key, "a %s fault cannot be simulated",
+                    sb_fault_kind_name(f->kind));
+    }
+    snprintf(g->task, sizeof g->task, "%s", f->task);
+    snprintf(g->from, sizeof g->from, "%s", f->from);
+    snprintf(g->to, sizeof g->to, "%s", f->to);
+    g->process_ns = f->process_ns;
+    g->extra_ns = f->extra_ns;
+    g->process = f->process;
+    if (g->kind != SB_SIM_FAULT_CRASH_POINT && g->kind != SB_SIM_FAULT_CRASH_RANDOM &&
+        g->at_ns <= 0)
+        return fail(p, (size_t)f->line, key, "a simulated fault needs at: more than 0 "
+                    "(e.g. 12ms)");
+    return 0;
+}
+
+/* Settings only a real run means, named once. */
+static void note_ignored(parse_t *p)
+{
+    const sb_scenario_t *sc = p->sc;
+    sb_scenario_t d;
+    char list[512] = "";
+    sb_scenario_defaults(&d);
+    const struct { bool set; const char *key; } ignored[] = {
+        { strcmp(sc->topic, d.topic) != 0, "input.topic" },
+        { sc->record_bytes != 0, "input.record_bytes" },
+        { strcmp(sc->sink_uri, d.sink_uri) != 0, "pipeline.sink.uri" },
+        { strcmp(sc->checkpoints_dir, d.checkpoints_dir) != 0, "state.checkpoints.dir" },
+        { sc->num_retained != d.num_retained, "state.checkpoints.num-retained" },
+        { sc->restart_attempts != d.restart_attempts, "restart-strategy.fixed-delay.attempts" },
+        { sc->s3_endpoint[0] || sc->s3_region[0] || sc->s3_access_key[0], "s3.*" },
+        { (sc->given & SB_GIVEN_EXPECT) != 0, "expect (the verdict is reported as is)" },
+    };
+    for (size_t i = 0; i < COUNT_OF(ignored); i++)
+        if (ignored[i].set)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "",
+                     ignored[i].key);
+    if (list[0] != '\0')
+        note(p, "note: snapbed sim ignores what only a real run means: %s", list);
+}
+
+static void settings_of(parse_t *p)
+{
+    const sb_scenario_t *sc = p->sc;
+    sb_simscenario_t *s = p->s;
+    snprintf(s->path, sizeof s->path, "%s", sc->path);
+    snprintf(s->name, sizeof s->name, "%s", sc->name);
+    snprintf(s->description, sizeof s->description, "%s", sc->description);
+    s->model = sc->sim.classic ? SB_SIM_MODEL_CLASSIC : SB_SIM_MODEL_PIPELINE;
+    s->protocol = protocol_of(sc);
+    s->aligned_timeout_ns = s->protocol == SB_SIM_TIMEOUT ? sc->aligned_checkpoint_timeout_ns : 0;
+    s->checkpoint_interval_ns = sc->checkpoint_interval_ns;
+    s->checkpoint_timeout_ns = sc->checkpoint_timeout_ns;
+    s->tolerable_failed = sc->tolerable_failed_checkpoints;
+    s->restart_delay_ns = sc->restart_delay_ns;
+    s->trace_records = sc->trace_records;
+    s->max_concurrent = sc->max_concurrent_checkpoints;
+    s->min_pause_ns = sc->min_pause_ns;
+    s->mutant = sc->mutant;
+    s->channel_delay = dist_of(&sc->sim.channel_delay);
+    s->channel_capacity = sc->sim.channel_capacity;
+    s->rpc_delay = (sb_rng_dist_t){ .kind = SB_RNG_FIXED, .min_ns = sc->sim.rpc_delay_ns,
+                                    .max_ns = sc->sim.rpc_delay_ns };
+    s->failure_detection_ns = sc->sim.failure_detection_ns;
+    s->coordinator_tick_ns = sc->sim.coordinator_tick_ns;
+    s->sample_interval_ns = sc->sim.sample_interval_ns;
+    s->seed = sc->sim.seed;
+    s->max_events = sc->sim.max_events;
+    s->fifo = s->classic.fifo = sc->sim.fifo;
+    sb_simscenario_classic_t *cl = &s->classic;
+    cl->processes = sc->sim.processes;
+    cl->edges_count = sc->sim.edges_count;
+    memcpy(cl->edges, sc->sim.edges, sizeof cl->edges);
+    cl->tokens = sc->sim.tokens;
+    cl->transfer_interval_ns = sc->sim.transfer_interval_ns;
+    cl->transfer_max = sc->sim.transfer_max;
+    cl->snapshots = sc->sim.snapshots;
+    cl->snapshot_interval_ns = sc->sim.snapshot_interval_ns;
+    cl->initiators_count = sc->sim.initiators_count;
+    memcpy(cl->initiators, sc->sim.initiators, sizeof cl->initiators);
+    cl->duration_ns = sc->sim.duration_ns;
+}
+
+/* Input size and pace: input.records over every source subtask, the rate
+ * over every source subtask too; a long input gets the virtual time it
+ * needs before "did not finish". */
+static void workload_of(parse_t *p)
+{
+    const sb_scenario_t *sc = p->sc;
+    sb_simscenario_t *s = p->s;
+    int sources = source_subtasks(s);
+    if (sources == 0)
+        return;
+    s->records = (sc->records + sources - 1) / sources;
+    if (sc->sim.source_interval_ns > 0) {
+        s->source_interval_ns = sc->sim.source_interval_ns;
+    } else if (sc->source_records_per_s > 0) {
+        s->source_interval_ns = sources * NS_PER_S / sc->source_records_per_s;
+        if (s->source_interval_ns < 1)
+            s->source_interval_ns = 1;
+        note(p, "note: pipeline.source.records_per_s %" PRId64 " is simulated as one record "
+             "every %" PRId64 "ns per source subtask (sim.source_interval)",
+             sc->source_records_per_s, s->source_interval_ns);
+    }
+    /* What a real run would take, with room: the input at its pace four
+     * times over, and per fault a restart and two checkpoint intervals. */
+    int64_t needed_ns = s->records * s->source_interval_ns * 4 +
+                        (sc->faults_count + 1) * (s->restart_delay_ns + s->failure_detection_ns +
+                                                  2 * s->checkpoint_interval_ns);
+    s->max_time_ns = sc->sim.max_time_ns > 0 ? sc->sim.max_time_ns
+                     : needed_ns > 10 * NS_PER_S ? needed_ns : 10 * NS_PER_S;
+}
+
+int sb_simscenario_from_scenario(sb_simscenario_t *out, const sb_scenario_t *sc, char *notes,
+                                 size_t notes_len, sb_err_t *err)
+{
+    assert(out != NULL && sc != NULL);
+    if (sc->runs == SB_RUNS_REAL_ONLY)
+        return sb_err_set(err, "%s is for snapbed run only: %s", sc->path, sc->runs_why);
     sb_simscenario_t *s = malloc(sizeof *s);
     parse_t *p = calloc(1, sizeof *p);
     int rc = -1;
     if (s == NULL || p == NULL) {
-        sb_err_set(err, "%s: out of memory", path);
+        sb_err_set(err, "%s: out of memory", sc->path);
         goto done;
     }
+    if (notes != NULL && notes_len > 0)
+        notes[0] = '\0';
     sb_simscenario_defaults(s);
-    snprintf(s->path, sizeof s->path, "%s", path);
-    p->doc = &doc;
-    p->path = path;
-    p->err = err;
-    p->s = s;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root == NULL)
-        rc = sb_err_set(err, "%s: empty file", path);
-    else if (walk(p, root, "", top_keys, COUNT_OF(top_keys), NULL) == 0 && finish(p) == 0)
-        rc = 0;
+    *p = (parse_t){ .path = sc->path, .err = err, .s = s, .sc = sc, .notes = notes,
+                    .notes_len = notes_len, .graph_line = sc->sim.line > 0 ? sc->sim.line : 1 };
+    settings_of(p);
+    if (!sc->sim.classic) {
+        if (sc->stages_count > 0)
+            stages_of_specs(p);
+        else
+            stages_of_short_form(p);
+        workload_of(p);
+    }
+    note_ignored(p);
+    rc = 0;
+    for (int i = 0; i < sc->faults_count && rc == 0; i++)
+        rc = fault_of(p, &sc->faults[i], i);
+    if (rc == 0)
+        rc = finish(p);
     if (rc == 0)
         *out = *s;
 done:
     free(p);
     free(s);
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     return rc;
 }
 
-int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err)
+static int from_parsed(sb_simscenario_t *out, sb_scenario_t *sc, int parsed, char *notes,
+                       size_t notes_len, sb_err_t *err)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return sb_err_errno(err, errno, "cannot open %s", path);
-    char *text = malloc(FILE_BYTES_MAX + 1);
-    if (text == NULL) {
-        fclose(f);
-        return sb_err_set(err, "%s: out of memory", path);
-    }
-    size_t n = fread(text, 1, FILE_BYTES_MAX + 1, f);
-    bool read_error = ferror(f) != 0;
-    fclose(f);
-    int rc;
-    if (read_error)
-        rc = sb_err_set(err, "cannot read %s", path);
-    else if (n > FILE_BYTES_MAX)
-        rc = sb_err_set(err, "%s: larger than %d bytes: not a scenario", path, FILE_BYTES_MAX);
-    else {
-        text[n] = '\0';
-        rc = sb_simscenario_parse(s, path, text, err);
-    }
-    free(text);
+    int rc = parsed == 0 ? sb_simscenario_from_scenario(out, sc, notes, notes_len, err) : -1;
+    free(sc);
     return rc;
+}
+
+int sb_simscenario_parse(sb_simscenario_t *out, const char *path, const char *text, sb_err_t *err)
+{
+    sb_scenario_t *sc = malloc(sizeof *sc);
+    if (sc == NULL)
+        return sb_err_set(err, "%s: out of memory", path);
+    return from_parsed(out, sc, sb_scenario_parse(sc, path, text, err), NULL, 0, err);
+}
+
+int sb_simscenario_load_notes(sb_simscenario_t *out, const char *path, char *notes,
+                              size_t notes_len, sb_err_t *err)
+{
+    sb_scenario_t *sc = malloc(sizeof *sc);
+    if (sc == NULL)
+        return sb_err_set(err, "%s: out of memory", path);
+    return from_parsed(out, sc, sb_scenario_load(sc, path, err), notes, notes_len, err);
+}
+
+int sb_simscenario_load(sb_simscenario_t *out, const char *path, sb_err_t *err)
+{
+    return sb_simscenario_load_notes(out, path, NULL, 0, err);
 }
 
 /* ------------------------------------------------------------- format */
@@ -1448,43 +896,62 @@ static void put_channel(out_t *o, const sb_simscenario_t *s)
 
 static void put_stage(out_t *o, const sb_simscenario_t *s, const sb_simscenario_stage_t *st)
 {
-    static const char *const connections[] = { "forward", "rebalance", "hash" };
     char t[32];
-    put(o, "    - { name: %s, kind: %s, parallelism: %d", st->name, kind_names[st->kind],
+    put(o, "    - { name: %s, kind: %s, parallelism: %d", st->name, sb_stage_kind_name(st->kind),
         st->parallelism);
-    if (st->kind != SB_SIM_SOURCE) {
-        put(o, ", input: %s, from: [", connections[st->input]);
+    if (st->kind != SB_STAGE_SOURCE) {
+        put(o, ", input: %s, from: [", sb_connection_name(st->input));
         for (int k = 0; k < st->from_count; k++)
             put(o, "%s%s", k ? ", " : "", s->stages[st->from[k]].name);
         put(o, "]");
     }
-    if (st->kind == SB_SIM_FILTER)
+    if (st->kind == SB_STAGE_FILTER)
         put(o, ", keep_every: %" PRId64, st->keep_every);
     if (st->process_ns > 0)
         put(o, ", process_time: %s", duration_text(st->process_ns, t, sizeof t));
     put(o, " }\n");
 }
 
+static void put_crash_point(out_t *o, const sb_simscenario_fault_t *f)
+{
+    put(o, "do: crash, at: { point: %s, ", sb_crash_point_name(f->point));
+    if (f->point_trigger == SB_POINT_AT_HIT)
+        put(o, "hit: %" PRId64 " }", f->hit);
+    else if (f->point_trigger == SB_POINT_WITH_PROBABILITY)
+        put(o, "probability: %.17g }", f->probability);
+    else if (f->checkpoint_id == SB_CHECKPOINT_FINAL)
+        put(o, "checkpoint: final }");
+    else
+        put(o, "checkpoint: %" PRId64 " }", f->checkpoint_id);
+}
+
 static void put_fault(out_t *o, const sb_simscenario_fault_t *f)
 {
     char a[32], b[32], c[32];
-    put(o, "    - { at: %s, ", duration_text(f->at_ns, a, sizeof a));
+    const char *at = duration_text(f->at_ns, a, sizeof a);
+    const char *for_text = duration_text(f->for_ns, b, sizeof b);
+    put(o, "  - { ");
     switch (f->kind) {
-    case SB_SIM_FAULT_CRASH_JOB: put(o, "crash: job"); break;
-    case SB_SIM_FAULT_CRASH_TASK: put(o, "crash: task, task: %s", f->task); break;
-    case SB_SIM_FAULT_CRASH_PROCESS: put(o, "crash: process, process: %d", f->process); break;
+    case SB_SIM_FAULT_CRASH_JOB: put(o, "do: crash, at: %s", at); break;
+    case SB_SIM_FAULT_CRASH_TASK: put(o, "do: { crash: task, task: %s }, at: %s", f->task, at); break;
+    case SB_SIM_FAULT_CRASH_PROCESS:
+        put(o, "do: { crash: process, process: %d }, at: %s", f->process, at);
+        break;
     case SB_SIM_FAULT_DELAY_SPIKE:
-        put(o, "delay: spike, for: %s, extra: %s", duration_text(f->for_ns, b, sizeof b),
-            duration_text(f->extra_ns, c, sizeof c));
+        put(o, "do: { delay: spike, extra: %s", duration_text(f->extra_ns, c, sizeof c));
         if (f->from[0] != '\0')
             put(o, ", from: \"%s\"", f->from);
         if (f->to[0] != '\0')
             put(o, ", to: \"%s\"", f->to);
+        put(o, " }, at: %s, for: %s", at, for_text);
         break;
     case SB_SIM_FAULT_SLOW:
-        put(o, "slow: %s, for: %s, process_time: %s", f->task,
-            duration_text(f->for_ns, b, sizeof b), duration_text(f->process_ns, c, sizeof c));
+        put(o, "do: { slow: %s, process_time: %s }, at: %s, for: %s", f->task,
+            duration_text(f->process_ns, c, sizeof c), at, for_text);
         break;
+    case SB_SIM_FAULT_CRASH_POINT: put_crash_point(o, f); break;
+    case SB_SIM_FAULT_CRASH_RANDOM: put(o, "do: crash, random: %d", f->count); break;
+    case SB_SIM_FAULT_PAUSE: put(o, "do: pause, at: %s, for: %s", at, for_text); break;
     default: assert(!"unknown fault kind");
     }
     put(o, " }\n");
@@ -1492,15 +959,25 @@ static void put_fault(out_t *o, const sb_simscenario_fault_t *f)
 
 static void put_faults(out_t *o, const sb_simscenario_t *s)
 {
-    put(o, "  faults:%s\n", s->faults_count == 0 ? " []" : "");
+    put(o, "faults:%s\n", s->faults_count == 0 ? " []" : "");
     for (int i = 0; i < s->faults_count; i++)
         put_fault(o, &s->faults[i]);
 }
 
-static int format_classic(out_t *o, const sb_simscenario_t *s, const char *mutant)
+/* The keys both models share, under sim:. */
+static void put_sim_common(out_t *o, const sb_simscenario_t *s)
+{
+    char d[32];
+    put_channel(o, s);
+    put(o, "  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
+        "\n  fifo: %s\n", s->seed,
+        duration_text(s->max_time_ns, d, sizeof d), s->max_events, s->fifo ? "true" : "false");
+}
+
+static void put_classic(out_t *o, const sb_simscenario_t *s)
 {
     const sb_simscenario_classic_t *cl = &s->classic;
-    char d[4][32];
+    char d[3][32];
     put(o, "sim:\n  model: chandy-lamport\n  processes: %d\n  graph: [", cl->processes);
     for (int e = 0; e < cl->edges_count; e++)
         put(o, "%s[%d, %d]", e ? ", " : "", cl->edges[e][0], cl->edges[e][1]);
@@ -1510,54 +987,62 @@ static int format_classic(out_t *o, const sb_simscenario_t *s, const char *mutan
         duration_text(cl->snapshot_interval_ns, d[1], 32));
     for (int k = 0; k < cl->initiators_count; k++)
         put(o, "%s%d", k ? ", " : "", cl->initiators[k]);
-    put(o, "]\n  fifo: %s\n  duration: %s\n", cl->fifo ? "true" : "false",
-        duration_text(cl->duration_ns, d[2], 32));
-    put_channel(o, s);
-    put(o, "  restart_delay: %s\n  trace: %s\n  seed: %" PRIu64 "\n  max_time: %s\n"
-        "  max_events: %" PRId64 "\n  mutant: %s\n", duration_text(s->restart_delay_ns, d[2], 32),
-        s->trace_records ? "records" : "checkpoints", s->seed,
-        duration_text(s->max_time_ns, d[3], 32), s->max_events, mutant);
-    put_faults(o, s);
-    return o->overflow ? -1 : (int)o->used;
+    put(o, "]\n  duration: %s\n", duration_text(cl->duration_ns, d[2], 32));
+    put_sim_common(o, s);
+}
+
+/* The Flink keys: mode, unaligned and its timeout give the protocol. */
+static void put_checkpointing(out_t *o, const sb_simscenario_t *s)
+{
+    char d[4][32];
+    put(o, "execution.checkpointing.mode: %s\n", s->protocol == SB_SIM_AT_LEAST_ONCE
+                                                    ? "AT_LEAST_ONCE" : "EXACTLY_ONCE");
+    if (s->protocol == SB_SIM_UNALIGNED || s->protocol == SB_SIM_TIMEOUT)
+        put(o, "execution.checkpointing.unaligned: true\n");
+    if (s->protocol == SB_SIM_TIMEOUT)
+        put(o, "execution.checkpointing.aligned-checkpoint-timeout: %s\n",
+            duration_text(s->aligned_timeout_ns, d[0], 32));
+    put(o, "execution.checkpointing.interval: %s\nexecution.checkpointing.timeout: %s\n"
+        "execution.checkpointing.max-concurrent-checkpoints: %d\n"
+        "execution.checkpointing.min-pause: %s\n"
+        "execution.checkpointing.tolerable-failed-checkpoints: %d\n",
+        duration_text(s->checkpoint_interval_ns, d[1], 32),
+        duration_text(s->checkpoint_timeout_ns, d[2], 32), s->max_concurrent,
+        duration_text(s->min_pause_ns, d[3], 32), s->tolerable_failed);
 }
 
 int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
 {
-    const char *mutant = sb_mutant_name(s->mutant);
-    assert(s->mutant <= SB_MUTANT_DROP_CHANNEL_STATE);
+    assert(s->mutant < SB_MUTANT_COUNT_);
     out_t o = { .buf = buf, .len = len };
-    char d[8][32];
-    put(&o, "name: %s\n", s->name);
+    char d[5][32];
+    put(&o, "name: %s\nmode: sim\n", s->name);
     if (s->description[0] != '\0')
         put(&o, "description: \"");
     for (const char *c = s->description; *c != '\0'; c++)
         put(&o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c == '\n' ? ' ' : *c);
     if (s->description[0] != '\0')
         put(&o, "\"\n");
-    if (s->model == SB_SIM_MODEL_CLASSIC)
-        return format_classic(&o, s, mutant);
-    put(&o, "sim:\n  protocol: %s\n", protocol_names[s->protocol]);
-    if (s->protocol == SB_SIM_TIMEOUT)
-        put(&o, "  aligned_timeout: %s\n", duration_text(s->aligned_timeout_ns, d[0], 32));
-    put(&o, "  records: %" PRId64 "\n  source_interval: %s\n  checkpoint_interval: %s\n"
-        "  checkpoint_timeout: %s\n  max_concurrent: %d\n  min_pause: %s\n"
-        "  tolerable_failed: %d\n", s->records, duration_text(s->source_interval_ns, d[1], 32),
-        duration_text(s->checkpoint_interval_ns, d[2], 32),
-        duration_text(s->checkpoint_timeout_ns, d[3], 32), s->max_concurrent,
-        duration_text(s->min_pause_ns, d[4], 32), s->tolerable_failed);
-    put_channel(&o, s);
-    put(&o, "  rpc_delay: %s\n  restart_delay: %s\n  failure_detection: %s\n"
-        "  coordinator_tick: %s\n  sample_interval: %s\n",
-        duration_text(s->rpc_delay.min_ns, d[0], 32), duration_text(s->restart_delay_ns, d[1], 32),
-        duration_text(s->failure_detection_ns, d[5], 32),
-        duration_text(s->coordinator_tick_ns, d[2], 32),
-        duration_text(s->sample_interval_ns, d[3], 32));
-    put(&o, "  trace: %s\n  seed: %" PRIu64 "\n  max_time: %s\n  max_events: %" PRId64
-        "\n  mutant: %s\n  fifo: %s\n  stages:\n", s->trace_records ? "records" : "checkpoints",
-        s->seed, duration_text(s->max_time_ns, d[4], 32), s->max_events, mutant,
-        s->fifo ? "true" : "false");
+    put(&o, "trace: %s\nmutant: %s\nrestart-strategy.fixed-delay.delay: %s\n",
+        s->trace_records ? "records" : "checkpoints", sb_mutant_name(s->mutant),
+        duration_text(s->restart_delay_ns, d[0], 32));
+    put_faults(&o, s);
+    if (s->model == SB_SIM_MODEL_CLASSIC) {
+        put_classic(&o, s);
+        return o.overflow ? -1 : (int)o.used;
+    }
+    int sources = source_subtasks(s);
+    put(&o, "input:\n  records: %" PRId64 "\n", s->records * sources);
+    put_checkpointing(&o, s);
+    put(&o, "pipeline:\n  stages:\n");
     for (int i = 0; i < s->stages_count; i++)
         put_stage(&o, s, &s->stages[i]);
-    put_faults(&o, s);
+    put(&o, "sim:\n  source_interval: %s\n  rpc_delay: %s\n  failure_detection: %s\n"
+        "  coordinator_tick: %s\n  sample_interval: %s\n",
+        duration_text(s->source_interval_ns, d[0], 32), duration_text(s->rpc_delay.min_ns, d[1], 32),
+        duration_text(s->failure_detection_ns, d[2], 32),
+        duration_text(s->coordinator_tick_ns, d[3], 32),
+        duration_text(s->sample_interval_ns, d[4], 32));
+    put_sim_common(&o, s);
     return o.overflow ? -1 : (int)o.used;
 }

@@ -79,16 +79,18 @@ typedef enum sb_simscenario_protocol {
     SB_SIM_AT_LEAST_ONCE,        /* no alignment: the negative control */
 } sb_simscenario_protocol_t;
 
-typedef enum sb_simscenario_kind {
-    SB_SIM_SOURCE = 0,
-    SB_SIM_MAP,                  /* passes every record */
-    SB_SIM_FILTER,               /* keeps records whose offset % keep_every == 0 */
-    SB_SIM_SINK,                 /* two-phase commit of what it received */
-} sb_simscenario_kind_t;
+/* A sim stage's kind is vocab.h's sb_stage_kind_t: a map passes every
+ * record, a filter keeps records whose offset % keep_every == 0, a sink
+ * commits what it received in two phases; the simulator has no count (a
+ * count stage of a scenario is simulated as a map). The three names below
+ * are kept until sim/pipeline.c uses SB_STAGE_*; then they go. */
+#define SB_SIM_SOURCE SB_STAGE_SOURCE
+#define SB_SIM_FILTER SB_STAGE_FILTER
+#define SB_SIM_SINK SB_STAGE_SINK
 
 typedef struct sb_simscenario_stage {
     char name[SB_SIMSCENARIO_STAGE_NAME_BYTES_MAX];
-    sb_simscenario_kind_t kind;
+    sb_stage_kind_t kind;
     int parallelism;             /* default 1 */
     sb_connection_t input;       /* how it reads each upstream stage */
     bool input_set;
@@ -111,6 +113,12 @@ typedef enum sb_simscenario_fault_kind {
     SB_SIM_FAULT_DELAY_SPIKE,    /* `extra` on every send of the chosen channels
                                     during [at, at + for) */
     SB_SIM_FAULT_SLOW,           /* one subtask's process_time during [at, at + for) */
+    SB_SIM_FAULT_CRASH_POINT,    /* the job is killed at a crash point (point,
+                                    point_trigger, checkpoint_id, hit, probability:
+                                    as runtime/scenario.h's sb_fault_t) */
+    SB_SIM_FAULT_CRASH_RANDOM,   /* the job is killed at `count` seeded random
+                                    moments of input progress */
+    SB_SIM_FAULT_PAUSE,          /* the whole job freezes during [at, at + for) */
     SB_SIM_FAULT_KINDS_COUNT_
 } sb_simscenario_fault_kind_t;
 
@@ -129,6 +137,12 @@ typedef struct sb_simscenario_fault {
      * (pipeline) or a process number (classic); "" = any. */
     char from[SB_SIMSCENARIO_TASK_NAME_BYTES_MAX], to[SB_SIMSCENARIO_TASK_NAME_BYTES_MAX];
     int from_index, to_index;    /* ... resolved: stage or process, -1 = any */
+    sb_crash_point_t point;      /* crash point */
+    sb_point_trigger_t point_trigger;
+    int64_t checkpoint_id;       /* SB_POINT_AT_CHECKPOINT: an id or SB_CHECKPOINT_FINAL */
+    int64_t hit;                 /* SB_POINT_AT_HIT */
+    double probability;          /* SB_POINT_WITH_PROBABILITY */
+    int count;                   /* crash random: how many kills */
     int line;
 } sb_simscenario_fault_t;
 
@@ -148,23 +162,23 @@ typedef struct sb_simscenario {
 
     sb_simscenario_protocol_t protocol;  /* default aligned */
     int64_t aligned_timeout_ns;          /* protocol: timeout */
-    int64_t records;                     /* per source subtask; default 1000 */
+    int64_t records;                     /* per source subtask; input.records over them */
     int64_t source_interval_ns;          /* default 100us */
-    int64_t checkpoint_interval_ns;      /* default 5ms */
-    int64_t checkpoint_timeout_ns;       /* default 1s */
+    int64_t checkpoint_interval_ns;      /* default 500ms (as in a real run) */
+    int64_t checkpoint_timeout_ns;       /* default 10min */
     int max_concurrent;                  /* default 1 */
     int64_t min_pause_ns;                /* default 0 */
-    int tolerable_failed;                /* default 10 */
+    int tolerable_failed;                /* default 0 */
     sb_rng_dist_t channel_delay;         /* default uniform 50us..500us */
     int channel_capacity;                /* records; default 64 */
     sb_rng_dist_t rpc_delay;             /* coordinator <-> subtasks; fixed 50us */
-    int64_t restart_delay_ns;            /* default 1ms; classic: from a process
+    int64_t restart_delay_ns;            /* default 100ms; classic: from a process
                                             crash to the rollback */
     int64_t failure_detection_ns;        /* from a task crash to the job's
                                             failover; default 1ms */
     int64_t coordinator_tick_ns;         /* default 100us */
     int64_t sample_interval_ns;          /* default 1ms */
-    bool trace_records;                  /* trace: records (default) */
+    bool trace_records;                  /* trace: records; default checkpoints */
     uint64_t seed;                       /* default 1; --seed overrides */
     int64_t max_time_ns;                 /* default 10s of virtual time */
     int64_t max_events;                  /* default 2e9 */
@@ -183,20 +197,37 @@ typedef struct sb_simscenario {
 
 void sb_simscenario_defaults(sb_simscenario_t *s);
 
-/* Reads and validates a sim scenario file; -1 with "FILE:LINE: KEY: what". */
+/* The simulator's reading of a parsed scenario (runtime/scenario.h): shared
+ * settings mapped to virtual time with the same values (and defaults) as a
+ * real run, input.records shared out over the source subtasks, the graph
+ * checked. Appends to notes (when not NULL) one line per setting
+ * mapped or ignored. -1 with "FILE:LINE: KEY: what" when the simulator
+ * cannot run it (a scenario for snapbed run only included). */
+int sb_simscenario_from_scenario(sb_simscenario_t *s, const sb_scenario_t *sc, char *notes,
+                                 size_t notes_len, sb_err_t *err);
+#define SB_SIMSCENARIO_NOTES_MAX 2048
+
+/* Reads a scenario file with the one parser and converts it; -1 with
+ * "FILE:LINE: KEY: what". */
 int sb_simscenario_load(sb_simscenario_t *s, const char *path, sb_err_t *err);
+
+/* Same, with the mapping notes (one "note: ..." line each) in notes. */
+int sb_simscenario_load_notes(sb_simscenario_t *s, const char *path, char *notes,
+                              size_t notes_len, sb_err_t *err);
 
 /* Same, from a string (tests); `path` names it in messages. */
 int sb_simscenario_parse(sb_simscenario_t *s, const char *path, const char *yaml, sb_err_t *err);
 
-/* The scenario as a sim scenario file that parses back to the same values
- * (every key written; durations in the largest exact unit). Returns the
- * length written, or -1 when it does not fit in len bytes. */
+/* The scenario in the one language (mode: sim, pipeline.stages, sim:),
+ * which parses back to the same values (every key written; durations in
+ * the largest exact unit). Returns the length written, or -1 when it does
+ * not fit in len bytes. */
 int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len);
 #define SB_SIMSCENARIO_TEXT_MAX 16384        /* what format writes at most */
 
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);
-const char *sb_simscenario_kind_name(sb_simscenario_kind_t k);
+/* Kept for sim/pipeline.c until it calls sb_stage_kind_name. */
+#define sb_simscenario_kind_name sb_stage_kind_name
 const char *sb_simscenario_model_name(sb_simscenario_model_t m);
 const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k); /* "crash: task", … */
 

@@ -33,11 +33,11 @@ static void build_paths(sb_topology_t *t, const sb_simscenario_t *s)
         }
     t->paths_max = 1;
     for (int i = s->stages_count - 1; i >= 0; i--) {
-        t->paths[i] = s->stages[i].kind == SB_SIM_SINK ? 1 : 0;
+        t->paths[i] = s->stages[i].kind == SB_STAGE_SINK ? 1 : 0;
         for (int k = 0; k < t->consumers_count[i]; k++)
             t->paths[i] += t->paths[t->consumers[i][k]];
         assert(t->paths[i] >= 1 && t->paths[i] <= SB_SIMSCENARIO_PATHS_MAX);
-        if (s->stages[i].kind == SB_SIM_SOURCE && t->paths[i] > t->paths_max)
+        if (s->stages[i].kind == SB_STAGE_SOURCE && t->paths[i] > t->paths_max)
             t->paths_max = t->paths[i];
     }
 }
@@ -71,8 +71,8 @@ void sb_topology_build(sb_topology_t *t, const sb_simscenario_t *s)
             task->stage = i;
             task->kind = st->kind;
             task->subtask = k;
-            task->partition = st->kind == SB_SIM_SOURCE ? t->sources_count++ : -1;
-            task->sink = st->kind == SB_SIM_SINK ? t->sinks_count++ : -1;
+            task->partition = st->kind == SB_STAGE_SOURCE ? t->sources_count++ : -1;
+            task->sink = st->kind == SB_STAGE_SINK ? t->sinks_count++ : -1;
         }
         for (int f = 0; f < st->from_count; f++) {
             const sb_simscenario_stage_t *up = &s->stages[st->from[f]];
@@ -121,9 +121,9 @@ bool sb_topology_keeps(const sb_topology_t *t, const sb_simscenario_t *s, int st
     assert(stage >= 0 && stage < s->stages_count && path >= 0 && path < t->paths[stage]);
     for (int steps = 0; steps < s->stages_count; steps++) {
         const sb_simscenario_stage_t *st = &s->stages[stage];
-        if (st->kind == SB_SIM_FILTER && offset % st->keep_every != 0)
+        if (st->kind == SB_STAGE_FILTER && offset % st->keep_every != 0)
             return false;
-        if (st->kind == SB_SIM_SINK) {
+        if (st->kind == SB_STAGE_SINK) {
             assert(path == 0);
             if (sink != NULL)
                 *sink = stage;

@@ -49,7 +49,7 @@ typedef struct sb_topology_group {
 typedef struct sb_topology_task {
     char name[SB_TOPOLOGY_TASK_BYTES_MAX];
     int stage;
-    sb_simscenario_kind_t kind;
+    sb_stage_kind_t kind;
     int subtask;
     int inputs[SB_SIMSCENARIO_INPUTS_MAX];      /* channel indexes */
     int inputs_count;

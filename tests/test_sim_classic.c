@@ -95,16 +95,16 @@ static void test_without_fifo_some_snapshot_does_not_conserve(void)
 
 static void test_dropping_channel_state_is_caught(void)
 {
-    crun_t *r = crun(CL("bidirectional-ring", "  mutant: drop-channel-state\n"), 1);
+    crun_t *r = crun(CL("bidirectional-ring", "mutant: drop-channel-state\n"), 1);
     CU_ASSERT_FALSE(r->v.conserve_ok);
     CU_ASSERT(r->v.conserve.violations[SB_CONSERVE_CONSERVATION] > 0);
     CU_ASSERT(r->v.conserve.violations[SB_CONSERVE_CHANNEL_STATE] > 0);
     crun_free(r);
 }
 
-#define CRASH "  snapshot_interval: 3ms\n  restart_delay: 1ms\n  faults:\n" \
-              "    - { at: 12ms, crash: process, process: 2 }\n" \
-              "    - { at: 2ms, delay: spike, for: 2ms, extra: 1ms, from: 1 }\n"
+#define CRASH "  snapshot_interval: 3ms\nrestart-strategy.fixed-delay.delay: 1ms\nfaults:\n" \
+              "  - { do: { crash: process, process: 2 }, at: 12ms }\n" \
+              "  - { do: { delay: spike, extra: 1ms, from: 1 }, at: 2ms, for: 2ms }\n"
 #define CL_CRASH(extra) \
     "name: cl\nsim:\n  model: chandy-lamport\n  processes: 5\n  graph: ring\n"   \
     "  tokens: 100\n  transfer_interval: 50us\n  snapshots: 5\n"                 \
@@ -131,7 +131,7 @@ static void test_a_rollback_restores_the_newest_snapshot_and_conserves_the_token
 
 static void test_a_rollback_without_recorded_channel_state_loses_tokens(void)
 {
-    crun_t *r = crun(CL_CRASH("  mutant: drop-channel-state\n"), 1);
+    crun_t *r = crun(CL_CRASH("mutant: drop-channel-state\n"), 1);
     CU_ASSERT_FALSE(r->v.conserve_ok);
     CU_ASSERT(r->v.conserve.violations[SB_CONSERVE_RESTORES] > 0);
     ASSERT_HAS(r->v.conserve.first[SB_CONSERVE_RESTORES], "tokens, but there are 500");

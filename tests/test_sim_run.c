@@ -55,32 +55,53 @@ static void expect_ok(const run_t *r)
     CU_ASSERT(r->v.ok);
 }
 
-/* The keys the test jobs share: 300 records per source, small channels. */
-#define SMALL_JOB(name, protocol, extra)                                       \
-    "name: " name "\n"                                                         \
+/* The simulator's teaching-size settings, stated: a key not given takes
+ * the same default in sim as in a real run (Flink's), too slow for a run
+ * of a few milliseconds. */
+#define TEACHING                                                               \
+    "execution.checkpointing.timeout: 1s\n"                                    \
+    "execution.checkpointing.tolerable-failed-checkpoints: 10\n"               \
+    "restart-strategy.fixed-delay.delay: 1ms\n"                                \
+    "trace: records\n"
+
+/* The checkpointing protocols, in the Flink keys. */
+#define ALIGNED ""
+#define UNALIGNED "execution.checkpointing.unaligned: true\n"
+#define TIMEOUT(d) UNALIGNED "execution.checkpointing.aligned-checkpoint-timeout: " d "\n"
+#define AT_LEAST_ONCE "execution.checkpointing.mode: AT_LEAST_ONCE\n"
+
+/* The keys the test jobs share: 300 records per source subtask (two of
+ * them), small channels. `top` adds top-level keys (the protocol, a
+ * mutant), `sim` keys of the sim: section. */
+#define SMALL_JOB(name, top, sim)                                              \
+    "name: " name "\n" top TEACHING                                            \
+    "input: { records: 600 }\n"                                                \
+    "execution.checkpointing.interval: 3ms\n"                                  \
     "sim:\n"                                                                   \
-    "  protocol: " protocol "\n" extra                                         \
-    "  records: 300\n"                                                         \
     "  source_interval: 100us\n"                                               \
-    "  checkpoint_interval: 3ms\n"                                             \
-    "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n"     \
+    "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n" sim \
+    "pipeline:\n"                                                              \
     "  stages:\n"
 
-#define DIAMOND(protocol, extra)                                               \
-    SMALL_JOB("diamond", protocol, extra)                                      \
+#define TWO_CRASHES                                                            \
+    "faults:\n"                                                                \
+    "  - { do: crash, at: 9ms }\n"                                             \
+    "  - { do: crash, at: 21ms }\n"
+
+#define DIAMOND_SIM(top, sim)                                                  \
+    SMALL_JOB("diamond", top, sim)                                             \
     "    - { name: source, parallelism: 2 }\n"                                 \
     "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
     "    - { name: filter, parallelism: 3, input: hash, keep_every: 2 }\n"     \
     "    - { name: sink, parallelism: 2, input: rebalance, process_time: 150us }\n" \
-    "  faults:\n"                                                              \
-    "    - { at: 9ms, crash: job }\n"                                          \
-    "    - { at: 21ms, crash: job }\n"
+    TWO_CRASHES
+#define DIAMOND(top) DIAMOND_SIM(top, "")
 
 /* ------------------------------------------------------------ determinism */
 
 static void test_same_seed_gives_a_byte_identical_trace(void)
 {
-    run_t *a = run(DIAMOND("unaligned", ""), 7), *b = run(DIAMOND("unaligned", ""), 7);
+    run_t *a = run(DIAMOND(UNALIGNED), 7), *b = run(DIAMOND(UNALIGNED), 7);
     const sb_tracebuf_t *ta = sb_sim_trace(a->sim), *tb = sb_sim_trace(b->sim);
     CU_ASSERT(ta->len > 10000);
     CU_ASSERT_EQUAL(ta->len, tb->len);
@@ -92,7 +113,7 @@ static void test_same_seed_gives_a_byte_identical_trace(void)
 
 static void test_another_seed_gives_another_trace(void)
 {
-    run_t *a = run(DIAMOND("unaligned", ""), 7), *b = run(DIAMOND("unaligned", ""), 8);
+    run_t *a = run(DIAMOND(UNALIGNED), 7), *b = run(DIAMOND(UNALIGNED), 8);
     const sb_tracebuf_t *ta = sb_sim_trace(a->sim), *tb = sb_sim_trace(b->sim);
     CU_ASSERT(ta->len != tb->len || memcmp(ta->data, tb->data, ta->len) != 0);
     run_free(a);
@@ -104,7 +125,7 @@ static void test_another_seed_gives_another_trace(void)
 static void test_aligned_run_with_crashes_is_exactly_once_and_consistent(void)
 {
     for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *r = run(DIAMOND("aligned", ""), seed);
+        run_t *r = run(DIAMOND(ALIGNED), seed);
         expect_ok(r);
         CU_ASSERT_EQUAL(r->st.crashes, 2);
         CU_ASSERT_EQUAL(r->st.incarnations, 3);
@@ -120,7 +141,7 @@ static void test_unaligned_run_records_and_replays_channel_state(void)
 {
     int64_t replayed = 0;
     for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *r = run(DIAMOND("unaligned", ""), seed);
+        run_t *r = run(DIAMOND(UNALIGNED), seed);
         expect_ok(r);
         CU_ASSERT(r->st.channel_state_records > 0); /* the slow sinks back up */
         replayed += r->st.replayed_records;
@@ -132,7 +153,7 @@ static void test_unaligned_run_records_and_replays_channel_state(void)
 
 static void test_aligned_with_timeout_switches_and_stays_correct(void)
 {
-    run_t *r = run(DIAMOND("timeout", "  aligned_timeout: 300us\n"), 3);
+    run_t *r = run(DIAMOND(TIMEOUT("300us")), 3);
     expect_ok(r);
     const sb_tracebuf_t *t = sb_sim_trace(r->sim);
     CU_ASSERT_PTR_NOT_NULL(strstr(t->data, "\"event\":\"alignment_timeout\""));
@@ -141,11 +162,12 @@ static void test_aligned_with_timeout_switches_and_stays_correct(void)
 
 static void test_fan_in_of_four_sources_aligns_at_the_sink(void)
 {
-    run_t *r = run("name: fan\nsim:\n  records: 200\n  checkpoint_interval: 2ms\n"
-                   "  channel: { delay: exponential, min: 20us, mean: 150us, capacity: 8 }\n"
-                   "  stages:\n    - { name: source, parallelism: 4 }\n"
+    run_t *r = run("name: fan\n" TEACHING "input: { records: 800 }\n"
+                   "execution.checkpointing.interval: 2ms\n"
+                   "sim:\n  channel: { delay: exponential, min: 20us, mean: 150us, capacity: 8 }\n"
+                   "pipeline:\n  stages:\n    - { name: source, parallelism: 4 }\n"
                    "    - { name: sink, parallelism: 1 }\n"
-                   "  faults:\n    - { at: 11ms, crash: job }\n", 5);
+                   "faults:\n  - { do: crash, at: 11ms }\n", 5);
     expect_ok(r);
     CU_ASSERT_EQUAL(r->v.eo.expected, 800);
     CU_ASSERT_PTR_NOT_NULL(strstr(sb_sim_trace(r->sim)->data, "\"event\":\"alignment_started\""));
@@ -154,7 +176,7 @@ static void test_fan_in_of_four_sources_aligns_at_the_sink(void)
 
 static void test_trace_has_what_the_checkers_and_pictures_read(void)
 {
-    run_t *r = run(DIAMOND("unaligned", ""), 2);
+    run_t *r = run(DIAMOND(UNALIGNED), 2);
     const char *d = sb_sim_trace(r->sim)->data;
     static const char *events[] = {
         "run_started", "worker_started", "job_graph", "restore", "source_started",
@@ -178,7 +200,7 @@ static void test_trace_has_what_the_checkers_and_pictures_read(void)
 
 static void test_snapshot_on_first_barrier_mutant_breaks_the_cut(void)
 {
-    run_t *r = run(DIAMOND("aligned", "  mutant: snapshot-on-first-barrier\n"), 1);
+    run_t *r = run(DIAMOND(ALIGNED "mutant: snapshot-on-first-barrier\n"), 1);
     CU_ASSERT(r->v.finished);
     CU_ASSERT(r->v.cuts_checked);
     CU_ASSERT_FALSE(r->v.cuts_ok);
@@ -191,7 +213,7 @@ static void test_drop_channel_state_mutant_loses_records_and_skips_replay(void)
 {
     int caught = 0;
     for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *r = run(DIAMOND("unaligned", "  mutant: drop-channel-state\n"), seed);
+        run_t *r = run(DIAMOND(UNALIGNED "mutant: drop-channel-state\n"), seed);
         if (!r->v.ok) {
             caught++;
             CU_ASSERT(r->v.eo.lost > 0 || r->v.cuts.checks[SB_CUT_REPLAY].violations > 0);
@@ -205,7 +227,7 @@ static void test_drop_channel_state_mutant_loses_records_and_skips_replay(void)
 
 static void test_at_least_once_control_is_caught(void)
 {
-    run_t *r = run(DIAMOND("at-least-once", ""), 1);
+    run_t *r = run(DIAMOND(AT_LEAST_ONCE), 1);
     CU_ASSERT(r->v.finished);
     CU_ASSERT_FALSE(r->v.ok);
     CU_ASSERT(r->v.eo.duplicated > 0 || r->v.cuts.checks[SB_CUT_ORPHANS].violations > 0);
@@ -220,39 +242,41 @@ static void test_at_least_once_control_is_caught(void)
  * falls while a checkpoint is in flight (sinks' snapshots taken, not
  * completed). */
 #define IN_FLIGHT(extra)                                                       \
-    "name: in-flight\n"                                                        \
-    "sim:\n" extra                                                             \
-    "  records: 300\n"                                                         \
-    "  checkpoint_interval: 2ms\n"                                             \
-    "  max_concurrent: 2\n"                                                    \
+    "name: in-flight\n" extra TEACHING                                         \
+    "input: { records: 600 }\n"                                                \
+    "execution.checkpointing.interval: 2ms\n"                                  \
+    "execution.checkpointing.max-concurrent-checkpoints: 2\n"                  \
+    "sim:\n"                                                                   \
     "  rpc_delay: 400us\n"                                                     \
     "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 16 }\n"     \
+    "pipeline:\n"                                                              \
     "  stages:\n"                                                              \
     "    - { name: source, parallelism: 2 }\n"                                 \
     "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
     "    - { name: sink, parallelism: 2, input: hash, process_time: 150us }\n" \
-    "  faults:\n"                                                              \
-    "    - { at: 5300us, crash: job }\n"                                       \
-    "    - { at: 11700us, crash: job }\n"                                      \
-    "    - { at: 17900us, crash: job }\n"
+    "faults:\n"                                                                \
+    "  - { do: crash, at: 5300us }\n"                                          \
+    "  - { do: crash, at: 11700us }\n"                                         \
+    "  - { do: crash, at: 17900us }\n"
 
 /* A 1 ms RPC path; each crash falls just after a checkpoint completed,
  * before the sinks hear of it (their epoch of it is still pending). */
 #define NOT_YET_TOLD(extra)                                                    \
-    "name: not-yet-told\n"                                                     \
-    "sim:\n" extra                                                             \
-    "  records: 300\n"                                                         \
-    "  checkpoint_interval: 2ms\n"                                             \
+    "name: not-yet-told\n" extra TEACHING                                      \
+    "input: { records: 600 }\n"                                                \
+    "execution.checkpointing.interval: 2ms\n"                                  \
+    "sim:\n"                                                                   \
     "  rpc_delay: 1ms\n"                                                       \
     "  channel: { delay: uniform, min: 50us, max: 300us, capacity: 16 }\n"     \
+    "pipeline:\n"                                                              \
     "  stages:\n"                                                              \
     "    - { name: source, parallelism: 2 }\n"                                 \
     "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
     "    - { name: sink, parallelism: 2, input: hash }\n"                      \
-    "  faults:\n"                                                              \
-    "    - { at: 5ms, crash: job }\n"                                          \
-    "    - { at: 11ms, crash: job }\n"                                         \
-    "    - { at: 17ms, crash: job }\n"
+    "faults:\n"                                                                \
+    "  - { do: crash, at: 5ms }\n"                                             \
+    "  - { do: crash, at: 11ms }\n"                                            \
+    "  - { do: crash, at: 17ms }\n"
 
 #define TWIN_SEEDS 4
 
@@ -290,7 +314,7 @@ static tally_t twins(const char *correct_yaml, const char *wrong_yaml, sb_cut_ch
 
 static void test_commit_before_complete_publishes_early_and_duplicates_after_a_crash(void)
 {
-    tally_t t = twins(IN_FLIGHT(""), IN_FLIGHT("  mutant: commit-before-complete\n"),
+    tally_t t = twins(IN_FLIGHT(""), IN_FLIGHT("mutant: commit-before-complete\n"),
                       SB_CUT_EARLY_PUBLISH, "before any checkpoint >=");
     CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
     CU_ASSERT_EQUAL(t.lost, 0);
@@ -299,8 +323,8 @@ static void test_commit_before_complete_publishes_early_and_duplicates_after_a_c
 
 static void test_source_snapshot_late_leaves_a_record_out_of_the_cut_and_loses_it(void)
 {
-    tally_t t = twins(DIAMOND("aligned", ""),
-                      DIAMOND("aligned", "  mutant: source-snapshot-late\n"),
+    tally_t t = twins(DIAMOND(ALIGNED),
+                      DIAMOND(ALIGNED "mutant: source-snapshot-late\n"),
                       SB_CUT_CHANNEL_STATE, "(source-");
     CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
     CU_ASSERT_EQUAL(t.duplicated, 0);
@@ -309,7 +333,7 @@ static void test_source_snapshot_late_leaves_a_record_out_of_the_cut_and_loses_i
 
 static void test_restore_latest_triggered_restores_an_incomplete_checkpoint(void)
 {
-    tally_t t = twins(IN_FLIGHT(""), IN_FLIGHT("  mutant: restore-latest-triggered\n"),
+    tally_t t = twins(IN_FLIGHT(""), IN_FLIGHT("mutant: restore-latest-triggered\n"),
                       SB_CUT_RESTORES, "which never completed");
     CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
     CU_ASSERT_EQUAL(t.eo_broken, TWIN_SEEDS); /* sources resume past output no sink holds */
@@ -318,7 +342,7 @@ static void test_restore_latest_triggered_restores_an_incomplete_checkpoint(void
 
 static void test_drop_pending_on_restore_loses_the_staged_output(void)
 {
-    tally_t t = twins(NOT_YET_TOLD(""), NOT_YET_TOLD("  mutant: drop-pending-on-restore\n"),
+    tally_t t = twins(NOT_YET_TOLD(""), NOT_YET_TOLD("mutant: drop-pending-on-restore\n"),
                       SB_CUT_UNPUBLISHED, "was never published");
     CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
     CU_ASSERT_EQUAL(t.eo_broken, TWIN_SEEDS);
@@ -328,8 +352,8 @@ static void test_drop_pending_on_restore_loses_the_staged_output(void)
 
 static void test_overwrite_published_is_caught_by_the_publish_check_alone(void)
 {
-    tally_t t = twins(DIAMOND("aligned", ""),
-                      DIAMOND("aligned", "  mutant: overwrite-published\n"),
+    tally_t t = twins(DIAMOND(ALIGNED),
+                      DIAMOND(ALIGNED "mutant: overwrite-published\n"),
                       SB_CUT_DOUBLE_PUBLISH, "was published twice");
     CU_ASSERT(t.caught >= 3);
     CU_ASSERT_EQUAL(t.eo_broken, 0); /* the same bytes again: the output is right */
@@ -337,7 +361,7 @@ static void test_overwrite_published_is_caught_by_the_publish_check_alone(void)
 
 static void test_channels_that_reorder_break_fifo_and_exactly_once(void)
 {
-    tally_t t = twins(DIAMOND("aligned", ""), DIAMOND("aligned", "  fifo: false\n"), SB_CUT_FIFO,
+    tally_t t = twins(DIAMOND(ALIGNED), DIAMOND_SIM(ALIGNED, "  fifo: false\n"), SB_CUT_FIFO,
                       "(as sent), received");
     CU_ASSERT_EQUAL(t.caught, TWIN_SEEDS);
     CU_ASSERT(t.eo_broken >= 1); /* a record on the wrong side of a restored cut */
@@ -348,8 +372,8 @@ static void test_channels_that_reorder_break_fifo_and_exactly_once(void)
 /* map fans out to filter and enrich; both merge into sink; enrich also
  * feeds audit: three paths from the source (sink via filter: 0, sink via
  * enrich: 1, audit: 2). */
-#define FAN_OUT(protocol, extra)                                               \
-    SMALL_JOB("fan-out", protocol, extra)                                      \
+#define FAN_OUT(top)                                                           \
+    SMALL_JOB("fan-out", top, "")                                              \
     "    - { name: source, parallelism: 2 }\n"                                 \
     "    - { name: map, parallelism: 2 }\n"                                    \
     "    - { name: filter, from: map, parallelism: 3, input: hash, keep_every: 3 }\n" \
@@ -357,19 +381,17 @@ static void test_channels_that_reorder_break_fifo_and_exactly_once(void)
     "    - { name: sink, from: [filter, enrich], parallelism: 2, input: rebalance,"  \
     " process_time: 100us }\n"                                                 \
     "    - { name: audit, kind: sink, from: enrich }\n"                        \
-    "  faults:\n"                                                              \
-    "    - { at: 9ms, crash: job }\n"                                          \
-    "    - { at: 21ms, crash: job }\n"
+    TWO_CRASHES
 
 static void test_fan_out_run_is_exactly_once_and_consistent(void)
 {
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        run_t *r = run(FAN_OUT("aligned", ""), seed);
+        run_t *r = run(FAN_OUT(ALIGNED), seed);
         expect_ok(r);
         CU_ASSERT(r->st.restores >= 1);
         run_free(r);
     }
-    run_t *r = run(FAN_OUT("unaligned", ""), 1);
+    run_t *r = run(FAN_OUT(UNALIGNED), 1);
     expect_ok(r);
     CU_ASSERT(r->st.channel_state_records > 0);
     run_free(r);
@@ -399,7 +421,7 @@ static int recv_lines(const char *trace, const char *task, const char *id)
 
 static void test_fan_out_delivers_a_record_once_per_path(void)
 {
-    run_t *r = run(FAN_OUT("aligned", ""), 1);
+    run_t *r = run(FAN_OUT(ALIGNED), 1);
     expect_ok(r);
     /* Per source: every 3rd record along path 0, all along paths 1 and 2. */
     CU_ASSERT_EQUAL(r->v.eo.expected, 2 * (100 + 300 + 300));
@@ -421,19 +443,19 @@ static void test_fan_out_delivers_a_record_once_per_path(void)
 
 static void test_fan_out_mutants_are_caught(void)
 {
-    run_t *r = run(FAN_OUT("aligned", "  mutant: snapshot-on-first-barrier\n"), 1);
+    run_t *r = run(FAN_OUT(ALIGNED "mutant: snapshot-on-first-barrier\n"), 1);
     CU_ASSERT(r->v.finished);
     CU_ASSERT(r->v.cuts.checks[SB_CUT_CHANNEL_STATE].violations > 0);
     CU_ASSERT_FALSE(r->v.ok);
     run_free(r);
     int lost = 0, duplicated = 0;
     for (uint64_t seed = 1; seed <= 4; seed++) {
-        r = run(FAN_OUT("unaligned", "  mutant: drop-channel-state\n"), seed);
+        r = run(FAN_OUT(UNALIGNED "mutant: drop-channel-state\n"), seed);
         lost += r->v.eo.lost > 0;
         CU_ASSERT_EQUAL(r->v.eo.duplicated, 0);
         CU_ASSERT_EQUAL(r->v.eo.unexpected, 0);
         run_free(r);
-        r = run(FAN_OUT("at-least-once", ""), seed);
+        r = run(FAN_OUT(AT_LEAST_ONCE), seed);
         duplicated += r->v.eo.duplicated > 0;
         CU_ASSERT_EQUAL(r->v.eo.lost, 0);
         run_free(r);
@@ -448,9 +470,13 @@ static void test_a_job_that_cannot_finish_is_a_liveness_failure(void)
 {
     /* Checkpoints time out long before they can complete: every one
      * fails, the job fails over and over, and never ends. */
-    run_t *r = run("name: stuck\nsim:\n  records: 100\n  checkpoint_interval: 1ms\n"
-                   "  checkpoint_timeout: 10us\n  tolerable_failed: 0\n  max_time: 50ms\n"
-                   "  stages:\n    - { name: source }\n    - { name: sink }\n", 1);
+    run_t *r = run("name: stuck\ninput: { records: 100 }\n"
+                   "execution.checkpointing.interval: 1ms\n"
+                   "execution.checkpointing.timeout: 10us\n"
+                   "execution.checkpointing.tolerable-failed-checkpoints: 0\n"
+                   "restart-strategy.fixed-delay.delay: 1ms\ntrace: records\n"
+                   "sim:\n  max_time: 50ms\n"
+                   "pipeline:\n  stages:\n    - { name: source }\n    - { name: sink }\n", 1);
     CU_ASSERT_FALSE(r->v.finished);
     CU_ASSERT(r->v.liveness_failed);
     CU_ASSERT_FALSE(r->v.ok);
@@ -471,7 +497,7 @@ static sb_simscenario_t *scenario(const char *yaml)
 
 static void test_explore_runs_every_seed_and_finds_no_violation_in_a_correct_protocol(void)
 {
-    sb_simscenario_t *s = scenario(DIAMOND("aligned", ""));
+    sb_simscenario_t *s = scenario(DIAMOND(ALIGNED));
     sb_explore_report_t r;
     sb_err_t err = { { 0 } };
     CU_ASSERT_EQUAL_FATAL(sb_explore_run(s, 1, 6, 3, &r, &err), 0);
@@ -485,7 +511,7 @@ static void test_explore_runs_every_seed_and_finds_no_violation_in_a_correct_pro
 
 static void test_explore_reports_the_same_failing_seeds_whatever_the_threads(void)
 {
-    sb_simscenario_t *s = scenario(DIAMOND("unaligned", "  mutant: drop-channel-state\n"));
+    sb_simscenario_t *s = scenario(DIAMOND(UNALIGNED "mutant: drop-channel-state\n"));
     sb_explore_report_t one, three;
     sb_err_t err = { { 0 } };
     CU_ASSERT_EQUAL_FATAL(sb_explore_run(s, 10, 5, 1, &one, &err), 0);
@@ -500,7 +526,7 @@ static void test_explore_reports_the_same_failing_seeds_whatever_the_threads(voi
     }
     /* A failing seed replays alone with the same verdict. */
     if (one.failures_count > 0) {
-        run_t *r = run(DIAMOND("unaligned", "  mutant: drop-channel-state\n"),
+        run_t *r = run(DIAMOND(UNALIGNED "mutant: drop-channel-state\n"),
                        one.failures[0].seed);
         char why[SB_EXPLORE_WHY_BYTES_MAX];
         sb_sim_verdict_why(&r->v, why, sizeof why);
@@ -516,7 +542,7 @@ static void test_explore_reports_the_same_failing_seeds_whatever_the_threads(voi
 
 static void test_shrink_makes_a_failing_run_smaller_and_it_still_fails_the_same_way(void)
 {
-    sb_simscenario_t *s = scenario(DIAMOND("unaligned", "  mutant: drop-channel-state\n"));
+    sb_simscenario_t *s = scenario(DIAMOND(UNALIGNED "mutant: drop-channel-state\n"));
     sb_simscenario_t *small = malloc(sizeof *small);
     sb_shrink_report_t rep;
     sb_err_t err = { { 0 } };
@@ -543,7 +569,7 @@ static void test_shrink_makes_a_failing_run_smaller_and_it_still_fails_the_same_
 
 static void test_shrink_leaves_a_passing_run_alone(void)
 {
-    sb_simscenario_t *s = scenario(DIAMOND("aligned", ""));
+    sb_simscenario_t *s = scenario(DIAMOND(ALIGNED));
     sb_simscenario_t *out = malloc(sizeof *out);
     sb_shrink_report_t rep;
     sb_err_t err = { { 0 } };
@@ -653,18 +679,19 @@ static seen_t *watch(const run_t *r, const char *task)
 }
 
 #define FAULTY(faults)                                                         \
-    "name: faulty\nsim:\n  records: 300\n  checkpoint_interval: 2ms\n"          \
-    "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 8 }\n"      \
+    "name: faulty\n" TEACHING "input: { records: 600 }\n"                      \
+    "execution.checkpointing.interval: 2ms\n"                                  \
+    "sim:\n  channel: { delay: uniform, min: 50us, max: 500us, capacity: 8 }\n" \
     "  failure_detection: 2ms\n"                                              \
-    "  stages:\n    - { name: source, parallelism: 2 }\n"                      \
+    "pipeline:\n  stages:\n    - { name: source, parallelism: 2 }\n"          \
     "    - { name: map, parallelism: 2, input: rebalance }\n"                  \
     "    - { name: sink, parallelism: 2, input: rebalance }\n"                 \
-    "  faults:" faults "\n"
+    "faults:" faults "\n"
 
 static void test_a_task_crash_fails_the_job_over_to_the_newest_completed_checkpoint(void)
 {
     for (uint64_t seed = 1; seed <= 4; seed++) {
-        run_t *r = run(FAULTY("\n    - { at: 12ms, crash: task, task: map-1 }"), seed);
+        run_t *r = run(FAULTY("\n  - { do: { crash: task, task: map-1 }, at: 12ms }"), seed);
         expect_ok(r);
         seen_t *w = watch(r, "map-1");
         CU_ASSERT_EQUAL(w->failed_ns, 12000000);
@@ -683,7 +710,7 @@ static void test_a_task_crash_fails_the_job_over_to_the_newest_completed_checkpo
 
 static void test_a_slow_subtask_fills_its_inputs_where_the_same_run_without_it_does_not(void)
 {
-    run_t *slow = run(FAULTY("\n    - { at: 5ms, slow: map-0, for: 10ms, process_time: 500us }"), 3);
+    run_t *slow = run(FAULTY("\n  - { do: { slow: map-0, process_time: 500us }, at: 5ms, for: 10ms }"), 3);
     run_t *plain = run(FAULTY(" []"), 3);
     expect_ok(slow);
     expect_ok(plain);
@@ -699,7 +726,7 @@ static void test_a_slow_subtask_fills_its_inputs_where_the_same_run_without_it_d
 
 static void test_a_delay_spike_delays_what_is_sent_in_its_window(void)
 {
-    run_t *spiked = run(FAULTY("\n    - { at: 5ms, delay: spike, for: 1ms, extra: 3ms }"), 2);
+    run_t *spiked = run(FAULTY("\n  - { do: { delay: spike, extra: 3ms }, at: 5ms, for: 1ms }"), 2);
     run_t *plain = run(FAULTY(" []"), 2);
     expect_ok(spiked);
     expect_ok(plain);

@@ -29,31 +29,33 @@ static void parse_fails(const char *yaml, const char *needle)
     free(s);
 }
 
-#define CHAIN "  stages:\n    - { name: source, parallelism: 2 }\n" \
+#define CHAIN "pipeline:\n  stages:\n    - { name: source, parallelism: 2 }\n" \
               "    - { name: sink, parallelism: 1, input: rebalance }\n"
+#define STAGES "pipeline:\n  stages:\n"
 
 static void test_the_issue_example_parses_with_its_values(void)
 {
     sb_simscenario_t *s = parse_ok(
         "name: diamond\n"
+        "input: { records: 4000 }\n"
+        "execution.checkpointing.unaligned: true\n"
+        "execution.checkpointing.aligned-checkpoint-timeout: 2ms\n"
+        "execution.checkpointing.interval: 5ms\n"
         "sim:\n"
-        "  protocol: timeout\n"
-        "  aligned_timeout: 2ms\n"
-        "  records: 2000\n"
         "  source_interval: 100us\n"
-        "  checkpoint_interval: 5ms\n"
         "  channel: { delay: uniform, min: 50us, max: 500us, capacity: 64 }\n"
+        "pipeline:\n"
         "  stages:\n"
         "    - { name: source, parallelism: 2 }\n"
         "    - { name: map, parallelism: 2, input: rebalance }\n"
         "    - { name: filter, parallelism: 3, input: hash }\n"
         "    - { name: sink, parallelism: 2, input: rebalance }\n"
-        "  faults:\n"
-        "    - { at: 12ms, crash: job }\n");
+        "faults:\n"
+        "  - { do: crash, at: 12ms }\n");
     CU_ASSERT_STRING_EQUAL(s->name, "diamond");
     CU_ASSERT_EQUAL(s->protocol, SB_SIM_TIMEOUT);
     CU_ASSERT_EQUAL(s->aligned_timeout_ns, 2000000);
-    CU_ASSERT_EQUAL(s->records, 2000);
+    CU_ASSERT_EQUAL(s->records, 2000); /* per source subtask */
     CU_ASSERT_EQUAL(s->source_interval_ns, 100000);
     CU_ASSERT_EQUAL(s->checkpoint_interval_ns, 5000000);
     CU_ASSERT_EQUAL(s->channel_delay.kind, SB_RNG_UNIFORM);
@@ -61,27 +63,47 @@ static void test_the_issue_example_parses_with_its_values(void)
     CU_ASSERT_EQUAL(s->channel_delay.max_ns, 500000);
     CU_ASSERT_EQUAL(s->channel_capacity, 64);
     CU_ASSERT_EQUAL(s->stages_count, 4);
-    CU_ASSERT_EQUAL(s->stages[2].kind, SB_SIM_FILTER);
+    CU_ASSERT_EQUAL(s->stages[2].kind, SB_STAGE_FILTER);
     CU_ASSERT_EQUAL(s->stages[2].keep_every, 4); /* the default rule */
     CU_ASSERT_EQUAL(s->stages[2].input, SB_CONNECTION_HASH);
     CU_ASSERT_EQUAL(s->stages[2].from_count, 1);
     CU_ASSERT_EQUAL(s->stages[2].from[0], 1);
     CU_ASSERT_EQUAL(s->faults_count, 1);
+    CU_ASSERT_EQUAL(s->faults[0].kind, SB_SIM_FAULT_CRASH_JOB);
     CU_ASSERT_EQUAL(s->faults[0].at_ns, 12000000);
     free(s);
 }
 
 static void test_defaults_fill_every_key_not_given(void)
 {
-    sb_simscenario_t *s = parse_ok("name: d\nsim:\n" CHAIN);
+    sb_simscenario_t *s = parse_ok("name: d\n" CHAIN);
+    /* The shared keys: the same defaults as a real run (runtime/scenario.c). */
+    sb_scenario_t real;
+    sb_scenario_defaults(&real);
     CU_ASSERT_EQUAL(s->protocol, SB_SIM_ALIGNED);
-    CU_ASSERT_EQUAL(s->records, 1000);
-    CU_ASSERT_EQUAL(s->channel_capacity, 64);
-    CU_ASSERT_EQUAL(s->max_concurrent, 1);
-    CU_ASSERT(s->trace_records);
-    CU_ASSERT_EQUAL(s->seed, 1);
+    CU_ASSERT_EQUAL(s->records * 2, real.records); /* two source subtasks */
+    CU_ASSERT_EQUAL(s->checkpoint_interval_ns, real.checkpoint_interval_ns);
+    CU_ASSERT_EQUAL(s->checkpoint_interval_ns, INT64_C(500000000));
+    CU_ASSERT_EQUAL(s->checkpoint_timeout_ns, real.checkpoint_timeout_ns);
+    CU_ASSERT_EQUAL(s->tolerable_failed, real.tolerable_failed_checkpoints);
+    CU_ASSERT_EQUAL(s->tolerable_failed, 0);
+    CU_ASSERT_EQUAL(s->restart_delay_ns, real.restart_delay_ns);
+    CU_ASSERT_EQUAL(s->max_concurrent, real.max_concurrent_checkpoints);
+    CU_ASSERT_EQUAL(s->trace_records, real.trace_records);
+    CU_ASSERT_FALSE(s->trace_records);
     CU_ASSERT_EQUAL(s->mutant, SB_MUTANT_NONE);
     CU_ASSERT_EQUAL(s->faults_count, 0);
+    /* The simulator's own keys. */
+    CU_ASSERT_EQUAL(s->channel_capacity, 64);
+    CU_ASSERT_EQUAL(s->source_interval_ns, 100000);
+    CU_ASSERT_EQUAL(s->seed, 1);
+    /* Time enough for the input at its pace: 100000 records per source
+     * subtask, one every 100us, is 10s of virtual time. */
+    CU_ASSERT(s->max_time_ns >= INT64_C(40) * 1000000000);
+    free(s);
+    /* A short input keeps the floor of 10s. */
+    s = parse_ok("name: d\ninput: { records: 20 }\n" CHAIN);
+    CU_ASSERT_EQUAL(s->max_time_ns, INT64_C(10) * 1000000000);
     free(s);
 }
 
@@ -99,41 +121,51 @@ static void test_every_mutant_of_the_fault_harness_parses_and_others_are_refused
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         char yaml[256];
-        snprintf(yaml, sizeof yaml, "name: m\nsim:\n  mutant: %s\n" CHAIN, known[i].name);
+        snprintf(yaml, sizeof yaml, "name: m\nmutant: %s\n" CHAIN, known[i].name);
         sb_simscenario_t *s = parse_ok(yaml);
         CU_ASSERT_EQUAL(s->mutant, known[i].m);
         free(s);
     }
-    parse_fails("name: m\nsim:\n  mutant: commit-twice\n" CHAIN,
-                "t.yaml:3: sim.mutant: unknown value 'commit-twice' (known: none, "
+    parse_fails("name: m\nmutant: commit-twice\n" CHAIN,
+                "t.yaml:2: mutant: unknown mutant 'commit-twice' (known: "
                 "commit-before-complete,");
 }
 
 static void test_fifo_false_makes_pipeline_channels_reorder(void)
 {
-    sb_simscenario_t *s = parse_ok("name: m\nsim:\n" CHAIN);
+    sb_simscenario_t *s = parse_ok("name: m\n" CHAIN);
     CU_ASSERT(s->fifo);
     free(s);
     s = parse_ok("name: m\nsim:\n  fifo: false\n" CHAIN);
     CU_ASSERT_FALSE(s->fifo);
     free(s);
     parse_fails("name: m\nsim:\n  fifo: sometimes\n" CHAIN,
-                "t.yaml:3: sim.fifo: unknown value 'sometimes'");
+                "t.yaml:3: sim.fifo: expected true or false, got 'sometimes'");
 }
 
+/* The one walker's messages. (A missing name is no longer an error: as in a
+ * real run, the scenario is named after its file.) */
 static void test_errors_name_file_line_and_key(void)
 {
-    parse_fails("name: x\nsim:\n  recrods: 5\n" CHAIN, "t.yaml:3: sim.recrods: unknown key");
-    parse_fails("name: x\nsim:\n  records: many\n" CHAIN,
-                "t.yaml:3: sim.records: expected a non-negative integer");
+    parse_fails("name: x\ninput:\n  recrods: 5\n" CHAIN,
+                "t.yaml:3: input.recrods: unknown key (did you mean 'records'?)");
+    parse_fails("name: x\nsim:\n  sorce_interval: 5us\n" CHAIN,
+                "t.yaml:3: sim.sorce_interval: unknown key (did you mean 'source_interval'?)");
+    parse_fails("name: x\ninput:\n  records: many\n" CHAIN,
+                "t.yaml:3: input.records: expected an integer, got 'many'");
     parse_fails("name: x\nsim:\n  source_interval: 10 parsecs\n" CHAIN,
                 "t.yaml:3: sim.source_interval: bad duration");
     parse_fails("name: x\nsim:\n  channel: { delay: gaussian }\n" CHAIN,
-                "t.yaml:3: sim.channel.delay: unknown value 'gaussian'");
-    parse_fails("name: x\nsim:\n  records: 5\n  records: 6\n" CHAIN,
-                "t.yaml:4: sim.records: duplicate key");
-    parse_fails("sim:\n" CHAIN, "name: a scenario needs a name");
-    parse_fails("name: x\nsim:\n  faults:\n    - { crash: job }\n" CHAIN, "needs at:");
+                "t.yaml:3: sim.channel.delay: unknown delay 'gaussian' (fixed, uniform, exponential)");
+    parse_fails("name: x\ninput:\n  records: 5\n  records: 6\n" CHAIN,
+                "t.yaml:4: input.records: duplicate key (first given at line 3)");
+    parse_fails("name: x\nsim:\n  seed: 5\n  seed: 6\n" CHAIN,
+                "t.yaml:4: sim.seed: duplicate key (first given at line 3)");
+    parse_fails("name: x\nfaults:\n  - { do: crash }\n" CHAIN,
+                "t.yaml:3: faults[0]: give exactly one of 'at' or 'random'");
+    sb_simscenario_t *s = parse_ok(CHAIN);
+    CU_ASSERT_STRING_EQUAL(s->name, "t"); /* t.yaml */
+    free(s);
 }
 
 static void test_delay_distributions_need_their_parameters(void)
@@ -150,42 +182,62 @@ static void test_delay_distributions_need_their_parameters(void)
     free(s);
 }
 
+/* The protocol is the Flink keys': the alignment timeout needs unaligned
+ * checkpoints (sim's old protocol: timeout without aligned_timeout cannot
+ * be written any more), and unaligned ones need EXACTLY_ONCE. */
 static void test_protocol_timeout_and_aligned_timeout_go_together(void)
 {
-    parse_fails("name: x\nsim:\n  protocol: timeout\n" CHAIN, "timeout needs aligned_timeout");
-    parse_fails("name: x\nsim:\n  protocol: unaligned\n  aligned_timeout: 1ms\n" CHAIN,
-                "t.yaml:4: sim.aligned_timeout: only with protocol: timeout");
+    parse_fails("name: x\nexecution.checkpointing.aligned-checkpoint-timeout: 1ms\n" CHAIN,
+                "t.yaml:2: execution.checkpointing.aligned-checkpoint-timeout: the alignment "
+                "timeout switches checkpoints to unaligned");
+    parse_fails("name: x\nexecution.checkpointing.mode: AT_LEAST_ONCE\n"
+                "execution.checkpointing.unaligned: true\n" CHAIN,
+                "t.yaml:3: execution.checkpointing.unaligned: unaligned checkpoints need "
+                "execution.checkpointing.mode: EXACTLY_ONCE");
+    sb_simscenario_t *s = parse_ok("name: x\nexecution.checkpointing.unaligned: true\n" CHAIN);
+    CU_ASSERT_EQUAL(s->protocol, SB_SIM_UNALIGNED);
+    CU_ASSERT_EQUAL(s->aligned_timeout_ns, 0);
+    free(s);
+    s = parse_ok("name: x\nexecution.checkpointing.mode: AT_LEAST_ONCE\n" CHAIN);
+    CU_ASSERT_EQUAL(s->protocol, SB_SIM_AT_LEAST_ONCE);
+    free(s);
 }
 
 static void test_topology_rules_are_enforced(void)
 {
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: map }\n    - { name: sink }\n",
+    parse_fails("name: x\n" STAGES "    - { name: map }\n    - { name: sink }\n",
                 "the first stage must be a source");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: map }\n",
+    parse_fails("name: x\n" STAGES "    - { name: source }\n    - { name: map }\n",
                 "a source first and at least one sink");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink }\n"
+    parse_fails("name: x\n" STAGES "    - { name: source }\n    - { name: sink }\n"
                 "    - { name: map }\n", "reads from the sink 'sink' (a sink feeds nothing)");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 2 }\n"
+    parse_fails("name: x\n" STAGES "    - { name: source, parallelism: 2 }\n"
                 "    - { name: sink, input: forward }\n", "input: forward needs the parallelism");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink, from: nope }\n",
+    parse_fails("name: x\n" STAGES "    - { name: source }\n    - { name: sink, from: nope }\n",
                 "from: 'nope' is not a stage listed before this one");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: mapper }\n    - { name: sink }\n",
+    parse_fails("name: x\n" STAGES "    - { name: mapper }\n    - { name: sink }\n",
                 "stage 'mapper' needs kind:");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: source }\n"
+    parse_fails("name: x\n" STAGES "    - { name: source }\n    - { name: source }\n"
                 "    - { name: sink }\n", "a second stage named 'source'");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+    parse_fails("name: x\n" STAGES "    - { name: source }\n"
                 "    - { name: map, keep_every: 3 }\n    - { name: sink }\n",
                 "keep_every is for filter stages");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 65 }\n"
-                "    - { name: sink }\n", "must be between 1 and 64");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 64 }\n"
-                "    - { name: map, parallelism: 64, input: rebalance }\n    - { name: sink }\n",
+    parse_fails("name: x\n" STAGES "    - { name: source, parallelism: 65 }\n"
+                "    - { name: sink }\n", "must be between 1 and");
+    parse_fails("name: x\n" STAGES "    - { name: source, parallelism: 16 }\n"
+                "    - { name: map, parallelism: 16, input: rebalance }\n"
+                "    - { name: filter, parallelism: 16, input: rebalance }\n"
+                "    - { name: map2, kind: map, parallelism: 16, input: rebalance }\n"
+                "    - { name: map3, kind: map, parallelism: 16, input: rebalance }\n"
+                "    - { name: map4, kind: map, parallelism: 16, input: rebalance }\n"
+                "    - { name: map5, kind: map, parallelism: 16, input: rebalance }\n"
+                "    - { name: sink, parallelism: 16, input: rebalance }\n",
                 "channels, more than");
 }
 
 static void test_without_input_a_stage_reads_forward_at_equal_parallelism_else_round_robin(void)
 {
-    sb_simscenario_t *s = parse_ok("name: x\nsim:\n  stages:\n    - { name: source, parallelism: 2 }\n"
+    sb_simscenario_t *s = parse_ok("name: x\n" STAGES "    - { name: source, parallelism: 2 }\n"
                                    "    - { name: map, parallelism: 2 }\n    - { name: sink }\n");
     CU_ASSERT_EQUAL(s->stages[1].input, SB_CONNECTION_FORWARD);
     CU_ASSERT_EQUAL(s->stages[2].input, SB_CONNECTION_REBALANCE);
@@ -222,7 +274,7 @@ static void expect_same(const sb_simscenario_t *a, const sb_simscenario_t *b)
         CU_ASSERT_STRING_EQUAL(x->name, y->name);
         CU_ASSERT_EQUAL(x->kind, y->kind);
         CU_ASSERT_EQUAL(x->parallelism, y->parallelism);
-        CU_ASSERT_EQUAL(x->kind == SB_SIM_SOURCE || x->input == y->input, true);
+        CU_ASSERT_EQUAL(x->kind == SB_STAGE_SOURCE || x->input == y->input, true);
         CU_ASSERT_EQUAL(x->from_count, y->from_count);
         CU_ASSERT_EQUAL(memcmp(x->from, y->from, sizeof x->from), 0);
         CU_ASSERT_EQUAL(x->keep_every, y->keep_every);
@@ -261,19 +313,20 @@ static void expect_round_trip(const sb_simscenario_t *s)
     free(text);
 }
 
-#define DIAMOND "  stages:\n    - { name: source, parallelism: 2 }\n" \
+#define DIAMOND STAGES "    - { name: source, parallelism: 2 }\n" \
                 "    - { name: map, parallelism: 2, input: rebalance }\n" \
                 "    - { name: sink, parallelism: 2, input: rebalance }\n"
+#define CLASSIC "sim:\n  model: chandy-lamport\n"
 
 static void test_pipeline_faults_parse_with_their_values_and_round_trip(void)
 {
     sb_simscenario_t *s = parse_ok(
-        "name: f\nsim:\n  failure_detection: 3ms\n" DIAMOND "  faults:\n"
-        "    - { at: 12ms, crash: task, task: map-1 }\n"
-        "    - { at: 10ms, delay: spike, for: 5ms, extra: 2ms, from: map, to: sink }\n"
-        "    - { at: 1ms, delay: spike, for: 1ms, extra: 250us }\n"
-        "    - { at: 10ms, slow: sink-0, for: 20ms, process_time: 300us }\n"
-        "    - { at: 40ms, crash: job }\n");
+        "name: f\nsim:\n  failure_detection: 3ms\n" DIAMOND "faults:\n"
+        "  - { do: { crash: task, task: map-1 }, at: 12ms }\n"
+        "  - { do: { delay: spike, extra: 2ms, from: map, to: sink }, at: 10ms, for: 5ms }\n"
+        "  - { do: { delay: spike, extra: 250us }, at: 1ms, for: 1ms }\n"
+        "  - { do: { slow: sink-0, process_time: 300us }, at: 10ms, for: 20ms }\n"
+        "  - { do: crash, at: 40ms }\n");
     CU_ASSERT_EQUAL(s->failure_detection_ns, 3000000);
     CU_ASSERT_EQUAL(s->faults[0].kind, SB_SIM_FAULT_CRASH_TASK);
     CU_ASSERT_EQUAL(s->faults[0].stage, 1);
@@ -291,7 +344,7 @@ static void test_pipeline_faults_parse_with_their_values_and_round_trip(void)
     CU_ASSERT_EQUAL(s->faults[4].kind, SB_SIM_FAULT_CRASH_JOB);
     expect_round_trip(s);
     free(s);
-    s = parse_ok("name: d\nsim:\n" DIAMOND);
+    s = parse_ok("name: d\n" DIAMOND);
     CU_ASSERT_EQUAL(s->failure_detection_ns, 1000000); /* the default */
     free(s);
 }
@@ -299,9 +352,9 @@ static void test_pipeline_faults_parse_with_their_values_and_round_trip(void)
 static void test_classic_faults_parse_and_round_trip(void)
 {
     sb_simscenario_t *s = parse_ok(
-        "name: c\nsim:\n  model: chandy-lamport\n  processes: 4\n  restart_delay: 2ms\n"
-        "  faults:\n    - { at: 3ms, crash: process, process: 2 }\n"
-        "    - { at: 1ms, delay: spike, for: 2ms, extra: 1ms, from: 1, to: 2 }\n");
+        "name: c\n" CLASSIC "  processes: 4\nrestart-strategy.fixed-delay.delay: 2ms\n"
+        "faults:\n  - { do: { crash: process, process: 2 }, at: 3ms }\n"
+        "  - { do: { delay: spike, extra: 1ms, from: 1, to: 2 }, at: 1ms, for: 2ms }\n");
     CU_ASSERT_EQUAL(s->faults[0].kind, SB_SIM_FAULT_CRASH_PROCESS);
     CU_ASSERT_EQUAL(s->faults[0].process, 2);
     CU_ASSERT_EQUAL(s->faults[1].from_index, 1);
@@ -311,62 +364,72 @@ static void test_classic_faults_parse_and_round_trip(void)
     free(s);
 }
 
+#define FAULT(f) "name: x\n" DIAMOND "faults:\n  - " f "\n"
+#define CL_FAULT(f) "name: x\n" CLASSIC "faults:\n  - " f "\n"
+
 static void test_fault_errors_name_the_rule(void)
 {
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: task, task: map-2 }\n",
-                "t.yaml:8: sim.faults[0]: unknown task 'map-2' (a task is STAGE-N, N below the "
+    parse_fails(FAULT("{ do: { crash: task, task: map-2 }, at: 1ms }"),
+                "t.yaml:8: faults[0]: unknown task 'map-2' (a task is STAGE-N, N below the "
                 "stage's parallelism: source-0..1, map-0..1, sink-0..1)");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: task, task: reduce-0 }\n",
+    parse_fails(FAULT("{ do: { crash: task, task: reduce-0 }, at: 1ms }"),
                 "unknown task 'reduce-0'");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: task }\n",
-                "crash: task needs task:");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, delay: spike, extra: 1ms }\n",
-                "delay: spike needs for:");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, slow: map-0, for: 1ms }\n",
-                "slow needs process_time:");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, slow: source-0, for: 1ms, "
-                "process_time: 1ms }\n", "a source has no process_time");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, delay: spike, for: -1ms, "
-                "extra: 1ms }\n", "sim.faults[0].for: bad duration '-1ms'");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, delay: spike, for: 0ms, "
-                "extra: 1ms }\n", "sim.faults[0].for: must be more than 0");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: job, for: 1ms }\n",
-                "for is not a key of crash: job");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: job, slow: map-0 }\n",
-                "one fault is one of crash:, delay: or slow:");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, delay: spike, for: 1ms, "
-                "extra: 1ms, from: filter }\n", "no stage 'filter' (stages: source, map, sink)");
-    parse_fails("name: x\nsim:\n" DIAMOND "  faults:\n    - { at: 1ms, crash: process, process: 1 }\n",
+    parse_fails(FAULT("{ do: { crash: task }, at: 1ms }"),
+                "faults[0]: the keys of a crash: task fault: do: { crash: task, task: STAGE-N }");
+    parse_fails(FAULT("{ do: { delay: spike, extra: 1ms }, at: 1ms }"),
+                "a delay: spike fault needs 'for: D'");
+    parse_fails(FAULT("{ do: { slow: map-0 }, at: 1ms, for: 1ms }"),
+                "the keys of a slow fault: do: { slow: STAGE-N, process_time: D }");
+    parse_fails(FAULT("{ do: { slow: source-0, process_time: 1ms }, at: 1ms, for: 1ms }"),
+                "a source has no process_time");
+    parse_fails(FAULT("{ do: { delay: spike, extra: 1ms }, at: 1ms, for: -1ms }"),
+                "faults[0].for: bad duration '-1ms'");
+    parse_fails(FAULT("{ do: { delay: spike, extra: 1ms }, at: 1ms, for: 0ms }"),
+                "faults[0].for: must be more than 0");
+    parse_fails(FAULT("{ do: crash, at: 1ms, for: 1ms }"),
+                "a crash takes no 'for', 'count' or 'after'");
+    parse_fails(FAULT("{ do: { crash: task, task: map-0, slow: map-0 }, at: 1ms }"),
+                "t.yaml:8: faults[0].do.slow: one fault does one thing: 'crash' and 'slow' are "
+                "two actions");
+    parse_fails(FAULT("{ do: { delay: spike, extra: 1ms, from: filter }, at: 1ms, for: 1ms }"),
+                "no stage 'filter' (stages: source, map, sink)");
+    parse_fails(FAULT("{ do: { crash: process, process: 1 }, at: 1ms }"),
                 "crash: process is a fault of model: chandy-lamport");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  faults:\n"
-                "    - { at: 1ms, slow: P1, for: 1ms, process_time: 1ms }\n",
+    parse_fails(CL_FAULT("{ do: { slow: P1, process_time: 1ms }, at: 1ms, for: 1ms }"),
                 "slow is not a fault of model: chandy-lamport (it knows crash: process and "
                 "delay: spike)");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  faults:\n    - { at: 1ms, crash: job }\n",
+    parse_fails(CL_FAULT("{ do: crash, at: 1ms }"),
                 "crash: job is not a fault of model: chandy-lamport");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n  faults:\n"
-                "    - { at: 1ms, crash: process, process: 3 }\n", "no process 3 (processes are 0..2)");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  faults:\n    - { at: 1ms, delay: spike, "
-                "for: 1ms, extra: 1ms, to: seven }\n", "no process 'seven'");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  failure_detection: 1ms\n",
-                "sim.failure_detection: not a key of model: chandy-lamport");
+    parse_fails("name: x\n" CLASSIC "  processes: 3\nfaults:\n"
+                "  - { do: { crash: process, process: 3 }, at: 1ms }\n",
+                "no process 3 (processes are 0..2)");
+    parse_fails(CL_FAULT("{ do: { delay: spike, extra: 1ms, to: seven }, at: 1ms, for: 1ms }"),
+                "no process 'seven'");
+    parse_fails("name: x\n" CLASSIC "  failure_detection: 1ms\n",
+                "t.yaml:4: sim.failure_detection: not a key of model: chandy-lamport");
 }
 
 static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void)
 {
     sb_simscenario_t *s = parse_ok(
-        "name: round-trip\ndescription: a \"quoted\" one\nsim:\n  protocol: timeout\n"
-        "  aligned_timeout: 1500us\n  records: 77\n  max_concurrent: 3\n"
+        "name: round-trip\ndescription: a \"quoted\" one\n"
+        "execution.checkpointing.unaligned: true\n"
+        "execution.checkpointing.aligned-checkpoint-timeout: 1500us\n"
+        "input: { records: 231 }\n"
+        "execution.checkpointing.max-concurrent-checkpoints: 3\n"
+        "trace: checkpoints\nmutant: restore-latest-triggered\n"
+        "sim:\n"
         "  channel: { delay: exponential, min: 3us, mean: 250us, max: 2ms, capacity: 9 }\n"
-        "  trace: checkpoints\n  seed: 99\n  mutant: restore-latest-triggered\n  fifo: false\n"
-        "  stages:\n    - { name: clicks, kind: source, parallelism: 2 }\n"
+        "  seed: 99\n  fifo: false\n"
+        "pipeline:\n  stages:\n    - { name: clicks, kind: source, parallelism: 2 }\n"
         "    - { name: views, kind: source }\n"
         "    - { name: map, parallelism: 2, from: [clicks, views], input: hash }\n"
         "    - { name: filter, keep_every: 5, process_time: 7us }\n"
         "    - { name: sink }\n"
         "    - { name: audit, kind: sink, from: map, input: rebalance }\n" /* fan-out */
-        "  faults:\n    - { at: 3ms, crash: job }\n"
-        "    - { at: 4100us, crash: job }\n");
+        "faults:\n  - { do: crash, at: 3ms }\n"
+        "  - { do: crash, at: 4100us }\n");
+    CU_ASSERT_EQUAL(s->records, 77); /* 231 over three source subtasks */
     char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
     CU_ASSERT(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
     sb_simscenario_t *back = parse_ok(text);
@@ -380,7 +443,7 @@ static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void
 
 static void test_classic_scenarios_parse_with_their_graph(void)
 {
-    sb_simscenario_t *s = parse_ok("name: r\nsim:\n  model: chandy-lamport\n  processes: 3\n");
+    sb_simscenario_t *s = parse_ok("name: r\n" CLASSIC "  processes: 3\n");
     CU_ASSERT_EQUAL(s->model, SB_SIM_MODEL_CLASSIC);
     CU_ASSERT_EQUAL(s->classic.edges_count, 3); /* a ring by default */
     CU_ASSERT_EQUAL(s->classic.edges[2][0], 2);
@@ -389,33 +452,36 @@ static void test_classic_scenarios_parse_with_their_graph(void)
     CU_ASSERT(s->classic.fifo);
     CU_ASSERT_EQUAL(s->classic.duration_ns, 4 * s->classic.snapshot_interval_ns);
     free(s);
-    s = parse_ok("name: c\nsim:\n  model: chandy-lamport\n  processes: 4\n  graph: complete\n"
+    s = parse_ok("name: c\n" CLASSIC "  processes: 4\n  graph: complete\n"
                  "  initiators: [1, 3]\n  fifo: false\n");
     CU_ASSERT_EQUAL(s->classic.edges_count, 12);
     CU_ASSERT_EQUAL(s->classic.initiators[1], 3);
     CU_ASSERT_FALSE(s->classic.fifo);
     free(s);
-    s = parse_ok("name: b\nsim:\n  model: chandy-lamport\n  graph: bidirectional-ring\n");
+    s = parse_ok("name: b\n" CLASSIC "  graph: bidirectional-ring\n");
     CU_ASSERT_EQUAL(s->classic.edges_count, 8);
     free(s);
 }
 
 static void test_classic_rules_are_enforced(void)
 {
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  records: 5\n",
-                "t.yaml:4: sim.records: not a key of model: chandy-lamport");
+    parse_fails("name: x\n" CLASSIC "input:\n  records: 5\n",
+                "t.yaml:5: input: not a key of model: chandy-lamport");
+    parse_fails("name: x\n" CLASSIC "  source_interval: 5us\n",
+                "t.yaml:4: sim.source_interval: not a key of model: chandy-lamport");
     parse_fails("name: x\nsim:\n  processes: 3\n" CHAIN,
                 "t.yaml:3: sim.processes: a key of model: chandy-lamport");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+    parse_fails("name: x\n" CLASSIC CHAIN, "a chandy-lamport scenario has processes");
+    parse_fails("name: x\n" CLASSIC "  processes: 3\n"
                 "  graph: [[0, 1], [1, 2]]\n  initiators: [1]\n",
                 "process 0 cannot be reached from initiator 1");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+    parse_fails("name: x\n" CLASSIC "  processes: 3\n"
                 "  graph: [[0, 1], [1, 1]]\n", "a process does not send to itself");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n"
+    parse_fails("name: x\n" CLASSIC "  processes: 3\n"
                 "  graph: [[0, 1], [1, 0], [0, 1]]\n", "channel [0, 1] twice");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  processes: 3\n  initiators: [5]\n",
+    parse_fails("name: x\n" CLASSIC "  processes: 3\n  initiators: [5]\n",
                 "no process 5");
-    parse_fails("name: x\nsim:\n  model: chandy-lamport\n  mutant: snapshot-on-first-barrier\n",
+    parse_fails("name: x\n" CLASSIC "mutant: snapshot-on-first-barrier\n",
                 "knows none and drop-channel-state");
 }
 
@@ -433,7 +499,7 @@ static sb_topology_t *topology_of(const char *yaml, sb_simscenario_t **s)
 static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
 {
     sb_simscenario_t *s;
-    sb_topology_t *t = topology_of(        "name: w\nsim:\n  stages:\n"
+    sb_topology_t *t = topology_of(        "name: w\npipeline:\n  stages:\n"
         "    - { name: source, parallelism: 2 }\n"
         "    - { name: map, parallelism: 2, input: forward }\n"
         "    - { name: sink, parallelism: 3, input: rebalance }\n", &s);
@@ -466,7 +532,7 @@ static void test_topology_wires_channels_as_the_runtime_numbers_them(void)
 static void test_topology_merges_stages_and_keeps_each_path_to_the_sink(void)
 {
     sb_simscenario_t *s;
-    sb_topology_t *t = topology_of(        "name: m\nsim:\n  stages:\n"
+    sb_topology_t *t = topology_of(        "name: m\npipeline:\n  stages:\n"
         "    - { name: a, kind: source, parallelism: 2 }\n"
         "    - { name: b, kind: source }\n"
         "    - { name: fa, kind: filter, from: a, input: forward, parallelism: 2, keep_every: 2 }\n"
@@ -494,28 +560,28 @@ static void test_fan_out_rules_are_enforced(void)
 {
     /* b is listed after a reads it: from: may only name earlier stages,
      * which is what keeps the graph free of cycles. */
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+    parse_fails("name: x\npipeline:\n  stages:\n    - { name: source }\n"
                 "    - { name: a, kind: map, from: b }\n    - { name: b, kind: map, from: a }\n"
                 "    - { name: sink, from: b }\n",
                 "from: 'b' is not a stage listed before this one (stages come upstream first: "
                 "the graph has no cycle)");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+    parse_fails("name: x\npipeline:\n  stages:\n    - { name: source }\n"
                 "    - { name: a, kind: map, from: a }\n    - { name: sink }\n",
                 "from: 'a' is not a stage listed before this one");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n"
+    parse_fails("name: x\npipeline:\n  stages:\n    - { name: source }\n"
                 "    - { name: a, kind: map, from: source }\n"
                 "    - { name: b, kind: map, from: source }\n    - { name: sink, from: a }\n",
-                "t.yaml:6: sim.stages: 'b' feeds no stage");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: sink }\n"
+                "t.yaml:6: pipeline.stages: 'b' feeds no stage");
+    parse_fails("name: x\npipeline:\n  stages:\n    - { name: source }\n    - { name: sink }\n"
                 "    - { name: audit, kind: sink, from: sink }\n",
-                "t.yaml:6: sim.stages[2]: reads from the sink 'sink' (a sink feeds nothing)");
-    parse_fails("name: x\nsim:\n  stages:\n    - { name: source }\n    - { name: s2, kind: source }\n"
+                "t.yaml:6: pipeline.stages[2]: reads from the sink 'sink' (a sink feeds nothing)");
+    parse_fails("name: x\npipeline:\n  stages:\n    - { name: source }\n    - { name: s2, kind: source }\n"
                 "    - { name: sink, from: [source, s2] }\n"
                 "    - { name: other, kind: source, from: sink }\n",
                 "a source reads no stage");
     /* Four layers of two-way fan-out and merge: 2^4 = 16 paths fit, 2^5 not. */
     char yaml[2048];
-    int o = snprintf(yaml, sizeof yaml, "name: x\nsim:\n  stages:\n    - { name: s, kind: source }\n");
+    int o = snprintf(yaml, sizeof yaml, "name: x\npipeline:\n  stages:\n    - { name: s, kind: source }\n");
     const char *prev = "s";
     char names[6][2][8], both[6][32];
     for (int l = 0; l < 5; l++) {
@@ -541,7 +607,7 @@ static void test_fan_out_rules_are_enforced(void)
 static void test_topology_fans_out_into_groups_and_numbers_the_paths(void)
 {
     sb_simscenario_t *s;
-    sb_topology_t *t = topology_of(        "name: f\nsim:\n  stages:\n"
+    sb_topology_t *t = topology_of(        "name: f\npipeline:\n  stages:\n"
         "    - { name: source, parallelism: 2 }\n"
         "    - { name: map, parallelism: 2 }\n"
         "    - { name: filter, from: map, parallelism: 3, input: hash, keep_every: 3 }\n"

@@ -22,8 +22,13 @@
 
 #include "trace.h"
 #include "twophase.h"
+#include "vocab.h"
 
-typedef enum task_kind { KIND_SOURCE, KIND_MAP, KIND_FILTER, KIND_COUNT, KIND_SINK } task_kind_t;
+/* The task kinds of vocab.h, under this file's short names. */
+typedef enum task_kind {
+    KIND_SOURCE = SB_STAGE_SOURCE, KIND_MAP = SB_STAGE_MAP, KIND_FILTER = SB_STAGE_FILTER,
+    KIND_COUNT = SB_STAGE_COUNT, KIND_SINK = SB_STAGE_SINK
+} task_kind_t;
 
 typedef struct cut_task {
     char name[SB_CUT_TASK_BYTES_MAX];
@@ -486,13 +491,11 @@ static int task_index(const incarnation_t *inc, const char *name)
 
 static bool kind_parse(const char *s, task_kind_t *kind)
 {
-    static const char *names[] = { "source", "map", "filter", "count", "sink" };
-    for (int k = 0; k < 5; k++)
-        if (s != NULL && strcmp(s, names[k]) == 0) {
-            *kind = (task_kind_t)k;
-            return true;
-        }
-    return false;
+    int k = sb_stage_kind_from_name(s);
+    if (k < 0)
+        return false;
+    *kind = (task_kind_t)k;
+    return true;
 }
 
 static void open_release(cut_open_t *cp)
