@@ -74,6 +74,7 @@ run: check-deps
 	./$(B)/snapbed run $(SCENARIO)
 
 test: check-deps
+	@$(MAKE) --no-print-directory layers
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory scenarios-asan

@@ -59,7 +59,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "scenario.h"
+#include "vocab.h"
 
 #define SB_BARRIER_INPUTS_MAX 64
 #define SB_BARRIER_PENDING_MAX 16   /* announced barriers per input not yet reached */

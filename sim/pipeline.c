@@ -340,7 +340,7 @@ static void send_end(sb_pipeline_t *p, task_t *t)
 
 static bool is_source(const task_t *t)
 {
-    return t->topo->kind == SB_SIM_SOURCE;
+    return t->topo->kind == SB_STAGE_SOURCE;
 }
 
 /* The task runs again as soon as it may (now, or when it is no longer
@@ -383,7 +383,7 @@ static void capture_clear(task_t *t)
 
 static int64_t snapshot_state_bytes(const task_t *t)
 {
-    if (t->topo->kind != SB_SIM_SINK)
+    if (t->topo->kind != SB_STAGE_SINK)
         return 16;
     json_t *pending = json_object_get(t->taken.sink_state, "pending");
     return 16 + 32 * (int64_t)json_array_size(pending);
@@ -401,7 +401,7 @@ static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_field
                          sb_err_t *err)
 {
     task_t *t = ctx;
-    if (t->topo->kind == SB_SIM_SINK) {
+    if (t->topo->kind == SB_STAGE_SINK) {
         if (sb_sink_stage(&t->sink, id, err) != 0)
             return -1;
         t->last_snapshot_id = id;
@@ -415,7 +415,7 @@ static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_field
     if (is_source(t))
         sb_subtask_fields_add(cut, ",\"offsets\":{\"%d\":%" PRId64 "}", t->topo->partition,
                               t->next_offset);
-    if (t->topo->kind == SB_SIM_SINK) {
+    if (t->topo->kind == SB_STAGE_SINK) {
         sb_subtask_fields_add(cut, ",\"pending\":[");
         json_t *pending = json_object_get(t->taken.sink_state, "pending"), *u;
         size_t k;
@@ -572,23 +572,12 @@ static const sb_subtask_ops_t subtask_ops = {
     .unblocked = op_unblocked,
 };
 
-static sb_stage_kind_t stage_kind(const task_t *t)
-{
-    switch (t->topo->kind) {
-    case SB_SIM_SOURCE: return SB_STAGE_SOURCE;
-    case SB_SIM_MAP: return SB_STAGE_MAP;
-    case SB_SIM_FILTER: return SB_STAGE_FILTER;
-    case SB_SIM_SINK: return SB_STAGE_SINK;
-    }
-    return SB_STAGE_MAP;
-}
-
 static void subtask_init(sb_pipeline_t *p, task_t *t)
 {
     if (!is_source(t))
         sb_barrier_init(t->barrier, t->topo->inputs_count, &p->bcfg);
     capture_clear(t);
-    sb_subtask_config_t cfg = { .name = t->topo->name, .kind = stage_kind(t),
+    sb_subtask_config_t cfg = { .name = t->topo->name, .kind = t->topo->kind,
                                 .mutant = p->s->mutant, .inputs_count = t->topo->inputs_count,
                                 .outputs_count = t->topo->outputs_count,
                                 .input_channel = t->topo->inputs,
@@ -613,7 +602,7 @@ static void job_finished(sb_pipeline_t *p)
  * is committed; the job, once every sink is. */
 static void sink_check_done(sb_pipeline_t *p, task_t *t)
 {
-    if (t->topo->kind != SB_SIM_SINK || t->done || !t->input_ended ||
+    if (t->topo->kind != SB_STAGE_SINK || t->done || !t->input_ended ||
         t->sink.pending_count > 0 || t->sink.committed_upto < t->last_snapshot_id)
         return;
     t->done = true;
@@ -652,7 +641,7 @@ static void sink_emit(void *ctx, const char *event, json_t *fields)
 
 static bool keeps(const task_t *t, sb_simstore_rec_t rec)
 {
-    return t->topo->kind != SB_SIM_FILTER || rec.offset % t->stage->keep_every == 0;
+    return t->topo->kind != SB_STAGE_FILTER || rec.offset % t->stage->keep_every == 0;
 }
 
 /* One copy of a record on its way out: the channel and the copy, whose
@@ -667,7 +656,7 @@ typedef struct emit {
  * filter drops it. Returns the number of copies. */
 static int route(const task_t *t, sb_simstore_rec_t rec, emit_t *out)
 {
-    if (t->topo->kind == SB_SIM_SINK || !keeps(t, rec))
+    if (t->topo->kind == SB_STAGE_SINK || !keeps(t, rec))
         return 0;
     for (int g = 0; g < t->topo->groups_count; g++) {
         sb_simstore_rec_t copy = rec;
@@ -697,7 +686,7 @@ static void process(sb_pipeline_t *p, task_t *t, sb_simstore_rec_t rec, const em
                     int n)
 {
     t->processed++;
-    if (t->topo->kind == SB_SIM_SINK) {
+    if (t->topo->kind == SB_STAGE_SINK) {
         sb_err_t err = { { 0 } };
         if (sb_sink_append(&t->sink, rec.partition, rec.offset, t->sink_value,
                            t->sink_value_len, &err) != 0)
@@ -864,7 +853,7 @@ static void coord_complete(sb_pipeline_t *p, int64_t id)
     p->stats.checkpoints_completed++;
     p->stats.last_completed = id;
     for (int i = 0; i < p->topo.tasks_count; i++)
-        if (p->tasks[i].topo->kind == SB_SIM_SINK)
+        if (p->tasks[i].topo->kind == SB_STAGE_SINK)
             sb_engine_after(p->e, sb_rng_draw(&p->e->rng, &p->s->rpc_delay), EV_NOTIFY, i, id);
 }
 
@@ -958,7 +947,7 @@ static void trace_job_graph(sb_pipeline_t *p)
     for (int i = 0; i < p->topo.tasks_count; i++) {
         const sb_topology_task_t *t = &p->topo.tasks[i];
         sb_tracebuf_printf(TB(p), "%s{\"name\":\"%s\",\"kind\":\"%s\",\"subtask\":%d}",
-                           i ? "," : "", t->name, sb_simscenario_kind_name(t->kind), t->subtask);
+                           i ? "," : "", t->name, sb_stage_kind_name(t->kind), t->subtask);
     }
     sb_tracebuf_printf(TB(p), "],\"channels\":[");
     for (int c = 0; c < p->topo.channels_count; c++) {
@@ -994,7 +983,7 @@ static void reset_task(sb_pipeline_t *p, task_t *t)
     memset(t->rr, 0, sizeof t->rr);
     t->processed = t->next_offset = 0;
     t->last_snapshot_id = 0;
-    if (t->topo->kind == SB_SIM_SINK) {
+    if (t->topo->kind == SB_STAGE_SINK) {
         sb_sink_destroy(&t->sink);
         sb_sink_init(&t->sink, &p->output, NULL, t->topo->sink, t->topo->name);
         t->sink.emit = sink_emit;
@@ -1054,7 +1043,7 @@ static bool replays(const sb_pipeline_t *p, const task_t *t)
 {
     if (p->s->mutant == SB_MUTANT_DROP_CHANNEL_STATE)
         return false;
-    return t->topo->kind != SB_SIM_SINK || p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE;
+    return t->topo->kind != SB_STAGE_SINK || p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE;
 }
 
 static void restore(sb_pipeline_t *p)
@@ -1076,7 +1065,7 @@ static void restore(sb_pipeline_t *p)
         const sb_simstore_snapshot_t *snap = restored_snapshot(p, id, i);
         t->next_offset = snap != NULL ? snap->next_offset : 0;
         t->processed = snap != NULL ? snap->processed : 0;
-        if (t->topo->kind == SB_SIM_SINK)
+        if (t->topo->kind == SB_STAGE_SINK)
             restore_sink(p, t, snap, id);
     }
     for (int i = 0; i < p->topo.tasks_count; i++) {
@@ -1358,7 +1347,7 @@ sb_pipeline_t *sb_pipeline_new(const sb_simscenario_t *s, sb_engine_t *e)
             sb_pipeline_free(p);
             return NULL;
         }
-        if (t->topo->kind == SB_SIM_SINK)
+        if (t->topo->kind == SB_STAGE_SINK)
             t->sink_value = sink_value(p, t->topo->stage, &t->sink_value_len);
     }
     /* The sinks' object store: a mem:// namespace of this pipeline's own
@@ -1440,7 +1429,7 @@ static int expect_output(const sb_pipeline_t *p, sb_eo_t *eo, sb_err_t *err)
 {
     for (int i = 0; i < p->topo.tasks_count; i++) {
         const sb_topology_task_t *t = &p->topo.tasks[i];
-        if (t->kind != SB_SIM_SOURCE)
+        if (t->kind != SB_STAGE_SOURCE)
             continue;
         for (int path = 0; path < p->topo.paths[t->stage]; path++)
             for (int64_t off = 0; off < p->s->records; off++) {
@@ -1506,12 +1495,12 @@ static void script_scenario(const sb_script_t *sc, sb_simscenario_t *s)
     s->trace_records = false;
     s->channel_capacity = SB_SIMSCENARIO_CAPACITY_MAX;
     s->stages_count = 3;
-    s->stages[0] = (sb_simscenario_stage_t){ .name = "source", .kind = SB_SIM_SOURCE,
+    s->stages[0] = (sb_simscenario_stage_t){ .name = "source", .kind = SB_STAGE_SOURCE,
                                               .parallelism = sc->inputs, .keep_every = 1 };
-    s->stages[1] = (sb_simscenario_stage_t){ .name = "map", .kind = SB_SIM_MAP, .parallelism = 1,
+    s->stages[1] = (sb_simscenario_stage_t){ .name = "map", .kind = SB_STAGE_MAP, .parallelism = 1,
                                               .input = SB_CONNECTION_REBALANCE, .input_set = true,
                                               .from = { 0 }, .from_count = 1, .keep_every = 1 };
-    s->stages[2] = (sb_simscenario_stage_t){ .name = "sink", .kind = SB_SIM_SINK, .parallelism = 1,
+    s->stages[2] = (sb_simscenario_stage_t){ .name = "sink", .kind = SB_STAGE_SINK, .parallelism = 1,
                                               .input = SB_CONNECTION_FORWARD, .input_set = true,
                                               .from = { 1 }, .from_count = 1, .keep_every = 1 };
 }

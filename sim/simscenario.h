@@ -82,11 +82,7 @@ typedef enum sb_simscenario_protocol {
 /* A sim stage's kind is vocab.h's sb_stage_kind_t: a map passes every
  * record, a filter keeps records whose offset % keep_every == 0, a sink
  * commits what it received in two phases; the simulator has no count (a
- * count stage of a scenario is simulated as a map). The three names below
- * are kept until sim/pipeline.c uses SB_STAGE_*; then they go. */
-#define SB_SIM_SOURCE SB_STAGE_SOURCE
-#define SB_SIM_FILTER SB_STAGE_FILTER
-#define SB_SIM_SINK SB_STAGE_SINK
+ * count stage of a scenario is simulated as a map). */
 
 typedef struct sb_simscenario_stage {
     char name[SB_SIMSCENARIO_STAGE_NAME_BYTES_MAX];
@@ -226,8 +222,6 @@ int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len);
 #define SB_SIMSCENARIO_TEXT_MAX 16384        /* what format writes at most */
 
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);
-/* Kept for sim/pipeline.c until it calls sb_stage_kind_name. */
-#define sb_simscenario_kind_name sb_stage_kind_name
 const char *sb_simscenario_model_name(sb_simscenario_model_t m);
 const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k); /* "crash: task", … */
 
