@@ -53,8 +53,9 @@ static void usage(FILE *f)
             "  --explore N    run N seeds; exit 1 if any is violated\n"
             "  --jobs J       threads for --explore (default: the cores online)\n"
             "  --shrink       shrink the failing seed (see above)\n"
-            "  --check        parse and check the scenario only (and print the notes on\n"
-            "                 what the simulator maps or ignores); run nothing\n"
+            "  --check        parse and check the scenario only, run nothing: exit 0 for a\n"
+            "                 good file (one for snapbed run only included, said so), with\n"
+            "                 the notes on what the simulator maps or ignores; 2 otherwise\n"
             "  --step[=WHEN]  teaching mode: tell the run event by event, one line each;\n"
             "                 on a terminal, pause after each event (default), after each\n"
             "                 checkpoint (--step=checkpoint) or never (--step=none)\n"
@@ -515,6 +516,17 @@ int sb_cmd_sim(int argc, char **argv)
     sb_simscenario_t *s = malloc(sizeof *s);
     sb_err_t err = { { 0 } };
     char notes[SB_SIMSCENARIO_NOTES_MAX] = "";
+    if (a.check) { /* parse only: a file for snapbed run only is a good file too */
+        sb_scenario_t *sc = malloc(sizeof *sc);
+        int loaded = sc != NULL ? sb_scenario_load(sc, a.scenario, &err) : -1;
+        if (loaded == 0 && sc->runs == SB_RUNS_REAL_ONLY) {
+            printf("%s: ok (for snapbed run only: %s)\n", a.scenario, sc->runs_why);
+            free(sc);
+            free(s);
+            return SB_EXIT_OK;
+        }
+        free(sc);
+    }
     if (s == NULL || sb_simscenario_load_notes(s, a.scenario, notes, sizeof notes, &err) != 0) {
         fprintf(stderr, "snapbed sim: %s.\n", s == NULL ? "out of memory" : err.msg);
         free(s);

@@ -172,8 +172,30 @@ python3 tests/sim-step.py "$bin" "$out" > "$out/step-pty.log" 2>&1 ||
 
 echo "=== usage"
 "$bin" sim > /dev/null 2>&1; [ $? -eq 2 ] || fail "no scenario: want exit 2"
-"$bin" sim scenarios/quickstart.yaml -o "$out/not-sim" > /dev/null 2>&1
-[ $? -eq 2 ] || fail "a runtime scenario: want exit 2"
+"$bin" sim scenarios/broker-kill.yaml -o "$out/not-sim" > /dev/null 2> "$out/not-sim.err"
+[ $? -eq 2 ] || fail "a scenario for snapbed run only: want exit 2"
+[ "$(wc -l < "$out/not-sim.err")" -eq 1 ] && grep -q "is for snapbed run only: " "$out/not-sim.err" ||
+    fail "a scenario for snapbed run only: want one sentence (see $out/not-sim.err)"
+"$bin" run scenarios/sim/cl-ring.yaml -o "$out/not-run" > /dev/null 2> "$out/not-run.err"
+[ $? -eq 2 ] || fail "snapbed run on a scenario for snapbed sim only: want exit 2"
+grep -q "is for snapbed sim only: " "$out/not-run.err" ||
+    fail "snapbed run on a scenario for snapbed sim only: want one sentence"
+"$bin" sim scenarios/quickstart.yaml -q -o "$out/quickstart" > /dev/null 2>&1 ||
+    fail "quickstart.yaml in the simulator: want a verdict and exit 0"
+
+echo "=== every YAML example of the docs parses (snapbed sim --check)"
+mkdir -p "$out/docs"
+for doc in docs/scenarios.md docs/sim.md docs/teaching.md; do
+    awk -v dir="$out/docs" -v base="$(basename "$doc" .md)" '
+        /^```yaml$/ { n++; file = dir "/" base "-" n ".yaml"; on = 1; next }
+        /^```/ { on = 0 }
+        on { print > file }' "$doc"
+done
+for f in "$out"/docs/*.yaml; do
+    [ -e "$f" ] || continue
+    "$bin" sim "$f" --check > /dev/null 2> "$f.err" ||
+        fail "the example $(basename "$f") of the docs does not parse: $(tail -1 "$f.err")"
+done
 "$bin" sim scenarios/sim/diamond.yaml -o "$out/diamond" > /dev/null 2>&1
 [ $? -eq 2 ] || fail "a folder in use: want exit 2"
 "$bin" sim --help > /dev/null 2>&1 || fail "--help: want exit 0"

@@ -1,6 +1,7 @@
 /* test_sim_scenario.c — sim scenario files and the job graph built from
  * them: defaults, the example of the issue, every rule of the topology,
  * and errors that name the file, the line and the key. */
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -694,6 +695,134 @@ static void test_routing_forward_rebalance_hash(void)
         CU_ASSERT(hits[o] > 800);
 }
 
+/* ------------------------------------------------- the one language */
+
+/* Every file of scenarios/ (globbed now, so a new one is covered): it
+ * parses; one that the simulator can run formats to a text that parses back
+ * to the same values; one for snapbed run only is refused by the simulator
+ * with one sentence naming the command it is for. */
+static void test_every_scenario_file_parses_and_round_trips_through_format(void)
+{
+    glob_t g;
+    CU_ASSERT_EQUAL_FATAL(glob("scenarios/*.yaml", 0, NULL, &g), 0);
+    CU_ASSERT_EQUAL(glob("scenarios/*/*.yaml", GLOB_APPEND, NULL, &g), 0);
+    CU_ASSERT(g.gl_pathc >= 50);
+    sb_scenario_t *sc = malloc(sizeof *sc);
+    sb_simscenario_t *s = malloc(sizeof *s);
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    int simulated = 0, refused = 0;
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        const char *file = g.gl_pathv[i];
+        sb_err_t err = { { 0 } };
+        int rc = sb_scenario_load(sc, file, &err);
+        if (rc != 0)
+            fprintf(stderr, "\n    %s\n", err.msg);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        rc = sb_simscenario_from_scenario(s, sc, NULL, 0, &err);
+        if (sc->runs == SB_RUNS_REAL_ONLY) {
+            CU_ASSERT_EQUAL(rc, -1);
+            ASSERT_HAS(err.msg, " is for snapbed run only: ");
+            CU_ASSERT_PTR_NULL(strchr(err.msg, '\n'));
+            refused++;
+            continue;
+        }
+        if (rc != 0)
+            fprintf(stderr, "\n    %s\n", err.msg);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        CU_ASSERT_FATAL(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+        sb_simscenario_t *back = malloc(sizeof *back);
+        rc = sb_simscenario_parse(back, file, text, &err);
+        if (rc != 0)
+            fprintf(stderr, "\n    %s: %s\n", file, err.msg);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        expect_same(s, back);
+        CU_ASSERT_EQUAL(s->restart_delay_ns, back->restart_delay_ns);
+        free(back);
+        simulated++;
+    }
+    CU_ASSERT(simulated >= 40);
+    CU_ASSERT(refused >= 5);
+    free(text);
+    free(s);
+    free(sc);
+    globfree(&g);
+}
+
+/* Which command a file is for, and the one sentence of the other. */
+static void test_a_file_for_one_command_is_refused_by_the_other_in_one_sentence(void)
+{
+    sb_scenario_t *sc = malloc(sizeof *sc);
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml", "name: x\n" DIAMOND "faults:\n"
+                                            "  - { do: { crash: task, task: map-1 }, at: 5ms }\n",
+                                            &err), 0);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_SIM_ONLY);
+    /* pipeline.stages comes first: the real engine runs the short form only */
+    ASSERT_HAS(sc->runs_why, "not pipeline.stages");
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml", "name: x\nfaults:\n"
+                                            "  - { do: { slow: map-0, process_time: 1ms }, at: "
+                                            "5ms, for: 1ms }\n", &err), 0);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_SIM_ONLY);
+    CU_ASSERT_STRING_EQUAL(sc->runs_why, "faults[0] (slow) has no real counterpart");
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml", "name: x\nfaults:\n"
+                                            "  - { do: { broker: rtt, ms: 5 }, at: 1s, "
+                                            "for: 1s }\n", &err), 0);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_REAL_ONLY);
+    sb_simscenario_t *s = malloc(sizeof *s);
+    CU_ASSERT_EQUAL(sb_simscenario_from_scenario(s, sc, NULL, 0, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.msg, "t.yaml is for snapbed run only: faults[0] (broker) needs "
+                           "Kafka");
+    /* A shared file runs in both; mode: narrows it, never widens it. */
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml", "name: x\nmode: sim\n", &err), 0);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_SIM_ONLY);
+    CU_ASSERT_STRING_EQUAL(sc->runs_why, "it says mode: sim");
+    CU_ASSERT_EQUAL(sb_scenario_parse(sc, "t.yaml", "name: x\nmode: sim\nfaults:\n"
+                                      "  - { do: { broker: rtt, ms: 5 }, at: 1s, for: 1s }\n",
+                                      &err), -1);
+    ASSERT_HAS(err.msg, "t.yaml:2: mode: this scenario is for snapbed run only: faults[0] "
+               "(broker) needs Kafka");
+    CU_ASSERT_EQUAL(sb_scenario_parse(sc, "t.yaml", "name: x\nmode: always\n", &err), -1);
+    ASSERT_HAS(err.msg, "t.yaml:2: mode: unknown mode 'always' (sim, run, both)");
+    CU_ASSERT_EQUAL(sb_scenario_parse(sc, "t.yaml", "name: x\nfaults:\n"
+                                      "  - { do: { slow: map-0, process_time: 1ms }, at: 5ms, "
+                                      "for: 1ms }\n  - { do: crash-loop, at: 1s, count: 2, "
+                                      "after: 100ms }\n", &err), -1);
+    ASSERT_HAS(err.msg, "neither command can run this");
+    free(s);
+    free(sc);
+}
+
+/* What the simulator maps or ignores, one note a line. */
+static void test_the_simulator_notes_what_it_maps_or_ignores(void)
+{
+    sb_scenario_t *sc = malloc(sizeof *sc);
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_err_t err = { { 0 } };
+    char notes[SB_SIMSCENARIO_NOTES_MAX];
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml",
+        "name: x\ninput: { records: 1000, topic: words }\n"
+        "pipeline:\n  parallelism: 2\n  source: { records_per_s: 20000 }\n  count: true\n"
+        "state.checkpoints.num-retained: 2\n"
+        "faults:\n  - { do: { throttle: sink, records_per_s: 1000 }, at: 5ms, for: 5ms }\n",
+        &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_from_scenario(s, sc, notes, sizeof notes, &err), 0);
+    ASSERT_HAS(notes, "note: pipeline.source.records_per_s 20000 is simulated as one record "
+               "every 100000ns per source subtask (sim.source_interval)\n");
+    ASSERT_HAS(notes, "note: pipeline.count is simulated as a map");
+    ASSERT_HAS(notes, "note: faults[0]: throttle sink is simulated as a slow fault on each of "
+               "its subtasks (process_time 2000us)\n");
+    ASSERT_HAS(notes, "note: snapbed sim ignores what only a real run means: input.topic, "
+               "state.checkpoints.num-retained\n");
+    CU_ASSERT_EQUAL(s->source_interval_ns, 100000);
+    CU_ASSERT_EQUAL(s->faults_count, 2); /* one slow fault per sink subtask */
+    /* A file that states only what both commands mean gets no note. */
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml", "name: x\n" CHAIN, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_from_scenario(s, sc, notes, sizeof notes, &err), 0);
+    CU_ASSERT_STRING_EQUAL(notes, "");
+    free(s);
+    free(sc);
+}
+
 void test_sim_scenario_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -729,6 +858,12 @@ void test_sim_scenario_register(void)
         { "fan-out rules are enforced", test_fan_out_rules_are_enforced },
         { "topology fans out into groups and numbers the paths",
           test_topology_fans_out_into_groups_and_numbers_the_paths },
+        { "every scenario file parses and round-trips through format",
+          test_every_scenario_file_parses_and_round_trips_through_format },
+        { "a file for one command is refused by the other in one sentence",
+          test_a_file_for_one_command_is_refused_by_the_other_in_one_sentence },
+        { "the simulator notes what it maps or ignores",
+          test_the_simulator_notes_what_it_maps_or_ignores },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);
