@@ -50,7 +50,8 @@ help:
 	@echo "                and the report in headless Chromium"
 	@echo "make test-report a real run's report.html in headless Chromium (screenshot in out/)"
 	@echo "make test-viz   real runs drawn by snapbed viz (quick start, mutant, teaching runs)"
-	@echo "make test-sim   every scenarios/sim/ run simulated, checked and drawn; determinism"
+	@echo "make test-sim   every scenarios/sim/ run simulated, checked and drawn; determinism;"
+	@echo "                every kill and crash-point scenario over 100 seeds, every mutant caught"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make layers     includes point down only: cli → viz → sim → verify, faultinject → runtime"
@@ -144,6 +145,7 @@ test-real: check-deps
 # folder, byte-identical traces for a seed.
 test-sim: $(B)/snapbed
 	bash tests/sim.sh
+	bash tests/sim-faults.sh
 
 # The layer rule of docs/design.md, from the #include lines (no build
 # needed): first tests/layers.sh shows on a planted tree that the check can

@@ -667,11 +667,12 @@ static void subtask_init(task_t *t)
 /* ------------------------------------------------------------- the sink */
 
 /* Between two uploads of one commit: the mid-commit crash point. */
-static void sink_on_published(void *ctx, int64_t checkpoint_id)
+static bool sink_on_published(void *ctx, int64_t checkpoint_id)
 {
     task_t *t = ctx;
     crash_point(t->job, SB_POINT_SINK_MID_COMMIT, checkpoint_id,
                 is_final_checkpoint(t->job, checkpoint_id));
+    return true; /* a real crash does not return */
 }
 
 static void sink_poll_notifications(task_t *t)

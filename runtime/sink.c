@@ -183,8 +183,13 @@ int sb_sink_commit(sb_sink_t *k, int64_t upto, sb_err_t *err)
                     json_pack("{s:I,s:s,s:b,s:I}", "checkpoint", (json_int_t)p->checkpoint_id,
                               "key", p->key, "published", rc == SB_STORE_OK,
                               "completed_checkpoint", (json_int_t)upto));
-        if (k->on_published != NULL && rc == SB_STORE_OK)
-            k->on_published(k->on_published_ctx, p->checkpoint_id);
+        if (k->on_published != NULL && rc == SB_STORE_OK &&
+            !k->on_published(k->on_published_ctx, p->checkpoint_id)) {
+            for (int j = i + 1; j < k->pending_count; j++)
+                k->pending[kept++] = k->pending[j];
+            k->pending_count = kept;
+            return SB_SINK_STOPPED; /* died between two uploads */
+        }
     }
     k->pending_count = kept;
     if (upto > k->committed_upto)
@@ -253,7 +258,8 @@ int sb_sink_restore(sb_sink_t *k, json_t *state, int64_t restored_id, sb_err_t *
         return -1;
     /* Every pending upload of the snapshot belongs to a checkpoint <= the
      * restored one, which completed: publish them. */
-    if (sb_sink_commit(k, restored_id, err) != 0)
-        return -1;
+    int rc = sb_sink_commit(k, restored_id, err);
+    if (rc != 0)
+        return rc;
     return sb_sink_abort_orphans(k, err);
 }

@@ -49,8 +49,10 @@ typedef struct sb_sink {
     int64_t committed_upto;          /* newest completed checkpoint committed */
     bool mutant_overwrite;           /* SB_MUTANT_OVERWRITE_PUBLISHED */
     /* Called after each upload a commit publishes (may be NULL): where a
-     * fault harness can crash between two uploads of one commit. */
-    void (*on_published)(void *ctx, int64_t checkpoint_id);
+     * fault harness can crash between two uploads of one commit. Returns
+     * false when the incarnation died there (the simulator: a real crash
+     * never returns); the commit then stops, SB_SINK_STOPPED. */
+    bool (*on_published)(void *ctx, int64_t checkpoint_id);
     void *on_published_ctx;
     /* Where the sink's events (sink_stage, sink_commit, sink_abort) go
      * instead of `trace` (may be NULL): the simulator's virtual-time trace.
@@ -74,11 +76,16 @@ int sb_sink_stage(sb_sink_t *k, int64_t id, sb_err_t *err);
 /* The snapshot: {"pending": [{checkpoint, key, upload_id, parts}, …]}. */
 json_t *sb_sink_state(const sb_sink_t *k);
 
-/* Checkpoint `upto` completed: publishes every pending upload <= upto. */
+enum { SB_SINK_STOPPED = 1 };
+
+/* Checkpoint `upto` completed: publishes every pending upload <= upto.
+ * Returns 0, SB_SINK_STOPPED when on_published said the incarnation died
+ * (what is left stays pending), or -1 on error. */
 int sb_sink_commit(sb_sink_t *k, int64_t upto, sb_err_t *err);
 
 /* Restores from the snapshot of completed checkpoint `restored_id` (state
- * may be NULL when nothing was restored), then aborts orphan uploads. */
+ * may be NULL when nothing was restored), then aborts orphan uploads.
+ * Returns 0, SB_SINK_STOPPED (see sb_sink_commit) or -1. */
 int sb_sink_restore(sb_sink_t *k, json_t *state, int64_t restored_id, sb_err_t *err);
 
 /* Aborts every upload of this subtask that is not pending: uploads of

@@ -35,6 +35,7 @@
 
 #include "barrier.h"
 #include "coordinator.h"
+#include "crashpoint.h"
 #include "simstore.h"
 #include "sink.h"
 #include "store.h"
@@ -46,6 +47,9 @@
 #define ANN_RING 32            /* announcements in transit on one channel */
 #define TRIGGERS_RING 64       /* trigger times of recent checkpoints, by id */
 #define REC_BYTES 16           /* a record in state: partition and offset */
+#define KILLS_MAX 64           /* random kills planned in one run */
+#define RANDOM_KILL_FROM 0.10  /* seeded kills fall in this share of the input, */
+#define RANDOM_KILL_TO 0.90    /* as snapbed run plans them (cli/run.c) */
 
 enum {
     EV_RESTART = 1,            /* a: -; start the next incarnation */
@@ -136,6 +140,13 @@ struct sb_pipeline {
     int64_t trigger_ns[TRIGGERS_RING];
     bool fault_fired[SB_SIMSCENARIO_FAULTS_MAX];
     bool fault_ended[SB_SIMSCENARIO_FAULTS_MAX]; /* spike, slow: fault_ended traced */
+    uint64_t seed;
+    /* crash points: hits in this incarnation, per fault (as a worker counts) */
+    int64_t point_hits[SB_SIMSCENARIO_FAULTS_MAX];
+    /* random kills: seeded shares of the input, in order; one at a time */
+    struct { int fault; double fraction; bool fired; } kills[KILLS_MAX];
+    int kills_count, kills_next;
+    int64_t paused_until_ns;   /* pause: the job is frozen until then; 0 none */
     sb_pipeline_stats_t stats;
 };
 
@@ -347,8 +358,8 @@ static bool is_source(const task_t *t)
  * busy); one wake-up queued at a time. */
 static void wake(sb_pipeline_t *p, task_t *t)
 {
-    if (t->scheduled || t->dead)
-        return;
+    if (t->scheduled || t->dead || !p->running)
+        return; /* !running: it died in this very handler (a crash point) */
     t->scheduled = true;
     if (is_source(t))
         sb_engine_at(p->e, t->next_emit_ns > NOW(p) ? t->next_emit_ns : NOW(p), EV_SOURCE_EMIT,
@@ -369,6 +380,7 @@ static void room_made(sb_pipeline_t *p, int c)
 }
 
 static const char *sink_value(const sb_pipeline_t *p, int stage, size_t *len);
+static bool crash_point_hit(sb_pipeline_t *p, sb_crash_point_t point, int64_t id, bool final);
 
 /* ------------------------------------------------------------ checkpoints */
 
@@ -519,6 +531,7 @@ static void op_emit(void *ctx, const char *event, int64_t id, const char *fields
 static bool op_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool final);
 
 static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto);
+static bool sink_on_published(void *ctx, int64_t checkpoint_id);
 
 static int op_sink_commit(void *ctx, int64_t upto, sb_err_t *err)
 {
@@ -615,11 +628,19 @@ static void sink_check_done(sb_pipeline_t *p, task_t *t)
 static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto)
 {
     sb_err_t err = { { 0 } };
-    if (sb_sink_commit(&t->sink, upto, &err) != 0) {
+    int rc = sb_sink_commit(&t->sink, upto, &err);
+    if (rc < 0)
         sb_engine_fail(p->e, "%s", err.msg);
-        return;
-    }
-    sink_check_done(p, t);
+    if (rc == 0)
+        sink_check_done(p, t); /* SB_SINK_STOPPED: it died mid-commit */
+}
+
+/* Between two uploads of one commit: the mid-commit crash point. */
+static bool sink_on_published(void *ctx, int64_t checkpoint_id)
+{
+    task_t *t = ctx;
+    return !crash_point_hit(t->p, SB_POINT_SINK_MID_COMMIT, checkpoint_id,
+                            checkpoint_id == t->p->final_id);
 }
 
 /* The sink's own events (sink_stage, sink_commit, sink_abort), in virtual
@@ -758,8 +779,7 @@ static void step(sb_pipeline_t *p, task_t *t)
         wake(p, t);
         return;
     }
-    sb_subtask_arrive_due(&t->sub);
-    if (t->input_ended)
+    if (!sb_subtask_arrive_due(&t->sub) || t->input_ended)
         return;
     int ready[SB_SIMSCENARIO_INPUTS_MAX], n = 0;
     for (int ci = 0; ci < t->topo->inputs_count; ci++)
@@ -803,10 +823,12 @@ static bool source_emit_one(sb_pipeline_t *p, task_t *t)
     return true;
 }
 
+static bool random_kill_due(sb_pipeline_t *p);
+
 static void source_emit(sb_pipeline_t *p, task_t *t)
 {
     t->scheduled = false;
-    if (t->finished || t->ended)
+    if (t->finished || t->ended || random_kill_due(p))
         return;
     if (NOW(p) < t->next_emit_ns) {
         wake(p, t);
@@ -839,6 +861,8 @@ static void failover(sb_pipeline_t *p, bool injected, int fault);
 
 static void coord_complete(sb_pipeline_t *p, int64_t id)
 {
+    if (crash_point_hit(p, SB_POINT_COORDINATOR_BEFORE_METADATA, id, id == p->final_id))
+        return;
     sb_simstore_complete(&p->store, id);
     int64_t bytes = 0;
     for (int i = 0; i < p->topo.tasks_count; i++) {
@@ -852,6 +876,8 @@ static void coord_complete(sb_pipeline_t *p, int64_t id)
     sb_tracebuf_end(TB(p));
     p->stats.checkpoints_completed++;
     p->stats.last_completed = id;
+    if (crash_point_hit(p, SB_POINT_COORDINATOR_AFTER_COMPLETE, id, id == p->final_id))
+        return;
     for (int i = 0; i < p->topo.tasks_count; i++)
         if (p->tasks[i].topo->kind == SB_STAGE_SINK)
             sb_engine_after(p->e, sb_rng_draw(&p->e->rng, &p->s->rpc_delay), EV_NOTIFY, i, id);
@@ -892,7 +918,7 @@ static void coord_apply(sb_pipeline_t *p, const sb_coord_out_t *out)
     }
     if (out->completed_id != 0)
         coord_complete(p, out->completed_id);
-    if (out->trigger_id != 0)
+    if (out->trigger_id != 0 && p->running)
         coord_trigger(p, out->trigger_id, out->trigger_is_final);
 }
 
@@ -989,6 +1015,8 @@ static void reset_task(sb_pipeline_t *p, task_t *t)
         t->sink.emit = sink_emit;
         t->sink.emit_ctx = t;
         t->sink.mutant_overwrite = p->s->mutant == SB_MUTANT_OVERWRITE_PUBLISHED;
+        t->sink.on_published = sink_on_published;
+        t->sink.on_published_ctx = t;
     }
     t->timeout_tick_id = 0;
     subtask_init(p, t);
@@ -998,16 +1026,20 @@ static void reset_task(sb_pipeline_t *p, task_t *t)
  * completed) and aborts what no completed checkpoint knows: runtime/sink.c's
  * restore. The drop-pending-on-restore mutant forgets the pending list, so
  * it aborts those uploads too. */
-static void restore_sink(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap,
+static bool restore_sink(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap,
                          int64_t id)
 {
     json_t *state = snap != NULL && p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE
                         ? snap->sink_state
                         : NULL;
     sb_err_t err = { { 0 } };
-    if (sb_sink_restore(&t->sink, state, id, &err) != 0)
+    int rc = sb_sink_restore(&t->sink, state, id, &err);
+    if (rc < 0)
         sb_engine_fail(p->e, "%s: restoring from checkpoint %" PRId64 ": %s", t->topo->name, id,
                        err.msg);
+    /* Then the during-restore crash point, as in the runtime: this sink
+     * re-published its pending output, others may not have yet. */
+    return rc == 0 && !crash_point_hit(p, SB_POINT_DURING_RESTORE, id, false);
 }
 
 /* The recovered channel state goes first, in the order it was in flight,
@@ -1046,7 +1078,8 @@ static bool replays(const sb_pipeline_t *p, const task_t *t)
     return t->topo->kind != SB_STAGE_SINK || p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE;
 }
 
-static void restore(sb_pipeline_t *p)
+/* Returns false when the incarnation died restoring (a crash point). */
+static bool restore(sb_pipeline_t *p)
 {
     int64_t id = p->store.latest_completed;
     if (p->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED &&
@@ -1065,8 +1098,8 @@ static void restore(sb_pipeline_t *p)
         const sb_simstore_snapshot_t *snap = restored_snapshot(p, id, i);
         t->next_offset = snap != NULL ? snap->next_offset : 0;
         t->processed = snap != NULL ? snap->processed : 0;
-        if (t->topo->kind == SB_STAGE_SINK)
-            restore_sink(p, t, snap, id);
+        if (t->topo->kind == SB_STAGE_SINK && !restore_sink(p, t, snap, id))
+            return false; /* it died (or failed) restoring */
     }
     for (int i = 0; i < p->topo.tasks_count; i++) {
         task_t *t = &p->tasks[i];
@@ -1082,6 +1115,7 @@ static void restore(sb_pipeline_t *p)
         if (snap != NULL && snap->channel_state.n > 0 && replays(p, &p->tasks[i]))
             replay(p, &p->tasks[i], snap, id);
     }
+    return true;
 }
 
 static void incarnation_start(sb_pipeline_t *p)
@@ -1098,8 +1132,11 @@ static void incarnation_start(sb_pipeline_t *p)
     p->sources_finished = p->sinks_done = 0;
     p->final_id = 0;
     p->running = true;
+    for (int i = 0; i < p->s->faults_count; i++)
+        p->point_hits[i] = 0; /* a worker counts hits per incarnation */
     trace_job_graph(p);
-    restore(p);
+    if (!restore(p))
+        return;
     sb_coord_config_t cfg = {
         .interval_ns = p->s->checkpoint_interval_ns,
         .timeout_ns = p->s->checkpoint_timeout_ns,
@@ -1120,6 +1157,13 @@ static void incarnation_start(sb_pipeline_t *p)
     sb_engine_after(p->e, p->s->sample_interval_ns, EV_SAMPLE, 0, 0);
 }
 
+/* Whether a fault fires at its `at` (else at a crash point or at a share
+ * of the input). */
+static bool timed_fault(const sb_simscenario_fault_t *f)
+{
+    return f->kind != SB_SIM_FAULT_CRASH_POINT && f->kind != SB_SIM_FAULT_CRASH_RANDOM;
+}
+
 /* Faults not yet fired (or, for a spike or slow, not yet over) are due
  * again after a failover cleared the queue: they are about time, not about
  * an incarnation. */
@@ -1127,6 +1171,8 @@ static void reschedule_faults(sb_pipeline_t *p)
 {
     for (int i = 0; i < p->s->faults_count; i++) {
         const sb_simscenario_fault_t *f = &p->s->faults[i];
+        if (!timed_fault(f))
+            continue; /* crash points and random kills are not about time */
         if (!p->fault_fired[i])
             sb_engine_at(p->e, f->at_ns > NOW(p) ? f->at_ns : NOW(p), EV_FAULT, i, 0);
         else if (f->for_ns > 0 && !p->fault_ended[i])
@@ -1158,6 +1204,7 @@ static void failover(sb_pipeline_t *p, bool injected, int fault)
     sb_tracebuf_end(TB(p));
     sb_simstore_discard_incomplete(&p->store);
     sb_eventq_clear(&p->e->queue);
+    p->paused_until_ns = 0; /* a dead process is not stopped */
     reschedule_faults(p);
     p->running = false;
     sb_engine_after(p->e, p->s->restart_delay_ns, EV_RESTART, 0, 0);
@@ -1178,7 +1225,10 @@ static void trace_window(sb_pipeline_t *p, int i, bool started)
     const sb_simscenario_fault_t *f = &p->s->faults[i];
     char a[32] = "", b[32] = "";
     tr_begin(p, started ? "fault_started" : "fault_ended", SB_PIPELINE_SUPERVISOR_PID);
-    if (f->kind == SB_SIM_FAULT_SLOW) {
+    if (f->kind == SB_SIM_FAULT_PAUSE) {
+        sb_tracebuf_printf(TB(p), ",\"fault\":%d,\"kind\":\"pause\",\"detail\":\"the worker "
+                           "is stopped (SIGSTOP) for %" PRId64 " ns\"", i, f->for_ns);
+    } else if (f->kind == SB_SIM_FAULT_SLOW) {
         sb_tracebuf_printf(TB(p), ",\"fault\":%d,\"kind\":\"slow\",\"task\":\"%s\","
                            "\"process_ns\":%" PRId64 ",\"detail\":\"%s processes each record in "
                            "%" PRId64 " ns\"", i, f->task, f->process_ns, f->task, f->process_ns);
@@ -1219,6 +1269,14 @@ static void on_fault(sb_pipeline_t *p, int i)
         p->stats.faults_unfired++;
         return;
     }
+    if (f->kind == SB_SIM_FAULT_PAUSE) {
+        /* The whole worker stops: what it would do meanwhile waits (see
+         * sb_pipeline_handle); what is in flight to it still arrives. */
+        trace_window(p, i, true);
+        p->paused_until_ns = f->at_ns + f->for_ns;
+        sb_engine_at(p->e, p->paused_until_ns, EV_FAULT_END, i, 0);
+        return;
+    }
     if (f->kind == SB_SIM_FAULT_CRASH_TASK)
         task_fail(p, i);
     else
@@ -1230,7 +1288,22 @@ static void on_fault_end(sb_pipeline_t *p, int i)
     if (p->fault_ended[i])
         return;
     p->fault_ended[i] = true;
+    if (p->s->faults[i].kind == SB_SIM_FAULT_PAUSE)
+        p->paused_until_ns = 0;
     trace_window(p, i, false);
+}
+
+/* Whether the event is the worker's own work, which waits while it is
+ * stopped (pause): its subtasks, its coordinator and their messages. */
+static bool worker_work(const sb_event_t *ev)
+{
+    switch (ev->kind) {
+    case EV_COORD_TICK: case EV_TRIGGER: case EV_SOURCE_EMIT: case EV_STEP: case EV_ANNOUNCE:
+    case EV_ALIGN_TICK: case EV_ACK: case EV_DECLINE: case EV_NOTIFY:
+        return true;
+    default:
+        return false;
+    }
 }
 
 /* ------------------------------------------------------------ events */
@@ -1276,6 +1349,11 @@ static bool to_dead_task(const sb_pipeline_t *p, const sb_event_t *ev)
 void sb_pipeline_handle(void *model, const sb_event_t *ev)
 {
     sb_pipeline_t *p = model;
+    if (p->paused_until_ns > NOW(p) && worker_work(ev)) {
+        /* In the order they came: equal times keep the order of scheduling. */
+        sb_engine_at(p->e, p->paused_until_ns, ev->kind, ev->a, ev->b);
+        return;
+    }
     if (to_dead_task(p, ev)) {
         p->tasks[ev->a].scheduled = false;
         return;
@@ -1312,11 +1390,87 @@ void sb_pipeline_handle(void *model, const sb_event_t *ev)
 
 /* ------------------------------------------------------------ crash points */
 
-/* The subtask layer reached a named crash point. */
+/* A named crash point was reached: a crash-point fault whose moment it is
+ * kills the incarnation here, as the worker kills itself (fault_fired,
+ * then the supervisor's crash). Its hits are counted per incarnation and
+ * its moment chosen by faultinject/crashpoint.h's own rule, seeded per
+ * incarnation and fault. Each fault fires once per run. Returns true when
+ * the incarnation died: the caller stops at once. */
+static bool crash_point_hit(sb_pipeline_t *p, sb_crash_point_t point, int64_t id, bool final)
+{
+    if (!p->running)
+        return false;
+    for (int i = 0; i < p->s->faults_count; i++) {
+        const sb_simscenario_fault_t *f = &p->s->faults[i];
+        if (f->kind != SB_SIM_FAULT_CRASH_POINT || f->point != point || p->fault_fired[i])
+            continue;
+        int64_t hit = ++p->point_hits[i];
+        sb_fault_t rule = { .kind = SB_FAULT_CRASH, .trigger = SB_TRIGGER_CRASH_POINT,
+                            .point = point, .point_trigger = f->point_trigger,
+                            .checkpoint_id = f->checkpoint_id, .hit = f->hit,
+                            .probability = f->probability };
+        uint64_t seed = sb_rng_mix(p->seed ^ sb_rng_mix((uint64_t)p->attempt + 1)) ^ (uint64_t)i;
+        if (!sb_crashpoints_due(&rule, hit, id, final, seed))
+            continue;
+        p->fault_fired[i] = true;
+        tr_begin(p, "fault_fired", p->pid);
+        sb_tracebuf_printf(TB(p), ",\"fault\":%d,\"point\":\"%s\",\"checkpoint\":%" PRId64
+                           ",\"hit\":%" PRId64, i, sb_crash_point_name(point), id, hit);
+        sb_tracebuf_end(TB(p));
+        failover(p, true, i);
+        return true;
+    }
+    return false;
+}
+
 static bool op_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool final)
 {
-    (void)ctx, (void)point, (void)id, (void)final;
-    return false;
+    const task_t *t = ctx;
+    return !t->p->running || crash_point_hit(t->p, point, id, final);
+}
+
+/* Random kills (`random: N`): planned as snapbed run plans them, N seeded
+ * shares of the input in [10 %, 90 %), in order; a kill is due once the
+ * sources have read its share. One at a time: the next one waits for a
+ * later emit, so each incarnation dies at most once here. */
+static void plan_kills(sb_pipeline_t *p)
+{
+    uint64_t rng = p->seed ^ 0x6b696c6cULL;
+    for (int i = 0; i < p->s->faults_count; i++) {
+        const sb_simscenario_fault_t *f = &p->s->faults[i];
+        for (int k = 0; f->kind == SB_SIM_FAULT_CRASH_RANDOM && k < f->count &&
+                        p->kills_count < KILLS_MAX; k++) {
+            rng = sb_rng_mix(rng + 1);
+            double u = (double)(rng >> 11) / (double)(1ULL << 53);
+            p->kills[p->kills_count].fault = i;
+            p->kills[p->kills_count].fraction =
+                RANDOM_KILL_FROM + u * (RANDOM_KILL_TO - RANDOM_KILL_FROM);
+            p->kills_count++;
+        }
+    }
+    for (int a = 1; a < p->kills_count; a++) /* insertion sort: a handful */
+        for (int b = a; b > 0 && p->kills[b].fraction < p->kills[b - 1].fraction; b--) {
+            __typeof__(p->kills[0]) tmp = p->kills[b];
+            p->kills[b] = p->kills[b - 1];
+            p->kills[b - 1] = tmp;
+        }
+}
+
+static bool random_kill_due(sb_pipeline_t *p)
+{
+    if (p->kills_next >= p->kills_count || !p->running || p->stats.records_in <= 0)
+        return false;
+    int64_t read = 0;
+    for (int i = 0; i < p->topo.tasks_count; i++)
+        if (is_source(&p->tasks[i]))
+            read += p->tasks[i].next_offset;
+    if ((double)read < p->kills[p->kills_next].fraction * (double)p->stats.records_in)
+        return false;
+    p->kills[p->kills_next].fired = true;
+    int fault = p->kills[p->kills_next++].fault;
+    p->fault_fired[fault] = true;
+    failover(p, true, fault);
+    return true;
 }
 
 /* ------------------------------------------------------------ public */
@@ -1401,8 +1555,11 @@ void sb_pipeline_start(sb_pipeline_t *p, uint64_t seed)
     sb_tracebuf_printf(TB(p), ",\"topic\":\"sim\",\"partitions\":%d,\"records\":%" PRId64,
                        p->topo.sources_count, p->stats.records_in);
     sb_tracebuf_end(TB(p));
+    p->seed = seed;
+    plan_kills(p);
     for (int i = 0; i < p->s->faults_count; i++)
-        sb_engine_at(p->e, p->s->faults[i].at_ns, EV_FAULT, i, 0);
+        if (timed_fault(&p->s->faults[i]))
+            sb_engine_at(p->e, p->s->faults[i].at_ns, EV_FAULT, i, 0);
     sb_engine_at(p->e, 0, EV_RESTART, 0, 0);
 }
 
