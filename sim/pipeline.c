@@ -34,6 +34,8 @@
 #include <string.h>
 
 #include "barrier.h"
+#include "checkpoint_store.h"
+#include "chstate.h"
 #include "coordinator.h"
 #include "crashpoint.h"
 #include "simstore.h"
@@ -124,9 +126,14 @@ struct sb_pipeline {
     const sb_simscenario_t *s;
     sb_engine_t *e;
     sb_topology_t topo;
-    sb_simstore_t store;
-    sb_store_t output;         /* mem://NAME/output: what the sinks publish */
-    char output_name[32];      /* NAME, this pipeline's own */
+    /* What survives a crash, as a real run's storage does: runtime/
+     * checkpoint_store.c and runtime/sink.c on mem://NAME (this pipeline's
+     * own namespace): NAME/checkpoints and NAME/output. */
+    sb_cpstore_t cps;
+    sb_store_t output;
+    char store_name[32];       /* NAME */
+    int64_t ckpt_bytes[TRIGGERS_RING]; /* by id: what its snapshots hold */
+    int64_t next_id;           /* the next incarnation's first checkpoint id */
     sb_barrier_config_t bcfg;
     task_t tasks[SB_SIMSCENARIO_TASKS_MAX];
     chan_t chans[SB_SIMSCENARIO_CHANNELS_MAX];
@@ -393,14 +400,6 @@ static void capture_clear(task_t *t)
         t->capture[ci].n = 0;
 }
 
-static int64_t snapshot_state_bytes(const task_t *t)
-{
-    if (t->topo->kind != SB_STAGE_SINK)
-        return 16;
-    json_t *pending = json_object_get(t->taken.sink_state, "pending");
-    return 16 + 32 * (int64_t)json_array_size(pending);
-}
-
 static int64_t op_now_ns(void *ctx)
 {
     const task_t *t = ctx;
@@ -476,33 +475,67 @@ static int op_capture(void *ctx, int ci, int64_t from, int64_t to, const void *r
 }
 
 /* Stores the snapshot and its channel state, input by input, in order. */
+/* The captured records, input by input in order, as runtime/chstate.c
+ * encodes a real channel state, written next to the snapshot, which
+ * references it. */
+static int write_channel_state(sb_pipeline_t *p, task_t *t, int64_t id, json_t *state,
+                               sb_subtask_persisted_t *out, sb_err_t *err)
+{
+    int64_t records = 0;
+    for (int ci = 0; ci < t->topo->inputs_count; ci++)
+        records += (int64_t)t->capture[ci].n;
+    if (records == 0)
+        return 0;
+    sb_chstate_t cs;
+    memset(&cs, 0, sizeof cs);
+    sb_chstate_reset(&cs, id, t->topo->inputs_count);
+    int rc = 0;
+    for (int ci = 0; ci < t->topo->inputs_count && rc == 0; ci++)
+        for (size_t k = 0; k < t->capture[ci].n && rc == 0; k++) {
+            sb_record_t r = { .offset = t->capture[ci].v[k].offset,
+                              .partition = t->capture[ci].v[k].partition };
+            rc = sb_chstate_append(&cs, ci, &r, err);
+        }
+    char *buf = NULL, name[64], key[SB_STORE_KEY_BYTES_MAX];
+    size_t len = 0;
+    if (rc == 0)
+        rc = sb_chstate_encode(&cs, &buf, &len, err);
+    snprintf(name, sizeof name, "%s.channel", t->topo->name);
+    if (rc == 0)
+        rc = sb_cpstore_write_object(&p->cps, id, name, buf, len, key, sizeof key, err);
+    free(buf);
+    sb_chstate_free(&cs);
+    if (rc != 0)
+        return rc;
+    out->inflight_records = records;
+    out->inflight_bytes = (int64_t)len;
+    p->stats.channel_state_records += records;
+    json_object_set_new(state, "channel_state",
+                        json_pack("{s:s,s:I,s:I}", "key", key, "records", (json_int_t)records,
+                                  "bytes", (json_int_t)len));
+    return 0;
+}
+
 static int op_persist(void *ctx, int64_t id, bool unaligned, sb_subtask_persisted_t *out,
                       sb_err_t *err)
 {
     task_t *t = ctx;
     sb_pipeline_t *p = t->p;
-    sb_simstore_snapshot_t *snap = sb_simstore_put(&p->store, id, t->index);
-    if (snap == NULL)
-        return sb_err_set(err, "more than %d checkpoints held in storage at once",
-                          SB_SIMSTORE_SLOTS);
-    snap->taken = true;
-    snap->next_offset = t->taken.next_offset;
-    snap->processed = t->taken.processed;
-    json_decref(snap->sink_state);
-    snap->sink_state = json_incref(t->taken.sink_state);
-    snap->state_bytes = snapshot_state_bytes(t);
-    snap->channel_state.n = 0;
-    out->state_bytes = snap->state_bytes;
-    if (!unaligned)
-        return 0;
-    for (int ci = 0; ci < t->topo->inputs_count; ci++)
-        for (size_t k = 0; k < t->capture[ci].n; k++)
-            if (sb_simstore_recs_push(&snap->channel_state, t->capture[ci].v[k]) != 0)
-                return sb_err_set(err, "%s: channel state too large", t->topo->name);
-    out->inflight_records = (int64_t)snap->channel_state.n;
-    out->inflight_bytes = out->inflight_records * REC_BYTES;
-    p->stats.channel_state_records += out->inflight_records;
-    return 0;
+    json_t *state = json_pack("{s:I,s:I}", "next_offset", (json_int_t)t->taken.next_offset,
+                              "processed", (json_int_t)t->taken.processed);
+    if (t->taken.sink_state != NULL)
+        json_object_update(state, t->taken.sink_state); /* "pending" */
+    int rc = 0;
+    if (unaligned && (rc = write_channel_state(p, t, id, state, out, err)) != 0) {
+        json_decref(state);
+        return rc;
+    }
+    size_t bytes = 0;
+    rc = sb_cpstore_write_snapshot(&p->cps, id, t->topo->name, state, &bytes, err);
+    json_decref(state);
+    out->state_bytes = (int64_t)bytes;
+    p->ckpt_bytes[id % TRIGGERS_RING] += out->state_bytes + out->inflight_bytes;
+    return rc;
 }
 
 static void op_ack(void *ctx, const sb_subtask_ack_t *a)
@@ -863,12 +896,16 @@ static void coord_complete(sb_pipeline_t *p, int64_t id)
 {
     if (crash_point_hit(p, SB_POINT_COORDINATOR_BEFORE_METADATA, id, id == p->final_id))
         return;
-    sb_simstore_complete(&p->store, id);
-    int64_t bytes = 0;
-    for (int i = 0; i < p->topo.tasks_count; i++) {
-        const sb_simstore_snapshot_t *snap = sb_simstore_get(&p->store, id, i);
-        assert(snap != NULL);
-        bytes += snap->state_bytes + REC_BYTES * (int64_t)snap->channel_state.n;
+    /* The commit point, then retention, as runtime/job.c completes one. */
+    int64_t bytes = p->ckpt_bytes[id % TRIGGERS_RING];
+    json_t *meta = json_pack("{s:I,s:I,s:b}", "checkpoint", (json_int_t)id, "state_bytes",
+                             (json_int_t)bytes, "unaligned", p->bcfg.unaligned);
+    sb_err_t err = { { 0 } };
+    int rc = sb_cpstore_write_metadata(&p->cps, id, meta, &err);
+    json_decref(meta);
+    if (rc != 0 || sb_cpstore_retain(&p->cps, &err) != 0) {
+        sb_engine_fail(p->e, "completing checkpoint %" PRId64 ": %s", id, err.msg);
+        return;
     }
     tr_begin(p, "checkpoint_completed", p->pid);
     sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"state_bytes\":%" PRId64
@@ -887,8 +924,13 @@ static void coord_trigger(sb_pipeline_t *p, int64_t id, bool final)
 {
     if (final)
         p->final_id = id;
-    p->store.max_triggered = id;
+    sb_err_t err = { { 0 } };
+    if (sb_cpstore_mark_triggered(&p->cps, id, &err) != 0) {
+        sb_engine_fail(p->e, "triggering checkpoint %" PRId64 ": %s", id, err.msg);
+        return;
+    }
     p->trigger_ns[id % TRIGGERS_RING] = NOW(p);
+    p->ckpt_bytes[id % TRIGGERS_RING] = 0;
     tr_begin(p, "checkpoint_triggered", p->pid);
     sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"final\":%s", id,
                        final ? "true" : "false");
@@ -908,7 +950,6 @@ static void coord_apply(sb_pipeline_t *p, const sb_coord_out_t *out)
         sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"reason\":\"%s\"", id,
                            sb_coord_abort_reason_name(out->aborted_reason[i]));
         sb_tracebuf_end(TB(p));
-        sb_simstore_discard(&p->store, id);
         p->stats.checkpoints_aborted++;
         final_aborted |= id == p->final_id;
     }
@@ -1026,12 +1067,9 @@ static void reset_task(sb_pipeline_t *p, task_t *t)
  * completed) and aborts what no completed checkpoint knows: runtime/sink.c's
  * restore. The drop-pending-on-restore mutant forgets the pending list, so
  * it aborts those uploads too. */
-static bool restore_sink(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap,
-                         int64_t id)
+static bool restore_sink(sb_pipeline_t *p, task_t *t, json_t *snapshot, int64_t id)
 {
-    json_t *state = snap != NULL && p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE
-                        ? snap->sink_state
-                        : NULL;
+    json_t *state = p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE ? snapshot : NULL;
     sb_err_t err = { { 0 } };
     int rc = sb_sink_restore(&t->sink, state, id, &err);
     if (rc < 0)
@@ -1044,28 +1082,38 @@ static bool restore_sink(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot
 
 /* The recovered channel state goes first, in the order it was in flight,
  * before any input is read (and before any barrier is heard). */
-static void replay(sb_pipeline_t *p, task_t *t, const sb_simstore_snapshot_t *snap, int64_t id)
+static void replay(sb_pipeline_t *p, task_t *t, json_t *snapshot, int64_t id)
 {
-    const sb_simstore_recs_t *cs = &snap->channel_state;
+    const char *key = json_string_value(json_object_get(json_object_get(snapshot,
+                                                                        "channel_state"), "key"));
+    char *buf = NULL;
+    size_t len = 0;
+    sb_chstate_t cs;
+    memset(&cs, 0, sizeof cs);
+    sb_chstate_reset(&cs, id, t->topo->inputs_count);
+    sb_err_t err = { { 0 } };
+    if (key == NULL || sb_cpstore_read_object(&p->cps, key, &buf, &len, &err) != 0 ||
+        sb_chstate_decode(&cs, buf, len, key, &err) != 0) {
+        sb_engine_fail(p->e, "%s: channel state of checkpoint %" PRId64 ": %s", t->topo->name,
+                       id, key == NULL ? "no key in the snapshot" : err.msg);
+        free(buf);
+        sb_chstate_free(&cs);
+        return;
+    }
     emit_t out[SB_TOPOLOGY_GROUPS_MAX];
-    for (size_t k = 0; k < cs->n; k++)
-        process(p, t, cs->v[k], out, route(t, cs->v[k], out));
+    size_t n = 0;
+    for (int c = 0; c < cs.inputs; c++)
+        for (size_t k = 0; k < cs.in[c].count; k++, n++) {
+            sb_simstore_rec_t rec = { .partition = cs.in[c].records[k].partition,
+                                      .offset = cs.in[c].records[k].offset };
+            process(p, t, rec, out, route(t, rec, out));
+        }
     tr_task(p, "channel_state_restored", t, id);
-    sb_tracebuf_printf(TB(p), ",\"records\":%zu,\"bytes\":%zu", cs->n, cs->n * REC_BYTES);
+    sb_tracebuf_printf(TB(p), ",\"records\":%zu,\"bytes\":%zu", n, len);
     sb_tracebuf_end(TB(p));
-    p->stats.replayed_records += (int64_t)cs->n;
-}
-
-/* Subtask i's snapshot in the restored checkpoint. The
- * restore-latest-triggered mutant takes it from a checkpoint that may not
- * have completed, where a subtask may have none: it starts empty. */
-static const sb_simstore_snapshot_t *restored_snapshot(const sb_pipeline_t *p, int64_t id, int i)
-{
-    if (p->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED)
-        return sb_simstore_get_any(&p->store, id, i);
-    const sb_simstore_snapshot_t *snap = sb_simstore_get(&p->store, id, i);
-    assert(id == 0 || snap != NULL);
-    return snap;
+    p->stats.replayed_records += (int64_t)n;
+    free(buf);
+    sb_chstate_free(&cs);
 }
 
 /* Whether subtask t replays its restored channel state: not when a mutant
@@ -1078,30 +1126,53 @@ static bool replays(const sb_pipeline_t *p, const task_t *t)
     return t->topo->kind != SB_STAGE_SINK || p->s->mutant != SB_MUTANT_DROP_PENDING_ON_RESTORE;
 }
 
-/* Returns false when the incarnation died restoring (a crash point). */
+/* What a new incarnation starts from, as runtime/job.c's restore finds it
+ * in storage: the newest completed checkpoint (the restore-latest-
+ * triggered mutant: the newest triggered one, where a subtask may have no
+ * snapshot and starts empty). Returns false when the incarnation died
+ * restoring (a crash point) or the run failed. */
 static bool restore(sb_pipeline_t *p)
 {
-    int64_t id = p->store.latest_completed;
-    if (p->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED &&
-        sb_simstore_newest_held(&p->store) > id)
-        id = sb_simstore_newest_held(&p->store); /* the mutant: maybe never completed */
+    int64_t id = 0, max_id = 0;
+    sb_err_t err = { { 0 } };
+    if (sb_cpstore_scan(&p->cps, &id, &max_id, &err) != 0) {
+        sb_engine_fail(p->e, "restoring: %s", err.msg);
+        return false;
+    }
+    if (p->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED)
+        id = max_id; /* the mutant: maybe never completed */
+    p->next_id = max_id + 1;
+    bool completed = id == 0;
+    if (id > 0) {
+        json_t *meta = NULL;
+        completed = sb_cpstore_read_metadata(&p->cps, id, &meta, &err) == 0;
+        json_decref(meta);
+    }
     tr_begin(p, "restore", p->pid);
     sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"next_checkpoint\":%" PRId64
-                       ",\"attempt\":%d,\"completed\":%s", id, p->store.max_triggered + 1,
-                       p->attempt, id == 0 || sb_simstore_completed(&p->store, id) ? "true"
-                                                                            : "false");
+                       ",\"attempt\":%d,\"completed\":%s", id, p->next_id, p->attempt,
+                       completed ? "true" : "false");
     sb_tracebuf_end(TB(p));
     if (id > 0)
         p->stats.restores++;
-    for (int i = 0; i < p->topo.tasks_count; i++) {
+    json_t *states[SB_SIMSCENARIO_TASKS_MAX] = { NULL };
+    bool ok = true;
+    for (int i = 0; i < p->topo.tasks_count && ok; i++) {
         task_t *t = &p->tasks[i];
-        const sb_simstore_snapshot_t *snap = restored_snapshot(p, id, i);
-        t->next_offset = snap != NULL ? snap->next_offset : 0;
-        t->processed = snap != NULL ? snap->processed : 0;
-        if (t->topo->kind == SB_STAGE_SINK && !restore_sink(p, t, snap, id))
-            return false; /* it died (or failed) restoring */
+        int got = id > 0 ? sb_cpstore_read_snapshot(&p->cps, id, t->topo->name, &states[i], &err)
+                         : 0;
+        if (got < 0 || (got == 0 && id > 0 && p->s->mutant != SB_MUTANT_RESTORE_LATEST_TRIGGERED)) {
+            sb_engine_fail(p->e, "restoring %s from checkpoint %" PRId64 ": %s", t->topo->name,
+                           id, got < 0 ? err.msg : "no snapshot");
+            ok = false;
+            break;
+        }
+        t->next_offset = json_integer_value(json_object_get(states[i], "next_offset"));
+        t->processed = json_integer_value(json_object_get(states[i], "processed"));
+        if (t->topo->kind == SB_STAGE_SINK && !restore_sink(p, t, states[i], id))
+            ok = false; /* it died (or failed) restoring */
     }
-    for (int i = 0; i < p->topo.tasks_count; i++) {
+    for (int i = 0; i < p->topo.tasks_count && ok; i++) {
         task_t *t = &p->tasks[i];
         if (!is_source(t))
             continue;
@@ -1110,12 +1181,12 @@ static bool restore(sb_pipeline_t *p)
                            t->next_offset);
         sb_tracebuf_end(TB(p));
     }
-    for (int i = 0; i < p->topo.tasks_count; i++) {
-        const sb_simstore_snapshot_t *snap = restored_snapshot(p, id, i);
-        if (snap != NULL && snap->channel_state.n > 0 && replays(p, &p->tasks[i]))
-            replay(p, &p->tasks[i], snap, id);
-    }
-    return true;
+    for (int i = 0; i < p->topo.tasks_count && ok; i++)
+        if (json_object_get(states[i], "channel_state") != NULL && replays(p, &p->tasks[i]))
+            replay(p, &p->tasks[i], states[i], id);
+    for (int i = 0; i < p->topo.tasks_count; i++)
+        json_decref(states[i]);
+    return ok && !p->e->failed;
 }
 
 static void incarnation_start(sb_pipeline_t *p)
@@ -1145,7 +1216,7 @@ static void incarnation_start(sb_pipeline_t *p)
         .tolerable_failed = p->s->tolerable_failed,
         .tasks = p->topo.tasks_count,
     };
-    sb_coord_init(&p->coord, &cfg, p->store.max_triggered + 1, NOW(p));
+    sb_coord_init(&p->coord, &cfg, p->next_id, NOW(p));
     for (int i = 0; i < p->topo.tasks_count; i++) {
         task_t *t = &p->tasks[i];
         if (is_source(t) && t->next_offset >= p->s->records)
@@ -1202,7 +1273,6 @@ static void failover(sb_pipeline_t *p, bool injected, int fault)
         p->stats.failures++;
     }
     sb_tracebuf_end(TB(p));
-    sb_simstore_discard_incomplete(&p->store);
     sb_eventq_clear(&p->e->queue);
     p->paused_until_ns = 0; /* a dead process is not stopped */
     reschedule_faults(p);
@@ -1484,8 +1554,6 @@ sb_pipeline_t *sb_pipeline_new(const sb_simscenario_t *s, sb_engine_t *e)
     p->e = e;
     p->attempt = -1;
     sb_topology_build(&p->topo, s);
-    sb_simstore_init(&p->store, p->topo.tasks_count);
-    p->store.keep_incomplete = s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED;
     p->bcfg = (sb_barrier_config_t){
         .mode = s->protocol == SB_SIM_AT_LEAST_ONCE ? SB_MODE_AT_LEAST_ONCE : SB_MODE_EXACTLY_ONCE,
         .unaligned = s->protocol == SB_SIM_UNALIGNED || s->protocol == SB_SIM_TIMEOUT,
@@ -1504,18 +1572,21 @@ sb_pipeline_t *sb_pipeline_new(const sb_simscenario_t *s, sb_engine_t *e)
         if (t->topo->kind == SB_STAGE_SINK)
             t->sink_value = sink_value(p, t->topo->stage, &t->sink_value_len);
     }
-    /* The sinks' object store: a mem:// namespace of this pipeline's own
-     * (explore runs pipelines on several threads at once). */
+    /* Storage: a mem:// namespace of this pipeline's own (explore runs
+     * pipelines on several threads at once). */
     static _Atomic uint64_t pipelines;
-    snprintf(p->output_name, sizeof p->output_name, "sim-%" PRIu64,
+    snprintf(p->store_name, sizeof p->store_name, "sim-%" PRIu64,
              atomic_fetch_add(&pipelines, 1) + 1);
-    char uri[64];
-    snprintf(uri, sizeof uri, "mem://%s/output", p->output_name);
+    char output[64], checkpoints[64];
+    snprintf(output, sizeof output, "mem://%s/output", p->store_name);
+    snprintf(checkpoints, sizeof checkpoints, "mem://%s/checkpoints", p->store_name);
     sb_err_t err = { { 0 } };
-    if (sb_store_open(&p->output, uri, "/", &err) != 0) {
+    if (sb_store_open(&p->output, output, "/", &err) != 0 ||
+        sb_cpstore_open(&p->cps, checkpoints, "/", "sim", 1, &err) != 0) {
         sb_pipeline_free(p);
         return NULL;
     }
+    p->next_id = 1;
     p->stats.records_in = (int64_t)p->topo.sources_count * s->records;
     return p;
 }
@@ -1536,10 +1607,10 @@ void sb_pipeline_free(sb_pipeline_t *p)
         free(p->chans[c].q);
         free(p->chans[c].q_due);
     }
-    sb_simstore_free(&p->store);
-    if (p->output_name[0] != '\0') {
+    if (p->store_name[0] != '\0') {
         sb_store_close(&p->output);
-        sb_store_mem_drop(p->output_name);
+        sb_store_close(&p->cps.store);
+        sb_store_mem_drop(p->store_name);
     }
     free(p);
 }
