@@ -163,18 +163,25 @@ static bool copy_text(char *dst, size_t size, const char *src)
 
 /* ------------------------------------------------------ errors & nodes -- */
 
+int sb_scenario_error_va(sb_err_t *err, const char *path, size_t line, const char *key,
+                         const char *fmt, va_list ap)
+{
+    char what[SB_ERR_MSG_BYTES_MAX];
+    vsnprintf(what, sizeof what, fmt, ap);
+    if (key == NULL || key[0] == '\0')
+        return sb_err_set(err, "%s:%zu: %s", path, line, what);
+    return sb_err_set(err, "%s:%zu: %s: %s", path, line, key, what);
+}
+
 __attribute__((format(printf, 4, 5)))
 static int fail(const parse_t *p, size_t line, const char *key,
                 const char *fmt, ...)
 {
-    char what[SB_ERR_MSG_BYTES_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    int rc = sb_scenario_error_va(p->err, p->path, line, key, fmt, ap);
     va_end(ap);
-    if (key == NULL || key[0] == '\0')
-        return sb_err_set(p->err, "%s:%zu: %s", p->path, line, what);
-    return sb_err_set(p->err, "%s:%zu: %s: %s", p->path, line, key, what);
+    return rc;
 }
 
 static int need_scalar(const parse_t *p, const yaml_node_t *v,

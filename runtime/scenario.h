@@ -8,7 +8,9 @@
 #ifndef SB_SCENARIO_H
 #define SB_SCENARIO_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -323,6 +325,12 @@ int sb_scenario_load(sb_scenario_t *s, const char *path, sb_err_t *err);
 /* Same, from a string (tests); `path` names it in messages. */
 int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
                       sb_err_t *err);
+
+/* An error "FILE:LINE: KEY: what" (or "FILE:LINE: what" without a key),
+ * the one shape of every scenario error; returns -1. For the rules checked
+ * after the parse (sim/simscenario.c). */
+int sb_scenario_error_va(sb_err_t *err, const char *path, size_t line, const char *key,
+                         const char *fmt, va_list ap);
 
 /* "500ms", "2s", "10min", "1h", "250us", or a plain number of milliseconds
  * (Flink's default unit). Returns -1 on anything else. */

@@ -43,14 +43,11 @@ typedef struct parse {
 __attribute__((format(printf, 4, 5)))
 static int fail(const parse_t *p, size_t line, const char *key, const char *fmt, ...)
 {
-    char what[SB_ERR_MSG_BYTES_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    int rc = sb_scenario_error_va(p->err, p->path, line, key, fmt, ap);
     va_end(ap);
-    if (key == NULL || key[0] == '\0')
-        return sb_err_set(p->err, "%s:%zu: %s", p->path, line, what);
-    return sb_err_set(p->err, "%s:%zu: %s: %s", p->path, line, key, what);
+    return rc;
 }
 
 __attribute__((format(printf, 2, 3)))
