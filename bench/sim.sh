@@ -18,7 +18,7 @@ rate() { # snapbed sim ... -> events/s
     ./build/snapbed sim "$@" | sed -n 's/.*(\([0-9]*\) events\/s).*/\1/p'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-sed 's/  trace: checkpoints/  trace: records/' bench/sim-large.yaml > "$out/sim-large-records.yaml"
+sed 's/^trace: checkpoints/trace: records/' bench/sim-large.yaml > "$out/sim-large-records.yaml"
 for kind in checkpoints records; do
     file=bench/sim-large.yaml
     [ "$kind" = records ] && file="$out/sim-large-records.yaml"
