@@ -1092,6 +1092,9 @@ static void put_short_form_sim(out_t *o, const sb_simscenario_t *s)
         const sb_simscenario_stage_t *st = &s->stages[i];
         if (st->kind == SB_STAGE_FILTER && st->keep_every != 1 && st->keep_every != 4)
             put(o, "  keep_every: %" PRId64 "\n", st->keep_every);
+    }
+    for (int i = 0; i < s->stages_count; i++) {
+        const sb_simscenario_stage_t *st = &s->stages[i];
         if (st->process_ns > 0)
             put(o, "%s%s: %s", timed++ ? ", " : "  process_time: { ", st->name,
                 duration_text(st->process_ns, t, sizeof t));
