@@ -709,6 +709,7 @@ static void settings_of(parse_t *p)
     snprintf(s->name, sizeof s->name, "%s", sc->name);
     snprintf(s->description, sizeof s->description, "%s", sc->description);
     s->model = sc->sim.classic ? SB_SIM_MODEL_CLASSIC : SB_SIM_MODEL_PIPELINE;
+    s->runs_both = sc->runs == SB_RUNS_BOTH;
     s->protocol = protocol_of(sc);
     s->aligned_timeout_ns = s->protocol == SB_SIM_TIMEOUT ? sc->aligned_checkpoint_timeout_ns : 0;
     s->checkpoint_interval_ns = sc->checkpoint_interval_ns;
@@ -1030,11 +1031,10 @@ static int short_form_slot(const sb_simscenario_t *s, int i)
     return slot < (int)COUNT_OF(short_form) ? slot : -1;
 }
 
-/* Whether the job is what the short form writes (and `snapbed run` runs):
- * source -> map -> filter [-> count] -> sink, each stage reading the one
- * before, within the short form's bounds, with no fault the real engine
- * lacks. Such a file runs under both commands; any other is sim-only. */
-static bool short_form_fits(const sb_simscenario_t *s)
+/* See simscenario.h: source -> map -> filter [-> count] -> sink, each
+ * stage reading the one before, within the short form's bounds, with no
+ * fault the real engine lacks. */
+bool sb_simscenario_short_form(const sb_simscenario_t *s)
 {
     if (s->model != SB_SIM_MODEL_PIPELINE ||
         (s->stages_count != (int)COUNT_OF(short_form) &&
@@ -1108,7 +1108,7 @@ int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
     assert(s->mutant < SB_MUTANT_COUNT_);
     out_t o = { .buf = buf, .len = len };
     char d[5][32];
-    bool short_form_ok = short_form_fits(s);
+    bool short_form_ok = sb_simscenario_short_form(s);
     put(&o, "name: %s\n%s", s->name, short_form_ok ? "" : "mode: sim\n");
     if (s->description[0] != '\0')
         put(&o, "description: \"");
