@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cu_helpers.h"
+#include "shrink.h"
 #include "simscenario.h"
 #include "topology.h"
 
@@ -889,6 +890,48 @@ static void test_a_shrunk_linear_job_formats_to_a_file_both_commands_run(void)
     free(text);
 }
 
+#define LINEAR_MUTANT(pipeline)                                                  \
+    "name: lin\nmutant: commit-before-complete\ninput: { records: 600 }\n"            \
+    "execution.checkpointing.interval: 3ms\nexecution.checkpointing.timeout: 1s\n"   \
+    "execution.checkpointing.tolerable-failed-checkpoints: 10\n"                     \
+    "restart-strategy.fixed-delay.delay: 1ms\n" pipeline                             \
+    "faults:\n  - { do: crash, at: { point: sink.after_commit, checkpoint: 3 } }\n"  \
+    "  - { do: crash, at: 21ms }\n"
+
+/* Shrinking a file both commands run gives a file both commands run: the
+ * map and the filter stay; the same job written as pipeline.stages (for
+ * snapbed sim only) may lose them. */
+static void test_shrink_keeps_a_file_both_commands_run_one_both_commands_run(void)
+{
+    sb_simscenario_t *s = parse_ok(LINEAR_MUTANT("pipeline:\n  parallelism: 2\n"));
+    CU_ASSERT(s->runs_both);
+    CU_ASSERT(sb_simscenario_short_form(s));
+    sb_simscenario_t *small = malloc(sizeof *small);
+    sb_shrink_report_t rep;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_shrink_run(s, 1, small, &rep, NULL, NULL, &err), 1);
+    CU_ASSERT(rep.events_after < rep.events_before);
+    CU_ASSERT_EQUAL(small->stages_count, 4);
+    CU_ASSERT(sb_simscenario_short_form(small));
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    CU_ASSERT_FATAL(sb_simscenario_format(small, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    CU_ASSERT_PTR_NULL(strstr(text, "stages:"));
+    sb_scenario_t *sc = parse_shared("shrunk.yaml", text);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_BOTH);
+    free(sc);
+    free(s);
+    s = parse_ok(LINEAR_MUTANT(STAGES "    - { name: source, parallelism: 2 }\n"
+                               "    - { name: map, parallelism: 2 }\n"
+                               "    - { name: filter, parallelism: 2 }\n"
+                               "    - { name: sink, parallelism: 2 }\n"));
+    CU_ASSERT_FALSE(s->runs_both);
+    CU_ASSERT_EQUAL_FATAL(sb_shrink_run(s, 1, small, &rep, NULL, NULL, &err), 1);
+    CU_ASSERT(small->stages_count <= 4);
+    free(text);
+    free(small);
+    free(s);
+}
+
 /* A DAG with a merge, or a linear job with a fault only the simulator has,
  * keeps pipeline.stages and mode: sim; snapbed run refuses the file with
  * its one sentence. */
@@ -1047,6 +1090,8 @@ void test_sim_scenario_register(void)
           test_every_scenario_file_parses_and_round_trips_through_format },
         { "a shrunk linear job formats to a file both commands run",
           test_a_shrunk_linear_job_formats_to_a_file_both_commands_run },
+        { "shrink keeps a file both commands run one both commands run",
+          test_shrink_keeps_a_file_both_commands_run_one_both_commands_run },
         { "a merge or a sim-only fault formats to a file for snapbed sim only",
           test_a_merge_or_a_sim_only_fault_formats_to_a_file_for_snapbed_sim_only },
         { "a file for one command is refused by the other in one sentence",
