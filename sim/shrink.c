@@ -27,6 +27,8 @@ typedef struct shrink {
     uint64_t seed;
     int runs;
     sb_simscenario_t *cand;              /* the variant being tried */
+    bool short_form;                     /* the scenario's file runs under snapbed
+                                            run too: so must every variant's */
     char *text;                          /* its formatted file */
     sb_err_t *err;
 } shrink_t;
@@ -69,8 +71,9 @@ done:
 }
 
 /* A variant is valid when it formats and parses back: the parser's rules
- * (topology, bounds, delays) are the rules. The parsed one replaces it, so
- * the kept scenario is exactly what its file says. */
+ * (topology, bounds, delays) are the rules; and, from a file both commands
+ * run (the short form), when both commands run it too. The parsed one replaces it,
+ * so the kept scenario is exactly what its file says. */
 static bool valid(shrink_t *k, sb_simscenario_t *cand)
 {
     if (sb_simscenario_format(cand, k->text, SB_SIMSCENARIO_TEXT_MAX) < 0)
@@ -80,7 +83,9 @@ static bool valid(shrink_t *k, sb_simscenario_t *cand)
     snprintf(path, sizeof path, "%s", cand->path);
     if (sb_simscenario_parse(cand, path, k->text, &ignored) != 0)
         return false;
-    return true;
+    /* A linear job stays linear (a count may go, not the map or the
+     * filter), so that its shrunk file runs under snapbed run too. */
+    return !k->short_form || sb_simscenario_short_form(cand);
 }
 
 /* --------------------------------------------------------- the variants */
@@ -381,6 +386,7 @@ int sb_shrink_run(const sb_simscenario_t *s, uint64_t seed, sb_simscenario_t *ou
         goto done;
     }
     *best = *s;
+    k.short_form = s->runs_both && sb_simscenario_short_form(s);
     if (run_once(&k, best, &best_out) != 0)
         goto done;
     rep->events_before = rep->events_after = best_out.events;

@@ -706,6 +706,7 @@ static void settings_of(parse_t *p)
     snprintf(s->name, sizeof s->name, "%s", sc->name);
     snprintf(s->description, sizeof s->description, "%s", sc->description);
     s->model = sc->sim.classic ? SB_SIM_MODEL_CLASSIC : SB_SIM_MODEL_PIPELINE;
+    s->runs_both = sc->runs == SB_RUNS_BOTH;
     s->protocol = protocol_of(sc);
     s->aligned_timeout_ns = s->protocol == SB_SIM_TIMEOUT ? sc->aligned_checkpoint_timeout_ns : 0;
     s->checkpoint_interval_ns = sc->checkpoint_interval_ns;
@@ -1008,12 +1009,104 @@ static void put_checkpointing(out_t *o, const sb_simscenario_t *s)
         duration_text(s->min_pause_ns, d[3], 32), s->tolerable_failed);
 }
 
+/* The short form's stages, in order: source -> map -> filter [-> count] ->
+ * sink (a count is simulated as a map named count). */
+static const struct {
+    const char *name;
+    sb_stage_kind_t kind;
+} short_form[] = {
+    { "source", SB_STAGE_SOURCE }, { "map", SB_STAGE_MAP }, { "filter", SB_STAGE_FILTER },
+    { "count", SB_STAGE_MAP }, { "sink", SB_STAGE_SINK },
+};
+#define KEEP_EVERY_MAX (INT64_C(1) << 40)    /* sim.keep_every's bound */
+
+/* Which short-form stage (an index of short_form) the sim stage i is, or -1. */
+static int short_form_slot(const sb_simscenario_t *s, int i)
+{
+    bool count = s->stages_count == (int)COUNT_OF(short_form);
+    int slot = i < SB_STAGE_COUNT || count ? i : i + 1;
+    return slot < (int)COUNT_OF(short_form) ? slot : -1;
+}
+
+/* See simscenario.h: source -> map -> filter [-> count] -> sink, each
+ * stage reading the one before, within the short form's bounds, with no
+ * fault the real engine lacks. */
+bool sb_simscenario_short_form(const sb_simscenario_t *s)
+{
+    if (s->model != SB_SIM_MODEL_PIPELINE ||
+        (s->stages_count != (int)COUNT_OF(short_form) &&
+         s->stages_count != (int)COUNT_OF(short_form) - 1))
+        return false;
+    for (int i = 0; i < s->stages_count; i++) {
+        const sb_simscenario_stage_t *st = &s->stages[i];
+        int slot = short_form_slot(s, i);
+        if (slot < 0 || strcmp(st->name, short_form[slot].name) != 0 ||
+            st->kind != short_form[slot].kind || st->parallelism > SB_SCENARIO_PARALLELISM_MAX ||
+            (i > 0 && (st->from_count != 1 || st->from[0] != i - 1)) ||
+            (st->kind == SB_STAGE_FILTER && st->keep_every > KEEP_EVERY_MAX))
+            return false;
+    }
+    for (int i = 0; i < s->faults_count; i++)
+        switch (s->faults[i].kind) {
+        case SB_SIM_FAULT_CRASH_JOB:
+        case SB_SIM_FAULT_CRASH_POINT:
+        case SB_SIM_FAULT_CRASH_RANDOM:
+        case SB_SIM_FAULT_PAUSE: break;
+        default: return false;               /* crash: task, slow, delay: spike */
+        }
+    return true;
+}
+
+/* pipeline: in the short form. Every stage's parallelism and input are
+ * written; the filter is the real run's default (startswith:A), or all when
+ * the simulated one keeps every record; the source rate, when it gives the
+ * simulated pace exactly, so that a real run goes at it too. */
+static void put_short_form(out_t *o, const sb_simscenario_t *s)
+{
+    int sources = s->stages[0].parallelism;
+    put(o, "pipeline:\n");
+    for (int i = 0; i < s->stages_count; i++) {
+        const sb_simscenario_stage_t *st = &s->stages[i];
+        put(o, "  %s: { parallelism: %d", st->name, st->parallelism);
+        if (st->kind == SB_STAGE_SOURCE && s->source_interval_ns > 0 &&
+            NS_PER_S * sources % s->source_interval_ns == 0)
+            put(o, ", records_per_s: %" PRId64, NS_PER_S * sources / s->source_interval_ns);
+        if (st->kind != SB_STAGE_SOURCE)
+            put(o, ", input: %s", sb_connection_name(st->input));
+        if (st->kind == SB_STAGE_FILTER)
+            put(o, ", fn: \"%s\"", st->keep_every == 1 ? "all" : "startswith:A");
+        put(o, " }\n");
+    }
+}
+
+/* sim.keep_every and sim.process_time of the short form: only what its
+ * defaults (4 with a prefix, 1 with all; no process time) do not give. */
+static void put_short_form_sim(out_t *o, const sb_simscenario_t *s)
+{
+    char t[32];
+    int timed = 0;
+    for (int i = 0; i < s->stages_count; i++) {
+        const sb_simscenario_stage_t *st = &s->stages[i];
+        if (st->kind == SB_STAGE_FILTER && st->keep_every != 1 && st->keep_every != 4)
+            put(o, "  keep_every: %" PRId64 "\n", st->keep_every);
+    }
+    for (int i = 0; i < s->stages_count; i++) {
+        const sb_simscenario_stage_t *st = &s->stages[i];
+        if (st->process_ns > 0)
+            put(o, "%s%s: %s", timed++ ? ", " : "  process_time: { ", st->name,
+                duration_text(st->process_ns, t, sizeof t));
+    }
+    if (timed > 0)
+        put(o, " }\n");
+}
+
 int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
 {
     assert(s->mutant < SB_MUTANT_COUNT_);
     out_t o = { .buf = buf, .len = len };
     char d[5][32];
-    put(&o, "name: %s\nmode: sim\n", s->name);
+    bool short_form_ok = sb_simscenario_short_form(s);
+    put(&o, "name: %s\n%s", s->name, short_form_ok ? "" : "mode: sim\n");
     if (s->description[0] != '\0')
         put(&o, "description: \"");
     for (const char *c = s->description; *c != '\0'; c++)
@@ -1030,16 +1123,25 @@ int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
     }
     int sources = source_subtasks(s);
     put(&o, "input:\n  records: %" PRId64 "\n", s->records * sources);
+    /* Kafka gives each source subtask a partition: enough of them. */
+    if (short_form_ok && sources > 4)
+        put(&o, "  partitions: %d\n", sources);
     put_checkpointing(&o, s);
-    put(&o, "pipeline:\n  stages:\n");
-    for (int i = 0; i < s->stages_count; i++)
-        put_stage(&o, s, &s->stages[i]);
+    if (short_form_ok) {
+        put_short_form(&o, s);
+    } else {
+        put(&o, "pipeline:\n  stages:\n");
+        for (int i = 0; i < s->stages_count; i++)
+            put_stage(&o, s, &s->stages[i]);
+    }
     put(&o, "sim:\n  source_interval: %s\n  rpc_delay: %s\n  failure_detection: %s\n"
         "  coordinator_tick: %s\n  sample_interval: %s\n",
         duration_text(s->source_interval_ns, d[0], 32), duration_text(s->rpc_delay.min_ns, d[1], 32),
         duration_text(s->failure_detection_ns, d[2], 32),
         duration_text(s->coordinator_tick_ns, d[3], 32),
         duration_text(s->sample_interval_ns, d[4], 32));
+    if (short_form_ok)
+        put_short_form_sim(&o, s);
     put_sim_common(&o, s);
     return o.overflow ? -1 : (int)o.used;
 }

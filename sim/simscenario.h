@@ -185,6 +185,10 @@ typedef struct sb_simscenario {
                                             delivered at its own send time + delay,
                                             so records overtake one another */
 
+    bool runs_both;                      /* the file it was read from runs under
+                                            snapbed run too (the parser's runs is
+                                            SB_RUNS_BOTH): shrink keeps it so */
+
     sb_simscenario_stage_t stages[SB_SIMSCENARIO_STAGES_MAX];
     int stages_count;
     sb_simscenario_fault_t faults[SB_SIMSCENARIO_FAULTS_MAX];
@@ -214,11 +218,18 @@ int sb_simscenario_load_notes(sb_simscenario_t *s, const char *path, char *notes
 /* Same, from a string (tests); `path` names it in messages. */
 int sb_simscenario_parse(sb_simscenario_t *s, const char *path, const char *yaml, sb_err_t *err);
 
-/* The scenario in the one language (mode: sim, pipeline.stages, sim:),
- * which parses back to the same values (every key written; durations in
- * the largest exact unit). Returns the length written, or -1 when it does
- * not fit in len bytes. */
+/* The scenario in the one language, which parses back to the same values
+ * (every key written; durations in the largest exact unit). A linear job
+ * (source -> map -> filter [-> count] -> sink, each stage reading the one
+ * before, parallelism within the short form's) with no fault only the
+ * simulator has is written in pipeline's short form without mode:, so that
+ * snapbed run runs the file too; any other as mode: sim, pipeline.stages.
+ * Returns the length written, or -1 when it does not fit in len bytes. */
 int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len);
+
+/* Whether format writes s in pipeline's short form: a file that both
+ * snapbed sim and snapbed run run. */
+bool sb_simscenario_short_form(const sb_simscenario_t *s);
 #define SB_SIMSCENARIO_TEXT_MAX 16384        /* what format writes at most */
 
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cu_helpers.h"
+#include "shrink.h"
 #include "simscenario.h"
 #include "topology.h"
 
@@ -697,6 +698,28 @@ static void test_routing_forward_rebalance_hash(void)
 
 /* ------------------------------------------------- the one language */
 
+/* The short form's job (source -> map -> filter [-> count] -> sink, each
+ * reading the one before) with faults a real run has too: what snapbed run
+ * runs as well. */
+static bool linear_for_both(const sb_simscenario_t *s)
+{
+    static const char *const names[] = { "source", "map", "filter", "count", "sink" };
+    bool count = s->stages_count == 5;
+    if (s->model != SB_SIM_MODEL_PIPELINE || (s->stages_count != 4 && !count))
+        return false;
+    for (int i = 0; i < s->stages_count; i++) {
+        const sb_simscenario_stage_t *st = &s->stages[i];
+        if (strcmp(st->name, names[i < 3 || count ? i : i + 1]) != 0 ||
+            (i > 0 && (st->from_count != 1 || st->from[0] != i - 1)))
+            return false;
+    }
+    for (int i = 0; i < s->faults_count; i++)
+        if (s->faults[i].kind == SB_SIM_FAULT_CRASH_TASK || s->faults[i].kind == SB_SIM_FAULT_SLOW ||
+            s->faults[i].kind == SB_SIM_FAULT_DELAY_SPIKE)
+            return false;
+    return true;
+}
+
 /* Every file of scenarios/ (globbed now, so a new one is covered): it
  * parses; one that the simulator can run formats to a text that parses back
  * to the same values; one for snapbed run only is refused by the simulator
@@ -710,7 +733,7 @@ static void test_every_scenario_file_parses_and_round_trips_through_format(void)
     sb_scenario_t *sc = malloc(sizeof *sc);
     sb_simscenario_t *s = malloc(sizeof *s);
     char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
-    int simulated = 0, refused = 0;
+    int simulated = 0, refused = 0, linears = 0;
     for (size_t i = 0; i < g.gl_pathc; i++) {
         const char *file = g.gl_pathv[i];
         sb_err_t err = { { 0 } };
@@ -739,13 +762,218 @@ static void test_every_scenario_file_parses_and_round_trips_through_format(void)
         CU_ASSERT_EQUAL(s->restart_delay_ns, back->restart_delay_ns);
         free(back);
         simulated++;
+        /* Which command the written file is for: both when the job is
+         * linear and has no sim-only fault, else snapbed sim only. */
+        bool linear = linear_for_both(s);
+        sb_scenario_t *again = malloc(sizeof *again);
+        rc = sb_scenario_parse(again, file, text, &err);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        if (linear) {
+            CU_ASSERT_PTR_NULL(strstr(text, "stages:"));
+            CU_ASSERT_PTR_NULL(strstr(text, "\nmode:"));
+            if (again->runs != SB_RUNS_BOTH)
+                fprintf(stderr, "\n    %s: formatted, snapbed run refuses it: %s\n", file,
+                        again->runs_why);
+            CU_ASSERT_EQUAL(again->runs, SB_RUNS_BOTH);
+            linears++;
+        } else {
+            CU_ASSERT(strstr(text, "stages:") != NULL || s->model == SB_SIM_MODEL_CLASSIC);
+            CU_ASSERT_EQUAL(again->runs, SB_RUNS_SIM_ONLY);
+            CU_ASSERT(again->runs_why[0] != '\0');
+            CU_ASSERT_PTR_NULL(strchr(again->runs_why, '\n'));
+        }
+        /* A file both commands run, with no fault the simulator makes up
+         * (a throttle becomes slow faults), stays one both commands run. */
+        bool throttled = false;
+        for (int f = 0; f < sc->faults_count; f++)
+            throttled |= sc->faults[f].kind == SB_FAULT_THROTTLE;
+        if (sc->runs == SB_RUNS_BOTH && !throttled)
+            CU_ASSERT(linear);
+        free(again);
     }
     CU_ASSERT(simulated >= 40);
     CU_ASSERT(refused >= 5);
+    CU_ASSERT(linears >= 15);
     free(text);
     free(s);
     free(sc);
     globfree(&g);
+}
+
+static sb_scenario_t *parse_shared(const char *path, const char *text)
+{
+    sb_scenario_t *sc = malloc(sizeof *sc);
+    sb_err_t err = { { 0 } };
+    int rc = sb_scenario_parse(sc, path, text, &err);
+    if (rc != 0)
+        fprintf(stderr, "\n    unexpected error: %s\n", err.msg);
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    return sc;
+}
+
+/* What snapbed sim --shrink writes for a linear job with a crash point: the
+ * short form, no mode: sim, and both commands accept it (snapbed run
+ * refuses a file whose runs is SB_RUNS_SIM_ONLY; snapbed sim converts it). */
+static void test_a_shrunk_linear_job_formats_to_a_file_both_commands_run(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: linear\ninput: { records: 3000 }\n"
+        "execution.checkpointing.interval: 4ms\nmutant: commit-before-complete\n"
+        "pipeline:\n  parallelism: 2\n  source: { records_per_s: 20000 }\n"
+        "  filter: { parallelism: 1 }\n"
+        "faults:\n  - { do: crash, at: { point: sink.after_commit, checkpoint: 3 } }\n"
+        "  - { do: crash, at: 13ms }\n  - { do: pause, at: 20ms, for: 2ms }\n");
+    /* as shrink and cli/sim.c leave it: fewer records, a fault dropped,
+     * another name and description */
+    s->records /= 2;
+    s->faults[1] = s->faults[2];
+    s->faults_count = 2;
+    snprintf(s->name, sizeof s->name, "linear-shrunk");
+    snprintf(s->description, sizeof s->description, "t.yaml, seed 7, shrunk by snapbed sim "
+             "--shrink");
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    CU_ASSERT_PTR_NULL(strstr(text, "stages:"));
+    CU_ASSERT_PTR_NULL(strstr(text, "\nmode:"));
+    ASSERT_HAS(text, "  filter: { parallelism: 1, input: rebalance, fn: \"startswith:A\" }\n");
+    ASSERT_HAS(text, "do: crash, at: { point: sink.after_commit, checkpoint: 3 }");
+    sb_scenario_t *sc = parse_shared("shrunk.yaml", text);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_BOTH);          /* snapbed run takes it */
+    CU_ASSERT_EQUAL(sc->stages_count, 0);
+    CU_ASSERT_EQUAL(sc->records, 1500);
+    CU_ASSERT_EQUAL(sc->source.parallelism, 2);
+    CU_ASSERT_EQUAL(sc->filter.parallelism, 1);
+    CU_ASSERT_EQUAL(sc->sink.input, SB_CONNECTION_REBALANCE);
+    CU_ASSERT_EQUAL(sc->source_records_per_s, 20000); /* the real run's pace */
+    CU_ASSERT_EQUAL(sc->faults[0].trigger, SB_TRIGGER_CRASH_POINT);
+    CU_ASSERT_EQUAL(sc->faults[0].point, SB_POINT_SINK_AFTER_COMMIT);
+    CU_ASSERT_EQUAL(sc->faults[0].checkpoint_id, 3);
+    sb_simscenario_t *back = malloc(sizeof *back);
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_from_scenario(back, sc, NULL, 0, &err), 0);
+    expect_same(s, back);                                /* snapbed sim takes it too */
+    CU_ASSERT_EQUAL(back->faults[0].kind, SB_SIM_FAULT_CRASH_POINT);
+    CU_ASSERT_EQUAL(back->faults[0].point, SB_POINT_SINK_AFTER_COMMIT);
+    CU_ASSERT_EQUAL(back->faults[0].point_trigger, SB_POINT_AT_CHECKPOINT);
+    CU_ASSERT_EQUAL(back->faults[0].checkpoint_id, 3);
+    CU_ASSERT_EQUAL(back->faults[1].kind, SB_SIM_FAULT_PAUSE);
+    free(back);
+    free(sc);
+    free(s);
+
+    /* count, a filter keeping every 5th, process times, more source
+     * subtasks than Kafka's default partitions */
+    s = parse_ok("name: wide\ninput: { records: 600, partitions: 8 }\n"
+                 "pipeline:\n  source: { parallelism: 6 }\n  map: { parallelism: 6 }\n"
+                 "  filter: { parallelism: 3, input: hash }\n  count: { parallelism: 3 }\n"
+                 "  sink: { parallelism: 1 }\n"
+                 "sim:\n  keep_every: 5\n  process_time: { map: 20us, count: 7us }\n"
+                 "  source_interval: 70us\n"
+                 "faults:\n  - { do: crash, random: 2 }\n"
+                 "  - { do: crash, at: { point: sink.after_commit, hit: 2 } }\n");
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    CU_ASSERT_PTR_NULL(strstr(text, "stages:"));
+    sc = parse_shared("shrunk.yaml", text);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_BOTH);
+    CU_ASSERT(sc->count_enabled);
+    CU_ASSERT(sc->partitions >= 6);
+    back = malloc(sizeof *back);
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_from_scenario(back, sc, NULL, 0, &err), 0);
+    expect_same(s, back);
+    CU_ASSERT_EQUAL(back->stages[2].keep_every, 5);
+    CU_ASSERT_EQUAL(back->stages[3].process_ns, 7000);
+    CU_ASSERT_EQUAL(back->faults[0].count, 2);
+    CU_ASSERT_EQUAL(back->faults[1].hit, 2);
+    free(back);
+    free(sc);
+    free(s);
+    free(text);
+}
+
+#define LINEAR_MUTANT(pipeline)                                                  \
+    "name: lin\nmutant: commit-before-complete\ninput: { records: 600 }\n"            \
+    "execution.checkpointing.interval: 3ms\nexecution.checkpointing.timeout: 1s\n"   \
+    "execution.checkpointing.tolerable-failed-checkpoints: 10\n"                     \
+    "restart-strategy.fixed-delay.delay: 1ms\n" pipeline                             \
+    "faults:\n  - { do: crash, at: { point: sink.after_commit, checkpoint: 3 } }\n"  \
+    "  - { do: crash, at: 21ms }\n"
+
+/* Shrinking a file both commands run gives a file both commands run: the
+ * map and the filter stay; the same job written as pipeline.stages (for
+ * snapbed sim only) may lose them. */
+static void test_shrink_keeps_a_file_both_commands_run_one_both_commands_run(void)
+{
+    sb_simscenario_t *s = parse_ok(LINEAR_MUTANT("pipeline:\n  parallelism: 2\n"));
+    CU_ASSERT(s->runs_both);
+    CU_ASSERT(sb_simscenario_short_form(s));
+    sb_simscenario_t *small = malloc(sizeof *small);
+    sb_shrink_report_t rep;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_shrink_run(s, 1, small, &rep, NULL, NULL, &err), 1);
+    CU_ASSERT(rep.events_after < rep.events_before);
+    CU_ASSERT_EQUAL(small->stages_count, 4);
+    CU_ASSERT(sb_simscenario_short_form(small));
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    CU_ASSERT_FATAL(sb_simscenario_format(small, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    CU_ASSERT_PTR_NULL(strstr(text, "stages:"));
+    sb_scenario_t *sc = parse_shared("shrunk.yaml", text);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_BOTH);
+    free(sc);
+    free(s);
+    s = parse_ok(LINEAR_MUTANT(STAGES "    - { name: source, parallelism: 2 }\n"
+                               "    - { name: map, parallelism: 2 }\n"
+                               "    - { name: filter, parallelism: 2 }\n"
+                               "    - { name: sink, parallelism: 2 }\n"));
+    CU_ASSERT_FALSE(s->runs_both);
+    CU_ASSERT_EQUAL_FATAL(sb_shrink_run(s, 1, small, &rep, NULL, NULL, &err), 1);
+    CU_ASSERT(small->stages_count <= 4);
+    free(text);
+    free(small);
+    free(s);
+}
+
+/* A DAG with a merge, or a linear job with a fault only the simulator has,
+ * keeps pipeline.stages and mode: sim; snapbed run refuses the file with
+ * its one sentence. */
+static void test_a_merge_or_a_sim_only_fault_formats_to_a_file_for_snapbed_sim_only(void)
+{
+    sb_simscenario_t *s = parse_ok(
+        "name: merge\n" STAGES "    - { name: clicks, kind: source, parallelism: 2 }\n"
+        "    - { name: views, kind: source }\n"
+        "    - { name: map, parallelism: 2, from: [clicks, views], input: rebalance }\n"
+        "    - { name: filter, parallelism: 2 }\n    - { name: sink, input: rebalance }\n"
+        "faults:\n  - { do: crash, at: { point: sink.after_commit, checkpoint: 3 } }\n");
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    ASSERT_HAS(text, "mode: sim\n");
+    ASSERT_HAS(text, "pipeline:\n  stages:\n");
+    ASSERT_HAS(text, "from: [clicks, views]");
+    sb_scenario_t *sc = parse_shared("shrunk.yaml", text);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_SIM_ONLY);
+    CU_ASSERT_STRING_EQUAL(sc->runs_why, "the real engine runs source -> map -> filter "
+                           "[-> count] -> sink only (pipeline's short form), not pipeline.stages");
+    free(sc);
+    expect_round_trip(s);
+    free(s);
+
+    s = parse_ok("name: slow\npipeline:\n  parallelism: 2\n"
+                 "faults:\n  - { do: { slow: map-1, process_time: 1ms }, at: 5ms, for: 2ms }\n");
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    ASSERT_HAS(text, "mode: sim\n");
+    ASSERT_HAS(text, "pipeline:\n  stages:\n");
+    sc = parse_shared("shrunk.yaml", text);
+    CU_ASSERT_EQUAL(sc->runs, SB_RUNS_SIM_ONLY);
+    CU_ASSERT_PTR_NULL(strchr(sc->runs_why, '\n'));
+    free(sc);
+    expect_round_trip(s);
+    free(s);
+
+    /* a linear job without a filter is not the short form's */
+    s = parse_ok("name: nofilter\n" DIAMOND);
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    ASSERT_HAS(text, "pipeline:\n  stages:\n");
+    free(s);
+    free(text);
 }
 
 /* Which command a file is for, and the one sentence of the other. */
@@ -860,6 +1088,12 @@ void test_sim_scenario_register(void)
           test_topology_fans_out_into_groups_and_numbers_the_paths },
         { "every scenario file parses and round-trips through format",
           test_every_scenario_file_parses_and_round_trips_through_format },
+        { "a shrunk linear job formats to a file both commands run",
+          test_a_shrunk_linear_job_formats_to_a_file_both_commands_run },
+        { "shrink keeps a file both commands run one both commands run",
+          test_shrink_keeps_a_file_both_commands_run_one_both_commands_run },
+        { "a merge or a sim-only fault formats to a file for snapbed sim only",
+          test_a_merge_or_a_sim_only_fault_formats_to_a_file_for_snapbed_sim_only },
         { "a file for one command is refused by the other in one sentence",
           test_a_file_for_one_command_is_refused_by_the_other_in_one_sentence },
         { "the simulator notes what it maps or ignores",
