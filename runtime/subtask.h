@@ -28,7 +28,7 @@
 
 #include "barrier.h"
 #include "err.h"
-#include "scenario.h"
+#include "vocab.h"
 
 #define SB_SUBTASK_NAME_BYTES_MAX 32
 #define SB_SUBTASK_FIELDS_BYTES_MAX 65536  /* one trace event's fields */
@@ -168,11 +168,13 @@ bool sb_subtask_arrive_due(sb_subtask_t *st);
  * crash point. */
 bool sb_subtask_source_trigger(sb_subtask_t *st, int64_t id, int64_t trigger_ns, bool final);
 
-/* Checkpoint `upto` completed: a sink publishes, then the sink-after-
- * commit crash point. */
+/* Checkpoint `upto` completed (`final`: the final one): a sink
+ * publishes, then the sink-after-commit crash point. Returns false to
+ * stop (the job failed or the incarnation died). */
 bool sb_subtask_completed(sb_subtask_t *st, int64_t upto, bool final);
 
-/* Reaches a crash point (used by the drivers for the points they own). */
+/* Reaches a crash point. Returns false when the incarnation died there
+ * (the simulator; a real crash never returns): the caller stops at once. */
 bool sb_subtask_crash_point(sb_subtask_t *st, sb_crash_point_t point, int64_t id, bool final);
 
 #endif

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "scenario.h"
+#include "vocab.h"
 
 #define SB_SCRIPT_INPUTS_MAX 8
 
