@@ -1582,7 +1582,7 @@ sb_pipeline_t *sb_pipeline_new(const sb_simscenario_t *s, sb_engine_t *e)
     snprintf(checkpoints, sizeof checkpoints, "mem://%s/checkpoints", p->store_name);
     sb_err_t err = { { 0 } };
     if (sb_store_open(&p->output, output, "/", &err) != 0 ||
-        sb_cpstore_open(&p->cps, checkpoints, "/", "sim", 1, &err) != 0) {
+        sb_cpstore_open(&p->cps, checkpoints, "/", "sim", s->num_retained, &err) != 0) {
         sb_pipeline_free(p);
         return NULL;
     }

@@ -102,6 +102,7 @@ void sb_simscenario_defaults(sb_simscenario_t *s)
     s->checkpoint_timeout_ns = 600 * NS_PER_S;
     s->max_concurrent = 1;
     s->tolerable_failed = 0;
+    s->num_retained = 1;
     s->channel_delay = (sb_rng_dist_t){ .kind = SB_RNG_UNIFORM, .min_ns = 50 * 1000,
                                         .max_ns = 500 * 1000 };
     s->channel_capacity = 64;
@@ -685,7 +686,6 @@ static void note_ignored(parse_t *p)
         { sc->record_bytes != 0, "input.record_bytes" },
         { strcmp(sc->sink_uri, d.sink_uri) != 0, "pipeline.sink.uri" },
         { strcmp(sc->checkpoints_dir, d.checkpoints_dir) != 0, "state.checkpoints.dir" },
-        { sc->num_retained != d.num_retained, "state.checkpoints.num-retained" },
         { sc->restart_attempts != d.restart_attempts, "restart-strategy.fixed-delay.attempts" },
         { sc->s3_endpoint[0] || sc->s3_region[0] || sc->s3_access_key[0], "s3.*" },
         { (sc->given & SB_GIVEN_EXPECT) != 0, "expect (the verdict is reported as is)" },
@@ -712,6 +712,7 @@ static void settings_of(parse_t *p)
     s->checkpoint_interval_ns = sc->checkpoint_interval_ns;
     s->checkpoint_timeout_ns = sc->checkpoint_timeout_ns;
     s->tolerable_failed = sc->tolerable_failed_checkpoints;
+    s->num_retained = sc->num_retained;
     s->restart_delay_ns = sc->restart_delay_ns;
     s->trace_records = sc->trace_records;
     s->max_concurrent = sc->max_concurrent_checkpoints;
@@ -1007,6 +1008,8 @@ static void put_checkpointing(out_t *o, const sb_simscenario_t *s)
         duration_text(s->checkpoint_interval_ns, d[1], 32),
         duration_text(s->checkpoint_timeout_ns, d[2], 32), s->max_concurrent,
         duration_text(s->min_pause_ns, d[3], 32), s->tolerable_failed);
+    if (s->num_retained != 1)
+        put(o, "state.checkpoints.num-retained: %d\n", s->num_retained);
 }
 
 /* The short form's stages, in order: source -> map -> filter [-> count] ->

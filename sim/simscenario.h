@@ -165,6 +165,8 @@ typedef struct sb_simscenario {
     int max_concurrent;                  /* default 1 */
     int64_t min_pause_ns;                /* default 0 */
     int tolerable_failed;                /* default 0 */
+    int num_retained;                    /* state.checkpoints.num-retained: completed
+                                            checkpoints kept in storage; default 1 */
     sb_rng_dist_t channel_delay;         /* default uniform 50us..500us */
     int channel_capacity;                /* records; default 64 */
     sb_rng_dist_t rpc_delay;             /* coordinator <-> subtasks; fixed 50us */
