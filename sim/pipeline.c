@@ -633,6 +633,8 @@ static void subtask_init(sb_pipeline_t *p, task_t *t)
 
 /* ------------------------------------------------------------ the sink */
 
+static bool timed_fault(const sb_simscenario_fault_t *f);
+
 static void job_finished(sb_pipeline_t *p)
 {
     tr_begin(p, "job_finished", p->pid);
@@ -641,6 +643,14 @@ static void job_finished(sb_pipeline_t *p)
     p->finished = true;
     p->running = false;
     p->stats.finished = true;
+    /* Faults that wait for a crash point or a share of the input and never
+     * came: reported like a timed fault due after the end. */
+    for (int i = 0; i < p->s->faults_count; i++)
+        if (!timed_fault(&p->s->faults[i]) && !p->fault_fired[i])
+            p->stats.faults_unfired++;
+    for (int k = p->kills_next; k < p->kills_count; k++)
+        if (p->fault_fired[p->kills[k].fault])
+            p->stats.faults_unfired++; /* one of its kills did not come */
     sb_engine_stop(p->e);
 }
 
