@@ -2031,17 +2031,21 @@ static void default_name(sb_scenario_t *s)
         copy_text(s->name, sizeof s->name, "scenario");
 }
 
-/* A stage without its own parallelism takes pipeline.parallelism, else 1. */
+/* A stage without its own parallelism takes pipeline.parallelism, else 1:
+ * in the short form and in pipeline.stages alike. */
 static void default_parallelism(parse_t *p)
 {
+    int fallback = p->parallelism_default != 0 ? p->parallelism_default : 1;
     for (int id = 0; id < ST_MAX; id++) {
         sb_stage_t *stage = stage_of(p->s, id);
         if (stage->parallelism != 0)
             continue;
-        stage->parallelism = p->parallelism_default != 0
-                                 ? p->parallelism_default : 1;
+        stage->parallelism = fallback;
         p->parallelism_at[id] = p->parallelism_default_at;
     }
+    for (int i = 0; i < p->s->stages_count; i++)
+        if (p->s->stages[i].parallelism == 0)
+            p->s->stages[i].parallelism = fallback;
 }
 
 /* Kafka hands each partition to one source subtask; a subtask with none

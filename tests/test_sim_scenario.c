@@ -1051,6 +1051,22 @@ static void test_the_simulator_notes_what_it_maps_or_ignores(void)
     free(sc);
 }
 
+static void test_pipeline_parallelism_is_the_default_of_pipeline_stages(void)
+{
+    sb_simscenario_t *s = parse_ok("name: x\npipeline:\n  parallelism: 3\n  stages:\n"
+                                   "    - { name: source }\n    - { name: map }\n"
+                                   "    - { name: sink, parallelism: 1 }\n");
+    CU_ASSERT_EQUAL(s->stages[0].parallelism, 3);
+    CU_ASSERT_EQUAL(s->stages[1].parallelism, 3);
+    CU_ASSERT_EQUAL(s->stages[1].input, SB_CONNECTION_FORWARD);
+    CU_ASSERT_EQUAL(s->stages[2].parallelism, 1);
+    free(s);
+    s = parse_ok("name: x\n" STAGES "    - { name: source }\n    - { name: sink }\n");
+    CU_ASSERT_EQUAL(s->stages[0].parallelism, 1); /* without it: 1 */
+    CU_ASSERT_EQUAL(s->stages[1].parallelism, 1);
+    free(s);
+}
+
 void test_sim_scenario_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -1098,6 +1114,8 @@ void test_sim_scenario_register(void)
           test_a_file_for_one_command_is_refused_by_the_other_in_one_sentence },
         { "the simulator notes what it maps or ignores",
           test_the_simulator_notes_what_it_maps_or_ignores },
+        { "pipeline.parallelism is the default of pipeline.stages",
+          test_pipeline_parallelism_is_the_default_of_pipeline_stages },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);
