@@ -726,6 +726,11 @@ static void settings_of(parse_t *p)
     s->coordinator_tick_ns = sc->sim.coordinator_tick_ns;
     s->sample_interval_ns = sc->sim.sample_interval_ns;
     s->seed = sc->sim.seed;
+    /* Both models stop at sim.max_time when it is given; without it a
+     * classic run keeps the default (10s) and a pipeline gets what its
+     * input needs (workload_of). */
+    if (sc->sim.max_time_ns > 0)
+        s->max_time_ns = sc->sim.max_time_ns;
     s->max_events = sc->sim.max_events;
     s->fifo = s->classic.fifo = sc->sim.fifo;
     sb_simscenario_classic_t *cl = &s->classic;
@@ -768,8 +773,8 @@ static void workload_of(parse_t *p)
     int64_t needed_ns = s->records * s->source_interval_ns * 4 +
                         (sc->faults_count + 1) * (s->restart_delay_ns + s->failure_detection_ns +
                                                   2 * s->checkpoint_interval_ns);
-    s->max_time_ns = sc->sim.max_time_ns > 0 ? sc->sim.max_time_ns
-                     : needed_ns > 10 * NS_PER_S ? needed_ns : 10 * NS_PER_S;
+    if (sc->sim.max_time_ns == 0)
+        s->max_time_ns = needed_ns > 10 * NS_PER_S ? needed_ns : 10 * NS_PER_S;
 }
 
 int sb_simscenario_from_scenario(sb_simscenario_t *out, const sb_scenario_t *sc, char *notes,

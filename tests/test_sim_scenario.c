@@ -1067,6 +1067,19 @@ static void test_pipeline_parallelism_is_the_default_of_pipeline_stages(void)
     free(s);
 }
 
+static void test_max_time_applies_in_both_models(void)
+{
+    sb_simscenario_t *s = parse_ok("name: c\n" CLASSIC "  max_time: 1ms\n");
+    CU_ASSERT_EQUAL(s->max_time_ns, 1000000);
+    free(s);
+    s = parse_ok("name: c\n" CLASSIC);
+    CU_ASSERT_EQUAL(s->max_time_ns, INT64_C(10000000000)); /* the classic default */
+    free(s);
+    s = parse_ok("name: x\n" CHAIN "sim:\n  max_time: 3ms\n");
+    CU_ASSERT_EQUAL(s->max_time_ns, 3000000);
+    free(s);
+}
+
 void test_sim_scenario_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -1116,6 +1129,7 @@ void test_sim_scenario_register(void)
           test_the_simulator_notes_what_it_maps_or_ignores },
         { "pipeline.parallelism is the default of pipeline.stages",
           test_pipeline_parallelism_is_the_default_of_pipeline_stages },
+        { "sim.max_time applies in both models", test_max_time_applies_in_both_models },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);
