@@ -312,6 +312,12 @@ static int check_reachable(parse_t *p, const sb_simscenario_classic_t *cl)
 
 /* ------------------------------------------------- faults, after the walk */
 
+/* What each model simulates, in the words of a scenario file (fault_of
+ * maps a throttle or stall to slow faults; classic.c knows two kinds). */
+#define PIPELINE_FAULTS "do: crash at a time, a crash point, random kills, do: pause, " \
+    "a throttle or stall, do: { crash: task }, do: { slow: STAGE-N } and do: { delay: spike }"
+#define CLASSIC_FAULTS "do: { crash: process } and do: { delay: spike }"
+
 static int stage_index(const sb_simscenario_t *s, const char *name)
 {
     for (int i = 0; i < s->stages_count; i++)
@@ -382,9 +388,9 @@ static int resolve_faults_pipeline(parse_t *p)
         char key[KEY_BYTES_MAX];
         snprintf(key, sizeof key, "faults[%d]", i);
         if (f->kind == SB_SIM_FAULT_CRASH_PROCESS)
-            return fail(p, (size_t)f->line, key, "crash: process is a fault of model: "
-                        "chandy-lamport (a pipeline knows crash: job, crash: task, delay: spike "
-                        "and slow)");
+            return fail(p, (size_t)f->line, key, "%s is a fault of model: chandy-lamport (a "
+                        "pipeline knows %s)", sb_simscenario_fault_kind_name(f->kind),
+                        PIPELINE_FAULTS);
         if ((f->kind == SB_SIM_FAULT_CRASH_TASK || f->kind == SB_SIM_FAULT_SLOW) &&
             resolve_task(p, f, key) != 0)
             return -1;
@@ -417,8 +423,8 @@ static int resolve_faults_classic(parse_t *p)
         snprintf(key, sizeof key, "faults[%d]", i);
         if (f->kind != SB_SIM_FAULT_CRASH_PROCESS && f->kind != SB_SIM_FAULT_DELAY_SPIKE)
             return fail(p, (size_t)f->line, key, "%s is not a fault of model: chandy-lamport "
-                        "(it knows crash: process and delay: spike)",
-                        sb_simscenario_fault_kind_name(f->kind));
+                        "(it knows %s)", sb_simscenario_fault_kind_name(f->kind),
+                        CLASSIC_FAULTS);
         if (f->kind == SB_SIM_FAULT_CRASH_PROCESS && f->process >= p->s->classic.processes)
             return fail(p, (size_t)f->line, key, "no process %d (processes are 0..%d)",
                         f->process, p->s->classic.processes - 1);
@@ -483,14 +489,14 @@ static int finish(parse_t *p)
 /* ------------------------------------------------- from the one language */
 
 static const char *const fault_kind_names[SB_SIM_FAULT_KINDS_COUNT_] = {
-    [SB_SIM_FAULT_CRASH_JOB] = "crash: job",
-    [SB_SIM_FAULT_CRASH_TASK] = "crash: task",
-    [SB_SIM_FAULT_CRASH_PROCESS] = "crash: process",
-    [SB_SIM_FAULT_DELAY_SPIKE] = "delay: spike",
-    [SB_SIM_FAULT_SLOW] = "slow",
-    [SB_SIM_FAULT_CRASH_POINT] = "crash at a point",
-    [SB_SIM_FAULT_CRASH_RANDOM] = "crash: random",
-    [SB_SIM_FAULT_PAUSE] = "pause",
+    [SB_SIM_FAULT_CRASH_JOB] = "do: crash",
+    [SB_SIM_FAULT_CRASH_TASK] = "do: { crash: task }",
+    [SB_SIM_FAULT_CRASH_PROCESS] = "do: { crash: process }",
+    [SB_SIM_FAULT_DELAY_SPIKE] = "do: { delay: spike }",
+    [SB_SIM_FAULT_SLOW] = "do: { slow: STAGE-N }",
+    [SB_SIM_FAULT_CRASH_POINT] = "crash point",
+    [SB_SIM_FAULT_CRASH_RANDOM] = "random kills",
+    [SB_SIM_FAULT_PAUSE] = "do: pause",
 };
 
 const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k)
@@ -635,6 +641,9 @@ static int fault_of(parse_t *p, const sb_fault_t *f, int index)
 {
     char key[32];
     snprintf(key, sizeof key, "faults[%d]", index);
+    if (f->kind == SB_FAULT_THROTTLE && p->sc->sim.classic)
+        return fail(p, (size_t)f->line, key, "a throttle or stall is not a fault of model: "
+                    "chandy-lamport (it knows %s)", CLASSIC_FAULTS);
     if (f->kind == SB_FAULT_THROTTLE)
         return throttle_of(p, f, key);
     sb_simscenario_fault_t *g = add_fault(p, f, key);

@@ -396,12 +396,12 @@ static void test_fault_errors_name_the_rule(void)
     parse_fails(FAULT("{ do: { delay: spike, extra: 1ms, from: filter }, at: 1ms, for: 1ms }"),
                 "no stage 'filter' (stages: source, map, sink)");
     parse_fails(FAULT("{ do: { crash: process, process: 1 }, at: 1ms }"),
-                "crash: process is a fault of model: chandy-lamport");
+                "do: { crash: process } is a fault of model: chandy-lamport");
     parse_fails(CL_FAULT("{ do: { slow: P1, process_time: 1ms }, at: 1ms, for: 1ms }"),
-                "slow is not a fault of model: chandy-lamport (it knows crash: process and "
-                "delay: spike)");
+                "do: { slow: STAGE-N } is not a fault of model: chandy-lamport (it knows do: "
+                "{ crash: process } and do: { delay: spike })");
     parse_fails(CL_FAULT("{ do: crash, at: 1ms }"),
-                "crash: job is not a fault of model: chandy-lamport");
+                "do: crash is not a fault of model: chandy-lamport");
     parse_fails("name: x\n" CLASSIC "  processes: 3\nfaults:\n"
                 "  - { do: { crash: process, process: 3 }, at: 1ms }\n",
                 "no process 3 (processes are 0..2)");
@@ -1080,6 +1080,27 @@ static void test_max_time_applies_in_both_models(void)
     free(s);
 }
 
+static void test_fault_messages_use_the_words_of_the_file(void)
+{
+    parse_fails(FAULT("{ do: { crash: process, process: 1 }, at: 1ms }"),
+                "t.yaml:8: faults[0]: do: { crash: process } is a fault of model: chandy-lamport "
+                "(a pipeline knows do: crash at a time, a crash point, random kills, do: pause, "
+                "a throttle or stall, do: { crash: task }, do: { slow: STAGE-N } and do: { delay: "
+                "spike })");
+    parse_fails(CL_FAULT("{ do: pause, at: 1ms, for: 1ms }"),
+                "do: pause is not a fault of model: chandy-lamport (it knows do: { crash: "
+                "process } and do: { delay: spike })");
+    parse_fails(CL_FAULT("{ do: crash, at: { point: sink.after_snapshot, checkpoint: 1 } }"),
+                "crash point is not a fault of model: chandy-lamport");
+    parse_fails(CL_FAULT("{ do: { throttle: sink, records_per_s: 10 }, at: 1ms, for: 1ms }"),
+                "a throttle or stall is not a fault of model: chandy-lamport (it knows do: { "
+                "crash: process } and do: { delay: spike })");
+    CU_ASSERT_STRING_EQUAL(sb_simscenario_fault_kind_name(SB_SIM_FAULT_CRASH_TASK),
+                           "do: { crash: task }");
+    CU_ASSERT_STRING_EQUAL(sb_simscenario_fault_kind_name(SB_SIM_FAULT_CRASH_RANDOM),
+                           "random kills");
+}
+
 void test_sim_scenario_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -1130,6 +1151,8 @@ void test_sim_scenario_register(void)
         { "pipeline.parallelism is the default of pipeline.stages",
           test_pipeline_parallelism_is_the_default_of_pipeline_stages },
         { "sim.max_time applies in both models", test_max_time_applies_in_both_models },
+        { "fault messages use the words of the file",
+          test_fault_messages_use_the_words_of_the_file },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);
