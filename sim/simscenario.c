@@ -696,7 +696,11 @@ static void note_ignored(parse_t *p)
         { strcmp(sc->sink_uri, d.sink_uri) != 0, "pipeline.sink.uri" },
         { strcmp(sc->checkpoints_dir, d.checkpoints_dir) != 0, "state.checkpoints.dir" },
         { sc->restart_attempts != d.restart_attempts, "restart-strategy.fixed-delay.attempts" },
-        { sc->s3_endpoint[0] || sc->s3_region[0] || sc->s3_access_key[0], "s3.*" },
+        { sc->s3_endpoint[0] || sc->s3_region[0] || sc->s3_access_key[0] ||
+          sc->s3_secret_key[0], "s3.*" },
+        { sc->seed != d.seed, "input.seed (the simulated records are their offsets)" },
+        { sc->map_fn != d.map_fn, "pipeline.map.fn (the simulated map passes every record on "
+          "unchanged)" },
         { (sc->given & SB_GIVEN_EXPECT) != 0, "expect (the verdict is reported as is)" },
     };
     for (size_t i = 0; i < COUNT_OF(ignored); i++)
@@ -705,6 +709,10 @@ static void note_ignored(parse_t *p)
                      ignored[i].key);
     if (list[0] != '\0')
         note(p, "note: snapbed sim ignores what only a real run means: %s", list);
+    int sources = source_subtasks(p->s);
+    if (!sc->sim.classic && sc->partitions != d.partitions && sc->partitions != sources)
+        note(p, "note: input.partitions %d is simulated as one virtual partition per source "
+             "subtask (%d)", sc->partitions, sources);
 }
 
 static void settings_of(parse_t *p)

@@ -1101,6 +1101,33 @@ static void test_fault_messages_use_the_words_of_the_file(void)
                            "random kills");
 }
 
+static void test_the_simulator_notes_partitions_seed_map_and_secret_key(void)
+{
+    sb_scenario_t *sc = malloc(sizeof *sc);
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_err_t err = { { 0 } };
+    char notes[SB_SIMSCENARIO_NOTES_MAX];
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml",
+        "name: x\ninput: { records: 1000, partitions: 8, seed: 7 }\n"
+        "pipeline:\n  parallelism: 2\n  map: identity\n"
+        "s3.secret-key: hush\n", &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_from_scenario(s, sc, notes, sizeof notes, &err), 0);
+    ASSERT_HAS(notes, "note: snapbed sim ignores what only a real run means: s3.*, input.seed "
+               "(the simulated records are their offsets), pipeline.map.fn (the simulated map "
+               "passes every record on unchanged)\n");
+    ASSERT_HAS(notes, "note: input.partitions 8 is simulated as one virtual partition per "
+               "source subtask (2)\n");
+    /* Defaults, or partitions equal to the source subtasks: no note. */
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml",
+        "name: x\ninput: { partitions: 2, seed: 42 }\npipeline:\n  parallelism: 2\n"
+        "  map: uppercase\n", &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_from_scenario(s, sc, notes, sizeof notes, &err), 0);
+    CU_ASSERT_PTR_NULL(strstr(notes, "ignores"));
+    CU_ASSERT_PTR_NULL(strstr(notes, "input.partitions"));
+    free(s);
+    free(sc);
+}
+
 void test_sim_scenario_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -1153,6 +1180,8 @@ void test_sim_scenario_register(void)
         { "sim.max_time applies in both models", test_max_time_applies_in_both_models },
         { "fault messages use the words of the file",
           test_fault_messages_use_the_words_of_the_file },
+        { "the simulator notes partitions, seed, map and the secret key",
+          test_the_simulator_notes_partitions_seed_map_and_secret_key },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);
