@@ -676,10 +676,8 @@ static int fault_of(parse_t *p, const sb_fault_t *f, int index)
     g->process_ns = f->process_ns;
     g->extra_ns = f->extra_ns;
     g->process = f->process;
-    if (g->kind != SB_SIM_FAULT_CRASH_POINT && g->kind != SB_SIM_FAULT_CRASH_RANDOM &&
-        g->at_ns <= 0)
-        return fail(p, (size_t)f->line, key, "a simulated fault needs at: more than 0 "
-                    "(e.g. 12ms)");
+    /* at: 0 is as in a real run: right after the job (its first
+     * incarnation) starts. */
     return 0;
 }
 

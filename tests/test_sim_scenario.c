@@ -1128,6 +1128,23 @@ static void test_the_simulator_notes_partitions_seed_map_and_secret_key(void)
     free(sc);
 }
 
+static void test_a_crash_at_0s_is_accepted_as_in_a_real_run(void)
+{
+    sb_simscenario_t *s = parse_ok("name: x\ninput: { records: 100 }\n"
+                                   "faults:\n  - { do: crash, at: 0s }\n");
+    CU_ASSERT_EQUAL(s->faults_count, 1);
+    CU_ASSERT_EQUAL(s->faults[0].kind, SB_SIM_FAULT_CRASH_JOB);
+    CU_ASSERT_EQUAL(s->faults[0].at_ns, 0);
+    CU_ASSERT(s->runs_both);
+    char text[SB_SIMSCENARIO_TEXT_MAX];
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, sizeof text) > 0);
+    ASSERT_HAS(text, "do: crash, at: 0s");
+    sb_simscenario_t *back = parse_ok(text);
+    CU_ASSERT_EQUAL(back->faults[0].at_ns, 0);
+    free(back);
+    free(s);
+}
+
 void test_sim_scenario_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -1182,6 +1199,8 @@ void test_sim_scenario_register(void)
           test_fault_messages_use_the_words_of_the_file },
         { "the simulator notes partitions, seed, map and the secret key",
           test_the_simulator_notes_partitions_seed_map_and_secret_key },
+        { "a crash at 0s is accepted as in a real run",
+          test_a_crash_at_0s_is_accepted_as_in_a_real_run },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);
