@@ -456,19 +456,78 @@ static const key_entry_t *closest_key(const char *word, const key_entry_t *keys,
     return best;
 }
 
+/* Keys of the simulator's old dialect (everything under sim:), and the
+ * simulator's own keys written at the top level: where they are now. */
+static const struct {
+    const char *old;              /* at the top level and under sim: */
+    const char *now;
+} old_keys[] = {
+    { "protocol", "execution.checkpointing.unaligned, .aligned-checkpoint-timeout or .mode "
+                  "(aligned is the default)" },
+    { "records", "input.records (over all source subtasks)" },
+    { "checkpoint_interval", "execution.checkpointing.interval" },
+    { "checkpoint_timeout", "execution.checkpointing.timeout" },
+    { "aligned_timeout", "execution.checkpointing.aligned-checkpoint-timeout" },
+    { "max_concurrent", "execution.checkpointing.max-concurrent-checkpoints" },
+    { "min_pause", "execution.checkpointing.min-pause" },
+    { "tolerable_failed", "execution.checkpointing.tolerable-failed-checkpoints" },
+    { "restart_delay", "restart-strategy.fixed-delay.delay" },
+    { "stages", "pipeline.stages" },
+    { "sim.faults", "faults at the top level, each with do: (e.g. - { do: crash, at: 12ms })" },
+    { "sim.trace", "trace at the top level" },
+    { "sim.mutant", "mutant at the top level" },
+    { "sim.name", "name at the top level" },
+}, sim_keys_at_top[] = {
+    { "source_interval", "sim.source_interval" }, { "channel", "sim.channel" },
+    { "rpc_delay", "sim.rpc_delay" }, { "failure_detection", "sim.failure_detection" },
+    { "coordinator_tick", "sim.coordinator_tick" }, { "sample_interval", "sim.sample_interval" },
+    { "max_time", "sim.max_time" }, { "max_events", "sim.max_events" },
+    { "fifo", "sim.fifo" }, { "model", "sim.model" }, { "keep_every", "sim.keep_every" },
+    { "process_time", "sim.process_time" }, { "processes", "sim.processes" },
+    { "graph", "sim.graph" }, { "tokens", "sim.tokens" },
+};
+
+/* Where an old-dialect key (or a sim key at the top level) lives now, or NULL. */
+static const char *old_key_hint(const char *key)
+{
+    const char *bare = strncmp(key, "sim.", 4) == 0 ? key + 4 : key;
+    for (size_t i = 0; i < COUNT_OF(old_keys); i++)
+        if (strcmp(old_keys[i].old, key) == 0 ||
+            (strchr(old_keys[i].old, '.') == NULL && strcmp(old_keys[i].old, bare) == 0))
+            return old_keys[i].now;
+    for (size_t i = 0; i < COUNT_OF(sim_keys_at_top); i++)
+        if (strcmp(sim_keys_at_top[i].old, key) == 0)
+            return sim_keys_at_top[i].now;
+    return NULL;
+}
+
 static int unknown_key(const parse_t *p, const yaml_node_t *k, const char *key,
                        const key_entry_t *keys, size_t keys_count)
 {
+    const char *hint = old_key_hint(key);
+    if (hint != NULL)
+        return fail(p, sb_yaml_line(k), key, "not a key any more: use %s (docs/scenarios.md)",
+                    hint);
     const key_entry_t *best = closest_key(sb_yaml_text(k), keys, keys_count);
     if (best != NULL)
         return fail(p, sb_yaml_line(k), key, "unknown key (did you mean '%s'?)",
                     best->name);
+    /* Whole names only: when the next one would not fit with room for
+     * ", …", the list ends there with ", …". */
+    static const char more[] = ", \u2026";
     char known[SB_ERR_MSG_BYTES_MAX / 2];
     size_t used = 0;
     known[0] = '\0';
-    for (size_t i = 0; i < keys_count && used < sizeof known; i++)
-        used += (size_t)snprintf(known + used, sizeof known - used, "%s%s",
-                                 i == 0 ? "" : ", ", keys[i].name);
+    for (size_t i = 0; i < keys_count; i++) {
+        const char *sep = i == 0 ? "" : ", ";
+        size_t need = strlen(sep) + strlen(keys[i].name);
+        bool last = i + 1 == keys_count;
+        if (used + need + (last ? 0 : sizeof more - 1) >= sizeof known) {
+            snprintf(known + used, sizeof known - used, "%s", more);
+            break;
+        }
+        used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", sep, keys[i].name);
+    }
     return fail(p, sb_yaml_line(k), key, "unknown key (known: %s)", known);
 }
 
@@ -2031,17 +2090,21 @@ static void default_name(sb_scenario_t *s)
         copy_text(s->name, sizeof s->name, "scenario");
 }
 
-/* A stage without its own parallelism takes pipeline.parallelism, else 1. */
+/* A stage without its own parallelism takes pipeline.parallelism, else 1:
+ * in the short form and in pipeline.stages alike. */
 static void default_parallelism(parse_t *p)
 {
+    int fallback = p->parallelism_default != 0 ? p->parallelism_default : 1;
     for (int id = 0; id < ST_MAX; id++) {
         sb_stage_t *stage = stage_of(p->s, id);
         if (stage->parallelism != 0)
             continue;
-        stage->parallelism = p->parallelism_default != 0
-                                 ? p->parallelism_default : 1;
+        stage->parallelism = fallback;
         p->parallelism_at[id] = p->parallelism_default_at;
     }
+    for (int i = 0; i < p->s->stages_count; i++)
+        if (p->s->stages[i].parallelism == 0)
+            p->s->stages[i].parallelism = fallback;
 }
 
 /* Kafka hands each partition to one source subtask; a subtask with none

@@ -149,7 +149,8 @@ typedef struct sb_stage {
 typedef struct sb_stage_spec {
     char name[SB_SCENARIO_STAGE_NAME_BYTES_MAX];
     int kind;                     /* sb_stage_kind_t; -1: from the name */
-    int parallelism;              /* 0: pipeline.parallelism, else 1 */
+    int parallelism;              /* not given: pipeline.parallelism, else 1
+                                     (set by the parse) */
     sb_connection_t input;
     bool input_set;
     char from[SB_SCENARIO_FROM_MAX][SB_SCENARIO_STAGE_NAME_BYTES_MAX];

@@ -388,12 +388,41 @@ static bool checkpoint_event(line_t *l, sb_narrate_t *n, const char *name, json_
     return true;
 }
 
-/* A delay spike's or a slow subtask's window opens or closes. */
+/* How long a pause lasts: its for_ns, or the ns its detail names ("the
+ * worker is stopped (SIGSTOP) for N ns"); -1 when neither says. */
+static int64_t pause_ns(json_t *ev)
+{
+    json_t *for_ns = json_object_get(ev, "for_ns");
+    if (json_is_integer(for_ns))
+        return json_integer_value(for_ns);
+    const char *detail = json_string_value(json_object_get(ev, "detail"));
+    const char *at = detail != NULL ? strstr(detail, " for ") : NULL;
+    long long ns = -1;
+    char unit[4] = "";
+    if (at != NULL && sscanf(at, " for %lld %3s", &ns, unit) == 2 && strcmp(unit, "ns") == 0)
+        return ns;
+    return -1;
+}
+
+/* A pause's, a delay spike's or a slow subtask's window opens or closes. */
 static void fault_window(line_t *l, const sb_narrate_t *n, const char *name, json_t *ev)
 {
     bool started = strcmp(name, "fault_started") == 0, classic = n->classic;
     const char *from = str(ev, "from"), *to = str(ev, "to");
     const char *any = classic ? "any process" : "any stage";
+    if (strcmp(str(ev, "kind"), "pause") == 0) {
+        int64_t ns = pause_ns(ev);
+        if (!started)
+            say(l, "the pause is over: the worker goes on where it stopped");
+        else if (ns >= 0)
+            say(l, "PAUSE: the worker is stopped for %.3f ms (SIGSTOP): its subtasks and "
+                "coordinator do nothing meanwhile; what is in flight to it still arrives",
+                (double)ns / 1e6);
+        else
+            say(l, "PAUSE: the worker is stopped (SIGSTOP): its subtasks and coordinator do "
+                "nothing meanwhile; what is in flight to it still arrives");
+        return;
+    }
     if (strcmp(str(ev, "kind"), "slow") == 0) {
         if (started)
             say(l, "SLOW: %s now takes %.3f ms per record; with bounded channels its inputs "
@@ -461,6 +490,12 @@ static bool job_event(line_t *l, sb_narrate_t *n, const char *name, json_t *ev)
     } else if (strcmp(name, "crash") == 0) {
         say(l, "CRASH: worker attempt %" PRId64 " is killed; subtasks, channels and records in "
             "flight are gone, storage stays", num(ev, "attempt"));
+    } else if (strcmp(name, "fault_fired") == 0 && json_object_get(ev, "point") != NULL) {
+        say(l, "CRASH POINT: the worker kills itself at %s", str(ev, "point"));
+        if (id > 0)
+            say(l, " (checkpoint %" PRId64 ", hit %" PRId64 ")", id, num(ev, "hit"));
+        else
+            say(l, " (hit %" PRId64 ")", num(ev, "hit"));
     } else if (strcmp(name, "task_failed") == 0) {
         say(l, "TASK FAILED: %s dies; it reads, forwards and acknowledges nothing more, so its "
             "inputs fill up and no checkpoint can complete until the job fails over", task);

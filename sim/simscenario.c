@@ -312,6 +312,12 @@ static int check_reachable(parse_t *p, const sb_simscenario_classic_t *cl)
 
 /* ------------------------------------------------- faults, after the walk */
 
+/* What each model simulates, in the words of a scenario file (fault_of
+ * maps a throttle or stall to slow faults; classic.c knows two kinds). */
+#define PIPELINE_FAULTS "do: crash at a time, a crash point, random kills, do: pause, " \
+    "a throttle or stall, do: { crash: task }, do: { slow: STAGE-N } and do: { delay: spike }"
+#define CLASSIC_FAULTS "do: { crash: process } and do: { delay: spike }"
+
 static int stage_index(const sb_simscenario_t *s, const char *name)
 {
     for (int i = 0; i < s->stages_count; i++)
@@ -382,9 +388,9 @@ static int resolve_faults_pipeline(parse_t *p)
         char key[KEY_BYTES_MAX];
         snprintf(key, sizeof key, "faults[%d]", i);
         if (f->kind == SB_SIM_FAULT_CRASH_PROCESS)
-            return fail(p, (size_t)f->line, key, "crash: process is a fault of model: "
-                        "chandy-lamport (a pipeline knows crash: job, crash: task, delay: spike "
-                        "and slow)");
+            return fail(p, (size_t)f->line, key, "%s is a fault of model: chandy-lamport (a "
+                        "pipeline knows %s)", sb_simscenario_fault_kind_name(f->kind),
+                        PIPELINE_FAULTS);
         if ((f->kind == SB_SIM_FAULT_CRASH_TASK || f->kind == SB_SIM_FAULT_SLOW) &&
             resolve_task(p, f, key) != 0)
             return -1;
@@ -417,8 +423,8 @@ static int resolve_faults_classic(parse_t *p)
         snprintf(key, sizeof key, "faults[%d]", i);
         if (f->kind != SB_SIM_FAULT_CRASH_PROCESS && f->kind != SB_SIM_FAULT_DELAY_SPIKE)
             return fail(p, (size_t)f->line, key, "%s is not a fault of model: chandy-lamport "
-                        "(it knows crash: process and delay: spike)",
-                        sb_simscenario_fault_kind_name(f->kind));
+                        "(it knows %s)", sb_simscenario_fault_kind_name(f->kind),
+                        CLASSIC_FAULTS);
         if (f->kind == SB_SIM_FAULT_CRASH_PROCESS && f->process >= p->s->classic.processes)
             return fail(p, (size_t)f->line, key, "no process %d (processes are 0..%d)",
                         f->process, p->s->classic.processes - 1);
@@ -483,14 +489,14 @@ static int finish(parse_t *p)
 /* ------------------------------------------------- from the one language */
 
 static const char *const fault_kind_names[SB_SIM_FAULT_KINDS_COUNT_] = {
-    [SB_SIM_FAULT_CRASH_JOB] = "crash: job",
-    [SB_SIM_FAULT_CRASH_TASK] = "crash: task",
-    [SB_SIM_FAULT_CRASH_PROCESS] = "crash: process",
-    [SB_SIM_FAULT_DELAY_SPIKE] = "delay: spike",
-    [SB_SIM_FAULT_SLOW] = "slow",
-    [SB_SIM_FAULT_CRASH_POINT] = "crash at a point",
-    [SB_SIM_FAULT_CRASH_RANDOM] = "crash: random",
-    [SB_SIM_FAULT_PAUSE] = "pause",
+    [SB_SIM_FAULT_CRASH_JOB] = "do: crash",
+    [SB_SIM_FAULT_CRASH_TASK] = "do: { crash: task }",
+    [SB_SIM_FAULT_CRASH_PROCESS] = "do: { crash: process }",
+    [SB_SIM_FAULT_DELAY_SPIKE] = "do: { delay: spike }",
+    [SB_SIM_FAULT_SLOW] = "do: { slow: STAGE-N }",
+    [SB_SIM_FAULT_CRASH_POINT] = "crash point",
+    [SB_SIM_FAULT_CRASH_RANDOM] = "random kills",
+    [SB_SIM_FAULT_PAUSE] = "do: pause",
 };
 
 const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k)
@@ -635,6 +641,9 @@ static int fault_of(parse_t *p, const sb_fault_t *f, int index)
 {
     char key[32];
     snprintf(key, sizeof key, "faults[%d]", index);
+    if (f->kind == SB_FAULT_THROTTLE && p->sc->sim.classic)
+        return fail(p, (size_t)f->line, key, "a throttle or stall is not a fault of model: "
+                    "chandy-lamport (it knows %s)", CLASSIC_FAULTS);
     if (f->kind == SB_FAULT_THROTTLE)
         return throttle_of(p, f, key);
     sb_simscenario_fault_t *g = add_fault(p, f, key);
@@ -667,10 +676,8 @@ static int fault_of(parse_t *p, const sb_fault_t *f, int index)
     g->process_ns = f->process_ns;
     g->extra_ns = f->extra_ns;
     g->process = f->process;
-    if (g->kind != SB_SIM_FAULT_CRASH_POINT && g->kind != SB_SIM_FAULT_CRASH_RANDOM &&
-        g->at_ns <= 0)
-        return fail(p, (size_t)f->line, key, "a simulated fault needs at: more than 0 "
-                    "(e.g. 12ms)");
+    /* at: 0 is as in a real run: right after the job (its first
+     * incarnation) starts. */
     return 0;
 }
 
@@ -687,7 +694,11 @@ static void note_ignored(parse_t *p)
         { strcmp(sc->sink_uri, d.sink_uri) != 0, "pipeline.sink.uri" },
         { strcmp(sc->checkpoints_dir, d.checkpoints_dir) != 0, "state.checkpoints.dir" },
         { sc->restart_attempts != d.restart_attempts, "restart-strategy.fixed-delay.attempts" },
-        { sc->s3_endpoint[0] || sc->s3_region[0] || sc->s3_access_key[0], "s3.*" },
+        { sc->s3_endpoint[0] || sc->s3_region[0] || sc->s3_access_key[0] ||
+          sc->s3_secret_key[0], "s3.*" },
+        { sc->seed != d.seed, "input.seed (the simulated records are their offsets)" },
+        { sc->map_fn != d.map_fn, "pipeline.map.fn (the simulated map passes every record on "
+          "unchanged)" },
         { (sc->given & SB_GIVEN_EXPECT) != 0, "expect (the verdict is reported as is)" },
     };
     for (size_t i = 0; i < COUNT_OF(ignored); i++)
@@ -696,6 +707,10 @@ static void note_ignored(parse_t *p)
                      ignored[i].key);
     if (list[0] != '\0')
         note(p, "note: snapbed sim ignores what only a real run means: %s", list);
+    int sources = source_subtasks(p->s);
+    if (!sc->sim.classic && sc->partitions != d.partitions && sc->partitions != sources)
+        note(p, "note: input.partitions %d is simulated as one virtual partition per source "
+             "subtask (%d)", sc->partitions, sources);
 }
 
 static void settings_of(parse_t *p)
@@ -726,6 +741,11 @@ static void settings_of(parse_t *p)
     s->coordinator_tick_ns = sc->sim.coordinator_tick_ns;
     s->sample_interval_ns = sc->sim.sample_interval_ns;
     s->seed = sc->sim.seed;
+    /* Both models stop at sim.max_time when it is given; without it a
+     * classic run keeps the default (10s) and a pipeline gets what its
+     * input needs (workload_of). */
+    if (sc->sim.max_time_ns > 0)
+        s->max_time_ns = sc->sim.max_time_ns;
     s->max_events = sc->sim.max_events;
     s->fifo = s->classic.fifo = sc->sim.fifo;
     sb_simscenario_classic_t *cl = &s->classic;
@@ -768,8 +788,8 @@ static void workload_of(parse_t *p)
     int64_t needed_ns = s->records * s->source_interval_ns * 4 +
                         (sc->faults_count + 1) * (s->restart_delay_ns + s->failure_detection_ns +
                                                   2 * s->checkpoint_interval_ns);
-    s->max_time_ns = sc->sim.max_time_ns > 0 ? sc->sim.max_time_ns
-                     : needed_ns > 10 * NS_PER_S ? needed_ns : 10 * NS_PER_S;
+    if (sc->sim.max_time_ns == 0)
+        s->max_time_ns = needed_ns > 10 * NS_PER_S ? needed_ns : 10 * NS_PER_S;
 }
 
 int sb_simscenario_from_scenario(sb_simscenario_t *out, const sb_scenario_t *sc, char *notes,

@@ -97,9 +97,10 @@ typedef struct sb_simscenario_stage {
     int line;
 } sb_simscenario_stage_t;
 
-/* Faults in virtual time. Which kinds a model knows: the pipeline crash:
- * job, crash: task, delay: spike and slow; chandy-lamport crash: process
- * and delay: spike. */
+/* Faults in virtual time. Which kinds a model knows: the pipeline a crash
+ * (at a time, at a crash point, random kills), a pause, a task crash, slow
+ * (a throttle or stall too) and a delay spike; chandy-lamport a process
+ * crash and a delay spike. */
 typedef enum sb_simscenario_fault_kind {
     SB_SIM_FAULT_CRASH_JOB = 0,  /* every subtask, channel, the coordinator */
     SB_SIM_FAULT_CRASH_TASK,     /* one subtask dies; the job fails over after
@@ -236,7 +237,9 @@ bool sb_simscenario_short_form(const sb_simscenario_t *s);
 
 const char *sb_simscenario_protocol_name(sb_simscenario_protocol_t p);
 const char *sb_simscenario_model_name(sb_simscenario_model_t m);
-const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k); /* "crash: task", … */
+/* In the words of a scenario file: "do: crash", "do: { crash: task }", "crash
+ * point", "random kills", … */
+const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k);
 
 /* Sets cl->edges to a preset graph ("ring", "bidirectional-ring",
  * "complete") over cl->processes processes. */

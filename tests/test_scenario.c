@@ -467,6 +467,75 @@ static void test_unknown_key_inside_a_fault_names_its_index(void)
                            "key");
 }
 
+static void test_the_known_keys_list_cuts_no_name(void)
+{
+    sb_err_t err;
+    parse_bad("name: x\nzzzzzzzzzzzzzzzzzzz: 1\n", &err);
+    ASSERT_STARTS(err.msg, "scenarios/x.yaml:2: zzzzzzzzzzzzzzzzzzz: unknown key (known: name, ");
+    const char *list = strstr(err.msg, "(known: ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(list);
+    /* Every listed name is a whole key; a list that does not fit ends in ", …)". */
+    char names[SB_ERR_MSG_BYTES_MAX];
+    snprintf(names, sizeof names, "%s", list + strlen("(known: "));
+    char *end = strrchr(names, ')');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+    *end = '\0';
+    ASSERT_HAS(err.msg, ", \u2026)");
+    static const char *const whole[] = {
+        "name", "mode", "sim", "description", "input", "pipeline", "restart-strategy",
+        "execution.checkpointing.interval", "execution.checkpointing.mode",
+        "execution.checkpointing.timeout", "execution.checkpointing.max-concurrent-checkpoints",
+        "execution.checkpointing.min-pause", "execution.checkpointing.tolerable-failed-checkpoints",
+        "execution.checkpointing.unaligned", "execution.checkpointing.aligned-checkpoint-timeout",
+        "state.checkpoints.dir", "state.checkpoints.num-retained",
+        "restart-strategy.fixed-delay.attempts", "restart-strategy.fixed-delay.delay",
+        "\u2026",
+    };
+    for (char *name = strtok(names, ","); name != NULL; name = strtok(NULL, ",")) {
+        while (*name == ' ')
+            name++;
+        bool known = false;
+        for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+            known = known || strcmp(name, whole[i]) == 0;
+        if (!known)
+            fprintf(stderr, "\n    not a whole key: '%s'\n", name);
+        CU_ASSERT(known);
+    }
+}
+
+static void test_old_dialect_keys_name_the_new_key(void)
+{
+    sb_err_t err;
+    parse_bad("name: x\nsim:\n  checkpoint_interval: 5ms\n", &err);
+    CU_ASSERT_STRING_EQUAL(err.msg, "scenarios/x.yaml:3: sim.checkpoint_interval: not a key any "
+                           "more: use execution.checkpointing.interval (docs/scenarios.md)");
+    parse_bad("checkpoint_interval: 5ms\n", &err);
+    CU_ASSERT_STRING_EQUAL(err.msg, "scenarios/x.yaml:1: checkpoint_interval: not a key any "
+                           "more: use execution.checkpointing.interval (docs/scenarios.md)");
+    parse_bad("records: 10\n", &err);
+    ASSERT_HAS(err.msg, "records: not a key any more: use input.records");
+    parse_bad("sim:\n  records: 10\n", &err);
+    ASSERT_HAS(err.msg, "sim.records: not a key any more: use input.records");
+    parse_bad("protocol: unaligned\n", &err);
+    ASSERT_HAS(err.msg, "protocol: not a key any more: use execution.checkpointing.unaligned");
+    parse_bad("sim:\n  protocol: unaligned\n", &err);
+    ASSERT_HAS(err.msg, "sim.protocol: not a key any more: use execution.checkpointing.");
+    parse_bad("stages: []\n", &err);
+    ASSERT_HAS(err.msg, "stages: not a key any more: use pipeline.stages");
+    parse_bad("sim:\n  stages: []\n", &err);
+    ASSERT_HAS(err.msg, "sim.stages: not a key any more: use pipeline.stages");
+    parse_bad("sim:\n  faults: []\n", &err);
+    ASSERT_HAS(err.msg, "sim.faults: not a key any more: use faults at the top level");
+    parse_bad("sim:\n  restart_delay: 1ms\n", &err);
+    ASSERT_HAS(err.msg, "sim.restart_delay: not a key any more: use "
+               "restart-strategy.fixed-delay.delay");
+    parse_bad("source_interval: 1ms\n", &err);
+    ASSERT_HAS(err.msg, "source_interval: not a key any more: use sim.source_interval");
+    /* A real key of the same name elsewhere is untouched. */
+    parse_bad("input:\n  recordz: 10\n", &err);
+    ASSERT_HAS(err.msg, "input.recordz: unknown key (did you mean 'records'?)");
+}
+
 static void test_duplicate_key_is_an_error_naming_the_first(void)
 {
     sb_err_t err;
@@ -907,6 +976,8 @@ void test_scenario_register(void)
         T(test_unknown_top_level_key_suggests_a_close_one),
         T(test_unknown_nested_key_names_line_and_dotted_key),
         T(test_unknown_key_inside_a_fault_names_its_index),
+        T(test_the_known_keys_list_cuts_no_name),
+        T(test_old_dialect_keys_name_the_new_key),
         T(test_duplicate_key_is_an_error_naming_the_first),
         T(test_word_where_integer_expected_is_a_type_error),
         T(test_quoted_integer_is_a_type_error),

@@ -110,6 +110,34 @@ static void test_classic_markers_and_recordings_are_told(void)
     sb_narrate_free(n);
 }
 
+static void test_a_pause_and_a_crash_point_are_told_as_such(void)
+{
+    sb_narrate_t *n = sb_narrate_new();
+    char line[SB_NARRATE_LINE_BYTES_MAX];
+    tell(n, JOB_GRAPH, line);
+    /* As sim/pipeline.c traces a pause window. */
+    CU_ASSERT_EQUAL(tell(n, "{\"event\":\"fault_started\",\"t_ns\":3000000,\"fault\":0,"
+                            "\"kind\":\"pause\",\"detail\":\"the worker is stopped (SIGSTOP) "
+                            "for 2000000 ns\"}", line), SB_NARRATE_LINE);
+    ASSERT_HAS(line, "PAUSE: the worker is stopped for 2.000 ms");
+    CU_ASSERT_PTR_NULL(strstr(line, "DELAY SPIKE"));
+    tell(n, "{\"event\":\"fault_ended\",\"t_ns\":5000000,\"fault\":0,\"kind\":\"pause\","
+            "\"detail\":\"the worker is stopped (SIGSTOP) for 2000000 ns\"}", line);
+    ASSERT_HAS(line, "the pause is over");
+    CU_ASSERT_PTR_NULL(strstr(line, "spike"));
+    /* A crash point fires: the worker kills itself there. */
+    CU_ASSERT_EQUAL(tell(n, "{\"event\":\"fault_fired\",\"t_ns\":5900000,\"fault\":1,"
+                            "\"point\":\"sink.after_snapshot\",\"checkpoint\":1,\"hit\":1}",
+                         line), SB_NARRATE_LINE);
+    ASSERT_HAS(line, "CRASH POINT: the worker kills itself at sink.after_snapshot (checkpoint 1, "
+               "hit 1)");
+    /* A random kill is the supervisor's crash. */
+    tell(n, "{\"event\":\"crash\",\"t_ns\":9000000,\"attempt\":1,\"signal\":9,"
+            "\"signal_name\":\"SIGKILL\",\"injected\":true,\"fault\":2}", line);
+    ASSERT_HAS(line, "CRASH: worker attempt 1 is killed");
+    sb_narrate_free(n);
+}
+
 void test_sim_narrate_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -121,6 +149,8 @@ void test_sim_narrate_register(void)
           test_records_are_not_told_and_checkpoint_ends_are_marked },
         { "classic markers and recordings are told",
           test_classic_markers_and_recordings_are_told },
+        { "a pause and a crash point are told as such",
+          test_a_pause_and_a_crash_point_are_told_as_such },
         { NULL, NULL },
     };
     sb_test_add_suite("sim narration", cases);

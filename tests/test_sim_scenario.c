@@ -396,12 +396,12 @@ static void test_fault_errors_name_the_rule(void)
     parse_fails(FAULT("{ do: { delay: spike, extra: 1ms, from: filter }, at: 1ms, for: 1ms }"),
                 "no stage 'filter' (stages: source, map, sink)");
     parse_fails(FAULT("{ do: { crash: process, process: 1 }, at: 1ms }"),
-                "crash: process is a fault of model: chandy-lamport");
+                "do: { crash: process } is a fault of model: chandy-lamport");
     parse_fails(CL_FAULT("{ do: { slow: P1, process_time: 1ms }, at: 1ms, for: 1ms }"),
-                "slow is not a fault of model: chandy-lamport (it knows crash: process and "
-                "delay: spike)");
+                "do: { slow: STAGE-N } is not a fault of model: chandy-lamport (it knows do: "
+                "{ crash: process } and do: { delay: spike })");
     parse_fails(CL_FAULT("{ do: crash, at: 1ms }"),
-                "crash: job is not a fault of model: chandy-lamport");
+                "do: crash is not a fault of model: chandy-lamport");
     parse_fails("name: x\n" CLASSIC "  processes: 3\nfaults:\n"
                 "  - { do: { crash: process, process: 3 }, at: 1ms }\n",
                 "no process 3 (processes are 0..2)");
@@ -1051,6 +1051,100 @@ static void test_the_simulator_notes_what_it_maps_or_ignores(void)
     free(sc);
 }
 
+static void test_pipeline_parallelism_is_the_default_of_pipeline_stages(void)
+{
+    sb_simscenario_t *s = parse_ok("name: x\npipeline:\n  parallelism: 3\n  stages:\n"
+                                   "    - { name: source }\n    - { name: map }\n"
+                                   "    - { name: sink, parallelism: 1 }\n");
+    CU_ASSERT_EQUAL(s->stages[0].parallelism, 3);
+    CU_ASSERT_EQUAL(s->stages[1].parallelism, 3);
+    CU_ASSERT_EQUAL(s->stages[1].input, SB_CONNECTION_FORWARD);
+    CU_ASSERT_EQUAL(s->stages[2].parallelism, 1);
+    free(s);
+    s = parse_ok("name: x\n" STAGES "    - { name: source }\n    - { name: sink }\n");
+    CU_ASSERT_EQUAL(s->stages[0].parallelism, 1); /* without it: 1 */
+    CU_ASSERT_EQUAL(s->stages[1].parallelism, 1);
+    free(s);
+}
+
+static void test_max_time_applies_in_both_models(void)
+{
+    sb_simscenario_t *s = parse_ok("name: c\n" CLASSIC "  max_time: 1ms\n");
+    CU_ASSERT_EQUAL(s->max_time_ns, 1000000);
+    free(s);
+    s = parse_ok("name: c\n" CLASSIC);
+    CU_ASSERT_EQUAL(s->max_time_ns, INT64_C(10000000000)); /* the classic default */
+    free(s);
+    s = parse_ok("name: x\n" CHAIN "sim:\n  max_time: 3ms\n");
+    CU_ASSERT_EQUAL(s->max_time_ns, 3000000);
+    free(s);
+}
+
+static void test_fault_messages_use_the_words_of_the_file(void)
+{
+    parse_fails(FAULT("{ do: { crash: process, process: 1 }, at: 1ms }"),
+                "t.yaml:8: faults[0]: do: { crash: process } is a fault of model: chandy-lamport "
+                "(a pipeline knows do: crash at a time, a crash point, random kills, do: pause, "
+                "a throttle or stall, do: { crash: task }, do: { slow: STAGE-N } and do: { delay: "
+                "spike })");
+    parse_fails(CL_FAULT("{ do: pause, at: 1ms, for: 1ms }"),
+                "do: pause is not a fault of model: chandy-lamport (it knows do: { crash: "
+                "process } and do: { delay: spike })");
+    parse_fails(CL_FAULT("{ do: crash, at: { point: sink.after_snapshot, checkpoint: 1 } }"),
+                "crash point is not a fault of model: chandy-lamport");
+    parse_fails(CL_FAULT("{ do: { throttle: sink, records_per_s: 10 }, at: 1ms, for: 1ms }"),
+                "a throttle or stall is not a fault of model: chandy-lamport (it knows do: { "
+                "crash: process } and do: { delay: spike })");
+    CU_ASSERT_STRING_EQUAL(sb_simscenario_fault_kind_name(SB_SIM_FAULT_CRASH_TASK),
+                           "do: { crash: task }");
+    CU_ASSERT_STRING_EQUAL(sb_simscenario_fault_kind_name(SB_SIM_FAULT_CRASH_RANDOM),
+                           "random kills");
+}
+
+static void test_the_simulator_notes_partitions_seed_map_and_secret_key(void)
+{
+    sb_scenario_t *sc = malloc(sizeof *sc);
+    sb_simscenario_t *s = malloc(sizeof *s);
+    sb_err_t err = { { 0 } };
+    char notes[SB_SIMSCENARIO_NOTES_MAX];
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml",
+        "name: x\ninput: { records: 1000, partitions: 8, seed: 7 }\n"
+        "pipeline:\n  parallelism: 2\n  map: identity\n"
+        "s3.secret-key: hush\n", &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_from_scenario(s, sc, notes, sizeof notes, &err), 0);
+    ASSERT_HAS(notes, "note: snapbed sim ignores what only a real run means: s3.*, input.seed "
+               "(the simulated records are their offsets), pipeline.map.fn (the simulated map "
+               "passes every record on unchanged)\n");
+    ASSERT_HAS(notes, "note: input.partitions 8 is simulated as one virtual partition per "
+               "source subtask (2)\n");
+    /* Defaults, or partitions equal to the source subtasks: no note. */
+    CU_ASSERT_EQUAL_FATAL(sb_scenario_parse(sc, "t.yaml",
+        "name: x\ninput: { partitions: 2, seed: 42 }\npipeline:\n  parallelism: 2\n"
+        "  map: uppercase\n", &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_simscenario_from_scenario(s, sc, notes, sizeof notes, &err), 0);
+    CU_ASSERT_PTR_NULL(strstr(notes, "ignores"));
+    CU_ASSERT_PTR_NULL(strstr(notes, "input.partitions"));
+    free(s);
+    free(sc);
+}
+
+static void test_a_crash_at_0s_is_accepted_as_in_a_real_run(void)
+{
+    sb_simscenario_t *s = parse_ok("name: x\ninput: { records: 100 }\n"
+                                   "faults:\n  - { do: crash, at: 0s }\n");
+    CU_ASSERT_EQUAL(s->faults_count, 1);
+    CU_ASSERT_EQUAL(s->faults[0].kind, SB_SIM_FAULT_CRASH_JOB);
+    CU_ASSERT_EQUAL(s->faults[0].at_ns, 0);
+    CU_ASSERT(s->runs_both);
+    char text[SB_SIMSCENARIO_TEXT_MAX];
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, sizeof text) > 0);
+    ASSERT_HAS(text, "do: crash, at: 0s");
+    sb_simscenario_t *back = parse_ok(text);
+    CU_ASSERT_EQUAL(back->faults[0].at_ns, 0);
+    free(back);
+    free(s);
+}
+
 void test_sim_scenario_register(void)
 {
     static const sb_test_case_t cases[] = {
@@ -1098,6 +1192,15 @@ void test_sim_scenario_register(void)
           test_a_file_for_one_command_is_refused_by_the_other_in_one_sentence },
         { "the simulator notes what it maps or ignores",
           test_the_simulator_notes_what_it_maps_or_ignores },
+        { "pipeline.parallelism is the default of pipeline.stages",
+          test_pipeline_parallelism_is_the_default_of_pipeline_stages },
+        { "sim.max_time applies in both models", test_max_time_applies_in_both_models },
+        { "fault messages use the words of the file",
+          test_fault_messages_use_the_words_of_the_file },
+        { "the simulator notes partitions, seed, map and the secret key",
+          test_the_simulator_notes_partitions_seed_map_and_secret_key },
+        { "a crash at 0s is accepted as in a real run",
+          test_a_crash_at_0s_is_accepted_as_in_a_real_run },
         { NULL, NULL },
     };
     sb_test_add_suite("sim scenario and topology", cases);
