@@ -1638,10 +1638,10 @@ void sb_pipeline_start(sb_pipeline_t *p, uint64_t seed)
     sb_tracebuf_end(TB(p));
     p->seed = seed;
     plan_kills(p);
+    sb_engine_at(p->e, 0, EV_RESTART, 0, 0); /* first: a fault at 0 comes after the start */
     for (int i = 0; i < p->s->faults_count; i++)
         if (timed_fault(&p->s->faults[i]))
             sb_engine_at(p->e, p->s->faults[i].at_ns, EV_FAULT, i, 0);
-    sb_engine_at(p->e, 0, EV_RESTART, 0, 0);
 }
 
 void sb_pipeline_stats(const sb_pipeline_t *p, sb_pipeline_stats_t *out)

@@ -71,5 +71,24 @@ for f in scenarios/mutant-*.yaml scenarios/negative-*.yaml; do
     fi
 done
 
+# A crash at 0s, which a real run accepts (kill right after the first
+# worker starts), must fire in the simulator too, not be lost before the
+# start.
+cat >"$out/crash-at-0.yaml" <<'YAML'
+name: crash-at-0
+input: { records: 20000 }
+pipeline: { parallelism: 2 }
+execution.checkpointing.interval: 100ms
+faults:
+  - { do: crash, at: 0s }
+YAML
+if "$snapbed" sim "$out/crash-at-0.yaml" --seed 1 -o "$out/crash-at-0" 2>/dev/null |
+    grep -q '^EXACTLY-ONCE: OK .*(1 crash,'; then
+    echo "ok      a crash at 0s fires after the start"
+    passed=$((passed + 1))
+else
+    fail "a crash at 0s did not fire once in the simulator"
+fi
+
 echo "scenarios: $passed passed, $failed failed"
 [ "$failed" = 0 ]
