@@ -84,7 +84,7 @@ int sb_cmd_worker(int argc, char **argv)
         snprintf(sink_uri, sizeof sink_uri, "%s", sink);
     p.sink_uri = sink_uri;
     p.checkpoints_uri = checkpoints ? checkpoints : s->checkpoints_dir;
-    /* Crash points write their "crash" event to the same trace (O_APPEND:
+    /* Crash points write their fault_fired event to the same trace (O_APPEND:
      * one line per write, whoever writes it). */
     sb_trace_t crash_trace = { .fd = -1 };
     sb_crashpoints_t *crashpoints = calloc(1, sizeof *crashpoints);
