@@ -24,10 +24,12 @@ static void usage(FILE *f)
                "Not meant to be started by hand: `snapbed run` starts and restarts it.\n");
 }
 
-/* The job's crash-point hook: the fault plan decides whether to die here. */
-static void hit_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool is_final)
+/* The job's crash-point hook: the fault plan decides whether to die here
+ * (SIGKILL: it does not return). Returning means it did not fire. */
+static bool hit_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool is_final)
 {
     sb_crashpoints_hit(ctx, point, id, is_final);
+    return false;
 }
 
 int sb_cmd_worker(int argc, char **argv)

@@ -160,6 +160,8 @@ struct job {
     pthread_t coordinator;
     bool scripted;                  /* sb_job_script_run: the script's clock */
     int64_t script_now_ns;
+    const sb_script_t *script;      /* ... its crash-point fault */
+    bool script_crashed;            /* ... which fired: the incarnation is dead */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -377,10 +379,10 @@ static bool is_final_checkpoint(job_t *job, int64_t id)
 
 /* A named crash point: the worker's hook (the fault harness) may kill the
  * process here; the runtime itself knows nothing of fault plans. */
-static void crash_point(job_t *job, sb_crash_point_t point, int64_t id, bool final)
+static bool crash_point(job_t *job, sb_crash_point_t point, int64_t id, bool final)
 {
-    if (job->p->on_crash_point != NULL)
-        job->p->on_crash_point(job->p->crash_ctx, point, id, final);
+    return job->p->on_crash_point != NULL &&
+           job->p->on_crash_point(job->p->crash_ctx, point, id, final);
 }
 
 /* The next offset of each of the source's partitions. */
@@ -602,8 +604,7 @@ static void op_emit(void *ctx, const char *event, int64_t id, const char *fields
 static bool op_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool final)
 {
     task_t *t = ctx;
-    crash_point(t->job, point, id, final);
-    return false;
+    return crash_point(t->job, point, id, final);
 }
 
 static int op_sink_commit(void *ctx, int64_t upto, sb_err_t *err)
@@ -670,9 +671,8 @@ static void subtask_init(task_t *t)
 static bool sink_on_published(void *ctx, int64_t checkpoint_id)
 {
     task_t *t = ctx;
-    crash_point(t->job, SB_POINT_SINK_MID_COMMIT, checkpoint_id,
-                is_final_checkpoint(t->job, checkpoint_id));
-    return true; /* a real crash does not return */
+    return !crash_point(t->job, SB_POINT_SINK_MID_COMMIT, checkpoint_id,
+                        is_final_checkpoint(t->job, checkpoint_id));
 }
 
 static void sink_poll_notifications(task_t *t)
@@ -1162,7 +1162,7 @@ static void coord_trigger(job_t *job, int64_t id, bool is_final)
 static int coord_complete(job_t *job, int64_t id, const ack_totals_t *totals, sb_err_t *err)
 {
     size_t state_bytes = totals->state_bytes;
-    crash_point(job, SB_POINT_COORDINATOR_BEFORE_METADATA, id,
+    (void)crash_point(job, SB_POINT_COORDINATOR_BEFORE_METADATA, id,
                        id == atomic_load(&job->final_id));
     json_t *tasks = json_array();
     for (int i = 0; i < job->tasks_count; i++)
@@ -1188,7 +1188,7 @@ static int coord_complete(job_t *job, int64_t id, const ack_totals_t *totals, sb
     sb_trace_emit(&job->trace, "checkpoint_completed",
                   json_pack("{s:I,s:I,s:b}", "checkpoint", (json_int_t)id, "state_bytes",
                             (json_int_t)state_bytes, "final", is_final));
-    crash_point(job, SB_POINT_COORDINATOR_AFTER_COMPLETE, id, is_final);
+    (void)crash_point(job, SB_POINT_COORDINATOR_AFTER_COMPLETE, id, is_final);
     atomic_store(&job->completed_id, id);
     atomic_store(&job->progress->last_completed_id, id);
     atomic_fetch_add(&job->progress->checkpoints_completed, 1);
@@ -1512,7 +1512,7 @@ static int restore_task(job_t *job, task_t *t, sb_err_t *err)
     } else if (rc == 0 && t->kind == SB_STAGE_SINK) {
         rc = sb_sink_restore(&t->sink, state, job->restored_id, err);
         if (rc == 0)
-            crash_point(job, SB_POINT_DURING_RESTORE, job->restored_id,
+            (void)crash_point(job, SB_POINT_DURING_RESTORE, job->restored_id,
                                false);
     }
     json_decref(state);
@@ -1790,7 +1790,22 @@ static int script_push(job_t *job, sb_channel_t *ch, sb_item_kind_t kind, int64_
     return 0;
 }
 
-/* Runs the subject until a step takes nothing (bounded). */
+/* The script's crash-point fault: the incarnation dies there, without
+ * the process dying (the real hook raises SIGKILL). */
+static bool script_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool final)
+{
+    (void)final;
+    job_t *job = ctx;
+    const sb_script_t *sc = job->script;
+    if (job->script_crashed || sc->crash_point == SB_POINT_NONE || point != sc->crash_point ||
+        id != sc->crash_checkpoint)
+        return false;
+    job->script_crashed = true;
+    return true;
+}
+
+/* Runs the subject until a step takes nothing (bounded). Returns 1 when
+ * the incarnation died at the script's crash point. */
 static int script_run(task_t *t, sb_err_t *err)
 {
     for (int round = 0; round < 100000; round++) {
@@ -1801,6 +1816,8 @@ static int script_run(task_t *t, sb_err_t *err)
         pthread_mutex_lock(&t->job->lock);
         t->job->acks_count = 0; /* no coordinator: acks go nowhere */
         pthread_mutex_unlock(&t->job->lock);
+        if (t->job->script_crashed)
+            return 1;
         if (rc < 0)
             return sb_err_set(err, "script: the subject failed: %s", t->job->error.msg);
         if (rc == 0 || ended)
@@ -1830,6 +1847,8 @@ static int script_play(job_t *job, task_t *t, const sb_script_t *sc, sb_err_t *e
         case SB_SCRIPT_CLOCK: job->script_now_ns = st->n; break;
         case SB_SCRIPT_RUN: rc = script_run(t, err); break;
         }
+        if (rc > 0)
+            return 0; /* it died: nothing more of this incarnation */
         if (rc != 0)
             return sb_err_wrap(err, "step %d", i + 1);
     }
@@ -1858,6 +1877,9 @@ int sb_job_script_run(const sb_script_t *sc, const char *dir, sb_err_t *err)
     job->s = s;
     job->trace.fd = -1;
     job->scripted = true;
+    job->script = sc;
+    p->on_crash_point = script_crash_point;
+    p->crash_ctx = job;
     pthread_mutex_init(&job->lock, NULL);
     int rc = open_everything(job, err);
     if (rc == 0 && (job->channels = calloc(SB_SCRIPT_INPUTS_MAX + 1, sizeof *job->channels)) == NULL)

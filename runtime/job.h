@@ -35,8 +35,10 @@ typedef struct sb_job_params {
     sb_job_input_t input;
     /* Called at every named crash point (may be NULL): where a fault
      * harness may kill the worker. The runtime knows no fault plan; the
-     * worker wires this to faultinject/crashpoint.h. */
-    void (*on_crash_point)(void *ctx, sb_crash_point_t point, int64_t checkpoint_id,
+     * worker wires this to faultinject/crashpoint.h, whose crash does not
+     * return. Returns true when the incarnation died there without the
+     * process dying (the conformance script): the subtask then stops. */
+    bool (*on_crash_point)(void *ctx, sb_crash_point_t point, int64_t checkpoint_id,
                            bool is_final);
     void *crash_ctx;
 } sb_job_params_t;

@@ -43,6 +43,12 @@ typedef struct sb_script {
     bool unaligned;                   /* execution.checkpointing.unaligned */
     int64_t aligned_timeout_ns;       /* with unaligned: the timeout; 0 none */
     sb_mutant_t mutant;
+    /* A crash-point fault (SB_POINT_NONE: none): the incarnation dies when
+     * the subject reaches `crash_point` for checkpoint `crash_checkpoint`;
+     * the rest of the script is not played (nothing of a dead incarnation
+     * happens after its death). */
+    sb_crash_point_t crash_point;
+    int64_t crash_checkpoint;
     const sb_script_step_t *steps;
     int steps_count;
 } sb_script_t;

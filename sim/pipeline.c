@@ -1741,6 +1741,10 @@ static void script_scenario(const sb_script_t *sc, sb_simscenario_t *s)
     s->stages[2] = (sb_simscenario_stage_t){ .name = "sink", .kind = SB_STAGE_SINK, .parallelism = 1,
                                               .input = SB_CONNECTION_FORWARD, .input_set = true,
                                               .from = { 1 }, .from_count = 1, .keep_every = 1 };
+    if (sc->crash_point != SB_POINT_NONE)
+        s->faults[s->faults_count++] = (sb_simscenario_fault_t){
+            .kind = SB_SIM_FAULT_CRASH_POINT, .point = sc->crash_point,
+            .point_trigger = SB_POINT_AT_CHECKPOINT, .checkpoint_id = sc->crash_checkpoint };
 }
 
 /* What runtime/job.c's operator loop does, in the same order: every
@@ -1748,18 +1752,24 @@ static void script_scenario(const sb_script_t *sc, sb_simscenario_t *s)
  * record, until nothing is readable. */
 static int script_run(sb_pipeline_t *p, task_t *t, sb_err_t *err)
 {
-    for (int ci = 0; ci < t->topo->inputs_count; ci++) {
+    for (int ci = 0; ci < t->topo->inputs_count && p->running; ci++) {
         int c = t->topo->inputs[ci];
-        while (p->chans[c].ann_count > 0)
+        while (p->chans[c].ann_count > 0 && p->running)
             on_announce(p, c);
     }
     for (int round = 0; round < 1000000; round++) {
+        if (!p->running)
+            return 1; /* it died at the script's crash point */
         sb_subtask_tick(&t->sub);
+        if (!p->running)
+            return 1;
         int64_t before = 0, after = 0;
         for (int ci = 0; ci < t->topo->inputs_count; ci++)
             before += in_chan(p, t, ci)->consumed;
         bool ended = t->input_ended;
         step(p, t);
+        if (!p->running)
+            return 1;
         for (int ci = 0; ci < t->topo->inputs_count; ci++)
             after += in_chan(p, t, ci)->consumed;
         if (p->e->failed)
@@ -1802,6 +1812,8 @@ static int script_play(sb_pipeline_t *p, const sb_script_t *sc, sb_err_t *err)
         case SB_SCRIPT_CLOCK: p->e->now_ns = st->n; break;
         case SB_SCRIPT_RUN: rc = script_run(p, map, err); break;
         }
+        if (rc > 0)
+            return 0; /* it died: nothing more of this incarnation */
         if (rc != 0)
             return sb_err_wrap(err, "step %d", i + 1);
     }

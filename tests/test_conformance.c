@@ -233,6 +233,34 @@ static void test_the_snapshot_on_first_barrier_mutant_traces_the_same_in_both_dr
     CU_ASSERT_EQUAL(count_event(&sc, "alignment_ended"), 0); /* it never waits */
 }
 
+/* A crash at a crash point: the incarnation dies there in both drivers,
+ * and nothing of it happens after (the rest of the script is not played).
+ * operator.after_snapshot of checkpoint 1 comes after its ack is traced,
+ * before the ack reaches the coordinator: checkpoint 2 never starts. */
+static void test_a_crash_point_stops_the_subtask_at_the_same_event_in_both_drivers(void)
+{
+    sb_script_t sc = { .inputs = 3, .mode = SB_MODE_EXACTLY_ONCE,
+                       .crash_point = SB_POINT_OPERATOR_AFTER_SNAPSHOT, .crash_checkpoint = 1,
+                       SCRIPT(aligned_three) };
+    CU_ASSERT(play_both(&sc) > 5);
+    CU_ASSERT_EQUAL(count_event(&sc, "ack"), 1);
+    CU_ASSERT_EQUAL(count_event(&sc, "snapshot"), 1);
+    sb_script_t whole = sc; /* the control: without the crash, both come */
+    whole.crash_point = SB_POINT_NONE;
+    CU_ASSERT_EQUAL(count_event(&whole, "snapshot"), 2);
+}
+
+/* Unaligned: the crash comes once the channel state is written and acked. */
+static void test_a_crash_point_in_an_unaligned_checkpoint_stops_both_drivers_alike(void)
+{
+    sb_script_t sc = { .inputs = 2, .mode = SB_MODE_EXACTLY_ONCE, .unaligned = true,
+                       .crash_point = SB_POINT_OPERATOR_AFTER_SNAPSHOT, .crash_checkpoint = 1,
+                       SCRIPT(unaligned_two) };
+    CU_ASSERT(play_both(&sc) > 3);
+    CU_ASSERT_EQUAL(count_event(&sc, "channel_state"), 1);
+    CU_ASSERT_EQUAL(count_event(&sc, "ack"), 1);
+}
+
 void test_conformance_register(void)
 {
 #define T(f) { #f, f }
@@ -243,6 +271,8 @@ void test_conformance_register(void)
         T(test_a_newer_barrier_abandons_an_alignment_the_same_in_both_drivers),
         T(test_at_least_once_traces_the_same_in_both_drivers),
         T(test_the_snapshot_on_first_barrier_mutant_traces_the_same_in_both_drivers),
+        T(test_a_crash_point_stops_the_subtask_at_the_same_event_in_both_drivers),
+        T(test_a_crash_point_in_an_unaligned_checkpoint_stops_both_drivers_alike),
         { NULL, NULL },
     };
 #undef T
