@@ -263,9 +263,14 @@ static bool snapshot_finish(sb_subtask_t *st, int64_t id)
         return fail(st, &err, id);
     if (w->unaligned)
         trace_channel_state(st, id, done.inflight_bytes);
-    if (st->kind == SB_STAGE_SINK && st->mutant == SB_MUTANT_COMMIT_BEFORE_COMPLETE &&
-        st->ops->sink_commit(st->ctx, id, &err) != 0)
-        return fail(st, &err, id); /* the deliberate bug: publish before it completes */
+    if (st->kind == SB_STAGE_SINK && st->mutant == SB_MUTANT_COMMIT_BEFORE_COMPLETE) {
+        int rc = st->ops->sink_commit(st->ctx, id, &err); /* the deliberate bug: publish
+                                                             before it completes */
+        if (rc < 0)
+            return fail(st, &err, id);
+        if (rc > 0)
+            return false; /* it died between two uploads */
+    }
     int64_t now = st->ops->now_ns(st->ctx);
     sb_subtask_fields_t f;
     fields_init(&f);
@@ -466,9 +471,10 @@ bool sb_subtask_completed(sb_subtask_t *st, int64_t upto, bool final)
 {
     assert(st->kind == SB_STAGE_SINK);
     sb_err_t err = { { 0 } };
-    if (st->ops->sink_commit(st->ctx, upto, &err) != 0) {
+    int rc = st->ops->sink_commit(st->ctx, upto, &err);
+    if (rc < 0)
         st->ops->fail(st->ctx, &err);
-        return false;
-    }
+    if (rc != 0)
+        return false; /* failed, or died between two uploads */
     return sb_subtask_crash_point(st, SB_POINT_SINK_AFTER_COMMIT, upto, final);
 }

@@ -98,7 +98,9 @@ typedef struct sb_subtask_ops {
      * there (the simulator); a real crash never returns. May be NULL. */
     bool (*crash_point)(void *ctx, sb_crash_point_t point, int64_t id, bool final);
     /* The sink publishes every pending epoch <= upto (the mutant that
-     * commits before the checkpoint completes uses it). */
+     * commits before the checkpoint completes uses it). Returns 0, -1 with
+     * err, or > 0 (SB_SINK_STOPPED) when the incarnation died between two
+     * uploads (sink.mid_commit): the layer then stops at once. */
     int (*sink_commit)(void *ctx, int64_t upto, sb_err_t *err);
     /* Every input ended: flush and send end of input downstream. */
     bool (*end_of_input)(void *ctx);

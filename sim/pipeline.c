@@ -563,18 +563,18 @@ static void op_emit(void *ctx, const char *event, int64_t id, const char *fields
 
 static bool op_crash_point(void *ctx, sb_crash_point_t point, int64_t id, bool final);
 
-static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto);
 static bool sink_on_published(void *ctx, int64_t checkpoint_id);
+static void sink_check_done(sb_pipeline_t *p, task_t *t);
 
 static int op_sink_commit(void *ctx, int64_t upto, sb_err_t *err)
 {
-    (void)err;
     task_t *t = ctx;
-    sink_commit(t->p, t, upto);
-    return 0;
+    int rc = sb_sink_commit(&t->sink, upto, err);
+    if (rc == 0)
+        sink_check_done(t->p, t);
+    return rc; /* SB_SINK_STOPPED: it died mid-commit, the layer stops */
 }
 
-static void sink_check_done(sb_pipeline_t *p, task_t *t);
 
 static bool op_end_of_input(void *ctx)
 {
@@ -664,18 +664,6 @@ static void sink_check_done(sb_pipeline_t *p, task_t *t)
     t->done = true;
     if (++p->sinks_done == p->topo.sinks_count)
         job_finished(p);
-}
-
-/* Publishes every pending upload of a checkpoint <= upto (which
- * completed), as the runtime's sink does. */
-static void sink_commit(sb_pipeline_t *p, task_t *t, int64_t upto)
-{
-    sb_err_t err = { { 0 } };
-    int rc = sb_sink_commit(&t->sink, upto, &err);
-    if (rc < 0)
-        sb_engine_fail(p->e, "%s", err.msg);
-    if (rc == 0)
-        sink_check_done(p, t); /* SB_SINK_STOPPED: it died mid-commit */
 }
 
 /* Between two uploads of one commit: the mid-commit crash point. */
