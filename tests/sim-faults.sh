@@ -90,5 +90,31 @@ else
     fail "a crash at 0s did not fire once in the simulator"
 fi
 
+# A crash between two uploads of an early commit (the commit-before-
+# complete mutant meets sink.mid_commit): nothing of the dead incarnation
+# (its worker pid) may follow its fault_fired event.
+cat >"$out/mid-commit.yaml" <<'YAML'
+name: mutant-mid-commit
+input: { records: 20000 }
+pipeline: { parallelism: 2 }
+execution.checkpointing.interval: 100ms
+mutant: commit-before-complete
+faults:
+  - do: crash
+    at: { point: sink.mid_commit, hit: 1 }
+YAML
+"$snapbed" sim "$out/mid-commit.yaml" --seed 1 -o "$out/mid-commit" >/dev/null 2>&1
+trace="$out/mid-commit/trace.jsonl"
+fired=$(grep -n '"event":"fault_fired"' "$trace" 2>/dev/null | head -1)
+pid=$(echo "$fired" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+line=${fired%%:*}
+late=$(tail -n +"$((${line:-1} + 1))" "$trace" 2>/dev/null | grep -c "\"pid\":$pid," || true)
+if [ -n "$pid" ] && [ "$late" = 0 ]; then
+    echo "ok      a crash mid-commit ends the incarnation at once"
+    passed=$((passed + 1))
+else
+    fail "after a crash mid-commit the dead incarnation (pid '$pid') went on: $late events"
+fi
+
 echo "scenarios: $passed passed, $failed failed"
 [ "$failed" = 0 ]
