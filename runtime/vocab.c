@@ -35,7 +35,7 @@ static const struct {
     { SB_POINT_SOURCE_AFTER_BARRIER, "source.after_barrier",
       "a source has snapshotted its offsets and emitted barrier N" },
     { SB_POINT_OPERATOR_AFTER_SNAPSHOT, "operator.after_snapshot",
-      "map, filter or count has snapshotted N, before forwarding barrier N" },
+      "map, filter or count has written its snapshot of N (barrier N forwarded), before acknowledging it" },
     { SB_POINT_SINK_AFTER_UPLOAD, "sink.after_upload",
       "a sink has uploaded N's output as a multipart upload, before its snapshot" },
     { SB_POINT_SINK_AFTER_SNAPSHOT, "sink.after_snapshot",

@@ -44,8 +44,9 @@ typedef enum sb_crash_point {
                                            sinks are notified */
     SB_POINT_SINK_AFTER_COMMIT,         /* a sink published the output of
                                            every checkpoint <= N */
-    SB_POINT_OPERATOR_AFTER_SNAPSHOT,   /* map/filter/count snapshotted N,
-                                           before forwarding barrier N */
+    SB_POINT_OPERATOR_AFTER_SNAPSHOT,   /* map/filter/count wrote its snapshot
+                                           of N (barrier N already forwarded),
+                                           before acknowledging it */
     SB_POINT_SINK_AFTER_UPLOAD,         /* a sink uploaded N's parts, before
                                            writing its snapshot */
     SB_POINT_COORDINATOR_BEFORE_METADATA,/* every ack of N is in, _metadata
