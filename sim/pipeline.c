@@ -17,7 +17,10 @@
  *   restore: a replayed channel state is emitted whole before anything
  *   else (as the runtime replays before it reads), whatever the room.
  * A crash clears the event queue: nothing of a dead incarnation happens
- * after it. A failed subtask (crash: task) is dead until the failover: it
+ * after it. One that comes inside a handler (a crash point, reached
+ * through the subtask layer, the coordinator, the sink or the restore)
+ * stops that handler at once: the layer returns false, the callers check
+ * `running`, and wake() schedules nothing for a dead incarnation. A failed subtask (crash: task) is dead until the failover: it
  * reads, processes, forwards and acknowledges nothing, and every event
  * addressed to it is dropped; what it sent before it died still arrives.
  * A delay spike adds its `extra` to a send's drawn delay before the FIFO
@@ -48,7 +51,6 @@
 
 #define ANN_RING 32            /* announcements in transit on one channel */
 #define TRIGGERS_RING 64       /* trigger times of recent checkpoints, by id */
-#define REC_BYTES 16           /* a record in state: partition and offset */
 #define KILLS_MAX 64           /* random kills planned in one run */
 #define RANDOM_KILL_FROM 0.10  /* seeded kills fall in this share of the input, */
 #define RANDOM_KILL_TO 0.90    /* as snapbed run plans them (cli/run.c) */
@@ -407,7 +409,7 @@ static int64_t op_now_ns(void *ctx)
 }
 
 /* The state at the cut: a source's next offset, a count of records
- * processed, a sink's pending epochs (staged first). */
+ * processed, a sink's pending uploads (its epoch staged first). */
 static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_fields_t *cut,
                          sb_err_t *err)
 {

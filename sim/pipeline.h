@@ -22,11 +22,15 @@
  *   output), then is busy for its stage's process_time;
  * - the coordinator ticks every coordinator_tick; triggers, acks and
  *   completion notices travel with rpc_delay.
- * A crash (faults: crash: job) throws away every subtask, channel and the
- * coordinator; after restart_delay a new incarnation restores the newest
- * completed checkpoint from the store (simstore.h), which survives, and
- * sinks re-commit what that checkpoint left pending. A failed subtask
- * (crash: task) goes quiet at once (its inputs fill up, checkpoints stall);
+ * Each subtask's part of the protocol is runtime/subtask.c, driven here in
+ * virtual time; the sinks are runtime/sink.c and the checkpoints
+ * runtime/checkpoint_store.c, both on this pipeline's own mem:// namespace.
+ * A crash (`do: crash` at a time, at a crash point or at a share of the
+ * input) throws away every subtask, channel and the coordinator; after
+ * the restart delay a new incarnation restores the newest completed
+ * checkpoint from that storage, which survives, and sinks re-commit what
+ * it left pending. A pause freezes the worker's own events for its window.
+ * A failed subtask (`{crash: task}`) goes quiet at once (its inputs fill up, checkpoints stall);
  * failure_detection later the job fails over the same way, as Flink's full
  * restart strategy does. A delay spike adds time to every send on its
  * channels during its window; a slow fault changes one subtask's
