@@ -86,6 +86,49 @@ int sb_cpstore_write_object(sb_cpstore_t *cs, int64_t id, const char *name, cons
     return sb_store_put(&cs->store, key_out, data, len, err);
 }
 
+int sb_cpstore_write_channel_state(sb_cpstore_t *cs, int64_t id, const char *task,
+                                   const sb_chstate_t *ch, json_t *state, size_t *bytes,
+                                   sb_err_t *err)
+{
+    char *buf = NULL, name[SB_STORE_KEY_BYTES_MAX], key[SB_STORE_KEY_BYTES_MAX];
+    size_t len = 0;
+    if (sb_chstate_encode(ch, &buf, &len, err) != 0)
+        return -1;
+    snprintf(name, sizeof name, "%s.channel", task);
+    int rc = sb_cpstore_write_object(cs, id, name, buf, len, key, sizeof key, err);
+    free(buf);
+    if (rc != 0)
+        return -1;
+    *bytes = len;
+    json_object_set_new(state, "channel_state",
+                        json_pack("{s:s,s:I,s:I}", "key", key, "records",
+                                  (json_int_t)ch->records, "bytes", (json_int_t)len));
+    return 0;
+}
+
+int sb_cpstore_read_channel_state(sb_cpstore_t *cs, const json_t *state, int64_t id,
+                                  int inputs, sb_chstate_t *ch, size_t *bytes, sb_err_t *err)
+{
+    json_t *ref = json_object_get(state, "channel_state");
+    if (ref == NULL)
+        return 0;
+    const char *key = json_string_value(json_object_get(ref, "key"));
+    if (key == NULL)
+        return sb_err_set(err, "checkpoint %" PRId64 " references channel state without a key",
+                          id);
+    char *buf = NULL;
+    size_t len = 0;
+    if (sb_cpstore_read_object(cs, key, &buf, &len, err) != 0)
+        return sb_err_wrap(err, "channel state");
+    sb_chstate_reset(ch, id, inputs);
+    int rc = sb_chstate_decode(ch, buf, len, key, err);
+    free(buf);
+    if (rc != 0)
+        return -1;
+    *bytes = len;
+    return 1;
+}
+
 int sb_cpstore_read_object(sb_cpstore_t *cs, const char *key, char **data, size_t *len,
                            sb_err_t *err)
 {

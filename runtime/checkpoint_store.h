@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "chstate.h"
 #include "err.h"
 #include "store.h"
 
@@ -43,6 +44,20 @@ int sb_cpstore_write_object(sb_cpstore_t *cs, int64_t id, const char *name, cons
 /* Reads an object by the key a snapshot references; missing is an error. */
 int sb_cpstore_read_object(sb_cpstore_t *cs, const char *key, char **data, size_t *len,
                            sb_err_t *err);
+
+/* An unaligned snapshot's channel state: encoded (chstate.h), written as
+ * "<task>.channel" of checkpoint `id`, and referenced from the snapshot's
+ * `state` ("channel_state": key, records, bytes). *bytes receives the
+ * encoded size. Both drivers, the worker and the simulator, write it so. */
+int sb_cpstore_write_channel_state(sb_cpstore_t *cs, int64_t id, const char *task,
+                                   const sb_chstate_t *ch, json_t *state, size_t *bytes,
+                                   sb_err_t *err);
+/* The channel state a restored snapshot references, decoded into `ch`
+ * (reset for checkpoint `id` over `inputs` inputs). Returns 1, 0 when the
+ * snapshot references none, -1 on error (a reference without a key, a
+ * missing or damaged object). *bytes receives the encoded size. */
+int sb_cpstore_read_channel_state(sb_cpstore_t *cs, const json_t *state, int64_t id,
+                                  int inputs, sb_chstate_t *ch, size_t *bytes, sb_err_t *err);
 
 /* The commit point of checkpoint `id`. */
 int sb_cpstore_write_metadata(sb_cpstore_t *cs, int64_t id, json_t *meta, sb_err_t *err);

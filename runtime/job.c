@@ -542,21 +542,12 @@ static int op_persist(void *ctx, int64_t id, bool unaligned, sb_subtask_persiste
     job_t *job = t->job;
     assert(t->state != NULL);
     if (unaligned && t->chstate.records > 0) {
-        char *buf = NULL, name[64], key[SB_STORE_KEY_BYTES_MAX];
         size_t len = 0;
-        if (sb_chstate_encode(&t->chstate, &buf, &len, err) != 0)
-            return -1;
-        snprintf(name, sizeof name, "%s.channel", t->name);
-        int rc = sb_cpstore_write_object(&job->cps, id, name, buf, len, key, sizeof key, err);
-        free(buf);
-        if (rc != 0)
+        if (sb_cpstore_write_channel_state(&job->cps, id, t->name, &t->chstate, t->state, &len,
+                                           err) != 0)
             return -1;
         out->inflight_records = (int64_t)t->chstate.records;
         out->inflight_bytes = (int64_t)len;
-        json_object_set_new(t->state, "channel_state",
-                            json_pack("{s:s,s:I,s:I}", "key", key, "records",
-                                      (json_int_t)out->inflight_records, "bytes",
-                                      (json_int_t)out->inflight_bytes));
     }
     size_t bytes = 0;
     int rc = sb_cpstore_write_snapshot(&job->cps, id, t->name, t->state, &bytes, err);
@@ -1463,23 +1454,15 @@ static int restore_source(job_t *job, task_t *t, json_t *state, sb_err_t *err)
 /* The in-flight records of an unaligned checkpoint, replayed first. */
 static int restore_channel_state(job_t *job, task_t *t, json_t *state, sb_err_t *err)
 {
-    json_t *ref = json_object_get(state, "channel_state");
-    if (ref == NULL || job->s->mutant == SB_MUTANT_DROP_CHANNEL_STATE)
+    if (job->s->mutant == SB_MUTANT_DROP_CHANNEL_STATE)
         return 0; /* the mutant's deliberate bug: in-flight records forgotten */
-    const char *key = json_string_value(json_object_get(ref, "key"));
-    if (key == NULL)
-        return sb_err_set(err, "%s: checkpoint %" PRId64 " references channel state without "
-                          "a key", t->name, job->restored_id);
-    char *buf = NULL;
     size_t len = 0;
-    if (sb_cpstore_read_object(&job->cps, key, &buf, &len, err) != 0)
-        return sb_err_wrap(err, "%s: channel state", t->name);
-    sb_chstate_reset(&t->replay, job->restored_id, t->inputs_count);
-    int rc = sb_chstate_decode(&t->replay, buf, len, key, err);
-    free(buf);
-    if (rc != 0)
-        return -1;
-    t->replay_id = job->restored_id;
+    int got = sb_cpstore_read_channel_state(&job->cps, state, job->restored_id, t->inputs_count,
+                                            &t->replay, &len, err);
+    if (got < 0)
+        return sb_err_wrap(err, "%s", t->name);
+    if (got > 0)
+        t->replay_id = job->restored_id;
     return 0;
 }
 

@@ -498,23 +498,15 @@ static int write_channel_state(sb_pipeline_t *p, task_t *t, int64_t id, json_t *
                               .partition = t->capture[ci].v[k].partition };
             rc = sb_chstate_append(&cs, ci, &r, err);
         }
-    char *buf = NULL, name[64], key[SB_STORE_KEY_BYTES_MAX];
     size_t len = 0;
     if (rc == 0)
-        rc = sb_chstate_encode(&cs, &buf, &len, err);
-    snprintf(name, sizeof name, "%s.channel", t->topo->name);
-    if (rc == 0)
-        rc = sb_cpstore_write_object(&p->cps, id, name, buf, len, key, sizeof key, err);
-    free(buf);
+        rc = sb_cpstore_write_channel_state(&p->cps, id, t->topo->name, &cs, state, &len, err);
     sb_chstate_free(&cs);
     if (rc != 0)
         return rc;
     out->inflight_records = records;
     out->inflight_bytes = (int64_t)len;
     p->stats.channel_state_records += records;
-    json_object_set_new(state, "channel_state",
-                        json_pack("{s:s,s:I,s:I}", "key", key, "records", (json_int_t)records,
-                                  "bytes", (json_int_t)len));
     return 0;
 }
 
@@ -1084,19 +1076,13 @@ static bool restore_sink(sb_pipeline_t *p, task_t *t, json_t *snapshot, int64_t 
  * before any input is read (and before any barrier is heard). */
 static void replay(sb_pipeline_t *p, task_t *t, json_t *snapshot, int64_t id)
 {
-    const char *key = json_string_value(json_object_get(json_object_get(snapshot,
-                                                                        "channel_state"), "key"));
-    char *buf = NULL;
     size_t len = 0;
     sb_chstate_t cs;
     memset(&cs, 0, sizeof cs);
-    sb_chstate_reset(&cs, id, t->topo->inputs_count);
     sb_err_t err = { { 0 } };
-    if (key == NULL || sb_cpstore_read_object(&p->cps, key, &buf, &len, &err) != 0 ||
-        sb_chstate_decode(&cs, buf, len, key, &err) != 0) {
-        sb_engine_fail(p->e, "%s: channel state of checkpoint %" PRId64 ": %s", t->topo->name,
-                       id, key == NULL ? "no key in the snapshot" : err.msg);
-        free(buf);
+    if (sb_cpstore_read_channel_state(&p->cps, snapshot, id, t->topo->inputs_count, &cs, &len,
+                                      &err) < 0) {
+        sb_engine_fail(p->e, "%s: %s", t->topo->name, err.msg);
         sb_chstate_free(&cs);
         return;
     }
@@ -1112,7 +1098,6 @@ static void replay(sb_pipeline_t *p, task_t *t, json_t *snapshot, int64_t id)
     sb_tracebuf_printf(TB(p), ",\"records\":%zu,\"bytes\":%zu", n, len);
     sb_tracebuf_end(TB(p));
     p->stats.replayed_records += (int64_t)n;
-    free(buf);
     sb_chstate_free(&cs);
 }
 
