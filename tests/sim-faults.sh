@@ -27,14 +27,15 @@ fail() { echo "FAILED: $*"; failed=$((failed + 1)); }
 sim_can_run() {
     ! "$snapbed" sim "$1" --check 2>/dev/null | grep -q 'for snapbed run only'
 }
+skipped() {
+    sim_can_run "$1" && return 1
+    echo "skipped $1 (for snapbed run only)"
+}
 
 for f in scenarios/crash-*.yaml scenarios/kill-*.yaml scenarios/*-kills.yaml \
          scenarios/pause-worker.yaml scenarios/quickstart.yaml scenarios/backpressure-slow-sink.yaml; do
     [ -e "$f" ] || continue
-    if ! sim_can_run "$f"; then
-        echo "skipped $f (for snapbed run only)"
-        continue
-    fi
+    skipped "$f" && continue
     n=$(basename "$f" .yaml)
     "$snapbed" sim "$f" --seed 1 -o "$out/$n" >"$out/$n.log" 2>&1
     crashes=$(sed -n 's/^EXACTLY-ONCE: .*(\([0-9]*\) crash.*/\1/p' "$out/$n.log" | head -1)
@@ -55,10 +56,7 @@ done
 
 for f in scenarios/mutant-*.yaml scenarios/negative-*.yaml; do
     [ -e "$f" ] || continue
-    if ! sim_can_run "$f"; then
-        echo "skipped $f (for snapbed run only)"
-        continue
-    fi
+    skipped "$f" && continue
     n=$(basename "$f" .yaml)
     "$snapbed" sim "$f" --seed 1 -o "$out/$n" >"$out/$n.log" 2>&1
     rc=$?
