@@ -121,7 +121,6 @@ typedef struct task {
 
     /* sink */
     sb_sink_t sink;
-    int64_t last_snapshot_id;
 } task_t;
 
 typedef struct ack {
@@ -419,12 +418,8 @@ static int64_t op_now_ns(void *ctx)
 static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_fields_t *cut,
                          sb_err_t *err)
 {
+    (void)id, (void)err;
     task_t *t = ctx;
-    if (t->kind == SB_STAGE_SINK) {
-        if (sb_sink_stage(&t->sink, id, err) != 0)
-            return -1;
-        t->last_snapshot_id = id;
-    }
     json_decref(t->state);
     switch (t->kind) {
     case SB_STAGE_SOURCE: t->state = json_pack("{s:o}", "offsets", source_offsets(t)); break;
@@ -439,14 +434,6 @@ static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_field
         sb_chstate_reset(&t->chstate, id, t->inputs_count);
     if (t->kind == SB_STAGE_SOURCE)
         fields_add_json(cut, "offsets", json_object_get(t->state, "offsets"));
-    if (t->kind == SB_STAGE_SINK) {
-        json_t *keys = json_array(), *pending = json_object_get(t->state, "pending"), *p;
-        size_t i;
-        json_array_foreach(pending, i, p)
-            json_array_append(keys, json_object_get(p, "key"));
-        fields_add_json(cut, "pending", keys);
-        json_decref(keys);
-    }
     return 0;
 }
 
@@ -652,7 +639,8 @@ static void subtask_init(task_t *t)
     sb_subtask_config_t cfg = { .name = t->name, .kind = t->kind, .mutant = t->job->s->mutant,
                                 .inputs_count = t->inputs_count,
                                 .outputs_count = t->outputs_count, .input_channel = channels,
-                                .barrier = t->kind == SB_STAGE_SOURCE ? NULL : &t->barrier };
+                                .barrier = t->kind == SB_STAGE_SOURCE ? NULL : &t->barrier,
+                                .sink = t->kind == SB_STAGE_SINK ? &t->sink : NULL };
     sb_subtask_init(&t->sub, &cfg, &subtask_ops, t);
 }
 
@@ -873,7 +861,7 @@ static void sink_await_final_commit(task_t *t)
     unsigned idle = 0;
     while (!stopping(t->job)) {
         sink_poll_notifications(t);
-        if (t->sink.pending_count == 0 && t->sink.committed_upto >= t->last_snapshot_id) {
+        if (t->sink.pending_count == 0 && t->sink.committed_upto >= t->sub.last_snapshot_id) {
             sb_err_t err = { { 0 } };
             if (sb_sink_abort_orphans(&t->sink, &err) != 0)
                 job_fail(t->job, &err);

@@ -83,10 +83,12 @@ void sb_subtask_init(sb_subtask_t *st, const sb_subtask_config_t *cfg,
 {
     assert(cfg->inputs_count >= 0 && cfg->inputs_count <= SB_BARRIER_INPUTS_MAX);
     assert((cfg->barrier == NULL) == (cfg->kind == SB_STAGE_SOURCE));
+    assert((cfg->sink != NULL) == (cfg->kind == SB_STAGE_SINK));
     memset(st, 0, sizeof *st);
     st->ops = ops;
     st->ctx = ctx;
     st->barrier = cfg->barrier;
+    st->sink = cfg->sink;
     snprintf(st->name, sizeof st->name, "%s", cfg->name);
     st->kind = cfg->kind;
     st->mutant = cfg->mutant;
@@ -208,8 +210,20 @@ static bool snapshot_take(sb_subtask_t *st, int64_t id, bool unaligned)
     fields_init(f);
     cut_positions(st, unaligned, f);
     sb_err_t err = { { 0 } };
+    /* A sink's phase one: its epoch becomes a pending upload of `id`. */
+    if (st->sink != NULL) {
+        if (sb_sink_stage(st->sink, id, &err) != 0)
+            return fail(st, &err, id);
+        st->last_snapshot_id = id;
+    }
     if (st->ops->take_state(st->ctx, id, unaligned, f, &err) != 0)
         return fail(st, &err, id);
+    if (st->sink != NULL) { /* the cut's uploads: what a restore publishes */
+        sb_subtask_fields_add(f, ",\"pending\":[");
+        for (int i = 0; i < st->sink->pending_count; i++)
+            sb_subtask_fields_add(f, "%s\"%s\"", i ? "," : "", st->sink->pending[i].key);
+        sb_subtask_fields_add(f, "]");
+    }
     if (st->kind == SB_STAGE_SINK &&
         !sb_subtask_crash_point(st, SB_POINT_SINK_AFTER_UPLOAD, id, w->final))
         return false;

@@ -28,6 +28,7 @@
 
 #include "barrier.h"
 #include "err.h"
+#include "sink.h"
 #include "vocab.h"
 
 #define SB_SUBTASK_NAME_BYTES_MAX 32
@@ -72,9 +73,9 @@ typedef struct sb_subtask_persisted {
  * on a failure the layer reports through fail. */
 typedef struct sb_subtask_ops {
     int64_t (*now_ns)(void *ctx);
-    /* The synchronous part of a snapshot: take the operator state (a sink
-     * stages its epoch first); append to `cut` the state's own fields of
-     * the cut (a source's "offsets", a sink's "pending" keys). */
+    /* The synchronous part of a snapshot: take the operator state (a
+     * sink's epoch is already staged: take sb_sink_state); append to `cut`
+     * the state's own fields of the cut (a source's "offsets"). */
     int (*take_state)(void *ctx, int64_t id, bool unaligned, sb_subtask_fields_t *cut,
                       sb_err_t *err);
     /* Output o's channel and the records emitted on it so far. */
@@ -114,6 +115,8 @@ typedef struct sb_subtask {
     const sb_subtask_ops_t *ops;
     void *ctx;
     sb_barrier_t *barrier;           /* NULL for a source */
+    sb_sink_t *sink;                 /* a sink subtask's two-phase commit, else NULL */
+    int64_t last_snapshot_id;        /* a sink: the newest checkpoint it staged for */
     char name[SB_SUBTASK_NAME_BYTES_MAX];
     sb_stage_kind_t kind;
     sb_mutant_t mutant;
@@ -135,6 +138,7 @@ typedef struct sb_subtask_config {
     int inputs_count, outputs_count;
     const int *input_channel;        /* inputs_count ids */
     sb_barrier_t *barrier;           /* initialised by the caller; NULL for a source */
+    sb_sink_t *sink;                 /* a sink subtask's; NULL for the others */
 } sb_subtask_config_t;
 
 /* Sets the subtask up for a new incarnation. Arms the barrier handler's

@@ -114,7 +114,6 @@ typedef struct task {
     sb_sink_t sink;
     const char *sink_value;    /* what every output line carries */
     size_t sink_value_len;
-    int64_t last_snapshot_id;
     bool done;
     /* checkpoints: the protocol's part (runtime/subtask.h), what the
      * snapshot took, the channel state recorded since, input by input */
@@ -413,11 +412,9 @@ static int64_t op_now_ns(void *ctx)
 static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_fields_t *cut,
                          sb_err_t *err)
 {
+    (void)id, (void)err;
     task_t *t = ctx;
     if (t->topo->kind == SB_STAGE_SINK) {
-        if (sb_sink_stage(&t->sink, id, err) != 0)
-            return -1;
-        t->last_snapshot_id = id;
         json_decref(t->taken.sink_state);
         t->taken.sink_state = sb_sink_state(&t->sink);
     }
@@ -428,15 +425,6 @@ static int op_take_state(void *ctx, int64_t id, bool unaligned, sb_subtask_field
     if (is_source(t))
         sb_subtask_fields_add(cut, ",\"offsets\":{\"%d\":%" PRId64 "}", t->topo->partition,
                               t->next_offset);
-    if (t->topo->kind == SB_STAGE_SINK) {
-        sb_subtask_fields_add(cut, ",\"pending\":[");
-        json_t *pending = json_object_get(t->taken.sink_state, "pending"), *u;
-        size_t k;
-        json_array_foreach(pending, k, u)
-            sb_subtask_fields_add(cut, "%s\"%s\"", k ? "," : "",
-                                  json_string_value(json_object_get(u, "key")));
-        sb_subtask_fields_add(cut, "]");
-    }
     return 0;
 }
 
@@ -621,7 +609,8 @@ static void subtask_init(sb_pipeline_t *p, task_t *t)
                                 .mutant = p->s->mutant, .inputs_count = t->topo->inputs_count,
                                 .outputs_count = t->topo->outputs_count,
                                 .input_channel = t->topo->inputs,
-                                .barrier = is_source(t) ? NULL : t->barrier };
+                                .barrier = is_source(t) ? NULL : t->barrier,
+                                .sink = t->topo->kind == SB_STAGE_SINK ? &t->sink : NULL };
     sb_subtask_init(&t->sub, &cfg, &subtask_ops, t);
 }
 
@@ -653,7 +642,7 @@ static void job_finished(sb_pipeline_t *p)
 static void sink_check_done(sb_pipeline_t *p, task_t *t)
 {
     if (t->topo->kind != SB_STAGE_SINK || t->done || !t->input_ended ||
-        t->sink.pending_count > 0 || t->sink.committed_upto < t->last_snapshot_id)
+        t->sink.pending_count > 0 || t->sink.committed_upto < t->sub.last_snapshot_id)
         return;
     t->done = true;
     if (++p->sinks_done == p->topo.sinks_count)
@@ -1041,7 +1030,6 @@ static void reset_task(sb_pipeline_t *p, task_t *t)
     t->busy_until_ns = t->next_emit_ns = 0;
     memset(t->rr, 0, sizeof t->rr);
     t->processed = t->next_offset = 0;
-    t->last_snapshot_id = 0;
     if (t->topo->kind == SB_STAGE_SINK) {
         sb_sink_destroy(&t->sink);
         sb_sink_init(&t->sink, &p->output, NULL, t->topo->sink, t->topo->name);
