@@ -1,7 +1,7 @@
 # snapbed — plain Makefile. `make run` and `make test` are the two commands a
 # new user needs; both install missing Debian packages first (scripts/deps.sh).
 
-PKGS     := rdkafka ck cunit libcurl libxml-2.0 yaml-0.1 jansson libgvc
+PKGS     := rdkafka ck cunit libcurl libxml-2.0 yaml-0.1 jansson libgvc zlib
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -pthread \

@@ -11,6 +11,9 @@
 #define SB_EXIT_OK 0
 #define SB_EXIT_FAILED 1
 #define SB_EXIT_USAGE 2
+/* The worker's own, to its supervisor: completed checkpoints exist and none
+ * can be restored, so restarting it cannot help. */
+#define SB_EXIT_UNRESTORABLE 3
 
 int sb_cmd_run(int argc, char **argv);
 int sb_cmd_worker(int argc, char **argv);

@@ -27,6 +27,7 @@
 #include "gv.h"
 #include "commands.h"
 #include "cut.h"
+#include "corrupt.h"
 #include "crashpoint.h"
 #include "input.h"
 #include "job.h"
@@ -616,7 +617,18 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
             if (code == SB_EXIT_USAGE || code == 127)
                 return sb_err_set(err, "the worker could not start (exit %d); see %s/worker.log",
                                   code, sv->run_dir);
+            if (code == SB_EXIT_UNRESTORABLE)
+                return sb_err_set(err, "no completed checkpoint can be restored: every one "
+                                  "failed verification (restore_fallback events in the trace, "
+                                  "the reasons in %s/worker.log)", sv->run_dir);
         }
+        /* A corrupt fault's worker died at its crash point: damage the
+         * checkpoint now, while no worker runs (faultinject/corrupt.h). */
+        if (fired_now > fired_before && newest >= 0 &&
+            sv->s->faults[newest].kind == SB_FAULT_CORRUPT &&
+            sb_corrupt_apply(sv->s, newest, sv->checkpoints_uri, sv->run_dir, sv->run_id,
+                             &sv->trace, err) != 0)
+            return -1;
         fired_before = fired_now;
         sv->restarts++;
         if (sv->restarts > sv->s->restart_attempts)

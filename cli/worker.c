@@ -106,5 +106,7 @@ int sb_cmd_worker(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "snapbed worker (attempt %d): %s\n", attempt, err.msg);
     free(s);
+    if (rc == SB_JOB_UNRESTORABLE)
+        return SB_EXIT_UNRESTORABLE;
     return rc == 0 ? SB_EXIT_OK : SB_EXIT_FAILED;
 }

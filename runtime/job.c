@@ -144,6 +144,7 @@ struct job {
 
     int64_t restored_id;
     int64_t first_id;
+    bool unrestorable;              /* no completed checkpoint is whole */
     bool cps_open, sink_open;
 
     pthread_mutex_t lock;           /* guards acks and error */
@@ -1490,6 +1491,18 @@ static int restore_task(job_t *job, task_t *t, sb_err_t *err)
     return rc;
 }
 
+/* Each completed checkpoint the restore refused, before the restore event:
+ * which file, why, and which checkpoint it tried next (0: none). */
+static void trace_fallbacks(job_t *job, const sb_cpstore_restore_t *r)
+{
+    for (int i = 0; i < r->refused_count; i++)
+        sb_trace_emit(&job->trace, SB_EV_RESTORE_FALLBACK,
+                      json_pack("{s:I,s:s,s:s,s:I,s:i}", "checkpoint",
+                                (json_int_t)r->refused[i].checkpoint, "file", r->refused[i].file,
+                                "reason", r->refused[i].reason, "next",
+                                (json_int_t)r->refused[i].next, "attempt", job->p->attempt));
+}
+
 static int restore(job_t *job, sb_err_t *err)
 {
     /* Writes a crash cut short left temporaries; nothing reads them. */
@@ -1498,9 +1511,30 @@ static int restore(job_t *job, sb_err_t *err)
     if (sb_store_sweep_temporaries(&job->cps.store, prefix, err) != 0 ||
         sb_store_sweep_temporaries(&job->sink_store, "", err) != 0)
         return -1;
-    int64_t latest = 0, max_id = 0;
-    if (sb_cpstore_scan(&job->cps, &latest, &max_id, err) != 0)
+    /* The choice is checkpoint_store.c's, shared with the simulator. */
+    const char *names[SB_TASKS_MAX];
+    for (int i = 0; i < job->tasks_count; i++)
+        names[i] = job->tasks[i].name;
+    int64_t published = 0;
+    bool verify = job->s->mutant != SB_MUTANT_RESTORE_UNVERIFIED;
+    job->cps.trust_frames = !verify; /* the mutant's deliberate bug */
+    sb_cpstore_restore_t *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return sb_err_set(err, "out of memory choosing a checkpoint to restore");
+    if (sb_sink_published_upto(&job->sink_store, &published, err) != 0 ||
+        sb_cpstore_pick_restore(&job->cps, names, job->tasks_count, published, verify, r,
+                                err) != 0) {
+        free(r);
         return -1;
+    }
+    trace_fallbacks(job, r);
+    if (r->none_whole) {
+        sb_cpstore_restore_failure(r, err->msg, sizeof err->msg);
+        job->unrestorable = true;
+        free(r);
+        return -1;
+    }
+    int64_t latest = r->id, max_id = r->max_id;
     if (job->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED)
         latest = max_id; /* the deliberate bug: maybe never completed */
     job->restored_id = latest;
@@ -1511,14 +1545,19 @@ static int restore(job_t *job, sb_err_t *err)
     if (latest > 0) {
         json_t *meta = NULL;
         sb_err_t ignored;
-        completed = sb_cpstore_read_metadata(&job->cps, latest, &meta, &ignored) == 0;
+        completed = sb_cpstore_read_metadata(&job->cps, latest, &meta, &ignored) == 0 ||
+                    (!verify && latest == r->id);
         json_decref(meta);
     }
     /* Traced first: the sinks' re-publishing below belongs to this restore. */
-    sb_trace_emit(&job->trace, "restore",
-                  json_pack("{s:I,s:I,s:i,s:b}", "checkpoint", (json_int_t)latest,
-                            "next_checkpoint", (json_int_t)job->first_id, "attempt",
-                            job->p->attempt, "completed", completed));
+    json_t *ev = json_pack("{s:I,s:I,s:i,s:b,s:i}", "checkpoint", (json_int_t)latest,
+                           "next_checkpoint", (json_int_t)job->first_id, "attempt",
+                           job->p->attempt, "completed", completed, "fallbacks",
+                           r->refused_count);
+    if (r->completed_list[0] != '\0')
+        json_object_set_new(ev, "completed_list", json_string(r->completed_list));
+    sb_trace_emit(&job->trace, SB_EV_RESTORE, ev);
+    free(r);
     for (int i = 0; i < job->tasks_count; i++)
         if (restore_task(job, &job->tasks[i], err) != 0)
             return sb_err_wrap(err, "restoring from checkpoint %" PRId64, latest);
@@ -1664,6 +1703,8 @@ int sb_job_run(const sb_job_params_t *p, sb_err_t *err)
     if (rc == 0)
         sb_trace_emit(&job->trace, "job_finished",
                       json_pack("{s:I}", "checkpoint", (json_int_t)atomic_load(&job->completed_id)));
+    if (rc != 0 && job->unrestorable)
+        rc = SB_JOB_UNRESTORABLE;
     cleanup(job);
     free(job);
     return rc;

@@ -48,7 +48,10 @@ typedef struct sb_job_params {
  * id); a relative file:// path is inside the run folder already. */
 void sb_job_run_uri(const char *uri, const char *run_id, char *out, size_t len);
 
-/* Runs the job to the end. Returns 0 when finished, -1 on failure. */
+/* Runs the job to the end. Returns 0 when finished, -1 on failure, or
+ * SB_JOB_UNRESTORABLE when completed checkpoints exist but none is whole
+ * (checkpoint_store.h): another incarnation would fail the same way. */
+enum { SB_JOB_UNRESTORABLE = 2 };
 int sb_job_run(const sb_job_params_t *p, sb_err_t *err);
 
 /* Plays a conformance script (subtask_script.h) through this driver: one

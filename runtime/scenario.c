@@ -934,6 +934,7 @@ typedef struct fault_draft {
     bool has_hit, has_probability, has_for, has_count, has_after;
     bool has_rate, has_id, has_ms, has_request, has_error, has_partition;
     bool has_task, has_process, has_process_time, has_extra, has_from, has_to;
+    bool has_how;
     size_t to_line;               /* `to` is a broker id or a stage: read last */
     char action[16];              /* the do: mapping's action key, once */
 } fault_draft_t;
@@ -956,6 +957,7 @@ static const char *const fault_kind_names[] = {
     [SB_FAULT_CRASH] = "crash", [SB_FAULT_CRASH_LOOP] = "crash-loop",
     [SB_FAULT_PAUSE] = "pause", [SB_FAULT_THROTTLE] = "throttle",
     [SB_FAULT_BROKER] = "broker", [SB_FAULT_NETWORK] = "network",
+    [SB_FAULT_CORRUPT] = "corrupt",
     [SB_FAULT_CRASH_TASK] = "crash: task", [SB_FAULT_SLOW] = "slow",
     [SB_FAULT_DELAY_SPIKE] = "delay: spike", [SB_FAULT_CRASH_PROCESS] = "crash: process",
 };
@@ -969,7 +971,83 @@ const char *sb_fault_kind_name(sb_fault_kind_t k)
 #define FAULT_DO_HINT \
     "crash, crash-loop, pause, { throttle: STAGE, records_per_s: R }, { stall: STAGE }, " \
     "{ broker: down|rtt|errors|leader|pause|kill, ... }, { network: s3|kafka, ... }, " \
+    "{ corrupt: metadata|snapshot|channel-state|completed-list, how: H }, " \
     "{ crash: task, task: T }, { slow: T, process_time: D } or { delay: spike, extra: D }"
+
+static const char *const corrupt_file_names[] = {
+    [SB_CORRUPT_METADATA] = "metadata", [SB_CORRUPT_SNAPSHOT] = "snapshot",
+    [SB_CORRUPT_CHANNEL_STATE] = "channel-state", [SB_CORRUPT_COMPLETED_LIST] = "completed-list",
+};
+_Static_assert(COUNT_OF(corrupt_file_names) == SB_CORRUPT_FILES_COUNT_, "every file has a name");
+static const char *const corrupt_how_names[] = {
+    [SB_CORRUPT_FLIP_BYTE] = "flip-byte", [SB_CORRUPT_TRUNCATE] = "truncate",
+    [SB_CORRUPT_DELETE] = "delete", [SB_CORRUPT_SWAP] = "swap",
+};
+_Static_assert(COUNT_OF(corrupt_how_names) == SB_CORRUPT_HOWS_COUNT_, "every damage has a name");
+
+const char *sb_corrupt_file_name(sb_corrupt_file_t f)
+{
+    return (size_t)f < COUNT_OF(corrupt_file_names) ? corrupt_file_names[f] : "unknown";
+}
+
+const char *sb_corrupt_how_name(sb_corrupt_how_t h)
+{
+    return (size_t)h < COUNT_OF(corrupt_how_names) ? corrupt_how_names[h] : "unknown";
+}
+
+/* The corrupt fault's `corrupt: FILE` and `how: H`. */
+static int on_do_corrupt(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    if (one_action(p, key, v, d, SB_FAULT_CORRUPT) != 0 ||
+        need_scalar(p, v, key, "metadata, snapshot, channel-state or completed-list") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(corrupt_file_names); i++)
+        if (strcmp(sb_yaml_text(v), corrupt_file_names[i]) == 0) {
+            d->fault.corrupt_file = (sb_corrupt_file_t)i;
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown checkpoint file '%.64s' (metadata, snapshot, "
+                "channel-state, completed-list)", sb_yaml_text(v));
+}
+
+static int on_do_how(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    if (need_scalar(p, v, key, "flip-byte, truncate, delete or swap") != 0)
+        return -1;
+    for (size_t i = 0; i < COUNT_OF(corrupt_how_names); i++)
+        if (strcmp(sb_yaml_text(v), corrupt_how_names[i]) == 0) {
+            d->fault.corrupt_how = (sb_corrupt_how_t)i;
+            d->has_how = true;
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown damage '%.64s' (flip-byte, truncate, delete, "
+                "swap)", sb_yaml_text(v));
+}
+
+/* A corrupt fault: at a crash point of one numbered checkpoint, one damage. */
+static int check_corrupt_fault(parse_t *p, size_t line, const char *key, const fault_draft_t *d)
+{
+    const sb_fault_t *f = &d->fault;
+    if (!d->has_how)
+        return fail(p, line, key, "a corrupt fault needs 'how' (flip-byte, truncate, delete, "
+                    "swap)");
+    if (!d->has_at || f->trigger != SB_TRIGGER_CRASH_POINT || !d->has_checkpoint ||
+        f->checkpoint_id < 1)
+        return fail(p, line, key, "a corrupt fault needs 'at: { point: P, checkpoint: N }' "
+                    "(N a number: the checkpoint whose file is damaged), e.g. "
+                    "coordinator.after_complete");
+    if (d->has_random || d->has_for || d->has_count || d->has_after)
+        return fail(p, line, key, "a corrupt fault takes no 'random', 'for', 'count' or 'after'");
+    if (f->corrupt_how == SB_CORRUPT_SWAP && f->corrupt_file == SB_CORRUPT_COMPLETED_LIST)
+        return fail(p, line, key, "_completed is one file per job: it cannot be swapped with "
+                    "another checkpoint's");
+    if (d->has_task && (f->corrupt_file == SB_CORRUPT_METADATA ||
+                        f->corrupt_file == SB_CORRUPT_COMPLETED_LIST))
+        return fail(p, line, key, "'task' names whose snapshot or channel-state is damaged");
+    return 0;
+}
 
 static int stage_from(parse_t *p, const char *key, yaml_node_t *v, fault_draft_t *d)
 {
@@ -1293,6 +1371,8 @@ static const key_entry_t do_keys[] = {
     KEY_CUSTOM("delay", on_do_delay),
     KEY_CUSTOM("extra", on_do_extra),
     KEY_CUSTOM("from", on_do_from),
+    KEY_CUSTOM("corrupt", on_do_corrupt),
+    KEY_CUSTOM("how", on_do_how),
 };
 
 static int on_fault_do(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1461,7 +1541,8 @@ static int check_sim_fault(parse_t *p, size_t line, const char *key, fault_draft
     sb_fault_t *f = &d->fault;
     bool task = f->kind == SB_FAULT_CRASH_TASK || f->kind == SB_FAULT_SLOW;
     bool spike = f->kind == SB_FAULT_DELAY_SPIKE;
-    if (d->has_task != task || d->has_process != (f->kind == SB_FAULT_CRASH_PROCESS) ||
+    bool task_optional = f->kind == SB_FAULT_CORRUPT;
+    if ((d->has_task != task && !task_optional) || d->has_process != (f->kind == SB_FAULT_CRASH_PROCESS) ||
         d->has_process_time != (f->kind == SB_FAULT_SLOW) || d->has_extra != spike ||
         (d->has_from && !spike))
         return fail(p, line, key, "the keys of a %s fault: %s", sb_fault_kind_name(f->kind),
@@ -1494,7 +1575,13 @@ static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
     const sb_fault_t *f = &d->fault;
     size_t line = sb_yaml_line(item);
     bool timed = d->has_at && f->trigger == SB_TRIGGER_AT_TIME;
+    if (d->has_how && f->kind != SB_FAULT_CORRUPT)
+        return fail(p, line, key, "'how' is for { corrupt: FILE } faults");
     switch (f->kind) {
+    case SB_FAULT_CORRUPT:
+        if (check_sim_fault(p, line, key, d) != 0)
+            return -1;
+        return check_corrupt_fault(p, line, key, d);
     case SB_FAULT_CRASH:
         if (check_sim_fault(p, line, key, d) != 0)
             return -1;
@@ -1973,6 +2060,7 @@ static const key_entry_t input_keys[] = {
 static const key_entry_t expect_keys[] = {
     KEY_BOOL("exactly_once", expect_exactly_once),
     KEY_BOOL("channel_state_restored", expect_channel_state_restored),
+    KEY_INT("restore_fallbacks", expect_restore_fallbacks, 0, SB_SCENARIO_FAULTS_MAX),
 };
 
 static int on_input(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -2182,6 +2270,7 @@ static const char *fault_real_only(const sb_fault_t *f)
     switch (f->kind) {
     case SB_FAULT_BROKER: return "needs Kafka";
     case SB_FAULT_NETWORK: return "acts on real connections (Kafka, S3)";
+    case SB_FAULT_CORRUPT: return "damages checkpoint files between two worker processes";
     case SB_FAULT_CRASH_LOOP: return "kills worker processes as they start";
     case SB_FAULT_THROTTLE:
         return f->bytes_per_s > 0 ? "throttles bytes, and simulated records have no size" : "";
@@ -2404,6 +2493,7 @@ void sb_scenario_defaults(sb_scenario_t *s)
     s->restart_delay_ns = INT64_C(100) * 1000 * 1000;
     s->faults_count = 0;
     s->expect_exactly_once = true;
+    s->expect_restore_fallbacks = -1;
     sb_scenario_sim_t *sim = &s->sim;
     sim->channel_delay = (sb_delay_spec_t){ .kind = 1, .min_ns = 50 * 1000, .max_ns = 500 * 1000 };
     sim->channel_capacity = 64;

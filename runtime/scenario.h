@@ -49,6 +49,9 @@ typedef enum sb_fault_kind {
     SB_FAULT_BROKER,             /* the embedded Kafka misbehaves */
     SB_FAULT_NETWORK,            /* toxics on the fault proxy toward S3 or
                                     the Kafka brokers */
+    SB_FAULT_CORRUPT,            /* the worker dies at a crash point, then
+                                    the supervisor damages a file of
+                                    checkpoint N (faultinject/corrupt.h) */
     /* The simulator's only (snapbed run refuses them): */
     SB_FAULT_CRASH_TASK,         /* one subtask dies; the job fails over */
     SB_FAULT_SLOW,               /* one subtask's process_time for for_ns */
@@ -86,6 +89,23 @@ typedef struct sb_network_toxics {
     int http_error_status;        /* 503 (SlowDown) or 500 (InternalError) */
     double http_cut_fraction;     /* responses cut half-way */
 } sb_network_toxics_t;
+
+/* The corrupt fault: which file of checkpoint N, and how. */
+typedef enum sb_corrupt_file {
+    SB_CORRUPT_METADATA = 0,     /* chk-N/_metadata */
+    SB_CORRUPT_SNAPSHOT,         /* chk-N/<task>.json */
+    SB_CORRUPT_CHANNEL_STATE,    /* chk-N/<task>.channel */
+    SB_CORRUPT_COMPLETED_LIST,   /* _completed */
+    SB_CORRUPT_FILES_COUNT_
+} sb_corrupt_file_t;
+
+typedef enum sb_corrupt_how {
+    SB_CORRUPT_FLIP_BYTE = 0,    /* one payload byte changed */
+    SB_CORRUPT_TRUNCATE,         /* half the payload cut off */
+    SB_CORRUPT_DELETE,           /* the file removed */
+    SB_CORRUPT_SWAP,             /* exchanged with chk-(N-1)'s same file */
+    SB_CORRUPT_HOWS_COUNT_
+} sb_corrupt_how_t;
 
 typedef enum sb_fault_trigger {
     SB_TRIGGER_AT_TIME = 0,      /* at_ns after the job (first worker) starts */
@@ -129,7 +149,10 @@ typedef struct sb_fault {
     int error_count;
     int partition;                /* leader */
     sb_network_toxics_t network;  /* network (toward S3) */
-    char task[SB_SCENARIO_TASK_BYTES_MAX]; /* crash task, slow: "map-1" */
+    char task[SB_SCENARIO_TASK_BYTES_MAX]; /* crash task, slow: "map-1";
+                                     corrupt: whose file ("" = the first) */
+    sb_corrupt_file_t corrupt_file;  /* corrupt */
+    sb_corrupt_how_t corrupt_how;
     int process;                  /* crash process */
     int64_t process_ns;           /* slow: the subtask's time per record */
     int64_t extra_ns;             /* delay spike: added to each delay */
@@ -278,6 +301,8 @@ typedef struct sb_scenario {
     bool expect_exactly_once;                 /* default true */
     bool expect_channel_state_restored;       /* default false: some restore
                                                  must replay in-flight records */
+    int expect_restore_fallbacks;             /* default -1 (not checked):
+                                                 restore_fallback events */
 
     /* pipeline.stages: the general form; stages_count 0 = the short form */
     sb_stage_spec_t stages[SB_SCENARIO_STAGES_MAX];
@@ -340,5 +365,7 @@ int sb_duration_parse_ns(const char *text, int64_t *out_ns);
 /* Names for messages and the trace (the protocol's own are in vocab.h). */
 const char *sb_connection_name(sb_connection_t c);
 const char *sb_fault_kind_name(sb_fault_kind_t k);
+const char *sb_corrupt_file_name(sb_corrupt_file_t f);  /* "snapshot" */
+const char *sb_corrupt_how_name(sb_corrupt_how_t h);    /* "flip-byte" */
 
 #endif

@@ -42,6 +42,22 @@ int sb_sink_key_parse(const char *key, int *subtask, int64_t *checkpoint_id)
     return 1;
 }
 
+int sb_sink_published_upto(sb_store_t *store, int64_t *upto, sb_err_t *err)
+{
+    sb_store_list_t l;
+    *upto = 0;
+    if (sb_store_list(store, "part-", &l, err) != 0)
+        return -1;
+    for (size_t i = 0; i < l.count; i++) {
+        int subtask = 0;
+        int64_t id = 0;
+        if (sb_sink_key_parse(l.keys[i], &subtask, &id) && id > *upto)
+            *upto = id;
+    }
+    sb_store_list_free(&l);
+    return 0;
+}
+
 static void trace_event(sb_sink_t *k, const char *event, json_t *fields)
 {
     if (k->emit != NULL) {

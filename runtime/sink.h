@@ -94,6 +94,10 @@ int sb_sink_restore(sb_sink_t *k, json_t *state, int64_t restored_id, sb_err_t *
  * lost). Done on restore and once the final checkpoint is committed. */
 int sb_sink_abort_orphans(sb_sink_t *k, sb_err_t *err);
 
+/* The newest checkpoint any sink subtask published output for (0: none):
+ * a restore must not fall back below it (checkpoint_store.h). */
+int sb_sink_published_upto(sb_store_t *store, int64_t *upto, sb_err_t *err);
+
 void sb_sink_key(int subtask, int64_t checkpoint_id, char *buf, size_t len);
 /* Returns 1 and fills the numbers if `key` is a sink object key. */
 int sb_sink_key_parse(const char *key, int *subtask, int64_t *checkpoint_id);

@@ -32,6 +32,8 @@ typedef enum sb_mutant {
     SB_MUTANT_DROP_PENDING_ON_RESTORE,   /* staged output forgotten */
     SB_MUTANT_OVERWRITE_PUBLISHED,       /* a published object written again */
     SB_MUTANT_DROP_CHANNEL_STATE,        /* restore skips the in-flight records */
+    SB_MUTANT_RESTORE_UNVERIFIED,        /* restore reads checkpoint files
+                                            without verifying them */
     SB_MUTANT_COUNT_                     /* keep last */
 } sb_mutant_t;
 
@@ -106,6 +108,8 @@ const char *sb_crash_points_known(char *buf, size_t len);
 #define SB_EV_SINK_ABORT "sink_abort"
 #define SB_EV_CRASH "crash"
 #define SB_EV_RESTORE "restore"
+#define SB_EV_RESTORE_FALLBACK "restore_fallback" /* a completed checkpoint
+                                                     refused on restore */
 /* The run's and the job's: */
 #define SB_EV_RUN_STARTED "run_started"
 #define SB_EV_RUN_FINISHED "run_finished"
@@ -125,6 +129,8 @@ const char *sb_crash_points_known(char *buf, size_t len);
 #define SB_EV_FAULT_STARTED "fault_started"
 #define SB_EV_FAULT_ENDED "fault_ended"
 #define SB_EV_FAULT_FIRED "fault_fired"
+#define SB_EV_CHECKPOINT_DAMAGED "checkpoint_damaged" /* the supervisor's
+                                                         corrupt fault */
 #define SB_EV_PROXY_STARTED "proxy_started"
 #define SB_EV_PROXY_STATS "proxy_stats"
 /* Classic Chandy–Lamport's (sim/classic.c): */

@@ -8,7 +8,7 @@ set -euo pipefail
 # font so that its screenshot shows text.
 pkgs=(build-essential pkg-config librdkafka-dev libck-dev libcunit1-dev
       libgraphviz-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
-      libxml2-dev
+      libxml2-dev zlib1g-dev
       chromium fonts-dejavu-core)
 
 missing=()

@@ -1106,25 +1106,54 @@ static bool replays(const sb_pipeline_t *p, const task_t *t)
  * restoring (a crash point) or the run failed. */
 static bool restore(sb_pipeline_t *p)
 {
-    int64_t id = 0, max_id = 0;
+    /* The choice is runtime/checkpoint_store.c's, as the worker makes it. */
+    const char *names[SB_SIMSCENARIO_TASKS_MAX];
+    for (int i = 0; i < p->topo.tasks_count; i++)
+        names[i] = p->tasks[i].topo->name;
+    bool verify = p->s->mutant != SB_MUTANT_RESTORE_UNVERIFIED;
+    p->cps.trust_frames = !verify;
+    int64_t published = 0;
+    sb_cpstore_restore_t r;
     sb_err_t err = { { 0 } };
-    if (sb_cpstore_scan(&p->cps, &id, &max_id, &err) != 0) {
+    if (sb_sink_published_upto(&p->output, &published, &err) != 0 ||
+        sb_cpstore_pick_restore(&p->cps, names, p->topo.tasks_count, published, verify, &r,
+                                &err) != 0) {
         sb_engine_fail(p->e, "restoring: %s", err.msg);
         return false;
     }
+    for (int i = 0; i < r.refused_count; i++) {
+        json_t *reason = json_string(r.refused[i].reason);
+        char *quoted = json_dumps(reason, JSON_ENCODE_ANY); /* escaped, as the runtime's */
+        tr_begin(p, SB_EV_RESTORE_FALLBACK, p->pid);
+        sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"file\":\"%s\",\"reason\":%s"
+                           ",\"next\":%" PRId64 ",\"attempt\":%d", r.refused[i].checkpoint,
+                           r.refused[i].file, quoted != NULL ? quoted : "\"\"",
+                           r.refused[i].next, p->attempt);
+        sb_tracebuf_end(TB(p));
+        free(quoted);
+        json_decref(reason);
+    }
+    if (r.none_whole) {
+        char why[SB_ERR_MSG_BYTES_MAX];
+        sb_cpstore_restore_failure(&r, why, sizeof why);
+        sb_engine_fail(p->e, "%s", why);
+        return false;
+    }
+    int64_t id = r.id, max_id = r.max_id;
     if (p->s->mutant == SB_MUTANT_RESTORE_LATEST_TRIGGERED)
         id = max_id; /* the mutant: maybe never completed */
     p->next_id = max_id + 1;
     bool completed = id == 0;
     if (id > 0) {
         json_t *meta = NULL;
-        completed = sb_cpstore_read_metadata(&p->cps, id, &meta, &err) == 0;
+        completed = sb_cpstore_read_metadata(&p->cps, id, &meta, &err) == 0 ||
+                    (!verify && id == r.id);
         json_decref(meta);
     }
     tr_begin(p, "restore", p->pid);
     sb_tracebuf_printf(TB(p), ",\"checkpoint\":%" PRId64 ",\"next_checkpoint\":%" PRId64
-                       ",\"attempt\":%d,\"completed\":%s", id, p->next_id, p->attempt,
-                       completed ? "true" : "false");
+                       ",\"attempt\":%d,\"completed\":%s,\"fallbacks\":%d", id, p->next_id,
+                       p->attempt, completed ? "true" : "false", r.refused_count);
     sb_tracebuf_end(TB(p));
     if (id > 0)
         p->stats.restores++;

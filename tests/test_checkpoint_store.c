@@ -181,8 +181,7 @@ static void test_reading_missing_metadata_is_an_error_naming_the_checkpoint(void
     json_t *meta = NULL;
     CU_ASSERT_EQUAL(sb_cpstore_read_metadata(&f.cs, 6, &meta, &f.err), -1);
     CU_ASSERT_PTR_NULL(meta);
-    ASSERT_HAS(f.err.msg, "checkpoint 6");
-    ASSERT_HAS(f.err.msg, "_metadata");
+    ASSERT_HAS(f.err.msg, "chk-6/_metadata: missing");
     fx_close(&f);
 }
 
@@ -234,8 +233,17 @@ static void test_snapshot_write_then_read_round_trips(void)
     CU_ASSERT_EQUAL_FATAL(sb_cpstore_write_snapshot(&f.cs, 7, "map-1", state, &bytes, &f.err),
                           0);
     CU_ASSERT(bytes > 0);
+    /* Framed: a header line, then the JSON (ckframe.h). */
     char *text = json_dumps(state, JSON_COMPACT | JSON_SORT_KEYS);
-    CU_ASSERT_EQUAL(bytes, strlen(text));
+    char *stored = NULL;
+    size_t stored_len = 0;
+    CU_ASSERT_EQUAL_FATAL(sb_store_get(&f.cs.store, JOB "/chk-7/map-1.json", &stored,
+                                       &stored_len, &f.err), 1);
+    CU_ASSERT_EQUAL(bytes, stored_len);
+    CU_ASSERT_EQUAL(strncmp(stored, "SBCK 1 ", 7), 0);
+    CU_ASSERT(stored_len > strlen(text));
+    CU_ASSERT_EQUAL(memcmp(stored + stored_len - strlen(text), text, strlen(text)), 0);
+    free(stored);
     free(text);
 
     json_t *back = NULL;
@@ -268,7 +276,7 @@ static void test_corrupt_snapshot_is_an_error_naming_the_key(void)
     json_t *back = NULL;
     memset(&f.err, 0, sizeof f.err);
     CU_ASSERT_EQUAL(sb_cpstore_read_snapshot(&f.cs, 3, "sink-0", &back, &f.err), -1);
-    ASSERT_HAS(f.err.msg, JOB "/chk-3/sink-0.json");
+    ASSERT_HAS(f.err.msg, "chk-3/sink-0.json: not a snapbed checkpoint file (bad magic)");
     fx_close(&f);
 }
 

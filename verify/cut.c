@@ -17,6 +17,7 @@
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +174,7 @@ static void note_twophase(sb_cut_checker_t *c, unsigned rules)
         [SB_TWOPHASE_RESTORE_INCOMPLETE] = SB_CUT_RESTORES,
         [SB_TWOPHASE_EARLY_PUBLISH] = SB_CUT_EARLY_PUBLISH,
         [SB_TWOPHASE_DOUBLE_PUBLISH] = SB_CUT_DOUBLE_PUBLISH,
+        [SB_TWOPHASE_RESTORE_DAMAGED] = SB_CUT_RESTORES,
     };
     for (int rule = 0; rule < SB_TWOPHASE_RULES_COUNT_; rule++)
         if (rules & (1u << rule))
@@ -1078,6 +1080,10 @@ void sb_cut_event(sb_cut_checker_t *c, json_t *ev)
         incarnation_end(c, true);
     } else if (strcmp(name, "sink_commit") == 0) {
         note_twophase(c, sb_twophase_sink_commit(&c->twophase, ev));
+    } else if (strcmp(name, SB_EV_RESTORE_FALLBACK) == 0) {
+        sb_twophase_fallback(&c->twophase, ev);
+    } else if (strcmp(name, SB_EV_CHECKPOINT_DAMAGED) == 0) {
+        sb_twophase_damaged(&c->twophase, ev);
     } else if (is_incarnation_event(name)) {
         on_incarnation_event(c, name, ev);
     }
@@ -1118,6 +1124,13 @@ static void check_unpublished(sb_cut_checker_t *c)
     const char *key;
     json_t *where;
     json_object_foreach(c->pending, key, where) {
+        /* A checkpoint no restore could use (refused, damaged) leaves its
+         * staged output to be aborted: the restore before it went back. */
+        long long listed_by = 0;
+        const char *why;
+        if (sscanf(json_string_value(where), "chk-%lld", &listed_by) == 1 &&
+            sb_twophase_bad(&c->twophase, (int64_t)listed_by, &why))
+            continue;
         c->report.checks[SB_CUT_UNPUBLISHED].checked++;
         if (!sb_twophase_committed(&c->twophase, key))
             violate(c, SB_CUT_UNPUBLISHED, "staged output of %s, %s, was never published",

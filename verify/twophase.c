@@ -37,6 +37,64 @@ void sb_twophase_completed(sb_twophase_t *tp, int64_t checkpoint_id)
 {
     if (checkpoint_id > tp->max_completed)
         tp->max_completed = checkpoint_id;
+    tp->recent[tp->recent_count++ % SB_TWOPHASE_RECENT_MAX] = checkpoint_id;
+}
+
+static void remember_bad(sb_twophase_t *tp, int64_t id, const char *fmt, const char *what)
+{
+    const char *ignored;
+    if (id <= 0 || sb_twophase_bad(tp, id, &ignored) || tp->bad_count == SB_TWOPHASE_BAD_MAX)
+        return;
+    tp->bad[tp->bad_count] = id;
+    snprintf(tp->bad_why[tp->bad_count], sizeof tp->bad_why[0], fmt, what);
+    tp->bad_count++;
+}
+
+bool sb_twophase_bad(const sb_twophase_t *tp, int64_t id, const char **why)
+{
+    for (int i = 0; i < tp->bad_count; i++)
+        if (tp->bad[i] == id) {
+            *why = tp->bad_why[i];
+            return true;
+        }
+    return false;
+}
+
+void sb_twophase_fallback(sb_twophase_t *tp, json_t *ev)
+{
+    int64_t id = json_integer_value(json_object_get(ev, "checkpoint"));
+    const char *file = json_string_value(json_object_get(ev, "file"));
+    tp->fallbacks++;
+    if (tp->refused_count < SB_TWOPHASE_BAD_MAX)
+        tp->refused[tp->refused_count++] = id;
+    remember_bad(tp, id, "a restore had refused it (%s)", file != NULL ? file : "?");
+}
+
+void sb_twophase_damaged(sb_twophase_t *tp, json_t *ev)
+{
+    const char *file = json_string_value(json_object_get(ev, "file"));
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(ev, "checkpoints"), i, v)
+        remember_bad(tp, json_integer_value(v), "the supervisor had damaged it (%s)",
+                     file != NULL ? file : "?");
+}
+
+/* Whether every completed checkpoint newer than `id` (that the trace saw)
+ * was refused by this restore: then restoring `id` is the fallback rule. */
+static bool newer_all_refused(const sb_twophase_t *tp, int64_t id)
+{
+    int n = tp->recent_count < SB_TWOPHASE_RECENT_MAX ? tp->recent_count : SB_TWOPHASE_RECENT_MAX;
+    for (int i = 0; i < n; i++) {
+        if (tp->recent[i] <= id)
+            continue;
+        bool refused = false;
+        for (int k = 0; k < tp->refused_count; k++)
+            refused |= tp->refused[k] == tp->recent[i];
+        if (!refused)
+            return false;
+    }
+    return tp->refused_count > 0;
 }
 
 unsigned sb_twophase_restore(sb_twophase_t *tp, json_t *ev)
@@ -46,7 +104,13 @@ unsigned sb_twophase_restore(sb_twophase_t *tp, json_t *ev)
     unsigned rules = 0;
     if (id > 0)
         tp->restores++;
-    if (id < tp->max_completed)
+    const char *why = NULL;
+    if (id > 0 && sb_twophase_bad(tp, id, &why))
+        rules |= broke(tp, SB_TWOPHASE_RESTORE_DAMAGED, "attempt %d restored from chk-%" PRId64
+                       ", which failed verification: %s", attempt, id, why);
+    bool fallback = id < tp->max_completed && newer_all_refused(tp, id);
+    tp->refused_count = 0;
+    if (id < tp->max_completed && !fallback)
         rules |= broke(tp, SB_TWOPHASE_RESTORE_OLDER, "attempt %d restored from chk-%" PRId64
                        " although chk-%" PRId64 " had completed", attempt, id,
                        tp->max_completed);

@@ -14,6 +14,7 @@
 #include "store.h"
 #include "trace.h"
 #include "twophase.h"
+#include "vocab.h"
 
 bool sb_verdict_graph_keeps_order(const sb_scenario_t *s)
 {
@@ -193,6 +194,7 @@ struct sb_trace_checks {
     int64_t restored_from[SB_VERDICT_RESTORES_MAX];
     int64_t inflight_restored;   /* channel-state records replayed */
     int channel_states_restored; /* subtasks that replayed some */
+    char fallback_first[SB_VERDICT_DETAIL_BYTES_MAX];
     sb_verdict_check_t restore, publish;
 };
 
@@ -274,6 +276,15 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
         int64_t n = json_integer_value(json_object_get(ev, "records"));
         tc->inflight_restored += n;
         tc->channel_states_restored += n > 0;
+    } else if (strcmp(name, SB_EV_RESTORE_FALLBACK) == 0) {
+        const char *reason = json_string_value(json_object_get(ev, "reason"));
+        if (tc->fallback_first[0] == '\0')
+            snprintf(tc->fallback_first, sizeof tc->fallback_first, "chk-%" PRId64 " refused: %s",
+                     (int64_t)json_integer_value(json_object_get(ev, "checkpoint")),
+                     reason != NULL ? reason : "?");
+        sb_twophase_fallback(&tc->twophase, ev);
+    } else if (strcmp(name, SB_EV_CHECKPOINT_DAMAGED) == 0) {
+        sb_twophase_damaged(&tc->twophase, ev);
     }
 }
 
@@ -293,6 +304,8 @@ void sb_trace_checks_finish(sb_trace_checks_t *tc, sb_verdict_t *v)
     v->restores_count = tc->restores;
     v->inflight_restored = tc->inflight_restored;
     v->channel_states_restored = tc->channel_states_restored;
+    v->fallbacks_count = tc->twophase.fallbacks;
+    snprintf(v->fallback_first, sizeof v->fallback_first, "%s", tc->fallback_first);
     memcpy(v->restored_from, tc->restored_from, sizeof v->restored_from);
     v->crashes.ok = v->crashes_seen == v->crashes_injected;
     if (!v->crashes.ok)
@@ -344,6 +357,46 @@ static int check_unverified_restores(const sb_verdict_params_t *p, sb_trace_chec
         }
         violation(&tc->restore, "restored from chk-%" PRId64 ", which never completed "
                   "(it has no _metadata)", tc->twophase.unverified[i]);
+    }
+    sb_store_close(&cps.store);
+    return rc;
+}
+
+/* At the end, from storage: every checkpoint a restore read that is still
+ * kept must verify, file by file (a restore must never have read damaged
+ * state). Checkpoints the supervisor damaged were judged from the trace. */
+static int check_restored_in_storage(const sb_verdict_params_t *p, sb_trace_checks_t *tc,
+                                     sb_err_t *err)
+{
+    if (tc->restores == 0)
+        return 0;
+    sb_cpstore_t cps;
+    if (sb_cpstore_open(&cps, p->checkpoints_uri, p->run_dir, p->job_name, 1, err) != 0)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < tc->restores && rc == 0; i++) {
+        int64_t id = tc->restored_from[i];
+        const char *why;
+        if (id <= 0 || sb_twophase_bad(&tc->twophase, id, &why))
+            continue;
+        char prefix[SB_STORE_KEY_BYTES_MAX];
+        snprintf(prefix, sizeof prefix, "%s/chk-%" PRId64 "/", p->job_name, id);
+        sb_store_list_t l;
+        if (sb_store_list(&cps.store, prefix, &l, err) != 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t k = 0; k < l.count; k++) {
+            const char *name = l.keys[k] + strlen(prefix);
+            sb_err_t bad = { { 0 } };
+            if (strcmp(name, "_triggered") == 0 ||
+                sb_cpstore_verify_file(&cps, id, name, &bad) == 0)
+                continue;
+            violation(&tc->restore, "restored from chk-%" PRId64 ", which does not verify: %s",
+                      id, bad.msg);
+            break;
+        }
+        sb_store_list_free(&l);
     }
     sb_store_close(&cps.store);
     return rc;
@@ -436,6 +489,8 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
     if (rc == 0)
         rc = check_unverified_restores(p, tc, err);
     if (rc == 0)
+        rc = check_restored_in_storage(p, tc, err);
+    if (rc == 0)
         sb_trace_checks_finish(tc, v);
     sb_trace_checks_free(tc);
     sb_store_close(&sink);
@@ -446,6 +501,15 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
     if (v->channel_state_checked && !v->channel_state.ok)
         snprintf(v->channel_state.detail, sizeof v->channel_state.detail,
                  "no restore replayed any in-flight record (expect.channel_state_restored)");
+    /* Evidence that a damaged checkpoint was refused as many times as the
+     * scenario says (a corrupt fault that nobody noticed proves nothing). */
+    v->fallbacks_checked = s->expect_restore_fallbacks >= 0;
+    v->fallbacks.ok = !v->fallbacks_checked || v->fallbacks_count == s->expect_restore_fallbacks;
+    if (!v->fallbacks.ok)
+        snprintf(v->fallbacks.detail, sizeof v->fallbacks.detail,
+                 "%" PRId64 " restore fallback%s, the scenario expects %d "
+                 "(expect.restore_fallbacks)", v->fallbacks_count,
+                 v->fallbacks_count == 1 ? "" : "s", s->expect_restore_fallbacks);
     return rc;
 }
 
@@ -453,6 +517,7 @@ bool sb_verdict_ok(const sb_verdict_t *v)
 {
     return v->eo_ok && (!v->counts_checked || v->counts.ok) &&
            (!v->channel_state_checked || v->channel_state.ok) &&
+           (!v->fallbacks_checked || v->fallbacks.ok) &&
            v->restores.ok &&
            v->publishes.ok && v->crashes.ok && v->liveness.ok && v->leftovers.ok;
 }

@@ -5,7 +5,10 @@
  *   topic, against the content of every published sink object;
  * - keyed counts: the final counts equal the true counts of the output;
  * - from the trace: every restore used the newest checkpoint that had
- *   completed before it; no object was published for a checkpoint no
+ *   completed before it (or an older one after refusing every newer one),
+ *   and none read a checkpoint that failed verification or that the
+ *   supervisor damaged; from storage at the end, every restored checkpoint
+ *   still kept verifies; no object was published for a checkpoint no
  *   completed checkpoint covers, and none was published twice; the crashes
  *   seen equal the crashes injected; checkpoints complete after the last
  *   crash (liveness);
@@ -44,6 +47,10 @@ typedef struct sb_verdict {
     sb_verdict_check_t counts;
     bool channel_state_checked;    /* expect.channel_state_restored */
     sb_verdict_check_t channel_state;
+    bool fallbacks_checked;        /* expect.restore_fallbacks */
+    sb_verdict_check_t fallbacks;
+    int64_t fallbacks_count;       /* restore_fallback events */
+    char fallback_first[SB_VERDICT_DETAIL_BYTES_MAX]; /* the first one's reason */
 
     sb_verdict_check_t restores;   /* each restore used the newest completed */
     sb_verdict_check_t publishes;  /* covered by a completed checkpoint, once */
