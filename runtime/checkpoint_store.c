@@ -235,27 +235,29 @@ int sb_cpstore_read_completed(sb_cpstore_t *cs, int64_t *ids, int *count, sb_err
     return rc;
 }
 
-static int completed_ids(sb_cpstore_t *cs, const sb_store_list_t *l, int64_t *ids, int *n,
-                         char *problem, size_t problem_len);
+/* Every checkpoint key of the job, the completed ids newest first (room
+ * for one more) and the highest id seen. */
+typedef struct listing {
+    sb_store_list_t keys;
+    int64_t *completed;
+    int completed_count;
+    int64_t max_id;
+    char problem[SB_CPSTORE_REASON_BYTES_MAX]; /* "" or why _completed was
+                                                  not used */
+} listing_t;
+
+static int listing_read(sb_cpstore_t *cs, listing_t *ls, sb_err_t *err);
+static void listing_free(listing_t *ls);
 
 /* _completed after `id` completed: every completed id known (listed, or
  * with a _metadata), plus `id`, the newest num_retained. */
 static int write_completed(sb_cpstore_t *cs, int64_t id, sb_err_t *err)
 {
-    char prefix[SB_STORE_KEY_BYTES_MAX];
-    snprintf(prefix, sizeof prefix, "%s/chk-", cs->job);
-    sb_store_list_t l;
-    if (sb_store_list(&cs->store, prefix, &l, err) != 0)
+    listing_t ls;
+    if (listing_read(cs, &ls, err) != 0)
         return -1;
-    int64_t *ids = calloc(l.count + SB_CPSTORE_COMPLETED_MAX + 1, sizeof *ids);
-    if (ids == NULL) {
-        sb_store_list_free(&l);
-        return sb_err_set(err, "out of memory listing completed checkpoints");
-    }
-    int n = 0;
-    char problem[8];
-    completed_ids(cs, &l, ids, &n, problem, sizeof problem);
-    sb_store_list_free(&l);
+    int64_t *ids = ls.completed;
+    int n = ls.completed_count;
     ids[n++] = id;
     n = sort_unique(ids, n);
     if (n > cs->num_retained)
@@ -265,7 +267,7 @@ static int write_completed(sb_cpstore_t *cs, int64_t id, sb_err_t *err)
     json_t *list = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(list, json_integer((json_int_t)ids[i]));
-    free(ids);
+    listing_free(&ls);
     char key[SB_STORE_KEY_BYTES_MAX];
     completed_key(cs, key, sizeof key);
     json_t *doc = json_pack("{s:o}", "completed", list);
@@ -334,35 +336,47 @@ static int completed_ids(sb_cpstore_t *cs, const sb_store_list_t *l, int64_t *id
     return 0;
 }
 
+static int listing_read(sb_cpstore_t *cs, listing_t *ls, sb_err_t *err)
+{
+    memset(ls, 0, sizeof *ls);
+    char prefix[SB_STORE_KEY_BYTES_MAX];
+    snprintf(prefix, sizeof prefix, "%s/chk-", cs->job);
+    if (sb_store_list(&cs->store, prefix, &ls->keys, err) != 0)
+        return -1;
+    ls->completed = calloc(ls->keys.count + SB_CPSTORE_COMPLETED_MAX + 1, sizeof *ls->completed);
+    if (ls->completed == NULL) {
+        sb_store_list_free(&ls->keys);
+        return sb_err_set(err, "out of memory listing completed checkpoints");
+    }
+    for (size_t i = 0; i < ls->keys.count; i++) {
+        const char *name = NULL;
+        int64_t id = parse_key(cs, ls->keys.keys[i], &name);
+        if (id > ls->max_id)
+            ls->max_id = id;
+    }
+    completed_ids(cs, &ls->keys, ls->completed, &ls->completed_count, ls->problem,
+                  sizeof ls->problem);
+    if (ls->completed_count > 0 && ls->completed[0] > ls->max_id)
+        ls->max_id = ls->completed[0]; /* listed, every file of it gone */
+    return 0;
+}
+
+static void listing_free(listing_t *ls)
+{
+    sb_store_list_free(&ls->keys);
+    free(ls->completed);
+    ls->completed = NULL;
+}
+
 int sb_cpstore_scan(sb_cpstore_t *cs, int64_t *latest_completed, int64_t *max_id,
                     sb_err_t *err)
 {
-    char prefix[SB_STORE_KEY_BYTES_MAX];
-    snprintf(prefix, sizeof prefix, "%s/chk-", cs->job);
-    sb_store_list_t l;
-    if (sb_store_list(&cs->store, prefix, &l, err) != 0)
+    listing_t ls;
+    if (listing_read(cs, &ls, err) != 0)
         return -1;
-    *latest_completed = 0;
-    *max_id = 0;
-    for (size_t i = 0; i < l.count; i++) {
-        const char *name = NULL;
-        int64_t id = parse_key(cs, l.keys[i], &name);
-        if (id > *max_id)
-            *max_id = id;
-    }
-    int64_t *ids = calloc(l.count + SB_CPSTORE_COMPLETED_MAX + 1, sizeof *ids);
-    int n = 0;
-    char problem[SB_CPSTORE_REASON_BYTES_MAX];
-    if (ids != NULL)
-        completed_ids(cs, &l, ids, &n, problem, sizeof problem);
-    sb_store_list_free(&l);
-    if (ids == NULL)
-        return sb_err_set(err, "out of memory listing completed checkpoints");
-    if (n > 0)
-        *latest_completed = ids[0];
-    if (*latest_completed > *max_id)
-        *max_id = *latest_completed; /* listed, every file of it gone */
-    free(ids);
+    *latest_completed = ls.completed_count > 0 ? ls.completed[0] : 0;
+    *max_id = ls.max_id;
+    listing_free(&ls);
     return 0;
 }
 
@@ -386,20 +400,12 @@ static int delete_checkpoint(sb_cpstore_t *cs, const sb_store_list_t *l, int64_t
 
 int sb_cpstore_retain(sb_cpstore_t *cs, sb_err_t *err)
 {
-    char prefix[SB_STORE_KEY_BYTES_MAX];
-    snprintf(prefix, sizeof prefix, "%s/chk-", cs->job);
-    sb_store_list_t l;
-    if (sb_store_list(&cs->store, prefix, &l, err) != 0)
+    listing_t ls;
+    if (listing_read(cs, &ls, err) != 0)
         return -1;
-    /* Completed ids, newest first (keys are sorted as text, so sort ids). */
-    int64_t *done = calloc(l.count + SB_CPSTORE_COMPLETED_MAX + 1, sizeof *done);
-    if (done == NULL) {
-        sb_store_list_free(&l);
-        return sb_err_set(err, "out of memory listing completed checkpoints");
-    }
-    int ndone = 0;
-    char problem[SB_CPSTORE_REASON_BYTES_MAX];
-    completed_ids(cs, &l, done, &ndone, problem, sizeof problem);
+    const sb_store_list_t l = ls.keys;
+    const int64_t *done = ls.completed; /* newest first */
+    int ndone = ls.completed_count;
     int64_t latest = ndone > 0 ? done[0] : 0;
     int rc = 0;
     for (int i = cs->num_retained; i < ndone && rc == 0; i++)
@@ -419,8 +425,7 @@ int sb_cpstore_retain(sb_cpstore_t *cs, sb_err_t *err)
         if (!completed)
             rc = delete_checkpoint(cs, &l, id, err);
     }
-    free(done);
-    sb_store_list_free(&l);
+    listing_free(&ls);
     return rc;
 }
 
@@ -500,27 +505,14 @@ int sb_cpstore_pick_restore(sb_cpstore_t *cs, const char *const *tasks, int task
                             sb_err_t *err)
 {
     memset(r, 0, sizeof *r);
-    char prefix[SB_STORE_KEY_BYTES_MAX];
-    snprintf(prefix, sizeof prefix, "%s/chk-", cs->job);
-    sb_store_list_t l;
-    if (sb_store_list(&cs->store, prefix, &l, err) != 0)
+    listing_t ls;
+    if (listing_read(cs, &ls, err) != 0)
         return -1;
-    for (size_t i = 0; i < l.count; i++) {
-        const char *name = NULL;
-        int64_t id = parse_key(cs, l.keys[i], &name);
-        if (id > r->max_id)
-            r->max_id = id;
-    }
-    int64_t *ids = calloc(l.count + SB_CPSTORE_COMPLETED_MAX + 1, sizeof *ids);
-    int n = 0;
-    if (ids != NULL)
-        completed_ids(cs, &l, ids, &n, r->completed_list, sizeof r->completed_list);
-    sb_store_list_free(&l);
-    if (ids == NULL)
-        return sb_err_set(err, "out of memory listing completed checkpoints");
+    const int64_t *ids = ls.completed;
+    int n = ls.completed_count;
+    r->max_id = ls.max_id;
+    snprintf(r->completed_list, sizeof r->completed_list, "%s", ls.problem);
     r->completed_count = n;
-    if (n > 0 && ids[0] > r->max_id)
-        r->max_id = ids[0];
     if (n > 0 && !verify)
         r->id = ids[0]; /* the mutant: whatever is there */
     for (int i = 0; i < n && verify && r->id == 0; i++) {
@@ -543,7 +535,7 @@ int sb_cpstore_pick_restore(sb_cpstore_t *cs, const char *const *tasks, int task
     if (r->refused_count > 0)
         r->refused[r->refused_count - 1].next = r->id;
     r->none_whole = n > 0 && r->id == 0;
-    free(ids);
+    listing_free(&ls);
     return 0;
 }
 
