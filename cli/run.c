@@ -697,6 +697,11 @@ static int write_summary(const supervisor_t *sv, const sb_verdict_t *v,
     json_object_set_new(o, "channel_state", v->channel_state_checked
                                                 ? check_json(&v->channel_state) : json_null());
     json_object_set_new(o, "inflight_restored", json_integer((json_int_t)v->inflight_restored));
+    json_object_set_new(o, "restore_fallbacks",
+                        json_pack("{s:I,s:s,s:o}", "count", (json_int_t)v->fallbacks_count,
+                                  "first", v->fallback_first, "check",
+                                  v->fallbacks_checked ? check_json(&v->fallbacks)
+                                                       : json_null()));
     /* What the scenario expected, so that readers of this file (the report)
      * can tell a negative control from a failure. */
     json_object_set_new(o, "expect",
@@ -767,6 +772,13 @@ static void print_verdict(const supervisor_t *sv, const sb_verdict_t *v,
         print_check("in-flight", &v->channel_state, replayed);
     }
     print_check("restores", &v->restores, "each used the newest completed checkpoint");
+    if (v->fallbacks_checked || v->fallbacks_count > 0) {
+        char fell[SB_VERDICT_DETAIL_BYTES_MAX + 64];
+        snprintf(fell, sizeof fell, "%" PRId64 " completed checkpoint%s refused on restore%s%s",
+                 v->fallbacks_count, v->fallbacks_count == 1 ? "" : "s",
+                 v->fallback_first[0] ? "; first: " : "", v->fallback_first);
+        print_check("fallbacks", &v->fallbacks, fell);
+    }
     print_check("publishes", &v->publishes,
                 "only completed checkpoints' output published, none twice");
     char crashes[64];

@@ -30,7 +30,10 @@ scenarios=(scenarios/quickstart.yaml scenarios/keyed-count-kills.yaml
            scenarios/broker-pause.yaml scenarios/broker-kill.yaml
            scenarios/network-kafka.yaml scenarios/s3/s3-network-faults.yaml
            scenarios/unaligned-kills.yaml scenarios/unaligned-timeout-kills.yaml
-           scenarios/mutant-drop-channel-state.yaml)
+           scenarios/mutant-drop-channel-state.yaml
+           scenarios/corrupt-snapshot-flip-byte.yaml scenarios/corrupt-metadata-delete.yaml
+           scenarios/corrupt-channel-state-truncate.yaml scenarios/corrupt-swap-snapshot.yaml
+           scenarios/mutant-restore-unverified.yaml)
 
 stop_all() {
     bash scripts/kafka.sh stop "$kafka_port" >/dev/null 2>&1 || true
