@@ -371,9 +371,13 @@ static int fstore_upload_create(sb_store_t *st, const char *key, char *upload_id
              atomic_fetch_add(&counter, 1), (unsigned long long)sb_clock_now_ns());
     char dir[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
-    char keyfile[SB_STORE_PATH_BYTES_MAX + 16];
+    char keyfile[SB_STORE_PATH_BYTES_MAX + 16], staged[SB_STORE_KEY_BYTES_MAX];
     snprintf(keyfile, sizeof keyfile, "%s/.key", dir);
-    return write_atomic(st, key, keyfile, key, strlen(key), err);
+    /* What is staged is named by its place in the upload, not by the key
+     * it will publish: the object's key belongs to its completion (a
+     * storage fault `at: { checkpoint: N }` hits the publishing). */
+    snprintf(staged, sizeof staged, SB_STORE_UPLOADS_DIR "/%s/.key", upload_id);
+    return write_atomic(st, staged, keyfile, key, strlen(key), err);
 }
 
 static int fstore_upload_part(sb_store_t *st, const char *key, const char *upload_id,
@@ -389,9 +393,11 @@ static int fstore_upload_part(sb_store_t *st, const char *key, const char *uploa
     struct stat sbuf;
     if (stat(dir, &sbuf) != 0)
         return sb_err_errno(err, errno, "upload %s not found", upload_id);
-    char path[SB_STORE_PATH_BYTES_MAX + 32];
+    char path[SB_STORE_PATH_BYTES_MAX + 32], staged[SB_STORE_KEY_BYTES_MAX];
     snprintf(path, sizeof path, "%s/part-%05d", dir, part_number);
-    return write_atomic(st, key, path, data, len, err);
+    snprintf(staged, sizeof staged, SB_STORE_UPLOADS_DIR "/%s/part-%05d", upload_id,
+             part_number);
+    return write_atomic(st, staged, path, data, len, err);
 }
 
 static int remove_tree(sb_store_t *st, const char *key, const char *dir, sb_err_t *err)

@@ -32,6 +32,7 @@ typedef enum sb_mutant {
     SB_MUTANT_DROP_PENDING_ON_RESTORE,   /* staged output forgotten */
     SB_MUTANT_OVERWRITE_PUBLISHED,       /* a published object written again */
     SB_MUTANT_DROP_CHANNEL_STATE,        /* restore skips the in-flight records */
+    SB_MUTANT_SKIP_FSYNC,                /* the file:// store never fsyncs */
     SB_MUTANT_COUNT_                     /* keep last */
 } sb_mutant_t;
 
