@@ -29,6 +29,7 @@
 #include "cut.h"
 #include "corrupt.h"
 #include "crashpoint.h"
+#include "diskloss.h"
 #include "input.h"
 #include "job.h"
 #include "kafka.h"
@@ -38,6 +39,7 @@
 #include "runfolder.h"
 #include "scenario.h"
 #include "store.h"
+#include "store_fault.h"
 #include "texttrace.h"
 #include "timeline.h"
 #include "trace.h"
@@ -609,6 +611,9 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
             if (!sv->o->quiet)
                 fprintf(stderr, "worker attempt %d: %s (%s)\n", sv->attempts,
                         injected ? "killed by the fault plan" : "died", strsignal(WTERMSIG(status)));
+            /* A crash may be a power loss for the disk (lose-unsynced). */
+            if (sb_diskloss_after_crash(sv->s, sv->run_dir, &sv->trace, err) != 0)
+                return -1;
         } else {
             int code = WEXITSTATUS(status);
             sb_trace_emit(&sv->trace, "worker_failed",
@@ -807,7 +812,9 @@ static void unfired_faults(const supervisor_t *sv, char *buf, size_t len)
     for (int i = 0; i < sv->s->faults_count; i++) {
         const sb_fault_t *f = &sv->s->faults[i];
         bool fired = false;
-        if (f->trigger == SB_TRIGGER_CRASH_POINT)
+        if (f->trigger == SB_TRIGGER_STORAGE)
+            fired = sb_store_fault_fired(sv->run_dir, i);
+        else if (f->trigger == SB_TRIGGER_CRASH_POINT)
             fired = sb_crashpoints_fired(sv->run_dir, i);
         else if (f->kind != SB_FAULT_CRASH)
             fired = sb_timeline_fired(&sv->timeline, i);
@@ -998,6 +1005,8 @@ static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
     const char *cps = o->checkpoints ? o->checkpoints : s->checkpoints_dir;
     bool uses_s3 = strncmp(sink, "s3://", 5) == 0 || strncmp(cps, "s3://", 5) == 0;
     if (sb_timeline_check(s, o->kafka == NULL, uses_s3, err) != 0)
+        return -1;
+    if (sb_diskloss_check(s, sink, cps, err) != 0)
         return -1;
     if (preflight_store("sink", o->sink ? o->sink : s->sink_uri, err) != 0)
         return -1;

@@ -37,6 +37,7 @@
 #include "kafka.h"
 #include "progress.h"
 #include "sink.h"
+#include "store_fault.h"
 #include "store.h"
 #include "subtask.h"
 #include "subtask_script.h"
@@ -1112,15 +1113,13 @@ static ack_totals_t sizes_get(const state_sizes_t *s, int64_t id)
     return (ack_totals_t){ .id = id };
 }
 
-static void coord_trigger(job_t *job, int64_t id, bool is_final)
+/* Returns -1 when the id could not be burned in storage: no barrier went
+ * out, and the caller declines the checkpoint. */
+static int coord_trigger(job_t *job, int64_t id, bool is_final, sb_err_t *err)
 {
-    sb_err_t err = { { 0 } };
     /* Burn the id in storage before any barrier carries it. */
-    if (sb_cpstore_mark_triggered(&job->cps, id, &err) != 0) {
-        sb_err_wrap(&err, "triggering checkpoint %" PRId64, id);
-        job_fail(job, &err);
-        return;
-    }
+    if (sb_cpstore_mark_triggered(&job->cps, id, err) != 0)
+        return sb_err_wrap(err, "triggering checkpoint %" PRId64, id);
     if (is_final)
         atomic_store(&job->final_id, id);
     int64_t trigger_ns = sb_clock_now_ns();
@@ -1137,6 +1136,7 @@ static void coord_trigger(job_t *job, int64_t id, bool is_final)
         assert(ok); /* bounded by max-concurrent checkpoints */
         (void)ok;
     }
+    return 0;
 }
 
 static int coord_complete(job_t *job, int64_t id, const ack_totals_t *totals, sb_err_t *err)
@@ -1227,8 +1227,18 @@ static void coord_apply(job_t *job, sb_coord_t *c, const sb_coord_out_t *out,
         if (coord_complete(job, out->completed_id, &totals, &err) != 0)
             coord_persist_failed(job, c, out->completed_id, &err, sizes);
     }
-    if (out->trigger_id != 0)
-        coord_trigger(job, out->trigger_id, out->trigger_is_final);
+    sb_err_t terr = { { 0 } };
+    if (out->trigger_id != 0 &&
+        coord_trigger(job, out->trigger_id, out->trigger_is_final, &terr) != 0) {
+        /* A failed write is a failed checkpoint (the disk may be full), not
+         * a failed job: tolerable-failed-checkpoints decides. */
+        sb_trace_emit(&job->trace, "checkpoint_declined",
+                      json_pack("{s:I,s:s,s:s}", "checkpoint", (json_int_t)out->trigger_id,
+                                "reason", "storage", "error", terr.msg));
+        sb_coord_out_t next;
+        sb_coord_decline(c, out->trigger_id, sb_clock_now_ns(), &next);
+        coord_apply(job, c, &next, sizes);
+    }
 }
 
 /* For the timeline: input read so far and how full each channel is (items
@@ -1613,6 +1623,13 @@ static int open_everything(job_t *job, sb_err_t *err)
     if (sb_store_open(&job->sink_store, p->sink_uri, p->run_dir, err) != 0)
         return sb_err_wrap(err, "pipeline.sink");
     job->sink_open = true;
+    /* The scenario's storage faults (and the skip-fsync mutant), on the
+     * file:// stores; released when the stores close. */
+    if (sb_store_fault_attach(&job->cps.store, job->s, SB_STORAGE_CHECKPOINTS, p->run_dir,
+                              &job->trace, err) != 0 ||
+        sb_store_fault_attach(&job->sink_store, job->s, SB_STORAGE_SINK, p->run_dir,
+                              &job->trace, err) != 0)
+        return -1;
     return 0;
 }
 

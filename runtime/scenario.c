@@ -935,6 +935,8 @@ typedef struct fault_draft {
     bool has_rate, has_id, has_ms, has_request, has_error, has_partition;
     bool has_task, has_process, has_process_time, has_extra, has_from, has_to;
     bool has_how;
+    bool has_storage, has_store, has_op;
+    size_t at_line;               /* of `at`, for a missing crash point */
     size_t to_line;               /* `to` is a broker id or a stage: read last */
     char action[16];              /* the do: mapping's action key, once */
 } fault_draft_t;
@@ -958,6 +960,7 @@ static const char *const fault_kind_names[] = {
     [SB_FAULT_PAUSE] = "pause", [SB_FAULT_THROTTLE] = "throttle",
     [SB_FAULT_BROKER] = "broker", [SB_FAULT_NETWORK] = "network",
     [SB_FAULT_CORRUPT] = "corrupt",
+    [SB_FAULT_STORAGE] = "storage",
     [SB_FAULT_CRASH_TASK] = "crash: task", [SB_FAULT_SLOW] = "slow",
     [SB_FAULT_DELAY_SPIKE] = "delay: spike", [SB_FAULT_CRASH_PROCESS] = "crash: process",
 };
@@ -972,6 +975,8 @@ const char *sb_fault_kind_name(sb_fault_kind_t k)
     "crash, crash-loop, pause, { throttle: STAGE, records_per_s: R }, { stall: STAGE }, " \
     "{ broker: down|rtt|errors|leader|pause|kill, ... }, { network: s3|kafka, ... }, " \
     "{ corrupt: metadata|snapshot|channel-state|completed-list, how: H }, " \
+    "{ storage: enospc|eio|short-write|lose-unsynced, store: checkpoints|sink, " \
+    "op: write|fsync|rename }, " \
     "{ crash: task, task: T }, { slow: T, process_time: D } or { delay: spike, extra: D }"
 
 static const char *const corrupt_file_names[] = {
@@ -1340,6 +1345,132 @@ static int on_net_http_cut_fraction(parse_t *p, const char *key, yaml_node_t *v,
     return net_fraction(p, v, key, &((fault_draft_t *)arg)->fault.network.http_cut_fraction);
 }
 
+/* ------------------------------------------------- storage faults -- */
+
+static const char *const storage_action_names[] = {
+    [SB_STORAGE_ENOSPC] = "enospc", [SB_STORAGE_EIO] = "eio",
+    [SB_STORAGE_SHORT_WRITE] = "short-write", [SB_STORAGE_LOSE_UNSYNCED] = "lose-unsynced",
+};
+_Static_assert(COUNT_OF(storage_action_names) == SB_STORAGE_ACTIONS_COUNT_,
+               "every storage action has a name");
+static const char *const storage_store_names[] = {
+    [SB_STORAGE_CHECKPOINTS] = "checkpoints", [SB_STORAGE_SINK] = "sink",
+};
+_Static_assert(COUNT_OF(storage_store_names) == SB_STORAGE_STORES_COUNT_,
+               "every store has a name");
+static const char *const storage_op_names[] = {
+    [SB_STORAGE_OP_WRITE] = "write", [SB_STORAGE_OP_FSYNC] = "fsync",
+    [SB_STORAGE_OP_RENAME] = "rename",
+};
+_Static_assert(COUNT_OF(storage_op_names) == SB_STORAGE_OPS_COUNT_, "every op has a name");
+
+const char *sb_storage_action_name(sb_storage_action_t a)
+{
+    return (size_t)a < COUNT_OF(storage_action_names) ? storage_action_names[a] : "unknown";
+}
+
+const char *sb_storage_store_name(sb_storage_store_t st)
+{
+    return (size_t)st < COUNT_OF(storage_store_names) ? storage_store_names[st] : "unknown";
+}
+
+const char *sb_storage_op_name(sb_storage_op_t o)
+{
+    return (size_t)o < COUNT_OF(storage_op_names) ? storage_op_names[o] : "unknown";
+}
+
+/* The index of v's text in names, or a clear error listing them. */
+static int one_of(parse_t *p, const char *key, const yaml_node_t *v, const char *const *names,
+                  size_t count, const char *what, int *out)
+{
+    char list[128] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < count; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                                 names[i]);
+    if (need_scalar(p, v, key, what) != 0)
+        return -1;
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(sb_yaml_text(v), names[i]) == 0) {
+            *out = (int)i;
+            return 0;
+        }
+    return fail(p, sb_yaml_line(v), key, "unknown %s '%.64s' (known: %s)", what,
+                sb_yaml_text(v), list);
+}
+
+static int on_do_storage(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    int a = 0;
+    if (one_action(p, key, v, d, SB_FAULT_STORAGE) != 0 ||
+        one_of(p, key, v, storage_action_names, COUNT_OF(storage_action_names),
+               "storage fault", &a) != 0)
+        return -1;
+    d->fault.storage.action = (sb_storage_action_t)a;
+    d->has_storage = true;
+    return 0;
+}
+
+static int on_do_store(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    int st = 0;
+    if (one_of(p, key, v, storage_store_names, COUNT_OF(storage_store_names), "store",
+               &st) != 0)
+        return -1;
+    d->fault.storage.store = (sb_storage_store_t)st;
+    d->has_store = true;
+    return 0;
+}
+
+static int on_do_op(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    int o = 0;
+    if (one_of(p, key, v, storage_op_names, COUNT_OF(storage_op_names), "operation", &o) != 0)
+        return -1;
+    d->fault.storage.op = (sb_storage_op_t)o;
+    d->has_op = true;
+    return 0;
+}
+
+/* A storage fault: which store, which operation, and when; lose-unsynced
+ * has no moment of its own (every crash of the run is a power loss). */
+static int check_storage_fault(parse_t *p, size_t line, const char *key, fault_draft_t *d)
+{
+    sb_fault_t *f = &d->fault;
+    sb_storage_fault_t *g = &f->storage;
+    if (!d->has_store)
+        return fail(p, line, key, "a storage fault names its store: store: checkpoints or sink");
+    if (d->has_random || d->has_for || d->has_count || d->has_after)
+        return fail(p, line, key, "a storage fault takes no 'random', 'for', 'count' or 'after'");
+    if (g->action == SB_STORAGE_LOSE_UNSYNCED) {
+        if (d->has_op || d->has_at)
+            return fail(p, line, key, "lose-unsynced takes no 'op' and no 'at': every crash of "
+                        "the run loses what the store had not fsynced");
+        g->when = SB_STORAGE_ALWAYS;
+        f->trigger = SB_TRIGGER_STORAGE;
+        return 0;
+    }
+    if (g->action == SB_STORAGE_SHORT_WRITE && d->has_op && g->op != SB_STORAGE_OP_WRITE)
+        return fail(p, line, key, "a short write is a write: op: write (or no op)");
+    if (g->action != SB_STORAGE_SHORT_WRITE && !d->has_op)
+        return fail(p, line, key, "an %s fault names its operation: op: write, fsync or rename",
+                    sb_storage_action_name(g->action));
+    if (!d->has_at || d->has_point || d->has_probability)
+        return fail(p, line, key, "a storage fault needs 'at: TIME', 'at: { checkpoint: N }' "
+                    "(an object of checkpoint N) or 'at: { hit: K }' (the K-th matching "
+                    "operation), and no crash point");
+    g->when = f->trigger == SB_TRIGGER_AT_TIME ? SB_STORAGE_AT_TIME
+              : d->has_checkpoint              ? SB_STORAGE_AT_CHECKPOINT
+                                               : SB_STORAGE_AT_HIT;
+    if (g->when == SB_STORAGE_AT_CHECKPOINT && f->checkpoint_id == SB_CHECKPOINT_FINAL)
+        return fail(p, line, key, "a storage fault takes a checkpoint id (1, 2, ...), not final");
+    f->trigger = SB_TRIGGER_STORAGE;
+    return 0;
+}
+
 static const key_entry_t do_keys[] = {
     KEY_CUSTOM("throttle", on_do_throttle),
     KEY_CUSTOM("stall", on_do_stall),
@@ -1373,6 +1504,9 @@ static const key_entry_t do_keys[] = {
     KEY_CUSTOM("from", on_do_from),
     KEY_CUSTOM("corrupt", on_do_corrupt),
     KEY_CUSTOM("how", on_do_how),
+    KEY_CUSTOM("storage", on_do_storage),
+    KEY_CUSTOM("store", on_do_store),
+    KEY_CUSTOM("op", on_do_op),
 };
 
 static int on_fault_do(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1507,22 +1641,19 @@ static const key_entry_t crash_point_keys[] = {
 static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     fault_draft_t *d = arg;
-    char known[SB_VOCAB_LIST_BYTES_MAX];
     d->has_at = true;
     if (v->type != YAML_MAPPING_NODE) {
         d->fault.trigger = SB_TRIGGER_AT_TIME;
         return get_duration(p, v, key, 0, &d->fault.at_ns);
     }
     d->fault.trigger = SB_TRIGGER_CRASH_POINT;
+    d->at_line = sb_yaml_line(v);
     if (walk(p, v, key, crash_point_keys, COUNT_OF(crash_point_keys), d) != 0)
         return -1;
     if (d->has_checkpoint + d->has_hit + d->has_probability != 1)
         return fail(p, sb_yaml_line(v), key, "give exactly one of 'checkpoint' (an id such as 3, "
                     "or final), 'hit' (the k-th time) or 'probability'");
-    if (!d->has_point)
-        return fail(p, sb_yaml_line(v), key, "missing 'point' (one of %s)",
-                    sb_crash_points_known(known, sizeof known));
-    return 0;
+    return 0; /* a missing point is checked with the kind (check_fault) */
 }
 
 static const key_entry_t fault_keys[] = {
@@ -1577,6 +1708,14 @@ static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
     bool timed = d->has_at && f->trigger == SB_TRIGGER_AT_TIME;
     if (d->has_how && f->kind != SB_FAULT_CORRUPT)
         return fail(p, line, key, "'how' is for { corrupt: FILE } faults");
+    char known[SB_VOCAB_LIST_BYTES_MAX];
+    char at_key[KEY_BYTES_MAX + 4];
+    snprintf(at_key, sizeof at_key, "%s.at", key);
+    if (f->kind != SB_FAULT_STORAGE && f->trigger == SB_TRIGGER_CRASH_POINT && !d->has_point)
+        return fail(p, d->at_line, at_key, "missing 'point' (one of %s)",
+                    sb_crash_points_known(known, sizeof known));
+    if (f->kind != SB_FAULT_STORAGE && (d->has_store || d->has_op))
+        return fail(p, line, key, "'store' and 'op' are for storage faults");
     switch (f->kind) {
     case SB_FAULT_CORRUPT:
         if (check_sim_fault(p, line, key, d) != 0)
@@ -1590,6 +1729,10 @@ static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
         if (d->has_for || d->has_count || d->has_after)
             return fail(p, line, key, "a crash takes no 'for', 'count' or 'after'");
         return 0;
+    case SB_FAULT_STORAGE:
+        if (check_sim_fault(p, line, key, d) != 0)
+            return -1;
+        return check_storage_fault(p, line, key, d);
     case SB_FAULT_CRASH_LOOP:
         if (!timed || !d->has_count || !d->has_after)
             return fail(p, line, key, "a crash-loop needs 'at: TIME', 'count: N' (kills in a "
@@ -2271,6 +2414,7 @@ static const char *fault_real_only(const sb_fault_t *f)
     case SB_FAULT_BROKER: return "needs Kafka";
     case SB_FAULT_NETWORK: return "acts on real connections (Kafka, S3)";
     case SB_FAULT_CORRUPT: return "damages checkpoint files between two worker processes";
+    case SB_FAULT_STORAGE: return "acts on the disk under a real run's file:// stores";
     case SB_FAULT_CRASH_LOOP: return "kills worker processes as they start";
     case SB_FAULT_THROTTLE:
         return f->bytes_per_s > 0 ? "throttles bytes, and simulated records have no size" : "";
@@ -2293,6 +2437,11 @@ static int decide_runs(parse_t *p)
         snprintf(sim_why, sizeof sim_why, "the real engine runs source -> map -> filter "
                  "[-> count] -> sink only (pipeline's short form), not pipeline.stages");
         sim_line = (size_t)s->stages[0].line;
+    }
+    if (s->mutant == SB_MUTANT_SKIP_FSYNC) {
+        snprintf(real_why, sizeof real_why, "mutant: skip-fsync acts on a real run's file:// "
+                 "stores");
+        real_line = 1;
     }
     for (int i = 0; i < s->faults_count; i++) {
         const sb_fault_t *f = &s->faults[i];

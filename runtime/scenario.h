@@ -52,6 +52,7 @@ typedef enum sb_fault_kind {
     SB_FAULT_CORRUPT,            /* the worker dies at a crash point, then
                                     the supervisor damages a file of
                                     checkpoint N (faultinject/corrupt.h) */
+    SB_FAULT_STORAGE,            /* a file:// store's disk fails (store_fault.h) */
     /* The simulator's only (snapbed run refuses them): */
     SB_FAULT_CRASH_TASK,         /* one subtask dies; the job fails over */
     SB_FAULT_SLOW,               /* one subtask's process_time for for_ns */
@@ -106,12 +107,54 @@ typedef enum sb_corrupt_how {
     SB_CORRUPT_SWAP,             /* exchanged with chk-(N-1)'s same file */
     SB_CORRUPT_HOWS_COUNT_
 } sb_corrupt_how_t;
+/* Storage faults: what the disk under a file:// store does. */
+typedef enum sb_storage_action {
+    SB_STORAGE_ENOSPC = 0,        /* the operation fails with ENOSPC */
+    SB_STORAGE_EIO,               /* ... with EIO */
+    SB_STORAGE_SHORT_WRITE,       /* a write puts half its bytes on disk and
+                                     returns that; the next write to the
+                                     file fails with ENOSPC (a torn file) */
+    SB_STORAGE_LOSE_UNSYNCED,     /* every crash loses what was not fsynced */
+    SB_STORAGE_ACTIONS_COUNT_
+} sb_storage_action_t;
+
+typedef enum sb_storage_store {
+    SB_STORAGE_CHECKPOINTS = 0,   /* state.checkpoints.dir */
+    SB_STORAGE_SINK,              /* pipeline.sink */
+    SB_STORAGE_STORES_COUNT_
+} sb_storage_store_t;
+
+typedef enum sb_storage_op {
+    SB_STORAGE_OP_WRITE = 0,
+    SB_STORAGE_OP_FSYNC,          /* of a file or of a directory */
+    SB_STORAGE_OP_RENAME,
+    SB_STORAGE_OPS_COUNT_
+} sb_storage_op_t;
+
+/* When an injected storage error happens: the first matching operation
+ * once the condition holds, once per run. */
+typedef enum sb_storage_when {
+    SB_STORAGE_ALWAYS = 0,        /* lose-unsynced: at every crash */
+    SB_STORAGE_AT_TIME,           /* at_ns after the job (first worker) starts */
+    SB_STORAGE_AT_CHECKPOINT,     /* on an object of checkpoint checkpoint_id */
+    SB_STORAGE_AT_HIT,            /* the hit-th matching operation of an
+                                     incarnation */
+} sb_storage_when_t;
+
+typedef struct sb_storage_fault {
+    sb_storage_action_t action;
+    sb_storage_store_t store;
+    sb_storage_op_t op;
+    sb_storage_when_t when;
+} sb_storage_fault_t;
 
 typedef enum sb_fault_trigger {
     SB_TRIGGER_AT_TIME = 0,      /* at_ns after the job (first worker) starts */
     SB_TRIGGER_RANDOM,           /* `count` kills at seeded random moments of
                                     input progress */
     SB_TRIGGER_CRASH_POINT,      /* the worker kills itself at a named point */
+    SB_TRIGGER_STORAGE,          /* a storage fault: the worker's store fault
+                                    layer decides (storage.when) */
 } sb_fault_trigger_t;
 
 /* How a crash point fault picks its moment. */
@@ -153,6 +196,7 @@ typedef struct sb_fault {
                                      corrupt: whose file ("" = the first) */
     sb_corrupt_file_t corrupt_file;  /* corrupt */
     sb_corrupt_how_t corrupt_how;
+    sb_storage_fault_t storage;   /* storage */
     int process;                  /* crash process */
     int64_t process_ns;           /* slow: the subtask's time per record */
     int64_t extra_ns;             /* delay spike: added to each delay */
@@ -367,5 +411,8 @@ const char *sb_connection_name(sb_connection_t c);
 const char *sb_fault_kind_name(sb_fault_kind_t k);
 const char *sb_corrupt_file_name(sb_corrupt_file_t f);  /* "snapshot" */
 const char *sb_corrupt_how_name(sb_corrupt_how_t h);    /* "flip-byte" */
+const char *sb_storage_action_name(sb_storage_action_t a);
+const char *sb_storage_store_name(sb_storage_store_t s);
+const char *sb_storage_op_name(sb_storage_op_t o);
 
 #endif

@@ -37,6 +37,7 @@
 
 struct sb_store_ops;
 struct sb_store_mem;
+struct sb_fileio;
 
 typedef struct sb_store {
     const struct sb_store_ops *ops;     /* the backend, set by sb_store_open */
@@ -49,6 +50,10 @@ typedef struct sb_store {
                                              slashes at either end; may be
                                              empty */
     struct sb_store_mem *mem;           /* mem://: the namespace, else NULL */
+    struct sb_fileio *io;               /* file://: its system calls (fileio.h);
+                                           NULL: the plain ones. A fault layer
+                                           (store_fault.h) sets it; it is
+                                           released when the store closes */
 } sb_store_t;
 
 typedef struct sb_store_list {

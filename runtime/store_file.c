@@ -4,7 +4,18 @@
  * temporary file, and never replaces an existing object (RENAME_NOREPLACE
  * for multipart completion); an upload's folder is removed only after its
  * object is in place, so a crash at any point leaves either the upload or
- * the object (or both), never neither. */
+ * the object (or both), never neither.
+ *
+ * Durability: an operation reports success only once what it wrote would
+ * survive a power loss. A file is fsynced before it is renamed into place,
+ * and the folder that holds the new name is fsynced after the rename (and
+ * a new folder's parent after the mkdir), so a checkpoint or a commit is
+ * complete only once it is on disk. When a step fails, what it had put in
+ * place is taken back: a failed put or publish leaves no new object.
+ *
+ * Every system call goes through the store's table of I/O operations
+ * (fileio.h), which a fault layer (store_fault.h) may replace. */
+#include "fileio.h"
 #include "fsutil.h"
 #include "store_impl.h"
 #include "store_key.h"
@@ -26,15 +37,56 @@
 
 #define TMP_MARK SB_STORE_TMP_MARK
 
-static int parent_mkdir(const char *path, sb_err_t *err)
+static sb_fileio_t *io_of(const sb_store_t *st)
+{
+    return st->io != NULL ? st->io : &sb_fileio_plain;
+}
+
+/* The folder part of path (path without its last component). */
+static void dir_of(const char *path, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (slash != NULL && slash != buf)
+        *slash = '\0';
+}
+
+static int fsync_dir(sb_store_t *st, const char *key, const char *dir, sb_err_t *err)
+{
+    sb_fileio_t *io = io_of(st);
+    if (io->ops->fsync_dir(io, key, dir) != 0)
+        return sb_err_errno(err, errno, "%s: fsync of directory %s", key, dir);
+    return 0;
+}
+
+/* Creates the missing folders of path's parent below the store's root, each
+ * made durable by an fsync of the folder that holds it. */
+static int parent_mkdir(sb_store_t *st, const char *key, const char *path, sb_err_t *err)
 {
     char buf[SB_STORE_PATH_BYTES_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    char *slash = strrchr(buf, '/');
-    if (slash == NULL || slash == buf)
-        return 0;
-    *slash = '\0';
-    return sb_fs_mkdir_p(buf, err);
+    dir_of(path, buf, sizeof buf);
+    struct stat sbuf;
+    size_t root_len = strlen(st->root);
+    if (stat(buf, &sbuf) == 0 || strncmp(buf, st->root, root_len) != 0 || buf[root_len] != '/')
+        return 0; /* there already (the usual case), or not below the root */
+    sb_fileio_t *io = io_of(st);
+    for (char *p = buf + root_len + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (io->ops->mkdir(io, key, buf) == 0) {
+            char parent[SB_STORE_PATH_BYTES_MAX];
+            dir_of(buf, parent, sizeof parent);
+            if (fsync_dir(st, key, parent, err) != 0)
+                return -1;
+        } else if (errno != EEXIST) {
+            return sb_err_errno(err, errno, "%s: mkdir %s", key, buf);
+        }
+        if (c == '\0')
+            return 0;
+        *p = c;
+    }
 }
 
 static void fstore_path(const sb_store_t *st, const char *key, char *buf, size_t len)
@@ -59,6 +111,13 @@ static int fstore_open(sb_store_t *st, const char *dir, const char *base_dir, sb
     return sb_fs_mkdir_p(st->root, err);
 }
 
+static void fstore_close(sb_store_t *st)
+{
+    if (st->io != NULL && st->io->ops->release != NULL)
+        st->io->ops->release(st->io);
+    st->io = NULL;
+}
+
 static int fstore_check(sb_store_t *st, sb_err_t *err)
 {
     if (access(st->root, W_OK) != 0)
@@ -66,44 +125,88 @@ static int fstore_check(sb_store_t *st, sb_err_t *err)
     return 0;
 }
 
+/* Writes all of data to fd, continuing after a short write. Returns 0 or
+ * the errno of the write that failed. */
+static int write_all(sb_fileio_t *io, const char *key, int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = io->ops->write(io, key, fd, p, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? errno : EIO;
+        p += w;
+        left -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Ends a temporary file: fsync and close, unless a write already failed
+ * (write_errno). On any failure the file is closed and removed. */
+static int finish_durable(sb_store_t *st, const char *key, int fd, const char *path,
+                          int write_errno, sb_err_t *err)
+{
+    sb_fileio_t *io = io_of(st);
+    const char *failed = write_errno != 0 ? "write" : NULL;
+    int e = write_errno;
+    if (failed == NULL && io->ops->fsync(io, key, fd) != 0) {
+        e = errno;
+        failed = "fsync";
+    }
+    if (io->ops->close(io, key, fd) != 0 && failed == NULL) {
+        e = errno;
+        failed = "close";
+    }
+    if (failed == NULL)
+        return 0;
+    io->ops->unlink(io, key, path);
+    return sb_err_errno(err, e, "%s: %s %s", key, failed, path);
+}
+
+/* Moves a durable temporary file to its object's name and makes the new
+ * name durable; on failure neither name is left. Returns 1 when `path`
+ * already existed (noreplace only). */
+static int publish(sb_store_t *st, const char *key, const char *tmp, const char *path,
+                   bool noreplace, sb_err_t *err)
+{
+    sb_fileio_t *io = io_of(st);
+    if (io->ops->rename(io, key, tmp, path, noreplace) != 0) {
+        int e = errno;
+        io->ops->unlink(io, key, tmp);
+        if (noreplace && e == EEXIST)
+            return 1;
+        return sb_err_errno(err, e, "%s: rename %s to %s", key, tmp, path);
+    }
+    char dir[SB_STORE_PATH_BYTES_MAX];
+    dir_of(path, dir, sizeof dir);
+    if (fsync_dir(st, key, dir, err) == 0)
+        return 0;
+    /* Not durable, so not done: a caller that sees the failure must not
+     * find the object later (a checkpoint it counted as failed would be
+     * restored, an upload it will retry would be published twice). */
+    io->ops->unlink(io, key, path);
+    return -1;
+}
+
 /* Writes a whole file under a temporary name and renames it into place. */
-static int write_atomic(const char *path, const void *data, size_t len, sb_err_t *err)
+static int write_atomic(sb_store_t *st, const char *key, const char *path, const void *data,
+                        size_t len, sb_err_t *err)
 {
     static _Atomic unsigned counter;
     char tmp[SB_STORE_PATH_BYTES_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s" TMP_MARK "%d-%u", path, (int)getpid(),
              atomic_fetch_add(&counter, 1));
-    if (parent_mkdir(path, err) != 0)
+    if (parent_mkdir(st, key, path, err) != 0)
         return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    sb_fileio_t *io = io_of(st);
+    int fd = io->ops->open(io, key, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
-        return sb_err_errno(err, errno, "cannot create %s", tmp);
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return sb_err_errno(err, e, "cannot write %s", tmp);
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (close(fd) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return sb_err_errno(err, e, "cannot close %s", tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return sb_err_errno(err, e, "cannot rename %s to %s", tmp, path);
-    }
-    return 0;
+        return sb_err_errno(err, errno, "%s: create %s", key, tmp);
+    if (finish_durable(st, key, fd, tmp, write_all(io, key, fd, data, len), err) != 0)
+        return -1;
+    return publish(st, key, tmp, path, false, err) < 0 ? -1 : 0;
 }
 
 static int fstore_put(sb_store_t *st, const char *key, const void *data, size_t len,
@@ -113,7 +216,7 @@ static int fstore_put(sb_store_t *st, const char *key, const void *data, size_t 
         return -1;
     char path[SB_STORE_PATH_BYTES_MAX];
     fstore_path(st, key, path, sizeof path);
-    return write_atomic(path, data, len, err);
+    return write_atomic(st, key, path, data, len, err);
 }
 
 static int read_file(const char *path, char **data, size_t *len, sb_err_t *err)
@@ -186,8 +289,9 @@ static int fstore_delete(sb_store_t *st, const char *key, sb_err_t *err)
         return -1;
     char path[SB_STORE_PATH_BYTES_MAX];
     fstore_path(st, key, path, sizeof path);
-    if (unlink(path) != 0 && errno != ENOENT)
-        return sb_err_errno(err, errno, "cannot delete %s", path);
+    sb_fileio_t *io = io_of(st);
+    if (io->ops->unlink(io, key, path) != 0 && errno != ENOENT)
+        return sb_err_errno(err, errno, "%s: delete %s", key, path);
     return 0;
 }
 
@@ -267,11 +371,13 @@ static int fstore_upload_create(sb_store_t *st, const char *key, char *upload_id
              atomic_fetch_add(&counter, 1), (unsigned long long)sb_clock_now_ns());
     char dir[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
-    if (sb_fs_mkdir_p(dir, err) != 0)
-        return -1;
-    char keyfile[SB_STORE_PATH_BYTES_MAX + 16];
+    char keyfile[SB_STORE_PATH_BYTES_MAX + 16], staged[SB_STORE_KEY_BYTES_MAX];
     snprintf(keyfile, sizeof keyfile, "%s/.key", dir);
-    return write_atomic(keyfile, key, strlen(key), err);
+    /* What is staged is named by its place in the upload, not by the key
+     * it will publish: the object's key belongs to its completion (a
+     * storage fault `at: { checkpoint: N }` hits the publishing). */
+    snprintf(staged, sizeof staged, SB_STORE_UPLOADS_DIR "/%s/.key", upload_id);
+    return write_atomic(st, staged, keyfile, key, strlen(key), err);
 }
 
 static int fstore_upload_part(sb_store_t *st, const char *key, const char *upload_id,
@@ -287,13 +393,16 @@ static int fstore_upload_part(sb_store_t *st, const char *key, const char *uploa
     struct stat sbuf;
     if (stat(dir, &sbuf) != 0)
         return sb_err_errno(err, errno, "upload %s not found", upload_id);
-    char path[SB_STORE_PATH_BYTES_MAX + 32];
+    char path[SB_STORE_PATH_BYTES_MAX + 32], staged[SB_STORE_KEY_BYTES_MAX];
     snprintf(path, sizeof path, "%s/part-%05d", dir, part_number);
-    return write_atomic(path, data, len, err);
+    snprintf(staged, sizeof staged, SB_STORE_UPLOADS_DIR "/%s/part-%05d", upload_id,
+             part_number);
+    return write_atomic(st, staged, path, data, len, err);
 }
 
-static int remove_tree(const char *dir, sb_err_t *err)
+static int remove_tree(sb_store_t *st, const char *key, const char *dir, sb_err_t *err)
 {
+    sb_fileio_t *io = io_of(st);
     DIR *d = opendir(dir);
     if (d == NULL) {
         if (errno == ENOENT)
@@ -307,40 +416,40 @@ static int remove_tree(const char *dir, sb_err_t *err)
             continue;
         char path[SB_STORE_PATH_BYTES_MAX + 300];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        if (unlink(path) != 0 && errno != ENOENT)
-            rc = sb_err_errno(err, errno, "cannot remove %s", path);
+        if (io->ops->unlink(io, key, path) != 0 && errno != ENOENT)
+            rc = sb_err_errno(err, errno, "%s: remove %s", key, path);
     }
     closedir(d);
-    if (rc == 0 && rmdir(dir) != 0 && errno != ENOENT)
-        rc = sb_err_errno(err, errno, "cannot remove %s", dir);
+    if (rc == 0 && io->ops->rmdir(io, key, dir) != 0 && errno != ENOENT)
+        rc = sb_err_errno(err, errno, "%s: remove %s", key, dir);
     return rc;
 }
 
-static int concat_parts(const char *dir, int parts, const char *tmp, sb_err_t *err)
+/* The upload's parts, in order, in one durable temporary file. */
+static int concat_parts(sb_store_t *st, const char *key, const char *dir, int parts,
+                        const char *tmp, sb_err_t *err)
 {
-    FILE *out = fopen(tmp, "we");
-    if (out == NULL)
-        return sb_err_errno(err, errno, "cannot create %s", tmp);
-    int rc = 0;
-    for (int i = 1; i <= parts && rc == 0; i++) {
+    sb_fileio_t *io = io_of(st);
+    int fd = io->ops->open(io, key, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return sb_err_errno(err, errno, "%s: create %s", key, tmp);
+    int write_errno = 0;
+    for (int i = 1; i <= parts && write_errno == 0; i++) {
         char path[SB_STORE_PATH_BYTES_MAX + 32];
         snprintf(path, sizeof path, "%s/part-%05d", dir, i);
         char *data = NULL;
         size_t len = 0;
         int got = read_file(path, &data, &len, err);
-        if (got == 0)
-            rc = sb_err_set(err, "part %d missing in %s", i, dir);
-        else if (got < 0)
-            rc = -1;
-        else if (fwrite(data, 1, len, out) != len)
-            rc = sb_err_errno(err, errno, "cannot write %s", tmp);
+        if (got > 0)
+            write_errno = write_all(io, key, fd, data, len);
         free(data);
+        if (got <= 0) {
+            io->ops->close(io, key, fd);
+            io->ops->unlink(io, key, tmp);
+            return got == 0 ? sb_err_set(err, "%s: part %d missing in %s", key, i, dir) : -1;
+        }
     }
-    if (fclose(out) != 0 && rc == 0)
-        rc = sb_err_errno(err, errno, "cannot close %s", tmp);
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
+    return finish_durable(st, key, fd, tmp, write_errno, err);
 }
 
 static int fstore_upload_complete(sb_store_t *st, const char *key, const char *upload_id,
@@ -357,27 +466,26 @@ static int fstore_upload_complete(sb_store_t *st, const char *key, const char *u
     if (have_object) {
         /* Completed before (perhaps by a worker that crashed before cleaning
          * up): the object is never rewritten. */
-        if (have_upload && remove_tree(dir, err) != 0)
+        if (have_upload && remove_tree(st, key, dir, err) != 0)
             return -1;
         return SB_STORE_ALREADY;
     }
     if (!have_upload)
         return sb_err_set(err, "cannot complete upload %s of %s: no such upload and no object",
                           upload_id, key);
-    if (parent_mkdir(path, err) != 0)
+    if (parent_mkdir(st, key, path, err) != 0)
         return -1;
     char tmp[SB_STORE_PATH_BYTES_MAX + 64];
     snprintf(tmp, sizeof tmp, "%s" TMP_MARK "%d", path, (int)getpid());
-    if (concat_parts(dir, parts, tmp, err) != 0)
+    if (concat_parts(st, key, dir, parts, tmp, err) != 0)
         return -1;
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
-        int e = errno;
-        unlink(tmp);
-        if (e == EEXIST)
-            return SB_STORE_ALREADY;
-        return sb_err_errno(err, e, "cannot publish %s", path);
-    }
-    if (remove_tree(dir, err) != 0)
+    int rc = publish(st, key, tmp, path, true, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 1)
+        return SB_STORE_ALREADY;
+    /* The object is durable: only now may its upload go. */
+    if (remove_tree(st, key, dir, err) != 0)
         return -1;
     return SB_STORE_OK;
 }
@@ -390,7 +498,7 @@ static int fstore_upload_abort(sb_store_t *st, const char *key, const char *uplo
         return -1;
     char dir[SB_STORE_PATH_BYTES_MAX];
     upload_dir(st, upload_id, dir, sizeof dir);
-    return remove_tree(dir, err);
+    return remove_tree(st, key, dir, err);
 }
 
 static int fstore_uploads_list(sb_store_t *st, const char *prefix, sb_store_uploads_t *out,
@@ -507,7 +615,7 @@ static int fstore_sweep_temporaries(sb_store_t *st, const char *prefix, sb_err_t
 
 const sb_store_ops_t sb_store_file_ops = {
     .open = fstore_open,
-    .close = NULL,
+    .close = fstore_close,
     .check = fstore_check,
     .path = fstore_path,
     .put = fstore_put,

@@ -210,11 +210,14 @@ static bool snapshot_take(sb_subtask_t *st, int64_t id, bool unaligned)
     fields_init(f);
     cut_positions(st, unaligned, f);
     sb_err_t err = { { 0 } };
-    /* A sink's phase one: its epoch becomes a pending upload of `id`. */
+    /* A sink's phase one: its epoch becomes a pending upload of `id`.
+     * When the store refuses it, the checkpoint is declined (at its
+     * finish) and the epoch stays buffered for the next one. */
     if (st->sink != NULL) {
         if (sb_sink_stage(st->sink, id, &err) != 0)
-            return fail(st, &err, id);
-        st->last_snapshot_id = id;
+            snprintf(w->storage_error, sizeof w->storage_error, "%s", err.msg);
+        else
+            st->last_snapshot_id = id;
     }
     if (st->ops->take_state(st->ctx, id, unaligned, f, &err) != 0)
         return fail(st, &err, id);
@@ -273,8 +276,20 @@ static bool snapshot_finish(sb_subtask_t *st, int64_t id)
     }
     sb_subtask_persisted_t done = { 0 };
     sb_err_t err = { { 0 } };
-    if (st->ops->persist(st->ctx, id, w->unaligned, &done, &err) != 0)
-        return fail(st, &err, id);
+    if (w->storage_error[0] != '\0' ||
+        st->ops->persist(st->ctx, id, w->unaligned, &done, &err) != 0) {
+        /* Storage refused this subtask's part (a full or failing disk): the
+         * checkpoint fails, not the job; the coordinator counts it against
+         * tolerable-failed-checkpoints. */
+        sb_subtask_fields_t f;
+        fields_init(&f);
+        fields_add_string(&f, "reason", "storage");
+        fields_add_string(&f, "error", w->storage_error[0] ? w->storage_error : err.msg);
+        emit(st, "checkpoint_declined", id, &f);
+        st->ops->ack(st->ctx, &(sb_subtask_ack_t){ .checkpoint_id = id, .declined = true });
+        work_close(st);
+        return true;
+    }
     if (w->unaligned)
         trace_channel_state(st, id, done.inflight_bytes);
     if (st->kind == SB_STAGE_SINK && st->mutant == SB_MUTANT_COMMIT_BEFORE_COMPLETE) {

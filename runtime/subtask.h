@@ -52,6 +52,8 @@ typedef struct sb_subtask_work {
     int64_t trigger_ns, started_ns, snapshot_ns, synced_ns;
     bool unaligned, timed_out, final;
     bool overflow;                   /* channel state past its bound: declined */
+    char storage_error[256];         /* staging its output failed: declined
+                                        ("" none) */
 } sb_subtask_work_t;
 
 typedef struct sb_subtask_ack {

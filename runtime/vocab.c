@@ -24,6 +24,7 @@ static const char *const mutant_names[] = {
     [SB_MUTANT_OVERWRITE_PUBLISHED] = "overwrite-published",
     [SB_MUTANT_DROP_CHANNEL_STATE] = "drop-channel-state",
     [SB_MUTANT_RESTORE_UNVERIFIED] = "restore-unverified",
+    [SB_MUTANT_SKIP_FSYNC] = "skip-fsync",
 };
 _Static_assert(COUNT_OF(mutant_names) == SB_MUTANT_COUNT_, "every mutant has a name");
 

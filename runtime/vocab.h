@@ -34,6 +34,7 @@ typedef enum sb_mutant {
     SB_MUTANT_DROP_CHANNEL_STATE,        /* restore skips the in-flight records */
     SB_MUTANT_RESTORE_UNVERIFIED,        /* restore reads checkpoint files
                                             without verifying them */
+    SB_MUTANT_SKIP_FSYNC,                /* the file:// store never fsyncs */
     SB_MUTANT_COUNT_                     /* keep last */
 } sb_mutant_t;
 

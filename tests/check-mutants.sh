@@ -52,6 +52,7 @@ run_and_check scenarios/mutant-drop-pending-on-restore.yaml 1 "unpublished"
 run_and_check scenarios/mutant-overwrite-published.yaml 1 "double publish"
 run_and_check scenarios/mutant-drop-channel-state.yaml 1 "replay"
 run_and_check scenarios/mutant-restore-unverified.yaml 1 "restores"
+run_and_check scenarios/mutant-skip-fsync.yaml 1 "restores"
 
 for s in scenarios/no-faults.yaml scenarios/unaligned-kills.yaml \
          scenarios/unaligned-timeout-kills.yaml scenarios/keyed-count-kills.yaml \
