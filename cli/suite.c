@@ -516,9 +516,8 @@ static int suite_choose_out_dir(const suite_opts_t *o, suite_t *st, sb_err_t *er
     if (o->out_dir != NULL) {
         if (strlen(o->out_dir) >= SUITE_PATH_BYTES - SUITE_STEM_BYTES - 64)
             return sb_err_set(err, "the suite folder path %.80s... is too long", o->out_dir);
-        if (!sb_cli_dir_is_empty(o->out_dir))
-            return sb_err_set(err, "the suite folder %s is not an empty folder (an earlier "
-                              "suite?); choose another with -o", o->out_dir);
+        if (sb_cli_out_dir_check("the suite folder", o->out_dir, err) != 0)
+            return -1;
         snprintf(st->out_dir, sizeof st->out_dir, "%s", o->out_dir);
         for (size_t n = strlen(st->out_dir); n > 1 && st->out_dir[n - 1] == '/'; n--)
             st->out_dir[n - 1] = '\0';
