@@ -1021,18 +1021,48 @@ static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
 /* After the run folder exists, with the run's own locations: a file://
  * store that cannot take a write (read-only, full, not a folder) is found
  * now, not after every worker attempt failed on it. */
+/* Removes the folders of `path` below `kept` (a prefix of it), deepest
+ * first: a refused location is left as it was found. rmdir only removes
+ * empty folders, so nothing else can go. */
+static void remove_created_dirs(char *path, size_t kept)
+{
+    for (size_t n = strlen(path); n > kept; n--) {
+        if (path[n] != '/' && path[n] != '\0')
+            continue;
+        char saved = path[n];
+        path[n] = '\0';
+        rmdir(path);
+        path[n] = saved;
+    }
+}
+
 static int preflight_run_store(const supervisor_t *sv, const char *what, const char *uri,
                                sb_err_t *err)
 {
     if (strncmp(uri, "file://", 7) != 0)
         return 0; /* s3:// was checked before the run folder was made */
+    char dir[2200], existing[2200];
+    const char *rest = uri + 7;
+    snprintf(dir, sizeof dir, "%s%s%s", rest[0] == '/' ? "" : sv->run_dir,
+             rest[0] == '/' ? "" : "/", rest);
+    memcpy(existing, dir, sizeof existing);
+    size_t kept = strlen(existing);
+    struct stat sb;
+    while (kept > 1 && stat(existing, &sb) != 0) { /* the deepest folder that exists */
+        char *slash = memrchr(existing, '/', kept - 1);
+        kept = slash != NULL && slash > existing ? (size_t)(slash - existing) : 1;
+        existing[kept] = '\0';
+    }
     sb_store_t st;
-    if (sb_store_open(&st, uri, sv->run_dir, err) != 0)
+    int rc = sb_store_open(&st, uri, sv->run_dir, err);
+    if (rc == 0) {
+        rc = sb_store_check(&st, err);
+        sb_store_close(&st);
+    }
+    if (rc != 0) {
+        remove_created_dirs(dir, kept);
         return sb_err_wrap(err, "%s %s", what, uri);
-    int rc = sb_store_check(&st, err);
-    sb_store_close(&st);
-    if (rc != 0)
-        return sb_err_wrap(err, "%s %s", what, uri);
+    }
     return 0;
 }
 

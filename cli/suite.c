@@ -1379,6 +1379,24 @@ static int suite_prepare(const suite_opts_t *o, suite_t *st, sb_err_t *err)
     return sb_cli_mkdir_p(st->out_dir, err);
 }
 
+/* Exit 2 says "bad input, not a verdict"; stderr says which, in one line
+ * (the table on stdout has every case). */
+static void suite_print_errors(const suite_opts_t *o, const suite_t *st)
+{
+    int errors = 0;
+    const suite_case_t *first = NULL;
+    for (int i = 0; i < st->cases_count; i++)
+        if (st->cases[i].result == CASE_ERROR) {
+            errors++;
+            first = first != NULL ? first : &st->cases[i];
+        }
+    if (first == NULL)
+        return;
+    fprintf(stderr, "snapbed %s: %d of %d case%s could not run (bad input or environment); "
+            "the first: %s\n", o->cmd, errors, st->cases_count, st->cases_count == 1 ? "" : "s",
+            first->headline);
+}
+
 static void suite_free(suite_t *st)
 {
     for (int i = 0; i < st->cases_count; i++) {
@@ -1440,6 +1458,8 @@ int sb_cmd_suite(int argc, char **argv)
         report_failed = true;
     }
     int status = suite_exit_status(st, report_failed);
+    if (status == SB_EXIT_USAGE && !report_failed)
+        suite_print_errors(&o, st);
     suite_free(st);
     return status;
 }
