@@ -40,7 +40,8 @@ UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*
                        scenarios/keyed-count-kills.yaml scenarios/chaos-combined.yaml
 
 .PHONY: all deps check-deps check-browser run test test-kafka test-real test-report unit unit-asan scenarios \
-        scenarios-asan scenarios-unaligned test-suite-jobs test-viz test-sim layers bench bench-flink clean help
+        scenarios-asan scenarios-unaligned test-suite-jobs test-viz test-sim test-bad-input layers bench \
+        bench-flink clean help
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -49,6 +50,8 @@ help:
 	@echo "make test       unit tests and two scenarios under ASan+UBSan, then the scenario suite"
 	@echo "                and the report in headless Chromium"
 	@echo "make test-report a real run's report.html in headless Chromium (screenshot in out/)"
+	@echo "make test-bad-input every command fed every kind of bad input (tests/bad-input.tsv):"
+	@echo "                exit 2, one line on stderr, no sanitizer report, nothing left behind"
 	@echo "make test-viz   real runs drawn by snapbed viz (quick start, mutant, teaching runs)"
 	@echo "make test-sim   every scenarios/sim/ run simulated, checked and drawn; determinism;"
 	@echo "                every kill and crash-point scenario over 100 seeds, every mutant caught"
@@ -78,6 +81,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory layers
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory test-bad-input
 	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory scenarios-unaligned
@@ -121,6 +125,12 @@ test-suite-jobs: $(B)/snapbed
 test-report: check-deps check-browser
 	@$(MAKE) --no-print-directory $(B)/snapbed
 	bash tests/report-browser.sh
+
+# Bad input, as a table (tests/bad-input.tsv, docs/reliability.md): each row
+# with the plain and the ASan+UBSan build; then the read-only and full
+# locations (tmpfs, as root), the file-size limit and a killed supervisor.
+test-bad-input: $(B)/snapbed $(BA)/snapbed
+	bash tests/bad-input.sh
 
 # Real runs drawn: every picture of the quick start, the snapshot-on-first-
 # barrier mutant (record trace) and the teaching runs of docs/img/.

@@ -23,6 +23,23 @@ bool sb_cli_dir_is_empty(const char *path)
     return empty;
 }
 
+int sb_cli_out_dir_check(const char *what, const char *path, sb_err_t *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return 0; /* created when the run starts */
+        return sb_err_errno(err, errno, "%s %s cannot be created", what, path);
+    }
+    if (!S_ISDIR(st.st_mode))
+        return sb_err_set(err, "%s %s is a file, not a folder; choose another with -o", what,
+                          path);
+    if (!sb_cli_dir_is_empty(path))
+        return sb_err_set(err, "%s %s is not empty (an earlier run?); choose another with -o",
+                          what, path);
+    return 0;
+}
+
 void sb_cli_fresh_dir(const char *name, char *buf, size_t len)
 {
     time_t now = time(NULL);

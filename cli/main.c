@@ -1,4 +1,5 @@
 /* main.c — `snapbed`: dispatches to a subcommand. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,10 @@ static int crashpoints(void)
 
 int main(int argc, char **argv)
 {
+    /* Past the file-size limit (ulimit -f) a write would kill us by SIGXFSZ,
+     * naming no file and leaving worker.log empty; ignored, it fails with
+     * EFBIG and the error names the file. The worker inherits it over exec. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return SB_EXIT_USAGE;

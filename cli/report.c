@@ -3,6 +3,7 @@
  * --text, the compact text trace as well. */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,30 @@ static int parse_width(const char *s, int *width)
     return 0;
 }
 
+/* A damaged trace still gets a report that says what is wrong with it;
+ * a file that is no trace at all (its first line is not an event) means
+ * RUN_DIR is not a run folder. */
+static int check_first_event(const char *trace)
+{
+    FILE *f = fopen(trace, "r");
+    if (f == NULL) {
+        fprintf(stderr, "snapbed report: cannot read %s: %s.\n", trace, strerror(errno));
+        return -1;
+    }
+    char line[4096];
+    bool got = fgets(line, sizeof line, f) != NULL;
+    fclose(f);
+    json_error_t jerr;
+    json_t *ev = got ? json_loads(line, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
+    bool event = json_is_string(json_object_get(ev, "event"));
+    json_decref(ev);
+    if (event)
+        return 0;
+    fprintf(stderr, "snapbed report: %s is not a snapbed trace: %s.\n", trace,
+            got ? "its first line is not a JSON event" : "it is empty");
+    return -1;
+}
+
 int sb_cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -96,6 +121,8 @@ int sb_cmd_report(int argc, char **argv)
                 trace, strerror(errno));
         return SB_EXIT_USAGE;
     }
+    if (check_first_event(trace) != 0)
+        return SB_EXIT_USAGE;
     /* A trace that cannot be drawn still gets a report, which says why. */
     int status = SB_EXIT_OK;
     sb_err_t err = { { 0 } };

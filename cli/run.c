@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -108,6 +109,7 @@ typedef struct supervisor {
     sb_proxy_t *kafka_proxies[SB_TIMELINE_BROKERS_MAX]; /* one per broker */
     int kafka_proxies_count;
     char worker_kafka_redirect[256];
+    char last_failure[128];     /* how the last uninjected failure ended */
 } supervisor_t;
 
 static void usage(FILE *f)
@@ -251,7 +253,7 @@ static int make_run_dir(supervisor_t *sv, sb_err_t *err)
     else
         sb_cli_fresh_dir(sv->s->name, dir, sizeof dir);
     if (sb_cli_mkdir_p(dir, err) != 0)
-        return -1;
+        return sb_err_wrap(err, "run folder %s", dir);
     if (realpath(dir, sv->run_dir) == NULL)
         return sb_err_errno(err, errno, "cannot resolve %s", dir);
     /* The run id names this run in shared places (S3 prefixes, checkpoint
@@ -433,6 +435,7 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         env_copy[n] = NULL;
         envp = env_copy;
     }
+    pid_t supervisor_pid = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         sb_err_errno(err, errno, "cannot fork the worker");
@@ -440,7 +443,11 @@ static pid_t spawn_worker(supervisor_t *sv, sb_err_t *err)
         return -1;
     }
     if (pid == 0) {
-        /* Between fork and exec only async-signal-safe calls. */
+        /* Between fork and exec only async-signal-safe calls. A worker
+         * must not outlive its supervisor (killed, or crashed): no one
+         * would stop it. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != supervisor_pid)
+            _exit(127);
         dup2(log_fd, STDOUT_FILENO);
         dup2(log_fd, STDERR_FILENO);
         char *args[] = { "snapbed", "worker", "--run-dir", sv->run_dir, "--attempt", attempt,
@@ -507,8 +514,19 @@ static bool stalled(supervisor_t *sv, int64_t now_ns)
     return now_ns - sv->last_change_ns > STALL_TIMEOUT_NS;
 }
 
+/* SIGINT, SIGTERM or SIGHUP to the supervisor: the worker is stopped and
+ * the supervisor cleans up (proxies, the embedded broker) as on any error. */
+static volatile sig_atomic_t run_interrupted;
+
+static void run_on_signal(int sig)
+{
+    if (run_interrupted == 0)
+        run_interrupted = sig;
+}
+
 /* Waits for the worker; delivers due kills. Returns its wait status, or -1
- * when the job stalled (the worker is then killed and reaped). */
+ * when the job stalled, -2 when the supervisor was interrupted (the worker
+ * is then killed and reaped). */
 static int supervise(supervisor_t *sv, pid_t pid, bool *killed, int *fault)
 {
     *killed = false;
@@ -519,6 +537,11 @@ static int supervise(supervisor_t *sv, pid_t pid, bool *killed, int *fault)
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid)
             return status;
+        if (run_interrupted != 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -2;
+        }
         int64_t now = sb_clock_now_ns();
         if (stalled(sv, now)) {
             kill(pid, SIGKILL);
@@ -581,6 +604,11 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
         int fault;
         int status = supervise(sv, pid, &killed, &fault);
         sb_timeline_worker_gone(&sv->timeline, pid);
+        if (status == -2)
+            return sb_err_set(err, "interrupted by SIG%s: the worker was stopped; the run "
+                              "folder %s holds what it did so far",
+                              sigabbrev_np(run_interrupted) ? sigabbrev_np(run_interrupted) : "?",
+                              sv->run_dir);
         if (status == -1) {
             sb_trace_emit(&sv->trace, "stalled", json_pack("{s:i}", "attempt", sv->attempts));
             print_log_tail(sv);
@@ -608,9 +636,15 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
                                     WTERMSIG(status), "signal_name", strsignal(WTERMSIG(status)),
                                     "injected", injected, "fault", fault, "read",
                                     (json_int_t)read));
+            int sig = WTERMSIG(status);
+            const char *abbrev = sigabbrev_np(sig);
+            if (!injected)
+                snprintf(sv->last_failure, sizeof sv->last_failure, "died by SIG%s (%s)",
+                         abbrev != NULL ? abbrev : "?", strsignal(sig));
             if (!sv->o->quiet)
-                fprintf(stderr, "worker attempt %d: %s (%s)\n", sv->attempts,
-                        injected ? "killed by the fault plan" : "died", strsignal(WTERMSIG(status)));
+                fprintf(stderr, "worker attempt %d: %s (SIG%s, %s)\n", sv->attempts,
+                        injected ? "killed by the fault plan" : "died",
+                        abbrev != NULL ? abbrev : "?", strsignal(sig));
             /* A crash may be a power loss for the disk (lose-unsynced). */
             if (sb_diskloss_after_crash(sv->s, sv->run_dir, &sv->trace, err) != 0)
                 return -1;
@@ -619,6 +653,7 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
             sb_trace_emit(&sv->trace, "worker_failed",
                           json_pack("{s:i,s:i}", "attempt", sv->attempts, "exit_code", code));
             print_log_tail(sv);
+            snprintf(sv->last_failure, sizeof sv->last_failure, "exited with %d", code);
             if (code == SB_EXIT_USAGE || code == 127)
                 return sb_err_set(err, "the worker could not start (exit %d); see %s/worker.log",
                                   code, sv->run_dir);
@@ -638,8 +673,10 @@ static int run_job(supervisor_t *sv, sb_err_t *err)
         sv->restarts++;
         if (sv->restarts > sv->s->restart_attempts)
             return sb_err_set(err, "the job failed %d time(s), more than "
-                              "restart-strategy.fixed-delay.attempts (%d) allows; see %s/worker.log",
-                              sv->restarts, sv->s->restart_attempts, sv->run_dir);
+                              "restart-strategy.fixed-delay.attempts (%d) allows%s%s%s; see "
+                              "%s/worker.log", sv->restarts, sv->s->restart_attempts,
+                              sv->last_failure[0] ? " (the last failure: the worker " : "",
+                              sv->last_failure, sv->last_failure[0] ? ")" : "", sv->run_dir);
         sb_clock_sleep_ns(sv->s->restart_delay_ns);
         sv->attempts++;
     }
@@ -1014,6 +1051,61 @@ static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
                            err);
 }
 
+/* After the run folder exists, with the run's own locations: a file://
+ * store that cannot take a write (read-only, full, not a folder) is found
+ * now, not after every worker attempt failed on it. */
+/* Removes the folders of `path` below `kept` (a prefix of it), deepest
+ * first: a refused location is left as it was found. rmdir only removes
+ * empty folders, so nothing else can go. */
+static void remove_created_dirs(char *path, size_t kept)
+{
+    for (size_t n = strlen(path); n > kept; n--) {
+        if (path[n] != '/' && path[n] != '\0')
+            continue;
+        char saved = path[n];
+        path[n] = '\0';
+        rmdir(path);
+        path[n] = saved;
+    }
+}
+
+static int preflight_run_store(const supervisor_t *sv, const char *what, const char *uri,
+                               sb_err_t *err)
+{
+    if (strncmp(uri, "file://", 7) != 0)
+        return 0; /* s3:// was checked before the run folder was made */
+    char dir[2200], existing[2200];
+    const char *rest = uri + 7;
+    snprintf(dir, sizeof dir, "%s%s%s", rest[0] == '/' ? "" : sv->run_dir,
+             rest[0] == '/' ? "" : "/", rest);
+    memcpy(existing, dir, sizeof existing);
+    size_t kept = strlen(existing);
+    struct stat sb;
+    while (kept > 1 && stat(existing, &sb) != 0) { /* the deepest folder that exists */
+        char *slash = memrchr(existing, '/', kept - 1);
+        kept = slash != NULL && slash > existing ? (size_t)(slash - existing) : 1;
+        existing[kept] = '\0';
+    }
+    sb_store_t st;
+    int rc = sb_store_open(&st, uri, sv->run_dir, err);
+    if (rc == 0) {
+        rc = sb_store_check(&st, err);
+        sb_store_close(&st);
+    }
+    if (rc != 0) {
+        remove_created_dirs(dir, kept);
+        return sb_err_wrap(err, "%s %s", what, uri);
+    }
+    return 0;
+}
+
+static int preflight_run_stores(const supervisor_t *sv, sb_err_t *err)
+{
+    if (preflight_run_store(sv, "sink", sv->sink_uri, err) != 0)
+        return -1;
+    return preflight_run_store(sv, "checkpoints", sv->checkpoints_uri, err);
+}
+
 /* --unaligned, --aligned-timeout, --trace and --seed override the scenario:
  * read here, applied once by sb_scenario_apply_overrides; the run folder's
  * scenario.yaml holds the effective values, which the worker reads. */
@@ -1028,6 +1120,11 @@ static int apply_overrides(run_opts_t *o, sb_scenario_t *s, sb_err_t *err)
             return sb_err_set(err, "--trace takes checkpoints or records, got '%s'", o->trace);
         ov->trace_records = strcmp(o->trace, "records") == 0;
     }
+    char why[SB_SCENARIO_TEXT_BYTES_MAX];
+    if (o->sink != NULL && sb_scenario_uri_check(o->sink, why, sizeof why) != 0)
+        return sb_err_set(err, "--sink: %s", why);
+    if (o->checkpoints != NULL && sb_scenario_uri_check(o->checkpoints, why, sizeof why) != 0)
+        return sb_err_set(err, "--checkpoints: %s", why);
     if (o->aligned_timeout != NULL &&
         sb_duration_parse_ns(o->aligned_timeout, &ov->aligned_timeout_ns) != 0)
         return sb_err_set(err, "--aligned-timeout needs a duration such as 50ms or 1s, got '%s'",
@@ -1057,10 +1154,24 @@ static void describe_run(const supervisor_t *sv, int rc)
 
 /* --------------------------------------------------------------- main */
 
+/* Stops the fault proxies started so far, on every path out of run(). */
+static void stop_proxies(supervisor_t *sv, bool traced)
+{
+    if (sv->s3_proxy != NULL && traced)
+        trace_proxy_stats(sv, "s3", sv->s3_proxy);
+    sb_proxy_stop(sv->s3_proxy);
+    sv->s3_proxy = NULL;
+    for (int i = 0; i < sv->kafka_proxies_count; i++) {
+        if (traced)
+            trace_proxy_stats(sv, "kafka", sv->kafka_proxies[i]);
+        sb_proxy_stop(sv->kafka_proxies[i]);
+    }
+    sv->kafka_proxies_count = 0;
+}
+
+/* The run folder exists (make_run_dir, before anything ran). */
 static int run(supervisor_t *sv, sb_err_t *err)
 {
-    if (make_run_dir(sv, err) != 0)
-        return -1;
     char path[1100];
     snprintf(path, sizeof path, "%s/trace.jsonl", sv->run_dir);
     if (sb_trace_open(&sv->trace, path, err) != 0)
@@ -1099,20 +1210,13 @@ static int run(supervisor_t *sv, sb_err_t *err)
                     sv->s->faults_count == 1 ? "" : "s", sv->run_dir);
         rc = run_job(sv, err);
         sb_timeline_finish(&sv->timeline);
-        if (sv->s3_proxy != NULL)
-            trace_proxy_stats(sv, "s3", sv->s3_proxy);
-        sb_proxy_stop(sv->s3_proxy);
-        sv->s3_proxy = NULL;
-        for (int i = 0; i < sv->kafka_proxies_count; i++) {
-            trace_proxy_stats(sv, "kafka", sv->kafka_proxies[i]);
-            sb_proxy_stop(sv->kafka_proxies[i]);
-        }
-        sv->kafka_proxies_count = 0;
+        stop_proxies(sv, true);
         if (rc == 0)
             show_progress(sv, sb_clock_now_ns(), true);
         if (rc == 0)
             rc = verify_and_report(sv, err);
     }
+    stop_proxies(sv, false); /* one that started before another failed to */
     sb_kafka_mock_stop(&mock);
     sb_progress_unmap(sv->progress);
     sb_trace_close(&sv->trace);
@@ -1144,9 +1248,8 @@ int sb_cmd_run(int argc, char **argv)
         fprintf(stderr, "snapbed run: %s is for snapbed sim only: %s\n", o.scenario_path,
                 sv->s->runs_why);
         status = SB_EXIT_USAGE;
-    } else if (o.out_dir != NULL && !sb_cli_dir_is_empty(o.out_dir)) {
-        fprintf(stderr, "snapbed run: run folder %s is not empty (an earlier run?); "
-                "choose another with -o.\n", o.out_dir);
+    } else if (o.out_dir != NULL && sb_cli_out_dir_check("run folder", o.out_dir, &err) != 0) {
+        fprintf(stderr, "snapbed run: %s.\n", err.msg);
         status = SB_EXIT_USAGE;
     } else if (apply_overrides(&o, sv->s, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);
@@ -1154,11 +1257,21 @@ int sb_cmd_run(int argc, char **argv)
     } else if (apply_s3_settings(sv->s), preflight(&o, sv->s, &err) != 0) {
         fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = SB_EXIT_USAGE;
+    } else if (make_run_dir(sv, &err) != 0 || preflight_run_stores(sv, &err) != 0) {
+        fprintf(stderr, "snapbed run: %s\n", err.msg);
+        status = SB_EXIT_USAGE;
     } else {
         if (sv->s->sim.given)
             fprintf(stderr, "snapbed run: note: the sim: section of %s is the simulator's; "
                     "a real run ignores it\n", o.scenario_path);
+        struct sigaction sa = { .sa_handler = run_on_signal }, old[3];
+        const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+        sigemptyset(&sa.sa_mask);
+        for (int i = 0; i < 3; i++)
+            sigaction(sigs[i], &sa, &old[i]);
         int rc = run(sv, &err);
+        for (int i = 0; i < 3; i++)
+            sigaction(sigs[i], &old[i], NULL);
         if (rc < 0)
             fprintf(stderr, "snapbed run: %s\n", err.msg);
         status = rc == 0 ? SB_EXIT_OK : SB_EXIT_FAILED;

@@ -516,9 +516,8 @@ static int suite_choose_out_dir(const suite_opts_t *o, suite_t *st, sb_err_t *er
     if (o->out_dir != NULL) {
         if (strlen(o->out_dir) >= SUITE_PATH_BYTES - SUITE_STEM_BYTES - 64)
             return sb_err_set(err, "the suite folder path %.80s... is too long", o->out_dir);
-        if (!sb_cli_dir_is_empty(o->out_dir))
-            return sb_err_set(err, "the suite folder %s is not an empty folder (an earlier "
-                              "suite?); choose another with -o", o->out_dir);
+        if (sb_cli_out_dir_check("the suite folder", o->out_dir, err) != 0)
+            return -1;
         snprintf(st->out_dir, sizeof st->out_dir, "%s", o->out_dir);
         for (size_t n = strlen(st->out_dir); n > 1 && st->out_dir[n - 1] == '/'; n--)
             st->out_dir[n - 1] = '\0';
@@ -1380,6 +1379,24 @@ static int suite_prepare(const suite_opts_t *o, suite_t *st, sb_err_t *err)
     return sb_cli_mkdir_p(st->out_dir, err);
 }
 
+/* Exit 2 says "bad input, not a verdict"; stderr says which, in one line
+ * (the table on stdout has every case). */
+static void suite_print_errors(const suite_opts_t *o, const suite_t *st)
+{
+    int errors = 0;
+    const suite_case_t *first = NULL;
+    for (int i = 0; i < st->cases_count; i++)
+        if (st->cases[i].result == CASE_ERROR) {
+            errors++;
+            first = first != NULL ? first : &st->cases[i];
+        }
+    if (first == NULL)
+        return;
+    fprintf(stderr, "snapbed %s: %d of %d case%s could not run (bad input or environment); "
+            "the first: %s\n", o->cmd, errors, st->cases_count, st->cases_count == 1 ? "" : "s",
+            first->headline);
+}
+
 static void suite_free(suite_t *st)
 {
     for (int i = 0; i < st->cases_count; i++) {
@@ -1441,6 +1458,8 @@ int sb_cmd_suite(int argc, char **argv)
         report_failed = true;
     }
     int status = suite_exit_status(st, report_failed);
+    if (status == SB_EXIT_USAGE && !report_failed)
+        suite_print_errors(&o, st);
     suite_free(st);
     return status;
 }

@@ -39,6 +39,10 @@
 /* A typo this close to a known key gets a "did you mean". */
 #define SUGGEST_DISTANCE_MAX 2
 
+/* Nesting and aliases a scenario may use (check_shape). */
+#define YAML_DEPTH_MAX 32
+#define YAML_ALIASES_MAX 64
+
 #define DURATION_HINT "(use e.g. 500ms, 2s, 10min)"
 #define WORD_RULE "letters, digits, '.', '_' and '-' only"
 
@@ -333,14 +337,11 @@ static int get_text(const parse_t *p, const yaml_node_t *v, const char *key,
 static int get_uri(const parse_t *p, const yaml_node_t *v, const char *key,
                    char *buf, size_t size)
 {
+    char why[SB_SCENARIO_TEXT_BYTES_MAX];
     if (get_text(p, v, key, buf, size) != 0)
         return -1;
-    bool file = strncmp(buf, "file://", 7) == 0 && buf[7] != '\0';
-    bool s3 = strncmp(buf, "s3://", 5) == 0 && buf[5] != '\0' && buf[5] != '/';
-    if (!file && !s3)
-        return fail(p, sb_yaml_line(v), key,
-                    "expected file://PATH or s3://BUCKET/PREFIX, got '%.64s'",
-                    buf);
+    if (sb_scenario_uri_check(buf, why, sizeof why) != 0)
+        return fail(p, sb_yaml_line(v), key, "%s", why);
     return 0;
 }
 
@@ -2195,7 +2196,7 @@ static int on_restart_strategy(parse_t *p, const char *key, yaml_node_t *v,
 static const key_entry_t input_keys[] = {
     KEY_CUSTOM("topic", on_topic),
     KEY_INT("partitions", partitions, 1, SB_SCENARIO_PARTITIONS_MAX),
-    KEY_INT64("records", records, 1, INT64_MAX),
+    KEY_INT64("records", records, 1, SB_SCENARIO_RECORDS_MAX),
     KEY_U64("seed", seed),
     KEY_INT("record_bytes", record_bytes, 0, SB_INPUT_RECORD_BYTES_MAX),
 };
@@ -2548,6 +2549,55 @@ static int check_single_document(yaml_parser_t *parser, const char *path,
     return rc;
 }
 
+/* A scenario is a few levels of keys and lists with a few anchors, and
+ * libyaml caps neither nesting nor aliases: its scanner looks at every open
+ * flow level for each token (100 000 nested '[' take minutes), and its
+ * document shares an alias's node, so one node can be reached
+ * exponentially many ways. One pass over the events refuses both before
+ * the document is built. */
+static int check_shape(const char *path, const char *text, size_t len, sb_err_t *err)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser))
+        return sb_err_set(err, "%s: cannot start the YAML parser", path);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int depth = 0, aliases = 0, rc = 0;
+    bool done = false;
+    while (!done && rc == 0) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = yaml_failure(&parser, path, text, len, err);
+            break;
+        }
+        size_t line = ev.start_mark.line + 1;
+        switch (ev.type) {
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (++depth > YAML_DEPTH_MAX)
+                rc = sb_err_set(err, "%s:%zu: nested more than %d levels deep (a scenario "
+                                "is a few levels of keys and lists)", path, line, YAML_DEPTH_MAX);
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
+        case YAML_ALIAS_EVENT:
+            if (++aliases > YAML_ALIASES_MAX)
+                rc = sb_err_set(err, "%s:%zu: more than %d aliases (*name): a scenario "
+                                "needs a few", path, line, YAML_ALIASES_MAX);
+            break;
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 static int parse_document(sb_scenario_t *s, yaml_document_t *doc,
                           const char *path, sb_err_t *err)
 {
@@ -2559,14 +2609,18 @@ static int parse_document(sb_scenario_t *s, yaml_document_t *doc,
     return finish(&p);
 }
 
+/* need_keys: a file with no key at all (empty, comments only, `~`) is a
+ * wrong file, not "all defaults"; a string in a test may say that. */
 static int parse_text(sb_scenario_t *s, const char *path, const char *text,
-                      size_t len, sb_err_t *err)
+                      size_t len, bool need_keys, sb_err_t *err)
 {
     sb_scenario_t draft;
     sb_scenario_defaults(&draft);
     if (!copy_text(draft.path, sizeof draft.path, path))
         return sb_err_set(err, "cannot read scenario %.80s...: path longer "
                           "than %zu bytes", path, sizeof draft.path - 1);
+    if (check_shape(path, text, len, err) != 0)
+        return -1;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser))
         return sb_err_set(err, "%s: cannot start the YAML parser", path);
@@ -2576,7 +2630,11 @@ static int parse_text(sb_scenario_t *s, const char *path, const char *text,
     if (!yaml_parser_load(&parser, &doc)) {
         rc = yaml_failure(&parser, path, text, len, err);
     } else {
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
         rc = check_single_document(&parser, path, text, len, err);
+        if (rc == 0 && need_keys && (root == NULL || sb_yaml_is_null(root)))
+            rc = sb_err_set(err, "%s: the scenario is empty (no key): write at least the keys "
+                            "it changes, e.g. `name:` (docs/scenarios.md)", path);
         if (rc == 0)
             rc = parse_document(&draft, &doc, path, err);
         yaml_document_delete(&doc);
@@ -2714,7 +2772,7 @@ int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
                       sb_err_t *err)
 {
     assert(s != NULL && path != NULL && yaml != NULL);
-    return parse_text(s, path, yaml, strlen(yaml), err);
+    return parse_text(s, path, yaml, strlen(yaml), false, err);
 }
 
 int sb_scenario_load(sb_scenario_t *s, const char *path, sb_err_t *err)
@@ -2724,7 +2782,61 @@ int sb_scenario_load(sb_scenario_t *s, const char *path, sb_err_t *err)
     size_t len = 0;
     if (read_file(path, &text, &len, err) != 0)
         return -1;
-    int rc = parse_text(s, path, text, len, err);
+    int rc = parse_text(s, path, text, len, true, err);
     free(text);
     return rc;
+}
+
+/* A relative file:// path is resolved in the run folder, which is fresh for
+ * every run: that is what makes its output this run's own. A `..` that
+ * climbs out of it would write next to other runs' files, where a rerun
+ * finds the first run's objects and is judged on them; shared locations are
+ * written as absolute paths, to which the run id is appended. */
+static int file_path_check(const char *path, char *why, size_t len)
+{
+    bool absolute = path[0] == '/';
+    int depth = 0;
+    bool parent = false;
+    for (const char *c = path; *c != '\0';) {
+        size_t n = strcspn(c, "/");
+        if (n == 2 && c[0] == '.' && c[1] == '.') {
+            parent = true;
+            depth--;
+        } else if (n > 0 && !(n == 1 && c[0] == '.')) {
+            depth++;
+        }
+        if (!absolute && depth < 0) {
+            snprintf(why, len, "'file://%.64s' leaves the run folder ('..'): a relative path "
+                     "stays inside it; write file:///ABSOLUTE/PATH to keep data elsewhere", path);
+            return -1;
+        }
+        c += n + (c[n] == '/');
+    }
+    if (absolute && parent) {
+        snprintf(why, len, "'file://%.64s' has '..' in an absolute path: write the folder it "
+                 "means", path);
+        return -1;
+    }
+    if (depth <= 0) {
+        snprintf(why, len, "'file://%.64s' names %s itself, not a folder in it", path,
+                 absolute ? "the root folder" : "the run folder");
+        return -1;
+    }
+    return 0;
+}
+
+int sb_scenario_uri_check(const char *uri, char *why, size_t len)
+{
+    assert(uri != NULL && why != NULL && len > 0);
+    why[0] = '\0';
+    if (strncmp(uri, "file://", 7) == 0 && uri[7] != '\0')
+        return file_path_check(uri + 7, why, len);
+    if (strncmp(uri, "s3://", 5) == 0 && uri[5] != '\0' && uri[5] != '/')
+        return 0;
+    if (strncmp(uri, "s3://", 5) == 0)
+        snprintf(why, len, "'%.64s' names no bucket: write s3://BUCKET/PREFIX", uri);
+    else
+        snprintf(why, len, "expected file://PATH or s3://BUCKET/PREFIX, got '%.64s'%s", uri,
+                 strstr(uri, "://") != NULL ? " (no other scheme is supported)" : "");
+    return -1;
 }

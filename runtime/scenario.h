@@ -21,6 +21,10 @@
 #define SB_SCENARIO_FAULTS_MAX 32
 #define SB_SCENARIO_PARALLELISM_MAX 16
 #define SB_SCENARIO_PARTITIONS_MAX 64
+/* input.records: the checker keeps about 12 bytes per record plus its
+ * expected value, and the end-to-end rate is near 1 M records/s, so 10 M
+ * is under 1.5 GB and well under a minute; more never finishes in a test. */
+#define SB_SCENARIO_RECORDS_MAX 10000000
 #define SB_SCENARIO_CONCURRENT_MAX 8   /* max-concurrent-checkpoints */
 #define SB_SCENARIO_TASK_BYTES_MAX 32
 #define SB_SCENARIO_STAGES_MAX 16      /* pipeline.stages */
@@ -401,6 +405,11 @@ int sb_scenario_parse(sb_scenario_t *s, const char *path, const char *yaml,
  * after the parse (sim/simscenario.c). */
 int sb_scenario_error_va(sb_err_t *err, const char *path, size_t line, const char *key,
                          const char *fmt, va_list ap);
+
+/* Whether a store URI is one a scenario (or --sink, --checkpoints) may name:
+ * file://PATH (a relative PATH stays inside the run folder, an absolute one
+ * has no '..') or s3://BUCKET[/PREFIX]. 0, or -1 with one sentence in why. */
+int sb_scenario_uri_check(const char *uri, char *why, size_t len);
 
 /* "500ms", "2s", "10min", "1h", "250us", or a plain number of milliseconds
  * (Flink's default unit). Returns -1 on anything else. */

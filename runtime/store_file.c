@@ -118,10 +118,23 @@ static void fstore_close(sb_store_t *st)
     st->io = NULL;
 }
 
+/* A real write, not access(2): root passes access on a read-only mount
+ * and no permission bit says a disk is full. One block, synced, removed. */
 static int fstore_check(sb_store_t *st, sb_err_t *err)
 {
-    if (access(st->root, W_OK) != 0)
-        return sb_err_set(err, "store %s: cannot write to %s", st->uri, st->root);
+    static const char block[4096];
+    char probe[SB_STORE_PATH_BYTES_MAX + 64];
+    snprintf(probe, sizeof probe, "%s/.snapbed-probe-%d", st->root, (int)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sb_err_errno(err, errno, "cannot write in %s", st->root);
+    ssize_t w = write(fd, block, sizeof block);
+    int e = w < 0 ? errno : w != (ssize_t)sizeof block ? ENOSPC : fsync(fd) != 0 ? errno : 0;
+    if (close(fd) != 0 && e == 0)
+        e = errno;
+    unlink(probe);
+    if (e != 0)
+        return sb_err_errno(err, e, "cannot write in %s", st->root);
     return 0;
 }
 

@@ -652,7 +652,64 @@ static void test_uri_needs_file_or_s3_scheme(void)
     ASSERT_STARTS(err.msg, "scenarios/x.yaml:1: state.checkpoints.dir: "
                            "expected file://PATH or s3://BUCKET/PREFIX");
     parse_bad("pipeline: { sink: \"s3://\" }\n", &err);
-    ASSERT_STARTS(err.msg, "scenarios/x.yaml:1: pipeline.sink: expected");
+    ASSERT_STARTS(err.msg, "scenarios/x.yaml:1: pipeline.sink: 's3://' names no bucket");
+    parse_bad("pipeline: { sink: \"s3:///prefix\" }\n", &err);
+    ASSERT_HAS(err.msg, "names no bucket");
+    parse_bad("pipeline: { sink: \"hdfs://nn/out\" }\n", &err);
+    ASSERT_HAS(err.msg, "got 'hdfs://nn/out' (no other scheme is supported)");
+}
+
+/* A relative path is the run folder's; '..' out of it would let a rerun
+ * find the first run's output and be judged on it. */
+static void test_relative_file_uri_may_not_leave_the_run_folder(void)
+{
+    sb_err_t err;
+    parse_bad("pipeline: { sink: \"file://../out\" }\n", &err);
+    ASSERT_STARTS(err.msg, "scenarios/x.yaml:1: pipeline.sink: 'file://../out' leaves the "
+                           "run folder");
+    parse_bad("state.checkpoints.dir: file://a/../../chk\n", &err);
+    ASSERT_HAS(err.msg, "leaves the run folder");
+    parse_bad("state.checkpoints.dir: file://.\n", &err);
+    ASSERT_HAS(err.msg, "names the run folder itself");
+    parse_bad("pipeline: { sink: \"file:///tmp/a/../../etc\" }\n", &err);
+    ASSERT_HAS(err.msg, "has '..' in an absolute path");
+    parse_bad("pipeline: { sink: \"file:///\" }\n", &err);
+    ASSERT_HAS(err.msg, "names the root folder itself");
+    sb_scenario_t s;
+    CU_ASSERT_EQUAL(parse_ok(&s, "pipeline: { sink: \"file://a/../b/./out\" }\n"
+                                 "state.checkpoints.dir: file:///tmp/shared/chk\n"), 0);
+    char why[256];
+    CU_ASSERT_EQUAL(sb_scenario_uri_check("file://out/..", why, sizeof why), -1);
+    CU_ASSERT_EQUAL(sb_scenario_uri_check("s3://bucket", why, sizeof why), 0);
+}
+
+/* libyaml caps neither: deep flow nesting takes its scanner quadratic time
+ * and aliases multiply what a walker visits. */
+static void test_deep_nesting_and_many_aliases_are_refused_early(void)
+{
+    enum { DEPTH = 100000 };
+    char *deep = malloc(2 * DEPTH + 16);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(deep);
+    size_t n = (size_t)snprintf(deep, 16, "name: ");
+    memset(deep + n, '[', DEPTH);
+    memset(deep + n + DEPTH, ']', DEPTH);
+    deep[n + 2 * DEPTH] = '\0';
+    sb_err_t err;
+    parse_bad(deep, &err);
+    ASSERT_STARTS(err.msg, "scenarios/x.yaml:1: nested more than 32 levels deep");
+    free(deep);
+    char bomb[4096];
+    size_t used = (size_t)snprintf(bomb, sizeof bomb, "a0: &a0 [x, x]\n");
+    for (int i = 1; i < 12; i++)
+        used += (size_t)snprintf(bomb + used, sizeof bomb - used,
+                                 "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
+                                 i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+    parse_bad(bomb, &err);
+    ASSERT_HAS(err.msg, "more than 64 aliases");
+    sb_scenario_t s;
+    CU_ASSERT_EQUAL(parse_ok(&s, "pipeline: { map: &p { parallelism: 2 }, filter: *p }\n"
+                                 "input: { partitions: 2 }\n"), 0);
+    CU_ASSERT_EQUAL(s.filter.parallelism, 2);
 }
 
 static void test_topic_and_name_must_be_words(void)
@@ -719,8 +776,10 @@ static void test_parallelism_records_and_retained_outside_range_are_rejected(voi
     ASSERT_STARTS(err.msg, "scenarios/x.yaml:1: pipeline.map.parallelism: "
                            "must be between 1 and 16, got 17");
     parse_bad("input: { records: 0 }\n", &err);
-    ASSERT_STARTS(err.msg, "scenarios/x.yaml:1: input.records: must be at "
-                           "least 1, got 0");
+    ASSERT_STARTS(err.msg, "scenarios/x.yaml:1: input.records: must be between "
+                           "1 and 10000000, got 0");
+    parse_bad("input: { records: 1099511627776 }\n", &err);
+    ASSERT_HAS(err.msg, "input.records: must be between 1 and 10000000, got 1099511627776");
     parse_bad("state.checkpoints.num-retained: 0\n", &err);
     ASSERT_HAS(err.msg, "state.checkpoints.num-retained: must be at least 1");
     parse_bad("input: { seed: -1 }\n", &err);
@@ -916,6 +975,29 @@ static void test_load_reads_a_file_and_names_it_in_errors(void)
     rmdir(dir);
 }
 
+/* A string in a test may mean "all defaults"; a file with no key is the
+ * wrong file. */
+static void test_load_of_an_empty_file_is_refused(void)
+{
+    char dir[] = "/tmp/snapbed-scenario-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char path[sizeof dir + 32];
+    snprintf(path, sizeof path, "%s/empty.yaml", dir);
+    const char *texts[] = { "", "# only a comment\n", "~\n" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        FILE *f = fopen(path, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fputs(texts[i], f);
+        fclose(f);
+        sb_scenario_t s;
+        sb_err_t err;
+        CU_ASSERT_EQUAL(sb_scenario_load(&s, path, &err), -1);
+        ASSERT_HAS(err.msg, ": the scenario is empty (no key)");
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_load_of_a_directory_fails_with_the_reason(void)
 {
     sb_scenario_t s;
@@ -950,6 +1032,9 @@ void test_scenario_register(void)
 #define T(fn) { #fn, fn }
     static const sb_test_case_t cases[] = {
         T(test_empty_document_takes_every_default),
+        T(test_relative_file_uri_may_not_leave_the_run_folder),
+        T(test_deep_nesting_and_many_aliases_are_refused_early),
+        T(test_load_of_an_empty_file_is_refused),
         T(test_empty_document_gives_parallelism_one_and_forward_inputs),
         T(test_defaults_leave_stage_parallelism_unset),
         T(test_name_defaults_to_file_base_name_without_yaml),

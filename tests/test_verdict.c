@@ -134,6 +134,30 @@ static void test_a_late_completion_does_not_lower_the_newest_completed(void)
     CU_ASSERT_EQUAL(v.checkpoints_completed, 3);
 }
 
+/* A second run into the first run's sink location finds every object
+ * published: it publishes nothing, and the output read back is not its own. */
+static void test_an_object_already_published_before_any_crash_is_another_runs(void)
+{
+    sb_trace_checks_t *tc = checks_new();
+    restore(tc, 5, 0, 0);
+    completed(tc, 10, 1);
+    commit(tc, 11, "part-000-000000000001", 1, false);
+    sb_verdict_t v;
+    finish(tc, 0, &v);
+    CU_ASSERT_FALSE(v.publishes.ok);
+    ASSERT_HAS(v.publishes.detail, "part-000-000000000001 was already in the sink when this "
+                                   "run first committed it");
+    CU_ASSERT_FALSE(sb_verdict_ok(&v));
+    /* After a worker of this run died, the same commit is a re-commit. */
+    tc = checks_new();
+    completed(tc, 10, 1);
+    feed(tc, json_pack("{s:s,s:I,s:i}", "event", "worker_failed", "t_ns", (json_int_t)12,
+                       "exit_code", 1));
+    commit(tc, 20, "part-000-000000000001", 1, false);
+    finish(tc, 0, &v);
+    CU_ASSERT_TRUE(v.publishes.ok);
+}
+
 /* -------------------------------------------------------------- restores -- */
 
 static void test_restore_from_an_older_checkpoint_is_a_violation_naming_both_ids(void)
@@ -506,6 +530,7 @@ void test_verdict_register(void)
 #define T(fn) { #fn, fn }
     static const sb_test_case_t cases[] = {
         T(test_clean_history_passes),
+        T(test_an_object_already_published_before_any_crash_is_another_runs),
         T(test_aborted_checkpoints_are_counted_and_harmless),
         T(test_a_late_completion_does_not_lower_the_newest_completed),
         T(test_restore_from_an_older_checkpoint_is_a_violation_naming_both_ids),

@@ -195,6 +195,7 @@ struct sb_trace_checks {
     int64_t inflight_restored;   /* channel-state records replayed */
     int channel_states_restored; /* subtasks that replayed some */
     char fallback_first[SB_VERDICT_DETAIL_BYTES_MAX];
+    bool incarnation_died;       /* a crash or worker_failed seen so far */
     sb_verdict_check_t restore, publish;
 };
 
@@ -252,6 +253,20 @@ static void on_restore(sb_trace_checks_t *tc, json_t *ev)
         tc->restored_from[tc->restores++] = id;
 }
 
+/* The verdict judges what this run published. A commit that finds its
+ * object already published is legitimate after an incarnation of this run
+ * died (its publication's trace line may be lost with it); before any did,
+ * the object came from elsewhere, e.g. an earlier run writing to the same
+ * place, and the output read back is not this run's. */
+static void on_commit_of_another_run(sb_trace_checks_t *tc, json_t *ev)
+{
+    const char *key = json_string_value(json_object_get(ev, "key"));
+    if (tc->incarnation_died || key == NULL || json_is_true(json_object_get(ev, "published")))
+        return;
+    violation(&tc->publish, "%s was already in the sink when this run first committed it, "
+              "before any of its workers died: not this run's output (an earlier run's?)", key);
+}
+
 void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
 {
     const char *name = json_string_value(json_object_get(ev, "event"));
@@ -268,10 +283,14 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
     } else if (strcmp(name, "crash") == 0) {
         tc->crashes++;
         tc->last_crash_ns = t_ns;
+        tc->incarnation_died = true;
+    } else if (strcmp(name, "worker_failed") == 0) {
+        tc->incarnation_died = true;
     } else if (strcmp(name, "restore") == 0) {
         on_restore(tc, ev);
     } else if (strcmp(name, "sink_commit") == 0) {
         note_rules(tc, sb_twophase_sink_commit(&tc->twophase, ev), &tc->publish);
+        on_commit_of_another_run(tc, ev);
     } else if (strcmp(name, "channel_state_restored") == 0) {
         int64_t n = json_integer_value(json_object_get(ev, "records"));
         tc->inflight_restored += n;
