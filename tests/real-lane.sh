@@ -50,6 +50,13 @@ if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c 'import boto3' 2>/de
     "$venv/bin/pip" install -q boto3
 fi
 
+# The services start and stop reliably (tests/services.sh, on ports of its
+# own): 20 cycles of SeaweedFS and 5 of Kafka here (a Kafka cycle takes
+# 15 to 50 s on two cores); `make test-services` runs 20 of each.
+echo "== real lane: service start/stop cycles"
+SERVICES_S3_CYCLES="${SERVICES_S3_CYCLES:-20}" SERVICES_KAFKA_CYCLES="${SERVICES_KAFKA_CYCLES:-5}" \
+    bash tests/services.sh
+
 endpoint=$(bash scripts/s3.sh start "$s3_port" | tail -1)
 bootstrap=$(bash scripts/kafka.sh start "$kafka_port" | tail -1)
 echo "real lane: S3 at $endpoint, Kafka at $bootstrap"
@@ -90,6 +97,28 @@ if grep -rl --exclude=s3-keys.yaml -- "$secret" "$suite"; then
     exit 1
 fi
 echo "real lane: the secret appears in no run folder, trace, summary or log"
+
+# A canary secret in the quoted and folded forms against the real server:
+# SeaweedFS refuses the signature (its answer may quote the request); the
+# canary must reach neither the console nor any file (tests/secrets.sh does
+# the same on loopback without a real server).
+canary="sbcanaryRealLane$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+{ sed 's/^name: .*/name: s3-canary/' scenarios/no-faults.yaml
+  echo "s3.endpoint: $endpoint"
+  echo "\"s3.access-key\": $AWS_ACCESS_KEY_ID"
+  echo "s3.secret-key: >-"
+  echo "  $canary"; } >"$suite/s3-canary.yaml"
+rc=0
+( unset S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  ./build/snapbed run "$suite/s3-canary.yaml" -o "$suite/s3-canary" -q --kafka "$bootstrap" \
+      --sink s3://snapbed-ci/runs --checkpoints s3://snapbed-ci/checkpoints ) \
+    >"$suite/s3-canary.console" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || { echo "real lane: FAIL: a wrong secret: exit $rc, want 2" >&2; exit 1; }
+if grep -rlaF --exclude=s3-canary.yaml -- "$canary" "$suite"; then
+    echo "real lane: FAIL: the canary secret was written to the files above" >&2
+    exit 1
+fi
+echo "real lane: a wrong canary secret is refused and appears nowhere: $(head -1 "$suite/s3-canary.console")"
 
 echo "== real lane: independent cross-check (kcat + boto3) of $suite/quickstart"
 "$venv/bin/python3" tests/crosscheck.py "$suite/quickstart"
