@@ -110,7 +110,11 @@ static int add_span(redact_t *r, const yaml_node_t *v, sb_err_t *err)
     return 0;
 }
 
-static int collect_document(redact_t *r, yaml_document_t *doc, sb_err_t *err)
+/* Calls on_value for the value node of every credential key of the
+ * document, at any depth; stops at the first error. */
+typedef int (*value_fn)(redact_t *r, const yaml_node_t *v, sb_err_t *err);
+
+static int each_credential(redact_t *r, yaml_document_t *doc, value_fn on_value, sb_err_t *err)
 {
     for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
         if (n->type != YAML_MAPPING_NODE)
@@ -119,12 +123,17 @@ static int collect_document(redact_t *r, yaml_document_t *doc, sb_err_t *err)
              p++) {
             if (!is_credential_key(yaml_document_get_node(doc, p->key)))
                 continue;
-            yaml_node_t *v = yaml_document_get_node(doc, p->value);
-            if (v != NULL && add_span(r, v, err) != 0)
+            const yaml_node_t *v = yaml_document_get_node(doc, p->value);
+            if (v != NULL && on_value(r, v, err) != 0)
                 return -1;
         }
     }
     return 0;
+}
+
+static int collect_document(redact_t *r, yaml_document_t *doc, sb_err_t *err)
+{
+    return each_credential(r, doc, add_span, err);
 }
 
 /* Calls on_doc for every document of the text; the error names the line. */
@@ -157,23 +166,18 @@ static int each_document(redact_t *r, const char *text, size_t len, doc_fn on_do
 }
 
 /* After the cut: every credential key reads the placeholder. */
+static int check_value(redact_t *r, const yaml_node_t *v, sb_err_t *err)
+{
+    if (v->type != YAML_SCALAR_NODE ||
+        strcmp((const char *)v->data.scalar.value, SB_SCENARIO_REDACTED_VALUE) != 0)
+        return sb_err_set(err, "%s:%zu: a credential is still readable after redaction", r->name,
+                          v->start_mark.line + 1);
+    return 0;
+}
+
 static int check_document(redact_t *r, yaml_document_t *doc, sb_err_t *err)
 {
-    for (yaml_node_t *n = doc->nodes.start; n < doc->nodes.top; n++) {
-        if (n->type != YAML_MAPPING_NODE)
-            continue;
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-             p++) {
-            if (!is_credential_key(yaml_document_get_node(doc, p->key)))
-                continue;
-            yaml_node_t *v = yaml_document_get_node(doc, p->value);
-            if (v == NULL || v->type != YAML_SCALAR_NODE ||
-                strcmp((const char *)v->data.scalar.value, SB_SCENARIO_REDACTED_VALUE) != 0)
-                return sb_err_set(err, "%s:%zu: a credential is still readable after redaction",
-                                  r->name, v != NULL ? v->start_mark.line + 1 : 0);
-        }
-    }
-    return 0;
+    return each_credential(r, doc, check_value, err);
 }
 
 static int by_start(const void *a, const void *b)
