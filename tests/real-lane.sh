@@ -51,8 +51,9 @@ if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c 'import boto3' 2>/de
 fi
 
 # The services start and stop reliably (tests/services.sh, on ports of its
-# own): 20 cycles of SeaweedFS and 5 of Kafka here (a Kafka cycle takes
-# 15 to 50 s on two cores); `make test-services` runs 20 of each.
+# own): 20 cycles of SeaweedFS and 5 of Kafka here; `make test-services`
+# runs 20 of each (on two cores under load: 19 s a SeaweedFS cycle, 45 s a
+# Kafka cycle, 21 minutes for 20 of each).
 echo "== real lane: service start/stop cycles"
 SERVICES_S3_CYCLES="${SERVICES_S3_CYCLES:-20}" SERVICES_KAFKA_CYCLES="${SERVICES_KAFKA_CYCLES:-5}" \
     bash tests/services.sh

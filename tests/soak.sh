@@ -22,13 +22,13 @@
 # records a full run's figures.
 #
 # usage: tests/soak.sh   (SOAK_SEEDS=20 run-lane seeds per scenario,
-#                         SOAK_SIM_SEEDS=200 sim seeds, SOAK_JOBS=2,
+#                         SOAK_SIM_SEEDS=100 sim seeds, SOAK_JOBS=2,
 #                         SOAK_OUT=DIR, SNAPBED=binary)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=${SNAPBED:-./build/snapbed}
 seeds=${SOAK_SEEDS:-20}
-sim_seeds=${SOAK_SIM_SEEDS:-200}
+sim_seeds=${SOAK_SIM_SEEDS:-100}
 jobs=${SOAK_JOBS:-2}
 out=${SOAK_OUT:-out/soak-$(date +%Y%m%d-%H%M%S)-$$}
 mkdir -p "$out"
