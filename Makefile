@@ -55,6 +55,7 @@ help:
 	@echo "make test-viz   real runs drawn by snapbed viz (quick start, mutant, teaching runs)"
 	@echo "make test-sim   every scenarios/sim/ run simulated, checked and drawn; determinism;"
 	@echo "                every kill and crash-point scenario over 100 seeds, every mutant caught"
+	@echo "make soak       every fault scenario over SOAK_SEEDS seeds (20): false verdicts both ways"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make layers     includes point down only: cli → viz → sim → verify, faultinject → runtime"
@@ -88,6 +89,8 @@ test: check-deps
 	@$(MAKE) --no-print-directory test-suite-jobs
 	@$(MAKE) --no-print-directory test-viz
 	@$(MAKE) --no-print-directory test-sim
+	@$(MAKE) --no-print-directory test-determinism
+	@$(MAKE) --no-print-directory test-secrets
 	@$(MAKE) --no-print-directory test-report
 	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-real; fi
 
@@ -152,10 +155,34 @@ test-real: check-deps
 
 # The simulator through the CLI: every scenarios/sim/ scenario (mutants must
 # be reported violated), `snapbed check` and `snapbed viz` on each run
-# folder, byte-identical traces for a seed.
+# folder, explore, shrink and step (byte-identical traces: test-determinism).
 test-sim: $(B)/snapbed
 	bash tests/sim.sh
 	bash tests/sim-faults.sh
+
+# Issue #15 parts 5 to 7 (docs/reliability.md). The determinism gate: a
+# sample of simulator seeds run twice at once, the traces compared byte for
+# byte, the first differing line printed; its controls show the comparison
+# catches a difference. test-secrets: canary credentials never reach a run
+# folder, the report, the trace or the console. test-services: SeaweedFS and
+# Kafka started and stopped SERVICES_S3_CYCLES and SERVICES_KAFKA_CYCLES
+# times (the real lane runs it). soak: every fault scenario over SOAK_SEEDS
+# seeds, false verdicts counted both ways (long: not part of `make test`).
+.PHONY: test-determinism test-secrets test-services soak
+SOAK_SEEDS ?= 20
+
+test-determinism: $(B)/snapbed
+	bash tests/determinism.sh
+
+test-secrets: $(B)/snapbed
+	bash tests/secrets.sh
+
+test-services:
+	bash tests/services.sh
+
+soak: check-deps
+	@$(MAKE) --no-print-directory $(B)/snapbed
+	SOAK_SEEDS=$(SOAK_SEEDS) bash tests/soak.sh
 
 # The layer rule of docs/design.md, from the #include lines (no build
 # needed): first tests/layers.sh shows on a planted tree that the check can

@@ -39,6 +39,7 @@
 #include "report.h"
 #include "runfolder.h"
 #include "scenario.h"
+#include "scenario_redact.h"
 #include "store.h"
 #include "store_fault.h"
 #include "texttrace.h"
@@ -205,36 +206,41 @@ static int parse_opts(int argc, char **argv, run_opts_t *o)
 
 /* -------------------------------------------------------- run folder */
 
-/* Copies the scenario into the run folder, with the value of
- * s3.secret-key replaced: credentials never land in a run folder. The
- * worker gets them through its environment instead. */
+/* Copies the scenario into the run folder with its credentials' values
+ * replaced, whatever their YAML form (runtime/scenario_redact.h):
+ * credentials never land in a run folder. The worker gets them through its
+ * environment instead. Overridden keys are dropped line by line and their
+ * effective values appended. */
 static int copy_scenario(const char *from, const char *to, const sb_scenario_t *s,
                          const sb_scenario_overrides_t *ov, sb_err_t *err)
 {
-    FILE *in = fopen(from, "r");
-    if (in == NULL)
-        return sb_err_errno(err, errno, "cannot read %s", from);
+    char *text = NULL;
+    size_t len = 0;
+    if (sb_scenario_redact_file(from, &text, &len, err) != 0)
+        return -1;
+    FILE *in = fmemopen(text, len, "r");
+    if (in == NULL) {
+        free(text);
+        return sb_err_errno(err, errno, "cannot read the redacted copy of %s", from);
+    }
     FILE *out = fopen(to, "w");
     if (out == NULL) {
         fclose(in);
+        free(text);
         return sb_err_errno(err, errno, "cannot write %s", to);
     }
     char *line = NULL;
     size_t cap = 0;
     int rc = 0;
     while (getline(&line, &cap, in) >= 0) {
-        const char *t = line + strspn(line, " \t");
-        bool secret = strncmp(t, "s3.secret-key:", 14) == 0;
         if (sb_scenario_line_overridden(line, ov))
             continue; /* the effective value comes at the end */
-        int w = secret ? fprintf(out, "%.*ss3.secret-key: \"(redacted: from the environment)\"\n",
-                                 (int)(t - line), line)
-                       : fputs(line, out);
-        if (w < 0)
+        if (fputs(line, out) < 0)
             rc = sb_err_errno(err, errno, "cannot write %s", to);
     }
     free(line);
     fclose(in);
+    free(text);
     char effective[512];
     sb_scenario_overrides_text(s, ov, effective, sizeof effective);
     if (fputs(effective, out) < 0)

@@ -16,6 +16,7 @@
 #include "explore.h"
 #include "narrate.h"
 #include "runfolder.h"
+#include "scenario_redact.h"
 #include "shrink.h"
 #include "sim.h"
 
@@ -212,20 +213,26 @@ static int make_run_dir(const sim_args_t *a, const sb_simscenario_t *s, char *di
     return 0;
 }
 
-/* The scenario as run, next to its trace (as `snapbed run` keeps it). */
+/* The scenario as run, next to its trace (as `snapbed run` keeps it), with
+ * its credentials redacted as `snapbed run` does: report.html quotes it. A
+ * scenario that cannot be redacted is not copied, and the run says why. */
 static void copy_scenario(const char *from, const char *dir)
 {
     char path[PATH_BYTES_MAX];
     snprintf(path, sizeof path, "%s/scenario.yaml", dir);
-    FILE *in = fopen(from, "r"), *out = in != NULL ? fopen(path, "w") : NULL;
-    char buf[8192];
-    size_t n;
-    while (in != NULL && out != NULL && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        fwrite(buf, 1, n, out);
-    if (in != NULL)
-        fclose(in);
-    if (out != NULL)
+    char *text = NULL;
+    size_t len = 0;
+    sb_err_t err = { { 0 } };
+    if (sb_scenario_redact_file(from, &text, &len, &err) != 0) {
+        fprintf(stderr, "snapbed sim: note: scenario.yaml not copied: %s\n", err.msg);
+        return;
+    }
+    FILE *out = fopen(path, "w");
+    if (out != NULL) {
+        fwrite(text, 1, len, out);
         fclose(out);
+    }
+    free(text);
 }
 
 static void print_classic_report(const sb_sim_t *sim, const sb_sim_verdict_t *v, double wall_s,

@@ -12,6 +12,8 @@
 # PORT defaults to 19092; the controller listens on PORT+1. The broker's state
 # (server.properties, data, server.log, kafka.pid) lives in a fresh directory,
 # ${KAFKA_DIR:-/tmp/snapbed-kafka-PORT}. Stop it with scripts/kafka-stop.sh PORT.
+# A start that fails stops the broker and keeps its logs in
+# ${SNAPBED_CACHE:-$HOME/.cache/snapbed}/logs/ (path and last lines printed).
 #
 # Environment: KAFKA_VERSION (default 4.4.0), LOG4J_VERSION (2.25.3),
 # SLF4J_VERSION (2.0.17),
@@ -57,8 +59,24 @@ command -v java >/dev/null || die "java is still missing after apt-get"
 command -v mvn >/dev/null || die "mvn is still missing after apt-get"
 
 # --- already running? ------------------------------------------------------
+# pid -> 0 while the process runs (a zombie has exited). Liveness is never
+# read from /proc/PID/cmdline: right after the fork it is still this
+# script's, and while the process execs it reads empty.
+alive() {
+    [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+    local state
+    state="$(sed -n 's/^[0-9]* (.*) \(.\) .*/\1/p' "/proc/$1/stat" 2>/dev/null || true)"
+    [ "$state" != Z ]
+}
 is_our_broker() { # pid -> 0 when it is a live kafka.Kafka process
-    [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q 'kafka\.Kafka'
+    local cl
+    for _ in $(seq 1 40); do  # an empty command line is an exec in progress
+        alive "${1:-}" || return 1
+        cl="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true)"
+        [ -z "$cl" ] || break
+        sleep 0.05
+    done
+    [[ "$cl" == *kafka.Kafka* ]]
 }
 port_open() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
 
@@ -228,18 +246,36 @@ fi # restart
 
 # --- start -----------------------------------------------------------------
 # setsid: the broker leaves the caller's session, so it outlives this shell.
+# A restart appends: the log of the incarnation that died stays readable.
 # shellcheck disable=SC2086
-setsid java $heap -XX:+UseG1GC -Djava.awt.headless=true $broker_log \
-    -cp "$cp" kafka.Kafka "$dir/server.properties" >"$log" 2>&1 </dev/null &
+if [ "$restart" = 1 ]; then
+    setsid java $heap -XX:+UseG1GC -Djava.awt.headless=true $broker_log \
+        -cp "$cp" kafka.Kafka "$dir/server.properties" >>"$log" 2>&1 </dev/null &
+else
+    setsid java $heap -XX:+UseG1GC -Djava.awt.headless=true $broker_log \
+        -cp "$cp" kafka.Kafka "$dir/server.properties" >"$log" 2>&1 </dev/null &
+fi
 pid=$!
 echo "$pid" >"$pidfile"
 echo "$me: started Kafka $version (pid $pid, cluster $cluster_id), waiting up to ${timeout}s for $host:$port ..."
 
+# The broker is stopped first (so its log is complete and nothing is left
+# running), then its logs are kept outside the state directory, which the
+# next start or kafka-stop.sh removes.
 fail() {
     echo "$me: $*" >&2
-    echo "---- last lines of $log ----" >&2
-    tail -n 40 "$log" >&2 || true
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; fi
+    if alive "$pid"; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.1; done
+        ! alive "$pid" || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    local kept
+    kept="${SNAPBED_CACHE:-$HOME/.cache/snapbed}/logs/kafka-$port-$(date +%Y%m%d-%H%M%S)-$$.log"
+    mkdir -p "$(dirname "$kept")"
+    { echo "# $me on port $port failed: $*"; cat "$dir/format.log" "$log" 2>/dev/null; } >"$kept" ||
+        kept="$log"
+    echo "$me: log of the failed start kept in $kept; last lines:" >&2
+    tail -n 40 "$kept" >&2 || true
     rm -f "$pidfile"
     exit 1
 }
@@ -258,7 +294,7 @@ metadata_ok() {
 
 t0=$(date +%s)
 while :; do
-    is_our_broker "$pid" || { wait "$pid" 2>/dev/null || true; fail "the broker exited during start-up"; }
+    alive "$pid" || { wait "$pid" 2>/dev/null || true; fail "the broker exited during start-up"; }
     if port_open "$port" && metadata_ok; then break; fi
     [ $(( $(date +%s) - t0 )) -lt "$timeout" ] || fail "the broker did not answer on $host:$port within ${timeout}s"
     sleep 1

@@ -22,7 +22,9 @@
 # filer = PORT+6 (gRPC PORT+7). Iceberg/Lance catalogs and telemetry are off.
 #
 # State (data, s3.json, weed.log, weed.pid) lives in a fresh directory,
-# ${S3_DIR:-/tmp/snapbed-s3-PORT}, that `stop` removes again.
+# ${S3_DIR:-/tmp/snapbed-s3-PORT}, that `stop` removes again. The log of a
+# start that fails is kept in ${SNAPBED_CACHE:-$HOME/.cache/snapbed}/logs/
+# (its path and last lines are printed).
 #
 # Test credentials (fixed; the only identity, so unsigned and wrongly signed
 # requests are refused): access key snapbed-test-key, secret
@@ -75,13 +77,47 @@ buckets="snapbed-test snapbed-ci"
 # --- helpers ---------------------------------------------------------------
 port_open() { (exec 3<>"/dev/tcp/$host/$1") 2>/dev/null; }
 
+# pid -> 0 while the process runs (a zombie has exited). Liveness is never
+# read from /proc/PID/cmdline: that reads empty for a moment while the
+# process execs, and was once taken for "exited" (the script then killed
+# the server it had just started).
+alive() {
+    [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+    local state
+    state="$(sed -n 's/^[0-9]* (.*) \(.\) .*/\1/p' "/proc/$1/stat" 2>/dev/null || true)"
+    [ "$state" != Z ]
+}
+
+# pid -> its command line, read again while it is empty and the process
+# lives (an exec in progress); exit 1 when the process is gone.
+cmdline_of() {
+    local cl
+    for _ in $(seq 1 40); do
+        alive "$1" || return 1
+        cl="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true)"
+        if [ -n "$cl" ]; then printf '%s\n' "$cl"; return 0; fi
+        sleep 0.05
+    done
+    return 1
+}
+
 # pid -> 0 when it is a live `weed server` for this PORT (checks the command
 # line, so a recycled pid is never mistaken for ours).
 is_our_weed() {
-    [ -n "${1:-}" ] && [ -r "/proc/$1/cmdline" ] || return 1
     local cl
-    cl="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
+    cl="$(cmdline_of "${1:-}")" || return 1
     [[ "$cl" == *" server "* && "$cl" == *" -s3.port=$port "* ]]
+}
+
+# A failed start's log outlives the state directory (which `stop` removes):
+# kept in $cache/logs/, its path and last lines printed.
+keep_log() { # reason
+    local kept
+    kept="$cache/logs/s3-$port-$(date +%Y%m%d-%H%M%S)-$$.log"
+    mkdir -p "$cache/logs"
+    { echo "# $me start on port $port failed: $1"; cat "$log" 2>/dev/null; } >"$kept" || kept="$log"
+    echo "$me: log of the failed start kept in $kept; last lines:" >&2
+    tail -n 40 "$kept" >&2 || true
 }
 
 # pids in the session led by $1 (weed is started with setsid), except $1.
@@ -276,14 +312,16 @@ EOF
         "$dir" "$pidfile" "$weed" "${args[@]}" >"$log" 2>&1 </dev/null &
     for _ in $(seq 1 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
     pid="$(read_pid)"
-    [ -n "$pid" ] || die "weed did not start (no pid file); log: $log"
+    [ -n "$pid" ] || { keep_log "no pid file"; die "weed did not start (no pid file)"; }
     echo "$me: started weed server (pid $pid), waiting up to ${start_timeout}s for S3 on $host:$port ..."
 
     fail() {
         echo "$me: $*" >&2
-        echo "$me: logs: $log (state $dir); last lines:" >&2
-        tail -n 40 "$log" >&2 || true
-        if is_our_weed "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+        if alive "$pid"; then
+            kill -KILL "$pid" 2>/dev/null || true
+            for _ in $(seq 1 20); do alive "$pid" || break; sleep 0.1; done
+        fi
+        keep_log "$*"
         rm -f "$pidfile"
         exit 1
     }
@@ -293,7 +331,7 @@ EOF
     local t0 code
     t0=$(date +%s)
     while :; do
-        is_our_weed "$pid" || fail "weed exited during start-up"
+        alive "$pid" || fail "weed exited during start-up"
         code="$(s3curl -o /dev/null -w '%{http_code}' "http://$host:$port/" 2>/dev/null || true)"
         [ "$code" = 200 ] && break
         [ $(( $(date +%s) - t0 )) -lt "$start_timeout" ] \

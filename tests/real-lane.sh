@@ -53,6 +53,14 @@ if [ ! -x "$venv/bin/python3" ] || ! "$venv/bin/python3" -c 'import boto3' 2>/de
     "$venv/bin/pip" install -q boto3
 fi
 
+# The services start and stop reliably (tests/services.sh, on ports of its
+# own): 20 cycles of SeaweedFS and 5 of Kafka here; `make test-services`
+# runs 20 of each (on two cores under load: 19 s a SeaweedFS cycle, 45 s a
+# Kafka cycle, 21 minutes for 20 of each).
+echo "== real lane: service start/stop cycles"
+SERVICES_S3_CYCLES="${SERVICES_S3_CYCLES:-20}" SERVICES_KAFKA_CYCLES="${SERVICES_KAFKA_CYCLES:-5}" \
+    bash tests/services.sh
+
 endpoint=$(bash scripts/s3.sh start "$s3_port" | tail -1)
 bootstrap=$(bash scripts/kafka.sh start "$kafka_port" | tail -1)
 echo "real lane: S3 at $endpoint, Kafka at $bootstrap"
@@ -76,23 +84,46 @@ SNAPBED_ARGS="--kafka $bootstrap --sink s3://snapbed-ci/runs --checkpoints s3://
     bash tests/scenarios.sh "${scenarios[@]}"
 
 echo "== real lane: S3 settings in the scenario file, and no secret written anywhere"
-# The same job with endpoint and credentials in the scenario (s3.* keys)
-# instead of the environment; then no file of any run may hold the secret.
-keyed="$suite/s3-keys.yaml"
-{ sed 's/^name: .*/name: s3-keys/' scenarios/no-faults.yaml
-  echo "s3.endpoint: $endpoint"
-  echo "s3.region: us-east-1"
-  echo "s3.access-key: $AWS_ACCESS_KEY_ID"
-  echo "s3.secret-key: $AWS_SECRET_ACCESS_KEY"; } >"$keyed"
+# keyed_run NAME LINE...: the no-faults job with the endpoint and LINEs (s3.*
+# keys) in the scenario instead of the environment; its console goes to
+# $suite/NAME.console; returns snapbed run's exit status.
+keyed_run() {
+    local name="$1"
+    shift
+    { sed "s/^name: .*/name: $name/" scenarios/no-faults.yaml
+      echo "s3.endpoint: $endpoint"
+      printf '%s\n' "$@"; } >"$suite/$name.yaml"
+    ( unset S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+      ./build/snapbed run "$suite/$name.yaml" -o "$suite/$name" -q --kafka "$bootstrap" \
+          --sink s3://snapbed-ci/runs --checkpoints s3://snapbed-ci/checkpoints ) \
+        >"$suite/$name.console" 2>&1
+}
+# The right credentials: the run passes; then no file of any run may hold
+# the secret.
+rc=0
+keyed_run s3-keys "s3.region: us-east-1" "s3.access-key: $AWS_ACCESS_KEY_ID" \
+    "s3.secret-key: $AWS_SECRET_ACCESS_KEY" || rc=$?
+[ "$rc" -eq 0 ] || { cat "$suite/s3-keys.console" >&2; echo "real lane: FAIL: s3-keys exit $rc" >&2; exit 1; }
 secret="$AWS_SECRET_ACCESS_KEY"
-( unset S3_ENDPOINT AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
-  ./build/snapbed run "$keyed" -o "$suite/s3-keys" -q --kafka "$bootstrap" \
-      --sink s3://snapbed-ci/runs --checkpoints s3://snapbed-ci/checkpoints )
 if grep -rl --exclude=s3-keys.yaml -- "$secret" "$suite"; then
     echo "real lane: FAIL: the S3 secret was written to the files above" >&2
     exit 1
 fi
 echo "real lane: the secret appears in no run folder, trace, summary or log"
+
+# A canary secret in the quoted and folded forms against the real server:
+# SeaweedFS refuses the signature (its answer may quote the request); the
+# canary must reach neither the console nor any file (tests/secrets.sh does
+# the same on loopback without a real server).
+canary="sbcanaryRealLane$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+rc=0
+keyed_run s3-canary "\"s3.access-key\": $AWS_ACCESS_KEY_ID" "s3.secret-key: >-" "  $canary" || rc=$?
+[ "$rc" -eq 2 ] || { echo "real lane: FAIL: a wrong secret: exit $rc, want 2" >&2; exit 1; }
+if grep -rlaF --exclude=s3-canary.yaml -- "$canary" "$suite"; then
+    echo "real lane: FAIL: the canary secret was written to the files above" >&2
+    exit 1
+fi
+echo "real lane: a wrong canary secret is refused and appears nowhere: $(head -1 "$suite/s3-canary.console")"
 
 echo "== real lane: independent cross-check (kcat + boto3) of $suite/quickstart"
 "$venv/bin/python3" tests/crosscheck.py "$suite/quickstart"

@@ -99,7 +99,9 @@ void sb_gv_time_axis(Agraph_t *g, const char *id, double x0_pt, double width_pt,
 int sb_gv_layout(sb_gv_t *gv, Agraph_t *g, const char *engine, sb_err_t *err);
 void sb_gv_free_layout(sb_gv_t *gv, Agraph_t *g);
 
-/* Renders a laid-out graph. The file is written to path.tmp, then renamed. */
+/* Renders a laid-out graph into memory, writes it to path.tmp with checked
+ * writes, then renames it to path. A failed write (ENOSPC, EFBIG, EIO)
+ * removes path.tmp and returns an error naming it and errno: never an exit. */
 int sb_gv_render_file(sb_gv_t *gv, Agraph_t *g, sb_gv_format_t f, const char *path,
                       sb_err_t *err);
 
