@@ -10,7 +10,8 @@
 #   s3xml       S3 answers as AWS documents them (errors, multipart, listings)
 #   runjson     a run folder's summary.json, checkpoints.json, timeline.svg,
 #               scenario.yaml and input.json
-# Every seed is under 64 KiB. When the harnesses are built (make fuzz-build)
+# It also rewrites tests/fuzz/trace.dict from those traces. Every seed is
+# under 64 KiB. When the harnesses are built (make fuzz-build)
 # each corpus is then merged (-merge=1): only inputs that add coverage stay.
 # The checkpoint format is the engine's: rerun this after changing it.
 # usage: tests/fuzz/seeds.sh            (from anywhere; takes a few minutes)
@@ -63,6 +64,35 @@ def fit(lines):
 def write(harness, name, data):
     with open(os.path.join(corpus, harness, name), "wb") as f:
         f.write(data)
+
+# The trace dictionary: every event name and field name of these traces.
+events, keys = set(), set()
+def walk(o):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            keys.add(k)
+            walk(v)
+    elif isinstance(o, list):
+        for v in o:
+            walk(v)
+for run in sorted(os.listdir(work)):
+    path = os.path.join(work, run, "trace.jsonl")
+    for l in open(path, "rb") if os.path.exists(path) else []:
+        try:
+            ev = json.loads(l)
+        except ValueError:
+            continue
+        if isinstance(ev, dict) and isinstance(ev.get("event"), str):
+            events.add(ev["event"])
+        walk(ev)
+dict_lines = ["# tests/fuzz/trace.dict - libFuzzer dictionary of trace.jsonl: every event name",
+              "# and field name of real and simulated traces (rewritten by tests/fuzz/seeds.sh)."]
+dict_lines += ['"\\"event\\":\\"%s\\""' % e for e in sorted(events)]
+dict_lines += ['"\\"%s\\":"' % k for k in sorted(keys)]
+dict_lines += ['"{\\"t_ns\\":1,\\"pid\\":7,"', '"\\x0a"', '"-1"', '"9223372036854775807"',
+               '"[[0,1]]"', '"\\"0:1\\""', '"true"', '"false"', '"null"']
+with open("tests/fuzz/trace.dict", "w") as f:
+    f.write("\n".join(dict_lines) + "\n")
 
 for run in sorted(os.listdir(work)):
     path = os.path.join(work, run, "trace.jsonl")
