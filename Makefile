@@ -41,7 +41,7 @@ UNALIGNED_SCENARIOS := $(sort $(wildcard scenarios/crash-*.yaml scenarios/kill-*
 
 .PHONY: all deps check-deps check-browser run test test-kafka test-real test-report unit unit-asan scenarios \
         scenarios-asan scenarios-unaligned test-suite-jobs test-viz test-sim test-bad-input layers bench \
-        bench-flink clean help
+        bench-flink clean help fuzz fuzz-regress fuzz-build
 
 all: check-deps $(B)/snapbed $(B)/unit_tests
 
@@ -60,6 +60,9 @@ help:
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make layers     includes point down only: cli → viz → sim → verify, faultinject → runtime"
 	@echo "                (scripts/layers.sh, after its own test tests/layers.sh; docs/design.md)"
+	@echo "make fuzz       each libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS (default 30)"
+	@echo "                over its corpus; fails on any crash, leak, timeout or OOM (clang)"
+	@echo "make fuzz-regress every regression input and corpus file once through each harness"
 	@echo "make bench      every benchmark of bench/ (figures, not tests; docs/performance.md)"
 	@echo "make deps       install missing Debian packages"
 	@echo "make clean      remove build folders"
@@ -263,7 +266,40 @@ $(BA)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
 
-clean:
-	rm -rf $(B) $(BA)
+# ---------------------------------------------------------------- fuzzing
+# One libFuzzer harness per reader of outside bytes (tests/fuzz/fuzz_*.c),
+# each linked with the whole library built by clang with coverage and
+# ASan+UBSan into build-fuzz/. tests/fuzz/run.sh drives them: `make fuzz`
+# fuzzes each for FUZZ_SECONDS over its committed corpus and regression
+# inputs (new inputs go to build-fuzz/corpus-new/, never into the
+# repository); `make fuzz-regress` replays the committed inputs once.
+# Both say so and exit 2 when clang or its fuzzer runtime is missing.
+FZ           := build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS  := -O1 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unknown-warning-option \
+                -pthread -Iruntime -Ifaultinject -Iverify -Icli -Iviz -Isim \
+                -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FZ)/%)
+LIB_OBJ_FUZZ := $(LIB_SRC:%.c=$(FZ)/%.o)
 
--include $(shell find $(B) $(BA) -name '*.d' 2>/dev/null)
+fuzz: check-deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh fuzz
+
+fuzz-regress: check-deps
+	@bash tests/fuzz/run.sh regress
+
+fuzz-build: $(FUZZ_BIN)
+
+$(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(LIB_OBJ_FUZZ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+$(FZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+clean:
+	rm -rf $(B) $(BA) $(FZ)
+
+-include $(shell find $(B) $(BA) $(FZ) -name '*.d' 2>/dev/null)

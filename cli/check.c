@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "conserve.h"
 #include "cut.h"
+#include "trace.h"
 
 static void usage(FILE *f)
 {
@@ -31,7 +32,9 @@ static void usage(FILE *f)
             "process and channel recorded once, the tokens conserved, no orphan message,\n"
             "the channel state exactly the messages in flight across the cut.\n"
             "\n"
-            "TRACE is a trace.jsonl or a run folder holding one.\n"
+            "TRACE is a trace.jsonl or a run folder holding one, of a finished run: a\n"
+            "trace that does not end with run_finished (cut short, or still being\n"
+            "written) is refused, and so is a line written twice.\n"
             "\n"
             "exit status: 0 every check passed, 1 violations found, 2 bad usage or a\n"
             "trace that cannot be read or checked. See docs/checking.md.\n");
@@ -96,6 +99,19 @@ int sb_cmd_check(int argc, char **argv)
     sb_cut_report_t report;
     if (sb_cut_check_file(path, &report, &err) != 0) {
         fprintf(stderr, "snapbed check: %s.\n", err.msg);
+        return SB_EXIT_USAGE;
+    }
+    /* Checkpoints that completed before the cut would pass, and those
+     * after it go unseen: part of a run proves nothing about the run. */
+    sb_trace_end_t end;
+    if (sb_trace_end(path, &end, &err) != 0) {
+        fprintf(stderr, "snapbed check: %s.\n", err.msg);
+        return SB_EXIT_USAGE;
+    }
+    if (!end.finished) {
+        char why[4600];
+        sb_trace_end_describe(path, &end, why, sizeof why);
+        fprintf(stderr, "snapbed check: %s; it cannot be checked.\n", why);
         return SB_EXIT_USAGE;
     }
     printf("trace: %s\n", path);

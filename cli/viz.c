@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "gv.h"
+#include "trace.h"
 #include "viz.h"
 
 #define PATH_BYTES_MAX 4096
@@ -185,5 +186,14 @@ int sb_cmd_viz(int argc, char **argv)
            !o.timeline ? "" : report.classic ? " and index.html" : " and the timeline", out);
     if (report.note[0] != '\0')
         printf("note: %s\n", report.note);
+    /* The pictures show what the trace holds; say when that is not the
+     * whole run, so that a missing end is not read as a run that stopped. */
+    sb_trace_end_t end;
+    if (sb_trace_end(trace, &end, &err) == 0 && !end.finished) {
+        char why[PATH_BYTES_MAX + 256];
+        sb_trace_end_describe(trace, &end, why, sizeof why);
+        fprintf(stderr, "snapbed viz: warning: %s; the pictures show the run up to there.\n",
+                why);
+    }
     return SB_EXIT_OK;
 }

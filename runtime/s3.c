@@ -13,10 +13,20 @@
 #include <strings.h>
 
 #include "clock.h"
+#include "s3_parse.h"
 
 #define URL_BYTES_MAX 4096
 #define QUERY_BYTES_MAX 2048
 #define LIST_PAGES_MAX 100000     /* bound on pagination loops */
+
+/* The three listings this client reads, as s3_parse.h describes them. */
+static const sb_s3_page_t LIST_OBJECTS_PAGE = { "ListObjectsV2", "Contents", "Key", NULL,
+                                                "NextContinuationToken", NULL };
+static const sb_s3_page_t LIST_PARTS_PAGE = { "ListParts", "Part", "PartNumber", "ETag",
+                                              "NextPartNumberMarker", NULL };
+static const sb_s3_page_t LIST_UPLOADS_PAGE = { "ListMultipartUploads", "Upload", "Key",
+                                                "UploadId", "NextKeyMarker",
+                                                "NextUploadIdMarker" };
 
 struct sb_s3 {
     sb_s3_config_t cfg;
@@ -220,31 +230,54 @@ static void xml_text(xmlNode *parent, const char *name, char *out, size_t len)
     }
 }
 
-static xmlDoc *xml_parse(const response_t *r)
+static xmlDoc *xml_parse(const char *body, size_t len)
 {
-    if (r->body == NULL || r->len == 0)
+    /* xmlReadMemory takes an int: a body past INT_MAX is not XML to us (the
+     * client reads at most SB_S3_BODY_BYTES_MAX anyway). */
+    if (body == NULL || len == 0 || len > INT32_MAX)
         return NULL;
-    return xmlReadMemory(r->body, (int)r->len, "s3.xml", NULL,
+    return xmlReadMemory(body, (int)len, "s3.xml", NULL,
                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 }
 
 /* S3 reports errors as <Error><Code/><Message/><RequestId/></Error>, and
  * CompleteMultipartUpload may do so with status 200. */
-static bool parse_error(response_t *r)
+bool sb_s3_parse_error(const char *body, size_t len, sb_s3_error_body_t *out)
 {
-    xmlDoc *doc = xml_parse(r);
+    memset(out, 0, sizeof *out);
+    xmlDoc *doc = xml_parse(body, len);
     if (doc == NULL)
         return false;
     xmlNode *root = xmlDocGetRootElement(doc);
     bool is_error = root != NULL && strcmp((const char *)root->name, "Error") == 0;
     if (is_error) {
-        xml_text(root, "Code", r->code, sizeof r->code);
-        xml_text(root, "Message", r->message, sizeof r->message);
-        if (r->request_id[0] == '\0')
-            xml_text(root, "RequestId", r->request_id, sizeof r->request_id);
+        xml_text(root, "Code", out->code, sizeof out->code);
+        xml_text(root, "Message", out->message, sizeof out->message);
+        xml_text(root, "RequestId", out->request_id, sizeof out->request_id);
     }
     xmlFreeDoc(doc);
     return is_error;
+}
+
+/* The header's request id wins over the body's. */
+static bool parse_error(response_t *r)
+{
+    sb_s3_error_body_t e;
+    if (!sb_s3_parse_error(r->body, r->len, &e))
+        return false;
+    snprintf(r->code, sizeof r->code, "%s", e.code);
+    snprintf(r->message, sizeof r->message, "%s", e.message);
+    if (r->request_id[0] == '\0')
+        snprintf(r->request_id, sizeof r->request_id, "%s", e.request_id);
+    return true;
+}
+
+void sb_s3_parse_upload_id(const char *body, size_t len, char *out, size_t out_len)
+{
+    xmlDoc *doc = xml_parse(body, len);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xml_text(root, "UploadId", out, out_len);
+    xmlFreeDoc(doc);
 }
 
 /* ------------------------------------------------------- perform */
@@ -463,7 +496,7 @@ int sb_s3_delete(sb_s3_t *s, const char *bucket, const char *key, sb_err_t *err)
 
 /* Calls fn for each <tag><Key>…</Key>…</tag> child of the root. */
 static int each_entry(xmlNode *root, const char *tag, const char *field1, const char *field2,
-                      int (*fn)(const char *a, const char *b, void *ctx), void *ctx)
+                      sb_s3_entry_fn fn, void *ctx)
 {
     for (xmlNode *n = root->children; n != NULL; n = n->next) {
         if (n->type != XML_ELEMENT_NODE || strcmp((const char *)n->name, tag) != 0)
@@ -492,36 +525,47 @@ static int call_key(const char *a, const char *b, void *ctx)
     return k->fn(a, k->ctx);
 }
 
-/* Parses one page: calls back per entry and returns the next page's marker
- * fields (empty when this was the last page). */
-static int list_page(const request_t *q, response_t *r, const char *tag, const char *f1,
-                     const char *f2, int (*fn)(const char *, const char *, void *), void *ctx,
-                     const char *next1, char *out1, size_t out1_len, const char *next2,
-                     char *out2, size_t out2_len, sb_err_t *err)
+int sb_s3_parse_page(const char *body, size_t len, const sb_s3_page_t *page,
+                     sb_s3_entry_fn fn, void *ctx, char *out1, size_t out1_len, char *out2,
+                     size_t out2_len, sb_err_t *err)
 {
-    xmlDoc *doc = xml_parse(r);
+    out1[0] = '\0';
+    if (out2 != NULL)
+        out2[0] = '\0';
+    xmlDoc *doc = xml_parse(body, len);
     xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (root == NULL) {
         xmlFreeDoc(doc);
+        return SB_S3_PAGE_UNREADABLE;
+    }
+    int rc = each_entry(root, page->tag, page->field1, page->field2, fn, ctx);
+    char truncated[16];
+    xml_text(root, "IsTruncated", truncated, sizeof truncated);
+    if (rc == 0 && strcmp(truncated, "true") == 0) {
+        xml_text(root, page->next1, out1, out1_len);
+        if (page->next2 != NULL && out2 != NULL)
+            xml_text(root, page->next2, out2, out2_len);
+        if (out1[0] == '\0')
+            rc = sb_err_set(err, "S3 %s: truncated listing without %s", page->op, page->next1);
+    }
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+/* Parses one page: calls back per entry and returns the next page's marker
+ * fields (empty when this was the last page). */
+static int list_page(const request_t *q, response_t *r, const sb_s3_page_t *page,
+                     sb_s3_entry_fn fn, void *ctx, char *out1, size_t out1_len, char *out2,
+                     size_t out2_len, sb_err_t *err)
+{
+    int rc = sb_s3_parse_page(r->body, r->len, page, fn, ctx, out1, out1_len, out2, out2_len,
+                              err);
+    if (rc == SB_S3_PAGE_UNREADABLE) {
         char target[URL_BYTES_MAX];
         describe_target(q, target, sizeof target);
         return sb_err_set(err, "S3 %s %s: unreadable XML answer (request id %s)", q->op, target,
                           r->request_id[0] ? r->request_id : "none");
     }
-    int rc = each_entry(root, tag, f1, f2, fn, ctx);
-    char truncated[16];
-    xml_text(root, "IsTruncated", truncated, sizeof truncated);
-    out1[0] = '\0';
-    if (out2 != NULL)
-        out2[0] = '\0';
-    if (rc == 0 && strcmp(truncated, "true") == 0) {
-        xml_text(root, next1, out1, out1_len);
-        if (next2 != NULL)
-            xml_text(root, next2, out2, out2_len);
-        if (out1[0] == '\0')
-            rc = sb_err_set(err, "S3 %s: truncated listing without %s", q->op, next1);
-    }
-    xmlFreeDoc(doc);
     return rc;
 }
 
@@ -542,8 +586,8 @@ int sb_s3_list(sb_s3_t *s, const char *bucket, const char *prefix, sb_s3_key_fn 
         response_t r = { 0 };
         int rc = perform_ok(s, &q, &r, err);
         if (rc == 0)
-            rc = list_page(&q, &r, "Contents", "Key", NULL, call_key, &ka,
-                           "NextContinuationToken", token, sizeof token, NULL, NULL, 0, err);
+            rc = list_page(&q, &r, &LIST_OBJECTS_PAGE, call_key, &ka, token, sizeof token,
+                           NULL, 0, err);
         response_free(&r);
         if (rc != 0)
             return rc;
@@ -563,10 +607,7 @@ int sb_s3_upload_create(sb_s3_t *s, const char *bucket, const char *key, char *u
     response_t r = { 0 };
     int rc = perform_ok(s, &q, &r, err);
     if (rc == 0) {
-        xmlDoc *doc = xml_parse(&r);
-        xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-        xml_text(root, "UploadId", upload_id, upload_id_len);
-        xmlFreeDoc(doc);
+        sb_s3_parse_upload_id(r.body, r.len, upload_id, upload_id_len);
         if (upload_id[0] == '\0')
             rc = sb_err_set(err, "S3 CreateMultipartUpload s3://%s/%s: no UploadId in the answer "
                             "(request id %s)", bucket, key, r.request_id);
@@ -633,8 +674,8 @@ static int list_parts(sb_s3_t *s, const char *bucket, const char *key, const cha
         if (rc == 0 && !ok_status(&r))
             rc = fail(&q, &r, err);
         if (rc == 0)
-            rc = list_page(&q, &r, "Part", "PartNumber", "ETag", on_part, parts,
-                           "NextPartNumberMarker", marker, sizeof marker, NULL, NULL, 0, err);
+            rc = list_page(&q, &r, &LIST_PARTS_PAGE, on_part, parts, marker, sizeof marker,
+                           NULL, 0, err);
         response_free(&r);
         if (rc != 0)
             return -1;
@@ -748,9 +789,8 @@ int sb_s3_uploads_list(sb_s3_t *s, const char *bucket, const char *prefix, sb_s3
         response_t r = { 0 };
         int rc = perform_ok(s, &q, &r, err);
         if (rc == 0)
-            rc = list_page(&q, &r, "Upload", "Key", "UploadId", fn, ctx, "NextKeyMarker",
-                           key_marker, sizeof key_marker, "NextUploadIdMarker", id_marker,
-                           sizeof id_marker, err);
+            rc = list_page(&q, &r, &LIST_UPLOADS_PAGE, fn, ctx, key_marker, sizeof key_marker,
+                           id_marker, sizeof id_marker, err);
         response_free(&r);
         if (rc != 0)
             return rc;

@@ -9,6 +9,8 @@
 #define SB_TRACE_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -32,9 +34,33 @@ int sb_trace_write_lines(sb_trace_t *t, const char *lines, size_t len);
 
 /* Reads a trace, calling fn for each complete line's JSON object. A final
  * line cut short by a crash is skipped (*truncated_out set to 1); a malformed
- * line elsewhere is an error naming the line number. */
+ * line elsewhere is an error naming the line number, and so are a line
+ * longer than SB_TRACE_LINE_BYTES_MAX and a line equal to the one before it
+ * (no writer writes one: every line has its own t_ns). */
 typedef int (*sb_trace_visit_fn)(json_t *event, void *ctx);
 int sb_trace_read(const char *path, sb_trace_visit_fn fn, void *ctx,
                   int *truncated_out, sb_err_t *err);
+
+/* The event a finished run writes last: the supervisor's (or the
+ * simulator's) verdict line, after every worker has ended. A trace whose
+ * last complete line is another event is incomplete: cut short, or its run
+ * is still going (docs/trace.md). */
+#define SB_TRACE_LAST_EVENT "run_finished"
+
+typedef struct sb_trace_end {
+    int64_t lines;             /* complete lines */
+    char last_event[64];       /* the last complete line's event; "?" when
+                                  it has none, "" when there is no line */
+    bool cut;                  /* a cut line follows the last complete one */
+    bool finished;             /* last_event is SB_TRACE_LAST_EVENT */
+} sb_trace_end_t;
+
+/* Where a trace ends: counts its lines and reads the last. -1 (err) when
+ * it cannot be read or a line is longer than SB_TRACE_LINE_BYTES_MAX. */
+int sb_trace_end(const char *path, sb_trace_end_t *end, sb_err_t *err);
+
+/* One sentence for an unfinished trace: "PATH ends at line N (EVENT)
+ * without run_finished: the trace is incomplete (...)". */
+void sb_trace_end_describe(const char *path, const sb_trace_end_t *end, char *buf, size_t len);
 
 #endif

@@ -621,13 +621,20 @@ static int throttle_of(parse_t *p, const sb_fault_t *f, const char *key)
         return fail(p, (size_t)f->line, key, "no stage %s to throttle in the simulated job",
                     sb_stage_kind_name(f->stage));
     int parallelism = s->stages[i].parallelism;
+    /* Without `for` a real run keeps the throttle or stall to the end
+     * (faultinject/timeline.c): so does the simulator, up to max_time, and
+     * the fault keeps a duration the one language can write back. */
+    int64_t for_ns = f->for_ns > 0 ? f->for_ns : s->max_time_ns;
     int64_t process_ns = f->records_per_s > 0 ? parallelism * NS_PER_S / f->records_per_s
-                                              : f->for_ns;
+                                              : for_ns;
+    if (process_ns < 1)
+        process_ns = 1; /* a throttle above 1e9 records/s per subtask */
     for (int k = 0; k < parallelism; k++) {
         sb_simscenario_fault_t *g = add_fault(p, f, key);
         if (g == NULL)
             return -1;
         g->kind = SB_SIM_FAULT_SLOW;
+        g->for_ns = for_ns;
         g->process_ns = process_ns;
         snprintf(g->task, sizeof g->task, "%s-%d", s->stages[i].name, k);
     }

@@ -656,6 +656,48 @@ static void test_a_task_the_job_graph_does_not_list_is_an_error(void)
     ASSERT_HAS(h.err.msg, "map-7");
 }
 
+/* Found as a user would: `snapbed check` on these two lines aborted on an
+ * assert (exit 134). A checkpoint event without a number is bad input. */
+static void test_a_checkpoint_event_without_a_number_is_an_error_not_an_abort(void)
+{
+    history_t h;
+    begin(&h);
+    CU_ASSERT_EQUAL(check_with_tail(&h, "{\"event\":\"job_graph\"}\n"
+                                        "{\"event\":\"checkpoint_triggered\"}\n"), -1);
+    ASSERT_HAS(h.err.msg, "event 2 has no checkpoint number");
+}
+
+static void test_a_checkpoint_number_of_zero_or_less_is_an_error(void)
+{
+    history_t h;
+    begin(&h);
+    start(&h, 0, 0, 0);
+    ev(&h, "checkpoint_completed", "\"checkpoint\":-3");
+    CU_ASSERT_EQUAL(check_with_tail(&h, ""), -1);
+    ASSERT_HAS(h.err.msg, "no checkpoint number");
+}
+
+/* A snapshot line written twice is named as a repeated line, not as a
+ * subtask that took two snapshots. */
+static void test_an_event_line_written_twice_is_named_as_such(void)
+{
+    history_t h;
+    begin(&h);
+    start(&h, 0, 0, 0);
+    operator_snapshot(&h, "map-0", 1, false, 0, 1, 1, 1);
+    char again[512]; /* the same line: its writer's t_ns and pid too */
+    snprintf(again, sizeof again, "{\"t_ns\":%" PRId64 ",\"pid\":7,\"event\":\"snapshot\",",
+             h.t_ns);
+    fflush(h.out);
+    const char *last = strstr(h.text, again);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+    snprintf(again, sizeof again, "%s", last);
+    CU_ASSERT_EQUAL(check_with_tail(&h, again), -1);
+    ASSERT_HAS(h.err.msg, "line 5 repeats line 4");
+    ASSERT_HAS(h.err.msg, "written twice");
+    CU_ASSERT(strstr(h.err.msg, "snapshots") == NULL);
+}
+
 /* ---------------------------------------------------------------- FIFO */
 
 /* A record trace line: `side` "send" or "recv", by `task` on `channel`,
@@ -930,6 +972,9 @@ void test_cut_register(void)
         T(test_an_empty_trace_cannot_be_checked),
         T(test_a_missing_trace_is_an_error),
         T(test_a_task_the_job_graph_does_not_list_is_an_error),
+        T(test_a_checkpoint_event_without_a_number_is_an_error_not_an_abort),
+        T(test_a_checkpoint_number_of_zero_or_less_is_an_error),
+        T(test_an_event_line_written_twice_is_named_as_such),
         T(test_the_report_names_the_first_violation_of_each_check),
         { NULL, NULL },
     };

@@ -417,6 +417,111 @@ static void test_reading_a_missing_trace_names_the_path(void)
     fx_close(&f);
 }
 
+/* Every line has its writer's t_ns and pid: one equal to the line before
+ * it was written twice, and is named as such. */
+static void test_a_line_equal_to_the_one_before_is_named_as_written_twice(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    write_text(&f, "{\"t_ns\":1,\"pid\":9,\"event\":\"a\"}\n"
+                   "{\"t_ns\":2,\"pid\":9,\"event\":\"b\"}\n"
+                   "{\"t_ns\":2,\"pid\":9,\"event\":\"b\"}\n");
+    seen_t s;
+    int truncated;
+    CU_ASSERT_EQUAL(read_trace(&f, &s, &truncated), -1);
+    ASSERT_HAS(f.err.msg, ":3: line 3 repeats line 2");
+    CU_ASSERT_EQUAL(s.count, 2);
+    fx_close(&f);
+}
+
+/* The same event at another time is two events, not a repeat. */
+static void test_equal_events_on_different_lines_are_read(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    write_text(&f, "{\"t_ns\":1,\"pid\":9,\"event\":\"b\"}\n"
+                   "{\"t_ns\":2,\"pid\":9,\"event\":\"b\"}\n");
+    seen_t s;
+    int truncated;
+    CU_ASSERT_EQUAL(read_trace(&f, &s, &truncated), 0);
+    CU_ASSERT_EQUAL(s.count, 2);
+    fx_close(&f);
+}
+
+/* A reader caps what it allocates: a line past the writer's bound is an
+ * error naming it, found without reading it whole. */
+static void test_a_line_longer_than_the_bound_is_an_error_naming_it(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    FILE *fp = fopen(f.path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    fputs("{\"t_ns\":1,\"pid\":9,\"event\":\"a\"}\n{\"event\":\"", fp);
+    for (int i = 0; i < SB_TRACE_LINE_BYTES_MAX; i++)
+        fputc('x', fp);
+    fputs("\"}\n", fp);
+    fclose(fp);
+    seen_t s;
+    int truncated;
+    CU_ASSERT_EQUAL(read_trace(&f, &s, &truncated), -1);
+    ASSERT_HAS(f.err.msg, ":2: trace line longer than");
+    CU_ASSERT_EQUAL(s.count, 1);
+    sb_trace_end_t end;
+    CU_ASSERT_EQUAL(sb_trace_end(f.path, &end, &f.err), -1);
+    fx_close(&f);
+}
+
+static void test_a_trace_ending_with_run_finished_is_finished(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    write_text(&f, "{\"t_ns\":1,\"pid\":9,\"event\":\"a\"}\n"
+                   "{\"t_ns\":2,\"pid\":9,\"event\":\"run_finished\"}\n");
+    sb_trace_end_t end;
+    CU_ASSERT_EQUAL(sb_trace_end(f.path, &end, &f.err), 0);
+    CU_ASSERT(end.finished);
+    CU_ASSERT_FALSE(end.cut);
+    CU_ASSERT_EQUAL(end.lines, 2);
+    CU_ASSERT_STRING_EQUAL(end.last_event, "run_finished");
+    fx_close(&f);
+}
+
+/* Cut cleanly between two lines: every line is whole, and still the run's
+ * end is missing. The sentence says where the trace ends. */
+static void test_a_trace_cut_between_lines_is_incomplete_and_says_where(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    write_text(&f, "{\"t_ns\":1,\"pid\":9,\"event\":\"job_graph\"}\n"
+                   "{\"t_ns\":2,\"pid\":9,\"event\":\"checkpoint_completed\"}\n");
+    sb_trace_end_t end;
+    CU_ASSERT_EQUAL(sb_trace_end(f.path, &end, &f.err), 0);
+    CU_ASSERT_FALSE(end.finished);
+    char why[512];
+    sb_trace_end_describe(f.path, &end, why, sizeof why);
+    ASSERT_HAS(why, "ends at line 2 (checkpoint_completed) without run_finished");
+    ASSERT_HAS(why, "incomplete");
+    fx_close(&f);
+}
+
+static void test_a_trace_cut_inside_a_line_is_incomplete(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    write_text(&f, "{\"t_ns\":1,\"pid\":9,\"event\":\"run_finished\"}\n{\"t_ns\":2,");
+    sb_trace_end_t end;
+    CU_ASSERT_EQUAL(sb_trace_end(f.path, &end, &f.err), 0);
+    CU_ASSERT(end.cut);
+    CU_ASSERT_EQUAL(end.lines, 1);
+    write_text(&f, "");
+    CU_ASSERT_EQUAL(sb_trace_end(f.path, &end, &f.err), 0);
+    CU_ASSERT_FALSE(end.finished);
+    char why[512];
+    sb_trace_end_describe(f.path, &end, why, sizeof why);
+    ASSERT_HAS(why, "no complete line");
+    fx_close(&f);
+}
+
 void test_trace_register(void)
 {
 #define T(fn) { #fn, fn }
@@ -436,6 +541,12 @@ void test_trace_register(void)
         T(test_complete_line_that_is_not_an_object_is_an_error),
         T(test_a_visitor_error_stops_the_read_and_is_returned),
         T(test_reading_a_missing_trace_names_the_path),
+        T(test_a_line_equal_to_the_one_before_is_named_as_written_twice),
+        T(test_equal_events_on_different_lines_are_read),
+        T(test_a_line_longer_than_the_bound_is_an_error_naming_it),
+        T(test_a_trace_ending_with_run_finished_is_finished),
+        T(test_a_trace_cut_between_lines_is_incomplete_and_says_where),
+        T(test_a_trace_cut_inside_a_line_is_incomplete),
         { NULL, NULL },
     };
 #undef T

@@ -517,10 +517,16 @@ static cut_open_t *open_find(incarnation_t *inc, int64_t id)
     return NULL;
 }
 
-/* The checkpoint's slot, taken on its first event; NULL when full. */
+/* The checkpoint's slot, taken on its first event; NULL (and the trace
+ * fails) when full or when the event names no checkpoint: ids start at 1,
+ * and 0 marks a free slot. */
 static cut_open_t *open_get(sb_cut_checker_t *c, int64_t id)
 {
-    assert(id > 0);
+    if (id <= 0) {
+        fail(c, "event %" PRId64 " has no checkpoint number (a positive \"checkpoint\")",
+             c->events);
+        return NULL;
+    }
     cut_open_t *cp = open_find(&c->inc, id);
     if (cp == NULL && (cp = open_find(&c->inc, 0)) != NULL)
         cp->id = id;
