@@ -48,10 +48,13 @@ static void usage(FILE *f)
             "                      `neato -n2` or, for graphs, `dot`); a comma list too\n"
             "  --arrows N          batches drawn at most per space-time diagram (default\n"
             "                      400; those crossing the cut first, the rest sampled)\n"
+            "  --partial           draw a trace that ends before its run finished (a run\n"
+            "                      still going, or one cut short) up to where it ends\n"
             "  -h, --help          this text\n"
             "\n"
             "exit status: 0 pictures written; 1 a picture could not be drawn or written;\n"
-            "2 bad usage or input (unreadable trace, no such checkpoint, unknown format).\n",
+            "2 bad usage or input (unreadable or incomplete trace, no such checkpoint,\n"
+            "unknown format).\n",
             SB_VIZ_CHECKPOINTS_MAX, SB_VIZ_CHECKPOINTS_MAX / 2);
 }
 
@@ -61,6 +64,7 @@ typedef struct viz_args {
     int64_t checkpoint;
     unsigned formats;
     int64_t arrows_max;
+    bool partial;       /* --partial: an incomplete trace is drawn, not refused */
 } viz_args_t;
 
 static int parse_positive(const char *opt, const char *text, int64_t *out)
@@ -82,7 +86,8 @@ static int parse_args(int argc, char **argv, viz_args_t *a)
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' },    { "checkpoint", required_argument, NULL, 'c' },
         { "format", required_argument, NULL, 'f' }, { "arrows", required_argument, NULL, 'a' },
-        { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+        { "partial", no_argument, NULL, 'p' },      { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
     memset(a, 0, sizeof *a);
     a->formats = SB_GV_SVG;
@@ -105,6 +110,7 @@ static int parse_args(int argc, char **argv, viz_args_t *a)
                 return -1;
             }
             break;
+        case 'p': a->partial = true; break;
         case 'h': usage(stdout); return 1;
         default: usage(stderr); return -1;
         }
@@ -171,10 +177,28 @@ int sb_cmd_viz(int argc, char **argv)
         .arrows_max = a.arrows_max,
         .on_file = print_file,
     };
+    /* The pictures show what the trace holds: a trace that ends before its
+     * run finished is refused (its last checkpoints would be drawn as if
+     * the run had stopped there), unless --partial asks for it. */
+    sb_err_t err;
+    sb_trace_end_t end;
+    bool incomplete = false;
+    char why[PATH_BYTES_MAX + 256] = "";
+    /* A last line that is no event at all ("?") is garbage, not a cut:
+     * the loader below names the first malformed line. */
+    if (sb_trace_end(trace, &end, &err) == 0 && !end.finished &&
+        strcmp(end.last_event, "?") != 0) {
+        sb_trace_end_describe(trace, &end, why, sizeof why);
+        incomplete = true;
+        if (!a.partial || end.lines == 0) {
+            fprintf(stderr, "snapbed viz: %s%s.\n", why,
+                    end.lines == 0 ? "" : " (--partial draws it up to there)");
+            return SB_EXIT_USAGE;
+        }
+    }
     printf("snapbed viz: %s\n", trace);
     fflush(stdout);
     sb_viz_report_t report;
-    sb_err_t err;
     sb_viz_status_t status = sb_viz_run(&o, &report, &err);
     if (status != SB_VIZ_OK) {
         fprintf(stderr, "snapbed viz: %s.\n", err.msg);
@@ -186,14 +210,8 @@ int sb_cmd_viz(int argc, char **argv)
            !o.timeline ? "" : report.classic ? " and index.html" : " and the timeline", out);
     if (report.note[0] != '\0')
         printf("note: %s\n", report.note);
-    /* The pictures show what the trace holds; say when that is not the
-     * whole run, so that a missing end is not read as a run that stopped. */
-    sb_trace_end_t end;
-    if (sb_trace_end(trace, &end, &err) == 0 && !end.finished) {
-        char why[PATH_BYTES_MAX + 256];
-        sb_trace_end_describe(trace, &end, why, sizeof why);
+    if (incomplete)
         fprintf(stderr, "snapbed viz: warning: %s; the pictures show the run up to there.\n",
                 why);
-    }
     return SB_EXIT_OK;
 }

@@ -563,6 +563,14 @@ static void op_fail(void *ctx, const sb_err_t *err)
     job_fail(t->job, err);
 }
 
+/* To worker.log, as cli/worker.c writes a failure: one line (the error
+ * names the subtask and the file). */
+static void op_warn(void *ctx, const sb_err_t *err)
+{
+    task_t *t = ctx;
+    fprintf(stderr, "snapbed worker (attempt %d): %s\n", t->job->p->attempt, err->msg);
+}
+
 /* One line, one write(); the task's record events go first. */
 static void op_emit(void *ctx, const char *event, int64_t id, const char *fields, size_t len)
 {
@@ -631,6 +639,7 @@ static const sb_subtask_ops_t subtask_ops = {
     .end_of_input = op_end_of_input,
     .emit_more = op_emit_more,
     .unblocked = NULL,
+    .warn = op_warn,
 };
 
 static void subtask_init(task_t *t)

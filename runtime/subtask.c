@@ -284,8 +284,14 @@ static bool snapshot_finish(sb_subtask_t *st, int64_t id)
         sb_subtask_fields_t f;
         fields_init(&f);
         fields_add_string(&f, "reason", "storage");
-        fields_add_string(&f, "error", w->storage_error[0] ? w->storage_error : err.msg);
+        const char *why = w->storage_error[0] ? w->storage_error : err.msg;
+        fields_add_string(&f, "error", why);
         emit(st, "checkpoint_declined", id, &f);
+        if (st->ops->warn != NULL) {
+            sb_err_t note;
+            sb_err_set(&note, "checkpoint %" PRId64 " declined: %s", id, why);
+            st->ops->warn(st->ctx, &note);
+        }
         st->ops->ack(st->ctx, &(sb_subtask_ack_t){ .checkpoint_id = id, .declined = true });
         work_close(st);
         return true;

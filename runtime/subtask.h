@@ -111,6 +111,10 @@ typedef struct sb_subtask_ops {
     bool (*emit_more)(void *ctx);
     /* Inputs may be readable again (may be NULL). */
     void (*unblocked)(void *ctx);
+    /* A problem that fails a checkpoint but not the job (storage refused
+     * this subtask's part), for the operator's log: the trace has it too,
+     * but a worker's log must name the file that failed. May be NULL. */
+    void (*warn)(void *ctx, const sb_err_t *err);
 } sb_subtask_ops_t;
 
 typedef struct sb_subtask {

@@ -141,15 +141,33 @@ static sb_viz_status_t choose(const sb_viz_opts_t *o, const sb_runtrace_t *rt, i
                        st->checkpoints_count > 0 ? "; see checkpoints.json or the timeline" : "");
             return SB_VIZ_BAD_INPUT;
         }
+        if (sb_runtrace_incarnation_of(rt, c) == NULL) {
+            sb_err_set(err, "%s: checkpoint %" PRId64 " comes before its worker's job graph "
+                            "(lines out of order, or not a snapbed trace)",
+                       o->trace_path, o->checkpoint);
+            return SB_VIZ_BAD_INPUT;
+        }
         picked[0] = o->checkpoint;
         *n_out = 1;
         return SB_VIZ_OK;
     }
     int64_t n = 0;
-    for (int64_t i = 0; i < st->checkpoints_count; i++)
-        if (st->checkpoints[i].status == SB_CKSTATS_COMPLETED &&
-            sb_runtrace_checkpoint(rt, st->checkpoints[i].id) != NULL)
-            ids[n++] = st->checkpoints[i].id;
+    for (int64_t i = 0; i < st->checkpoints_count; i++) {
+        const sb_runtrace_checkpoint_t *c = sb_runtrace_checkpoint(rt, st->checkpoints[i].id);
+        if (st->checkpoints[i].status != SB_CKSTATS_COMPLETED || c == NULL)
+            continue;
+        /* A worker writes its job graph before any checkpoint: without
+         * one, the lines are out of order (or not a snapbed trace), which
+         * is the input's fault, not a picture that failed. */
+        if (sb_runtrace_incarnation_of(rt, c) == NULL) {
+            free(ids);
+            sb_err_set(err, "%s: checkpoint %" PRId64 " comes before its worker's job graph "
+                            "(lines out of order, or not a snapbed trace)",
+                       o->trace_path, st->checkpoints[i].id);
+            return SB_VIZ_BAD_INPUT;
+        }
+        ids[n++] = st->checkpoints[i].id;
+    }
     int max = o->checkpoints_max > 0 ? o->checkpoints_max : SB_VIZ_CHECKPOINTS_MAX;
     *n_out = sb_viz_pick(ids, n, max, picked);
     if (*n_out < n)
