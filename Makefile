@@ -86,6 +86,8 @@ test: check-deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory test-bad-input
+	@$(MAKE) --no-print-directory fuzz-regress
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-30}
 	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory scenarios-unaligned
