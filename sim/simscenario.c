@@ -265,7 +265,7 @@ static bool edge_known(const sb_simscenario_classic_t *cl, int from, int to)
     return false;
 }
 
-void sb_simscenario_graph_preset(sb_simscenario_classic_t *cl, const char *preset)
+int sb_simscenario_graph_preset(sb_simscenario_classic_t *cl, const char *preset)
 {
     int n = cl->processes;
     cl->edges_count = 0;
@@ -275,11 +275,15 @@ void sb_simscenario_graph_preset(sb_simscenario_classic_t *cl, const char *prese
             bool want = strcmp(preset, "complete") == 0 ? i != j
                         : strcmp(preset, "ring") == 0 ? ring : ring || back;
             if (want && !edge_known(cl, i, j)) {
+                /* complete on more than 32 processes: n(n-1) channels */
+                if (cl->edges_count == SB_SIMSCENARIO_EDGES_MAX)
+                    return -1;
                 cl->edges[cl->edges_count][0] = i;
                 cl->edges[cl->edges_count][1] = j;
                 cl->edges_count++;
             }
         }
+    return 0;
 }
 
 /* Every process must be reachable from every initiator along channels:
@@ -441,9 +445,11 @@ static int finish_classic(parse_t *p)
     sb_simscenario_classic_t *cl = &s->classic;
     if (s->mutant != SB_MUTANT_NONE && s->mutant != SB_MUTANT_DROP_CHANNEL_STATE)
         return fail(p, 1, "mutant", "model: chandy-lamport knows none and drop-channel-state");
-    if (cl->edges_count == 0)
-        sb_simscenario_graph_preset(cl, p->sc->sim.graph_preset[0] ? p->sc->sim.graph_preset
-                                                                   : "ring");
+    const char *preset = p->sc->sim.graph_preset[0] ? p->sc->sim.graph_preset : "ring";
+    if (cl->edges_count == 0 && sb_simscenario_graph_preset(cl, preset) != 0)
+        return fail(p, (size_t)p->graph_line, "sim.graph", "%s on %d processes has %d channels, "
+                    "more than the simulator's %d", preset, cl->processes,
+                    cl->processes * (cl->processes - 1), SB_SIMSCENARIO_EDGES_MAX);
     for (int e = 0; e < cl->edges_count; e++) {
         int from = cl->edges[e][0], to = cl->edges[e][1];
         if (from >= cl->processes || to >= cl->processes || from == to)

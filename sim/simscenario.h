@@ -242,7 +242,8 @@ const char *sb_simscenario_model_name(sb_simscenario_model_t m);
 const char *sb_simscenario_fault_kind_name(sb_simscenario_fault_kind_t k);
 
 /* Sets cl->edges to a preset graph ("ring", "bidirectional-ring",
- * "complete") over cl->processes processes. */
-void sb_simscenario_graph_preset(sb_simscenario_classic_t *cl, const char *preset);
+ * "complete") over cl->processes processes; -1 when it has more than
+ * SB_SIMSCENARIO_EDGES_MAX channels (cl->edges then holds the first ones). */
+int sb_simscenario_graph_preset(sb_simscenario_classic_t *cl, const char *preset);
 
 #endif
