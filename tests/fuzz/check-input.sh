@@ -46,12 +46,21 @@ row line-written-twice "$work/repeat.jsonl" 2 "line $((half + 1)) repeats line $
 # viz draws what a cut trace holds, and says where it ends.
 "$snapbed" viz "$work/cut.jsonl" -o "$work/viz" > "$work/viz.out" 2>&1
 rc=$?
-if [ "$rc" -ne 0 ] || ! grep -qF "ends at line $half" "$work/viz.out"; then
-    echo "check-input: FAIL viz-cut: snapbed viz exited $rc, and must name the end:"
+if [ "$rc" -ne 2 ] || ! grep -qF "ends at line $half" "$work/viz.out"; then
+    echo "check-input: FAIL viz-cut: snapbed viz exited $rc (want 2), and must name the end:"
     sed 's/^/    /' "$work/viz.out" | head -5
     failures=$((failures + 1))
 else
-    echo "check-input: ok   viz-cut: exit 0, warns \"ends at line $half\""
+    echo "check-input: ok   viz-cut: exit 2, \"ends at line $half\""
+fi
+"$snapbed" viz --partial "$work/cut.jsonl" -o "$work/viz" > "$work/viz.out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] || ! grep -qF "ends at line $half" "$work/viz.out"; then
+    echo "check-input: FAIL viz-cut-partial: snapbed viz --partial exited $rc, and must warn:"
+    sed 's/^/    /' "$work/viz.out" | head -5
+    failures=$((failures + 1))
+else
+    echo "check-input: ok   viz-cut-partial: exit 0, warns \"ends at line $half\""
 fi
 "$snapbed" viz "$whole" -o "$work/viz-whole" > "$work/viz-whole.out" 2>&1
 if grep -q "incomplete" "$work/viz-whole.out"; then

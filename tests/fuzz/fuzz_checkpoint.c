@@ -4,18 +4,28 @@
  * harness does not depend on how a backend lays files out.
  *
  * The input is four parts split at the first three NUL bytes:
- *   byte 0           the restoring subtask's input count (1 + b % 64)
+ *   byte 0           bits 0-5: the restoring subtask's input count
+ *                    (1 + b % 64); bit 7: frame the three files (below);
+ *                    bit 6: restore as the restore-unverified mutant does
+ *                    (frames trusted, not checked)
  *   METADATA \0      job/chk-1/_metadata
  *   SNAPSHOT \0      job/chk-1/map-0.json (may reference channel state)
  *   KEYS \0          more keys under job/, one a line, each stored empty
  *   CHANNEL          job/chk-1/map-0.channel, the rest (binary, any bytes)
- * A missing part is a missing object. The harness reads what a restore
- * reads (scan, metadata, snapshot, the channel state it references), the
- * channel bytes straight through the decoder too, and retention. */
+ * A missing part is a missing object. Every checkpoint file carries a
+ * checksummed frame (ckframe.h): raw bytes mostly exercise the frame
+ * check, so with bit 7 the harness wraps _metadata, the snapshot and the
+ * channel state in valid frames of their own names (and records chk-1 in
+ * a valid _completed), and the bytes reach the JSON and channel-state
+ * decoders behind it. The harness reads what a restore reads (the choice
+ * of checkpoint with its verification, scan, metadata, snapshot, the
+ * channel state it references), the channel bytes straight through the
+ * decoder too, and retention. */
 #include <jansson.h>
 
 #include "checkpoint_store.h"
 #include "chstate.h"
+#include "ckframe.h"
 #include "fuzz_common.h"
 #include "store.h"
 
@@ -44,11 +54,24 @@ static void split(const uint8_t *data, size_t size, part_t parts[4])
     }
 }
 
-static void put(sb_cpstore_t *cs, const char *key, const part_t *p)
+/* Stores part p as job/<name>, raw or in a valid frame of its name. */
+static void put(sb_cpstore_t *cs, const char *name, const part_t *p, bool framed)
 {
     sb_err_t err = { { 0 } };
-    if (p->present)
+    char key[SB_STORE_KEY_BYTES_MAX];
+    snprintf(key, sizeof key, "job/%s", name);
+    if (!p->present)
+        return;
+    if (!framed) {
         (void)sb_store_put(&cs->store, key, p->data, p->size, &err);
+        return;
+    }
+    char *out = NULL;
+    size_t len = 0;
+    if (sb_ckframe_wrap(name, p->data, p->size, &out, &len, &err) != 0)
+        abort(); /* wrapping what fits a fuzz input cannot fail */
+    (void)sb_store_put(&cs->store, key, out, len, &err);
+    free(out);
 }
 
 static void put_keys(sb_cpstore_t *cs, const part_t *p)
@@ -73,6 +96,16 @@ static void put_keys(sb_cpstore_t *cs, const part_t *p)
 static void restore(sb_cpstore_t *cs, int inputs)
 {
     sb_err_t err = { { 0 } };
+    static const char *const tasks[] = { "map-0" };
+    sb_cpstore_restore_t *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        abort();
+    (void)sb_cpstore_pick_restore(cs, tasks, 1, 0, !cs->trust_frames, r, &err);
+    if (r->none_whole) {
+        char why[4096];
+        sb_cpstore_restore_failure(r, why, sizeof why);
+    }
+    free(r);
     int64_t latest = 0, max_id = 0;
     (void)sb_cpstore_scan(cs, &latest, &max_id, &err);
     json_t *meta = NULL;
@@ -117,17 +150,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_planted(data, size);
     if (size < 1)
         return 0;
-    int inputs = 1 + data[0] % SB_BARRIER_INPUTS_MAX;
+    int inputs = 1 + (data[0] & 0x3f) % SB_BARRIER_INPUTS_MAX;
+    bool framed = (data[0] & 0x80) != 0;
     part_t parts[4];
     split(data + 1, size - 1, parts);
     sb_cpstore_t cs;
     sb_err_t err = { { 0 } };
     if (sb_cpstore_open(&cs, "mem://" STORE_NAME, NULL, "job", 1, &err) != 0)
         abort();
-    put(&cs, "job/chk-1/_metadata", &parts[0]);
-    put(&cs, "job/chk-1/map-0.json", &parts[1]);
+    cs.trust_frames = (data[0] & 0x40) != 0;
+    if (framed) { /* a valid _completed that lists chk-1 (and a _metadata
+                     that the fuzzed one then replaces) */
+        json_t *meta = json_object();
+        (void)sb_cpstore_write_metadata(&cs, 1, meta, &err);
+        json_decref(meta);
+    }
+    put(&cs, "chk-1/_metadata", &parts[0], framed);
+    put(&cs, "chk-1/map-0.json", &parts[1], framed);
     put_keys(&cs, &parts[2]);
-    put(&cs, "job/chk-1/map-0.channel", &parts[3]);
+    put(&cs, "chk-1/map-0.channel", &parts[3], framed);
     restore(&cs, inputs);
     decode(&parts[3], inputs);
     (void)sb_cpstore_retain(&cs, &err);
