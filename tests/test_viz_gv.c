@@ -83,7 +83,7 @@ static void test_a_write_that_fails_is_an_error_naming_the_file_and_leaves_no_te
     setrlimit(RLIMIT_FSIZE, &old);
     signal(SIGXFSZ, old_handler);
     CU_ASSERT_EQUAL(rc, -1);
-    ASSERT_HAS(x.err.msg, "cannot write the ");
+    ASSERT_HAS(x.err.msg, "cannot write ");
     ASSERT_HAS(x.err.msg, x.tmp);
     ASSERT_HAS(x.err.msg, strerror(EFBIG));
     CU_ASSERT_FALSE(exists(x.tmp));

@@ -9,6 +9,8 @@
  * read, then the time since the run's origin. */
 #include "ckstats.h"
 
+#include "fsutil.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -513,39 +515,22 @@ static json_t *stats_json(const sb_ckstats_t *st)
  * half a file. */
 int sb_ckstats_write_json(const sb_ckstats_t *st, const char *path, sb_err_t *err)
 {
-    char tmp[PATH_BYTES_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return sb_err_set(err, "checkpoint statistics path too long: %s", path);
     json_t *root = stats_json(st);
-    if (root == NULL)
+    char *text = root != NULL ? json_dumps(root, JSON_INDENT(2)) : NULL;
+    json_decref(root);
+    if (text == NULL)
         return sb_err_set(err, "cannot build the checkpoint statistics for %s (out of memory?)",
                           path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        int e = errno;
-        json_decref(root);
-        return sb_err_errno(err, e, "cannot create %s", tmp);
+    size_t len = strlen(text);
+    char *line = realloc(text, len + 2); /* a text file ends with a newline */
+    if (line == NULL) {
+        free(text);
+        return sb_err_set(err, "out of memory writing %s", path);
     }
-    int rc = json_dumpf(root, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF &&
-                     fflush(f) == 0 && fsync(fileno(f)) == 0
-                 ? 0
-                 : -1;
-    int e = errno;
-    json_decref(root);
-    if (fclose(f) != 0 && rc == 0) {
-        rc = -1;
-        e = errno;
-    }
-    if (rc != 0) {
-        unlink(tmp);
-        return sb_err_errno(err, e, "cannot write %s", tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        unlink(tmp);
-        return sb_err_errno(err, e, "cannot rename %s to %s", tmp, path);
-    }
-    return 0;
+    line[len++] = '\n';
+    int rc = sb_fs_write_atomic(path, line, len, true, err);
+    free(line);
+    return rc;
 }
 
 /* -------------------------------------------------------------- table */

@@ -6,6 +6,8 @@
  * the library. */
 #include "gv.h"
 
+#include "fsutil.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -422,21 +424,6 @@ void sb_gv_free_layout(sb_gv_t *gv, Agraph_t *g)
     gvFreeLayout(gv->gvc, g);
 }
 
-/* Every byte of data to fd, across short writes and signals. */
-static int write_all(int fd, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Rendered into memory first: gvRenderFilename writes the file itself and
  * calls exit(1) when a write fails (a full disk), which took the whole run
  * with it. Here every write is checked, and a failure removes the temporary
@@ -444,9 +431,6 @@ static int write_all(int fd, const char *data, size_t len)
 int sb_gv_render_file(sb_gv_t *gv, Agraph_t *g, sb_gv_format_t f, const char *path,
                       sb_err_t *err)
 {
-    char tmp[PATH_BYTES_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return sb_err_set(err, "picture path too long: %s", path);
     char *data = NULL;
     unsigned len = 0;
     msgs_reset();
@@ -456,29 +440,10 @@ int sb_gv_render_file(sb_gv_t *gv, Agraph_t *g, sb_gv_format_t f, const char *pa
         return sb_err_set(err, "Graphviz cannot render %s as %s: %s", path,
                           sb_gv_format_name(f), msgs_text());
     }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        int e = errno;
-        gvFreeRenderData(data);
-        return sb_err_errno(err, e, "cannot create %s", tmp);
-    }
-    int rc = write_all(fd, data, len);
-    int e = errno;
+    /* A picture can be drawn again: no fsync. */
+    int rc = sb_fs_write_atomic(path, data, len, false, err);
     gvFreeRenderData(data);
-    if (close(fd) != 0 && rc == 0) {
-        rc = -1;
-        e = errno;
-    }
-    if (rc != 0) {
-        unlink(tmp);
-        return sb_err_errno(err, e, "cannot write the %u-byte picture %s", len, tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        unlink(tmp);
-        return sb_err_errno(err, e, "cannot rename %s to %s", tmp, path);
-    }
-    return 0;
+    return rc;
 }
 
 int sb_gv_render_data(sb_gv_t *gv, Agraph_t *g, sb_gv_format_t f, char **out, size_t *len_out,

@@ -44,24 +44,23 @@ row cut-between-lines "$work/cut.jsonl" 2 "ends at line $half"
 row line-written-twice "$work/repeat.jsonl" 2 "line $((half + 1)) repeats line $half"
 
 # viz draws what a cut trace holds, and says where it ends.
-"$snapbed" viz "$work/cut.jsonl" -o "$work/viz" > "$work/viz.out" 2>&1
-rc=$?
-if [ "$rc" -ne 2 ] || ! grep -qF "ends at line $half" "$work/viz.out"; then
-    echo "check-input: FAIL viz-cut: snapbed viz exited $rc (want 2), and must name the end:"
-    sed 's/^/    /' "$work/viz.out" | head -5
-    failures=$((failures + 1))
-else
-    echo "check-input: ok   viz-cut: exit 2, \"ends at line $half\""
-fi
-"$snapbed" viz --partial "$work/cut.jsonl" -o "$work/viz" > "$work/viz.out" 2>&1
-rc=$?
-if [ "$rc" -ne 0 ] || ! grep -qF "ends at line $half" "$work/viz.out"; then
-    echo "check-input: FAIL viz-cut-partial: snapbed viz --partial exited $rc, and must warn:"
-    sed 's/^/    /' "$work/viz.out" | head -5
-    failures=$((failures + 1))
-else
-    echo "check-input: ok   viz-cut-partial: exit 0, warns \"ends at line $half\""
-fi
+# viz_cut NAME WANT_EXIT [OPTION]: snapbed viz on the cut trace must exit
+# WANT_EXIT and name where the trace ends.
+viz_cut() {
+    local name=$1 want=$2 rc
+    "$snapbed" viz ${3:-} "$work/cut.jsonl" -o "$work/viz" > "$work/viz.out" 2>&1
+    rc=$?
+    if [ "$rc" -ne "$want" ] || ! grep -qF "ends at line $half" "$work/viz.out"; then
+        echo "check-input: FAIL $name: snapbed viz ${3:-}exited $rc (want $want), and must" \
+             "name the end:"
+        sed 's/^/    /' "$work/viz.out" | head -5
+        failures=$((failures + 1))
+    else
+        echo "check-input: ok   $name: exit $want, \"ends at line $half\""
+    fi
+}
+viz_cut viz-cut 2               # refused: the pictures would end early
+viz_cut viz-cut-partial 0 --partial
 "$snapbed" viz "$whole" -o "$work/viz-whole" > "$work/viz-whole.out" 2>&1
 if grep -q "incomplete" "$work/viz-whole.out"; then
     echo "check-input: FAIL viz-intact: snapbed viz warned on a whole trace"
