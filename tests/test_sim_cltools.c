@@ -112,6 +112,38 @@ static void test_check_refuses_a_trace_cut_short_with_its_line(void)
     temp_dir_remove(fx.dir);
 }
 
+/* Found by fuzzing: snapshot id 0 matched a free slot whose arrays were
+ * never allocated (UBSan: offset on a null pointer); a second cl_graph
+ * would change the channel count under snapshots already sized. */
+static void test_snapshot_zero_and_a_second_graph_are_refused(void)
+{
+    static const char *const graph =
+        "{\"event\":\"cl_graph\",\"processes\":2,\"tokens\":10,\"total\":20,"
+        "\"channels\":[{\"channel\":0,\"from\":0,\"to\":1},"
+        "{\"channel\":1,\"from\":1,\"to\":0}]}";
+    static const char *const zero =
+        "{\"event\":\"cl_recorded\",\"process\":0,\"snapshot\":0,\"balance\":0,"
+        "\"sent\":[[0,5]],\"received\":[[1,5]]}";
+    for (int second_graph = 0; second_graph < 2; second_graph++) {
+        sb_conserve_t *c = sb_conserve_new();
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        const char *lines[] = { graph, second_graph ? graph : zero };
+        for (int i = 0; i < 2; i++) {
+            json_t *ev = json_loads(lines[i], 0, NULL);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(ev);
+            sb_conserve_event(c, ev);
+            json_decref(ev);
+        }
+        sb_conserve_report_t r;
+        sb_err_t err = { { 0 } };
+        int rc = sb_conserve_finish(c, &r, &err);
+        CU_ASSERT_TRUE(rc != 0 || !sb_conserve_report_ok(&r));
+        const char *said = rc != 0 ? err.msg : r.first[r.first_kind];
+        ASSERT_HAS(said, second_graph ? "cl_graph appears twice" : "snapshot ids start at 1");
+        sb_conserve_free(c);
+    }
+}
+
 static void test_a_pipeline_trace_is_not_classic(void)
 {
     fixture_t fx;
@@ -356,6 +388,8 @@ void test_sim_cltools_register(void)
         { "check names the lost channel state", test_check_names_the_lost_channel_state },
         { "check refuses a trace cut short, with its line",
           test_check_refuses_a_trace_cut_short_with_its_line },
+        { "snapshot 0 and a second cl_graph are refused",
+          test_snapshot_zero_and_a_second_graph_are_refused },
         { "a pipeline trace is not classic", test_a_pipeline_trace_is_not_classic },
         { "messages are classed by their place across the cut",
           test_messages_are_classed_by_their_place_across_the_cut },

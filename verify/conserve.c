@@ -116,6 +116,12 @@ static int64_t num(json_t *ev, const char *key)
 
 static void on_graph(sb_conserve_t *c, json_t *ev)
 {
+    /* Snapshots size their per-channel arrays from the graph: a second
+     * graph would change the count under them. */
+    if (c->graph_seen) {
+        fail(c, "cl_graph appears twice");
+        return;
+    }
     c->graph_seen = true;
     c->processes = (int)num(ev, "processes");
     c->r.total = num(ev, "total");
@@ -148,6 +154,11 @@ static snap_t *snap_get(sb_conserve_t *c, int64_t id)
 {
     if (!c->graph_seen) {
         fail(c, "snapshot %" PRId64 " before the cl_graph event", id);
+        return NULL;
+    }
+    /* Ids start at 1; 0 marks a free slot (its arrays not allocated). */
+    if (id < 1) {
+        fail(c, "snapshot %" PRId64 ": snapshot ids start at 1", id);
         return NULL;
     }
     snap_t *free_slot = NULL;
