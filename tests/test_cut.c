@@ -262,6 +262,39 @@ static void test_an_aborted_checkpoint_is_not_checked(void)
     CU_ASSERT_EQUAL(h.r.checkpoints_checked, 2);
 }
 
+/* The worker dies after every subtask snapshotted checkpoint 3 (its
+ * coordinator may have made it durable, and the next worker may restore
+ * it) but before its completion reached the trace: its cut is checked
+ * all the same. A cut that is not whole (a subtask never snapshotted) is
+ * not judged, and a whole consistent one passes. */
+static void crash_after_snapshots(history_t *h, bool whole, int64_t map_in)
+{
+    begin(h);
+    clean_run(h);
+    ev(h, "checkpoint_triggered", "\"checkpoint\":3,\"final\":false");
+    source_snapshot(h, 3, 30, 30);
+    operator_snapshot(h, "map-0", 3, false, 0, map_in, 1, map_in);
+    operator_snapshot(h, "filter-0", 3, false, 1, map_in, 2, map_in / 2);
+    if (whole)
+        sink_snapshot(h, 3, map_in / 2);
+    killed(h);
+    check(h);
+}
+
+static void test_a_whole_cut_is_checked_at_a_crash_before_its_completion(void)
+{
+    history_t h;
+    crash_after_snapshots(&h, true, 25); /* map-0 read 25 of 30: 26..30 in flight */
+    assert_only(&h, SB_CUT_CHANNEL_STATE, 1, "chk-3, channel 0 (source-0 → map-0): records "
+                "26..30 were in flight");
+    crash_after_snapshots(&h, true, 30);
+    CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
+    CU_ASSERT_EQUAL(h.r.checkpoints_checked, 3);
+    crash_after_snapshots(&h, false, 25); /* the sink never snapshotted: not a cut */
+    CU_ASSERT_TRUE(sb_cut_report_ok(&h.r));
+    CU_ASSERT_EQUAL(h.r.checkpoints_checked, 2);
+}
+
 /* map-0 snapshots unaligned after reading 7 of the 10 records the source
  * sent before its own snapshot: records 8..10 are its channel state. */
 static void test_unaligned_channel_state_is_the_records_in_flight(void)
@@ -935,6 +968,7 @@ void test_cut_register(void)
     static const sb_test_case_t cases[] = {
         T(test_aligned_checkpoints_are_consistent_cuts),
         T(test_an_aborted_checkpoint_is_not_checked),
+        T(test_a_whole_cut_is_checked_at_a_crash_before_its_completion),
         T(test_unaligned_channel_state_is_the_records_in_flight),
         T(test_a_record_received_before_the_cut_but_sent_after_it_is_an_orphan),
         T(test_an_aligned_snapshot_must_leave_nothing_in_flight),
