@@ -1822,6 +1822,23 @@ static int on_sim_duration(parse_t *p, const char *key, yaml_node_t *v, void *ar
     return get_duration(p, v, key, 1, SIM_FIELD(p, arg, int64_t));
 }
 
+/* At most 1 s between two records of a source subtask: the simulator
+ * ticks its coordinator every few milliseconds of virtual time, and a
+ * run paced slower than that would take hours of real time (found by
+ * fuzzing: 100000 s made it run without end). */
+#define SIM_SOURCE_INTERVAL_NS_MAX (INT64_C(1000) * 1000 * 1000)
+
+static int on_sim_source_interval(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    int64_t *out = SIM_FIELD(p, arg, int64_t);
+    if (get_duration(p, v, key, 1, out) != 0)
+        return -1;
+    if (*out > SIM_SOURCE_INTERVAL_NS_MAX)
+        return fail(p, sb_yaml_line(v), key, "%.64s is more than 1s between two records of "
+                    "a source subtask", sb_yaml_text(v));
+    return 0;
+}
+
 static int on_sim_duration0(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     return get_duration(p, v, key, 0, SIM_FIELD(p, arg, int64_t));
@@ -2068,7 +2085,7 @@ enum { MODEL_PIPELINE = 1, MODEL_CLASSIC = 2 };
 static const key_entry_t sim_keys[] = {
     KEY_CUSTOM("model", on_sim_model),
     KEY_CUSTOM("channel", on_channel),
-    { .name = "source_interval", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, source_interval_ns) },
+    { .name = "source_interval", FOR_PIPELINE, .fn = on_sim_source_interval, .offset = offsetof(sb_scenario_sim_t, source_interval_ns) },
     { .name = "rpc_delay", FOR_PIPELINE, .fn = on_sim_rpc_delay },
     { .name = "failure_detection", FOR_PIPELINE, .fn = on_sim_duration0, .offset = offsetof(sb_scenario_sim_t, failure_detection_ns) },
     { .name = "coordinator_tick", FOR_PIPELINE, .fn = on_sim_duration, .offset = offsetof(sb_scenario_sim_t, coordinator_tick_ns) },

@@ -797,10 +797,18 @@ static void workload_of(parse_t *p)
              sc->source_records_per_s, s->source_interval_ns);
     }
     /* What a real run would take, with room: the input at its pace four
-     * times over, and per fault a restart and two checkpoint intervals. */
-    int64_t needed_ns = s->records * s->source_interval_ns * 4 +
-                        (sc->faults_count + 1) * (s->restart_delay_ns + s->failure_detection_ns +
-                                                  2 * s->checkpoint_interval_ns);
+     * times over, and per fault a restart and two checkpoint intervals.
+     * Saturated: the durations come from the file, and their product can
+     * pass 2^63 (found by fuzzing: 100000 s between records). */
+    int64_t input_ns, per_fault_ns, faults_ns, needed_ns;
+    if (__builtin_mul_overflow(s->records, s->source_interval_ns, &input_ns) ||
+        __builtin_mul_overflow(input_ns, 4, &input_ns) ||
+        __builtin_mul_overflow(s->checkpoint_interval_ns, 2, &per_fault_ns) ||
+        __builtin_add_overflow(per_fault_ns, s->restart_delay_ns, &per_fault_ns) ||
+        __builtin_add_overflow(per_fault_ns, s->failure_detection_ns, &per_fault_ns) ||
+        __builtin_mul_overflow((int64_t)sc->faults_count + 1, per_fault_ns, &faults_ns) ||
+        __builtin_add_overflow(input_ns, faults_ns, &needed_ns))
+        needed_ns = INT64_MAX;
     if (sc->sim.max_time_ns == 0)
         s->max_time_ns = needed_ns > 10 * NS_PER_S ? needed_ns : 10 * NS_PER_S;
 }
