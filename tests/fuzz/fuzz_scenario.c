@@ -15,6 +15,7 @@
 
 #include "fuzz_common.h"
 #include "scenario.h"
+#include "scenario_redact.h"
 #include "simscenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,6 +40,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "fuzz_scenario: the formatted scenario does not parse back: %s\n"
                 "--- formatted:\n%s\n", err.msg, text);
         abort();
+    }
+    /* The run folder's copy: credentials cut from the parsed text. What it
+     * gives back must hold no credential, so it redacts to itself. */
+    char *red = NULL, *red2 = NULL;
+    size_t red_len = 0, red2_len = 0;
+    if (sb_scenario_redact("fuzz.yaml", yaml, size, &red, &red_len, &err) == 0) {
+        if (sb_scenario_redact("redacted.yaml", red, red_len, &red2, &red2_len, &err) != 0 ||
+            red2_len != red_len || memcmp(red, red2, red_len) != 0) {
+            fprintf(stderr, "fuzz_scenario: redacting the redacted copy changed it: %s\n",
+                    err.msg);
+            abort();
+        }
+        free(red2);
+        free(red);
     }
     free(text);
     free(again);
