@@ -31,7 +31,18 @@ expect_count() {
     [ "$found" -gt 0 ] || { echo "check-negatives: no $scenario run in $dir" >&2; exit 1; }
 }
 
-expect_count negative-at-least-once duplicated "the negative control proves nothing"
+# At-least-once duplicates only when a crash falls after a subtask read past
+# a barrier on one input: most seeds, not all (CI seed 14: five crashes, no
+# duplicate, orphans found by the cut checker below). So duplicates in at
+# least one seed of the suite; every seed must break a cut (the loop below).
+dups=0
+for s in "$dir"/negative-at-least-once-seed*/summary.json; do
+    [ -f "$s" ] || continue
+    n=$(sed -n '/"exactly_once"/,/}/p' "$s" | sed -n 's/^ *"duplicated": \([0-9]*\).*/\1/p' | head -1)
+    echo "check-negatives: $(basename "$(dirname "$s")"): ${n:-0} duplicated"
+    dups=$((dups + ${n:-0}))
+done
+[ "$dups" -gt 0 ] || { echo "check-negatives: negative-at-least-once duplicated nothing in any seed: the negative control proves nothing" >&2; exit 1; }
 expect_count mutant-drop-channel-state lost "dropping channel state went unseen"
 
 # expect_broken SCENARIO CHECK WHY: in every run of SCENARIO the summary's
