@@ -13,6 +13,9 @@
 #     printed); while it was dead the same ISR check had to fail;
 #  5. pause / resume of another node under the same producer check;
 #  6. stop: no JVM of the cluster is left, checked by pid, on every path.
+# KAFKA_CLUSTER_TEST_NETNS=1 (root) starts the cluster with --netns and, in
+# 3 and 4, cuts the leader off the network (partition) and heals it instead
+# of killing and restarting it.
 # Exit 0 pass, 1 fail; skipped (exit 0, one sentence) when java, mvn or kcat
 # are missing and cannot be installed.
 set -euo pipefail
@@ -20,6 +23,7 @@ cd "$(dirname "$0")/.."
 
 base="${KAFKA_CLUSTER_TEST_PORT:-29292}"
 records="${KAFKA_CLUSTER_TEST_RECORDS:-20000}"
+netns="${KAFKA_CLUSTER_TEST_NETNS:-0}"
 me="kafka-cluster test"
 cdir="${KAFKA_CLUSTER_DIR:-/tmp/snapbed-kafka-cluster-$base}"
 work="$(mktemp -d /tmp/snapbed-kafka-cluster-test.XXXXXX)"
@@ -137,10 +141,17 @@ check_readable() { # topic producer_out what -> every acked record consumed
 
 # --- 1. start -----------------------------------------------------------------
 t0=$(now_ms)
-cl start >"$work/start.log" 2>&1 || { cat "$work/start.log" >&2; fail "cluster start failed"; }
+start_opts=()
+[ "$netns" = 0 ] || start_opts=(--netns)
+cl start "${start_opts[@]}" >"$work/start.log" 2>&1 || { cat "$work/start.log" >&2; fail "cluster start failed"; }
 remember_pids
 bootstrap="$(tail -n 1 "$work/start.log")"
-want="127.0.0.1:$base,127.0.0.1:$((base + 2)),127.0.0.1:$((base + 4))"
+h1=127.0.0.1 h2=127.0.0.1 h3=127.0.0.1
+if [ "$netns" != 0 ]; then
+    subnet="$(cat "$cdir/netns")"
+    h1="$subnet.1" h2="$subnet.2" h3="$subnet.3"
+fi
+want="$h1:$base,$h2:$((base + 2)),$h3:$((base + 4))"
 [ "$bootstrap" = "$want" ] || fail "start printed '$bootstrap' last, not $want"
 say "cluster start: $(secs "$t0") ($(grep -o 'RSS.*MB' "$work/start.log"))"
 cl status >"$work/status" || { cat "$work/status"; fail "status exits non-zero on a running cluster"; }
@@ -173,7 +184,8 @@ for _ in $(seq 1 600); do
 done
 [ "$(acked_count "$work/p1")" -ge 2000 ] || fail "the producer did not get 2000 acknowledgements within 60 s"
 t_kill=$(now_ms)
-cl kill "$victim" >"$work/kill.log" || fail "kill $victim failed: $(cat "$work/kill.log")"
+if [ "$netns" = 0 ]; then fault=kill; else fault=partition; fi
+cl "$fault" "$victim" >"$work/kill.log" || fail "$fault $victim failed: $(cat "$work/kill.log")"
 acked_at_kill="$(acked_count "$work/p1")"
 while :; do
     l="$(leader_of snap 0)"
@@ -181,19 +193,27 @@ while :; do
     [ $(( $(now_ms) - t_kill )) -lt 60000 ] || fail "no new leader for partition 0 within 60 s of killing node $victim"
     sleep 0.1
 done
-say "leader failover: node $victim killed with $acked_at_kill of $records acknowledged; node $l leads partition 0 after $(secs "$t_kill")"
+say "leader failover: $fault of node $victim with $acked_at_kill of $records acknowledged; node $l leads partition 0 after $(secs "$t_kill")"
 ! isr_has snap "$victim" || fail "the ISR check still finds the killed node $victim in every ISR"
 wait "$producer" || fail "VerifiableProducer failed: $(tail -n 3 "$work/p1.err")"
 producer=""
-check_readable snap "$work/p1" "kill of the leader"
+check_readable snap "$work/p1" "$fault of the leader"
 
 # --- 4. restart the killed node ----------------------------------------------
 t_restart=$(now_ms)
-cl restart "$victim" >"$work/restart.log" 2>&1 || { cat "$work/restart.log" >&2; fail "restart $victim failed"; }
+if [ "$netns" = 0 ]; then
+    cl restart "$victim" >"$work/restart.log" 2>&1 || { cat "$work/restart.log" >&2; fail "restart $victim failed"; }
+else
+    cl heal "$victim" >"$work/restart.log" 2>&1 || { cat "$work/restart.log" >&2; fail "heal $victim failed"; }
+    until isr_has snap "$victim"; do
+        [ $(( $(now_ms) - t_restart )) -lt 240000 ] || fail "node $victim did not return to every ISR within 240 s of heal"
+        sleep 0.2
+    done
+fi
 remember_pids
 isr_has snap "$victim" || fail "node $victim is not in every ISR of snap after restart said it rejoined"
 cl status >/dev/null || fail "status is not 0 after the restart of node $victim"
-say "restart to rejoin (in every ISR): node $victim after $(secs "$t_restart")"
+say "$([ "$netns" = 0 ] && echo restart || echo heal) to rejoin (in every ISR): node $victim after $(secs "$t_restart")"
 
 # --- 5. pause / resume another node under the producer ------------------------
 paused=$(( victim % 3 + 1 ))
@@ -206,7 +226,7 @@ say "producing 4000 records with node $paused paused took $(secs "$t_pause")"
 t_resume=$(now_ms)
 cl resume "$paused" >/dev/null || fail "resume $paused failed"
 until isr_has snap "$paused"; do
-    [ $(( $(now_ms) - t_resume )) -lt 90000 ] || fail "node $paused did not return to every ISR within 90 s of resume"
+    [ $(( $(now_ms) - t_resume )) -lt 240000 ] || fail "node $paused did not return to every ISR within 240 s of resume"
     sleep 0.2
 done
 say "resume to rejoin (in every ISR): node $paused after $(secs "$t_resume")"
