@@ -24,10 +24,15 @@
 #define VERTEX_ID_BYTES_MAX 64
 #define BASE_BYTES_MAX 25     /* a chain's short name: room for "-4095" in a task name */
 #define TASKS_MAX 512         /* in one job graph, as the trace readers' */
+/* A job graph line holds TASKS_MAX tasks and every vertex: with names cut
+ * to this, it stays within SB_TRACE_LINE_BYTES_MAX even when every byte
+ * of a name needs escaping. */
+#define VERTEX_NAME_SHOWN_BYTES_MAX 97
 
 typedef struct vertex {
     char id[VERTEX_ID_BYTES_MAX];
     char name[SB_FLINK_STATS_TEXT_BYTES_MAX]; /* Flink's, cut */
+    char shown[VERTEX_NAME_SHOWN_BYTES_MAX];  /* cut shorter for the job graph line */
     char base[BASE_BYTES_MAX + 8];            /* its tasks' prefix, unique in the job */
     int parallelism;
     const char *kind;
@@ -170,11 +175,20 @@ static int64_t count_of(const json_t *o, const char *key)
     return n > 0 ? n : 0;
 }
 
-/* The first line of a text, cut to fit. */
+/* The first line of a text, cut to fit at a character's boundary (the
+ * text is UTF-8, as jansson read it), other control characters made
+ * spaces: a bounded line of JSON, whatever the bundle held. */
 static void first_line(char *out, size_t cap, const char *s)
 {
     size_t n = strcspn(s, "\r\n");
-    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), s);
+    if (n > cap - 1) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = (unsigned char)s[i] < 0x20 ? ' ' : s[i];
+    out[n] = '\0';
 }
 
 /* A member that may be missing or null but, when present, must be of the
@@ -234,9 +248,13 @@ static vertex_t *vertex_add(builder_t *b, const char *id, const char *name, cons
     vertex_t *v = vertex_find(b, id);
     if (v != NULL)
         return v;
-    if (strlen(id) >= VERTEX_ID_BYTES_MAX) {
-        sb_err_set(b->err, "%s: vertex id of %zu bytes (at most %d)", where, strlen(id),
-                   VERTEX_ID_BYTES_MAX - 1);
+    /* Flink's vertex ids are 32 hex digits: anything else (long, quoted,
+     * empty) is not one. */
+    size_t id_len = strlen(id);
+    if (id_len == 0 || id_len >= VERTEX_ID_BYTES_MAX ||
+        strspn(id, "0123456789abcdefABCDEF-_") != id_len) {
+        sb_err_set(b->err, "%s: \"%.*s\" is not a vertex id (hex digits, at most %d)", where,
+                   id_len < 40 ? (int)id_len : 40, id, VERTEX_ID_BYTES_MAX - 1);
         return NULL;
     }
     if (b->vertices_count == SB_FLINK_STATS_VERTICES_MAX) {
@@ -250,6 +268,7 @@ static vertex_t *vertex_add(builder_t *b, const char *id, const char *name, cons
         first_line(v->name, sizeof v->name, name);
     else
         snprintf(v->name, sizeof v->name, "vertex %.8s", id);
+    first_line(v->shown, sizeof v->shown, v->name);
     chain_base(v->name, v->base, BASE_BYTES_MAX);
     /* Two chains may shorten alike: the later ones get their position. */
     for (int i = 0; i < b->vertices_count - 1; i++)
@@ -348,7 +367,7 @@ static int emit_job_graph(builder_t *b, int64_t t_ns)
                                                    v->kind, "subtask", s));
         }
         json_array_append_new(vertices, json_pack("{s:s,s:s,s:i,s:s}", "id", v->id, "name",
-                                                  v->name, "parallelism", v->parallelism,
+                                                  v->shown, "parallelism", v->parallelism,
                                                   "tasks", v->base));
     }
     return emit(b, t_ns, SB_EV_JOB_GRAPH,
@@ -538,6 +557,9 @@ static int emit_vertex(builder_t *b, checkpoint_t *c, const vertex_t *v, const j
     if (optional(b, d, json_is_object(d), where) != 0 ||
         optional(b, list, json_is_array(list), where) != 0)
         return -1;
+    /* A subtask listed twice would write the same lines twice, which every
+     * trace reader refuses: the first entry counts. */
+    unsigned char seen[SB_FLINK_STATS_SUBTASKS_MAX / 8] = { 0 };
     size_t i;
     const json_t *s;
     json_array_foreach(list, i, s) {
@@ -547,6 +569,12 @@ static int emit_vertex(builder_t *b, checkpoint_t *c, const vertex_t *v, const j
         const char *status = str_or(s, "status", "");
         if (strcmp(status, "completed") != 0 && json_object_get(s, "ack_timestamp") == NULL)
             continue; /* "pending_or_failed" */
+        int64_t index = json_integer_value(json_object_get(s, "index"));
+        if (index >= 0 && index < SB_FLINK_STATS_SUBTASKS_MAX) {
+            if (seen[index / 8] & (1u << (index % 8)))
+                continue;
+            seen[index / 8] |= (unsigned char)(1u << (index % 8));
+        }
         if (emit_subtask(b, c, v, s, where) != 0)
             return -1;
     }
@@ -787,9 +815,9 @@ static int emit_exceptions(builder_t *b)
         task_of_flink_name(b, flink_task, task, sizeof task);
         const char *where_tm = str_or(e, "endpoint", str_or(e, "location", ""));
         if (emit(b, t_ns, SB_EV_TASK_FAILED,
-                 json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "task", task, "exception", text, "flink",
-                           "task_name", flink_task, "location", where_tm, "taskmanager",
-                           str_or(e, "taskManagerId", ""))) != 0)
+                 json_pack("{s:s,s:s,s:{s:i,s:s,s:s,s:s}}", "task", task, "exception", text,
+                           "flink", "entry", (int)i, "task_name", flink_task, "location",
+                           where_tm, "taskmanager", str_or(e, "taskManagerId", ""))) != 0)
             return -1;
     }
     return 0;
