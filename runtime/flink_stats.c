@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -893,16 +894,24 @@ json_t *sb_flink_stats_events_from_file(const char *path, int64_t pid, sb_err_t 
         sb_err_errno(err, errno, "cannot open %s", path);
         return NULL;
     }
-    char *buf = malloc((size_t)SB_FLINK_STATS_FILE_BYTES_MAX + 1);
-    size_t len = buf != NULL ? fread(buf, 1, (size_t)SB_FLINK_STATS_FILE_BYTES_MAX + 1, f) : 0;
-    bool failed = buf == NULL || ferror(f);
+    /* Sized first: a buffer as large as the bound would cost every read. */
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0;
+    bool too_long = false, failed = fstat(fileno(f), &st) != 0;
+    if (!failed && st.st_size > SB_FLINK_STATS_FILE_BYTES_MAX)
+        too_long = true;
+    else if (!failed && (buf = malloc((size_t)st.st_size + 1)) != NULL)
+        len = fread(buf, 1, (size_t)st.st_size + 1, f);
+    failed = failed || (!too_long && buf == NULL) || ferror(f) ||
+             len > (size_t)st.st_size; /* it grew while read */
     fclose(f);
     json_t *out = NULL;
     json_error_t jerr;
-    if (failed)
-        sb_err_set(err, "cannot read %s", path);
-    else if (len > (size_t)SB_FLINK_STATS_FILE_BYTES_MAX)
+    if (too_long)
         sb_err_set(err, "%s is longer than %lld bytes", path, SB_FLINK_STATS_FILE_BYTES_MAX);
+    else if (failed)
+        sb_err_set(err, "cannot read %s (or it changed while read)", path);
     else {
         json_t *bundle = json_loadb(buf, len, 0, &jerr);
         if (bundle == NULL)
