@@ -131,6 +131,14 @@ static int on_triggered(reader_t *r, sb_ckstats_checkpoint_t *c, const json_t *e
     return 0;
 }
 
+/* A Flink run's own figures on an event (runtime/flink_stats.h), kept for
+ * checkpoints.json; NULL when the event has none. */
+static json_t *flink_of(const json_t *ev)
+{
+    json_t *f = json_object_get(ev, "flink");
+    return json_is_object(f) ? json_incref(f) : NULL;
+}
+
 static bool has_ack_from(const sb_ckstats_checkpoint_t *c, const char *task)
 {
     for (int i = 0; i < c->subtasks_count; i++)
@@ -172,6 +180,7 @@ static int on_ack(reader_t *r, sb_ckstats_checkpoint_t *c, const json_t *ev, int
     s.inflight_bytes = opt_int(ev, "inflight_bytes");
     s.unaligned = opt_bool(ev, "unaligned");
     s.timed_out = opt_bool(ev, "timed_out");
+    s.flink = flink_of(ev);
 
     if (c->subtasks_count == 0)
         c->state_bytes = 0; /* acks are the source; drop a completion's figure */
@@ -191,6 +200,7 @@ static void on_completed(sb_ckstats_checkpoint_t *c, const json_t *ev, int64_t t
     if (c->status != SB_CKSTATS_UNFINISHED)
         return;
     checkpoint_close(c, SB_CKSTATS_COMPLETED, "", t_ns);
+    c->flink = flink_of(ev);
     c->final = c->final || opt_bool(ev, "final");
     if (c->subtasks_count == 0)
         c->state_bytes = opt_int(ev, "state_bytes");
@@ -208,6 +218,7 @@ static void on_aborted(sb_ckstats_checkpoint_t *c, const json_t *ev, int64_t t_n
     else
         snprintf(text, sizeof text, "%s", reason != NULL ? reason : "unknown");
     checkpoint_close(c, SB_CKSTATS_ABORTED, text, t_ns);
+    c->flink = flink_of(ev);
 }
 
 /* The worker incarnation died: what it left open can never finish, since a
@@ -301,8 +312,13 @@ int sb_ckstats_from_trace(sb_ckstats_t *st, const char *trace_path, sb_err_t *er
 
 void sb_ckstats_free(sb_ckstats_t *st)
 {
-    for (int64_t i = 0; i < st->checkpoints_count; i++)
-        free(st->checkpoints[i].subtasks);
+    for (int64_t i = 0; i < st->checkpoints_count; i++) {
+        sb_ckstats_checkpoint_t *c = &st->checkpoints[i];
+        for (int k = 0; k < c->subtasks_count; k++)
+            json_decref(c->subtasks[k].flink);
+        json_decref(c->flink);
+        free(c->subtasks);
+    }
     free(st->checkpoints);
     memset(st, 0, sizeof *st);
 }
@@ -472,16 +488,24 @@ static json_t *summary_json(const sb_ckstats_t *st, const sb_ckstats_summary_t *
     return o;
 }
 
+/* o with a copy of Flink's figures under "flink", when there are any. */
+static json_t *with_flink(json_t *o, const json_t *flink)
+{
+    if (o != NULL && flink != NULL)
+        json_object_set_new(o, "flink", json_deep_copy(flink));
+    return o;
+}
+
 static json_t *subtask_json(const sb_ckstats_subtask_t *s)
 {
-    return json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b}", "task", s->task, "ack_ns",
+    return with_flink(json_pack("{s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b}", "task", s->task, "ack_ns",
                      ns_json(s->ack_ns), "start_delay_ns", (json_int_t)s->start_delay_ns,
                      "alignment_ns", (json_int_t)s->alignment_ns, "sync_ns",
                      (json_int_t)s->sync_ns, "async_ns", (json_int_t)s->async_ns,
                      "state_bytes", (json_int_t)s->state_bytes, "inflight_records",
                      (json_int_t)s->inflight_records, "inflight_bytes",
                      (json_int_t)s->inflight_bytes, "unaligned", s->unaligned, "timed_out",
-                     s->timed_out);
+                     s->timed_out), s->flink);
 }
 
 static json_t *checkpoint_json(const sb_ckstats_checkpoint_t *c)
@@ -489,7 +513,7 @@ static json_t *checkpoint_json(const sb_ckstats_checkpoint_t *c)
     json_t *subtasks = json_array();
     for (int i = 0; i < c->subtasks_count; i++)
         json_array_append_new(subtasks, subtask_json(&c->subtasks[i]));
-    return json_pack(
+    return with_flink(json_pack(
         "{s:I,s:s,s:o,s:b,s:o,s:o,s:b,s:b,s:I,s:I,s:I,s:o,s:o,s:i,s:o}", "id", (json_int_t)c->id,
         "status", sb_ckstats_status_name(c->status), "reason",
         c->reason[0] != '\0' ? json_string(c->reason) : json_null(), "final", c->final,
@@ -498,7 +522,7 @@ static json_t *checkpoint_json(const sb_ckstats_checkpoint_t *c)
         (json_int_t)c->state_bytes, "inflight_records", (json_int_t)c->inflight_records,
         "inflight_bytes", (json_int_t)c->inflight_bytes, "alignment_max_ns",
         ns_json(c->alignment_max_ns), "start_delay_max_ns", ns_json(c->start_delay_max_ns),
-        "abandoned_count", c->abandoned_count, "subtasks", subtasks);
+        "abandoned_count", c->abandoned_count, "subtasks", subtasks), c->flink);
 }
 
 static json_t *stats_json(const sb_ckstats_t *st)

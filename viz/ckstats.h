@@ -14,6 +14,7 @@
 #ifndef SB_CKSTATS_H
 #define SB_CKSTATS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@ typedef struct sb_ckstats_subtask {
     int64_t inflight_bytes;
     bool unaligned;
     bool timed_out;                       /* switched from aligned to unaligned */
+    json_t *flink;                        /* the ack's "flink" figures (a Flink run's,
+                                             docs/trace.md), kept as they are; NULL */
 } sb_ckstats_subtask_t;
 
 typedef struct sb_ckstats_checkpoint {
@@ -64,6 +67,7 @@ typedef struct sb_ckstats_checkpoint {
     int64_t alignment_max_ns;  /* over the acks; -1 when no subtask acked */
     int64_t start_delay_max_ns;
     int abandoned_count;       /* subtasks that gave it up for a newer one */
+    json_t *flink;             /* the completion's or abort's "flink" figures; NULL */
     sb_ckstats_subtask_t *subtasks; /* in ack order; the first ack of a task wins */
     int subtasks_count;
     int subtasks_cap;
@@ -121,6 +125,8 @@ void sb_ckstats_summarize(const sb_ckstats_t *st, sb_ckstats_summary_t *out);
 
 /* checkpoints.json: {"summary": {...}, "checkpoints": [{..., "subtasks":
  * [...]}]}; times as integer ns under *_ns keys, null where unknown (-1).
+ * A Flink run's checkpoints and subtasks also carry Flink's own figures
+ * under "flink", as its trace events had them.
  * Written to path.tmp, then renamed. */
 int sb_ckstats_write_json(const sb_ckstats_t *st, const char *path, sb_err_t *err);
 

@@ -50,6 +50,7 @@ typedef struct report {
     int64_t seed;
     bool seed_seen;
     char mode[32];
+    bool flink;                 /* a Flink run: its job graph says so */
     event_row_t *events;
     int events_count;
     int64_t events_dropped;     /* past SB_REPORT_EVENT_ROWS_MAX */
@@ -188,6 +189,9 @@ static bool describe_event(const char *name, const json_t *ev, char *d, size_t n
     else if (strcmp(name, "worker_failed") == 0)
         snprintf(d, n, "worker attempt %" PRId64 " exited with code %" PRId64,
                  opt_int(ev, "attempt"), opt_int(ev, "exit_code"));
+    else if (strcmp(name, "task_failed") == 0 && json_is_string(json_object_get(ev, "exception")))
+        snprintf(d, n, "%s failed: %s", opt_str(ev, "task")[0] != '\0' ? opt_str(ev, "task")
+                 : "the job", opt_str(ev, "exception"));
     else if (strcmp(name, "stalled") == 0)
         snprintf(d, n, "worker attempt %" PRId64 " read nothing and completed no checkpoint "
                  "for too long", opt_int(ev, "attempt"));
@@ -222,6 +226,8 @@ static int on_event(json_t *ev, void *ctx)
         r->origin_ns = t_ns; /* run_started is the origin, as in ckstats */
         on_run_started(r, ev);
     }
+    if (strcmp(name, "job_graph") == 0 && strcmp(opt_str(ev, "engine"), "flink") == 0)
+        r->flink = true;
     char detail[DETAIL_BYTES_MAX];
     if (!describe_event(name, ev, detail, sizeof detail))
         return 0;
@@ -418,7 +424,8 @@ static void write_facts(report_t *r, const json_t *s)
 static void write_files(report_t *r)
 {
     static const char *FILES[] = { "scenario.yaml", "summary.json",  "checkpoints.json",
-                                   "trace.jsonl",   "input.json",    "worker.log" };
+                                   "trace.jsonl",   "input.json",    "worker.log",
+                                   "flink/rest.json" };
     fputs("<p>files: ", r->out);
     for (size_t i = 0; i < sizeof FILES / sizeof FILES[0]; i++)
         if (link_if_exists(r, FILES[i], FILES[i]))
@@ -744,6 +751,11 @@ static void write_checkpoints(report_t *r)
     }
     fprintf(r->out, "<p class=\"note\">From %s. Times since the run started; alignment and "
             "start delay are the maximum over the subtasks.</p>\n", source);
+    if (r->flink)
+        fputs("<p class=\"note\" id=\"flink-pictures\">The figures are Flink's own (its REST "
+              "API's checkpoint statistics), with a Gantt chart per checkpoint. Propagation "
+              "graphs, space-time diagrams and cuts: not available for Flink runs: needs "
+              "snapbed's own trace of records and barriers.</p>\n", r->out);
     write_checkpoint_summary(r, &st);
     fputs("<table class=\"checkpoints\">\n<tr><th>id</th><th>status</th><th>triggered at</th>"
           "<th>duration</th><th>alignment max</th><th>start delay max</th><th>state</th>"

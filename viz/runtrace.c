@@ -153,6 +153,7 @@ static int on_job_graph(reader_t *r, const json_t *ev, int64_t t_ns, int64_t pid
         .aligned_timeout_ns = get_int(ev, "aligned_timeout_ns", 0),
     };
     copy_text(inc->mode, sizeof inc->mode, get_str(ev, "mode"));
+    copy_text(inc->engine, sizeof inc->engine, get_str(ev, "engine"));
     if (read_tasks(r, inc, json_object_get(ev, "tasks")) != 0)
         return -1;
     return read_channels(r, inc, json_object_get(ev, "channels"));

@@ -61,6 +61,9 @@ typedef struct sb_runtrace_incarnation {
     bool unaligned;
     int64_t aligned_timeout_ns;
     char mode[SB_RUNTRACE_NAME_BYTES_MAX];
+    char engine[SB_RUNTRACE_NAME_BYTES_MAX]; /* "" (snapbed's), or "flink": a graph
+                                                made from Flink's statistics, whose
+                                                trace has no records, channels or cuts */
     sb_runtrace_task_t *tasks;   /* in job-graph order */
     int tasks_count;
     sb_runtrace_channel_t *channels;

@@ -73,9 +73,32 @@ static int render(drawing_t *d, Agraph_t *g, const char *engine, const char *ste
     return rc;
 }
 
+/* A Flink run's trace holds what Flink reports per subtask, not snapbed's
+ * own barriers, positions and records: only its Gantt charts can be drawn. */
+static bool from_flink(const sb_runtrace_t *rt, int64_t id)
+{
+    const sb_runtrace_incarnation_t *inc =
+        sb_runtrace_incarnation_of(rt, sb_runtrace_checkpoint(rt, id));
+    return inc != NULL && strcmp(inc->engine, "flink") == 0;
+}
+
+static int draw_gantt(drawing_t *d, const sb_runtrace_t *rt, int64_t id)
+{
+    char stem[64];
+    sb_gantt_t gantt;
+    int rc = sb_gantt_build(rt, id, &gantt, d->err);
+    snprintf(stem, sizeof stem, "chk-%" PRId64 "-gantt", id);
+    if (rc == 0)
+        rc = render(d, sb_gantt_graph(&gantt), SB_GANTT_ENGINE, stem);
+    sb_gantt_free(&gantt);
+    return rc;
+}
+
 static int draw_checkpoint(drawing_t *d, const sb_runtrace_t *rt, int64_t id)
 {
     char stem[64];
+    if (from_flink(rt, id))
+        return draw_gantt(d, rt, id);
     sb_propgraph_t pg;
     int rc = sb_propgraph_build(rt, id, &pg, d->err);
     snprintf(stem, sizeof stem, "chk-%" PRId64 "-graph", id);
@@ -97,14 +120,7 @@ static int draw_checkpoint(drawing_t *d, const sb_runtrace_t *rt, int64_t id)
     sb_spacetime_free(&st);
     if (rc != 0)
         return -1;
-
-    sb_gantt_t gantt;
-    rc = sb_gantt_build(rt, id, &gantt, d->err);
-    snprintf(stem, sizeof stem, "chk-%" PRId64 "-gantt", id);
-    if (rc == 0)
-        rc = render(d, sb_gantt_graph(&gantt), SB_GANTT_ENGINE, stem);
-    sb_gantt_free(&gantt);
-    return rc;
+    return draw_gantt(d, rt, id);
 }
 
 static int draw_timeline(drawing_t *d, const sb_runtrace_t *rt)
@@ -308,6 +324,11 @@ sb_viz_status_t sb_viz_run(const sb_viz_opts_t *o, sb_viz_report_t *report, sb_e
     }
     int64_t *ids = NULL, n = 0;
     sb_viz_status_t status = choose(o, &rt, &ids, &n, report, err);
+    if (status == SB_VIZ_OK && report->note[0] == '\0' && rt.incarnations_count > 0 &&
+        strcmp(rt.incarnations[0].engine, "flink") == 0)
+        snprintf(report->note, sizeof report->note, "a Flink run: Gantt charts and the "
+                 "timeline only (propagation graphs and space-time diagrams need snapbed's own "
+                 "trace of records and barriers)");
     sb_gv_t *gv = open_output(o, &status, err);
     drawing_t d = { .o = o, .report = report, .gv = gv, .err = err };
     for (int64_t i = 0; status == SB_VIZ_OK && i < n; i++) {
