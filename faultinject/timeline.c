@@ -133,9 +133,29 @@ static void broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *
 
 /* Restarts a real broker without waiting for it: the command (a start
  * script that waits for the broker) runs in the background. */
-static void restart_real_broker(sb_timeline_t *tl, char *detail, size_t len)
+/* An environment setting with its "%d" (if any) replaced by the broker
+ * id; "" when it is unset or has another conversion. */
+static void broker_setting(const char *name, int broker_id, char *out, size_t len)
 {
-    const char *cmd = getenv("SNAPBED_KAFKA_RESTART");
+    const char *v = getenv(name);
+    out[0] = '\0';
+    if (v == NULL)
+        return;
+    const char *pct = strchr(v, '%');
+    if (pct == NULL) {
+        snprintf(out, len, "%s", v);
+        return;
+    }
+    if (pct[1] != 'd' || strchr(pct + 2, '%') != NULL)
+        return;
+    snprintf(out, len, "%.*s%d%s", (int)(pct - v), v, broker_id > 0 ? broker_id : 1, pct + 2);
+}
+
+static void restart_real_broker(sb_timeline_t *tl, const sb_fault_t *f, char *detail,
+                                size_t len)
+{
+    char cmd[1024];
+    broker_setting("SNAPBED_KAFKA_RESTART", f->broker_id, cmd, sizeof cmd);
     pid_t pid = fork();
     if (pid == 0) {
         int fd = open("/dev/null", O_WRONLY);
@@ -158,8 +178,9 @@ static void restart_real_broker(sb_timeline_t *tl, char *detail, size_t len)
 static void real_broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *detail,
                               size_t len)
 {
-    const char *pidfile = getenv("SNAPBED_KAFKA_PIDFILE");
-    FILE *pf = pidfile ? fopen(pidfile, "r") : NULL;
+    char pidfile[1024];
+    broker_setting("SNAPBED_KAFKA_PIDFILE", f->broker_id, pidfile, sizeof pidfile);
+    FILE *pf = pidfile[0] ? fopen(pidfile, "r") : NULL;
     int pid = 0;
     if (pf != NULL) {
         if (fscanf(pf, "%d", &pid) != 1)
@@ -167,16 +188,16 @@ static void real_broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, c
         fclose(pf);
     }
     if (f->broker == SB_BROKER_KILL && !on) {
-        restart_real_broker(tl, detail, len);
+        restart_real_broker(tl, f, detail, len);
         return;
     }
     int sig = f->broker == SB_BROKER_KILL ? SIGKILL : on ? SIGSTOP : SIGCONT;
     if (pid <= 0 || kill(pid, sig) != 0) {
         snprintf(detail, len, "could not signal the broker (pid file %s)",
-                 pidfile ? pidfile : "unset");
+                 pidfile[0] ? pidfile : "unset");
         return;
     }
-    snprintf(detail, len, "Kafka broker pid %d %s", pid,
+    snprintf(detail, len, "Kafka broker %d, pid %d, %s", f->broker_id > 0 ? f->broker_id : 1, pid,
              sig == SIGKILL ? "killed (SIGKILL)" : on ? "stopped (SIGSTOP)"
                                                       : "continued (SIGCONT)");
 }
@@ -295,16 +316,22 @@ static void apply(sb_timeline_t *tl, int i, pid_t pid, bool on)
     const sb_fault_t *f = &tl->s->faults[i];
     char detail[256] = "";
     switch (f->kind) {
-    case SB_FAULT_PAUSE:
+    case SB_FAULT_PAUSE: {
+        if (on && tl->target_pid != NULL)
+            pid = tl->target_pid(tl->target_ctx, i);
+        pid_t shown = on ? pid : tl->paused_pid > 0 ? tl->paused_pid : pid;
         if (on && pid > 0 && kill(pid, SIGSTOP) == 0)
             tl->paused_pid = pid;
         if (!on && tl->paused_pid > 0) {
             kill(tl->paused_pid, SIGCONT);
             tl->paused_pid = 0;
         }
-        snprintf(detail, sizeof detail, "worker pid %d %s", (int)pid,
+        const char *who = tl->target_pid == NULL ? "worker"
+                          : f->target[0] != '\0' ? f->target : "taskmanager-0";
+        snprintf(detail, sizeof detail, "%s pid %d %s", who, (int)shown,
                  on ? "stopped (SIGSTOP)" : "continued (SIGCONT)");
         break;
+    }
     case SB_FAULT_THROTTLE:
         set_throttle(tl, f, on);
         if (f->records_per_s == 0 && f->bytes_per_s == 0)

@@ -50,6 +50,10 @@ typedef struct sb_timeline {
     int broker_ops_head, broker_ops_count;
     bool broker_busy, broker_quit;
     int64_t ready_ns;
+    /* engine: flink: the process a pause stops (a TaskManager), by fault;
+     * NULL: the worker given to sb_timeline_tick. */
+    pid_t (*target_pid)(void *ctx, int fault);
+    void *target_ctx;
 } sb_timeline_t;
 
 /* Faults this run cannot inject (broker faults need the embedded Kafka,
@@ -62,6 +66,11 @@ void sb_timeline_init(sb_timeline_t *tl, const sb_scenario_t *s, sb_trace_t *tra
 
 /* The proxies in front of the Kafka brokers, for { network: kafka }. */
 void sb_timeline_set_kafka_proxies(sb_timeline_t *tl, struct sb_proxy **proxies, int count);
+
+/* A real broker's pid file and restart command come from
+ * SNAPBED_KAFKA_PIDFILE and SNAPBED_KAFKA_RESTART; with several brokers
+ * (scripts/kafka.sh cluster) each may hold one "%d", the fault's broker id
+ * (1 when the fault names none). */
 
 /* Starts and ends what is due `elapsed_ns` after the job started, for the
  * worker `pid`. Returns the index of a crash-loop fault whose kill of this

@@ -92,7 +92,10 @@ static int create_topic_admin(const char *bootstrap, const char *topic, int part
     if (rk == NULL)
         return -1;
     char errstr[512];
-    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, errstr, sizeof errstr);
+    /* -1: the broker's default.replication.factor, so that a three-broker
+     * cluster (scripts/kafka.sh cluster) replicates the input three times
+     * and a single broker keeps its one copy. */
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, -1, errstr, sizeof errstr);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opt = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_request_timeout(opt, SB_KAFKA_TIMEOUT_MS, errstr, sizeof errstr);

@@ -138,6 +138,7 @@ typedef struct parse {
     origin_t runs_at;             /* mode: */
     origin_t input_given_at;      /* input: */
     int runs_asked;               /* -1: mode: not given */
+    size_t kafka_at;              /* kafka.brokers: line; 0 = not given */
 } parse_t;
 
 typedef int (*key_fn)(parse_t *p, const char *key, yaml_node_t *v, void *arg);
@@ -937,6 +938,8 @@ typedef struct fault_draft {
     bool has_task, has_process, has_process_time, has_extra, has_from, has_to;
     bool has_how;
     bool has_storage, has_store, has_op;
+    bool has_target;
+    size_t target_line;
     size_t at_line;               /* of `at`, for a missing crash point */
     size_t to_line;               /* `to` is a broker id or a stage: read last */
     char action[16];              /* the do: mapping's action key, once */
@@ -1657,8 +1660,17 @@ static int on_fault_at(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     return 0; /* a missing point is checked with the kind (check_fault) */
 }
 
+static int on_fault_target(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    fault_draft_t *d = arg;
+    d->has_target = true;
+    d->target_line = sb_yaml_line(v);
+    return get_text(p, v, key, d->fault.target, sizeof d->fault.target);
+}
+
 static const key_entry_t fault_keys[] = {
     KEY_CUSTOM("do", on_fault_do),
+    KEY_CUSTOM("target", on_fault_target),
     KEY_CUSTOM("at", on_fault_at),
     KEY_CUSTOM("random", on_fault_random),
     KEY_CUSTOM("for", on_fault_for),
@@ -2281,6 +2293,84 @@ static int on_runs(parse_t *p, const char *key, yaml_node_t *v, void *arg)
     return fail(p, sb_yaml_line(v), key, "unknown mode '%.64s' (sim, run, both)", sb_yaml_text(v));
 }
 
+static int on_engine(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "snapbed or flink") != 0)
+        return -1;
+    int e = sb_run_engine_from_name(sb_yaml_text(v));
+    if (e < 0)
+        return fail(p, sb_yaml_line(v), key, "unknown engine '%.64s' (snapbed, flink)",
+                    sb_yaml_text(v));
+    p->s->engine = (sb_run_engine_t)e;
+    p->s->engine_line = (int)sb_yaml_line(v);
+    return 0;
+}
+
+static int on_flink_sink(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (need_scalar(p, v, key, "exactly-once, at-least-once or commit-early") != 0)
+        return -1;
+    int k = sb_flink_sink_from_name(sb_yaml_text(v));
+    if (k < 0)
+        return fail(p, sb_yaml_line(v), key, "unknown Flink sink '%.64s' (exactly-once, "
+                    "at-least-once, commit-early)", sb_yaml_text(v));
+    p->s->flink.sink = (sb_flink_sink_t)k;
+    return 0;
+}
+
+/* HOST:PORT of a running cluster's REST API. */
+static int on_flink_address(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    if (get_text(p, v, key, p->s->flink.address, sizeof p->s->flink.address) != 0)
+        return -1;
+    const char *colon = strrchr(p->s->flink.address, ':');
+    int64_t port = 0;
+    if (colon == NULL || colon == p->s->flink.address || parse_int64(colon + 1, &port) != 0 ||
+        port < 1 || port > 65535)
+        return fail(p, sb_yaml_line(v), key, "expected HOST:PORT of the JobManager's REST API "
+                    "(such as 127.0.0.1:8081), got '%.64s'", p->s->flink.address);
+    return 0;
+}
+
+static const key_entry_t flink_keys[] = {
+    KEY_INT("taskmanagers", flink.taskmanagers, 1, SB_FLINK_TASKMANAGERS_MAX),
+    KEY_INT("slots", flink.slots, 1, 64),
+    KEY_CUSTOM("address", on_flink_address),
+    KEY_CUSTOM("sink", on_flink_sink),
+};
+
+static int on_flink(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    p->s->flink.line = (int)sb_yaml_line(v);
+    return walk(p, v, key, flink_keys, COUNT_OF(flink_keys), arg);
+}
+
+static int on_kafka_brokers(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    (void)arg;
+    int64_t n = 0;
+    if (get_int64(p, v, key, 1, 3, &n) != 0)
+        return -1;
+    if (n == 2)
+        return fail(p, sb_yaml_line(v), key, "1 (one broker) or 3 (a cluster at replication "
+                    "factor 3, min.insync.replicas 2), not 2");
+    p->s->kafka_brokers = (int)n;
+    p->kafka_at = sb_yaml_line(v);
+    return 0;
+}
+
+static const key_entry_t kafka_keys[] = {
+    KEY_CUSTOM("brokers", on_kafka_brokers),
+};
+
+static int on_kafka(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    return walk(p, v, key, kafka_keys, COUNT_OF(kafka_keys), arg);
+}
+
 static const key_entry_t top_keys[] = {
     KEY_CUSTOM("name", on_name),
     KEY_CUSTOM("mode", on_runs),
@@ -2313,6 +2403,9 @@ static const key_entry_t top_keys[] = {
     KEY_CUSTOM("mutant", on_mutant),
     KEY_CUSTOM("trace", on_trace),
     KEY_CUSTOM("expect", on_expect),
+    KEY_CUSTOM("engine", on_engine),
+    KEY_CUSTOM("flink", on_flink),
+    KEY_CUSTOM("kafka", on_kafka),
 };
 
 /* ------------------------------------------------ rules across keys -- */
@@ -2440,6 +2533,99 @@ static const char *fault_real_only(const sb_fault_t *f)
     }
 }
 
+/* engine: flink drives a real Flink cluster: the keys that mean the same
+ * thing there apply, the others are refused with the reason. */
+static int check_flink_fault(parse_t *p, const sb_fault_t *f, int i)
+{
+    const sb_scenario_t *s = p->s;
+    char key[KEY_BYTES_MAX];
+    snprintf(key, sizeof key, "faults[%d]", i);
+    size_t line = (size_t)f->line;
+    bool process = f->kind == SB_FAULT_CRASH || f->kind == SB_FAULT_PAUSE;
+    bool broker = f->kind == SB_FAULT_BROKER &&
+                  (f->broker == SB_BROKER_PAUSE || f->broker == SB_BROKER_KILL);
+    if (!process && !broker)
+        return fail(p, line, key, "engine: flink takes crash, pause and { broker: pause|kill } "
+                    "faults; a %s fault acts inside snapbed's own engine",
+                    sb_fault_kind_name(f->kind));
+    if (f->kind == SB_FAULT_CRASH && f->trigger == SB_TRIGGER_CRASH_POINT &&
+        (f->point != SB_POINT_COORDINATOR_AFTER_COMPLETE ||
+         f->point_trigger != SB_POINT_AT_CHECKPOINT || f->checkpoint_id < 1))
+        return fail(p, line, key, "on engine: flink the one crash point is { point: "
+                    "coordinator.after_complete, checkpoint: N } (the kill follows Flink's "
+                    "report that checkpoint N completed); the others are inside snapbed's "
+                    "engine");
+    if (broker && (f->broker_id > s->kafka_brokers || f->broker_id < 0))
+        return fail(p, line, key, "broker id %d, but kafka.brokers is %d", f->broker_id,
+                    s->kafka_brokers);
+    if (process && s->flink.address[0] != '\0')
+        return fail(p, line, key, "a %s needs a cluster that snapbed starts: with "
+                    "flink.address, its processes are not snapbed's to signal",
+                    sb_fault_kind_name(f->kind));
+    if (!process || f->target[0] == '\0')
+        return 0;
+    if (strcmp(f->target, "jobmanager") == 0)
+        return fail(p, line, key, "target: jobmanager: without Flink's high availability "
+                    "(ZooKeeper, not set up by snapbed) a killed JobManager loses the job "
+                    "instead of restoring it; target a taskmanager-N");
+    int64_t n = -1;
+    if (strncmp(f->target, "taskmanager-", 12) != 0 || parse_int64(f->target + 12, &n) != 0 ||
+        n < 0 || n >= s->flink.taskmanagers)
+        return fail(p, line, key, "unknown target '%.32s' (taskmanager-0 to taskmanager-%d)",
+                    f->target, s->flink.taskmanagers - 1);
+    return 0;
+}
+
+static int check_engine(parse_t *p)
+{
+    const sb_scenario_t *s = p->s;
+    if (s->engine != SB_ENGINE_FLINK) {
+        for (int i = 0; i < s->faults_count; i++)
+            if (s->faults[i].target[0] != '\0') {
+                char key[KEY_BYTES_MAX];
+                snprintf(key, sizeof key, "faults[%d].target", i);
+                return fail(p, (size_t)s->faults[i].line, key, "names a Flink process "
+                            "(engine: flink); snapbed's engine has one worker");
+            }
+        if (s->flink.line != 0)
+            return fail(p, (size_t)s->flink.line, "flink", "is for engine: flink");
+        if (p->kafka_at != 0)
+            return fail(p, p->kafka_at, "kafka.brokers", "is for engine: flink (snapbed's "
+                        "engine uses the embedded Kafka or --kafka)");
+        return 0;
+    }
+    size_t line = (size_t)s->engine_line;
+    if (s->sim.classic || s->stages_count > 0)
+        return fail(p, line, "engine", "flink runs the seed's job (source -> map -> filter -> "
+                    "sink, the short form), not %s",
+                    s->sim.classic ? "the chandy-lamport model" : "pipeline.stages");
+    if (s->count_enabled)
+        return fail(p, line, "engine", "flink: pipeline.count is snapbed's engine only");
+    if (s->map.parallelism != s->source.parallelism ||
+        s->filter.parallelism != s->source.parallelism ||
+        s->sink.parallelism != s->source.parallelism ||
+        s->map.input != SB_CONNECTION_FORWARD || s->filter.input != SB_CONNECTION_FORWARD ||
+        s->sink.input != SB_CONNECTION_FORWARD)
+        return fail(p, line, "engine", "flink runs the job at one parallelism with forward "
+                    "connections (pipeline.parallelism; no per-stage parallelism or input)");
+    if (strncmp(s->sink_uri, "file://", 7) != 0 || strncmp(s->checkpoints_dir, "file://", 7) != 0)
+        return fail(p, line, "engine", "flink: the sink and the checkpoints are local folders "
+                    "(file://) for now; s3:// is snapbed's engine only");
+    if (s->mutant != SB_MUTANT_NONE)
+        return fail(p, line, "mutant", "mutants are bugs planted in snapbed's engine; the "
+                    "negative controls on Flink are flink.sink: at-least-once and commit-early");
+    if (s->trace_records)
+        return fail(p, line, "trace", "records: Flink's records are not traced; its trace is "
+                    "its checkpoint statistics");
+    if (s->expect_channel_state_restored || s->expect_restore_fallbacks >= 0)
+        return fail(p, line, "expect", "channel_state_restored and restore_fallbacks read "
+                    "snapbed's own trace, which a Flink run does not have");
+    for (int i = 0; i < s->faults_count; i++)
+        if (check_flink_fault(p, &s->faults[i], i) != 0)
+            return -1;
+    return 0;
+}
+
 /* Which commands can run the scenario: what it uses decides, and `mode:`
  * may narrow it (never widen it). runs_why is the one sentence a command
  * that cannot run it prints. */
@@ -2456,7 +2642,12 @@ static int decide_runs(parse_t *p)
                  "[-> count] -> sink only (pipeline's short form), not pipeline.stages");
         sim_line = (size_t)s->stages[0].line;
     }
-    if (s->mutant == SB_MUTANT_SKIP_FSYNC) {
+    if (s->engine == SB_ENGINE_FLINK) {
+        snprintf(real_why, sizeof real_why, "engine: flink runs on a real Flink cluster; the "
+                 "simulator models snapbed's engine");
+        real_line = (size_t)s->engine_line;
+    }
+    if (real_why[0] == '\0' && s->mutant == SB_MUTANT_SKIP_FSYNC) {
         snprintf(real_why, sizeof real_why, "mutant: skip-fsync acts on a real run's file:// "
                  "stores");
         real_line = 1;
@@ -2514,7 +2705,8 @@ static int finish(parse_t *p)
     if (!p->name_set)
         default_name(p->s);
     default_parallelism(p);
-    if (check_forms(p) != 0 || check_unaligned(p) != 0 || decide_runs(p) != 0)
+    if (check_forms(p) != 0 || check_unaligned(p) != 0 || check_engine(p) != 0 ||
+        decide_runs(p) != 0)
         return -1;
     if (p->s->stages_count == 0 && !p->s->sim.classic && check_source_parallelism(p) != 0)
         return -1;
@@ -2718,6 +2910,11 @@ void sb_scenario_defaults(sb_scenario_t *s)
     s->faults_count = 0;
     s->expect_exactly_once = true;
     s->expect_restore_fallbacks = -1;
+    s->engine = SB_ENGINE_SNAPBED;
+    s->flink.taskmanagers = 2;
+    s->flink.slots = 1;
+    s->flink.sink = SB_FLINK_SINK_EXACTLY_ONCE;
+    s->kafka_brokers = 1;
     sb_scenario_sim_t *sim = &s->sim;
     sim->channel_delay = (sb_delay_spec_t){ .kind = 1, .min_ns = 50 * 1000, .max_ns = 500 * 1000 };
     sim->channel_capacity = 64;

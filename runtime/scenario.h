@@ -207,6 +207,10 @@ typedef struct sb_fault {
     char from[SB_SCENARIO_TASK_BYTES_MAX], to[SB_SCENARIO_TASK_BYTES_MAX]; /* delay spike:
                                      stage names (pipeline) or process numbers
                                      (classic); "" = any */
+    char target[SB_SCENARIO_TASK_BYTES_MAX]; /* engine: flink, crash and
+                                     pause: "taskmanager-N"; "" = taskmanager-0
+                                     (at a time or a checkpoint) or a seeded
+                                     one (random) */
     int line;                     /* where it was declared, for messages */
 } sb_fault_t;
 
@@ -280,6 +284,19 @@ typedef enum sb_scenario_runs {
 /* Keys the simulator's notes need to know were written (a key not given
  * takes the same default in both commands). */
 enum { SB_GIVEN_EXPECT = 1 << 0, SB_GIVEN_FILTER = 1 << 1 };
+
+#define SB_FLINK_TASKMANAGERS_MAX 8
+
+/* flink: (engine: flink) the cluster and the job's sink. */
+typedef struct sb_scenario_flink {
+    int taskmanagers;             /* started by snapbed; default 2 */
+    int slots;                    /* per TaskManager; default 1 */
+    char address[SB_SCENARIO_NAME_BYTES_MAX]; /* a running cluster's REST
+                                     HOST:PORT; "" (default): snapbed starts
+                                     one and stops it */
+    sb_flink_sink_t sink;         /* default exactly-once */
+    int line;                     /* of flink:, for messages */
+} sb_scenario_flink_t;
 
 typedef struct sb_scenario {
     char path[SB_SCENARIO_TEXT_BYTES_MAX];
@@ -355,6 +372,13 @@ typedef struct sb_scenario {
     /* pipeline.stages: the general form; stages_count 0 = the short form */
     sb_stage_spec_t stages[SB_SCENARIO_STAGES_MAX];
     int stages_count;
+
+    sb_run_engine_t engine;                       /* engine: default snapbed */
+    int engine_line;
+    sb_scenario_flink_t flink;                /* flink: */
+    int kafka_brokers;                        /* kafka.brokers: the real Kafka
+                                                 snapbed starts for engine:
+                                                 flink, 1 (default) or 3 */
 
     sb_scenario_sim_t sim;                    /* sim: */
     unsigned given;                           /* SB_GIVEN_* */

@@ -14,6 +14,19 @@ static const char *const mode_names[] = {
 };
 _Static_assert(COUNT_OF(mode_names) == SB_MODE_COUNT_, "every mode has a name");
 
+static const char *const engine_names[] = {
+    [SB_ENGINE_SNAPBED] = "snapbed",
+    [SB_ENGINE_FLINK] = "flink",
+};
+_Static_assert(COUNT_OF(engine_names) == SB_ENGINE_COUNT_, "every engine has a name");
+
+static const char *const flink_sink_names[] = {
+    [SB_FLINK_SINK_EXACTLY_ONCE] = "exactly-once",
+    [SB_FLINK_SINK_AT_LEAST_ONCE] = "at-least-once",
+    [SB_FLINK_SINK_COMMIT_EARLY] = "commit-early",
+};
+_Static_assert(COUNT_OF(flink_sink_names) == SB_FLINK_SINK_COUNT_, "every sink has a name");
+
 static const char *const mutant_names[] = {
     [SB_MUTANT_NONE] = "none",
     [SB_MUTANT_COMMIT_BEFORE_COMPLETE] = "commit-before-complete",
@@ -82,6 +95,26 @@ const char *sb_mode_name(sb_checkpointing_mode_t m)
 int sb_mode_from_name(const char *name)
 {
     return index_of(mode_names, COUNT_OF(mode_names), name, true);
+}
+
+const char *sb_run_engine_name(sb_run_engine_t e)
+{
+    return name_of(engine_names, COUNT_OF(engine_names), (int)e);
+}
+
+int sb_run_engine_from_name(const char *name)
+{
+    return index_of(engine_names, COUNT_OF(engine_names), name, false);
+}
+
+const char *sb_flink_sink_name(sb_flink_sink_t k)
+{
+    return name_of(flink_sink_names, COUNT_OF(flink_sink_names), (int)k);
+}
+
+int sb_flink_sink_from_name(const char *name)
+{
+    return index_of(flink_sink_names, COUNT_OF(flink_sink_names), name, false);
 }
 
 const char *sb_mutant_name(sb_mutant_t m)

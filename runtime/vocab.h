@@ -21,6 +21,27 @@ typedef enum sb_checkpointing_mode {
     SB_MODE_COUNT_
 } sb_checkpointing_mode_t;
 
+/* engine: which system runs the job. snapbed's own engine (the worker),
+ * or a real Apache Flink cluster driving the same job (docs/flink.md). */
+typedef enum sb_run_engine {
+    SB_ENGINE_SNAPBED = 0,
+    SB_ENGINE_FLINK,
+    SB_ENGINE_COUNT_
+} sb_run_engine_t;
+
+/* flink.sink: the Flink job's sink. exactly-once is Flink's FileSink; the
+ * other two are the negative controls on Flink (docs/flink.md). */
+typedef enum sb_flink_sink {
+    SB_FLINK_SINK_EXACTLY_ONCE = 0,   /* FileSink, committed on checkpoint
+                                         completion */
+    SB_FLINK_SINK_AT_LEAST_ONCE,      /* writes and flushes every record at
+                                         once: replays duplicate */
+    SB_FLINK_SINK_COMMIT_EARLY,       /* makes output visible when the
+                                         checkpoint is taken, not when it
+                                         completes */
+    SB_FLINK_SINK_COUNT_
+} sb_flink_sink_t;
+
 /* Deliberate protocol bugs (`mutant:`), the negative controls of the
  * checkers: a run with a mutant must be reported as violating. */
 typedef enum sb_mutant {
@@ -71,6 +92,10 @@ typedef enum sb_stage_kind {
  * -1 (kinds, mutants) or SB_POINT_NONE (crash points). */
 const char *sb_mode_name(sb_checkpointing_mode_t m);
 int sb_mode_from_name(const char *name);          /* case-insensitive */
+const char *sb_run_engine_name(sb_run_engine_t e);
+int sb_run_engine_from_name(const char *name);
+const char *sb_flink_sink_name(sb_flink_sink_t k);
+int sb_flink_sink_from_name(const char *name);
 const char *sb_mutant_name(sb_mutant_t m);
 int sb_mutant_from_name(const char *name);
 const char *sb_crash_point_name(sb_crash_point_t p);

@@ -1027,11 +1027,84 @@ static void test_names_round_trip(void)
     CU_ASSERT_STRING_EQUAL(sb_connection_name(SB_CONNECTION_HASH), "hash");
 }
 
+/* --------------------------------------------------------- engine: flink */
+
+static void test_engine_flink_takes_its_keys_and_runs_only_for_run(void)
+{
+    sb_scenario_t s;
+    CU_ASSERT_EQUAL_FATAL(parse_ok(&s, "engine: flink\n"
+                                       "flink: { taskmanagers: 3, slots: 2, sink: at-least-once }\n"
+                                       "kafka: { brokers: 3 }\n"
+                                       "pipeline: { parallelism: 2 }\n"
+                                       "faults:\n"
+                                       "  - do: crash\n    at: 2s\n    target: taskmanager-2\n"
+                                       "  - do: crash\n    at: { point: coordinator.after_complete,"
+                                       " checkpoint: 3 }\n"
+                                       "  - do: pause\n    at: 1s\n    for: 1s\n"
+                                       "  - do: { broker: kill, id: 3 }\n    at: 1s\n    for: 2s\n"),
+                          0);
+    CU_ASSERT_EQUAL(s.engine, SB_ENGINE_FLINK);
+    CU_ASSERT_EQUAL(s.flink.taskmanagers, 3);
+    CU_ASSERT_EQUAL(s.flink.slots, 2);
+    CU_ASSERT_EQUAL(s.flink.sink, SB_FLINK_SINK_AT_LEAST_ONCE);
+    CU_ASSERT_EQUAL(s.kafka_brokers, 3);
+    CU_ASSERT_STRING_EQUAL(s.faults[0].target, "taskmanager-2");
+    CU_ASSERT_EQUAL(s.runs, SB_RUNS_REAL_ONLY);
+    ASSERT_HAS(s.runs_why, "engine: flink");
+    sb_scenario_t d;
+    CU_ASSERT_EQUAL_FATAL(parse_ok(&d, "name: plain\n"), 0);
+    CU_ASSERT_EQUAL(d.engine, SB_ENGINE_SNAPBED);
+    CU_ASSERT_EQUAL(d.flink.taskmanagers, 2);
+    CU_ASSERT_EQUAL(d.flink.sink, SB_FLINK_SINK_EXACTLY_ONCE);
+    CU_ASSERT_EQUAL(d.kafka_brokers, 1);
+}
+
+static void test_engine_flink_refuses_what_only_snapbeds_engine_does(void)
+{
+    static const struct { const char *yaml, *says; } cases[] = {
+        { "engine: flunk\n", "scenarios/x.yaml:1: engine: unknown engine 'flunk'" },
+        { "flink: { taskmanagers: 2 }\n", "scenarios/x.yaml:1: flink: is for engine: flink" },
+        { "kafka: { brokers: 3 }\n", "kafka.brokers: is for engine: flink" },
+        { "engine: flink\nkafka: { brokers: 2 }\n", "not 2" },
+        { "engine: flink\nflink: { taskmanagers: 9 }\n", "flink.taskmanagers" },
+        { "engine: flink\nflink: { sink: maybe }\n", "unknown Flink sink 'maybe'" },
+        { "engine: flink\nflink: { address: nowhere }\n", "expected HOST:PORT" },
+        { "engine: flink\nmutant: skip-fsync\n", "negative controls on Flink" },
+        { "engine: flink\npipeline: { count: true }\n", "pipeline.count is snapbed's engine" },
+        { "engine: flink\npipeline: { sink: 's3://b/p' }\n", "local folders (file://)" },
+        { "engine: flink\npipeline: { parallelism: 2, map: { parallelism: 1 } }\n",
+          "one parallelism" },
+        { "engine: flink\nfaults:\n  - do: { stall: map }\n    at: 1s\n    for: 1s\n",
+          "faults[0]: engine: flink takes crash, pause" },
+        { "engine: flink\nfaults:\n  - do: crash\n    at: { point: sink.after_commit, "
+          "checkpoint: 2 }\n", "the one crash point is" },
+        { "engine: flink\nfaults:\n  - do: crash\n    at: 1s\n    target: jobmanager\n",
+          "high availability" },
+        { "engine: flink\nfaults:\n  - do: crash\n    at: 1s\n    target: taskmanager-2\n",
+          "unknown target 'taskmanager-2' (taskmanager-0 to taskmanager-1)" },
+        { "engine: flink\nflink: { address: '127.0.0.1:8081' }\nfaults:\n  - do: crash\n"
+          "    at: 1s\n", "not snapbed's to signal" },
+        { "faults:\n  - do: crash\n    at: 1s\n    target: taskmanager-0\n",
+          "names a Flink process" },
+        { "engine: flink\nfaults:\n  - do: { broker: kill, id: 3 }\n    at: 1s\n    for: 1s\n",
+          "broker id 3, but kafka.brokers is 1" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sb_err_t err;
+        parse_bad(cases[i].yaml, &err);
+        if (strstr(err.msg, cases[i].says) == NULL)
+            fprintf(stderr, "\n    case %zu: '%s' lacks '%s'\n", i, err.msg, cases[i].says);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, cases[i].says));
+    }
+}
+
 void test_scenario_register(void)
 {
 #define T(fn) { #fn, fn }
     static const sb_test_case_t cases[] = {
         T(test_empty_document_takes_every_default),
+        T(test_engine_flink_takes_its_keys_and_runs_only_for_run),
+        T(test_engine_flink_refuses_what_only_snapbeds_engine_does),
         T(test_relative_file_uri_may_not_leave_the_run_folder),
         T(test_deep_nesting_and_many_aliases_are_refused_early),
         T(test_load_of_an_empty_file_is_refused),

@@ -9,6 +9,7 @@
 
 #include "cu_helpers.h"
 #include "scenario.h"
+#include "store.h"
 #include "verdict.h"
 
 /* ------------------------------------------------------------ histories -- */
@@ -525,11 +526,78 @@ static void test_disabled_count_does_not_count_as_a_shuffle(void)
     CU_ASSERT_TRUE(sb_verdict_graph_keeps_order(&s));
 }
 
+/* Flink's FileSink: part-<uuid>-<counter>; hidden files are not output.
+ * The uuid has dashes of its own. */
+static void test_flink_file_names_parse_from_the_right(void)
+{
+    size_t uuid = 0;
+    int64_t counter = -1;
+    CU_ASSERT_TRUE(sb_verdict_flink_key_parse("part-5b1c2d3e-aaaa-bbbb-cccc-0123456789ab-12",
+                                              &uuid, &counter));
+    CU_ASSERT_EQUAL(uuid, 36);
+    CU_ASSERT_EQUAL(counter, 12);
+    CU_ASSERT_TRUE(sb_verdict_flink_key_parse("part-x-0", &uuid, &counter));
+    CU_ASSERT_EQUAL(uuid, 1);
+    CU_ASSERT_EQUAL(counter, 0);
+    static const char *const bad[] = {
+        ".part-x-0.inprogress.1234", "part-0", "part--0", "part-x-", "part-x--1", "part-x-a",
+        "part-x-1.tmp", "other-x-1", "part-x-1/y", "part-x-99999999999999999999", "part-x- 1",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bool parsed = sb_verdict_flink_key_parse(bad[i], &uuid, &counter);
+        if (parsed)
+            fprintf(stderr, "\n    '%s' parsed\n", bad[i]);
+        CU_ASSERT_FALSE(parsed);
+    }
+}
+
+/* Files are read per uuid (a subtask's attempt) in counter order (10
+ * after 9, not after 1), so the order check sees each partition's offsets
+ * rise; a duplicate in a later file is a duplicate. */
+static void test_flink_output_is_read_per_subtask_in_counter_order(void)
+{
+    sb_store_t st;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL_FATAL(sb_store_open(&st, "mem://verdict-flink/out", "/", &err), 0);
+    char key[64], line[32];
+    for (int c = 0; c < 12; c++) {
+        snprintf(key, sizeof key, "part-u-%d", c);
+        snprintf(line, sizeof line, "0:%d A\n", c);
+        CU_ASSERT_EQUAL(sb_store_put(&st, key, line, strlen(line), &err), 0);
+    }
+    CU_ASSERT_EQUAL(sb_store_put(&st, ".part-u-12.inprogress.x", "0:12 A\n", 7, &err), 0);
+    int64_t low[1] = { 0 }, high[1] = { 12 };
+    sb_eo_t *eo = sb_eo_new(1, low, high, true);
+    for (int o = 0; o < 12; o++)
+        sb_eo_expect(eo, 0, o, "A", 1, &err);
+    int64_t objects = 0;
+    CU_ASSERT_EQUAL(sb_verdict_observe_flink_output(&st, eo, &objects, &err), 0);
+    CU_ASSERT_EQUAL(objects, 12);
+    sb_eo_report_t r;
+    sb_eo_finish(eo, &r);
+    CU_ASSERT_TRUE(sb_eo_report_ok(&r));
+    sb_eo_free(eo);
+    /* the negative control: the same record again in a later file */
+    CU_ASSERT_EQUAL(sb_store_put(&st, "part-v-1", "0:5 A\n", 6, &err), 0);
+    eo = sb_eo_new(1, low, high, true);
+    for (int o = 0; o < 12; o++)
+        sb_eo_expect(eo, 0, o, "A", 1, &err);
+    objects = 0;
+    CU_ASSERT_EQUAL(sb_verdict_observe_flink_output(&st, eo, &objects, &err), 0);
+    sb_eo_finish(eo, &r);
+    CU_ASSERT_EQUAL(r.duplicated, 1);
+    CU_ASSERT_FALSE(sb_eo_report_ok(&r));
+    sb_eo_free(eo);
+    sb_store_close(&st);
+}
+
 void test_verdict_register(void)
 {
 #define T(fn) { #fn, fn }
     static const sb_test_case_t cases[] = {
         T(test_clean_history_passes),
+        T(test_flink_file_names_parse_from_the_right),
+        T(test_flink_output_is_read_per_subtask_in_counter_order),
         T(test_an_object_already_published_before_any_crash_is_another_runs),
         T(test_aborted_checkpoints_are_counted_and_harmless),
         T(test_a_late_completion_does_not_lower_the_newest_completed),

@@ -77,6 +77,8 @@ typedef struct sb_verdict_params {
     const char *job_name;          /* the checkpoint folder of the run */
     const sb_job_input_t *input;
     int crashes_injected;
+    sb_run_engine_t engine;        /* which engine wrote the sink (default
+                                      snapbed's; docs/flink.md for Flink's) */
 } sb_verdict_params_t;
 
 /* Reads the topic, the sink store and the trace; fills *v. Returns -1 only
@@ -104,5 +106,15 @@ bool sb_verdict_graph_keeps_order(const sb_scenario_t *s);
  * checker; counts the objects in *objects. A real run's store, or the
  * simulator's mem:// one. */
 int sb_verdict_observe_output(sb_store_t *st, sb_eo_t *eo, int64_t *objects, sb_err_t *err);
+
+/* Flink's FileSink names a committed file part-<uuid>-<counter>, the uuid
+ * one subtask's in one attempt (an uncommitted file starts with '.').
+ * Whether `key` is one, the length of its uuid and its counter. */
+bool sb_verdict_flink_key_parse(const char *key, size_t *uuid_len, int64_t *counter);
+
+/* The same as sb_verdict_observe_output for a Flink job's sink folder:
+ * one stream per uuid (a subtask's attempt), files in counter order. */
+int sb_verdict_observe_flink_output(sb_store_t *st, sb_eo_t *eo, int64_t *objects,
+                                    sb_err_t *err);
 
 #endif

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The Flink lane (make test-flink; make test runs it with SNAPBED_REAL=1):
+# snapbed's scenarios with `engine: flink` on a real Apache Flink 1.20
+# standalone cluster and a real Kafka, both started and stopped by
+# `snapbed run` itself (scripts/flink.sh, scripts/kafka.sh):
+#
+#  1. TaskManager kills on the three-broker Kafka: exactly-once;
+#  2. the negative control (AT_LEAST_ONCE, a sink that is not
+#     transactional): must be reported as duplicating;
+#  3. a broker kill in the three-broker cluster: exactly-once;
+#
+# then checks that no JVM it started is left (by PID: every java process
+# that was not there before), and prints the figures: run time, kills,
+# records committed, checkpoints completed and their p50/p99 as Flink
+# reported them. FLINK_SCENARIOS="a.yaml b.yaml" runs others.
+# The first run fetches Flink's and Kafka's jars (cached in ~/.cache/snapbed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+me="flink lane"
+make -s build/snapbed || exit 1
+
+# Every JVM of a run keeps its state in the run folder (RUN_DIR/flink,
+# RUN_DIR/kafka), so its command line names the folder: that is how the
+# lane finds what was left behind, and nothing else on the machine is hit.
+out=$(mktemp -d /tmp/snapbed-flink-lane-XXXXXX)
+leftover_check() {
+    local pids=() p
+    for p in $(pgrep -x java 2>/dev/null); do
+        tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$out" && pids+=("$p")
+    done
+    if [ ${#pids[@]} -gt 0 ]; then
+        echo "$me: FAIL: JVMs left behind: ${pids[*]}"
+        kill -9 "${pids[@]}" 2>/dev/null
+        return 1
+    fi
+    echo "$me: no JVM left behind"
+    return 0
+}
+
+scenarios=(${FLINK_SCENARIOS:-scenarios/flink/taskmanager-kill.yaml scenarios/flink/negative-at-least-once.yaml scenarios/flink/broker-kill.yaml})
+failed=0
+t_lane=$(date +%s)
+for f in "${scenarios[@]}"; do
+    name=$(basename "$f" .yaml)
+    dir="$out/$name"
+    t0=$(date +%s)
+    ./build/snapbed run "$f" -o "$dir" > "$out/$name.log" 2>&1
+    rc=$?
+    secs=$(( $(date +%s) - t0 ))
+    python3 - "$dir" "$f" "$rc" "$secs" <<'PY' || failed=1
+import json, sys, os
+d, f, rc, secs = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+name = os.path.basename(f)
+try:
+    s = json.load(open(os.path.join(d, "summary.json")))
+except Exception as e:
+    print(f"flink lane: FAIL {name}: exit {rc}, no summary.json ({e}); see {d}/../{os.path.basename(d)}.log")
+    sys.exit(1)
+eo = s["exactly_once"]
+negative = not s["expect"]["exactly_once"]
+cps = []
+try:
+    c = json.load(open(os.path.join(d, "checkpoints.json")))
+    cps = [x for x in c.get("checkpoints", []) if x.get("status", "completed") == "completed"]
+except Exception:
+    pass
+durs = sorted(round(x.get("duration_ns", 0) / 1e6) for x in cps)
+def pct(p):
+    return durs[min(len(durs) - 1, int(p * len(durs)))] if durs else float("nan")
+report = open(os.path.join(d, "report.html"), encoding="utf-8", errors="replace").read() if os.path.exists(os.path.join(d, "report.html")) else ""
+problems = []
+if rc != 0:
+    problems.append(f"exit {rc}")
+if negative and eo["duplicated"] == 0:
+    problems.append("the negative control duplicated nothing")
+if not negative and not eo["ok"]:
+    problems.append(f"not exactly-once: lost {eo['lost']}, duplicated {eo['duplicated']}")
+if s.get("checkpoints_completed", 0) < 1:
+    problems.append("no checkpoint completed (Flink's statistics missing from the trace?)")
+if "taskmanager" in open(f).read() and s.get("crashes_injected", 0) < 1:
+    problems.append("no TaskManager was killed")
+if "checkpoint" not in report.lower():
+    problems.append("report.html has no checkpoint table")
+print(f"flink lane: {'FAIL' if problems else 'ok  '} {name}: {secs} s, {s.get('crashes_injected', 0)} kill(s), "
+      f"{eo['committed']} committed of {eo['expected']} expected ({eo['duplicated']} duplicated, {eo['lost']} lost), "
+      f"{s.get('checkpoints_completed', 0)} checkpoints, p50 {pct(0.5)} ms, p99 {pct(0.99)} ms"
+      + (": " + "; ".join(problems) if problems else ""))
+sys.exit(1 if problems else 0)
+PY
+    [ $? -eq 0 ] || { failed=1; tail -n 25 "$out/$name.log" | sed 's/^/    /'; }
+done
+leftover_check || failed=1
+echo "$me: $(( $(date +%s) - t_lane )) s; run folders in $out"
+exit $failed
