@@ -467,8 +467,14 @@ static int finish_classic(parse_t *p)
         if (cl->initiators[k] >= cl->processes)
             return fail(p, (size_t)p->graph_line, "sim.initiators", "no process %d",
                         cl->initiators[k]);
-    if (cl->duration_ns == 0)
+    if (cl->duration_ns == 0) {
+        /* found by fuzzing: a huge interval overflowed the product (UBSan) */
+        if (cl->snapshot_interval_ns > INT64_MAX / (cl->snapshots + 1))
+            return fail(p, (size_t)p->graph_line, "sim.snapshot_interval", "%lld snapshots at "
+                        "this interval last longer than the simulator's clock can count "
+                        "(about 292 years)", (long long)cl->snapshots);
         cl->duration_ns = (cl->snapshots + 1) * cl->snapshot_interval_ns;
+    }
     if (resolve_faults_classic(p) != 0)
         return -1;
     return check_reachable(p, cl);
