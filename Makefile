@@ -58,6 +58,8 @@ help:
 	@echo "make soak       every fault scenario over SOAK_SEEDS seeds (20): false verdicts both ways"
 	@echo "make test-kafka the scenario lane against a real Apache Kafka broker on 127.0.0.1"
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
+	@echo "make test-flink scenarios/flink/ on a real Apache Flink cluster and a real Kafka"
+	@echo "                (three brokers), started and stopped by snapbed run (docs/flink.md)"
 	@echo "make layers     includes point down only: cli → viz → sim → verify, faultinject → runtime"
 	@echo "                (scripts/layers.sh, after its own test tests/layers.sh; docs/design.md)"
 	@echo "make fuzz       each libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS (default 30)"
@@ -87,7 +89,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory test-bad-input
 	@$(MAKE) --no-print-directory fuzz-regress
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-30}
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-20}
 	@$(MAKE) --no-print-directory scenarios-asan
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory scenarios-unaligned
@@ -98,6 +100,7 @@ test: check-deps
 	@$(MAKE) --no-print-directory test-secrets
 	@$(MAKE) --no-print-directory test-report
 	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-real; fi
+	@if [ "$${SNAPBED_REAL:-0}" = 1 ]; then $(MAKE) --no-print-directory test-flink; fi
 
 unit: $(B)/unit_tests $(B)/snapbed
 	./$(B)/unit_tests
@@ -150,6 +153,23 @@ test-viz: $(B)/snapbed
 test-kafka: check-deps
 	@$(MAKE) --no-print-directory $(B)/snapbed
 	bash tests/kafka-lane.sh
+
+# The Flink lane: scenarios/flink/ on a real Apache Flink standalone
+# cluster and a real Kafka (one broker or three), started and stopped by
+# `snapbed run` itself; no JVM may be left behind (docs/flink.md).
+# `make test` runs it too when SNAPBED_REAL=1 (CI sets it).
+test-flink: check-deps
+	@$(MAKE) --no-print-directory $(B)/snapbed
+	bash tests/flink-lane.sh
+
+# The standalone cluster and the three-broker Kafka on their own, through
+# their scripts (minutes each; not part of `make test`: the Flink lane
+# drives both through snapbed).
+test-flink-cluster:
+	bash tests/flink-cluster.sh
+
+test-kafka-cluster:
+	bash tests/kafka-cluster.sh
 
 # The real lane: a real Kafka broker and a real S3 server (SeaweedFS), the
 # S3 client's tests, the scenarios on them, and an independent cross-check.

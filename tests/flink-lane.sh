@@ -37,6 +37,11 @@ leftover_check() {
     return 0
 }
 
+# Java, Maven and the job jar first, once (scripts/flink.sh installs a JDK
+# and Maven when missing): not inside the runs, where Kafka's and Flink's
+# scripts start at the same time.
+bash scripts/flink.sh jar >/dev/null || { echo "$me: FAIL: cannot build the Flink job jar"; exit 1; }
+
 scenarios=(${FLINK_SCENARIOS:-scenarios/flink/taskmanager-kill.yaml scenarios/flink/negative-at-least-once.yaml scenarios/flink/broker-kill.yaml})
 failed=0
 t_lane=$(date +%s)
