@@ -65,6 +65,9 @@ for i in range(1, 10):
     print(f'a{i}: &a{i} [' + ', '.join([f'*a{i - 1}'] * 9) + ']')
 EOF
     printf 'name: x\nbogus: 1\n' >"$in/unknown-key.yaml"
+    printf 'engine: flink\nflink: { address: nowhere }\n' >"$in/flink-address.yaml"
+    printf 'engine: flink\nfaults:\n  - do: crash\n    at: 1s\n    target: jobmanager\n' \
+        >"$in/flink-jobmanager.yaml"
     printf 'name: x\ninput:\n  partitions: four\n' >"$in/wrong-type.yaml"
     printf 'pipeline:\n  parallelism: 0\n' >"$in/parallelism-0.yaml"
     printf 'pipeline:\n  parallelism: 100000\n' >"$in/parallelism-100000.yaml"
