@@ -297,6 +297,27 @@ static void test_checkpoint_open_at_a_crash_is_aborted_worker_crashed(void)
     fx_close(&f);
 }
 
+/* On Flink a TaskManager kill does not end a checkpoint in flight: the
+ * JobManager completes it or aborts it, and the trace says which. The
+ * negative control is the test above: the same lines without the Flink
+ * job graph abort it. */
+static void test_a_flink_checkpoint_open_at_a_taskmanager_kill_completes(void)
+{
+    fixture_t f;
+    fx_open(&f);
+    run_started(&f);
+    line(&f, "{\"t_ns\":%lld,\"pid\":1,\"event\":\"job_graph\",\"engine\":\"flink\","
+         "\"tasks\":[]}", T0 + 1 * MS);
+    triggered(&f, 8, 20);
+    crash(&f, 25);
+    completed(&f, 8, 30);
+    CU_ASSERT_EQUAL_FATAL(load(&f), 0);
+    CU_ASSERT_EQUAL_FATAL(f.st.checkpoints_count, 1);
+    CU_ASSERT_EQUAL(find(&f, 8)->status, SB_CKSTATS_COMPLETED);
+    CU_ASSERT_EQUAL(find(&f, 8)->duration_ns, 10 * MS);
+    fx_close(&f);
+}
+
 static void test_checkpoint_open_at_the_end_is_unfinished_run_ended(void)
 {
     fixture_t f;
@@ -765,6 +786,7 @@ void test_ckstats_register(void)
         T(test_acks_are_the_state_bytes_source_even_after_the_completion_line),
         T(test_aborted_checkpoint_carries_its_reason_and_duration),
         T(test_checkpoint_open_at_a_crash_is_aborted_worker_crashed),
+        T(test_a_flink_checkpoint_open_at_a_taskmanager_kill_completes),
         T(test_checkpoint_open_at_the_end_is_unfinished_run_ended),
         T(test_a_later_terminal_event_does_not_change_the_first),
         T(test_checkpoints_are_sorted_by_id_whatever_the_line_order),

@@ -43,6 +43,7 @@ typedef struct reader {
     int64_t first_ns;            /* the first line's t_ns */
     bool run_started_seen;
     int64_t run_started_ns;
+    bool flink;                  /* a job_graph said "engine": "flink" */
     sb_err_t *err;
 } reader_t;
 
@@ -277,6 +278,15 @@ static int on_event(json_t *ev, void *ctx)
         r->run_started_seen = true;
         r->run_started_ns = json_integer_value(t);
     }
+    if (strcmp(name, "job_graph") == 0) {
+        const char *engine = json_string_value(json_object_get(ev, "engine"));
+        r->flink = engine != NULL && strcmp(engine, "flink") == 0;
+    }
+    /* On Flink a killed TaskManager does not end the checkpoints in
+     * flight: the JobManager's coordinator does, and its statistics say
+     * which completed and which were aborted, and why. */
+    if (worker_gone && r->flink)
+        return 0;
     if (!checkpoint_event && !worker_gone)
         return 0;
     /* Durations from a missing time would be nonsense; abandonment needs none. */
