@@ -39,6 +39,7 @@
 
 #include "clock.h"
 #include "cli_fs.h"
+#include "flink_args.h"
 #include "flink_rest.h"
 #include "flink_stats.h"
 #include "input.h"
@@ -263,6 +264,30 @@ static int free_ports(int count, int salt, sb_err_t *err)
 
 /* ---------------------------------------------------------- start/stop */
 
+/* flink.job.jar: absolute, or relative to the scenario's folder. */
+static void user_jar_path(const sb_scenario_t *s, char *out, size_t len)
+{
+    if (s->flink.job_jar[0] == '/') {
+        snprintf(out, len, "%s", s->flink.job_jar);
+        return;
+    }
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", s->path);
+    snprintf(out, len, "%s/%s", dirname(dir), s->flink.job_jar);
+}
+
+int sb_flink_preflight(const sb_scenario_t *s, sb_err_t *err)
+{
+    if (s->flink.job_jar[0] == '\0')
+        return 0;
+    char jar[PATH_MAX];
+    user_jar_path(s, jar, sizeof jar);
+    if (access(jar, R_OK) != 0)
+        return sb_err_errno(err, errno, "%s:%d: flink.job.jar: cannot read %s", s->path,
+                            s->flink.line, jar);
+    return 0;
+}
+
 /* The broker faults of the fault timeline find the Kafka snapbed started
  * through these (faultinject/timeline.h): its pid files and the command
  * that restarts a broker on its data, "%d" standing for the broker id. */
@@ -353,7 +378,9 @@ int sb_flink_start(supervisor_t *sv, sb_err_t *err)
         rc = script_spawn(f, &cluster, "starting the Flink cluster", env, argv, err);
         f->cluster_started = rc == 0;
     }
-    if (rc == 0) {
+    if (rc == 0 && s->flink.job_jar[0] != '\0') {
+        user_jar_path(s, f->jar, sizeof f->jar);
+    } else if (rc == 0) {
         const char *argv[] = { "flink.sh", "jar", NULL };
         rc = script_spawn(f, &jar, "building the Flink job jar", NULL, argv, err);
     }
@@ -465,13 +492,52 @@ static void local_dir(const supervisor_t *sv, const char *uri, char *out, size_t
         snprintf(out, len, "%s/%s", sv->run_dir, rest);
 }
 
-/* The scenario's keys as the job's arguments (docs/flink.md). */
-static json_t *job_args(const supervisor_t *sv)
+/* A user's job (flink.job): its own arguments, placeholders expanded. */
+static json_t *user_job_args(const supervisor_t *sv, const char *out, const char *cps,
+                             sb_err_t *err)
+{
+    const sb_scenario_t *s = sv->s;
+    char parallelism[16], interval[32], rate[32], checkpoints[PATH_MAX + 8];
+    snprintf(parallelism, sizeof parallelism, "%d", s->source.parallelism);
+    snprintf(interval, sizeof interval, "%" PRId64,
+             (int64_t)(s->checkpoint_interval_ns / SB_NS_PER_MS));
+    snprintf(rate, sizeof rate, "%" PRId64, s->source_records_per_s);
+    snprintf(checkpoints, sizeof checkpoints, "file://%s", cps);
+    const char *values[SB_FLINK_ARG_COUNT_] = {
+        [SB_FLINK_ARG_BOOTSTRAP] = sv->input.bootstrap,
+        [SB_FLINK_ARG_TOPIC] = sv->input.topic,
+        [SB_FLINK_ARG_OUT] = out,
+        [SB_FLINK_ARG_CHECKPOINTS] = checkpoints,
+        [SB_FLINK_ARG_PARALLELISM] = parallelism,
+        [SB_FLINK_ARG_CHECKPOINT_INTERVAL_MS] = interval,
+        [SB_FLINK_ARG_CHECKPOINT_MODE] = sb_mode_name(s->mode),
+        [SB_FLINK_ARG_RECORDS_PER_S] = rate,
+        [SB_FLINK_ARG_JOB_NAME] = sv->run_id,
+    };
+    json_t *a = json_array();
+    for (int i = 0; i < s->flink.job_args_count; i++) {
+        char v[4096];
+        if (sb_flink_arg_expand(s->flink.job_args[i], values, v, sizeof v) != 0) {
+            json_decref(a);
+            sb_err_set(err, "flink.job.args[%d] is longer than %zu bytes once expanded", i,
+                       sizeof v - 1);
+            return NULL;
+        }
+        json_array_append_new(a, json_string(v));
+    }
+    return a;
+}
+
+/* The scenario's keys as the job's arguments (docs/flink.md), or a user's
+ * job's own. */
+static json_t *job_args(const supervisor_t *sv, sb_err_t *err)
 {
     const sb_scenario_t *s = sv->s;
     char out[PATH_MAX], cps[PATH_MAX];
     local_dir(sv, sv->sink_uri, out, sizeof out);
     local_dir(sv, sv->checkpoints_uri, cps, sizeof cps);
+    if (s->flink.job_jar[0] != '\0')
+        return user_job_args(sv, out, cps, err);
     json_t *a = json_array();
     add_arg(a, "--bootstrap", "%s", sv->input.bootstrap);
     add_arg(a, "--topic", "%s", sv->input.topic);
@@ -860,16 +926,22 @@ int sb_flink_run_job(supervisor_t *sv, sb_err_t *err)
     char jar_id[256];
     if (sb_flink_rest_upload_jar(&f->rest, f->jar, jar_id, sizeof jar_id, err) != 0)
         return -1;
-    json_t *args = job_args(sv);
+    json_t *args = job_args(sv, err);
+    if (args == NULL)
+        return -1;
     sv->job_start_ns = sb_clock_now_ns();
-    int rc = sb_flink_rest_run_jar(&f->rest, jar_id, ENTRY_CLASS, args, f->job_id, err);
+    const char *entry = s->flink.job_class[0] != '\0' ? s->flink.job_class : ENTRY_CLASS;
+    int rc = sb_flink_rest_run_jar(&f->rest, jar_id, entry, args, f->job_id, err);
     json_decref(args);
     if (rc != 0)
         return -1;
     sb_trace_emit(&sv->trace, "worker_started",
                   json_pack("{s:s,s:s,s:s,s:i}", "engine", "flink", "job", f->job_id, "rest",
                             f->address, "taskmanagers", s->flink.taskmanagers));
-    if (!sv->o->quiet)
+    if (!sv->o->quiet && s->flink.job_jar[0] != '\0')
+        fprintf(stderr, "submitted job %s (%s of %s) to %s\n", f->job_id, entry, f->jar,
+                f->address);
+    else if (!sv->o->quiet)
         fprintf(stderr, "submitted job %s (%s sink) to %s\n", f->job_id,
                 sb_flink_sink_name(s->flink.sink), f->address);
     snprintf(f->state, sizeof f->state, "CREATED");

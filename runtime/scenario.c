@@ -13,6 +13,7 @@
  * order is free and `pipeline.parallelism` may come after the stages. */
 #include "yamlnode.h"
 #include "scenario.h"
+#include "flink_args.h"
 #include "input.h"
 
 #include <assert.h>
@@ -2335,11 +2336,56 @@ static int on_flink_address(parse_t *p, const char *key, yaml_node_t *v, void *a
     return 0;
 }
 
+static int on_flink_job_args(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    char got[QUOTE_BYTES_MAX];
+    (void)arg;
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail(p, sb_yaml_line(v), key, "expected a list of arguments such as "
+                    "[--bootstrap, \"{bootstrap}\"], got %s", sb_yaml_describe(v, got, sizeof got));
+    sb_scenario_flink_t *f = &p->s->flink;
+    yaml_node_item_t *first = v->data.sequence.items.start;
+    for (yaml_node_item_t *it = first; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *item = sb_yaml_node(p->doc, *it);
+        char k[KEY_BYTES_MAX];
+        snprintf(k, sizeof k, "%s[%d]", key, (int)(it - first));
+        if (f->job_args_count == SB_FLINK_JOB_ARGS_MAX)
+            return fail(p, sb_yaml_line(item), key, "more than %d arguments", SB_FLINK_JOB_ARGS_MAX);
+        char *dst = f->job_args[f->job_args_count];
+        if (get_text(p, item, k, dst, SB_FLINK_JOB_ARG_BYTES_MAX) != 0)
+            return -1;
+        char bad[64];
+        if (sb_flink_arg_check(dst, bad, sizeof bad) != 0)
+            return fail(p, sb_yaml_line(item), k, "unknown placeholder '%s' (known: %s)", bad,
+                        sb_flink_args_known());
+        f->job_args_count++;
+    }
+    return 0;
+}
+
+static const key_entry_t flink_job_keys[] = {
+    KEY_TEXT("jar", flink.job_jar),
+    KEY_TEXT("class", flink.job_class),
+    KEY_CUSTOM("args", on_flink_job_args),
+};
+
+static int on_flink_job(parse_t *p, const char *key, yaml_node_t *v, void *arg)
+{
+    if (walk(p, v, key, flink_job_keys, COUNT_OF(flink_job_keys), arg) != 0)
+        return -1;
+    if (p->s->flink.job_jar[0] == '\0' || p->s->flink.job_class[0] == '\0')
+        return fail(p, sb_yaml_line(v), key, "a job names its jar and its entry class "
+                    "(flink.job: { jar: PATH, class: NAME, args: [...] })");
+    return 0;
+}
+
 static const key_entry_t flink_keys[] = {
     KEY_INT("taskmanagers", flink.taskmanagers, 1, SB_FLINK_TASKMANAGERS_MAX),
     KEY_INT("slots", flink.slots, 1, 64),
     KEY_CUSTOM("address", on_flink_address),
     KEY_CUSTOM("sink", on_flink_sink),
+    KEY_CUSTOM("job", on_flink_job),
+    KEY_TEXT("oracle", flink.oracle),
 };
 
 static int on_flink(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -2617,6 +2663,9 @@ static int check_engine(parse_t *p)
     if (s->trace_records)
         return fail(p, line, "trace", "records: Flink's records are not traced; its trace is "
                     "its checkpoint statistics");
+    if (s->flink.job_jar[0] != '\0' && s->flink.sink != SB_FLINK_SINK_EXACTLY_ONCE)
+        return fail(p, (size_t)s->flink.line, "flink.sink", "is the sink of snapbed's job; "
+                    "a job of your own (flink.job) has its own");
     if (s->expect_channel_state_restored || s->expect_restore_fallbacks >= 0)
         return fail(p, line, "expect", "channel_state_restored and restore_fallbacks read "
                     "snapbed's own trace, which a Flink run does not have");

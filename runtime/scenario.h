@@ -286,6 +286,8 @@ typedef enum sb_scenario_runs {
 enum { SB_GIVEN_EXPECT = 1 << 0, SB_GIVEN_FILTER = 1 << 1 };
 
 #define SB_FLINK_TASKMANAGERS_MAX 8
+#define SB_FLINK_JOB_ARGS_MAX 48
+#define SB_FLINK_JOB_ARG_BYTES_MAX 256
 
 /* flink: (engine: flink) the cluster and the job's sink. */
 typedef struct sb_scenario_flink {
@@ -295,6 +297,17 @@ typedef struct sb_scenario_flink {
                                      HOST:PORT; "" (default): snapbed starts
                                      one and stops it */
     sb_flink_sink_t sink;         /* default exactly-once */
+    /* flink.job: a user's own job instead of snapbed's (docs/flink.md) */
+    char job_jar[SB_SCENARIO_TEXT_BYTES_MAX];  /* "" = snapbed's job; a
+                                     relative path is from the scenario's folder */
+    char job_class[SB_SCENARIO_TEXT_BYTES_MAX];
+    char job_args[SB_FLINK_JOB_ARGS_MAX][SB_FLINK_JOB_ARG_BYTES_MAX]; /* with
+                                     placeholders (runtime/flink_args.h) */
+    int job_args_count;
+    char oracle[SB_SCENARIO_TEXT_BYTES_MAX]; /* flink.oracle: a shell command
+                                     that turns the input (stdin, one
+                                     "P:O VALUE" line a record) into the
+                                     expected output; "" = map and filter */
     int line;                     /* of flink:, for messages */
 } sb_scenario_flink_t;
 

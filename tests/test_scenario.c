@@ -1051,6 +1051,16 @@ static void test_engine_flink_takes_its_keys_and_runs_only_for_run(void)
     CU_ASSERT_STRING_EQUAL(s.faults[0].target, "taskmanager-2");
     CU_ASSERT_EQUAL(s.runs, SB_RUNS_REAL_ONLY);
     ASSERT_HAS(s.runs_why, "engine: flink");
+    sb_scenario_t j;
+    CU_ASSERT_EQUAL_FATAL(parse_ok(&j, "engine: flink\n"
+                                       "flink:\n  job: { jar: a/b.jar, class: x.Y, "
+                                       "args: [--in, \"{topic}\", \"--out={out}\"] }\n"
+                                       "  oracle: cat\n"), 0);
+    CU_ASSERT_STRING_EQUAL(j.flink.job_jar, "a/b.jar");
+    CU_ASSERT_STRING_EQUAL(j.flink.job_class, "x.Y");
+    CU_ASSERT_EQUAL(j.flink.job_args_count, 3);
+    CU_ASSERT_STRING_EQUAL(j.flink.job_args[2], "--out={out}");
+    CU_ASSERT_STRING_EQUAL(j.flink.oracle, "cat");
     sb_scenario_t d;
     CU_ASSERT_EQUAL_FATAL(parse_ok(&d, "name: plain\n"), 0);
     CU_ASSERT_EQUAL(d.engine, SB_ENGINE_SNAPBED);
@@ -1088,6 +1098,13 @@ static void test_engine_flink_refuses_what_only_snapbeds_engine_does(void)
           "names a Flink process" },
         { "engine: flink\nfaults:\n  - do: { broker: kill, id: 3 }\n    at: 1s\n    for: 1s\n",
           "broker id 3, but kafka.brokers is 1" },
+        { "engine: flink\nflink: { job: { jar: j.jar } }\n", "names its jar and its entry class" },
+        { "engine: flink\nflink: { job: { jar: j.jar, class: C, args: [\"{topc}\"] } }\n",
+          "flink.job.args[0]: unknown placeholder '{topc}' (known: {bootstrap}" },
+        { "engine: flink\nflink: { job: { jar: j.jar, class: C, args: x } }\n",
+          "expected a list of arguments" },
+        { "engine: flink\nflink: { sink: at-least-once, job: { jar: j.jar, class: C } }\n",
+          "a job of your own (flink.job) has its own" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         sb_err_t err;

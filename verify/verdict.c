@@ -3,6 +3,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <jansson.h>
@@ -61,6 +64,100 @@ static int on_input_record(int32_t partition, int64_t offset, const char *value,
         json_object_set_new(c->true_counts, v, json_integer(n ? json_integer_value(n) + 1 : 1));
     }
     return sb_eo_expect(c->eo, partition, offset, v, len, c->err);
+}
+
+/* flink.oracle (docs/flink.md): the expected output is what a command of
+ * the user's makes of the input. Its input is every record read back from
+ * the topic, one "PARTITION:OFFSET VALUE" line each, in the run folder
+ * (oracle-input.txt); its output (oracle-output.txt) is the expected
+ * lines in the sink's form. Both stay in the run folder as evidence. */
+#define ORACLE_LINE_BYTES_MAX 4096
+
+typedef struct oracle_input {
+    FILE *f;
+    int64_t records;
+} oracle_input_t;
+
+static int on_oracle_input(int32_t partition, int64_t offset, const char *value, size_t len,
+                           void *arg)
+{
+    oracle_input_t *o = arg;
+    o->records++;
+    fprintf(o->f, "%d:%" PRId64 " ", partition, offset);
+    fwrite(value, 1, len, o->f);
+    fputc('\n', o->f);
+    return 0;
+}
+
+static int run_oracle(const char *cmd, const char *in, const char *out, sb_err_t *err)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return sb_err_errno(err, errno, "flink.oracle: cannot fork");
+    if (pid == 0) {
+        int fi = open(in, O_RDONLY), fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fi < 0 || fo < 0)
+            _exit(126);
+        dup2(fi, STDIN_FILENO);
+        dup2(fo, STDOUT_FILENO);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    return sb_err_set(err, "flink.oracle `%.200s` %s %d (its input %s)", cmd,
+                      WIFEXITED(status) ? "exited with" : "died by signal",
+                      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), in);
+}
+
+static int oracle_expect(const sb_verdict_params_t *p, sb_eo_t *eo, int64_t *records_in,
+                         sb_err_t *err)
+{
+    char in[1100], out[1100];
+    snprintf(in, sizeof in, "%s/oracle-input.txt", p->run_dir);
+    snprintf(out, sizeof out, "%s/oracle-output.txt", p->run_dir);
+    oracle_input_t o = { fopen(in, "w"), 0 };
+    if (o.f == NULL)
+        return sb_err_errno(err, errno, "cannot write %s", in);
+    const sb_job_input_t *ji = p->input;
+    int rc = sb_kafka_read_all(ji->bootstrap, ji->topic, ji->partitions, ji->low, ji->high,
+                               on_oracle_input, &o, err);
+    if (fclose(o.f) != 0 && rc == 0)
+        rc = sb_err_errno(err, errno, "cannot write %s", in);
+    *records_in = o.records;
+    if (rc == 0)
+        rc = run_oracle(p->scenario->flink.oracle, in, out, err);
+    if (rc != 0)
+        return -1;
+    FILE *f = fopen(out, "r");
+    if (f == NULL)
+        return sb_err_errno(err, errno, "cannot read %s", out);
+    char line[ORACLE_LINE_BYTES_MAX + 2];
+    int n = 0;
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        n++;
+        size_t len = strcspn(line, "\n");
+        if (line[len] != '\n' && !feof(f)) {
+            rc = sb_err_set(err, "%s:%d: a line longer than %d bytes", out, n,
+                            ORACLE_LINE_BYTES_MAX);
+            break;
+        }
+        line[len] = '\0';
+        int partition = -1, used = 0;
+        long long offset = -1;
+        if (sscanf(line, "%d:%lld %n", &partition, &offset, &used) != 2 || used == 0 ||
+            line[used - 1] != ' ') {
+            rc = sb_err_set(err, "%s:%d: not \"PARTITION:OFFSET VALUE\": %.80s", out, n, line);
+            break;
+        }
+        if (sb_eo_expect(eo, partition, offset, line + used, strlen(line + used), err) != 0)
+            rc = sb_err_wrap(err, "%s:%d", out, n);
+    }
+    fclose(f);
+    return rc;
 }
 
 /* -------------------------------------------------------- actual output */
@@ -609,8 +706,10 @@ int sb_verdict_compute(const sb_verdict_params_t *p, sb_verdict_t *v, sb_err_t *
     if (eo == NULL)
         return sb_err_set(err, "out of memory for the exactly-once checker");
     expect_ctx_t ec = { s, eo, s->count_enabled ? json_object() : NULL, 0, err };
-    int rc = sb_kafka_read_all(p->input->bootstrap, p->input->topic, p->input->partitions,
-                               p->input->low, p->input->high, on_input_record, &ec, err);
+    int rc = s->flink.oracle[0] != '\0'
+                 ? oracle_expect(p, eo, &ec.records_in, err)
+                 : sb_kafka_read_all(p->input->bootstrap, p->input->topic, p->input->partitions,
+                                     p->input->low, p->input->high, on_input_record, &ec, err);
     v->records_in = ec.records_in;
     sb_store_t sink;
     bool sink_open = rc == 0 && sb_store_open(&sink, p->sink_uri, p->run_dir, err) == 0;
