@@ -4,10 +4,15 @@
  * Each history is a list of trace events fed in file order, as
  * sb_verdict_compute does; every check must pass on a clean history and
  * fail, saying why, on one broken on purpose. */
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cu_helpers.h"
+#include "cu_tmpdir.h"
+#include "job.h"
+#include "kafka.h"
 #include "scenario.h"
 #include "store.h"
 #include "verdict.h"
@@ -591,6 +596,79 @@ static void test_flink_output_is_read_per_subtask_in_counter_order(void)
     sb_store_close(&st);
 }
 
+/* flink.oracle end to end on the embedded Kafka: the oracle's lines are
+ * the expected output. The job's files hold what `grep ' b'` keeps; an
+ * oracle that says the same passes, one that keeps "a" words fails (the
+ * negative control), and a failing oracle command is an error. */
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+static int oracle_verdict(const char *dir, const sb_job_input_t *in, const char *oracle,
+                          sb_verdict_t *v, sb_err_t *err)
+{
+    sb_scenario_t s;
+    char yaml[512];
+    snprintf(yaml, sizeof yaml, "engine: flink\nflink: { oracle: \"%s\" }\n", oracle);
+    if (sb_scenario_parse(&s, "scenarios/o.yaml", yaml, err) != 0)
+        return -1;
+    char sink[1100];
+    snprintf(sink, sizeof sink, "file://%s/output", dir);
+    sb_verdict_params_t p = { &s, dir, sink, "file://checkpoints", "o", in, 0,
+                              SB_ENGINE_FLINK };
+    return sb_verdict_compute(&p, v, err);
+}
+
+static void test_flink_oracle_gives_the_expected_output(void)
+{
+    sb_kafka_mock_t mock = { 0 };
+    sb_err_t err = { { 0 } };
+    char dir[256];
+    temp_dir_make(dir, sizeof dir, "/tmp/snapbed-oracle-XXXXXX");
+    sb_job_input_t in = { .partitions = 1 };
+    snprintf(in.topic, sizeof in.topic, "oracle-in");
+    CU_ASSERT_EQUAL_FATAL(sb_kafka_mock_start(&mock, &err), 0);
+    snprintf(in.bootstrap, sizeof in.bootstrap, "%s", mock.bootstrap);
+    CU_ASSERT_EQUAL_FATAL(sb_kafka_topic_create(&mock, in.bootstrap, in.topic, 1, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_kafka_produce_input(in.bootstrap, in.topic, 1, 200, 3, 0, NULL,
+                                                 NULL, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(sb_kafka_watermarks(in.bootstrap, in.topic, 1, in.low, in.high,
+                                              &err), 0);
+    char path[400], cmd[600];
+    snprintf(path, sizeof path, "%s/trace.jsonl", dir);
+    CU_ASSERT_EQUAL(write_file(path, ""), 0);
+    snprintf(path, sizeof path, "%s/output", dir);
+    mkdir(path, 0755);
+    /* the "job": the input's b-words, as the oracle will say, in one file */
+    sb_verdict_t *v = calloc(1, sizeof *v);
+    /* nothing committed yet: every record the oracle expects is lost */
+    CU_ASSERT_EQUAL_FATAL(oracle_verdict(dir, &in, "cat", v, &err), 0);
+    CU_ASSERT_EQUAL(v->eo.expected, 200);
+    CU_ASSERT_EQUAL(v->eo.lost, 200);
+    snprintf(cmd, sizeof cmd, "grep ' b' %s/oracle-input.txt > %s/output/part-u-0", dir, dir);
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    CU_ASSERT_EQUAL(oracle_verdict(dir, &in, "grep \\\" b\\\"", v, &err), 0);
+    CU_ASSERT_TRUE(v->eo_ok);
+    CU_ASSERT_TRUE(v->eo.expected > 0);
+    CU_ASSERT_EQUAL(v->eo.observed, v->eo.expected);
+    CU_ASSERT_EQUAL(v->records_in, 200);
+    /* negative control: an oracle that expects the a-words */
+    CU_ASSERT_EQUAL(oracle_verdict(dir, &in, "grep \\\" a\\\"", v, &err), 0);
+    CU_ASSERT_FALSE(v->eo_ok);
+    CU_ASSERT_TRUE(v->eo.lost > 0 && v->eo.unexpected > 0);
+    /* a command that fails is an error naming it */
+    CU_ASSERT_EQUAL(oracle_verdict(dir, &in, "exit 3", v, &err), -1);
+    ASSERT_HAS(err.msg, "flink.oracle `exit 3` exited with 3");
+    free(v);
+    sb_kafka_mock_stop(&mock);
+    rm_rf(dir);
+}
+
 void test_verdict_register(void)
 {
 #define T(fn) { #fn, fn }
@@ -598,6 +676,7 @@ void test_verdict_register(void)
         T(test_clean_history_passes),
         T(test_flink_file_names_parse_from_the_right),
         T(test_flink_output_is_read_per_subtask_in_counter_order),
+        T(test_flink_oracle_gives_the_expected_output),
         T(test_an_object_already_published_before_any_crash_is_another_runs),
         T(test_aborted_checkpoints_are_counted_and_harmless),
         T(test_a_late_completion_does_not_lower_the_newest_completed),
