@@ -1150,6 +1150,38 @@ static void put_short_form_sim(out_t *o, const sb_simscenario_t *s)
         put(o, " }\n");
 }
 
+/* Text inside a YAML double-quoted scalar that parses back to the same
+ * text: what YAML does not allow in a stream written raw, or folds as a
+ * line break, is escaped — C0 controls and DEL as \\xNN, the C1 controls
+ * (NEL included), U+2028, U+2029, U+FEFF, U+FFFE and U+FFFF as \\uNNNN (found by fuzzing: a description "\\a" was written as
+ * a raw BEL, which the parser refuses). A newline becomes a space. */
+static void put_quoted_text(out_t *o, const char *text)
+{
+    const unsigned char *c = (const unsigned char *)text;
+    while (*c != '\0') {
+        if (*c == '\n') {
+            put(o, " ");
+            c++;
+        } else if (*c == '"' || *c == '\\') {
+            put(o, "\\%c", *c++);
+        } else if (*c < 0x20 || *c == 0x7f) {
+            put(o, "\\x%02x", *c++);
+        } else if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
+            put(o, "\\u%04x", c[1]);
+            c += 2;
+        } else if (c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) {
+            put(o, "\\u%s", c[2] == 0xa8 ? "2028" : "2029"); /* line breaks to YAML */
+            c += 3;
+        } else if (c[0] == 0xef && ((c[1] == 0xbb && c[2] == 0xbf) ||
+                                    (c[1] == 0xbf && (c[2] == 0xbe || c[2] == 0xbf)))) {
+            put(o, "\\u%s", c[1] == 0xbb ? "feff" : c[2] == 0xbe ? "fffe" : "ffff");
+            c += 3;
+        } else {
+            put(o, "%c", *c++);
+        }
+    }
+}
+
 int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
 {
     assert(s->mutant < SB_MUTANT_COUNT_);
@@ -1157,12 +1189,11 @@ int sb_simscenario_format(const sb_simscenario_t *s, char *buf, size_t len)
     char d[5][32];
     bool short_form_ok = sb_simscenario_short_form(s);
     put(&o, "name: %s\n%s", s->name, short_form_ok ? "" : "mode: sim\n");
-    if (s->description[0] != '\0')
+    if (s->description[0] != '\0') {
         put(&o, "description: \"");
-    for (const char *c = s->description; *c != '\0'; c++)
-        put(&o, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c == '\n' ? ' ' : *c);
-    if (s->description[0] != '\0')
+        put_quoted_text(&o, s->description);
         put(&o, "\"\n");
+    }
     put(&o, "trace: %s\nmutant: %s\nrestart-strategy.fixed-delay.delay: %s\n",
         s->trace_records ? "records" : "checkpoints", sb_mutant_name(s->mutant),
         duration_text(s->restart_delay_ns, d[0], 32));

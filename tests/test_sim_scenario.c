@@ -411,6 +411,24 @@ static void test_fault_errors_name_the_rule(void)
                 "t.yaml:4: sim.failure_detection: not a key of model: chandy-lamport");
 }
 
+/* A description with what YAML does not allow raw (found by fuzzing: a
+ * "\\a" in double quotes became a BEL written raw) parses back the same. */
+static void test_format_escapes_control_characters_of_the_description(void)
+{
+    sb_simscenario_t *s = parse_ok("name: esc\n"
+                                   "description: \"bell \\a, tab \\t, del \\x7f, c1 \\u0080 "
+                                   "nel \\u0085 ls \\u2028 bom \\ufeff end\"\n");
+    char *text = malloc(SB_SIMSCENARIO_TEXT_MAX);
+    CU_ASSERT_FATAL(sb_simscenario_format(s, text, SB_SIMSCENARIO_TEXT_MAX) > 0);
+    sb_simscenario_t *back = parse_ok(text);
+    CU_ASSERT_STRING_EQUAL(back->description, s->description);
+    CU_ASSERT_PTR_NOT_NULL(strstr(s->description, "\a"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\\x07"));
+    free(back);
+    free(text);
+    free(s);
+}
+
 static void test_format_writes_a_file_that_parses_back_to_the_same_scenario(void)
 {
     sb_simscenario_t *s = parse_ok(
@@ -1172,6 +1190,8 @@ void test_sim_scenario_register(void)
         { "fault errors name the rule", test_fault_errors_name_the_rule },
         { "format writes a file that parses back to the same scenario",
           test_format_writes_a_file_that_parses_back_to_the_same_scenario },
+        { "format escapes control characters of the description",
+          test_format_escapes_control_characters_of_the_description },
         { "topology wires channels as the runtime numbers them",
           test_topology_wires_channels_as_the_runtime_numbers_them },
         { "topology merges stages and keeps each path to the sink",
