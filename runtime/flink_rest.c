@@ -10,44 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_body.h"
+
 #define CONNECT_TIMEOUT_MS 2000L
 #define REQUEST_TIMEOUT_MS 10000L
-
-typedef struct body {
-    char *data;
-    size_t len, cap;
-    int too_big;
-} body_t;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
 static void curl_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *ctx)
-{
-    body_t *b = ctx;
-    size_t add = size * n;
-    if (b->len + add > SB_FLINK_REST_BODY_MAX) {
-        b->too_big = 1;
-        return 0; /* curl stops with CURLE_WRITE_ERROR */
-    }
-    if (b->len + add + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + add + 1)
-            cap *= 2;
-        char *p = realloc(b->data, cap);
-        if (p == NULL)
-            return 0;
-        b->data = p;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, data, add);
-    b->len += add;
-    b->data[b->len] = '\0';
-    return add;
 }
 
 int sb_flink_rest_init(sb_flink_rest_t *r, const char *address, sb_err_t *err)
@@ -70,7 +42,7 @@ int sb_flink_rest_init(sb_flink_rest_t *r, const char *address, sb_err_t *err)
 
 /* Flink's error answers are {"errors": ["text", ...]}: the first line of
  * the first one is what a user needs (the rest is a Java stack). */
-static void flink_error_text(const body_t *b, char *buf, size_t len)
+static void flink_error_text(const sb_curl_body_t *b, char *buf, size_t len)
 {
     buf[0] = '\0';
     if (b->data == NULL)
@@ -110,14 +82,14 @@ static int perform(const sb_flink_rest_t *r, const request_t *q, json_t **out, l
     CURL *h = curl_easy_init();
     if (h == NULL)
         return sb_err_set(err, "%s %s: cannot create a curl handle", q->method, url);
-    body_t b = { 0 };
+    sb_curl_body_t b = { .max = SB_FLINK_REST_BODY_MAX };
     struct curl_slist *headers = NULL;
     curl_mime *mime = NULL;
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, q->upload != NULL ? 10 * r->timeout_ms : r->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sb_curl_body_write);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(h, CURLOPT_PROXY, ""); /* never an environment proxy: loopback only */
     curl_easy_setopt(h, CURLOPT_NOPROXY, "*");

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "clock.h"
+#include "curl_body.h"
 #include "s3_parse.h"
 
 #define URL_BYTES_MAX 4096
@@ -151,9 +152,7 @@ typedef struct request {
 
 typedef struct response {
     long status;
-    char *body;
-    size_t len, cap;
-    bool too_big;
+    sb_curl_body_t body;
     char request_id[128];
     char code[64];
     char message[256];
@@ -161,32 +160,8 @@ typedef struct response {
 
 static void response_free(response_t *r)
 {
-    free(r->body);
+    free(r->body.data);
     memset(r, 0, sizeof *r);
-}
-
-static size_t on_body(char *data, size_t size, size_t n, void *ctx)
-{
-    response_t *r = ctx;
-    size_t add = size * n;
-    if (r->len + add + 1 > SB_S3_BODY_BYTES_MAX) {
-        r->too_big = true;
-        return 0; /* aborts the transfer */
-    }
-    if (r->len + add + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 4096;
-        while (cap < r->len + add + 1)
-            cap *= 2;
-        char *b = realloc(r->body, cap);
-        if (b == NULL)
-            return 0;
-        r->body = b;
-        r->cap = cap;
-    }
-    memcpy(r->body + r->len, data, add);
-    r->len += add;
-    r->body[r->len] = '\0';
-    return add;
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *ctx)
@@ -263,7 +238,7 @@ bool sb_s3_parse_error(const char *body, size_t len, sb_s3_error_body_t *out)
 static bool parse_error(response_t *r)
 {
     sb_s3_error_body_t e;
-    if (!sb_s3_parse_error(r->body, r->len, &e))
+    if (!sb_s3_parse_error(r->body.data, r->body.len, &e))
         return false;
     snprintf(r->code, sizeof r->code, "%s", e.code);
     snprintf(r->message, sizeof r->message, "%s", e.message);
@@ -327,8 +302,9 @@ static CURLcode send_once(sb_s3_t *s, CURL *h, const request_t *q, response_t *r
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)SB_S3_REQUEST_TIMEOUT_MS);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+    r->body.max = SB_S3_BODY_BYTES_MAX;
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sb_curl_body_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &r->body);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
     struct curl_slist *hdr = NULL;
@@ -374,7 +350,7 @@ static int perform(sb_s3_t *s, const request_t *q, response_t *r, sb_err_t *err)
         CURLcode rc = send_once(s, h, q, r, curl_err);
         bool last = attempt + 1 >= SB_S3_ATTEMPTS_MAX;
         if (rc != CURLE_OK) {
-            if (r->too_big)
+            if (r->body.too_big)
                 return sb_err_set(err, "S3 %s %s: response larger than %u MiB", q->op, target,
                                   SB_S3_BODY_BYTES_MAX >> 20);
             if (last)
@@ -461,13 +437,13 @@ int sb_s3_get(sb_s3_t *s, const char *bucket, const char *key, char **data, size
         response_free(&r);
         return -1;
     }
-    if (r.body == NULL) {
-        r.body = calloc(1, 1);
-        if (r.body == NULL)
+    if (r.body.data == NULL) {
+        r.body.data = calloc(1, 1);
+        if (r.body.data == NULL)
             return sb_err_set(err, "out of memory");
     }
-    *data = r.body;
-    *len = r.len;
+    *data = r.body.data;
+    *len = r.body.len;
     return 1;
 }
 
@@ -558,8 +534,8 @@ static int list_page(const request_t *q, response_t *r, const sb_s3_page_t *page
                      sb_s3_entry_fn fn, void *ctx, char *out1, size_t out1_len, char *out2,
                      size_t out2_len, sb_err_t *err)
 {
-    int rc = sb_s3_parse_page(r->body, r->len, page, fn, ctx, out1, out1_len, out2, out2_len,
-                              err);
+    int rc = sb_s3_parse_page(r->body.data, r->body.len, page, fn, ctx, out1, out1_len, out2,
+                              out2_len, err);
     if (rc == SB_S3_PAGE_UNREADABLE) {
         char target[URL_BYTES_MAX];
         describe_target(q, target, sizeof target);
@@ -607,7 +583,7 @@ int sb_s3_upload_create(sb_s3_t *s, const char *bucket, const char *key, char *u
     response_t r = { 0 };
     int rc = perform_ok(s, &q, &r, err);
     if (rc == 0) {
-        sb_s3_parse_upload_id(r.body, r.len, upload_id, upload_id_len);
+        sb_s3_parse_upload_id(r.body.data, r.body.len, upload_id, upload_id_len);
         if (upload_id[0] == '\0')
             rc = sb_err_set(err, "S3 CreateMultipartUpload s3://%s/%s: no UploadId in the answer "
                             "(request id %s)", bucket, key, r.request_id);
