@@ -652,8 +652,13 @@ static void test_flink_oracle_gives_the_expected_output(void)
     CU_ASSERT_EQUAL(v->eo.lost, 200);
     snprintf(cmd, sizeof cmd, "grep ' b' %s/oracle-input.txt > %s/output/part-u-0", dir, dir);
     CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    /* an uncommitted file of a failed attempt: shown, not output, not judged */
+    snprintf(path, sizeof path, "%s/output/.part-u-1.inprogress.x", dir);
+    CU_ASSERT_EQUAL(write_file(path, "0:0 x\n"), 0);
     CU_ASSERT_EQUAL(oracle_verdict(dir, &in, "grep \\\" b\\\"", v, &err), 0);
     CU_ASSERT_TRUE(v->eo_ok);
+    CU_ASSERT_TRUE(v->leftovers.ok);
+    ASSERT_HAS(v->leftovers.detail, "1 uncommitted file of failed attempts");
     CU_ASSERT_TRUE(v->eo.expected > 0);
     CU_ASSERT_EQUAL(v->eo.observed, v->eo.expected);
     CU_ASSERT_EQUAL(v->records_in, 200);
