@@ -215,6 +215,8 @@ soak: check-deps
 layers:
 	@bash tests/layers.sh
 	@bash scripts/layers.sh
+	@bash tests/pipes.sh
+	@bash scripts/pipes.sh
 
 scenarios-asan: $(BA)/snapbed
 	ASAN_OPTIONS=detect_leaks=1 SNAPBED=$(BA)/snapbed bash tests/scenarios.sh $(ASAN_SCENARIOS)

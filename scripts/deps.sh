@@ -14,7 +14,7 @@ pkgs=(build-essential pkg-config librdkafka-dev libck-dev libcunit1-dev
 
 missing=()
 for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null \
         || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then

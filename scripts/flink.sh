@@ -556,7 +556,7 @@ cmd_start_taskmanager() {
     id="$(cat "$dir/taskmanager-$tm_index.id")"
     pid="$(pid_of "taskmanager-$tm_index")"
     local deadline=$(( $(date +%s) + start_timeout ))
-    until registered_ids | grep -qxF "$id"; do
+    until registered_ids | grep -xF "$id" >/dev/null; do
         alive "$pid" || { tail -n 20 "$dir/taskmanager-$tm_index.log" >&2; die "taskmanager-$tm_index (pid $pid) exited during start-up (log above)"; }
         [ "$(date +%s)" -lt "$deadline" ] || die "taskmanager-$tm_index (pid $pid) did not register within ${start_timeout}s (log $dir/taskmanager-$tm_index.log)"
         sleep 0.1

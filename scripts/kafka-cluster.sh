@@ -182,7 +182,7 @@ netns_up() { # makes the bridge, one namespace per node, and a veth pair each
     local id ns
     for id in "${nodes[@]}"; do
         ns="$(ns_name "$id")"
-        ip netns list | grep -qw "^$ns" || ip netns add "$ns" || die "could not add the network namespace $ns"
+        ip netns list | grep -w "^$ns" >/dev/null || ip netns add "$ns" || die "could not add the network namespace $ns"
         if ! ip link show "$(veth_host "$id")" >/dev/null 2>&1; then
             ip link add "$(veth_host "$id")" type veth peer name "$(veth_node "$id")" netns "$ns" &&
             ip link set "$(veth_host "$id")" master "$bridge" &&

@@ -174,11 +174,11 @@ fail() {
 # broker (it is registered and unfenced, so topics can be created).
 metadata_ok() {
     if command -v kcat >/dev/null; then
-        kcat -L -b "$host:$port" -m 5 2>/dev/null | grep -q ' 1 brokers:'
+        kcat -L -b "$host:$port" -m 5 2>/dev/null | grep ' 1 brokers:' >/dev/null
     else
         # kafka-tools ships with kafka_2.13; cluster-id needs a metadata reply.
         java $tool_log -cp "$cp" org.apache.kafka.tools.ClusterTool \
-            cluster-id --bootstrap-server "$host:$port" 2>/dev/null | grep -qF "Cluster ID: $cluster_id"
+            cluster-id --bootstrap-server "$host:$port" 2>/dev/null | grep -F "Cluster ID: $cluster_id" >/dev/null
     fi
 }
 

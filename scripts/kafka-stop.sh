@@ -22,7 +22,7 @@ timeout="${KAFKA_STOP_TIMEOUT:-30}"
 marker=".snapbed-kafka"   # written by kafka-start.sh into the directories it owns
 
 is_our_broker() { # pid -> 0 when it is a live kafka.Kafka process
-    [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q 'kafka\.Kafka'
+    [ -n "$1" ] && [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep 'kafka\.Kafka' >/dev/null
 }
 
 pid=""

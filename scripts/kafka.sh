@@ -16,7 +16,7 @@ status)
     pidfile="${KAFKA_DIR:-/tmp/snapbed-kafka-$port}/kafka.pid"
     pid="$(cat "$pidfile" 2>/dev/null || true)"
     if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] &&
-        tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'kafka\.Kafka'; then
+        tr '\0' ' ' <"/proc/$pid/cmdline" | grep 'kafka\.Kafka' >/dev/null; then
         echo "kafka: running (pid $pid) on 127.0.0.1:$port"
         exit 0
     fi

@@ -82,7 +82,7 @@ cleanup() {
     for p in $(sort -u "$seen_pids") $kpid; do
         # Our JVMs only: a recycled pid would not carry our state dir.
         if kill -0 "$p" 2>/dev/null && tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
-            grep -qE -- "snapbed.flink.dir=$flink_dir |snapbed-kafka-$kafka_port/"; then
+            grep -E -- "snapbed.flink.dir=$flink_dir |snapbed-kafka-$kafka_port/" >/dev/null; then
             left="$left $p"
         fi
     done

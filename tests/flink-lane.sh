@@ -26,7 +26,7 @@ out=$(mktemp -d /tmp/snapbed-flink-lane-XXXXXX)
 leftover_check() {
     local pids=() p
     for p in $(pgrep -x java 2>/dev/null); do
-        tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF "$out" && pids+=("$p")
+        tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -F "$out" >/dev/null && pids+=("$p")
     done
     if [ ${#pids[@]} -gt 0 ]; then
         echo "$me: FAIL: JVMs left behind: ${pids[*]}"

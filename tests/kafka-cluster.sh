@@ -67,7 +67,7 @@ remember_pids() {
 still_ours() {
     kill -0 "$1" 2>/dev/null || return 1
     [ "$(sed -n 's/^[0-9]* (.*) \(.\) .*/\1/p' "/proc/$1/stat" 2>/dev/null)" != Z ] || return 1
-    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$cdir/node-"
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -F "$cdir/node-" >/dev/null
 }
 cleanup() {
     local rc=$? left=() p
@@ -100,7 +100,7 @@ isr_has() { # topic node -> 0 when every partition of topic lists node in its IS
     local md
     md="$(kcat -L -b "$bootstrap" -t "$1" -m 5 2>/dev/null)" || return 1
     grep -q 'partition 0,' <<<"$md" || return 1
-    ! grep -E '^ *partition [0-9]+,' <<<"$md" | sed 's/.*isrs: //' | grep -qvE "(^|,)$2(,|$)"
+    ! grep -E '^ *partition [0-9]+,' <<<"$md" | sed 's/.*isrs: //' | grep -vE "(^|,)$2(,|$)" >/dev/null
 }
 # Every acknowledged record must be readable: prints how many are not.
 missing_acked() { # acked_values consumed_values -> count

@@ -115,14 +115,14 @@ cat >"$neg/page.html" <<'EOF'
 <script>no_such_function();</script></body></html>
 EOF
 chromium "$neg/chromium.log" --dump-dom "file://$PWD/$neg/page.html" >"$neg/dom.html"
-if page_errors "$neg/chromium.log" | grep -q 'Uncaught ReferenceError: no_such_function'; then
+if page_errors "$neg/chromium.log" | grep 'Uncaught ReferenceError: no_such_function' >/dev/null; then
     pass "the negative control's script error is in Chromium's log"
 else
     fail "Chromium did not log the negative control's script error (see $neg/chromium.log):" \
          "a clean log would prove nothing"
     finish
 fi
-if broken_references "$neg/dom.html" "$neg" | grep -qx 'missing: missing.png'; then
+if broken_references "$neg/dom.html" "$neg" | grep -x 'missing: missing.png' >/dev/null; then
     pass "the negative control's missing image is found in its DOM"
 else
     fail "the reference check missed the negative control's missing image (see $neg/dom.html)"
