@@ -845,17 +845,21 @@ static void check_cuts(const supervisor_t *sv, sb_verdict_check_t *c, char *ok_t
 /* What differs by engine (scenario engine:). The snapbed engine's
  * services (the embedded Kafka, the proxies) are started by run() itself. */
 typedef struct engine_ops {
-    int (*preflight)(const sb_scenario_t *s, sb_err_t *err); /* usage errors */
+    /* Usage and environment errors, before anything starts; kafka is
+     * --kafka or NULL. */
+    int (*preflight)(const sb_scenario_t *s, const char *kafka, sb_err_t *err);
     int (*start)(supervisor_t *sv, sb_err_t *err);   /* before the input */
     int (*run_job)(supervisor_t *sv, sb_err_t *err);
     void (*stop)(supervisor_t *sv);                  /* every path */
     bool cuts;      /* the trace has the records and barriers cuts are made of */
+    bool own_kafka; /* without --kafka it starts a real Kafka and tells the fault
+                       timeline how to reach its brokers (checked by start) */
 } engine_ops_t;
 
 static const engine_ops_t engines[] = {
-    [SB_ENGINE_SNAPBED] = { NULL, NULL, run_job, NULL, true },
+    [SB_ENGINE_SNAPBED] = { NULL, NULL, run_job, NULL, true, false },
     [SB_ENGINE_FLINK] = { sb_flink_preflight, sb_flink_start, sb_flink_run_job, sb_flink_stop,
-                          false },
+                          false, true },
 };
 _Static_assert(sizeof engines / sizeof engines[0] == SB_ENGINE_COUNT_, "every engine runs");
 
@@ -1023,12 +1027,13 @@ static int preflight_store(const char *what, const char *uri, sb_err_t *err)
 
 static int preflight(const run_opts_t *o, const sb_scenario_t *s, sb_err_t *err)
 {
-    if (engines[s->engine].preflight != NULL && engines[s->engine].preflight(s, err) != 0)
+    if (engines[s->engine].preflight != NULL && engines[s->engine].preflight(s, o->kafka, err) != 0)
         return -1;
     const char *sink = o->sink ? o->sink : s->sink_uri;
     const char *cps = o->checkpoints ? o->checkpoints : s->checkpoints_dir;
     bool uses_s3 = strncmp(sink, "s3://", 5) == 0 || strncmp(cps, "s3://", 5) == 0;
-    if (sb_timeline_check(s, o->kafka == NULL, uses_s3, err) != 0)
+    bool own_kafka = o->kafka == NULL && engines[s->engine].own_kafka;
+    if (!own_kafka && sb_timeline_check(s, o->kafka == NULL, uses_s3, err) != 0)
         return -1;
     if (sb_diskloss_check(s, sink, cps, err) != 0)
         return -1;

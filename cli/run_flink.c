@@ -276,8 +276,13 @@ static void user_jar_path(const sb_scenario_t *s, char *out, size_t len)
     snprintf(out, len, "%s/%s", dirname(dir), s->flink.job_jar);
 }
 
-int sb_flink_preflight(const sb_scenario_t *s, sb_err_t *err)
+static int check_netns(const sb_scenario_t *s, sb_err_t *err);
+
+int sb_flink_preflight(const sb_scenario_t *s, const char *kafka, sb_err_t *err)
 {
+    /* With --kafka, the fault timeline asks for the commands instead. */
+    if (kafka == NULL && check_netns(s, err) != 0)
+        return -1;
     if (s->flink.job_jar[0] == '\0')
         return 0;
     char jar[PATH_MAX];
@@ -288,18 +293,48 @@ int sb_flink_preflight(const sb_scenario_t *s, sb_err_t *err)
     return 0;
 }
 
+/* A partition needs the three brokers in network namespaces, which only
+ * root can make (scripts/kafka.sh cluster --netns). */
+static bool wants_partition(const sb_scenario_t *s)
+{
+    for (int i = 0; i < s->faults_count; i++)
+        if (s->faults[i].kind == SB_FAULT_BROKER && s->faults[i].broker == SB_BROKER_PARTITION)
+            return true;
+    return false;
+}
+
+static int check_netns(const sb_scenario_t *s, sb_err_t *err)
+{
+    if (!wants_partition(s))
+        return 0;
+    if (geteuid() != 0)
+        return sb_err_set(err, "%s: a { broker: partition } fault puts each broker in its own "
+                          "network namespace, which needs root (euid %d)", s->path,
+                          (int)geteuid());
+    if (system("ip netns list >/dev/null 2>&1") != 0)
+        return sb_err_set(err, "%s: a { broker: partition } fault needs 'ip netns' (Debian's "
+                          "iproute2), which failed here", s->path);
+    return 0;
+}
+
 /* The broker faults of the fault timeline find the Kafka snapbed started
- * through these (faultinject/timeline.h): its pid files and the command
- * that restarts a broker on its data, "%d" standing for the broker id. */
+ * through these (faultinject/timeline.h): its pid files, the command that
+ * restarts a broker on its data, and those that cut it off the network and
+ * connect it again, "%d" standing for the broker id. */
 static void kafka_env(const supervisor_t *sv, char *pidfile, size_t plen, char *restart,
-                      size_t rlen)
+                      size_t rlen, char *cut, char *heal, size_t clen)
 {
     const sb_flink_run_t *f = sv->flink;
+    cut[0] = heal[0] = '\0';
     if (sv->s->kafka_brokers == 3) {
         snprintf(pidfile, plen, "SNAPBED_KAFKA_PIDFILE=%s/node-%%d/kafka.pid", f->kafka_dir);
         snprintf(restart, rlen, "SNAPBED_KAFKA_RESTART=KAFKA_CLUSTER_DIR='%s' bash '%s/kafka.sh' "
                  "cluster restart %%d --base-port %d >/dev/null 2>&1", f->kafka_dir, f->scripts,
                  f->kafka_port);
+        snprintf(cut, clen, "SNAPBED_KAFKA_PARTITION=KAFKA_CLUSTER_DIR='%s' bash '%s/kafka.sh' "
+                 "cluster partition %%d --base-port %d", f->kafka_dir, f->scripts, f->kafka_port);
+        snprintf(heal, clen, "SNAPBED_KAFKA_HEAL=KAFKA_CLUSTER_DIR='%s' bash '%s/kafka.sh' "
+                 "cluster heal %%d --base-port %d", f->kafka_dir, f->scripts, f->kafka_port);
     } else {
         snprintf(pidfile, plen, "SNAPBED_KAFKA_PIDFILE=%s/kafka.pid", f->kafka_dir);
         snprintf(restart, rlen, "SNAPBED_KAFKA_RESTART=KAFKA_RESTART=1 KAFKA_DIR='%s' bash "
@@ -346,11 +381,14 @@ int sb_flink_start(supervisor_t *sv, sb_err_t *err)
             return -1;
         snprintf(base, sizeof base, "%d", f->kafka_port);
         if (!quiet)
-            fprintf(stderr, "starting Kafka: %s on 127.0.0.1:%d (scripts/kafka.sh)\n",
+            fprintf(stderr, "starting Kafka: %s, %s %d (scripts/kafka.sh)\n",
                     brokers == 3 ? "three brokers, replication factor 3, min.insync.replicas 2"
-                                 : "one broker", f->kafka_port);
+                                 : "one broker",
+                    wants_partition(s) ? "each in its own network namespace, base port"
+                                       : "on 127.0.0.1, port", f->kafka_port);
         const char *one[] = { "kafka.sh", "start", base, NULL };
-        const char *three[] = { "kafka.sh", "cluster", "start", "--base-port", base, NULL };
+        const char *three[] = { "kafka.sh", "cluster", "start", "--base-port", base,
+                                wants_partition(s) ? "--netns" : NULL, NULL };
         rc = script_spawn(f, &kafka, "starting Kafka", kafka_dir_env(sv), brokers == 3 ? three : one,
                           err);
         f->kafka_started = rc == 0;
@@ -408,10 +446,15 @@ int sb_flink_start(supervisor_t *sv, sb_err_t *err)
     if (s->flink.address[0] != '\0')
         snprintf(f->address, sizeof f->address, "%s", s->flink.address);
     if (f->kafka_started) {
-        static char pidfile[PATH_MAX], restart[PATH_MAX * 2];
-        kafka_env(sv, pidfile, sizeof pidfile, restart, sizeof restart);
+        static char pidfile[PATH_MAX], restart[PATH_MAX * 2], cut[PATH_MAX * 2],
+            heal[PATH_MAX * 2];
+        kafka_env(sv, pidfile, sizeof pidfile, restart, sizeof restart, cut, heal, sizeof cut);
         putenv(pidfile);
         putenv(restart);
+        if (cut[0] != '\0') {
+            putenv(cut);
+            putenv(heal);
+        }
     }
     if (sb_flink_rest_init(&f->rest, f->address, err) != 0)
         return -1;

@@ -89,7 +89,7 @@ int sb_sv_interrupt_signal(void);
  * before its input (Kafka, the Flink cluster); run_job: submit, fault,
  * wait for the bounded input to be committed, import Flink's statistics;
  * stop: everything start started, on every path. */
-int sb_flink_preflight(const sb_scenario_t *s, sb_err_t *err); /* before the run folder */
+int sb_flink_preflight(const sb_scenario_t *s, const char *kafka, sb_err_t *err); /* before the run folder */
 int sb_flink_start(supervisor_t *sv, sb_err_t *err);
 int sb_flink_run_job(supervisor_t *sv, sb_err_t *err);
 void sb_flink_stop(supervisor_t *sv);

@@ -4,6 +4,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,10 +24,26 @@ int sb_timeline_check(const sb_scenario_t *s, bool embedded_kafka, bool uses_s3,
     for (int i = 0; i < s->faults_count; i++) {
         const sb_fault_t *f = &s->faults[i];
         bool process_fault = f->broker == SB_BROKER_PAUSE || f->broker == SB_BROKER_KILL;
+        bool partition = f->kind == SB_FAULT_BROKER && f->broker == SB_BROKER_PARTITION;
+        if (partition && embedded_kafka)
+            return sb_err_set(err, "%s:%d: faults[%d]: the embedded Kafka has no network to cut: "
+                              "use { broker: down, id: N }, or a real cluster in network "
+                              "namespaces (engine: flink with kafka.brokers: 3, or --kafka with "
+                              "SNAPBED_KAFKA_PARTITION and SNAPBED_KAFKA_HEAL)", s->path, f->line,
+                              i);
+        if (partition && (getenv("SNAPBED_KAFKA_PARTITION") == NULL ||
+                          getenv("SNAPBED_KAFKA_HEAL") == NULL))
+            return sb_err_set(err, "%s:%d: faults[%d]: cutting a real broker off needs the "
+                              "commands that do it and undo it: set SNAPBED_KAFKA_PARTITION and "
+                              "SNAPBED_KAFKA_HEAL (e.g. 'bash scripts/kafka.sh cluster partition "
+                              "%%d --base-port B' and '… heal %%d …', for a cluster started with "
+                              "--netns)", s->path, f->line, i);
+        if (partition)
+            continue;
         if (f->kind == SB_FAULT_BROKER && !embedded_kafka && !process_fault)
             return sb_err_set(err, "%s:%d: faults[%d]: this broker fault needs the embedded "
-                              "Kafka; with --kafka only { broker: pause } and { broker: kill } "
-                              "work", s->path, f->line, i);
+                              "Kafka; with --kafka only { broker: pause }, { broker: kill } and "
+                              "{ broker: partition } work", s->path, f->line, i);
         if (f->kind == SB_FAULT_BROKER && !embedded_kafka && f->broker == SB_BROKER_KILL &&
             getenv("SNAPBED_KAFKA_RESTART") == NULL)
             return sb_err_set(err, "%s:%d: faults[%d]: killing a real broker needs a command "
@@ -128,6 +145,9 @@ static void broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *
             rd_kafka_mock_broker_set_rtt(mc, b, on ? (int)(f->for_ns / SB_NS_PER_MS) : 0);
         snprintf(detail, len, "embedded brokers %s", on ? "hang" : "answer again");
         break;
+    case SB_BROKER_PARTITION: /* refused by sb_timeline_check */
+        snprintf(detail, len, "the embedded Kafka has no network to cut");
+        break;
     }
 }
 
@@ -173,8 +193,40 @@ static void restart_real_broker(sb_timeline_t *tl, const sb_fault_t *f, char *de
              cmd);
 }
 
+/* Cuts a real broker off the network or connects it again, and waits:
+ * the command only takes a link down or up (scripts/kafka.sh cluster
+ * partition|heal), and the fault's window starts when it is done. */
+static void partition_real_broker(const sb_fault_t *f, bool on, char *detail, size_t len)
+{
+    char cmd[1024];
+    broker_setting(on ? "SNAPBED_KAFKA_PARTITION" : "SNAPBED_KAFKA_HEAL", f->broker_id, cmd,
+                   sizeof cmd);
+    int status = -1;
+    pid_t pid = cmd[0] ? fork() : -1;
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (ok)
+        snprintf(detail, len, "Kafka broker %d %s", f->broker_id,
+                 on ? "cut off from the network" : "connected again");
+    else
+        snprintf(detail, len, "could not %s Kafka broker %d (%s: %s)",
+                 on ? "cut off" : "connect again", f->broker_id,
+                 on ? "SNAPBED_KAFKA_PARTITION" : "SNAPBED_KAFKA_HEAL",
+                 cmd[0] ? cmd : "unset or not one %d");
+}
+
 /* A real broker: its process is stopped and continued, or killed and
- * restarted. */
+ * restarted, or its network cut. */
 static void real_broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, char *detail,
                               size_t len)
 {
@@ -189,6 +241,10 @@ static void real_broker_fault(sb_timeline_t *tl, const sb_fault_t *f, bool on, c
     }
     if (f->broker == SB_BROKER_KILL && !on) {
         restart_real_broker(tl, f, detail, len);
+        return;
+    }
+    if (f->broker == SB_BROKER_PARTITION) {
+        partition_real_broker(f, on, detail, len);
         return;
     }
     int sig = f->broker == SB_BROKER_KILL ? SIGKILL : on ? SIGSTOP : SIGCONT;

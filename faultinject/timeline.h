@@ -68,9 +68,10 @@ void sb_timeline_init(sb_timeline_t *tl, const sb_scenario_t *s, sb_trace_t *tra
 void sb_timeline_set_kafka_proxies(sb_timeline_t *tl, struct sb_proxy **proxies, int count);
 
 /* A real broker's pid file and restart command come from
- * SNAPBED_KAFKA_PIDFILE and SNAPBED_KAFKA_RESTART; with several brokers
- * (scripts/kafka.sh cluster) each may hold one "%d", the fault's broker id
- * (1 when the fault names none). */
+ * SNAPBED_KAFKA_PIDFILE and SNAPBED_KAFKA_RESTART, and the commands that cut
+ * it off the network and connect it again from SNAPBED_KAFKA_PARTITION and
+ * SNAPBED_KAFKA_HEAL; with several brokers (scripts/kafka.sh cluster) each
+ * may hold one "%d", the fault's broker id (1 when the fault names none). */
 
 /* Starts and ends what is due `elapsed_ns` after the job started, for the
  * worker `pid`. Returns the index of a crash-loop fault whose kill of this

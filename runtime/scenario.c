@@ -1109,11 +1109,12 @@ static int on_do_bytes_per_s(parse_t *p, const char *key, yaml_node_t *v, void *
 
 static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
-    static const char *const actions[] = { "down", "rtt", "errors", "leader", "pause", "kill" };
+    static const char *const actions[] = { "down", "rtt", "errors", "leader", "pause", "kill",
+                                           "partition" };
     fault_draft_t *d = arg;
     if (one_action(p, key, v, d, SB_FAULT_BROKER) != 0)
         return -1;
-    if (need_scalar(p, v, key, "down, rtt, errors, leader, pause or kill") != 0)
+    if (need_scalar(p, v, key, "down, rtt, errors, leader, pause, kill or partition") != 0)
         return -1;
     for (size_t i = 0; i < COUNT_OF(actions); i++)
         if (strcmp(sb_yaml_text(v), actions[i]) == 0) {
@@ -1121,7 +1122,7 @@ static int on_do_broker(parse_t *p, const char *key, yaml_node_t *v, void *arg)
             return 0;
         }
     return fail(p, sb_yaml_line(v), key, "unknown broker fault '%.64s' (down, rtt, errors, leader, "
-                "pause, kill)", sb_yaml_text(v));
+                "pause, kill, partition)", sb_yaml_text(v));
 }
 
 static int on_do_id(parse_t *p, const char *key, yaml_node_t *v, void *arg)
@@ -1775,11 +1776,13 @@ static int check_fault(parse_t *p, const yaml_node_t *item, const char *key,
                   (f->broker == SB_BROKER_ERRORS && d->has_request && d->has_error) ||
                   (f->broker == SB_BROKER_LEADER && d->has_partition && d->has_id) ||
                   ((f->broker == SB_BROKER_PAUSE || f->broker == SB_BROKER_KILL) &&
-                   d->has_for);
+                   d->has_for) ||
+                  (f->broker == SB_BROKER_PARTITION && d->has_id && d->has_for);
         if (!ok)
             return fail(p, line, key, "broker faults: { broker: down, id: N }, { broker: rtt, "
                         "ms: M }, { broker: errors, request: R, error: E, count: N } or "
-                        "{ broker: leader, partition: P, to: N } or { broker: pause | kill } with 'for'");
+                        "{ broker: leader, partition: P, to: N } or { broker: pause | kill } with "
+                        "'for', or { broker: partition, id: N } with 'for'");
     }
     return 0;
 }
@@ -2589,11 +2592,15 @@ static int check_flink_fault(parse_t *p, const sb_fault_t *f, int i)
     size_t line = (size_t)f->line;
     bool process = f->kind == SB_FAULT_CRASH || f->kind == SB_FAULT_PAUSE;
     bool broker = f->kind == SB_FAULT_BROKER &&
-                  (f->broker == SB_BROKER_PAUSE || f->broker == SB_BROKER_KILL);
+                  (f->broker == SB_BROKER_PAUSE || f->broker == SB_BROKER_KILL ||
+                   f->broker == SB_BROKER_PARTITION);
     if (!process && !broker)
-        return fail(p, line, key, "engine: flink takes crash, pause and { broker: pause|kill } "
-                    "faults; a %s fault acts inside snapbed's own engine",
+        return fail(p, line, key, "engine: flink takes crash, pause and { broker: "
+                    "pause|kill|partition } faults; a %s fault acts inside snapbed's own engine",
                     sb_fault_kind_name(f->kind));
+    if (broker && f->broker == SB_BROKER_PARTITION && s->kafka_brokers != 3)
+        return fail(p, line, key, "a partition cuts one broker of three off from the others "
+                    "(each in its own network namespace): it needs kafka.brokers: 3");
     if (f->kind == SB_FAULT_CRASH && f->trigger == SB_TRIGGER_CRASH_POINT &&
         (f->point != SB_POINT_COORDINATOR_AFTER_COMPLETE ||
          f->point_trigger != SB_POINT_AT_CHECKPOINT || f->checkpoint_id < 1))

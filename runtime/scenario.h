@@ -79,6 +79,11 @@ typedef enum sb_broker_action {
                                     later: a real broker's process gets
                                     SIGKILL and is restarted on its data; the
                                     embedded brokers go down and up */
+    SB_BROKER_PARTITION,         /* broker `broker_id` is cut off from the
+                                    network, both ways, for for_ns: a real
+                                    broker in its own network namespace
+                                    (scripts/kafka.sh cluster --netns); the
+                                    embedded Kafka has no network to cut */
 } sb_broker_action_t;
 
 /* Network toxics (the fault proxy's, see faultinject/proxy.h). */

@@ -6,11 +6,12 @@ set -euo pipefail
 # Libraries to build against, then programs the tests run: Debian's
 # chromium opens report.html headless (tests/report-browser.sh), with a
 # font so that its screenshot shows text; clang and its libFuzzer runtime
-# build the fuzz harnesses (make fuzz).
+# build the fuzz harnesses (make fuzz); iproute2's `ip` makes the network
+# namespaces of a { broker: partition } fault.
 pkgs=(build-essential pkg-config librdkafka-dev libck-dev libcunit1-dev
       libgraphviz-dev libcurl4-openssl-dev libyaml-dev libjansson-dev
       libxml2-dev zlib1g-dev clang libclang-rt-14-dev
-      chromium fonts-dejavu-core)
+      chromium fonts-dejavu-core iproute2)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -68,6 +68,10 @@ EOF
     printf 'engine: flink\nflink: { address: nowhere }\n' >"$in/flink-address.yaml"
     printf 'engine: flink\nfaults:\n  - do: crash\n    at: 1s\n    target: jobmanager\n' \
         >"$in/flink-jobmanager.yaml"
+    printf 'engine: flink\nfaults:\n  - do: { broker: partition, id: 1 }\n    at: 1s\n    for: 1s\n' \
+        >"$in/flink-partition-one-broker.yaml"
+    printf 'faults:\n  - do: { broker: partition, id: 1 }\n    at: 1s\n    for: 1s\n' \
+        >"$in/partition-embedded.yaml"
     printf 'name: x\ninput:\n  partitions: four\n' >"$in/wrong-type.yaml"
     printf 'pipeline:\n  parallelism: 0\n' >"$in/parallelism-0.yaml"
     printf 'pipeline:\n  parallelism: 100000\n' >"$in/parallelism-100000.yaml"

@@ -1,11 +1,16 @@
 /* test_faults.c — the fault schedule as the scenario parser reads it, and
  * the crash-point triggers (checkpoint, k-th hit, seeded probability). */
 #include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crashpoint.h"
 #include "cu_helpers.h"
+#include "progress.h"
 #include "scenario.h"
+#include "timeline.h"
 
 #define MS(n) ((int64_t)(n) * 1000000)
 
@@ -104,6 +109,63 @@ static void test_a_broker_pause_or_kill_needs_for(void)
     CU_ASSERT_EQUAL_FATAL(parse(&s, "faults:\n  - do: { broker: kill }\n    at: 1s\n"
                                     "    for: 2s\n", &err), 0);
     CU_ASSERT_EQUAL(s.faults[0].broker, SB_BROKER_KILL);
+}
+
+/* A partition cuts a real broker off the network: it names the broker and
+ * lasts 'for'; the embedded Kafka has no network to cut, and a real one
+ * needs the commands that cut and heal. */
+static void test_a_broker_partition_needs_a_real_broker_and_its_commands(void)
+{
+    sb_scenario_t s;
+    sb_err_t err = { { 0 } };
+    CU_ASSERT_EQUAL(parse(&s, "faults:\n  - do: { broker: partition }\n    at: 1s\n"
+                              "    for: 1s\n", &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "{ broker: partition, id: N } with 'for'"));
+    CU_ASSERT_EQUAL(parse(&s, "faults:\n  - do: { broker: partition, id: 2 }\n    at: 1s\n",
+                          &err), -1);
+    CU_ASSERT_EQUAL_FATAL(parse(&s, "faults:\n  - do: { broker: partition, id: 2 }\n"
+                                    "    at: 0s\n    for: 1s\n", &err), 0);
+    CU_ASSERT_EQUAL(s.faults[0].broker, SB_BROKER_PARTITION);
+    CU_ASSERT_EQUAL(s.faults[0].broker_id, 2);
+
+    unsetenv("SNAPBED_KAFKA_PARTITION");
+    unsetenv("SNAPBED_KAFKA_HEAL");
+    CU_ASSERT_EQUAL(sb_timeline_check(&s, true, false, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "f.yaml:2: faults[0]: the embedded Kafka has no "
+                                           "network to cut"));
+    CU_ASSERT_EQUAL(sb_timeline_check(&s, false, false, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "set SNAPBED_KAFKA_PARTITION and SNAPBED_KAFKA_HEAL"));
+
+    /* Applied: the cut runs when the fault starts and the heal when it
+     * ends, each with the broker's id in place of %d. */
+    char dir[] = "/tmp/snapbed-partition-XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char log[64], cut[160], heal[160];
+    snprintf(log, sizeof log, "%s/log", dir);
+    snprintf(cut, sizeof cut, "echo cut %%d >>%s", log);
+    snprintf(heal, sizeof heal, "echo heal %%d >>%s", log);
+    setenv("SNAPBED_KAFKA_PARTITION", cut, 1);
+    setenv("SNAPBED_KAFKA_HEAL", heal, 1);
+    CU_ASSERT_EQUAL(sb_timeline_check(&s, false, false, &err), 0);
+    sb_trace_t trace = { .fd = -1 };
+    static sb_progress_t progress; /* zeroed: no worker ready */
+    sb_timeline_t tl;
+    sb_timeline_init(&tl, &s, &trace, &progress, NULL, "t", NULL);
+    sb_timeline_tick(&tl, 0, 0, 0);
+    CU_ASSERT_TRUE(sb_timeline_fired(&tl, 0));
+    sb_timeline_tick(&tl, 0, MS(1500), MS(1500));
+    sb_timeline_finish(&tl);
+    unsetenv("SNAPBED_KAFKA_PARTITION");
+    unsetenv("SNAPBED_KAFKA_HEAL");
+    char got[64] = "";
+    FILE *f = fopen(log, "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    got[n] = '\0';
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(got, "cut 2\nheal 2\n");
+    unlink(log);
+    rmdir(dir);
 }
 
 static void test_network_faults_go_toward_s3_or_kafka(void)
@@ -213,6 +275,7 @@ void test_faults_register(void)
         T(test_a_throttle_at_a_crash_point_is_refused),
         T(test_unknown_stage_broker_fault_and_error_are_named),
         T(test_a_broker_pause_or_kill_needs_for),
+        T(test_a_broker_partition_needs_a_real_broker_and_its_commands),
         T(test_network_faults_go_toward_s3_or_kafka),
         T(test_crash_point_triggers_parse_exactly_one_kind),
         T(test_mutants_parse_and_unknown_ones_are_listed),

@@ -1041,7 +1041,9 @@ static void test_engine_flink_takes_its_keys_and_runs_only_for_run(void)
                                        "  - do: crash\n    at: { point: coordinator.after_complete,"
                                        " checkpoint: 3 }\n"
                                        "  - do: pause\n    at: 1s\n    for: 1s\n"
-                                       "  - do: { broker: kill, id: 3 }\n    at: 1s\n    for: 2s\n"),
+                                       "  - do: { broker: kill, id: 3 }\n    at: 1s\n    for: 2s\n"
+                                       "  - do: { broker: partition, id: 2 }\n    at: 4s\n"
+                                       "    for: 2s\n"),
                           0);
     CU_ASSERT_EQUAL(s.engine, SB_ENGINE_FLINK);
     CU_ASSERT_EQUAL(s.flink.taskmanagers, 3);
@@ -1098,6 +1100,8 @@ static void test_engine_flink_refuses_what_only_snapbeds_engine_does(void)
           "names a Flink process" },
         { "engine: flink\nfaults:\n  - do: { broker: kill, id: 3 }\n    at: 1s\n    for: 1s\n",
           "broker id 3, but kafka.brokers is 1" },
+        { "engine: flink\nfaults:\n  - do: { broker: partition, id: 1 }\n    at: 1s\n"
+          "    for: 1s\n", "it needs kafka.brokers: 3" },
         { "engine: flink\nflink: { job: { jar: j.jar } }\n", "names its jar and its entry class" },
         { "engine: flink\nflink: { job: { jar: j.jar, class: C, args: [\"{topc}\"] } }\n",
           "flink.job.args[0]: unknown placeholder '{topc}' (known: {bootstrap}" },
