@@ -60,7 +60,8 @@ help:
 	@echo "make test-real  real Kafka + real S3 (SeaweedFS): client tests, scenarios, cross-check"
 	@echo "make test-flink scenarios/flink/ on a real Apache Flink cluster and a real Kafka"
 	@echo "                (three brokers), started and stopped by snapbed run (docs/flink.md)"
-	@echo "make test-flink-partition the same with a broker cut off the network (root; not in CI)"
+	@echo "make test-flink-all the same and the scenarios CI has no room for (\"# ci: no\": a"
+	@echo "                broker cut off the network, root; the commit-early control)"
 	@echo "make layers     includes point down only: cli → viz → sim → verify, faultinject → runtime"
 	@echo "                (scripts/layers.sh, after its own test tests/layers.sh; docs/design.md);"
 	@echo "                and no pipe into grep -q under pipefail (scripts/pipes.sh)"
@@ -170,12 +171,12 @@ test-flink: check-deps
 test-flink-cluster:
 	bash tests/flink-cluster.sh
 
-# The Flink lane's network partition (scenarios/flink/partition.yaml): the
-# brokers in network namespaces on a bridge of their own (root; minutes;
-# not in CI, whose 30 minutes have no room for it).
-test-flink-partition: check-deps
+# The Flink lane with the scenarios CI has no room for ("# ci: no" in the
+# file): the network partition (brokers in network namespaces; root) and
+# the commit-early negative control. Minutes each.
+test-flink-all: check-deps
 	@$(MAKE) --no-print-directory $(B)/snapbed
-	FLINK_PARTITIONS=1 FLINK_SCENARIOS=scenarios/flink/partition.yaml bash tests/flink-lane.sh
+	FLINK_ALL=1 bash tests/flink-lane.sh
 
 test-kafka-cluster:
 	bash tests/kafka-cluster.sh
@@ -202,7 +203,7 @@ test-sim: $(B)/snapbed
 # Kafka started and stopped SERVICES_S3_CYCLES and SERVICES_KAFKA_CYCLES
 # times (the real lane runs it). soak: every fault scenario over SOAK_SEEDS
 # seeds, false verdicts counted both ways (long: not part of `make test`).
-.PHONY: test-determinism test-secrets test-services soak test-flink-partition
+.PHONY: test-determinism test-secrets test-services soak test-flink-all
 SOAK_SEEDS ?= 20
 
 test-determinism: $(B)/snapbed

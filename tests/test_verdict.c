@@ -5,7 +5,9 @@
  * sb_verdict_compute does; every check must pass on a clean history and
  * fail, saying why, on one broken on purpose. */
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -662,6 +664,44 @@ static void test_flink_oracle_gives_the_expected_output(void)
     CU_ASSERT_TRUE(v->eo.expected > 0);
     CU_ASSERT_EQUAL(v->eo.observed, v->eo.expected);
     CU_ASSERT_EQUAL(v->records_in, 200);
+    CU_ASSERT_TRUE(v->publishes.ok); /* no flink/rest.json: Flink's clock unknown */
+    ASSERT_HAS(v->publishes.detail, "not checked: no flink/rest.json");
+    /* Publish times: the file's last write (mtime), then a completion,
+     * then its rename (ctime, now). */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000, t0 = now_ms - 100000;
+    snprintf(path, sizeof path, "%s/flink", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/flink/rest.json", dir);
+    char text[256];
+    snprintf(text, sizeof text, "{\"t0_epoch_ms\": %lld}\n", (long long)t0);
+    CU_ASSERT_EQUAL(write_file(path, text), 0);
+    static const struct { int64_t written_ago_ms, completed_ago_ms; bool ok; const char *says; }
+    times[] = {
+        { 10000, 5000, true, "each of 1 file renamed into place after a checkpoint" },
+        /* commit-early: renamed as the checkpoint was taken, completed later */
+        { 10000, -5000, false, "ms before the first checkpoint that completed after that write" },
+        /* at-least-once: written in place long after the last completion */
+        { 0, 50000, false, "no checkpoint completed after that write" },
+    };
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        snprintf(path, sizeof path, "%s/output/part-u-0", dir);
+        struct timespec ts[2] = { now, now };
+        ts[1].tv_sec -= times[i].written_ago_ms / 1000;
+        CU_ASSERT_EQUAL(utimensat(AT_FDCWD, path, ts, 0), 0);
+        snprintf(path, sizeof path, "%s/trace.jsonl", dir);
+        snprintf(text, sizeof text, "{\"t_ns\":%lld,\"pid\":1,\"event\":\"checkpoint_completed\","
+                 "\"checkpoint\":1}\n",
+                 (long long)(now_ms - times[i].completed_ago_ms - t0) * 1000000LL);
+        CU_ASSERT_EQUAL(write_file(path, text), 0);
+        CU_ASSERT_EQUAL(oracle_verdict(dir, &in, "grep \\\" b\\\"", v, &err), 0);
+        CU_ASSERT_EQUAL(v->publishes.ok, times[i].ok);
+        if (strstr(v->publishes.detail, times[i].says) == NULL)
+            fprintf(stderr, "\n    case %zu: '%s' lacks '%s'\n", i, v->publishes.detail,
+                    times[i].says);
+        ASSERT_HAS(v->publishes.detail, times[i].says);
+    }
     /* negative control: an oracle that expects the a-words */
     CU_ASSERT_EQUAL(oracle_verdict(dir, &in, "grep \\\" a\\\"", v, &err), 0);
     CU_ASSERT_FALSE(v->eo_ok);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <inttypes.h>
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #include "checkpoint_store.h"
+#include "clock.h"
+#include "flink_stats.h"
 #include "kafka.h"
 #include "sink.h"
 #include "store.h"
@@ -377,7 +380,12 @@ struct sb_trace_checks {
     char fallback_first[SB_VERDICT_DETAIL_BYTES_MAX];
     bool incarnation_died;       /* a crash or worker_failed seen so far */
     sb_verdict_check_t restore, publish;
+    int64_t *completions;        /* t_ns of every checkpoint_completed, as read */
+    size_t completions_count, completions_cap;
+    bool completions_overflow;   /* more than SB_VERDICT_COMPLETIONS_MAX */
 };
+
+#define SB_VERDICT_COMPLETIONS_MAX (1 << 20)
 
 sb_trace_checks_t *sb_trace_checks_new(void)
 {
@@ -399,7 +407,24 @@ void sb_trace_checks_free(sb_trace_checks_t *tc)
     if (tc == NULL)
         return;
     sb_twophase_free(&tc->twophase);
+    free(tc->completions);
     free(tc);
+}
+
+static void note_completion(sb_trace_checks_t *tc, int64_t t_ns)
+{
+    if (tc->completions_count == tc->completions_cap) {
+        size_t cap = tc->completions_cap ? tc->completions_cap * 2 : 256;
+        int64_t *grown = cap <= SB_VERDICT_COMPLETIONS_MAX
+                             ? realloc(tc->completions, cap * sizeof *grown) : NULL;
+        if (grown == NULL) {
+            tc->completions_overflow = true;
+            return;
+        }
+        tc->completions = grown;
+        tc->completions_cap = cap;
+    }
+    tc->completions[tc->completions_count++] = t_ns;
 }
 
 static void violation(sb_verdict_check_t *c, const char *fmt, ...)
@@ -458,6 +483,7 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
         tc->completed_count++;
         sb_twophase_completed(&tc->twophase, id);
         tc->last_completion_ns = t_ns;
+        note_completion(tc, t_ns);
     } else if (strcmp(name, "checkpoint_aborted") == 0) {
         tc->aborted_count++;
     } else if (strcmp(name, "crash") == 0) {
@@ -674,16 +700,124 @@ static int snapbed_storage_checks(const sb_verdict_params_t *p, sb_store_t *sink
     return rc;
 }
 
-/* On Flink, the trace is Flink's checkpoint statistics: no sink commits,
- * no checkpoint files of snapbed's to read back. */
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* t0_epoch_ms of flink/rest.json: Flink's epoch times minus it are the
+ * trace's t_ns (runtime/flink_stats.h). 0 when the file is not there. */
+static int flink_t0_epoch_ms(const char *run_dir, int64_t *t0, sb_err_t *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/flink/rest.json", run_dir);
+    *t0 = 0;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? 0 : sb_err_errno(err, errno, "cannot read %s", path);
+    if (st.st_size > SB_FLINK_STATS_FILE_BYTES_MAX)
+        return sb_err_set(err, "%s: %lld bytes, more than %lld", path, (long long)st.st_size,
+                          (long long)SB_FLINK_STATS_FILE_BYTES_MAX);
+    json_error_t je;
+    json_t *o = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (o == NULL)
+        return sb_err_set(err, "%s:%d: %s", path, je.line, je.text);
+    json_t *v = json_object_get(o, "t0_epoch_ms");
+    int rc = 0;
+    if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+        json_integer_value(v) > SB_FLINK_STATS_EPOCH_MS_MAX)
+        rc = sb_err_set(err, "%s: \"t0_epoch_ms\" is missing or not an epoch time in ms", path);
+    else
+        *t0 = (int64_t)json_integer_value(v);
+    json_decref(o);
+    return rc;
+}
+
+/* On Flink the sink's commits are not traced, but a committed file says
+ * when it was published: a local commit is a rename, which sets the file's
+ * ctime, while its mtime is its last write. A two-phase sink writes, then
+ * a checkpoint covering the write completes, then it renames: so some
+ * checkpoint must complete between the two times. A file renamed when the
+ * checkpoint was taken (commit-early) or written in place (at-least-once)
+ * has none. Flink's completion times are whole milliseconds (its latest
+ * acknowledgement), so the last write is compared in whole milliseconds
+ * too; the rename is later than the completion by a round trip at least. */
 static int flink_storage_checks(const sb_verdict_params_t *p, sb_store_t *sink,
                                 sb_trace_checks_t *tc, sb_err_t *err)
 {
-    (void)p, (void)sink, (void)err;
-    tc->publish.ok = true;
-    snprintf(tc->publish.detail, sizeof tc->publish.detail, "not checked on Flink: its sink's "
-             "commits are not traced");
-    return 0;
+    sb_verdict_check_t *c = &tc->publish;
+    c->ok = true;
+    int64_t t0 = 0;
+    if (flink_t0_epoch_ms(p->run_dir, &t0, err) != 0)
+        return -1;
+    if (t0 == 0 || strncmp(sink->uri, "file://", 7) != 0 || tc->completions_overflow) {
+        snprintf(c->detail, sizeof c->detail, "not checked: %s",
+                 t0 == 0 ? "no flink/rest.json (Flink's clock)"
+                 : tc->completions_overflow ? "too many checkpoints in the trace"
+                                            : "the sink is not a local folder");
+        return 0;
+    }
+    qsort(tc->completions, tc->completions_count, sizeof *tc->completions, cmp_i64);
+    sb_store_list_t l;
+    if (sb_store_list(sink, "part-", &l, err) != 0)
+        return -1;
+    int64_t early = 0, files = 0;
+    int rc = 0;
+    for (size_t i = 0; i < l.count && rc == 0; i++) {
+        size_t uuid_len;
+        int64_t counter;
+        if (!sb_verdict_flink_key_parse(l.keys[i], &uuid_len, &counter))
+            continue;
+        char path[SB_STORE_PATH_BYTES_MAX];
+        sb_store_path(sink, l.keys[i], path, sizeof path);
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            rc = sb_err_errno(err, errno, "cannot stat %s", path);
+            break;
+        }
+        files++;
+        int64_t written_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+        int64_t written = (written_ms - t0) * SB_NS_PER_MS;
+        int64_t renamed = ((int64_t)st.st_ctim.tv_sec * 1000 - t0) * SB_NS_PER_MS +
+                          st.st_ctim.tv_nsec;
+        /* the first completion at or after the last write */
+        size_t lo = 0, hi = tc->completions_count;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (tc->completions[mid] < written)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < tc->completions_count && tc->completions[lo] <= renamed)
+            continue;
+        if (early++ > 0)
+            continue;
+        if (lo < tc->completions_count)
+            violation(c, "%s was renamed into place %.0f ms after its last write and %.0f ms "
+                      "before the first checkpoint that completed after that write: output "
+                      "visible before the checkpoint covering it completed", l.keys[i],
+                      (double)(renamed - written) / 1e6,
+                      (double)(tc->completions[lo] - renamed) / 1e6);
+        else
+            violation(c, "%s was renamed into place %.0f ms after its last write, and no "
+                      "checkpoint completed after that write: output visible that no completed "
+                      "checkpoint covers", l.keys[i], (double)(renamed - written) / 1e6);
+    }
+    sb_store_list_free(&l);
+    if (rc == 0 && early > 1) {
+        char more[64];
+        snprintf(more, sizeof more, " (%" PRId64 " of %" PRId64 " files)", early, files);
+        size_t used = strlen(c->detail);
+        if (used + strlen(more) < sizeof c->detail)
+            memcpy(c->detail + used, more, strlen(more) + 1);
+    }
+    if (rc == 0 && c->ok)
+        snprintf(c->detail, sizeof c->detail, "each of %" PRId64 " file%s renamed into place "
+                 "after a checkpoint that completed after its last write", files,
+                 files == 1 ? "" : "s");
+    return rc;
 }
 
 /* What differs between the engines a run's output comes from. */
