@@ -838,6 +838,42 @@ static void poll_checkpoints(supervisor_t *sv, int64_t now_ns)
     json_decref(o);
 }
 
+/* Flink's REST API answers checkpoint statistics from a cache
+ * (rest.cache.checkpoint-statistics.timeout, 3 s unless set; the cluster
+ * scripts/flink.sh starts sets 200 ms): right after FINISHED it may still
+ * miss the last checkpoints, and the verdict judges each committed file by
+ * the completions it lists. So the counts are read again until two reads a
+ * cache lifetime apart agree and none is in progress, for at most 15 s. */
+#define SETTLE_OWN_NS (400 * SB_NS_PER_MS)
+#define SETTLE_EXTERNAL_NS (3500 * SB_NS_PER_MS)
+#define SETTLE_MAX_NS (15 * SB_NS_PER_S)
+static void settle_statistics(supervisor_t *sv)
+{
+    sb_flink_run_t *f = sv->flink;
+    int64_t gap = sv->s->flink.address[0] != '\0' ? SETTLE_EXTERNAL_NS : SETTLE_OWN_NS;
+    char path[128], last[128] = "";
+    snprintf(path, sizeof path, "/jobs/%s/checkpoints", f->job_id);
+    for (int64_t start = sb_clock_now_ns(); sb_clock_now_ns() - start < SETTLE_MAX_NS;) {
+        json_t *o = NULL;
+        sb_err_t ignored;
+        char now[128] = "";
+        if (sb_flink_rest_get(&f->rest, path, &o, NULL, &ignored) == 0) {
+            json_t *c = json_object_get(o, "counts");
+            snprintf(now, sizeof now, "%" JSON_INTEGER_FORMAT "/%" JSON_INTEGER_FORMAT "/%"
+                     JSON_INTEGER_FORMAT, json_integer_value(json_object_get(c, "completed")),
+                     json_integer_value(json_object_get(c, "failed")),
+                     json_integer_value(json_object_get(c, "in_progress")));
+            bool busy = json_integer_value(json_object_get(c, "in_progress")) > 0;
+            json_decref(o);
+            if (!busy && strcmp(now, last) == 0)
+                break;
+        }
+        snprintf(last, sizeof last, "%s", now);
+        sb_clock_sleep_ns(gap);
+    }
+    poll_checkpoints(sv, sb_clock_now_ns());
+}
+
 static void show_progress(const supervisor_t *sv, int64_t now_ns)
 {
     const sb_flink_run_t *f = sv->flink;
@@ -1056,7 +1092,7 @@ int sb_flink_run_job(supervisor_t *sv, sb_err_t *err)
         sb_clock_sleep_ns(POLL_EVERY_NS);
     }
     sv->job_end_ns = sb_clock_now_ns();
-    poll_checkpoints(sv, sv->job_end_ns);
+    settle_statistics(sv);
     show_progress(sv, sv->job_end_ns);
     if (!sv->o->quiet && sv->tty)
         fprintf(stderr, "\n");

@@ -684,6 +684,9 @@ static void test_flink_oracle_gives_the_expected_output(void)
         { 10000, -5000, false, "ms before the first checkpoint that completed after that write" },
         /* at-least-once: written in place long after the last completion */
         { 0, 50000, false, "no checkpoint completed after that write" },
+        /* written before the oldest checkpoint Flink's bounded history
+         * lists (a trigger 5 s ago, below): not judged */
+        { 10000, 4000, true, "1 written before the oldest checkpoint in Flink's history" },
     };
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
         snprintf(path, sizeof path, "%s/output/part-u-0", dir);
@@ -691,9 +694,14 @@ static void test_flink_oracle_gives_the_expected_output(void)
         ts[1].tv_sec -= times[i].written_ago_ms / 1000;
         CU_ASSERT_EQUAL(utimensat(AT_FDCWD, path, ts, 0), 0);
         snprintf(path, sizeof path, "%s/trace.jsonl", dir);
-        snprintf(text, sizeof text, "{\"t_ns\":%lld,\"pid\":1,\"event\":\"checkpoint_completed\","
-                 "\"checkpoint\":1}\n",
-                 (long long)(now_ms - times[i].completed_ago_ms - t0) * 1000000LL);
+        int64_t done = (now_ms - times[i].completed_ago_ms - t0) * 1000000LL;
+        if (i == 3) /* the history begins after the file's last write */
+            snprintf(text, sizeof text, "{\"t_ns\":%lld,\"pid\":1,\"event\":"
+                     "\"checkpoint_triggered\",\"checkpoint\":1}\n", (long long)(done - 1000000000LL));
+        else
+            text[0] = '\0';
+        snprintf(text + strlen(text), sizeof text - strlen(text), "{\"t_ns\":%lld,\"pid\":1,"
+                 "\"event\":\"checkpoint_completed\",\"checkpoint\":1}\n", (long long)done);
         CU_ASSERT_EQUAL(write_file(path, text), 0);
         CU_ASSERT_EQUAL(oracle_verdict(dir, &in, "grep \\\" b\\\"", v, &err), 0);
         CU_ASSERT_EQUAL(v->publishes.ok, times[i].ok);

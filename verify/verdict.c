@@ -383,6 +383,7 @@ struct sb_trace_checks {
     int64_t *completions;        /* t_ns of every checkpoint_completed, as read */
     size_t completions_count, completions_cap;
     bool completions_overflow;   /* more than SB_VERDICT_COMPLETIONS_MAX */
+    int64_t first_trigger_ns;    /* the oldest checkpoint_triggered; -1: none */
 };
 
 #define SB_VERDICT_COMPLETIONS_MAX (1 << 20)
@@ -399,6 +400,7 @@ sb_trace_checks_t *sb_trace_checks_new(void)
     tc->restore.ok = tc->publish.ok = true;
     tc->last_crash_ns = -1;
     tc->last_completion_ns = -1;
+    tc->first_trigger_ns = -1;
     return tc;
 }
 
@@ -484,6 +486,9 @@ void sb_trace_checks_event(sb_trace_checks_t *tc, json_t *ev)
         sb_twophase_completed(&tc->twophase, id);
         tc->last_completion_ns = t_ns;
         note_completion(tc, t_ns);
+    } else if (strcmp(name, "checkpoint_triggered") == 0) {
+        if (tc->first_trigger_ns < 0 || t_ns < tc->first_trigger_ns)
+            tc->first_trigger_ns = t_ns;
     } else if (strcmp(name, "checkpoint_aborted") == 0) {
         tc->aborted_count++;
     } else if (strcmp(name, "crash") == 0) {
@@ -700,6 +705,19 @@ static int snapbed_storage_checks(const sb_verdict_params_t *p, sb_store_t *sink
     return rc;
 }
 
+/* Adds to a check's detail what fits. */
+static void append_detail(sb_verdict_check_t *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void append_detail(sb_verdict_check_t *c, const char *fmt, ...)
+{
+    size_t used = strnlen(c->detail, sizeof c->detail);
+    va_list ap;
+    va_start(ap, fmt);
+    if (used + 1 < sizeof c->detail)
+        vsnprintf(c->detail + used, sizeof c->detail - used, fmt, ap);
+    va_end(ap);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -742,7 +760,9 @@ static int flink_t0_epoch_ms(const char *run_dir, int64_t *t0, sb_err_t *err)
  * checkpoint was taken (commit-early) or written in place (at-least-once)
  * has none. Flink's completion times are whole milliseconds (its latest
  * acknowledgement), so the last write is compared in whole milliseconds
- * too; the rename is later than the completion by a round trip at least. */
+ * too; the rename is later than the completion by a round trip at least.
+ * Flink keeps a bounded history (web.checkpoints.history): a file last
+ * written before the oldest checkpoint it lists is not judged, but counted. */
 static int flink_storage_checks(const sb_verdict_params_t *p, sb_store_t *sink,
                                 sb_trace_checks_t *tc, sb_err_t *err)
 {
@@ -762,7 +782,7 @@ static int flink_storage_checks(const sb_verdict_params_t *p, sb_store_t *sink,
     sb_store_list_t l;
     if (sb_store_list(sink, "part-", &l, err) != 0)
         return -1;
-    int64_t early = 0, files = 0;
+    int64_t early = 0, files = 0, older = 0;
     int rc = 0;
     for (size_t i = 0; i < l.count && rc == 0; i++) {
         size_t uuid_len;
@@ -776,11 +796,15 @@ static int flink_storage_checks(const sb_verdict_params_t *p, sb_store_t *sink,
             rc = sb_err_errno(err, errno, "cannot stat %s", path);
             break;
         }
-        files++;
         int64_t written_ms = (int64_t)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
         int64_t written = (written_ms - t0) * SB_NS_PER_MS;
         int64_t renamed = ((int64_t)st.st_ctim.tv_sec * 1000 - t0) * SB_NS_PER_MS +
                           st.st_ctim.tv_nsec;
+        if (tc->first_trigger_ns >= 0 && written < tc->first_trigger_ns) {
+            older++;
+            continue;
+        }
+        files++;
         /* the first completion at or after the last write */
         size_t lo = 0, hi = tc->completions_count;
         while (lo < hi) {
@@ -806,17 +830,15 @@ static int flink_storage_checks(const sb_verdict_params_t *p, sb_store_t *sink,
                       "checkpoint covers", l.keys[i], (double)(renamed - written) / 1e6);
     }
     sb_store_list_free(&l);
-    if (rc == 0 && early > 1) {
-        char more[64];
-        snprintf(more, sizeof more, " (%" PRId64 " of %" PRId64 " files)", early, files);
-        size_t used = strlen(c->detail);
-        if (used + strlen(more) < sizeof c->detail)
-            memcpy(c->detail + used, more, strlen(more) + 1);
-    }
+    if (rc == 0 && early > 1)
+        append_detail(c, " (%" PRId64 " of %" PRId64 " files)", early, files);
     if (rc == 0 && c->ok)
         snprintf(c->detail, sizeof c->detail, "each of %" PRId64 " file%s renamed into place "
                  "after a checkpoint that completed after its last write", files,
                  files == 1 ? "" : "s");
+    if (rc == 0 && older > 0)
+        append_detail(c, "; %" PRId64 " written before the oldest checkpoint in Flink's history "
+                      "not judged", older);
     return rc;
 }
 
