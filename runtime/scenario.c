@@ -693,6 +693,7 @@ static int on_sink_uri(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 static int on_source_rate(parse_t *p, const char *key, yaml_node_t *v, void *arg)
 {
     (void)arg;
+    p->s->source_records_per_s_line = (int)sb_yaml_line(v);
     return get_int64(p, v, key, 0, INT64_MAX / 2, &p->s->source_records_per_s);
 }
 

@@ -336,6 +336,7 @@ typedef struct sb_scenario {
                                                  input rate over all source
                                                  subtasks; 0 = as fast as it
                                                  goes (default) */
+    int source_records_per_s_line;            /* where it was given; 0: not */
     sb_map_fn_t map_fn;                       /* default uppercase */
     char filter_prefix[SB_SCENARIO_NAME_BYTES_MAX]; /* "startswith:A" -> "A";
                                                        "" keeps everything */

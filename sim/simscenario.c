@@ -783,14 +783,16 @@ static void settings_of(parse_t *p)
 
 /* Input size and pace: input.records over every source subtask, the rate
  * over every source subtask too; a long input gets the virtual time it
- * needs before "did not finish". */
-static void workload_of(parse_t *p)
+ * needs before "did not finish". A pace slower than one record a second
+ * per source subtask is refused, as sim.source_interval above 1s is (a
+ * written-back scenario must parse again; found by fuzzing). */
+static int workload_of(parse_t *p)
 {
     const sb_scenario_t *sc = p->sc;
     sb_simscenario_t *s = p->s;
     int sources = source_subtasks(s);
     if (sources == 0)
-        return;
+        return 0;
     s->records = (sc->records + sources - 1) / sources;
     if (sc->sim.source_interval_ns > 0) {
         s->source_interval_ns = sc->sim.source_interval_ns;
@@ -798,6 +800,12 @@ static void workload_of(parse_t *p)
         s->source_interval_ns = sources * NS_PER_S / sc->source_records_per_s;
         if (s->source_interval_ns < 1)
             s->source_interval_ns = 1;
+        if (s->source_interval_ns > NS_PER_S)
+            return fail(p, (size_t)sc->source_records_per_s_line, "pipeline.source.records_per_s", "%" PRId64 " over %d source "
+                        "subtask%s is one record every %.3g s per subtask; the simulator paces a "
+                        "source at most 1 s apart (raise it, or set sim.source_interval)",
+                        sc->source_records_per_s, sources, sources == 1 ? "" : "s",
+                        (double)s->source_interval_ns / 1e9);
         note(p, "note: pipeline.source.records_per_s %" PRId64 " is simulated as one record "
              "every %" PRId64 "ns per source subtask (sim.source_interval)",
              sc->source_records_per_s, s->source_interval_ns);
@@ -817,6 +825,7 @@ static void workload_of(parse_t *p)
         needed_ns = INT64_MAX;
     if (sc->sim.max_time_ns == 0)
         s->max_time_ns = needed_ns > 10 * NS_PER_S ? needed_ns : 10 * NS_PER_S;
+    return 0;
 }
 
 int sb_simscenario_from_scenario(sb_simscenario_t *out, const sb_scenario_t *sc, char *notes,
@@ -838,15 +847,15 @@ int sb_simscenario_from_scenario(sb_simscenario_t *out, const sb_scenario_t *sc,
     *p = (parse_t){ .path = sc->path, .err = err, .s = s, .sc = sc, .notes = notes,
                     .notes_len = notes_len, .graph_line = sc->sim.line > 0 ? sc->sim.line : 1 };
     settings_of(p);
+    rc = 0;
     if (!sc->sim.classic) {
         if (sc->stages_count > 0)
             stages_of_specs(p);
         else
             stages_of_short_form(p);
-        workload_of(p);
+        rc = workload_of(p);
     }
     note_ignored(p);
-    rc = 0;
     for (int i = 0; i < sc->faults_count && rc == 0; i++)
         rc = fault_of(p, &sc->faults[i], i);
     if (rc == 0)

@@ -163,6 +163,11 @@ static void test_errors_name_file_line_and_key(void)
                 "t.yaml:4: input.records: duplicate key (first given at line 3)");
     parse_fails("name: x\nsim:\n  seed: 5\n  seed: 6\n" CHAIN,
                 "t.yaml:4: sim.seed: duplicate key (first given at line 3)");
+    /* fuzzing finding 10: a pace slower than a record a second per source
+     * subtask became a sim.source_interval the written-back file refused */
+    parse_fails("name: x\npipeline:\n  parallelism: 2\n  source: { records_per_s: 1 }\n",
+                "t.yaml:4: pipeline.source.records_per_s: 1 over 2 source subtasks is one "
+                "record every 2 s per subtask");
     parse_fails("name: x\nfaults:\n  - { do: crash }\n" CHAIN,
                 "t.yaml:3: faults[0]: give exactly one of 'at' or 'random'");
     sb_simscenario_t *s = parse_ok(CHAIN);
