@@ -3,7 +3,11 @@
 # same topic: bench/flink-job.yaml (Kafka -> map -> filter -> file:// sink,
 # parallelism 2, a checkpoint every second, no faults) run by snapbed, and
 # the same job written for Flink 1.20 (bench/flink/, a local MiniCluster),
-# back to back, RUNS times (default 3), in two phases:
+# and snapbed's Flink job (flink/, the job of engine: flink) on a real
+# standalone cluster that this script starts once with scripts/flink.sh (a
+# JobManager and one TaskManager per subtask, each its own JVM), submitted by
+# `snapbed run` with engine: flink and flink.address; the three back to
+# back, RUNS times (default 3), in two phases:
 #   full   RECORDS records (1000000) as fast as each engine goes: records/s
 #          end to end and while reading;
 #   paced  PACED_RECORDS records (200000) at PACED_RATE records/s (20000) on
@@ -23,9 +27,15 @@
 # timing; it exits 1 only when the two engines did not read or write the
 # same records (then a ratio would compare different work).
 #
+# The cluster run produces its own topic (snapbed run always does), with
+# the same seed, so the same records at the same offsets: its committed
+# lines must equal snapbed's too.
+#
 # Environment: RUNS (3), RECORDS (1000000), PACED_RECORDS (200000),
 # PACED_RATE (20000), KAFKA_PORT (39092; the controller takes the next
-# port), FLINK_REST_PORT (38081), FLINK_HEAP (1g).
+# port), FLINK_REST_PORT (38081), FLINK_HEAP (1g), CLUSTER_REST_PORT
+# (38181; the cluster takes the 50 ports from it), CLUSTER=0 (leave the
+# standalone cluster out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 me=bench/flink
@@ -44,6 +54,8 @@ paced_rate=${PACED_RATE:-20000}
 port=${KAFKA_PORT:-39092}
 rest_port=${FLINK_REST_PORT:-38081}
 heap=${FLINK_HEAP:-1g}
+cluster_port=${CLUSTER_REST_PORT:-38181}
+with_cluster=${CLUSTER:-1}
 for v in "RUNS=$runs" "RECORDS=$records" "PACED_RECORDS=$paced_records" "PACED_RATE=$paced_rate"; do
     [[ "${v#*=}" =~ ^[1-9][0-9]*$ ]] || { echo "$me: ${v%%=*} must be a positive number, got '${v#*=}'" >&2; exit 2; }
 done
@@ -81,14 +93,33 @@ sed "s/^  records: .*/  records: $records/" bench/flink-job.yaml >"$out/full.yam
 sed -e "s/^  records: .*/  records: $paced_records/" \
     -e "s/^  parallelism: \(.*\)/  parallelism: \1\n  source: { records_per_s: $paced_rate }/" \
     bench/flink-job.yaml >"$out/paced.yaml"
-grep -q "records_per_s: $paced_rate" "$out/paced.yaml" || { echo "$me: could not pace $out/paced.yaml" >&2; exit 1; }
+grep "records_per_s: $paced_rate" "$out/paced.yaml" >/dev/null || { echo "$me: could not pace $out/paced.yaml" >&2; exit 1; }
 parallelism=$(sed -n 's/^  parallelism: *\([0-9]*\).*/\1/p' "$out/full.yaml")
+# The same two jobs for the standalone cluster: engine: flink on it.
+for phase in full paced; do
+    sed "s|^name: .*|&\nengine: flink\nflink: { address: '127.0.0.1:$cluster_port' }|" \
+        "$out/$phase.yaml" >"$out/$phase-cluster.yaml"
+done
 
-# --- a real broker, stopped whatever happens ------------------------------
-trap 'bash scripts/kafka-stop.sh "$port" >&2 || true' EXIT
+# --- a real broker and the cluster, stopped whatever happens --------------
+cluster_dir=$out/cluster
+stop_all() {
+    if [ "$with_cluster" = 1 ]; then
+        FLINK_DIR="$cluster_dir" bash scripts/flink.sh stop --rest-port "$cluster_port" >&2 || true
+    fi
+    bash scripts/kafka-stop.sh "$port" >&2 || true
+}
+trap stop_all EXIT
 bootstrap=$(bash scripts/kafka-start.sh "$port" 2>&1 | tail -n 1)
 [[ "$bootstrap" == *:"$port" ]] || { echo "$me: the Kafka broker did not start: $bootstrap" >&2; exit 1; }
 echo "$me: Kafka at $bootstrap; run folders under $out" >&2
+if [ "$with_cluster" = 1 ]; then
+    bash scripts/flink.sh jar >/dev/null || { echo "$me: cannot build the Flink job jar (scripts/flink.sh jar)" >&2; exit 1; }
+    FLINK_DIR="$cluster_dir" bash scripts/flink.sh start --taskmanagers "$parallelism" --slots 1 \
+        --rest-port "$cluster_port" >/dev/null ||
+        { echo "$me: the standalone cluster did not start (logs in $cluster_dir)" >&2; exit 1; }
+    echo "$me: standalone Flink cluster at 127.0.0.1:$cluster_port ($parallelism TaskManagers)" >&2
+fi
 
 pair() { # PHASE RUN RATE: snapbed (which produces the topic), then Flink on it
     local phase=$1 r=$2 rate=$3 sb=$out/$1-snapbed-$2 fl=$out/$1-flink-$2
@@ -108,6 +139,14 @@ pair() { # PHASE RUN RATE: snapbed (which produces the topic), then Flink on it
         echo "$me: the Flink job's $phase run $r failed (log: $fl.log)" >&2
         exit 1
     fi
+    [ "$with_cluster" = 1 ] || return 0
+    local cl=$out/$1-cluster-$2
+    echo "$me: $phase run $r/$runs: the standalone cluster (engine: flink, its own topic, same seed)" >&2
+    if ! ./build/snapbed run "$out/$phase-cluster.yaml" --kafka "$bootstrap" -q -o "$cl" >"$cl.txt" 2>&1; then
+        tail -n 30 "$cl.txt" >&2
+        echo "$me: the cluster's $phase run $r failed (above; run folder $cl)" >&2
+        exit 1
+    fi
 }
 for r in $(seq 1 "$runs"); do
     pair full "$r" 0
@@ -115,11 +154,13 @@ for r in $(seq 1 "$runs"); do
 done
 
 python3 - "$out" "$runs" "$records" "$paced_records" "$paced_rate" "$flink_dir/pom.xml" \
-    "${KAFKA_VERSION:-4.4.0}" "$parallelism" <<'PY'
+    "${KAFKA_VERSION:-4.4.0}" "$parallelism" "$with_cluster" <<'PY'
 import collections, json, os, re, statistics, subprocess, sys
 out = sys.argv[1]
 runs, records, paced_records, paced_rate = (int(a) for a in sys.argv[2:6])
 pom, kafka_version, parallelism = sys.argv[6], sys.argv[7], int(sys.argv[8])
+with_cluster = sys.argv[9] == "1"
+SIDES = ("snapbed", "flink") + (("cluster",) if with_cluster else ())
 
 def pct(values, p):  # nearest rank, as FlinkJob.java and bench/backpressure.sh
     v = sorted(values)
@@ -191,6 +232,10 @@ KEYS = ["records_in", "records_out", "records_committed", "wall_s", "records_per
         "read_s", "read_records_per_s", "checkpoints", "p50_ms", "p99_ms", "max_ms"]
 RATIOS = {"records_per_s": "records_per_s", "read_records_per_s": "read_records_per_s",
           "checkpoint_p50": "p50_ms", "checkpoint_p99": "p99_ms"}
+# The standalone cluster against the MiniCluster and against snapbed (its
+# read span is not measured: Flink's REST API does not give it).
+CLUSTER_RATIOS = {"records_per_s": "records_per_s", "checkpoint_p50": "p50_ms",
+                  "checkpoint_p99": "p99_ms"}
 problems = []
 
 def phase(name):
@@ -218,13 +263,34 @@ def phase(name):
              "output_lines": sum(sb_lines.values())}
         for k, field in RATIOS.items():
             x["ratio_" + k] = ratio(sb[field], fl[field])
+        if with_cluster:
+            cl = snapbed_run(os.path.join(out, f"{name}-cluster-{r}"))
+            cl_lines = lines_of(os.path.join(out, f"{name}-cluster-{r}", "output"))
+            if cl_lines != sb_lines:
+                only_sb, only_cl = sb_lines - cl_lines, cl_lines - sb_lines
+                ex = list((only_sb or only_cl).elements())[:3]
+                problems.append(f"{where}: the cluster's committed lines differ from snapbed's: "
+                                f"{sum(only_sb.values())} only in snapbed's, "
+                                f"{sum(only_cl.values())} only in the cluster's (e.g. {ex})")
+            if not cl["exactly_once_ok"]:
+                problems.append(f"{where}: the cluster run's exactly-once check failed")
+            x["cluster"] = cl
+            x["cluster_outputs_identical"] = cl_lines == sb_lines
+            for k, field in CLUSTER_RATIOS.items():
+                x["ratio_cluster_to_mini_" + k] = ratio(cl[field], fl[field])
+                x["ratio_snapbed_to_cluster_" + k] = ratio(sb[field], cl[field])
         per_run.append(x)
 
     def med(vals):
         vals = [v for v in vals if v is not None]
         return statistics.median(vals) if vals else None
-    medians = {side: {k: med(x[side][k] for x in per_run) for k in KEYS} for side in ("snapbed", "flink")}
+    medians = {side: {k: med(x[side][k] for x in per_run) for k in KEYS} for side in SIDES}
     ratios = {k: med(x["ratio_" + k] for x in per_run) for k in RATIOS}
+    if with_cluster:
+        for k in CLUSTER_RATIOS:
+            ratios["cluster_to_mini_" + k] = med(x["ratio_cluster_to_mini_" + k] for x in per_run)
+            ratios["snapbed_to_cluster_" + k] = med(x["ratio_snapbed_to_cluster_" + k]
+                                                     for x in per_run)
     return {"per_run": per_run, "medians": medians, "ratios": ratios}
 
 phases = {"full": phase("full"), "paced": phase("paced")}
@@ -232,7 +298,8 @@ fl0 = phases["full"]["per_run"][0]["flink"]
 connector = re.search(r"<flink.kafka.version>([^<]+)<", open(pom).read()).group(1)
 
 def fmt(v, spec):
-    return format(v, spec) if v is not None else "-"
+    width = re.match(r"\d*", spec).group(0)
+    return format(v, spec) if v is not None else "-".rjust(int(width) if width else 1)
 
 print(f"snapbed vs Apache Flink {fl0['flink_version']} (MiniCluster, Java {fl0['java_version']}, "
       f"flink-connector-kafka {connector}) on Kafka {kafka_version}: bench/flink-job.yaml, "
@@ -243,7 +310,7 @@ titles = {"full": f"full speed, {records} records",
 print(f"{'phase':6} {'engine':8} {'read':>8} {'filtered':>8} {'committed':>9} {'records/s':>10} "
       f"{'wall s':>7} {'read rec/s':>10} {'read s':>7} {'chk':>4} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}")
 for name, ph in phases.items():
-    for side in ("snapbed", "flink"):
+    for side in SIDES:
         m = ph["medians"][side]
         print(f"{name:6} {side:8} {fmt(m['records_in'], '8.0f')} {fmt(m['records_out'], '8.0f')} "
               f"{fmt(m['records_committed'], '9.0f')} {fmt(m['records_per_s'], '10.0f')} "
@@ -255,6 +322,16 @@ print(f"ratio snapbed/Flink at full speed: records/s {fmt(full['records_per_s'],
       f"read records/s {fmt(full['read_records_per_s'], '.2f')} (above 1: snapbed faster)")
 print(f"ratio snapbed/Flink paced: checkpoint p50 {fmt(paced['checkpoint_p50'], '.3f')}, "
       f"p99 {fmt(paced['checkpoint_p99'], '.3f')} (below 1: snapbed's checkpoints shorter)")
+if with_cluster:
+    print("(flink = the MiniCluster in one JVM; cluster = the standalone cluster, a JobManager "
+          f"and {parallelism} TaskManager JVMs, the job submitted over REST by snapbed run)")
+    print(f"ratio standalone cluster/MiniCluster: records/s full {fmt(full['cluster_to_mini_records_per_s'], '.2f')}, "
+          f"paced {fmt(paced['cluster_to_mini_records_per_s'], '.2f')}; paced checkpoint p50 "
+          f"{fmt(paced['cluster_to_mini_checkpoint_p50'], '.3f')}, p99 "
+          f"{fmt(paced['cluster_to_mini_checkpoint_p99'], '.3f')}")
+    print(f"ratio snapbed/standalone cluster: records/s full {fmt(full['snapbed_to_cluster_records_per_s'], '.2f')}; "
+          f"paced checkpoint p50 {fmt(paced['snapbed_to_cluster_checkpoint_p50'], '.3f')}, p99 "
+          f"{fmt(paced['snapbed_to_cluster_checkpoint_p99'], '.3f')}")
 for name, ph in phases.items():
     for x in ph["per_run"]:
         s, f = x["snapbed"], x["flink"]
@@ -264,6 +341,12 @@ for name, ph in phases.items():
               f"committed, {f['records_per_s']:.0f} records/s, {f['checkpoints']} checkpoints "
               f"({f['checkpoints_failed']} failed); committed lines "
               f"{'identical' if x['outputs_identical'] else 'DIFFER'} ({x['output_lines']})")
+        if "cluster" in x:
+            c = x["cluster"]
+            print(f"  {name} run {x['run']}: {c['topic']}: the standalone cluster {c['records_in']} "
+                  f"read, {c['records_committed']} committed, {c['records_per_s']:.0f} records/s, "
+                  f"{c['checkpoints']} checkpoints; committed lines "
+                  f"{'identical to' if x['cluster_outputs_identical'] else 'DIFFER from'} snapbed's")
 for p in problems:
     print("MISMATCH: " + p)
 
@@ -277,6 +360,7 @@ json.dump({"benchmark": "flink", "commit": commit, "cores": os.cpu_count(), "cpu
            "kafka_version": kafka_version, "flink_version": fl0["flink_version"],
            "flink_connector_kafka": connector, "java_version": fl0["java_version"],
            "phases": phases,
+           "standalone_cluster": with_cluster,
            "ratios_snapbed_to_flink": {"records_per_s": full["records_per_s"],
                                        "read_records_per_s": full["read_records_per_s"],
                                        "checkpoint_p50_paced": paced["checkpoint_p50"],

@@ -121,6 +121,10 @@ for v in "FLINK_START_TIMEOUT=$start_timeout" "FLINK_STOP_TIMEOUT=$stop_timeout"
 done
 
 dir="${FLINK_DIR:-/tmp/snapbed-flink-$rest_port}"
+# Absolute: the JVMs resolve their paths (uploads, blobs, logs) from their
+# own working directory, and a relative FLINK_DIR failed every jar upload
+# (HTTP 500 "File upload failed").
+case "$dir" in /*) ;; *) dir="$PWD/$dir" ;; esac
 conf_dir="$dir/conf"
 base="http://$host:$rest_port"
 
