@@ -626,6 +626,15 @@ static pid_t taskmanager_pid(const sb_flink_run_t *f, int tm)
     return read_pid(path);
 }
 
+static pid_t jobmanager_pid(const sb_flink_run_t *f)
+{
+    if (f->state_dir[0] == '\0')
+        return 0; /* a cluster given by flink.address: not ours */
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/jobmanager.pid", f->state_dir);
+    return read_pid(path);
+}
+
 static int target_index(const sb_fault_t *fault)
 {
     if (strncmp(fault->target, "taskmanager-", 12) == 0)
@@ -633,11 +642,15 @@ static int target_index(const sb_fault_t *fault)
     return 0;
 }
 
-/* The timeline's pause target: the fault's TaskManager. */
+/* The timeline's pause target: the fault's TaskManager, or the JobManager
+ * (a pause is the one fault it takes: the scenario parser refuses a kill). */
 static pid_t pause_target(void *ctx, int fault)
 {
     supervisor_t *sv = ctx;
-    return taskmanager_pid(sv->flink, target_index(&sv->s->faults[fault]));
+    const sb_fault_t *f = &sv->s->faults[fault];
+    if (strcmp(f->target, "jobmanager") == 0)
+        return jobmanager_pid(sv->flink);
+    return taskmanager_pid(sv->flink, target_index(f));
 }
 
 /* The supervisor planned the kills (sb_sv_plan_kills): random ones fall
@@ -1039,9 +1052,15 @@ int sb_flink_run_job(supervisor_t *sv, sb_err_t *err)
                               "folder %s holds what it did so far",
                               sigabbrev_np(sb_sv_interrupt_signal()), sv->run_dir);
         }
+        /* A stopped JobManager answers no REST call (each would wait for its
+         * timeout and hold back the timeline, and so the SIGCONT): while it
+         * is paused the driver only keeps time. */
+        bool jm_paused = sv->timeline.paused_pid > 0 && sv->timeline.paused_pid == jobmanager_pid(f);
+        if (jm_paused)
+            f->last_change_ns = now;
         json_t *job = NULL;
         sb_err_t poll_err = { { 0 } };
-        if (sb_flink_rest_get(&f->rest, status_path, &job, NULL, &poll_err) == 0) {
+        if (!jm_paused && sb_flink_rest_get(&f->rest, status_path, &job, NULL, &poll_err) == 0) {
             const char *st = json_string_value(json_object_get(job, "state"));
             if (st != NULL && strcmp(st, f->state) != 0) {
                 snprintf(f->state, sizeof f->state, "%s", st);
@@ -1064,7 +1083,7 @@ int sb_flink_run_job(supervisor_t *sv, sb_err_t *err)
                               f->state, sv->kills_sent, sv->kills_sent == 1 ? "" : "s",
                               why[0] ? ": " : "", why, s->restart_attempts, sv->run_dir);
         }
-        if (now - last_cp >= CHECKPOINTS_EVERY_NS) {
+        if (!jm_paused && now - last_cp >= CHECKPOINTS_EVERY_NS) {
             poll_checkpoints(sv, now);
             last_cp = now;
         }

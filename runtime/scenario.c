@@ -2618,10 +2618,13 @@ static int check_flink_fault(parse_t *p, const sb_fault_t *f, int i)
                     sb_fault_kind_name(f->kind));
     if (!process || f->target[0] == '\0')
         return 0;
+    if (strcmp(f->target, "jobmanager") == 0 && f->kind == SB_FAULT_PAUSE)
+        return 0; /* SIGSTOP, SIGCONT: the job goes on, or fails over and restores */
     if (strcmp(f->target, "jobmanager") == 0)
         return fail(p, line, key, "target: jobmanager: without Flink's high availability "
                     "(ZooKeeper, not set up by snapbed) a killed JobManager loses the job "
-                    "instead of restoring it; target a taskmanager-N");
+                    "instead of restoring it; target a taskmanager-N, or pause the JobManager "
+                    "(do: pause)");
     int64_t n = -1;
     if (strncmp(f->target, "taskmanager-", 12) != 0 || parse_int64(f->target + 12, &n) != 0 ||
         n < 0 || n >= s->flink.taskmanagers)

@@ -1041,6 +1041,8 @@ static void test_engine_flink_takes_its_keys_and_runs_only_for_run(void)
                                        "  - do: crash\n    at: { point: coordinator.after_complete,"
                                        " checkpoint: 3 }\n"
                                        "  - do: pause\n    at: 1s\n    for: 1s\n"
+                                       "  - do: pause\n    at: 3s\n    for: 1s\n"
+                                       "    target: jobmanager\n"
                                        "  - do: { broker: kill, id: 3 }\n    at: 1s\n    for: 2s\n"
                                        "  - do: { broker: partition, id: 2 }\n    at: 4s\n"
                                        "    for: 2s\n"),
@@ -1091,7 +1093,8 @@ static void test_engine_flink_refuses_what_only_snapbeds_engine_does(void)
         { "engine: flink\nfaults:\n  - do: crash\n    at: { point: sink.after_commit, "
           "checkpoint: 2 }\n", "the one crash point is" },
         { "engine: flink\nfaults:\n  - do: crash\n    at: 1s\n    target: jobmanager\n",
-          "high availability" },
+          "high availability (ZooKeeper, not set up by snapbed) a killed JobManager loses the job "
+          "instead of restoring it; target a taskmanager-N, or pause the JobManager" },
         { "engine: flink\nfaults:\n  - do: crash\n    at: 1s\n    target: taskmanager-2\n",
           "unknown target 'taskmanager-2' (taskmanager-0 to taskmanager-1)" },
         { "engine: flink\nflink: { address: '127.0.0.1:8081' }\nfaults:\n  - do: crash\n"
