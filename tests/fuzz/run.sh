@@ -126,6 +126,16 @@ if SNAPBED_FUZZ_PLANT=1 "./$out/fuzz_s3xml" "$probe/planted" > "$out/regress-pla
 else
     echo "fuzz-regress: negative control: a planted crash fails the replay"
 fi
+# The dictionary follows the scenario language: regenerated from the
+# sources, it must be what is committed (it once lacked every engine: flink
+# key for a whole issue).
+if python3 tests/fuzz/mkdict.py "$probe/scenario.dict" >/dev/null &&
+    cmp -s "$probe/scenario.dict" tests/fuzz/scenario.dict; then
+    echo "fuzz-regress: tests/fuzz/scenario.dict is up to date"
+else
+    echo "fuzz-regress: FAIL: tests/fuzz/scenario.dict is stale; run tests/fuzz/seeds.sh --dict"
+    failed=1
+fi
 make -s build/snapbed || exit 1
 bash tests/fuzz/check-input.sh || failed=1
 exit "$failed"
