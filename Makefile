@@ -61,7 +61,7 @@ help:
 	@echo "make test-flink scenarios/flink/ on a real Apache Flink cluster and a real Kafka"
 	@echo "                (three brokers), started and stopped by snapbed run (docs/flink.md)"
 	@echo "make test-flink-all the same and the scenarios CI has no room for (\"# ci: no\": a"
-	@echo "                broker cut off the network, root; the commit-early control)"
+	@echo "                broker cut off the network, root; a JobManager pause; the commit-early control)"
 	@echo "make layers     includes point down only: cli → viz → sim → verify, faultinject → runtime"
 	@echo "                (scripts/layers.sh, after its own test tests/layers.sh; docs/design.md);"
 	@echo "                and no pipe into grep -q under pipefail (scripts/pipes.sh)"
@@ -173,7 +173,8 @@ test-flink-cluster:
 
 # The Flink lane with the scenarios CI has no room for ("# ci: no" in the
 # file): the network partition (brokers in network namespaces; root) and
-# the commit-early negative control. Minutes each.
+# a JobManager paused past the heartbeat timeout, and the commit-early
+# negative control. Minutes each.
 test-flink-all: check-deps
 	@$(MAKE) --no-print-directory $(B)/snapbed
 	FLINK_ALL=1 bash tests/flink-lane.sh

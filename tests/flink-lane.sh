@@ -15,7 +15,8 @@
 # reported them. FLINK_SCENARIOS="a.yaml b.yaml" runs others.
 # A scenario whose file has a line "# ci: no …" runs only with FLINK_ALL=1
 # (make test-flink-all): CI's 30 minutes have no room for it (the network
-# partition, which also needs root; the commit-early control). For a
+# partition, which also needs root; the JobManager pause; the commit-early
+# control). For a
 # partition the lane also checks that the cut and the heal happened and
 # that no namespace, veth or bridge is left; for a negative control, that
 # some check caught it (duplicates, for the at-least-once sink).
