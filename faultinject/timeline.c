@@ -171,11 +171,11 @@ static void broker_setting(const char *name, int broker_id, char *out, size_t le
     snprintf(out, len, "%.*s%d%s", (int)(pct - v), v, broker_id > 0 ? broker_id : 1, pct + 2);
 }
 
-static void restart_real_broker(sb_timeline_t *tl, const sb_fault_t *f, char *detail,
-                                size_t len)
+/* Runs `sh -c cmd` with its output thrown away, in a session of its own
+ * when asked (a restart outlives the fault); returns the child's pid, or
+ * -1 when it cannot fork. */
+static pid_t spawn_quiet(const char *cmd, bool own_session)
 {
-    char cmd[1024];
-    broker_setting("SNAPBED_KAFKA_RESTART", f->broker_id, cmd, sizeof cmd);
     pid_t pid = fork();
     if (pid == 0) {
         int fd = open("/dev/null", O_WRONLY);
@@ -183,10 +183,20 @@ static void restart_real_broker(sb_timeline_t *tl, const sb_fault_t *f, char *de
             dup2(fd, STDOUT_FILENO);
             dup2(fd, STDERR_FILENO);
         }
-        setsid();
+        if (own_session)
+            setsid();
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
+    return pid;
+}
+
+static void restart_real_broker(sb_timeline_t *tl, const sb_fault_t *f, char *detail,
+                                size_t len)
+{
+    char cmd[1024];
+    broker_setting("SNAPBED_KAFKA_RESTART", f->broker_id, cmd, sizeof cmd);
+    pid_t pid = spawn_quiet(cmd, true);
     if (pid > 0)
         tl->restart_pid = pid;
     snprintf(detail, len, "%s: %s", pid > 0 ? "restarting the broker" : "cannot fork to restart",
@@ -202,16 +212,7 @@ static void partition_real_broker(const sb_fault_t *f, bool on, char *detail, si
     broker_setting(on ? "SNAPBED_KAFKA_PARTITION" : "SNAPBED_KAFKA_HEAL", f->broker_id, cmd,
                    sizeof cmd);
     int status = -1;
-    pid_t pid = cmd[0] ? fork() : -1;
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
+    pid_t pid = cmd[0] ? spawn_quiet(cmd, false) : -1;
     while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     bool ok = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
